@@ -1,0 +1,1 @@
+"""Entry points: the Starlette app, the GraphQL schema, authentication and the CLI."""

@@ -1,0 +1,86 @@
+"""The Starlette application: /graphql, /healthz and /readyz."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from api.graphql_endpoint import GraphQLEndpoint
+from api.services import Services
+from api.settings import Settings
+from api.worker import run_forever
+
+
+async def healthz(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> JSONResponse:
+    services: Services = request.app.state.services
+    try:
+        await asyncio.wait_for(services.pool.fetchval("SELECT 1"), timeout=2)
+        postgres = "ok"
+    except Exception:  # any failure means not ready; the reason is in the server log
+        postgres = "down"
+    redis = "ok" if await services.balances.ping() else "down"
+    status = "down" if postgres != "ok" else ("degraded" if redis != "ok" else "ready")
+    return JSONResponse(
+        {"status": status, "postgres": postgres, "redis": redis},
+        status_code=503 if status == "down" else 200,
+    )
+
+
+class _GraphQLRoute:
+    """An ASGI callable (not a function, so Starlette passes scope/receive/send through)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await scope["app"].state.graphql(scope, receive, send)
+
+
+def create_app(
+    settings: Settings | None = None,
+    services: Services | None = None,
+    *,
+    worker: bool = False,
+) -> Starlette:
+    """The app; given `services` (tests), it uses them and the caller closes them."""
+    settings = settings or (services.settings if services else Settings())
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        owned = services is None
+        running = services or await Services.start(settings)
+        app.state.services = running
+        app.state.graphql = GraphQLEndpoint(running)
+        jobs = (
+            asyncio.create_task(run_forever(running, settings.worker_interval)) if worker else None
+        )
+        try:
+            yield
+        finally:
+            if jobs is not None:
+                jobs.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await jobs
+            if owned:
+                await running.close()
+
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/graphql", _GraphQLRoute(), methods=["GET", "POST"]),
+        ],
+        lifespan=lifespan,
+    )
+    if services is not None:
+        app.state.services = services
+        app.state.graphql = GraphQLEndpoint(services)
+    return app

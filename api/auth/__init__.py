@@ -1,0 +1,1 @@
+"""Credentials: API keys, member tokens, operator sessions and passwords."""

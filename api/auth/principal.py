@@ -1,0 +1,100 @@
+"""Who is calling, for which tenant: resolved once per request from its headers."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from enum import StrEnum
+from uuid import UUID
+
+from api.auth.keys import hash_key, kind_of
+from api.auth.tokens import unverified_tenant, verify_member_token, verify_operator_session
+from api.services import Services
+from domain.errors import Forbidden, Unauthenticated
+from tenants.registry import Tenant
+
+
+class Kind(StrEnum):
+    ANONYMOUS = "ANONYMOUS"
+    SECRET_KEY = "SECRET_KEY"
+    PUBLISHABLE_KEY = "PUBLISHABLE_KEY"
+    MEMBER = "MEMBER"
+    OPERATOR = "OPERATOR"
+
+
+class Role(StrEnum):
+    OWNER = "OWNER"
+    ADMIN = "ADMIN"
+    VIEWER = "VIEWER"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    kind: Kind
+    tenant: Tenant | None = None
+    member_id: UUID | None = None
+    operator_id: UUID | None = None
+    role: Role | None = None
+
+    @property
+    def privileged(self) -> bool:
+        """May introspect the schema and see internal fields."""
+        return self.kind in (Kind.SECRET_KEY, Kind.OPERATOR)
+
+
+ANONYMOUS = Principal(Kind.ANONYMOUS)
+
+
+def operator_signing_key(services: Services) -> bytes:
+    # Derived, so the API-key pepper and the session key are never the same bytes.
+    return hmac.new(
+        services.settings.resolved_secret_key, b"operator-session", hashlib.sha256
+    ).digest()
+
+
+async def _active_tenant(services: Services, tenant_id: UUID) -> Tenant:
+    tenant = await services.registry.get(tenant_id)
+    if tenant is None or not tenant.active:
+        raise Unauthenticated("Credential refused.")
+    return tenant
+
+
+async def resolve(
+    services: Services, authorization: str | None, tenant_ref: str | None
+) -> Principal:
+    if not authorization:
+        return ANONYMOUS
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthenticated("Use 'Authorization: Bearer <token>'.")
+
+    kind = kind_of(token)
+    if kind is not None:
+        record = await services.control.api_key_by_hash(
+            hash_key(token, services.settings.resolved_secret_key)
+        )
+        if record is None or record.revoked_at is not None:
+            raise Unauthenticated("API key refused.")
+        tenant = await _active_tenant(services, record.tenant_id)
+        return Principal(Kind.SECRET_KEY if kind == "SECRET" else Kind.PUBLISHABLE_KEY, tenant)
+
+    claimed = unverified_tenant(token)
+    if claimed is not None:
+        tenant = await _active_tenant(services, claimed)
+        member_id = verify_member_token(token, tenant.id, tenant.jwt_secret)
+        if member_id is None:
+            raise Unauthenticated("Member token refused.")
+        return Principal(Kind.MEMBER, tenant, member_id=member_id)
+
+    operator_id = verify_operator_session(token, operator_signing_key(services))
+    if operator_id is None:
+        raise Unauthenticated("Token refused.")
+    if not tenant_ref:
+        return Principal(Kind.OPERATOR, operator_id=operator_id)
+    named = await services.registry.by_slug_or_id(tenant_ref)
+    role = await services.control.role(operator_id, named.id) if named else None
+    if named is None or role is None or not named.active:
+        raise Forbidden("You have no access to this tenant.", field=("X-Tenant",))
+    return Principal(Kind.OPERATOR, named, operator_id=operator_id, role=Role(role))

@@ -1,0 +1,85 @@
+"""Signed tokens: member tokens (per-tenant key) and operator sessions (server key)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import jwt
+
+ISSUER = "loyalty"
+MEMBER_AUDIENCE = "loyalty:member"
+OPERATOR_AUDIENCE = "loyalty:operator"
+MAX_MEMBER_TOKEN = timedelta(hours=1)
+
+
+def issue_member_token(
+    tenant_id: UUID, member_id: UUID, signing_key: bytes, lifetime: timedelta, now: datetime
+) -> tuple[str, datetime]:
+    expires = now + min(lifetime, MAX_MEMBER_TOKEN)
+    claims = {
+        "iss": ISSUER,
+        "aud": MEMBER_AUDIENCE,
+        "sub": str(member_id),
+        "tid": str(tenant_id),
+        "iat": int(now.timestamp()),
+        "exp": int(expires.timestamp()),
+    }
+    return jwt.encode(claims, signing_key, algorithm="HS256"), expires
+
+
+def unverified_tenant(token: str) -> UUID | None:
+    """The tenant a member token claims, read only to find the key that verifies it."""
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+        return UUID(claims["tid"])
+    except (jwt.PyJWTError, KeyError, ValueError, TypeError):
+        return None
+
+
+def verify_member_token(token: str, tenant_id: UUID, signing_key: bytes) -> UUID | None:
+    try:
+        claims = jwt.decode(
+            token,
+            signing_key,
+            algorithms=["HS256"],
+            audience=MEMBER_AUDIENCE,
+            issuer=ISSUER,
+            options={"require": ["exp", "iss", "aud", "sub", "tid"]},
+        )
+        if claims["tid"] != str(tenant_id):
+            return None
+        return UUID(claims["sub"])
+    except (jwt.PyJWTError, ValueError, TypeError):
+        return None
+
+
+def issue_operator_session(
+    operator_id: UUID, signing_key: bytes, lifetime: timedelta
+) -> tuple[str, datetime]:
+    now = datetime.now(UTC)
+    expires = now + lifetime
+    claims: dict[str, Any] = {
+        "iss": ISSUER,
+        "aud": OPERATOR_AUDIENCE,
+        "sub": str(operator_id),
+        "iat": int(now.timestamp()),
+        "exp": int(expires.timestamp()),
+    }
+    return jwt.encode(claims, signing_key, algorithm="HS256"), expires
+
+
+def verify_operator_session(token: str, signing_key: bytes) -> UUID | None:
+    try:
+        claims = jwt.decode(
+            token,
+            signing_key,
+            algorithms=["HS256"],
+            audience=OPERATOR_AUDIENCE,
+            issuer=ISSUER,
+            options={"require": ["exp", "iss", "aud", "sub"]},
+        )
+        return UUID(claims["sub"])
+    except (jwt.PyJWTError, ValueError, TypeError):
+        return None

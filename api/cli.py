@@ -1,0 +1,260 @@
+"""The `loyalty` command: serve, demo, migrate, tenant/apikey/operator create, schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from api.settings import Settings
+
+
+async def _with_services(fn: Callable[[Any], Awaitable[int]]) -> int:
+    from api.services import Services
+    from domain.errors import DomainError
+
+    services = await Services.start(Settings())
+    try:
+        return await fn(services)
+    except DomainError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        await services.close()
+
+
+def _run(fn: Callable[[Any], Awaitable[int]]) -> int:
+    return asyncio.run(_with_services(fn))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+
+    # Links the server prints and builds (GraphQL URL, referral URLs) follow --host/--port
+    # unless a public URL is configured.
+    os.environ.setdefault("LOYALTY_PUBLIC_URL", f"http://{args.host}:{args.port}")
+    settings = Settings()
+    if args.demo:
+        cmd_demo(argparse.Namespace(json=False))
+    else:
+        _run(lambda services: _noop())  # start embedded servers and migrate the control schema
+    uvicorn.run(
+        create_app(settings, worker=not args.no_worker),
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        access_log=False,
+        proxy_headers=True,
+    )
+    return 0
+
+
+async def _noop() -> int:
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from api.worker import run_forever, run_once
+
+    async def go(services: Any) -> int:
+        if args.once:
+            print(await run_once(services))
+        else:
+            await run_forever(services, args.interval or services.settings.worker_interval)
+        return 0
+
+    return _run(go)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from api.demo import as_dict, create_demo, describe
+
+    async def go(services: Any) -> int:
+        creds = await create_demo(services)
+        print(json.dumps(as_dict(creds)) if args.json else describe(creds), flush=True)
+        return 0
+
+    return _run(go)
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from tenants.migrate_all import migrate_all
+    from tenants.registry import TenantRegistry
+
+    async def go(services: Any) -> int:
+        total = len(await TenantRegistry(services.pool).schemas())
+        with tqdm(total=total, unit="tenant", disable=args.quiet) as bar:
+            summary = await migrate_all(
+                services.pool, concurrency=args.concurrency, on_progress=lambda _: bar.update()
+            )
+        print("\n".join(summary.lines()))
+        return 0 if summary.ok else 1
+
+    return _run(go)
+
+
+def cmd_tenant_create(args: argparse.Namespace) -> int:
+    from tenants.provisioning import create_tenant
+
+    async def go(services: Any) -> int:
+        owner = await services.control.operator_by_email(args.owner) if args.owner else None
+        if args.owner and owner is None:
+            print(f"no operator {args.owner}", file=sys.stderr)
+            return 1
+        tenant = await create_tenant(
+            services.pool,
+            slug=args.slug,
+            name=args.name,
+            agency_id=owner.agency_id if owner else None,
+            owner_id=owner.id if owner else None,
+        )
+        print(f"tenant {tenant.slug} ({tenant.id}) in schema {tenant.schema_name}")
+        return 0
+
+    return _run(go)
+
+
+def cmd_apikey_create(args: argparse.Namespace) -> int:
+    from api.auth.keys import display_prefix, hash_key, new_key
+
+    async def go(services: Any) -> int:
+        tenant = await services.registry.by_slug(args.tenant)
+        if tenant is None:
+            print(f"no tenant {args.tenant}", file=sys.stderr)
+            return 1
+        kind = args.kind.upper()
+        key = new_key(kind)
+        await services.control.add_api_key(
+            tenant.id,
+            kind,
+            args.name,
+            display_prefix(key),
+            hash_key(key, services.settings.resolved_secret_key),
+        )
+        print(key)
+        return 0
+
+    return _run(go)
+
+
+def cmd_operator_create(args: argparse.Namespace) -> int:
+    from api.auth.passwords import MIN_PASSWORD, hash_password
+
+    if len(args.password) < MIN_PASSWORD:
+        print(f"password must be at least {MIN_PASSWORD} characters", file=sys.stderr)
+        return 1
+
+    email = args.email.strip().lower()
+
+    async def go(services: Any) -> int:
+        if await services.control.operator_by_email(email) is not None:
+            print(f"error: an operator {email} exists", file=sys.stderr)
+            return 1
+        agency_id = await services.control.create_agency(args.agency or email)
+        operator = await services.control.create_operator(
+            email, hash_password(args.password), args.name, agency_id
+        )
+        for slug in args.tenant or []:
+            tenant = await services.registry.by_slug(slug)
+            if tenant is None:
+                print(f"no tenant {slug}", file=sys.stderr)
+                return 1
+            await services.control.grant(operator.id, tenant.id, args.role.upper())
+        print(f"operator {operator.email} ({operator.id})")
+        return 0
+
+    return _run(go)
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from api.schema_export import SCHEMA_FILE, current_sdl
+
+    sdl = current_sdl()
+    if args.check:
+        same = SCHEMA_FILE.exists() and SCHEMA_FILE.read_text() == sdl
+        print("schema.graphql is current" if same else "schema.graphql is out of date")
+        return 0 if same else 1
+    SCHEMA_FILE.write_text(sdl)
+    print(f"wrote {SCHEMA_FILE}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="loyalty", description="Multi-tenant loyalty platform")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("serve", help="serve GraphQL (embedded Postgres/Redis unless configured)")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--demo", action="store_true", help="create the demo tenant first")
+    s.add_argument(
+        "--no-worker", action="store_true", help="do not run the time-driven jobs in this process"
+    )
+    s.set_defaults(fn=cmd_serve)
+
+    w = sub.add_parser("worker", help="run the time-driven jobs (maturing, expiry, birthdays)")
+    w.add_argument("--once", action="store_true", help="one round over every tenant, then exit")
+    w.add_argument("--interval", type=float, help="seconds between rounds")
+    w.set_defaults(fn=cmd_worker)
+
+    d = sub.add_parser("demo", help="create a demo tenant and print its credentials")
+    d.add_argument("--json", action="store_true")
+    d.set_defaults(fn=cmd_demo)
+
+    m = sub.add_parser("migrate", help="migrate the control schema, then every tenant schema")
+    m.add_argument("--concurrency", type=int, default=4)
+    m.add_argument("--quiet", action="store_true", help="no progress bar")
+    m.set_defaults(fn=cmd_migrate)
+
+    t = sub.add_parser("tenant", help="create tenants").add_subparsers(dest="action", required=True)
+    tc = t.add_parser("create")
+    tc.add_argument("--slug", required=True)
+    tc.add_argument("--name", required=True)
+    tc.add_argument("--owner", help="email of an operator to make owner")
+    tc.set_defaults(fn=cmd_tenant_create)
+
+    k = sub.add_parser("apikey", help="create API keys").add_subparsers(
+        dest="action", required=True
+    )
+    kc = k.add_parser("create")
+    kc.add_argument("--tenant", required=True, help="tenant slug")
+    kc.add_argument("--kind", choices=["secret", "publishable"], default="secret")
+    kc.add_argument("--name", default="")
+    kc.set_defaults(fn=cmd_apikey_create)
+
+    o = sub.add_parser("operator", help="create operators").add_subparsers(
+        dest="action", required=True
+    )
+    oc = o.add_parser("create")
+    oc.add_argument("--email", required=True)
+    oc.add_argument("--password", required=True)
+    oc.add_argument("--name")
+    oc.add_argument("--agency", help="agency name (default: the email)")
+    oc.add_argument("--tenant", action="append", help="tenant slug to grant (repeatable)")
+    oc.add_argument("--role", choices=["owner", "admin", "viewer"], default="owner")
+    oc.set_defaults(fn=cmd_operator_create)
+
+    sc = sub.add_parser("schema", help="write graphql/schema.graphql from the code")
+    sc.add_argument("--check", action="store_true", help="only check that it is current")
+    sc.set_defaults(fn=cmd_schema)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    args = parser().parse_args(argv)
+    code: int = args.fn(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

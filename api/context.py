@@ -1,0 +1,65 @@
+"""The per-request context every resolver gets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from starlette.requests import Request
+from starlette.responses import Response
+from strawberry.types import Info as _Info
+
+from api.auth.principal import Kind, Principal, Role
+from api.services import Services
+from domain.errors import Forbidden, Unauthenticated
+from persistence.balance_cache import TenantBalanceCache
+from persistence.uow import PgUnitOfWorkFactory
+from tenants.registry import Tenant
+
+
+@dataclass
+class Context:
+    request: Request
+    response: Response
+    services: Services
+    principal: Principal
+    request_id: str
+
+    @property
+    def tenant(self) -> Tenant:
+        tenant = self.principal.tenant
+        if tenant is None:
+            if self.principal.kind is Kind.OPERATOR:
+                raise Forbidden("Name the tenant in the X-Tenant header.", field=("X-Tenant",))
+            raise Unauthenticated("Authenticate with a key or token of a tenant.")
+        return tenant
+
+    @cached_property
+    def uow(self) -> PgUnitOfWorkFactory:
+        return PgUnitOfWorkFactory(self.services.pool, self.tenant.schema_name)
+
+    @cached_property
+    def balance_cache(self) -> TenantBalanceCache:
+        return self.services.balances.for_tenant(self.tenant.id)
+
+    def require(self, *kinds: Kind, roles: tuple[Role, ...] = (Role.OWNER, Role.ADMIN)) -> None:
+        """Refuses unless the caller is one of `kinds`; operators also need one of `roles`."""
+        p = self.principal
+        if p.kind is Kind.ANONYMOUS:
+            raise Unauthenticated("Authenticate first.")
+        if p.kind not in kinds:
+            raise Forbidden("This credential may not do that.")
+        if p.kind is Kind.OPERATOR and p.tenant is not None and p.role not in roles:
+            raise Forbidden("Your role on this tenant may not do that.")
+        self.tenant  # noqa: B018 - every tenant operation needs one: fail early otherwise
+
+    reader_roles = (Role.OWNER, Role.ADMIN, Role.VIEWER)
+
+    def require_reader(self) -> None:
+        self.require(Kind.SECRET_KEY, Kind.OPERATOR, roles=self.reader_roles)
+
+    def require_writer(self) -> None:
+        self.require(Kind.SECRET_KEY, Kind.OPERATOR)
+
+
+Info = _Info[Context, None]

@@ -1,0 +1,112 @@
+"""Assembles the schema from the area modules, with the limits every request runs under.
+
+Two schemas are built from the same types: the privileged one (operators, secret keys,
+development) allows introspection and field suggestions; the public one allows neither.
+Each keeps its own parser and validation caches, so a cached validation never crosses them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import strawberry
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxTokensLimiter,
+    ParserCache,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+
+from api.masking import ErrorHygiene
+from api.schema.actions import ActionMutations
+from api.schema.auth import AuthMutations
+from api.schema.ledger_types import LedgerEntry
+from api.schema.limits import alias_limit, depth_limit
+from api.schema.member_type import Member
+from api.schema.members import MemberMutations, MemberQueries
+from api.schema.node_query import NodeQueries
+from api.schema.orders import OrderMutations, OrderQueries
+from api.schema.points import PointsMutations
+from api.schema.program import ProgramMutations, ProgramQueries
+from api.schema.redemptions import RedemptionMutations, RedemptionQueries
+from api.schema.reward_types import Redemption, Reward
+from api.schema.rewards import RewardMutations, RewardQueries
+from api.schema.scalars import SCALARS
+from api.schema.tenants import ApiKey, Tenant, TenantMutations, TenantQueries
+from api.settings import Settings
+from graphql import GraphQLError
+
+
+@strawberry.type
+class Query(
+    MemberQueries,
+    ProgramQueries,
+    OrderQueries,
+    RewardQueries,
+    RedemptionQueries,
+    NodeQueries,
+    TenantQueries,
+):
+    pass
+
+
+@strawberry.type
+class Mutation(
+    MemberMutations,
+    PointsMutations,
+    OrderMutations,
+    ActionMutations,
+    RewardMutations,
+    RedemptionMutations,
+    ProgramMutations,
+    AuthMutations,
+    TenantMutations,
+):
+    pass
+
+
+# graphql-core suggests names for unknown fields, arguments, types, enum values and input
+# fields; strawberry's disable_field_suggestions hides only the first.
+_SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
+
+
+class LoyaltySchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # ErrorHygiene logs what is unexpected, once and with the request id; strawberry's
+        # default would log every refusal and validation error as if it were a crash.
+        if self.config.disable_field_suggestions:
+            for error in errors:
+                error.message = _SUGGESTION.sub("", error.message)
+
+
+def _extensions(settings: Settings, *, privileged: bool) -> list[Any]:
+    """Factories, so each request gets fresh extension instances (the caches they wrap are
+    module-level and shared). Rule-adding extensions come before ValidationCache, which runs
+    validation with whatever rules are in place when it is reached."""
+    limits = [depth_limit(settings.max_query_depth), alias_limit(settings.max_aliases)]
+    extensions: list[Any] = [
+        ErrorHygiene,
+        lambda: ParserCache(maxsize=512),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: AddValidationRules(limits),
+    ]
+    if not privileged:
+        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
+    extensions.append(lambda: ValidationCache(maxsize=512))
+    return extensions
+
+
+def build_schema(settings: Settings, *, privileged: bool = True) -> strawberry.Schema:
+    return LoyaltySchema(
+        query=Query,
+        mutation=Mutation,
+        types=[Member, LedgerEntry, Tenant, ApiKey, Reward, Redemption],
+        extensions=_extensions(settings, privileged=privileged),
+        config=StrawberryConfig(disable_field_suggestions=not privileged, scalar_map=SCALARS),
+    )

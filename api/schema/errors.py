@@ -1,0 +1,62 @@
+"""UserError and the one place domain errors become payload errors."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any, ParamSpec, TypeVar
+
+import strawberry
+
+from domain.errors import DomainError, Forbidden, Unauthenticated
+from domain.errors import ErrorCode as DomainErrorCode
+
+ErrorCode = strawberry.enum(
+    DomainErrorCode, name="ErrorCode", description="Why a mutation refused."
+)
+
+
+@strawberry.type(description="A refusal the client can act on: what went wrong and where.")
+class UserError:
+    code: ErrorCode  # type: ignore[valid-type]
+    field: list[str] | None = strawberry.field(
+        description="Path to the input field at fault, e.g. ['input', 'points']."
+    )
+    message: str
+
+
+def user_error(exc: DomainError) -> UserError:
+    field = ["input", *exc.field] if exc.field else None
+    return UserError(code=exc.code, field=field, message=exc.message)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def returns_payload(
+    payload: Callable[..., R],
+) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R]]]:
+    """Turns a DomainError raised by a mutation into `payload(errors=[...])`.
+
+    Failures of authentication or permission are not the input's fault: they stay top-level
+    GraphQL errors, like every other query's.
+    """
+
+    def wrap(resolver: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+        @functools.wraps(resolver)
+        async def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return await resolver(*args, **kwargs)
+            except (Forbidden, Unauthenticated):
+                raise
+            except DomainError as exc:
+                return payload(errors=[user_error(exc)])
+
+        return run
+
+    return wrap
+
+
+def errors_field() -> Any:
+    return strawberry.field(default_factory=list)

@@ -1,0 +1,163 @@
+"""Member queries and the enrollMember / updateMember mutations."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+import strawberry
+
+from api.auth.principal import Kind
+from api.context import Info
+from api.schema.errors import UserError, returns_payload
+from api.schema.ids import uuid_of
+from api.schema.member_type import Member, MemberStatus
+from api.schema.pagination import Connection, connection, decode_cursor, page_size
+from domain import enrolment
+from domain import members as m
+from domain.errors import DomainError, ErrorCode, NotFound
+from domain.ports import MemberFilter
+
+
+async def find_member(
+    info: Info,
+    member_id: strawberry.ID | None,
+    external_id: str | None,
+    field: str = "id",
+) -> m.Member | None:
+    if (member_id is None) == (external_id is None):
+        raise DomainError(
+            f"Give exactly one of {field} and externalId.", field=(field,), code=ErrorCode.REQUIRED
+        )
+    async with info.context.uow() as uow:
+        if member_id is not None:
+            return await uow.members.get(uuid_of(member_id, "Member", (field,)))
+        assert external_id is not None
+        return await uow.members.get_by_external_id(external_id.strip())
+
+
+async def require_member(
+    info: Info, member_id: strawberry.ID | None, external_id: str | None, field: str = "memberId"
+) -> m.Member:
+    found = await find_member(info, member_id, external_id, field)
+    if found is None:
+        raise NotFound("No such member.", field=(field,))
+    return found
+
+
+@strawberry.input
+class MemberFilterInput:
+    status: MemberStatus | None = None  # type: ignore[valid-type]
+    email: str | None = None
+    search: str | None = strawberry.field(
+        default=None, description="Part of the name or email, or an exact externalId."
+    )
+    enrolled_after: datetime | None = None
+    enrolled_before: datetime | None = None
+
+
+@strawberry.type
+class MemberQueries:
+    @strawberry.field(description="One member by global id or by the store's externalId.")
+    async def member(
+        self, info: Info, id: strawberry.ID | None = None, external_id: str | None = None
+    ) -> Member | None:
+        info.context.require_reader()
+        found = await find_member(info, id, external_id)
+        return Member.of(found) if found else None
+
+    @strawberry.field(description="Members in enrolment order, a page at a time.")
+    async def members(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: MemberFilterInput | None = None,
+    ) -> Connection[Member] | None:
+        ctx = info.context
+        ctx.require_reader()
+        size = page_size(first, ctx.services.settings.max_page_size)
+        where = MemberFilter()
+        if filter is not None:
+            where = MemberFilter(
+                status=filter.status,
+                email=m.normalise_email(filter.email) if filter.email else None,
+                search=filter.search.strip()[:200] if filter.search else None,
+                enrolled_after=filter.enrolled_after,
+                enrolled_before=filter.enrolled_before,
+            )
+        async with ctx.uow() as uow:
+            found = await uow.members.page(decode_cursor(after), size + 1, where)
+        return connection(
+            [Member.of(x) for x in found], [x.seq for x in found], size, after is not None
+        )
+
+    @strawberry.field(description="The member a member token belongs to.")
+    async def me(self, info: Info) -> Member | None:
+        ctx = info.context
+        ctx.require(Kind.MEMBER)
+        assert ctx.principal.member_id is not None
+        async with ctx.uow() as uow:
+            found = await uow.members.get(ctx.principal.member_id)
+        if found is None:
+            raise NotFound("Your member record is gone.")
+        return Member.of(found)
+
+
+@strawberry.input
+class EnrollMemberInput:
+    external_id: str | None = None
+    email: str | None = None
+    name: str | None = None
+    birthday: date | None = None
+
+
+@strawberry.type
+class EnrollMemberPayload:
+    member: Member | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class UpdateMemberInput:
+    id: strawberry.ID
+    external_id: str | None = None
+    email: str | None = None
+    name: str | None = None
+    birthday: date | None = None
+
+
+@strawberry.type
+class UpdateMemberPayload:
+    member: Member | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def _draft(info: Info, i: EnrollMemberInput | UpdateMemberInput) -> m.MemberDraft:
+    return m.draft(
+        external_id=i.external_id,
+        email=i.email,
+        name=i.name,
+        birthday=i.birthday,
+        today=info.context.services.clock.now().date(),
+    )
+
+
+@strawberry.type
+class MemberMutations:
+    @strawberry.mutation(description="Enrol a shopper. externalId and email are unique.")
+    @returns_payload(EnrollMemberPayload)
+    async def enroll_member(self, info: Info, input: EnrollMemberInput) -> EnrollMemberPayload:
+        ctx = info.context
+        ctx.require_writer()
+        member = await enrolment.enroll(ctx.uow, ctx.services.clock, _draft(info, input))
+        return EnrollMemberPayload(member=Member.of(member))
+
+    @strawberry.mutation(description="Change a member's details; omitted fields stay as they are.")
+    @returns_payload(UpdateMemberPayload)
+    async def update_member(self, info: Info, input: UpdateMemberInput) -> UpdateMemberPayload:
+        ctx = info.context
+        ctx.require_writer()
+        member_id: UUID = uuid_of(input.id, "Member")
+        member = await enrolment.update(ctx.uow, member_id, _draft(info, input))
+        return UpdateMemberPayload(member=Member.of(member))

@@ -1,0 +1,74 @@
+"""Cursor connections with keyset pagination (never OFFSET) and a maximum page size."""
+
+from __future__ import annotations
+
+import base64
+from typing import Generic, TypeVar
+
+import strawberry
+
+from domain.errors import DomainError
+
+T = TypeVar("T")
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    nodes: list[T]
+    page_info: PageInfo
+
+
+def encode_cursor(position: int) -> str:
+    return base64.urlsafe_b64encode(f"k:{position}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int | None:
+    if cursor is None:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()).decode()
+        tag, _, value = raw.partition(":")
+        if tag != "k" or not value.isdigit() or len(value) > 18:
+            raise ValueError
+        return int(value)
+    except ValueError:
+        raise DomainError("Malformed cursor.", field=("after",)) from None
+
+
+def page_size(first: int | None, maximum: int, default: int = 20) -> int:
+    size = default if first is None else first
+    if size < 1 or size > maximum:
+        raise DomainError(f"first must be between 1 and {maximum}.", field=("first",))
+    return size
+
+
+def connection(items: list[T], positions: list[int], size: int, had_cursor: bool) -> Connection[T]:
+    """`items` were fetched with one extra row past `size`, to learn whether a next page exists."""
+    has_next = len(items) > size
+    items, positions = items[:size], positions[:size]
+    cursors = [encode_cursor(p) for p in positions]
+    return Connection(
+        edges=[Edge(cursor=c, node=n) for c, n in zip(cursors, items, strict=True)],
+        nodes=items,
+        page_info=PageInfo(
+            has_next_page=has_next,
+            has_previous_page=had_cursor,
+            start_cursor=cursors[0] if cursors else None,
+            end_cursor=cursors[-1] if cursors else None,
+        ),
+    )

@@ -1,0 +1,77 @@
+"""adjustPoints: an operator's or a store's manual change of a member's points."""
+
+from __future__ import annotations
+
+import strawberry
+
+from api.auth.principal import Kind
+from api.context import Info
+from api.schema.errors import UserError, returns_payload
+from api.schema.ledger_types import LedgerEntry, Points
+from api.schema.member_type import Member
+from api.schema.members import require_member
+from domain.ledger import validate_wallet
+from domain.points import AdjustPoints, adjust_points
+
+
+@strawberry.input
+class AdjustPointsInput:
+    member_id: strawberry.ID | None = None
+    external_id: str | None = strawberry.field(
+        default=None, description="The member by the store's id, instead of memberId."
+    )
+    points: int = strawberry.field(description="Positive to add, negative to deduct.")
+    wallet: str | None = None
+    reason: str | None = strawberry.field(default=None, description="Shown to the member.")
+    note: str | None = strawberry.field(default=None, description="Internal, for staff.")
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Retries with the same key and input return the first result.",
+    )
+
+
+@strawberry.type
+class AdjustPointsPayload:
+    entry: LedgerEntry | None = None
+    member: Member | None = None
+    points: Points | None = strawberry.field(
+        default=None, description="The balance right after this change (null on a replay)."
+    )
+    replayed: bool = False
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def _actor(info: Info) -> str:
+    p = info.context.principal
+    return f"operator:{p.operator_id}" if p.kind is Kind.OPERATOR else "secret_key"
+
+
+@strawberry.type
+class PointsMutations:
+    @strawberry.mutation(description="Add or deduct points by hand, with a reason.")
+    @returns_payload(AdjustPointsPayload)
+    async def adjust_points(self, info: Info, input: AdjustPointsInput) -> AdjustPointsPayload:
+        ctx = info.context
+        ctx.require_writer()
+        member = await require_member(info, input.member_id, input.external_id)
+        result = await adjust_points(
+            ctx.uow,
+            ctx.balance_cache,
+            ctx.services.clock,
+            AdjustPoints(
+                member_id=member.id,
+                points=input.points,
+                wallet=validate_wallet(input.wallet),
+                reason=input.reason,
+                note=input.note,
+                idempotency_key=input.idempotency_key,
+                actor=_actor(info),
+            ),
+        )
+        b = result.balance
+        return AdjustPointsPayload(
+            entry=LedgerEntry.of(result.entry, internal=True),
+            member=Member.of(member),
+            points=Points.of(b) if b else None,
+            replayed=result.replayed,
+        )

@@ -1,0 +1,51 @@
+"""Process-wide services, made once at startup and shared by every request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import asyncpg
+import redis.asyncio as aioredis
+
+from api.settings import Settings
+from domain.clock import Clock, SystemClock
+from persistence.balance_cache import RedisBalanceStore, redis_client
+from persistence.control_store import ControlStore
+from persistence.db import create_pool
+from persistence.migrator import migrate_control
+from tenants.registry import TenantRegistry
+
+
+@dataclass
+class Services:
+    settings: Settings
+    pool: asyncpg.Pool
+    redis: aioredis.Redis
+    balances: RedisBalanceStore
+    registry: TenantRegistry
+    control: ControlStore
+    clock: Clock
+
+    @classmethod
+    async def start(cls, settings: Settings, clock: Clock | None = None) -> Services:
+        pool = await create_pool(
+            settings.database_dsn(), min_size=settings.db_pool_min, max_size=settings.db_pool_max
+        )
+        async with pool.acquire() as conn:
+            await migrate_control(conn)
+        client = redis_client(settings.redis_dsn(), timeout=settings.redis_timeout)
+        return cls(
+            settings=settings,
+            pool=pool,
+            redis=client,
+            balances=RedisBalanceStore(
+                client, ttl=settings.balance_cache_ttl, cooldown=settings.redis_breaker_seconds
+            ),
+            registry=TenantRegistry(pool),
+            control=ControlStore(pool),
+            clock=clock or SystemClock(),
+        )
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+        await self.pool.close()

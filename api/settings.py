@@ -1,0 +1,69 @@
+"""Settings from the environment (LOYALTY_*), with embedded defaults for a fresh machine."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LOYALTY_", extra="ignore")
+
+    environment: Literal["development", "production"] = "development"
+    database_url: str | None = None
+    redis_url: str | None = None
+    data_dir: Path = Path(".loyalty")
+    # Keys API-key hashes and signs operator sessions. Without one, a random key is kept in
+    # data_dir; production must set it so every replica agrees.
+    secret_key: str | None = None
+    public_url: str = "http://127.0.0.1:8000"
+
+    db_pool_min: int = 2
+    db_pool_max: int = 20
+    redis_timeout: float = 0.25
+    redis_breaker_seconds: float = 5.0
+    balance_cache_ttl: int = 600
+
+    worker_interval: float = 15.0
+
+    operator_session_hours: int = 12
+
+    max_query_depth: int = 10
+    max_aliases: int = 15
+    max_tokens: int = 2000
+    max_page_size: int = 100
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
+
+    @cached_property
+    def resolved_secret_key(self) -> bytes:
+        if self.secret_key:
+            return self.secret_key.encode()
+        if self.production:
+            raise RuntimeError("LOYALTY_SECRET_KEY must be set in production")
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip().encode()
+
+    def database_dsn(self) -> str:
+        if self.database_url:
+            return self.database_url
+        from persistence.embedded import embedded_postgres
+
+        return embedded_postgres(self.data_dir.resolve())
+
+    def redis_dsn(self) -> str:
+        if self.redis_url:
+            return self.redis_url
+        from persistence.embedded import embedded_redis
+
+        return embedded_redis(self.data_dir.resolve())

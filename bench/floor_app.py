@@ -1,0 +1,194 @@
+"""The real app plus bare Starlette endpoints doing the same work: the floors of the benchmark.
+
+Run as one uvicorn worker (`uvicorn --factory bench.floor_app:create_floor_app`). The floors
+share the app's pool and Redis client (app.state.services), so each comparison differs only
+by what the GraphQL stack adds: authentication, parsing, validation, resolvers, units of
+work and serialisation. Each floor answers with the same JSON as its GraphQL query.
+
+Floors take their parameters from a small JSON body: `t` tenant id, `s` tenant schema,
+`m` member id, `p` points, `k` idempotency key. They authenticate nobody: benchmarks only.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from api.app import create_app
+from api.services import Services
+from domain.ledger import DEFAULT_WALLET, EntryKind, NewEntry
+from persistence.balance_cache import balance_key
+from persistence.repositories.ledger import _ENTRY_COLUMNS, PgLedgerRepository
+from persistence.repositories.members import _COLUMNS as _MEMBER_COLUMNS
+from tenants.naming import assert_schema_name
+
+PAGE = 50
+
+# The repositories' queries, verbatim (persistence/repositories/members.py and ledger.py;
+# their column lists are imported so they cannot drift), run without mapping rows to domain
+# objects: the ratio measures the Python stack above the SQL, not a different query plan.
+_MEMBER_PAGE_SQL = f"""SELECT {_MEMBER_COLUMNS} FROM members
+                WHERE ($1::bigint IS NULL OR seq > $1)
+                  AND ($2::text IS NULL OR status = $2)
+                  AND ($3::text IS NULL OR email = $3)
+                  AND ($4::text IS NULL OR name ILIKE '%' || $4 || '%'
+                       OR email ILIKE '%' || $4 || '%' OR external_id = $4)
+                  AND ($5::timestamptz IS NULL OR enrolled_at >= $5)
+                  AND ($6::timestamptz IS NULL OR enrolled_at < $6)
+                ORDER BY seq LIMIT $7"""
+_MEMBER_SQL = f"SELECT {_MEMBER_COLUMNS} FROM members WHERE id = $1"
+_HISTORY_SQL = f"""SELECT {_ENTRY_COLUMNS} FROM ledger_entries
+                WHERE member_id = $1 AND ($2::text IS NULL OR wallet = $2)
+                  AND ($3::bigint IS NULL OR id < $3)
+                ORDER BY id DESC LIMIT $4"""
+
+
+def _gid(type_name: str, raw: object) -> str:
+    return base64.urlsafe_b64encode(f"{type_name}:{raw}".encode()).decode().rstrip("=")
+
+
+def _cursor(position: int) -> str:
+    return base64.urlsafe_b64encode(f"k:{position}".encode()).decode().rstrip("=")
+
+
+def _json(data: Any) -> Response:
+    return Response(orjson.dumps(data), media_type="application/json")
+
+
+def _services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+async def status(request: Request) -> Response:
+    """`me { points { available pending } }`: one HGETALL of the balance key."""
+    body = orjson.loads(await request.body())
+    key = balance_key(UUID(body["t"]), UUID(body["m"]), DEFAULT_WALLET)
+    raw = await _services(request).redis.hgetall(key)
+    points = {"available": int(raw[b"a"]), "pending": int(raw[b"p"])}
+    return _json({"data": {"me": {"points": points}}})
+
+
+async def adjust(request: Request) -> Response:
+    """`adjustPoints` (positive): lock, append, lot, balance in one transaction; then the CAS.
+
+    Through the app's own persistence adapters (PgLedgerRepository, the balance store), so
+    the statements are exactly the ones adjustPoints issues for them, and stay so.
+    """
+    body = orjson.loads(await request.body())
+    schema = assert_schema_name(body["s"])
+    member_id, points = UUID(body["m"]), int(body["p"])
+    services = _services(request)
+    now = datetime.now(UTC)
+    async with services.pool.acquire() as conn, conn.transaction():
+        await conn.execute("SELECT set_config('search_path', $1, true)", schema)
+        ledger = PgLedgerRepository(conn)
+        balance = await ledger.lock_balance(member_id, DEFAULT_WALLET)
+        entry = await ledger.append(
+            NewEntry(
+                member_id,
+                DEFAULT_WALLET,
+                EntryKind.ADJUST,
+                points,
+                0,
+                points,
+                body.get("r"),
+                None,
+                body.get("k"),
+                "secret_key",
+            ),
+            now,
+        )
+        await ledger.add_lot(entry.id, member_id, DEFAULT_WALLET, points, points, now, None)
+        balance = balance.apply(points, 0, points)
+        await ledger.save_balance(balance, activity_at=now)
+    key = balance_key(UUID(body["t"]), member_id, DEFAULT_WALLET)
+    await services.balances.put(key, balance)
+    payload = {
+        "entry": {"id": _gid("LedgerEntry", entry.id), "points": points},
+        "points": {"available": balance.available, "pending": balance.pending},
+        "errors": [],
+    }
+    return _json({"data": {"adjustPoints": payload}})
+
+
+async def members(request: Request) -> Response:
+    """`members(first: 50)`: one keyset page of members in a tenant transaction."""
+    body = orjson.loads(await request.body())
+    schema = assert_schema_name(body["s"])
+    async with _services(request).pool.acquire() as conn, conn.transaction():
+        await conn.execute("SELECT set_config('search_path', $1, true)", schema)
+        rows = await conn.fetch(_MEMBER_PAGE_SQL, None, None, None, None, None, None, PAGE + 1)
+    edges = [
+        {
+            "cursor": _cursor(r["seq"]),
+            "node": {
+                "id": _gid("Member", r["id"]),
+                "externalId": r["external_id"],
+                "email": r["email"],
+                "name": r["name"],
+                "status": r["status"],
+                "enrolledAt": r["enrolled_at"].isoformat(),
+            },
+        }
+        for r in rows[:PAGE]
+    ]
+    page_info = {
+        "hasNextPage": len(rows) > PAGE,
+        "endCursor": edges[-1]["cursor"] if edges else None,
+    }
+    return _json({"data": {"members": {"edges": edges, "pageInfo": page_info}}})
+
+
+async def history(request: Request) -> Response:
+    """`member(id:) { history(first: 50) }`: the member, then a page of its entries."""
+    body = orjson.loads(await request.body())
+    schema = assert_schema_name(body["s"])
+    member_id = UUID(body["m"])
+    async with _services(request).pool.acquire() as conn, conn.transaction():
+        await conn.execute("SELECT set_config('search_path', $1, true)", schema)
+        found = await conn.fetchrow(_MEMBER_SQL, member_id)
+        rows = await conn.fetch(_HISTORY_SQL, member_id, None, None, PAGE + 1) if found else []
+    if not found:
+        return _json({"data": {"member": None}})
+    edges = [
+        {
+            "cursor": _cursor(r["id"]),
+            "node": {
+                "id": _gid("LedgerEntry", r["id"]),
+                "kind": r["kind"],
+                "points": r["available_delta"] or r["pending_delta"],
+                "reason": r["reason"],
+                "createdAt": r["created_at"].isoformat(),
+            },
+        }
+        for r in rows[:PAGE]
+    ]
+    page_info = {
+        "hasNextPage": len(rows) > PAGE,
+        "endCursor": edges[-1]["cursor"] if edges else None,
+    }
+    return _json({"data": {"member": {"history": {"edges": edges, "pageInfo": page_info}}}})
+
+
+FLOOR_ROUTES = [
+    Route("/floor/status", status, methods=["POST"]),
+    Route("/floor/adjust", adjust, methods=["POST"]),
+    Route("/floor/members", members, methods=["POST"]),
+    Route("/floor/history", history, methods=["POST"]),
+]
+
+
+def create_floor_app() -> Starlette:
+    """The production app from the environment (LOYALTY_*), with the floor routes added."""
+    app = create_app()
+    app.router.routes.extend(FLOOR_ROUTES)
+    return app

@@ -1,0 +1,171 @@
+"""What the load benchmark sends: the GraphQL operations, their floors, and the targets."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from bench.loadgen import IDEMPOTENCY_PLACEHOLDER
+from bench.seed import Fixture
+
+ME = "query MemberStatus { me { points { available pending } } }"
+MEMBER_BY_EXTERNAL_ID = (
+    "query MemberStatusByExternalId($externalId: String!) {"
+    " member(externalId: $externalId) { points { available pending } } }"
+)
+ADJUST = (
+    "mutation AdjustPoints($input: AdjustPointsInput!) { adjustPoints(input: $input) {"
+    " entry { id points } points { available pending } errors { code message } } }"
+)
+MEMBERS_PAGE = (
+    "query MembersPage { members(first: 50) { edges { cursor node {"
+    " id externalId email name status enrolledAt } } pageInfo { hasNextPage endCursor } } }"
+)
+HISTORY_PAGE = (
+    "query MemberHistory($id: ID!) { member(id: $id) { history(first: 50) { edges { cursor"
+    " node { id kind points reason createdAt } } pageInfo { hasNextPage endCursor } } } }"
+)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    group: str  # "status", "mutations" or "pages"
+    label: str
+    floor: bool
+    templates: list[dict[str, Any]]
+    expect: str
+
+
+@dataclass(frozen=True)
+class Target:
+    min_ratio: float
+    max_p99_over_p50: float = 4.0
+
+
+TARGETS = {"status": Target(0.5), "mutations": Target(0.6), "pages": Target(0.6)}
+# Each GraphQL scenario and the floor it is compared with.
+FLOOR_OF = {
+    "status.me": "floor.status",
+    "status.member": "floor.status",
+    "mutation.adjust": "floor.adjust",
+    "pages.members": "floor.members",
+    "pages.history": "floor.history",
+}
+
+
+def _graphql(query: str, variables: dict[str, Any] | None, token: str) -> dict[str, Any]:
+    body: dict[str, Any] = {"query": query}
+    if variables:
+        body["variables"] = variables
+    return {
+        "path": "/graphql",
+        "headers": {"Authorization": f"Bearer {token}"},
+        "body": json.dumps(body, separators=(",", ":")),
+    }
+
+
+def _floor(path: str, params: dict[str, Any]) -> dict[str, Any]:
+    return {"path": path, "headers": {}, "body": json.dumps(params, separators=(",", ":"))}
+
+
+def scenarios(fx: Fixture) -> list[Scenario]:
+    key = fx.secret_key
+    t, s = fx.tenant_id, fx.schema
+    return [
+        Scenario(
+            "floor.status",
+            "status",
+            "floor: HGETALL behind Starlette",
+            True,
+            [_floor("/floor/status", {"t": t, "m": m.id}) for m in fx.status],
+            '"available":',
+        ),
+        Scenario(
+            "status.me",
+            "status",
+            "me { points } (member token)",
+            False,
+            [_graphql(ME, None, m.token or "") for m in fx.status],
+            '"available":',
+        ),
+        Scenario(
+            "status.member",
+            "status",
+            "member(externalId:) { points } (secret key)",
+            False,
+            [
+                _graphql(MEMBER_BY_EXTERNAL_ID, {"externalId": m.external_id}, key)
+                for m in fx.status
+            ],
+            '"available":',
+        ),
+        Scenario(
+            "floor.adjust",
+            "mutations",
+            "floor: same SQL transaction + CAS",
+            True,
+            [
+                _floor(
+                    "/floor/adjust",
+                    {"t": t, "s": s, "m": m.id, "p": 1 + i % 5, "k": IDEMPOTENCY_PLACEHOLDER},
+                )
+                for i, m in enumerate(fx.mutation)
+            ],
+            '"available":',
+        ),
+        Scenario(
+            "mutation.adjust",
+            "mutations",
+            "adjustPoints (secret key)",
+            False,
+            [
+                _graphql(
+                    ADJUST,
+                    {
+                        "input": {
+                            "memberId": m.gid,
+                            "points": 1 + i % 5,
+                            "idempotencyKey": IDEMPOTENCY_PLACEHOLDER,
+                        }
+                    },
+                    key,
+                )
+                for i, m in enumerate(fx.mutation)
+            ],
+            '"available":',
+        ),
+        Scenario(
+            "floor.members",
+            "pages",
+            "floor: same SQL, members page",
+            True,
+            [_floor("/floor/members", {"s": s})],
+            '"hasNextPage":true',
+        ),
+        Scenario(
+            "pages.members",
+            "pages",
+            "members(first: 50) (secret key)",
+            False,
+            [_graphql(MEMBERS_PAGE, None, key)],
+            '"hasNextPage":true',
+        ),
+        Scenario(
+            "floor.history",
+            "pages",
+            "floor: same SQL, member + history",
+            True,
+            [_floor("/floor/history", {"s": s, "m": m.id}) for m in fx.history],
+            '"createdAt":',
+        ),
+        Scenario(
+            "pages.history",
+            "pages",
+            "member(id:) { history(first: 50) }",
+            False,
+            [_graphql(HISTORY_PAGE, {"id": m.gid}, key) for m in fx.history],
+            '"createdAt":',
+        ),
+    ]

@@ -1,0 +1,159 @@
+"""Loads a benchmark tenant through the application's own code: members, points, history, keys.
+
+Every member gets a welcome bonus (so each has a balance row and a cached balance); the
+history members get more entries; the status members get member tokens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from api.auth.keys import display_prefix, hash_key, new_key
+from api.auth.tokens import issue_member_token
+from api.schema.ids import to_global_id
+from api.services import Services
+from domain.enrolment import enroll
+from domain.ledger import DEFAULT_WALLET
+from domain.members import draft
+from domain.points import AdjustPoints, adjust_points
+from persistence.uow import PgUnitOfWorkFactory
+from tenants.provisioning import create_tenant
+
+STATUS_MEMBERS = 256
+MUTATION_MEMBERS = 256
+HISTORY_MEMBERS = 20
+
+
+@dataclass
+class BenchMember:
+    id: str
+    gid: str
+    external_id: str
+    token: str | None = None
+
+
+@dataclass
+class Fixture:
+    tenant_id: str
+    slug: str
+    schema: str
+    secret_key: str
+    status: list[BenchMember] = field(default_factory=list)
+    mutation: list[BenchMember] = field(default_factory=list)
+    history: list[BenchMember] = field(default_factory=list)
+    members: int = 0
+    entries: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+async def _bounded(jobs: Iterable[Awaitable[Any]], limit: int) -> list[Any]:
+    gate = asyncio.Semaphore(limit)
+
+    async def one(job: Awaitable[Any]) -> Any:
+        async with gate:
+            return await job
+
+    return await asyncio.gather(*(one(j) for j in jobs))
+
+
+async def seed(
+    services: Services,
+    *,
+    members: int = 1000,
+    history_entries: int = 20,
+    concurrency: int = 8,
+) -> Fixture:
+    if members < 3:
+        raise ValueError("need at least 3 members")
+    slug = "bench-" + uuid.uuid4().hex[:8]
+    tenant = await create_tenant(services.pool, slug=slug, name="Bench Coffee Co.")
+    secret_key = new_key("SECRET")
+    await services.control.add_api_key(
+        tenant.id,
+        "SECRET",
+        "bench",
+        display_prefix(secret_key),
+        hash_key(secret_key, services.settings.resolved_secret_key),
+    )
+    uow = PgUnitOfWorkFactory(services.pool, tenant.schema_name)
+    cache = services.balances.for_tenant(tenant.id)
+    clock = services.clock
+    today = clock.now().date()
+
+    enrolled = await _bounded(
+        (
+            enroll(
+                uow,
+                clock,
+                draft(
+                    external_id=f"m{i:06d}",
+                    email=f"m{i:06d}@bench.example",
+                    name=f"Member {i}",
+                    birthday=None,
+                    today=today,
+                ),
+            )
+            for i in range(1, members + 1)
+        ),
+        concurrency,
+    )
+    enrolled.sort(key=lambda m: m.seq)
+
+    def bonus(member_id: uuid.UUID, points: int, reason: str) -> Awaitable[Any]:
+        cmd = AdjustPoints(member_id, points, DEFAULT_WALLET, reason, "bench seed", None, "seed")
+        return adjust_points(uow, cache, clock, cmd)
+
+    await _bounded(
+        (bonus(m.id, 100 + (i * 37) % 900, "Welcome bonus") for i, m in enumerate(enrolled)),
+        concurrency,
+    )
+    entries = len(enrolled)
+
+    # Disjoint sets, so mutations never add to the history being paged and no two
+    # connections of the mutation load share a member (no lock waits between them).
+    n_history = min(HISTORY_MEMBERS, max(1, members // 10))
+    history = enrolled[-n_history:]
+    rest = enrolled[:-n_history]
+    n_status = min(STATUS_MEMBERS, max(1, len(rest) // 2))
+    status, mutation = rest[:n_status], rest[n_status : n_status + MUTATION_MEMBERS]
+
+    extra = max(0, history_entries - 1)
+    await _bounded(
+        (bonus(m.id, 1 + k % 7, f"Visit {k}") for m in history for k in range(extra)),
+        concurrency,
+    )
+    entries += extra * len(history)
+
+    # Fresh tables have no statistics until autovacuum gets to them: analyse now, so every
+    # run plans its queries on the same footing instead of racing the autovacuum daemon.
+    async with services.pool.acquire() as conn:
+        await conn.execute("ANALYZE")
+
+    now = datetime.now(UTC)
+
+    def bench_member(m: Any, with_token: bool = False) -> BenchMember:
+        token = None
+        if with_token:
+            token, _ = issue_member_token(
+                tenant.id, m.id, tenant.jwt_secret, timedelta(minutes=60), now
+            )
+        return BenchMember(str(m.id), to_global_id("Member", m.id), m.external_id, token)
+
+    return Fixture(
+        tenant_id=str(tenant.id),
+        slug=tenant.slug,
+        schema=tenant.schema_name,
+        secret_key=secret_key,
+        status=[bench_member(m, with_token=True) for m in status],
+        mutation=[bench_member(m) for m in mutation],
+        history=[bench_member(m) for m in history],
+        members=len(enrolled),
+        entries=entries,
+    )

@@ -1,0 +1,1 @@
+"""The core of the loyalty platform: pure Python, no adapters."""

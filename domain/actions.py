@@ -1,0 +1,108 @@
+"""Points for actions (signup, review, follow, custom events), within the program's limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from domain.clock import Clock
+from domain.earning import expiry_for
+from domain.errors import DomainError, ErrorCode, NotFound
+from domain.idempotency import check_replay, fingerprint, validate_key
+from domain.ledger import DEFAULT_WALLET, Balance, EntryKind, LedgerEntry
+from domain.members import require_active
+from domain.ports import BalanceCache, UnitOfWorkFactory
+from domain.program import LimitPeriod
+from domain.wallet import LockedWallet
+
+
+@dataclass(frozen=True, slots=True)
+class ActionResult:
+    entry: LedgerEntry
+    balance: Balance | None
+    replayed: bool = False
+
+
+def period_start(period: LimitPeriod, now: datetime) -> datetime:
+    """Start of the calendar period (UTC) that contains `now`."""
+    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    if period is LimitPeriod.DAY:
+        return day
+    if period is LimitPeriod.WEEK:
+        return day - timedelta(days=day.weekday())
+    if period is LimitPeriod.MONTH:
+        return day.replace(day=1)
+    return day.replace(month=1, day=1)
+
+
+def _limit_reached(message: str) -> DomainError:
+    return DomainError(message, field=("action",), code=ErrorCode.ACTION_LIMIT_REACHED)
+
+
+async def record_action(
+    uow_factory: UnitOfWorkFactory,
+    cache: BalanceCache,
+    clock: Clock,
+    *,
+    member_id: UUID,
+    action: str,
+    idempotency_key: str | None,
+) -> ActionResult:
+    key = validate_key(idempotency_key) if idempotency_key is not None else None
+    now = clock.now()
+    async with uow_factory() as uow:
+        program = await uow.programs.current()
+        rule = program.action(action.strip())
+        if rule is None:
+            raise DomainError(
+                f"The program has no action {action[:60]!r}.",
+                field=("action",),
+                code=ErrorCode.UNKNOWN_ACTION,
+            )
+        digest = fingerprint("recordAction", {"member": str(member_id), "action": rule.key})
+        if key is not None:
+            earlier = await uow.idempotency.claim(key, "recordAction", digest, now)
+            if earlier is not None:
+                first = check_replay(earlier, "recordAction", digest)
+                entry = await uow.ledger.entry(int(first["entryId"]))
+                assert entry is not None
+                return ActionResult(entry, None, replayed=True)
+        member = await uow.members.get(member_id)
+        if member is None:
+            raise NotFound("No such member.", field=("memberId",))
+        require_active(member)
+        # The wallet lock serialises this member's actions, so the counts below cannot race.
+        wallet = await LockedWallet.open(uow.ledger, member_id, DEFAULT_WALLET, now)
+        if rule.once and await uow.actions.count_since(member_id, rule.key, None) > 0:
+            raise _limit_reached(f"{rule.key} earns points once per member.")
+        if rule.period is not None and rule.max_per_period is not None:
+            done = await uow.actions.count_since(
+                member_id, rule.key, period_start(rule.period, now)
+            )
+            if done >= rule.max_per_period:
+                raise _limit_reached(
+                    f"{rule.key} earns points {rule.max_per_period} time(s) per "
+                    f"{rule.period.value.lower()}."
+                )
+        if rule.cooldown_hours:
+            last = await uow.actions.last_at(member_id, rule.key)
+            again = last + timedelta(hours=rule.cooldown_hours) if last else None
+            if again is not None and now < again:
+                raise _limit_reached(f"{rule.key} can earn again from {again:%Y-%m-%d %H:%M} UTC.")
+        entry = await wallet.credit(
+            rule.points,
+            kind=EntryKind.EARN,
+            available_at=now,
+            expires_at=expiry_for(program, now),
+            reason=f"Action: {rule.key}",
+            idempotency_key=key,
+            config_version=program.version,
+            rate=program.rate,
+        )
+        await uow.actions.add(member_id, rule.key, now, entry.id)
+        balance = await wallet.save()
+        if key is not None:
+            await uow.idempotency.complete(key, {"entryId": entry.id})
+    await cache.put(balance)
+    return ActionResult(entry, balance)

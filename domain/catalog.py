@@ -1,0 +1,100 @@
+"""Managing the rewards catalog."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from uuid import UUID, uuid4
+
+from domain.clock import Clock
+from domain.errors import DomainError, NotFound
+from domain.ports import RewardFilter, UnitOfWorkFactory
+from domain.rewards import CodeSource, Reward, RewardKind, validate_reward
+
+_POOL_CODE = re.compile(r"^[A-Z0-9-]{4,64}$")
+MAX_IMPORT = 10_000
+
+
+def draft_reward(fields: dict[str, object], clock: Clock) -> Reward:
+    """A reward with every field not given at its default."""
+    now = clock.now()
+    base: dict[str, object] = {
+        "id": uuid4(),
+        "seq": 0,
+        "description": "",
+        "image_url": None,
+        "value_minor": None,
+        "percentage": None,
+        "max_discount_minor": None,
+        "sku": None,
+        "points_cost": None,
+        "min_points": None,
+        "max_points": None,
+        "step_points": None,
+        "value_per_step_minor": None,
+        "min_order_minor": 0,
+        "valid_days": None,
+        "starts_at": None,
+        "ends_at": None,
+        "stock": None,
+        "issued": 0,
+        "per_member_limit": None,
+        "per_member_period": None,
+        "eligible_tiers": (),
+        "eligible_segments": (),
+        "code_source": CodeSource.GENERATED,
+        "code_prefix": "",
+        "code_length": 10,
+        "refund_on_expiry": True,
+        "archived": False,
+        "created_at": now,
+        "updated_at": now,
+        "kind": RewardKind.CUSTOM,
+        "name": "",
+    }
+    base.update(fields)
+    return Reward(**base)  # type: ignore[arg-type]
+
+
+async def create_reward(uow_factory: UnitOfWorkFactory, reward: Reward) -> Reward:
+    validate_reward(reward)
+    async with uow_factory() as uow:
+        return await uow.rewards.add(reward)
+
+
+async def change_reward(
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    reward_id: UUID,
+    change: Callable[[Reward], Reward],
+) -> Reward:
+    async with uow_factory() as uow:
+        current = await uow.rewards.lock(reward_id)
+        if current is None:
+            raise NotFound("No such reward.", field=("id",))
+        changed = validate_reward(replace(change(current), id=current.id, updated_at=clock.now()))
+        return await uow.rewards.update(changed)
+
+
+async def import_codes(uow_factory: UnitOfWorkFactory, reward_id: UUID, codes: list[str]) -> int:
+    cleaned = [c.strip().upper() for c in codes]
+    if not cleaned or len(cleaned) > MAX_IMPORT:
+        raise DomainError(f"Import 1 to {MAX_IMPORT} codes at a time.", field=("codes",))
+    for i, code in enumerate(cleaned):
+        if not _POOL_CODE.match(code):
+            raise DomainError("Codes are 4 to 64 letters, digits and '-'.", field=("codes", str(i)))
+    async with uow_factory() as uow:
+        reward = await uow.rewards.lock(reward_id)
+        if reward is None:
+            raise NotFound("No such reward.", field=("rewardId",))
+        if reward.code_source is not CodeSource.POOL:
+            raise DomainError("This reward generates its codes.", field=("rewardId",))
+        return await uow.rewards.import_codes(reward_id, sorted(set(cleaned)))
+
+
+async def list_rewards(
+    uow_factory: UnitOfWorkFactory, after_seq: int | None, limit: int, where: RewardFilter
+) -> list[Reward]:
+    async with uow_factory() as uow:
+        return await uow.rewards.page(after_seq, limit, where)

@@ -1,0 +1,28 @@
+"""Changing the program: every change is a new version; earlier versions stay readable."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from domain.clock import Clock
+from domain.ports import UnitOfWorkFactory
+from domain.program import ProgramConfig, next_version
+
+
+async def configure_program(
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    change: Callable[[ProgramConfig], ProgramConfig],
+    by: str | None,
+) -> ProgramConfig:
+    """Applies `change` to the current configuration and saves the result as a new version."""
+    async with uow_factory() as uow:
+        current = await uow.programs.current()
+        updated = next_version(current, change(current))
+        await uow.programs.save(updated, clock.now(), by)
+    return updated
+
+
+async def current_program(uow_factory: UnitOfWorkFactory) -> ProgramConfig:
+    async with uow_factory() as uow:
+        return await uow.programs.current()

@@ -1,0 +1,47 @@
+"""Idempotency keys: the same key and input gives the first result; other input is refused."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from domain.errors import DomainError, ErrorCode, IdempotencyKeyReused
+
+MAX_KEY_LENGTH = 255
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyRecord:
+    operation: str
+    fingerprint: str
+    result: dict[str, Any]
+
+
+def fingerprint(operation: str, payload: dict[str, Any]) -> str:
+    """A stable digest of what was asked, to tell a retry from a reuse of the key."""
+    canonical = json.dumps(
+        {"op": operation, "input": payload}, sort_keys=True, separators=(",", ":"), default=str
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def validate_key(key: str, field: tuple[str, ...] = ("idempotencyKey",)) -> str:
+    cleaned = key.strip()
+    if not cleaned or len(cleaned) > MAX_KEY_LENGTH:
+        raise DomainError(
+            f"idempotencyKey must be 1 to {MAX_KEY_LENGTH} characters.",
+            field=field,
+            code=ErrorCode.INVALID,
+        )
+    return cleaned
+
+
+def check_replay(record: IdempotencyRecord, operation: str, digest: str) -> dict[str, Any]:
+    if record.operation != operation or record.fingerprint != digest:
+        raise IdempotencyKeyReused(
+            "This idempotency key was already used with a different input.",
+            field=("idempotencyKey",),
+        )
+    return record.result

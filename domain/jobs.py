@@ -1,0 +1,125 @@
+"""What time does to points: maturing, expiring, inactivity and birthdays.
+
+Each job is idempotent and safe with several workers at once: every change happens under the
+member's balance row lock and re-checks what is due there, so two workers racing for the same
+member find the work done by whichever came first. A worker that was down catches up on its
+next run, since every query asks what is due *by now*.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from domain.actions import record_action
+from domain.clock import Clock
+from domain.errors import DomainError
+from domain.ports import BalanceCache, UnitOfWorkFactory
+from domain.redemption import expire_unused
+from domain.wallet import LockedWallet
+
+BIRTHDAY_CATCH_UP_DAYS = 7
+
+
+@dataclass
+class JobReport:
+    settled: int = 0
+    inactive_expired: int = 0
+    birthdays: int = 0
+    codes_expired: int = 0
+
+    def __iadd__(self, other: JobReport) -> JobReport:
+        self.settled += other.settled
+        self.inactive_expired += other.inactive_expired
+        self.birthdays += other.birthdays
+        self.codes_expired += other.codes_expired
+        return self
+
+
+async def settle_due(
+    uow_factory: UnitOfWorkFactory, cache: BalanceCache, clock: Clock, batch: int = 200
+) -> int:
+    """Matures and expires every lot that is due, member by member."""
+    done = 0
+    while True:
+        now = clock.now()
+        async with uow_factory() as uow:
+            due = await uow.ledger.wallets_with_due_lots(now, batch)
+        for member_id, wallet in due:
+            async with uow_factory() as uow:
+                opened = await LockedWallet.open(uow.ledger, member_id, wallet, now)
+                balance = await opened.save()
+            await cache.put(balance)
+        done += len(due)
+        if len(due) < batch:
+            return done
+
+
+async def expire_inactive(
+    uow_factory: UnitOfWorkFactory, cache: BalanceCache, clock: Clock, batch: int = 200
+) -> int:
+    """Expires whole balances left untouched for the program's inactivity period."""
+    now = clock.now()
+    async with uow_factory() as uow:
+        program = await uow.programs.current()
+    if program.inactivity_days is None:
+        return 0
+    cutoff = now - timedelta(days=program.inactivity_days)
+    done = 0
+    while True:
+        async with uow_factory() as uow:
+            idle = await uow.ledger.inactive_wallets(cutoff, batch)
+        for member_id, wallet in idle:
+            async with uow_factory() as uow:
+                opened = await LockedWallet.open(uow.ledger, member_id, wallet, now)
+                last = await uow.ledger.last_activity(member_id, wallet)
+                if last is not None and last <= cutoff:  # re-checked under the lock
+                    lots = await uow.ledger.spendable_lots(member_id, wallet, now)
+                    await opened.expire(
+                        lots,
+                        reason=f"Expired after {program.inactivity_days} days without activity",
+                    )
+                balance = await opened.save()
+            await cache.put(balance)
+        done += len(idle)
+        if len(idle) < batch:
+            return done
+
+
+async def award_birthdays(
+    uow_factory: UnitOfWorkFactory, cache: BalanceCache, clock: Clock, batch: int = 500
+) -> int:
+    """Awards the program's 'birthday' action once a year, catching up on a missed week."""
+    now = clock.now()
+    async with uow_factory() as uow:
+        program = await uow.programs.current()
+        if program.action("birthday") is None:
+            return 0
+        due = await uow.members.birthdays_due(
+            now.date() - timedelta(days=BIRTHDAY_CATCH_UP_DAYS), now.date(), batch
+        )
+    awarded = 0
+    for member_id in due:
+        try:
+            await record_action(
+                uow_factory,
+                cache,
+                clock,
+                member_id=member_id,
+                action="birthday",
+                # One key per member and year: a second worker, or a rerun, pays nothing more.
+                idempotency_key=f"birthday:{member_id}:{now.year}",
+            )
+        except DomainError:
+            continue  # limits of the program's birthday rule, or a member no longer active
+        awarded += 1
+    return awarded
+
+
+async def run_jobs(uow_factory: UnitOfWorkFactory, cache: BalanceCache, clock: Clock) -> JobReport:
+    return JobReport(
+        settled=await settle_due(uow_factory, cache, clock),
+        inactive_expired=await expire_inactive(uow_factory, cache, clock),
+        birthdays=await award_birthdays(uow_factory, cache, clock),
+        codes_expired=await expire_unused(uow_factory, cache, clock),
+    )

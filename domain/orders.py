@@ -1,0 +1,297 @@
+"""Orders and refunds: the ledger side of a store's sales.
+
+recordOrder upserts an order's full state by the store's order id: a replay is a no-op, a
+changed order moves points by the difference, at the configuration version the order was
+first earned under. refundOrder reverses points in proportion to the money refunded, at the
+rate recorded when they were earned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from domain.clock import Clock
+from domain.earning import (
+    BreakdownLine,
+    Earning,
+    Order,
+    available_from,
+    evaluate,
+    expiry_for,
+    points_to_reverse,
+    validate_order,
+)
+from domain.errors import DomainError, ErrorCode, IdempotencyKeyReused, NotFound
+from domain.idempotency import fingerprint, validate_key
+from domain.ledger import DEFAULT_WALLET, Balance, EntryKind
+from domain.members import require_active
+from domain.ports import BalanceCache, UnitOfWorkFactory
+from domain.wallet import LockedWallet
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRecord:
+    order: Order
+    fingerprint: str
+    config_version: int
+    earned_points: int
+    reversed_points: int
+    refunded_minor: int
+    breakdown: tuple[BreakdownLine, ...]
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def paid_minor(self) -> int:
+        return self.order.paid_minor
+
+    @property
+    def net_points(self) -> int:
+        return self.earned_points - self.reversed_points
+
+
+@dataclass(frozen=True, slots=True)
+class RefundRecord:
+    refund_id: str
+    order_id: str
+    amount_minor: int
+    points: int
+
+
+@dataclass(frozen=True, slots=True)
+class OrderResult:
+    record: OrderRecord
+    points_delta: int
+    balance: Balance | None
+    unchanged: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RefundLine:
+    sku: str
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class RefundResult:
+    record: OrderRecord
+    refund: RefundRecord
+    shortfall: int
+    balance: Balance | None
+    replayed: bool = False
+
+
+def order_fingerprint(order: Order) -> str:
+    return fingerprint("order", order_to_json(order))
+
+
+def order_to_json(order: Order) -> dict[str, Any]:
+    return {
+        "member_id": str(order.member_id) if order.member_id else None,
+        "currency": order.currency,
+        "channel": order.channel.value,
+        "placed_at": order.placed_at.isoformat(),
+        "lines": [
+            {
+                "sku": x.sku,
+                "quantity": x.quantity,
+                "unit_price_minor": x.unit_price_minor,
+                "category": x.category,
+            }
+            for x in order.lines
+        ],
+        "discount_minor": order.discount_minor,
+        "shipping_minor": order.shipping_minor,
+        "tax_minor": order.tax_minor,
+    }
+
+
+async def preview_order(
+    uow_factory: UnitOfWorkFactory, order: Order, tier_multiplier: Decimal = Decimal(1)
+) -> Earning:
+    order = validate_order(order)
+    async with uow_factory() as uow:
+        program = await uow.programs.current()
+    return evaluate(program, order, tier_multiplier)
+
+
+async def record_order(
+    uow_factory: UnitOfWorkFactory, cache: BalanceCache, clock: Clock, order: Order
+) -> OrderResult:
+    order = validate_order(order)
+    digest = order_fingerprint(order)
+    now = clock.now()
+    async with uow_factory() as uow:
+        existing = await uow.orders.lock(order.order_id)
+        if existing is not None and existing.fingerprint == digest:
+            return OrderResult(existing, 0, None, unchanged=True)
+        if existing is not None:
+            _check_change(existing, order)
+            program = await uow.programs.version(existing.config_version)
+        else:
+            program = await uow.programs.current()
+        if order.member_id is not None:
+            member = await uow.members.get(order.member_id)
+            if member is None:
+                raise NotFound("No such member.", field=("memberId",))
+            require_active(member)
+            earning = evaluate(program, order)
+        else:  # a guest order earns nothing but still counts in the program's numbers
+            if order.currency != program.currency:
+                evaluate(program, order)  # raises the currency mismatch
+            earning = Earning(0, (), program.version, program.rate)
+        before = existing.earned_points if existing is not None else 0
+        delta = earning.points - before
+        balance = None
+        if order.member_id is not None and delta != 0:
+            wallet = await LockedWallet.open(uow.ledger, order.member_id, DEFAULT_WALLET, now)
+            if delta > 0:
+                await wallet.credit(
+                    delta,
+                    kind=EntryKind.EARN,
+                    available_at=available_from(program, order.placed_at, now),
+                    expires_at=expiry_for(program, now),
+                    reason=f"Order {order.order_id}",
+                    order_id=order.order_id,
+                    rate=earning.rate,
+                    config_version=earning.config_version,
+                )
+            else:
+                await wallet.reverse(
+                    -delta,
+                    order_id=order.order_id,
+                    policy=program.refund_policy,
+                    reason=f"Order {order.order_id} changed",
+                    rate=earning.rate,
+                )
+            balance = await wallet.save()
+        record = OrderRecord(
+            order=order,
+            fingerprint=digest,
+            config_version=program.version,
+            earned_points=earning.points,
+            reversed_points=0,
+            refunded_minor=0,
+            breakdown=earning.breakdown,
+            created_at=existing.created_at if existing else now,
+            updated_at=now,
+        )
+        await uow.orders.save(record, insert=existing is None)
+    if balance is not None:
+        await cache.put(balance)
+    return OrderResult(record, delta, balance)
+
+
+def _check_change(existing: OrderRecord, order: Order) -> None:
+    old = existing.order
+    if old.member_id is not None and old.member_id != order.member_id:
+        raise DomainError(
+            "An order's member cannot change (a guest order may gain one).", field=("memberId",)
+        )
+    if existing.refunded_minor > 0:
+        raise DomainError(
+            "This order has refunds: record further changes with refundOrder.",
+            field=("orderId",),
+            code=ErrorCode.ORDER_REFUNDED,
+        )
+    if old.currency != order.currency:
+        raise DomainError("An order's currency cannot change.", field=("currency",))
+
+
+def refund_amount(order: Order, lines: list[RefundLine]) -> int:
+    """Money refunded for whole lines, after the order's discounts spread over its lines."""
+    by_sku: dict[str, int] = {}
+    for i, refund in enumerate(lines):
+        matches = [x for x in order.lines if x.sku == refund.sku]
+        if not matches:
+            raise DomainError("No such sku in this order.", field=("lines", str(i), "sku"))
+        bought = sum(x.quantity for x in matches)
+        by_sku[refund.sku] = by_sku.get(refund.sku, 0) + refund.quantity
+        if refund.quantity < 1 or by_sku[refund.sku] > bought:
+            raise DomainError(
+                f"quantity must be 1 to {bought}.", field=("lines", str(i), "quantity")
+            )
+    gross = Decimal(0)
+    for sku, quantity in by_sku.items():
+        matches = [x for x in order.lines if x.sku == sku]
+        unit = Decimal(sum(x.total_minor for x in matches)) / sum(x.quantity for x in matches)
+        gross += unit * quantity
+    subtotal = order.subtotal_minor
+    share = gross * order.paid_minor / subtotal if subtotal else Decimal(0)
+    return int(share.to_integral_value(rounding=ROUND_HALF_UP))
+
+
+async def refund_order(
+    uow_factory: UnitOfWorkFactory,
+    cache: BalanceCache,
+    clock: Clock,
+    *,
+    order_id: str,
+    refund_id: str,
+    amount_minor: int | None,
+    lines: list[RefundLine] | None,
+) -> RefundResult:
+    refund_id = validate_key(refund_id, field=("refundId",))
+    if (amount_minor is None) == (lines is None):
+        raise DomainError(
+            "Give exactly one of amount and lines.", field=("amount",), code=ErrorCode.REQUIRED
+        )
+    now = clock.now()
+    async with uow_factory() as uow:
+        record = await uow.orders.lock(order_id.strip())
+        if record is None:
+            raise NotFound("No such order.", field=("orderId",))
+        amount = (
+            amount_minor if amount_minor is not None else refund_amount(record.order, lines or [])
+        )
+        earlier = await uow.orders.refund(refund_id)
+        if earlier is not None:
+            if earlier.order_id != record.order.order_id or earlier.amount_minor != amount:
+                raise IdempotencyKeyReused(
+                    "This refundId was already used for another refund.", field=("refundId",)
+                )
+            return RefundResult(record, earlier, 0, None, replayed=True)
+        if amount <= 0:
+            raise DomainError("A refund must be of a positive amount.", field=("amount",))
+        if record.refunded_minor + amount > record.paid_minor:
+            raise DomainError(
+                f"Refunds would exceed what was paid ({record.paid_minor - record.refunded_minor}"
+                " left to refund).",
+                field=("amount",),
+                code=ErrorCode.REFUND_EXCEEDS_PAID,
+            )
+        refunded = record.refunded_minor + amount
+        points = points_to_reverse(
+            record.earned_points, record.paid_minor, refunded, record.reversed_points
+        )
+        shortfall = 0
+        balance = None
+        member_id = record.order.member_id
+        if member_id is not None and points > 0:
+            program = await uow.programs.version(record.config_version)
+            wallet = await LockedWallet.open(uow.ledger, member_id, DEFAULT_WALLET, now)
+            entry = await wallet.reverse(
+                points,
+                order_id=record.order.order_id,
+                policy=program.refund_policy,
+                reason=f"Refund on order {record.order.order_id}",
+                idempotency_key=refund_id,
+                rate=program.rate,
+            )
+            shortfall = entry.shortfall
+            balance = await wallet.save()
+        record = replace(
+            record,
+            refunded_minor=refunded,
+            reversed_points=record.reversed_points + points,
+            updated_at=now,
+        )
+        refund = RefundRecord(refund_id, record.order.order_id, amount, points)
+        await uow.orders.save(record, insert=False)
+        await uow.orders.add_refund(refund, now)
+    if balance is not None:
+        await cache.put(balance)
+    return RefundResult(record, refund, shortfall, balance)

@@ -1,0 +1,315 @@
+"""A tenant's program configuration: how points are earned, held, valued and lost.
+
+Configurations are versioned; every ledger entry records the version and rate it used, so a
+refund reverses points at the rate they were earned, not at today's.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any
+
+from domain.errors import DomainError
+from domain.money import validate_currency
+
+MAX_RULES = 200
+MAX_PENDING_DAYS = 365
+_RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+_ACTION_KEY = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+BUILT_IN_ACTIONS = (
+    "signup",
+    "birthday",
+    "review",
+    "social_follow",
+    "social_share",
+    "profile_completion",
+)
+
+
+class Rounding(StrEnum):
+    DOWN = "DOWN"
+    NEAREST = "NEAREST"
+    UP = "UP"
+
+
+class RefundPolicy(StrEnum):
+    CLAWBACK_AVAILABLE = "CLAWBACK_AVAILABLE"
+    ALLOW_NEGATIVE = "ALLOW_NEGATIVE"
+
+
+class Channel(StrEnum):
+    WEB = "WEB"
+    POS = "POS"
+    MOBILE = "MOBILE"
+
+
+class ExpiryUnit(StrEnum):
+    DAYS = "DAYS"
+    MONTHS = "MONTHS"
+
+
+class RuleKind(StrEnum):
+    MULTIPLIER = "MULTIPLIER"
+    BONUS = "BONUS"
+
+
+class LimitPeriod(StrEnum):
+    DAY = "DAY"
+    WEEK = "WEEK"
+    MONTH = "MONTH"
+    YEAR = "YEAR"
+
+
+@dataclass(frozen=True, slots=True)
+class LotExpiry:
+    after: int
+    unit: ExpiryUnit
+    end_of_month: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class EarnRule:
+    """A multiplier or a fixed bonus. With skus or categories it targets matching lines
+    (a bonus is then per unit); without, it applies to the whole order (a campaign)."""
+
+    id: str
+    name: str
+    kind: RuleKind
+    multiplier: Decimal | None = None
+    points: int | None = None
+    skus: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    channels: tuple[Channel, ...] = ()
+    min_order_minor: int = 0
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    active: bool = True
+
+    @property
+    def targets_lines(self) -> bool:
+        return bool(self.skus or self.categories)
+
+    def live(self, at: datetime, channel: Channel, paid_minor: int) -> bool:
+        return (
+            self.active
+            and (self.starts_at is None or at >= self.starts_at)
+            and (self.ends_at is None or at < self.ends_at)
+            and (not self.channels or channel in self.channels)
+            and paid_minor >= self.min_order_minor
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRule:
+    key: str
+    points: int
+    once: bool = False
+    max_per_period: int | None = None
+    period: LimitPeriod | None = None
+    cooldown_hours: int = 0
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramConfig:
+    version: int = 0
+    currency: str = "USD"
+    points_per_unit: Decimal = Decimal(1)
+    rounding: Rounding = Rounding.DOWN
+    point_value_minor: Decimal = Decimal(1)
+    min_order_minor: int = 0
+    pending_days: int = 0
+    lot_expiry: LotExpiry | None = None
+    inactivity_days: int | None = None
+    refund_policy: RefundPolicy = RefundPolicy.CLAWBACK_AVAILABLE
+    rules: tuple[EarnRule, ...] = ()
+    actions: tuple[ActionRule, ...] = field(default_factory=tuple)
+
+    def action(self, key: str) -> ActionRule | None:
+        return next((a for a in self.actions if a.key == key and a.active), None)
+
+    @property
+    def rate(self) -> str:
+        return f"v{self.version}:{self.points_per_unit}/{self.currency}"
+
+
+DEFAULT_PROGRAM = ProgramConfig()
+
+
+def _decimal(value: Any, name: str, *, minimum: Decimal, maximum: Decimal) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise DomainError(f"{name} must be a decimal number.", field=(name,)) from None
+    if not number.is_finite() or number < minimum or number > maximum:
+        raise DomainError(f"{name} must be between {minimum} and {maximum}.", field=(name,))
+    return number
+
+
+def _bounded(value: int, name: str, low: int, high: int) -> int:
+    if value < low or value > high:
+        raise DomainError(f"{name} must be between {low} and {high}.", field=(name,))
+    return value
+
+
+def validate(config: ProgramConfig) -> ProgramConfig:
+    """Checks every field; returns the config with values normalised."""
+    validate_currency(config.currency)
+    _decimal(config.points_per_unit, "pointsPerUnit", minimum=Decimal(0), maximum=Decimal(10_000))
+    _decimal(config.point_value_minor, "pointValue", minimum=Decimal(0), maximum=Decimal(1_000_000))
+    _bounded(config.min_order_minor, "minOrderValue", 0, 10**12)
+    _bounded(config.pending_days, "pendingDays", 0, MAX_PENDING_DAYS)
+    if config.lot_expiry is not None:
+        limit = 120 if config.lot_expiry.unit is ExpiryUnit.MONTHS else 3660
+        _bounded(config.lot_expiry.after, "expiry.after", 1, limit)
+    if config.inactivity_days is not None:
+        _bounded(config.inactivity_days, "expiry.inactivityDays", 1, 3660)
+    if len(config.rules) > MAX_RULES:
+        raise DomainError(f"At most {MAX_RULES} earning rules.", field=("rules",))
+    seen: set[str] = set()
+    for i, rule in enumerate(config.rules):
+        where = ("rules", str(i))
+        if not _RULE_ID.match(rule.id) or rule.id in seen:
+            raise DomainError(
+                "Rule ids are unique, lowercase letters, digits, '-' and '_'.", field=(*where, "id")
+            )
+        seen.add(rule.id)
+        if rule.kind is RuleKind.MULTIPLIER:
+            if rule.multiplier is None:
+                raise DomainError(
+                    "A multiplier rule needs a multiplier.", field=(*where, "multiplier")
+                )
+            _decimal(rule.multiplier, "multiplier", minimum=Decimal(0), maximum=Decimal(100))
+        elif rule.points is None or not 1 <= rule.points <= 1_000_000:
+            raise DomainError("A bonus rule needs 1 to 1,000,000 points.", field=(*where, "points"))
+        if rule.starts_at and rule.ends_at and rule.ends_at <= rule.starts_at:
+            raise DomainError("endsAt must be after startsAt.", field=(*where, "endsAt"))
+        _bounded(rule.min_order_minor, "minOrderValue", 0, 10**12)
+    keys: set[str] = set()
+    for i, action in enumerate(config.actions):
+        where = ("actions", str(i))
+        if not _ACTION_KEY.match(action.key) or action.key in keys:
+            raise DomainError(
+                "Action keys are unique, lowercase letters, digits and '_'.", field=(*where, "key")
+            )
+        keys.add(action.key)
+        _bounded(action.points, "points", 1, 1_000_000)
+        _bounded(action.cooldown_hours, "cooldownHours", 0, 24 * 366)
+        if (action.max_per_period is None) != (action.period is None):
+            raise DomainError(
+                "maxPerPeriod and period go together.", field=(*where, "maxPerPeriod")
+            )
+        if action.max_per_period is not None:
+            _bounded(action.max_per_period, "maxPerPeriod", 1, 10_000)
+    return config
+
+
+def next_version(current: ProgramConfig, changed: ProgramConfig) -> ProgramConfig:
+    return replace(validate(changed), version=current.version + 1)
+
+
+# --- storage form -------------------------------------------------------------------------
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def to_json(config: ProgramConfig) -> dict[str, Any]:
+    return {
+        "currency": config.currency,
+        "points_per_unit": str(config.points_per_unit),
+        "rounding": config.rounding.value,
+        "point_value_minor": str(config.point_value_minor),
+        "min_order_minor": config.min_order_minor,
+        "pending_days": config.pending_days,
+        "lot_expiry": None
+        if config.lot_expiry is None
+        else {
+            "after": config.lot_expiry.after,
+            "unit": config.lot_expiry.unit.value,
+            "end_of_month": config.lot_expiry.end_of_month,
+        },
+        "inactivity_days": config.inactivity_days,
+        "refund_policy": config.refund_policy.value,
+        "rules": [
+            {
+                "id": r.id,
+                "name": r.name,
+                "kind": r.kind.value,
+                "multiplier": None if r.multiplier is None else str(r.multiplier),
+                "points": r.points,
+                "skus": list(r.skus),
+                "categories": list(r.categories),
+                "channels": [c.value for c in r.channels],
+                "min_order_minor": r.min_order_minor,
+                "starts_at": r.starts_at.isoformat() if r.starts_at else None,
+                "ends_at": r.ends_at.isoformat() if r.ends_at else None,
+                "active": r.active,
+            }
+            for r in config.rules
+        ],
+        "actions": [
+            {
+                "key": a.key,
+                "points": a.points,
+                "once": a.once,
+                "max_per_period": a.max_per_period,
+                "period": a.period.value if a.period else None,
+                "cooldown_hours": a.cooldown_hours,
+                "active": a.active,
+            }
+            for a in config.actions
+        ],
+    }
+
+
+def from_json(version: int, data: dict[str, Any]) -> ProgramConfig:
+    expiry = data.get("lot_expiry")
+    return ProgramConfig(
+        version=version,
+        currency=data["currency"],
+        points_per_unit=Decimal(data["points_per_unit"]),
+        rounding=Rounding(data["rounding"]),
+        point_value_minor=Decimal(data["point_value_minor"]),
+        min_order_minor=data.get("min_order_minor", 0),
+        pending_days=data["pending_days"],
+        lot_expiry=None
+        if not expiry
+        else LotExpiry(expiry["after"], ExpiryUnit(expiry["unit"]), expiry["end_of_month"]),
+        inactivity_days=data.get("inactivity_days"),
+        refund_policy=RefundPolicy(data["refund_policy"]),
+        rules=tuple(
+            EarnRule(
+                id=r["id"],
+                name=r["name"],
+                kind=RuleKind(r["kind"]),
+                multiplier=Decimal(r["multiplier"]) if r.get("multiplier") is not None else None,
+                points=r.get("points"),
+                skus=tuple(r.get("skus", ())),
+                categories=tuple(r.get("categories", ())),
+                channels=tuple(Channel(c) for c in r.get("channels", ())),
+                min_order_minor=r.get("min_order_minor", 0),
+                starts_at=_dt(r.get("starts_at")),
+                ends_at=_dt(r.get("ends_at")),
+                active=r.get("active", True),
+            )
+            for r in data.get("rules", ())
+        ),
+        actions=tuple(
+            ActionRule(
+                key=a["key"],
+                points=a["points"],
+                once=a.get("once", False),
+                max_per_period=a.get("max_per_period"),
+                period=LimitPeriod(a["period"]) if a.get("period") else None,
+                cooldown_hours=a.get("cooldown_hours", 0),
+                active=a.get("active", True),
+            )
+            for a in data.get("actions", ())
+        ),
+    )

@@ -1,0 +1,309 @@
+"""Redeeming rewards: spend points, take stock, issue a code — in one transaction.
+
+Lock order is always the member's wallet first, then the reward row: two members racing for
+the last unit queue on the reward row; one member racing with themself queues on the wallet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from uuid import UUID, uuid4
+
+from domain.actions import period_start
+from domain.clock import Clock
+from domain.errors import DomainError, ErrorCode, NotFound
+from domain.idempotency import check_replay, fingerprint, validate_key
+from domain.ledger import DEFAULT_WALLET, Balance, EntryKind
+from domain.members import require_active
+from domain.ports import BalanceCache, TenantUnitOfWork, UnitOfWorkFactory
+from domain.rewards import (
+    CodeSource,
+    Discount,
+    RedemptionStatus,
+    Reward,
+    cost_of,
+    discount_for,
+    new_code,
+)
+from domain.wallet import LockedWallet
+
+MAX_CODE_ATTEMPTS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Redemption:
+    id: UUID
+    seq: int
+    reward_id: UUID
+    member_id: UUID
+    code: str
+    status: RedemptionStatus
+    points: int
+    value_minor: int | None
+    spend_entry_id: int
+    return_entry_id: int | None
+    order_id: str | None
+    created_at: datetime
+    expires_at: datetime | None
+    used_at: datetime | None
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Redeemed:
+    redemption: Redemption
+    reward: Reward
+    balance: Balance | None
+    replayed: bool = False
+
+
+def _refuse(message: str, code: ErrorCode, field: str = "rewardId") -> DomainError:
+    return DomainError(message, field=(field,), code=code)
+
+
+async def redeem_reward(
+    uow_factory: UnitOfWorkFactory,
+    cache: BalanceCache,
+    clock: Clock,
+    *,
+    member_id: UUID,
+    reward_id: UUID,
+    points: int | None,
+    idempotency_key: str | None,
+    apply_to_order: str | None = None,
+    tier: str | None = None,
+) -> Redeemed:
+    key = validate_key(idempotency_key) if idempotency_key is not None else None
+    now = clock.now()
+    digest = fingerprint(
+        "redeemReward",
+        {
+            "member": str(member_id),
+            "reward": str(reward_id),
+            "points": points,
+            "order": apply_to_order,
+        },
+    )
+    async with uow_factory() as uow:
+        if key is not None:
+            earlier = await uow.idempotency.claim(key, "redeemReward", digest, now)
+            if earlier is not None:
+                first = check_replay(earlier, "redeemReward", digest)
+                found = await uow.redemptions.get(UUID(first["redemptionId"]))
+                assert found is not None
+                reward = await uow.rewards.get(found.reward_id)
+                assert reward is not None
+                return Redeemed(found, reward, None, replayed=True)
+        member = await uow.members.get(member_id)
+        if member is None:
+            raise NotFound("No such member.", field=("memberId",))
+        require_active(member)
+        reward = await uow.rewards.get(reward_id)
+        if reward is None:
+            raise NotFound("No such reward.", field=("rewardId",))
+        if not reward.live(now):
+            why = (
+                ErrorCode.OUT_OF_STOCK
+                if reward.remaining_stock == 0
+                else ErrorCode.REWARD_UNAVAILABLE
+            )
+            raise _refuse("This reward cannot be redeemed now.", why)
+        if not reward.eligible(tier):
+            raise _refuse("This reward is for other tiers.", ErrorCode.NOT_ELIGIBLE)
+        cost = cost_of(reward, points)
+        wallet = await LockedWallet.open(uow.ledger, member_id, DEFAULT_WALLET, now)
+        if reward.per_member_limit is not None:
+            since = (
+                period_start(reward.per_member_period, now) if reward.per_member_period else None
+            )
+            done = await uow.redemptions.count_for_member(member_id, reward.id, since)
+            if done >= reward.per_member_limit:
+                raise _refuse(
+                    "You have redeemed this reward as often as allowed.", ErrorCode.LIMIT_REACHED
+                )
+        entry = await wallet.spend(
+            cost.points, kind=EntryKind.REDEEM, reason=f"Reward: {reward.name}", idempotency_key=key
+        )
+        if not await uow.rewards.reserve_stock(reward.id):
+            raise _refuse("This reward is out of stock.", ErrorCode.OUT_OF_STOCK)
+        redemption_id = uuid4()
+        code = await _issue_code(uow, reward, redemption_id)
+        redemption = await uow.redemptions.add(
+            Redemption(
+                id=redemption_id,
+                seq=0,
+                reward_id=reward.id,
+                member_id=member_id,
+                code=code,
+                status=RedemptionStatus.USED if apply_to_order else RedemptionStatus.ISSUED,
+                points=cost.points,
+                value_minor=cost.value_minor,
+                spend_entry_id=entry.id,
+                return_entry_id=None,
+                order_id=apply_to_order,
+                created_at=now,
+                expires_at=now + timedelta(days=reward.valid_days) if reward.valid_days else None,
+                used_at=now if apply_to_order else None,
+                closed_at=None,
+            )
+        )
+        balance = await wallet.save()
+        if key is not None:
+            await uow.idempotency.complete(key, {"redemptionId": str(redemption.id)})
+    await cache.put(balance)
+    return Redeemed(redemption, reward, balance)
+
+
+async def _issue_code(uow: TenantUnitOfWork, reward: Reward, redemption_id: UUID) -> str:
+    if reward.code_source is CodeSource.POOL:
+        code = await uow.rewards.take_pool_code(reward.id, redemption_id)
+        if code is None:
+            raise _refuse("This reward's code pool is exhausted.", ErrorCode.CODE_POOL_EXHAUSTED)
+        return code
+    for _ in range(MAX_CODE_ATTEMPTS):
+        code = new_code(reward.code_prefix, reward.code_length)
+        if not await uow.redemptions.code_taken(code):
+            return code
+    raise _refuse("Could not find a free code; lengthen codeLength.", ErrorCode.CONFLICT)
+
+
+async def _return_points(
+    uow: TenantUnitOfWork, redemption: Redemption, now: datetime, reason: str
+) -> tuple[int, Balance]:
+    wallet = await LockedWallet.open(uow.ledger, redemption.member_id, DEFAULT_WALLET, now)
+    entry = await wallet.restore(redemption.spend_entry_id, redemption.points, reason=reason)
+    return entry.id, await wallet.save()
+
+
+async def cancel_redemption(
+    uow_factory: UnitOfWorkFactory,
+    cache: BalanceCache,
+    clock: Clock,
+    *,
+    code: str,
+    member_id: UUID | None = None,
+) -> Redeemed:
+    """Returns the points and the stock of an unused code, exactly once."""
+    now = clock.now()
+    async with uow_factory() as uow:
+        found = await uow.redemptions.lock_by_code(code.strip().upper())
+        if found is None or (member_id is not None and found.member_id != member_id):
+            raise NotFound("No such code.", field=("code",))
+        if found.status is not RedemptionStatus.ISSUED:
+            raise _refuse(
+                f"This code is {found.status.value.lower()}.", ErrorCode.REDEMPTION_CLOSED, "code"
+            )
+        entry_id, balance = await _return_points(uow, found, now, "Redemption cancelled")
+        await uow.rewards.release_stock(found.reward_id)
+        closed = replace(
+            found, status=RedemptionStatus.CANCELLED, return_entry_id=entry_id, closed_at=now
+        )
+        await uow.redemptions.update(closed)
+        reward = await uow.rewards.get(found.reward_id)
+        assert reward is not None
+    await cache.put(balance)
+    return Redeemed(closed, reward, balance)
+
+
+async def mark_used(
+    uow_factory: UnitOfWorkFactory, clock: Clock, *, code: str, order_id: str
+) -> Redemption:
+    now = clock.now()
+    order_id = order_id.strip()
+    if not order_id or len(order_id) > 255:
+        raise DomainError("orderId must be 1 to 255 characters.", field=("orderId",))
+    async with uow_factory() as uow:
+        found = await uow.redemptions.lock_by_code(code.strip().upper())
+        if found is None:
+            raise NotFound("No such code.", field=("code",))
+        if found.status is RedemptionStatus.USED and found.order_id == order_id:
+            return found  # the same store retrying the same checkout
+        if found.status is not RedemptionStatus.ISSUED or (
+            found.expires_at and found.expires_at <= now
+        ):
+            status = (
+                "expired" if found.status is RedemptionStatus.ISSUED else found.status.value.lower()
+            )
+            raise _refuse(f"This code is {status}.", ErrorCode.REDEMPTION_CLOSED, "code")
+        used = replace(found, status=RedemptionStatus.USED, order_id=order_id, used_at=now)
+        await uow.redemptions.update(used)
+    return used
+
+
+@dataclass(frozen=True, slots=True)
+class CodeCheck:
+    valid: bool
+    reason: str | None
+    redemption: Redemption | None
+    reward: Reward | None
+    discount: Discount | None
+
+
+async def validate_code(
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    *,
+    code: str,
+    subtotal_minor: int,
+    member_id: UUID | None,
+) -> CodeCheck:
+    now = clock.now()
+    async with uow_factory() as uow:
+        found = await uow.redemptions.by_code(code.strip().upper())
+        if found is None or (member_id is not None and found.member_id != member_id):
+            return CodeCheck(False, "Unknown code.", None, None, None)
+        reward = await uow.rewards.get(found.reward_id)
+    assert reward is not None
+    if found.status is not RedemptionStatus.ISSUED:
+        return CodeCheck(False, f"This code is {found.status.value.lower()}.", found, reward, None)
+    if found.expires_at is not None and found.expires_at <= now:
+        return CodeCheck(False, "This code has expired.", found, reward, None)
+    if subtotal_minor < reward.min_order_minor:
+        return CodeCheck(
+            False,
+            f"The cart must be at least {reward.min_order_minor} (minor units).",
+            found,
+            reward,
+            None,
+        )
+    return CodeCheck(
+        True, None, found, reward, discount_for(reward, found.value_minor, subtotal_minor)
+    )
+
+
+async def expire_unused(
+    uow_factory: UnitOfWorkFactory, cache: BalanceCache, clock: Clock, batch: int = 200
+) -> int:
+    """Closes codes past their validity; returns their points where the reward says so."""
+    now = clock.now()
+    done = 0
+    while True:
+        async with uow_factory() as uow:
+            due = await uow.redemptions.expired_issued(now, batch)
+        for redemption_id in due:
+            balance = None
+            async with uow_factory() as uow:
+                found = await uow.redemptions.lock(redemption_id)
+                if found is None or found.status is not RedemptionStatus.ISSUED:
+                    continue  # another worker, a use or a cancel got there first
+                reward = await uow.rewards.get(found.reward_id)
+                assert reward is not None
+                entry_id = None
+                if reward.refund_on_expiry:
+                    entry_id, balance = await _return_points(
+                        uow, found, now, "Unused reward expired"
+                    )
+                await uow.redemptions.update(
+                    replace(
+                        found,
+                        status=RedemptionStatus.EXPIRED,
+                        return_entry_id=entry_id,
+                        closed_at=now,
+                    )
+                )
+            if balance is not None:
+                await cache.put(balance)
+            done += 1
+        if len(due) < batch:
+            return done

@@ -1,0 +1,248 @@
+"""The rewards catalog: what points buy, what it costs, and what discount a code gives."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_FLOOR, Decimal
+from enum import StrEnum
+from uuid import UUID
+
+from domain.errors import DomainError, ErrorCode
+from domain.program import LimitPeriod
+
+# No 0/O, 1/I/L, 2/Z, 5/S, 8/B: codes get read off screens and typed at tills.
+CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
+MAX_NAME = 200
+MAX_DESCRIPTION = 2000
+
+
+class RewardKind(StrEnum):
+    FIXED_AMOUNT = "FIXED_AMOUNT"
+    PERCENTAGE = "PERCENTAGE"
+    FREE_SHIPPING = "FREE_SHIPPING"
+    FREE_PRODUCT = "FREE_PRODUCT"
+    STORE_CREDIT = "STORE_CREDIT"
+    CUSTOM = "CUSTOM"
+
+
+class CodeSource(StrEnum):
+    GENERATED = "GENERATED"
+    POOL = "POOL"
+
+
+class RedemptionStatus(StrEnum):
+    ISSUED = "ISSUED"
+    USED = "USED"
+    CANCELLED = "CANCELLED"
+    EXPIRED = "EXPIRED"
+
+
+@dataclass(frozen=True, slots=True)
+class Reward:
+    id: UUID
+    seq: int
+    name: str
+    description: str
+    image_url: str | None
+    kind: RewardKind
+    value_minor: int | None
+    percentage: Decimal | None
+    max_discount_minor: int | None
+    sku: str | None
+    points_cost: int | None
+    min_points: int | None
+    max_points: int | None
+    step_points: int | None
+    value_per_step_minor: int | None
+    min_order_minor: int
+    valid_days: int | None
+    starts_at: datetime | None
+    ends_at: datetime | None
+    stock: int | None
+    issued: int
+    per_member_limit: int | None
+    per_member_period: LimitPeriod | None
+    eligible_tiers: tuple[str, ...]
+    eligible_segments: tuple[str, ...]
+    code_source: CodeSource
+    code_prefix: str
+    code_length: int
+    refund_on_expiry: bool
+    archived: bool
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def variable_cost(self) -> bool:
+        return self.points_cost is None
+
+    @property
+    def remaining_stock(self) -> int | None:
+        return None if self.stock is None else self.stock - self.issued
+
+    @property
+    def cheapest(self) -> int:
+        """The fewest points that redeem it."""
+        return self.points_cost if self.points_cost is not None else (self.min_points or 0)
+
+    def live(self, now: datetime) -> bool:
+        return (
+            not self.archived
+            and (self.starts_at is None or now >= self.starts_at)
+            and (self.ends_at is None or now < self.ends_at)
+            and (self.remaining_stock is None or self.remaining_stock > 0)
+        )
+
+    def eligible(self, tier: str | None, segments: frozenset[str] = frozenset()) -> bool:
+        """Tier and segment gates; an empty list lets everyone through."""
+        tier_ok = not self.eligible_tiers or (tier is not None and tier in self.eligible_tiers)
+        segment_ok = not self.eligible_segments or bool(segments & set(self.eligible_segments))
+        return tier_ok and segment_ok
+
+
+@dataclass(frozen=True, slots=True)
+class Cost:
+    points: int
+    value_minor: int | None
+
+
+def cost_of(reward: Reward, points: int | None) -> Cost:
+    """What a redemption costs; a variable reward takes the points the member chose."""
+    if not reward.variable_cost:
+        if points is not None and points != reward.points_cost:
+            raise DomainError(
+                f"This reward costs exactly {reward.points_cost} points.", field=("points",)
+            )
+        assert reward.points_cost is not None
+        return Cost(reward.points_cost, reward.value_minor)
+    low, high, step = reward.min_points or 0, reward.max_points or 0, reward.step_points or 1
+    if points is None:
+        raise DomainError(
+            f"Choose how many points to spend: {low} to {high}, in steps of {step}.",
+            field=("points",),
+            code=ErrorCode.REQUIRED,
+        )
+    if points < low or points > high or (points - low) % step:
+        raise DomainError(
+            f"points must be {low} to {high}, in steps of {step} from {low}.",
+            field=("points",),
+            code=ErrorCode.INVALID_AMOUNT,
+        )
+    return Cost(points, (points // step) * (reward.value_per_step_minor or 0))
+
+
+@dataclass(frozen=True, slots=True)
+class Discount:
+    amount_minor: int
+    free_shipping: bool = False
+    free_sku: str | None = None
+
+
+def discount_for(reward: Reward, value_minor: int | None, subtotal_minor: int) -> Discount:
+    """What a code takes off a cart of `subtotal_minor`."""
+    if reward.kind in (RewardKind.FIXED_AMOUNT, RewardKind.STORE_CREDIT):
+        return Discount(min(value_minor or 0, subtotal_minor))
+    if reward.kind is RewardKind.PERCENTAGE:
+        off = (Decimal(subtotal_minor) * (reward.percentage or 0) / 100).to_integral_value(
+            rounding=ROUND_FLOOR
+        )
+        capped = min(int(off), reward.max_discount_minor) if reward.max_discount_minor else int(off)
+        return Discount(capped)
+    if reward.kind is RewardKind.FREE_SHIPPING:
+        return Discount(0, free_shipping=True)
+    if reward.kind is RewardKind.FREE_PRODUCT:
+        return Discount(0, free_sku=reward.sku)
+    return Discount(0)
+
+
+def new_code(prefix: str, length: int) -> str:
+    return prefix + "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
+def _require(condition: bool, message: str, field: str) -> None:
+    if not condition:
+        raise DomainError(message, field=(field,))
+
+
+def validate_reward(r: Reward) -> Reward:
+    """Checks a reward's fields together: each kind and each cost model needs its own."""
+    _require(
+        0 < len(r.name.strip()) <= MAX_NAME, f"name must be 1 to {MAX_NAME} characters.", "name"
+    )
+    _require(len(r.description) <= MAX_DESCRIPTION, "description is too long.", "description")
+    _require(
+        r.image_url is None
+        or (r.image_url.startswith(("https://", "http://")) and len(r.image_url) < 2048),
+        "imageUrl must be an http(s) URL.",
+        "imageUrl",
+    )
+    if r.kind in (RewardKind.FIXED_AMOUNT, RewardKind.STORE_CREDIT) and not r.variable_cost:
+        _require(
+            r.value_minor is not None and r.value_minor > 0,
+            "value is required for this kind.",
+            "value",
+        )
+    if r.kind is RewardKind.PERCENTAGE:
+        _require(
+            r.percentage is not None and 0 < r.percentage <= 100,
+            "percentage must be 0 to 100.",
+            "percentage",
+        )
+    if r.kind is RewardKind.FREE_PRODUCT:
+        _require(bool(r.sku and r.sku.strip()), "sku is required for a free product.", "sku")
+    if r.variable_cost:
+        _require(
+            r.kind in (RewardKind.FIXED_AMOUNT, RewardKind.STORE_CREDIT),
+            "Only amount and store-credit rewards can have a variable cost.",
+            "pointsCost",
+        )
+        low, high, step = r.min_points, r.max_points, r.step_points
+        _require(
+            low is not None
+            and high is not None
+            and step is not None
+            and 0 < low <= high
+            and step > 0,
+            "A variable cost needs minPoints ≤ maxPoints and a positive step.",
+            "minPoints",
+        )
+        _require(
+            r.value_per_step_minor is not None and r.value_per_step_minor > 0,
+            "valuePerStep is required for a variable cost.",
+            "valuePerStep",
+        )
+    else:
+        _require(
+            r.points_cost is not None and 0 < r.points_cost <= 10_000_000,
+            "pointsCost must be 1 to 10,000,000.",
+            "pointsCost",
+        )
+    _require(r.min_order_minor >= 0, "minOrderValue must not be negative.", "minOrderValue")
+    _require(
+        r.valid_days is None or 0 < r.valid_days <= 3660,
+        "validDays must be 1 to 3660.",
+        "validDays",
+    )
+    _require(
+        r.stock is None or r.stock >= r.issued, "stock cannot be below what was issued.", "stock"
+    )
+    _require(
+        r.per_member_limit is None or r.per_member_limit > 0,
+        "perMemberLimit must be positive.",
+        "perMemberLimit",
+    )
+    _require(
+        r.starts_at is None or r.ends_at is None or r.starts_at < r.ends_at,
+        "endsAt must be after startsAt.",
+        "endsAt",
+    )
+    _require(
+        (len(r.code_prefix) <= 20 and r.code_prefix.replace("-", "").isalnum())
+        or r.code_prefix == "",
+        "codePrefix: up to 20 letters, digits and '-'.",
+        "codePrefix",
+    )
+    _require(6 <= r.code_length <= 32, "codeLength must be 6 to 32.", "codeLength")
+    return r

@@ -1,0 +1,170 @@
+"""The Redis balance cache.
+
+Keys: `{t:<tenant id>}:bal:<member id>:<wallet>` (hash-tagged by tenant for Redis Cluster).
+Writes go through a compare-and-set script that only stores a newer version, so a slow reader
+can never put an older balance back. Redis being slow or down costs one short timeout, then
+the breaker skips it; a write that could not be made leaves its key marked dirty, and those
+keys are deleted before the cache is read again, so nothing stale outlives an outage.
+"""
+
+from __future__ import annotations
+
+import logging
+from uuid import UUID
+
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+
+from domain.ledger import Balance
+from persistence.breaker import Breaker
+
+log = logging.getLogger(__name__)
+
+_CAS = """
+local v = redis.call('HGET', KEYS[1], 'v')
+if v and tonumber(v) >= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'v', ARGV[1], 'a', ARGV[2], 'p', ARGV[3], 'l', ARGV[4], 'd', ARGV[6])
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+return 1
+"""
+MAX_DIRTY = 10_000
+
+
+def tenant_prefix(tenant_id: UUID) -> str:
+    return f"{{t:{tenant_id}}}"
+
+
+def balance_key(tenant_id: UUID, member_id: UUID, wallet: str) -> str:
+    return f"{tenant_prefix(tenant_id)}:bal:{member_id}:{wallet}"
+
+
+class RedisBalanceStore:
+    """One per process, shared by every tenant; `for_tenant` gives the port a request uses."""
+
+    def __init__(self, client: aioredis.Redis, *, ttl: int = 600, cooldown: float = 5.0) -> None:
+        self._redis = client
+        self._ttl = ttl
+        self._cas = client.register_script(_CAS)
+        self.breaker = Breaker(cooldown)
+        self._dirty: set[str] = set()
+        self._overflowed = False
+
+    def for_tenant(self, tenant_id: UUID) -> TenantBalanceCache:
+        return TenantBalanceCache(self, tenant_id)
+
+    def _mark_dirty(self, key: str) -> None:
+        if len(self._dirty) >= MAX_DIRTY:
+            # Too many to delete one by one: stop trusting the cache until the TTL has
+            # removed anything this process may have left stale.
+            self._overflowed = True
+            self._dirty.clear()
+        else:
+            self._dirty.add(key)
+
+    def _fail(self, exc: BaseException) -> None:
+        log.warning("redis unavailable, serving balances from postgres: %s", exc)
+        if self._overflowed:
+            self._overflowed = False
+            self.breaker.failed(for_at_least=self._ttl)
+        else:
+            self.breaker.failed()
+
+    async def _usable(self) -> bool:
+        if self.breaker.open:
+            return False
+        if self._overflowed:
+            self._overflowed = False
+            self.breaker.failed(for_at_least=self._ttl)
+            return False
+        if self._dirty:
+            pending = list(self._dirty)
+            try:
+                # One DEL per key: in Redis Cluster, keys of different tenants live in
+                # different slots, and a multi-key DEL across slots is refused.
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    for key in pending:
+                        pipe.delete(key)
+                    await pipe.execute()
+            except (RedisError, OSError, TimeoutError) as exc:
+                self._fail(exc)
+                return False
+            self._dirty.difference_update(pending)
+        return True
+
+    async def get(self, key: str, member_id: UUID, wallet: str) -> Balance | None:
+        if not await self._usable():
+            return None
+        try:
+            raw = await self._redis.hgetall(key)
+        except (RedisError, OSError, TimeoutError) as exc:
+            self._fail(exc)
+            return None
+        if not raw:
+            return None
+        return Balance(
+            member_id,
+            wallet,
+            int(raw[b"a"]),
+            int(raw[b"p"]),
+            int(raw[b"l"]),
+            int(raw[b"v"]),
+            int(raw.get(b"d", 0)),
+        )
+
+    async def put(self, key: str, balance: Balance) -> None:
+        if not await self._usable():
+            self._mark_dirty(key)
+            return
+        try:
+            await self._cas(
+                keys=[key],
+                args=[
+                    balance.version,
+                    balance.available,
+                    balance.pending,
+                    balance.lifetime,
+                    self._ttl,
+                    balance.debt,
+                ],
+            )
+        except (RedisError, OSError, TimeoutError) as exc:
+            self._mark_dirty(key)
+            self._fail(exc)
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await self._redis.ping())
+        except (RedisError, OSError, TimeoutError):
+            return False
+
+
+class TenantBalanceCache:
+    """The domain's BalanceCache port, bound to one tenant's key prefix."""
+
+    def __init__(self, store: RedisBalanceStore, tenant_id: UUID) -> None:
+        self._store = store
+        self._tenant_id = tenant_id
+
+    async def get(self, member_id: UUID, wallet: str) -> Balance | None:
+        return await self._store.get(
+            balance_key(self._tenant_id, member_id, wallet), member_id, wallet
+        )
+
+    async def put(self, balance: Balance) -> None:
+        await self._store.put(
+            balance_key(self._tenant_id, balance.member_id, balance.wallet), balance
+        )
+
+
+def redis_client(url: str, *, timeout: float = 0.25) -> aioredis.Redis:
+    return aioredis.Redis.from_url(
+        url,
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+        retry_on_timeout=False,
+        # No retries: a slow Redis must cost one short timeout, then the breaker takes over.
+        retry=Retry(NoBackoff(), 0),
+        health_check_interval=30,
+    )

@@ -1,0 +1,143 @@
+"""Agencies, operators, memberships and API keys in the control schema."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+
+from domain.errors import Duplicate
+
+
+@dataclass(frozen=True, slots=True)
+class Operator:
+    id: UUID
+    email: str
+    name: str | None
+    password_hash: str
+    agency_id: UUID | None
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKeyRecord:
+    id: UUID
+    tenant_id: UUID
+    kind: str
+    name: str
+    prefix: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+_KEY_COLUMNS = "id, tenant_id, kind, name, prefix, created_at, revoked_at"
+
+
+class ControlStore:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def create_agency(self, name: str) -> UUID:
+        agency_id = uuid.uuid4()
+        await self._pool.execute(
+            "INSERT INTO control.agencies (id, name) VALUES ($1, $2)", agency_id, name
+        )
+        return agency_id
+
+    async def create_operator(
+        self, email: str, password_hash: str, name: str | None, agency_id: UUID | None
+    ) -> Operator:
+        try:
+            row = await self._pool.fetchrow(
+                """INSERT INTO control.operators (id, email, name, password_hash, agency_id)
+                   VALUES ($1, $2, $3, $4, $5)
+                   RETURNING id, email, name, password_hash, agency_id""",
+                uuid.uuid4(),
+                email,
+                name,
+                password_hash,
+                agency_id,
+            )
+        except asyncpg.UniqueViolationError as err:
+            raise Duplicate("An operator with this email exists.", field=("email",)) from err
+        assert row is not None
+        return Operator(**dict(row))
+
+    async def operator_by_email(self, email: str) -> Operator | None:
+        row = await self._pool.fetchrow(
+            "SELECT id, email, name, password_hash, agency_id FROM control.operators"
+            " WHERE email = $1",
+            email,
+        )
+        return Operator(**dict(row)) if row else None
+
+    async def operator(self, operator_id: UUID) -> Operator | None:
+        row = await self._pool.fetchrow(
+            "SELECT id, email, name, password_hash, agency_id FROM control.operators WHERE id = $1",
+            operator_id,
+        )
+        return Operator(**dict(row)) if row else None
+
+    async def set_password_hash(self, operator_id: UUID, password_hash: str) -> None:
+        await self._pool.execute(
+            "UPDATE control.operators SET password_hash = $2 WHERE id = $1",
+            operator_id,
+            password_hash,
+        )
+
+    async def grant(self, operator_id: UUID, tenant_id: UUID, role: str) -> None:
+        await self._pool.execute(
+            """INSERT INTO control.memberships (operator_id, tenant_id, role) VALUES ($1, $2, $3)
+               ON CONFLICT (operator_id, tenant_id) DO UPDATE SET role = EXCLUDED.role""",
+            operator_id,
+            tenant_id,
+            role,
+        )
+
+    async def role(self, operator_id: UUID, tenant_id: UUID) -> str | None:
+        role: str | None = await self._pool.fetchval(
+            "SELECT role FROM control.memberships WHERE operator_id = $1 AND tenant_id = $2",
+            operator_id,
+            tenant_id,
+        )
+        return role
+
+    async def add_api_key(
+        self, tenant_id: UUID, kind: str, name: str, prefix: str, key_hash: bytes
+    ) -> ApiKeyRecord:
+        row = await self._pool.fetchrow(
+            f"""INSERT INTO control.api_keys (id, tenant_id, kind, name, prefix, key_hash)
+                VALUES ($1, $2, $3, $4, $5, $6) RETURNING {_KEY_COLUMNS}""",
+            uuid.uuid4(),
+            tenant_id,
+            kind,
+            name,
+            prefix,
+            key_hash,
+        )
+        assert row is not None
+        return ApiKeyRecord(**dict(row))
+
+    async def api_key_by_hash(self, key_hash: bytes) -> ApiKeyRecord | None:
+        row = await self._pool.fetchrow(
+            f"SELECT {_KEY_COLUMNS} FROM control.api_keys WHERE key_hash = $1", key_hash
+        )
+        return ApiKeyRecord(**dict(row)) if row else None
+
+    async def api_keys(self, tenant_id: UUID) -> list[ApiKeyRecord]:
+        rows = await self._pool.fetch(
+            f"SELECT {_KEY_COLUMNS} FROM control.api_keys WHERE tenant_id = $1 ORDER BY created_at",
+            tenant_id,
+        )
+        return [ApiKeyRecord(**dict(r)) for r in rows]
+
+    async def revoke_api_key(self, tenant_id: UUID, key_id: UUID) -> ApiKeyRecord | None:
+        row = await self._pool.fetchrow(
+            f"""UPDATE control.api_keys SET revoked_at = COALESCE(revoked_at, now())
+                WHERE id = $1 AND tenant_id = $2 RETURNING {_KEY_COLUMNS}""",
+            key_id,
+            tenant_id,
+        )
+        return ApiKeyRecord(**dict(row)) if row else None

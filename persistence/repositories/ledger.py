@@ -1,0 +1,284 @@
+"""Balances, lots and ledger entries in a tenant schema.
+
+The balance row lock taken by `lock_balance` serialises every change of one member's wallet,
+so lot reads and updates below need no locks of their own.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+
+from domain.ledger import Balance, EntryKind, LedgerEntry, Lot, LotDraw, NewEntry
+from persistence.db import Conn
+
+_ENTRY_COLUMNS = (
+    "id, member_id, wallet, kind, available_delta, pending_delta, lifetime_delta,"
+    " reason, note, created_at, debt_delta, shortfall, order_id"
+)
+_BALANCE_COLUMNS = "member_id, wallet, available, pending, lifetime, version, debt"
+_LOT_COLUMNS = (
+    "id, member_id, wallet, points, remaining, available_at, expires_at, pending, order_id"
+)
+
+
+def _entry(row: asyncpg.Record) -> LedgerEntry:
+    return LedgerEntry(
+        id=row["id"],
+        member_id=row["member_id"],
+        wallet=row["wallet"],
+        kind=EntryKind(row["kind"]),
+        available_delta=row["available_delta"],
+        pending_delta=row["pending_delta"],
+        lifetime_delta=row["lifetime_delta"],
+        reason=row["reason"],
+        note=row["note"],
+        created_at=row["created_at"],
+        debt_delta=row["debt_delta"],
+        shortfall=row["shortfall"],
+        order_id=row["order_id"],
+    )
+
+
+def _balance(row: asyncpg.Record) -> Balance:
+    return Balance(*row.values())
+
+
+def _lot(row: asyncpg.Record) -> Lot:
+    return Lot(*row.values())
+
+
+class PgLedgerRepository:
+    def __init__(self, conn: Conn) -> None:
+        self._conn = conn
+
+    async def lock_balance(self, member_id: UUID, wallet: str) -> Balance:
+        sql = (
+            f"SELECT {_BALANCE_COLUMNS} FROM balances"
+            " WHERE member_id = $1 AND wallet = $2 FOR UPDATE"
+        )
+        row = await self._conn.fetchrow(sql, member_id, wallet)
+        if row is None:
+            await self._conn.execute(
+                "INSERT INTO balances (member_id, wallet) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                member_id,
+                wallet,
+            )
+            row = await self._conn.fetchrow(sql, member_id, wallet)
+        assert row is not None
+        return _balance(row)
+
+    async def read_balance(self, member_id: UUID, wallet: str) -> Balance:
+        row = await self._conn.fetchrow(
+            f"SELECT {_BALANCE_COLUMNS} FROM balances WHERE member_id = $1 AND wallet = $2",
+            member_id,
+            wallet,
+        )
+        return _balance(row) if row else Balance.empty(member_id, wallet)
+
+    async def save_balance(self, balance: Balance, activity_at: datetime | None = None) -> None:
+        await self._conn.execute(
+            """UPDATE balances SET available = $3, pending = $4, lifetime = $5, version = $6,
+                   debt = $7, last_activity_at = COALESCE($8, last_activity_at),
+                   updated_at = now()
+               WHERE member_id = $1 AND wallet = $2""",
+            balance.member_id,
+            balance.wallet,
+            balance.available,
+            balance.pending,
+            balance.lifetime,
+            balance.version,
+            balance.debt,
+            activity_at,
+        )
+
+    async def append(self, entry: NewEntry, at: datetime) -> LedgerEntry:
+        row = await self._conn.fetchrow(
+            f"""INSERT INTO ledger_entries
+                (member_id, wallet, kind, available_delta, pending_delta, lifetime_delta,
+                 reason, note, idempotency_key, actor, created_at, debt_delta, shortfall,
+                 order_id, rate, config_version)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+                RETURNING {_ENTRY_COLUMNS}""",
+            entry.member_id,
+            entry.wallet,
+            entry.kind.value,
+            entry.available_delta,
+            entry.pending_delta,
+            entry.lifetime_delta,
+            entry.reason,
+            entry.note,
+            entry.idempotency_key,
+            entry.actor,
+            at,
+            entry.debt_delta,
+            entry.shortfall,
+            entry.order_id,
+            entry.rate,
+            entry.config_version,
+        )
+        assert row is not None
+        return _entry(row)
+
+    async def add_lot(
+        self,
+        entry_id: int,
+        member_id: UUID,
+        wallet: str,
+        points: int,
+        remaining: int,
+        available_at: datetime,
+        expires_at: datetime | None,
+        *,
+        pending: bool = False,
+        order_id: str | None = None,
+    ) -> Lot:
+        row = await self._conn.fetchrow(
+            f"""INSERT INTO lots (member_id, wallet, entry_id, points, remaining, available_at,
+                                  expires_at, pending, order_id)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {_LOT_COLUMNS}""",
+            member_id,
+            wallet,
+            entry_id,
+            points,
+            remaining,
+            available_at,
+            expires_at,
+            pending,
+            order_id,
+        )
+        assert row is not None
+        return _lot(row)
+
+    async def spendable_lots(self, member_id: UUID, wallet: str, now: datetime) -> list[Lot]:
+        rows = await self._conn.fetch(
+            f"""SELECT {_LOT_COLUMNS} FROM lots
+                WHERE member_id = $1 AND wallet = $2 AND remaining > 0 AND NOT pending
+                  AND (expires_at IS NULL OR expires_at > $3)
+                ORDER BY expires_at NULLS LAST, id""",
+            member_id,
+            wallet,
+            now,
+        )
+        return [_lot(r) for r in rows]
+
+    async def due_lots(self, member_id: UUID, wallet: str, now: datetime) -> list[Lot]:
+        rows = await self._conn.fetch(
+            f"""SELECT {_LOT_COLUMNS} FROM lots
+                WHERE member_id = $1 AND wallet = $2 AND remaining > 0
+                  AND ((pending AND available_at <= $3) OR expires_at <= $3)
+                ORDER BY id""",
+            member_id,
+            wallet,
+            now,
+        )
+        return [_lot(r) for r in rows]
+
+    async def order_lots(self, order_id: str, member_id: UUID, wallet: str) -> list[Lot]:
+        rows = await self._conn.fetch(
+            f"""SELECT {_LOT_COLUMNS} FROM lots
+                WHERE order_id = $1 AND member_id = $2 AND wallet = $3 AND remaining > 0
+                ORDER BY id DESC""",
+            order_id,
+            member_id,
+            wallet,
+        )
+        return [_lot(r) for r in rows]
+
+    async def mark_available(self, lot_ids: list[int]) -> None:
+        await self._conn.execute(
+            "UPDATE lots SET pending = false WHERE id = ANY($1::bigint[])", lot_ids
+        )
+
+    async def draw(self, entry_id: int, draws: list[LotDraw]) -> None:
+        lot_ids = [d.lot_id for d in draws]
+        amounts = [d.points for d in draws]
+        await self._conn.execute(
+            """WITH d AS (SELECT * FROM unnest($2::bigint[], $3::bigint[]) AS d(lot_id, points)),
+                    drawn AS (INSERT INTO lot_draws (entry_id, lot_id, points)
+                              SELECT $1, lot_id, points FROM d)
+               UPDATE lots SET remaining = lots.remaining - d.points
+               FROM d WHERE lots.id = d.lot_id""",
+            entry_id,
+            lot_ids,
+            amounts,
+        )
+
+    async def expiring(
+        self, member_id: UUID, wallet: str, now: datetime, until: datetime
+    ) -> list[tuple[datetime, int]]:
+        rows = await self._conn.fetch(
+            """SELECT expires_at, sum(remaining)::bigint AS points FROM lots
+               WHERE member_id = $1 AND wallet = $2 AND remaining > 0 AND NOT pending
+                 AND expires_at > $3 AND expires_at <= $4
+               GROUP BY expires_at ORDER BY expires_at""",
+            member_id,
+            wallet,
+            now,
+            until,
+        )
+        return [(r["expires_at"], r["points"]) for r in rows]
+
+    async def entry(self, entry_id: int) -> LedgerEntry | None:
+        row = await self._conn.fetchrow(
+            f"SELECT {_ENTRY_COLUMNS} FROM ledger_entries WHERE id = $1", entry_id
+        )
+        return _entry(row) if row else None
+
+    async def history(
+        self, member_id: UUID, wallet: str | None, before_id: int | None, limit: int
+    ) -> list[LedgerEntry]:
+        rows = await self._conn.fetch(
+            f"""SELECT {_ENTRY_COLUMNS} FROM ledger_entries
+                WHERE member_id = $1 AND ($2::text IS NULL OR wallet = $2)
+                  AND ($3::bigint IS NULL OR id < $3)
+                ORDER BY id DESC LIMIT $4""",
+            member_id,
+            wallet,
+            before_id,
+            limit,
+        )
+        return [_entry(r) for r in rows]
+
+    async def wallets_with_due_lots(self, now: datetime, limit: int) -> list[tuple[UUID, str]]:
+        rows = await self._conn.fetch(
+            """SELECT DISTINCT member_id, wallet FROM (
+                   (SELECT member_id, wallet FROM lots
+                    WHERE pending AND remaining > 0 AND available_at <= $1 LIMIT $2)
+                   UNION ALL
+                   (SELECT member_id, wallet FROM lots
+                    WHERE remaining > 0 AND expires_at <= $1 LIMIT $2)
+               ) due LIMIT $2""",
+            now,
+            limit,
+        )
+        return [(r["member_id"], r["wallet"]) for r in rows]
+
+    async def inactive_wallets(self, cutoff: datetime, limit: int) -> list[tuple[UUID, str]]:
+        rows = await self._conn.fetch(
+            """SELECT member_id, wallet FROM balances
+               WHERE available > 0 AND last_activity_at <= $1
+               ORDER BY last_activity_at LIMIT $2""",
+            cutoff,
+            limit,
+        )
+        return [(r["member_id"], r["wallet"]) for r in rows]
+
+    async def last_activity(self, member_id: UUID, wallet: str) -> datetime | None:
+        last: datetime | None = await self._conn.fetchval(
+            "SELECT last_activity_at FROM balances WHERE member_id = $1 AND wallet = $2",
+            member_id,
+            wallet,
+        )
+        return last
+
+    async def undraw(self, entry_id: int) -> list[Lot]:
+        rows = await self._conn.fetch(
+            f"""UPDATE lots SET remaining = lots.remaining + d.points
+                FROM lot_draws d WHERE d.entry_id = $1 AND lots.id = d.lot_id
+                RETURNING {", ".join("lots." + c for c in _LOT_COLUMNS.split(", "))}""",
+            entry_id,
+        )
+        return [_lot(r) for r in rows]

@@ -1,0 +1,154 @@
+"""Members in a tenant schema (the search path is already the tenant's)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from uuid import UUID
+
+import asyncpg
+
+from domain.errors import Duplicate
+from domain.members import Member, MemberDraft, MemberStatus
+from domain.ports import MemberFilter
+from persistence.db import Conn
+
+_COLUMNS = "id, seq, external_id, email, name, birthday, status, referral_code, enrolled_at"
+_UNIQUE_FIELDS = {
+    "members_external_id_key": "externalId",
+    "members_email_key": "email",
+    "members_referral_code_key": "referralCode",
+}
+
+
+def _member(row: asyncpg.Record) -> Member:
+    return Member(
+        id=row["id"],
+        seq=row["seq"],
+        external_id=row["external_id"],
+        email=row["email"],
+        name=row["name"],
+        birthday=row["birthday"],
+        status=MemberStatus(row["status"]),
+        referral_code=row["referral_code"],
+        enrolled_at=row["enrolled_at"],
+    )
+
+
+def _duplicate(err: asyncpg.UniqueViolationError) -> Duplicate:
+    field = _UNIQUE_FIELDS.get(getattr(err, "constraint_name", "") or "", "externalId")
+    return Duplicate(f"A member with this {field} exists.", field=(field,))
+
+
+class PgMemberRepository:
+    def __init__(self, conn: Conn) -> None:
+        self._conn = conn
+
+    async def get(self, member_id: UUID) -> Member | None:
+        row = await self._conn.fetchrow(f"SELECT {_COLUMNS} FROM members WHERE id = $1", member_id)
+        return _member(row) if row else None
+
+    async def get_by_external_id(self, external_id: str) -> Member | None:
+        row = await self._conn.fetchrow(
+            f"SELECT {_COLUMNS} FROM members WHERE external_id = $1", external_id
+        )
+        return _member(row) if row else None
+
+    async def get_by_email(self, email: str) -> Member | None:
+        row = await self._conn.fetchrow(f"SELECT {_COLUMNS} FROM members WHERE email = $1", email)
+        return _member(row) if row else None
+
+    async def get_many(self, member_ids: list[UUID]) -> list[Member]:
+        rows = await self._conn.fetch(
+            f"SELECT {_COLUMNS} FROM members WHERE id = ANY($1::uuid[])", member_ids
+        )
+        return [_member(r) for r in rows]
+
+    async def add(self, d: MemberDraft, referral_code: str, at: datetime) -> Member:
+        try:
+            async with self._conn.transaction():  # a savepoint: a duplicate leaves the tx usable
+                row = await self._conn.fetchrow(
+                    f"""INSERT INTO members
+                        (id, external_id, email, name, birthday, referral_code, enrolled_at)
+                        VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {_COLUMNS}""",
+                    uuid.uuid4(),
+                    d.external_id,
+                    d.email,
+                    d.name,
+                    d.birthday,
+                    referral_code,
+                    at,
+                )
+        except asyncpg.UniqueViolationError as err:
+            raise _duplicate(err) from err
+        assert row is not None
+        return _member(row)
+
+    async def update(self, member_id: UUID, d: MemberDraft) -> Member:
+        try:
+            row = await self._conn.fetchrow(
+                f"""UPDATE members SET
+                        external_id = COALESCE($2, external_id),
+                        email = COALESCE($3, email),
+                        name = COALESCE($4, name),
+                        birthday = COALESCE($5, birthday),
+                        updated_at = now()
+                    WHERE id = $1 RETURNING {_COLUMNS}""",
+                member_id,
+                d.external_id,
+                d.email,
+                d.name,
+                d.birthday,
+            )
+        except asyncpg.UniqueViolationError as err:
+            raise _duplicate(err) from err
+        assert row is not None
+        return _member(row)
+
+    async def page(self, after_seq: int | None, limit: int, where: MemberFilter) -> list[Member]:
+        rows = await self._conn.fetch(
+            f"""SELECT {_COLUMNS} FROM members
+                WHERE ($1::bigint IS NULL OR seq > $1)
+                  AND ($2::text IS NULL OR status = $2)
+                  AND ($3::text IS NULL OR email = $3)
+                  AND ($4::text IS NULL OR name ILIKE '%' || $4 || '%'
+                       OR email ILIKE '%' || $4 || '%' OR external_id = $4)
+                  AND ($5::timestamptz IS NULL OR enrolled_at >= $5)
+                  AND ($6::timestamptz IS NULL OR enrolled_at < $6)
+                ORDER BY seq LIMIT $7""",
+            after_seq,
+            where.status.value if where.status else None,
+            where.email,
+            where.search,
+            where.enrolled_after,
+            where.enrolled_before,
+            limit,
+        )
+        return [_member(r) for r in rows]
+
+    async def birthdays_due(self, start: date, end: date, limit: int) -> list[UUID]:
+        # A birthday is matched on month and day within the window's dates; 29 February
+        # counts as 28 February in years without it.
+        rows = await self._conn.fetch(
+            """SELECT m.id FROM members m,
+                   LATERAL (SELECT make_date(
+                       extract(year FROM $2::date)::int,
+                       extract(month FROM m.birthday)::int,
+                       CASE WHEN extract(month FROM m.birthday) = 2
+                                 AND extract(day FROM m.birthday) = 29
+                                 AND NOT (extract(year FROM $2::date)::int % 4 = 0
+                                          AND (extract(year FROM $2::date)::int % 100 <> 0
+                                               OR extract(year FROM $2::date)::int % 400 = 0))
+                            THEN 28 ELSE extract(day FROM m.birthday)::int END) AS day) b
+               WHERE m.status = 'ACTIVE' AND m.birthday IS NOT NULL
+                 AND b.day BETWEEN $1 AND $2
+                 AND NOT EXISTS (
+                     SELECT 1 FROM action_events e
+                     WHERE e.member_id = m.id AND e.action = 'birthday'
+                       AND e.occurred_at >= date_trunc('year', $2::date))
+               ORDER BY m.seq LIMIT $3""",
+            start,
+            end,
+            limit,
+        )
+        return [r["id"] for r in rows]

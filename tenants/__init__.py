@@ -1,0 +1,1 @@
+"""Tenant registry, provisioning, schema naming, and migrating every tenant schema."""

@@ -1,0 +1,74 @@
+"""`loyalty migrate`: the control schema, then every tenant schema, with bounded concurrency.
+
+Each schema migrates in its own transaction, so one tenant's failure is reported and rolled
+back without touching the others, and running it again finishes what is left.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import asyncpg
+
+from persistence.migrator import migrate_control, migrate_schema
+from tenants.registry import TenantRegistry
+
+
+@dataclass
+class MigrationSummary:
+    control_applied: list[int] = field(default_factory=list)
+    upgraded: dict[str, list[int]] = field(default_factory=dict)
+    current: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def lines(self) -> list[str]:
+        out = [
+            "control: "
+            + (f"applied {self.control_applied}" if self.control_applied else "current"),
+            f"tenants: {len(self.upgraded)} upgraded, {len(self.current)} already current, "
+            f"{len(self.failed)} failed, in {self.seconds:.1f}s",
+        ]
+        out += [f"  FAILED {schema}: {error}" for schema, error in sorted(self.failed.items())]
+        return out
+
+
+async def migrate_all(
+    pool: asyncpg.Pool,
+    *,
+    concurrency: int = 4,
+    on_progress: Callable[[str], None] | None = None,
+    schemas: list[str] | None = None,
+) -> MigrationSummary:
+    started = time.monotonic()
+    summary = MigrationSummary()
+    async with pool.acquire() as conn:
+        summary.control_applied = await migrate_control(conn)
+    targets = schemas if schemas is not None else await TenantRegistry(pool).schemas()
+    gate = asyncio.Semaphore(max(1, concurrency))
+
+    async def one(schema: str) -> None:
+        async with gate:
+            try:
+                async with pool.acquire() as conn:
+                    applied = await migrate_schema(conn, schema, "tenant")
+            except Exception as exc:  # reported per tenant; the others carry on
+                summary.failed[schema] = f"{type(exc).__name__}: {exc}"
+            else:
+                if applied:
+                    summary.upgraded[schema] = applied
+                else:
+                    summary.current.append(schema)
+            if on_progress is not None:
+                on_progress(schema)
+
+    await asyncio.gather(*(one(s) for s in targets))
+    summary.seconds = time.monotonic() - started
+    return summary

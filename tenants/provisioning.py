@@ -1,0 +1,56 @@
+"""Creating a tenant: its registry row and its schema at the latest version, atomically."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from uuid import UUID
+
+import asyncpg
+
+from domain.errors import DomainError, Duplicate
+from persistence.migrator import migrate_schema
+from tenants.naming import schema_for, validate_slug
+from tenants.registry import Tenant, tenant_from_row
+
+
+async def create_tenant(
+    pool: asyncpg.Pool,
+    *,
+    slug: str,
+    name: str,
+    agency_id: UUID | None = None,
+    owner_id: UUID | None = None,
+) -> Tenant:
+    slug = validate_slug(slug)
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise DomainError("name must be 1 to 200 characters.", field=("name",))
+    schema = schema_for(slug)
+    async with pool.acquire() as conn, conn.transaction():
+        try:
+            row = await conn.fetchrow(
+                """INSERT INTO control.tenants (id, slug, name, agency_id, schema_name, jwt_secret)
+                   VALUES ($1, $2, $3, $4, $5, $6)
+                   RETURNING id, slug, name, agency_id, schema_name, placement, jwt_secret,
+                             status, created_at""",
+                uuid.uuid4(),
+                slug,
+                name,
+                agency_id,
+                schema,
+                secrets.token_bytes(32),
+            )
+        except asyncpg.UniqueViolationError as err:
+            raise Duplicate("A tenant with this slug exists.", field=("slug",)) from err
+        assert row is not None
+        # Same transaction: a tenant row never exists without its schema, nor the reverse.
+        await migrate_schema(conn, schema, "tenant")
+        if owner_id is not None:
+            await conn.execute(
+                "INSERT INTO control.memberships (operator_id, tenant_id, role)"
+                " VALUES ($1, $2, 'OWNER')",
+                owner_id,
+                row["id"],
+            )
+    return tenant_from_row(row)

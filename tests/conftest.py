@@ -1,0 +1,175 @@
+"""Shared fixtures: a fresh database on a real PostgreSQL, a real Redis, the app over ASGI."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from api.app import create_app
+from api.auth.keys import display_prefix, hash_key, new_key
+from api.auth.principal import operator_signing_key
+from api.auth.tokens import issue_operator_session
+from api.services import Services
+from api.settings import Settings
+from domain.clock import FixedClock
+from tenants.provisioning import create_tenant
+from tests.support.gql import GraphQLClient, TenantKit
+from tests.support.servers import (
+    create_test_database,
+    drop_test_database,
+    postgres_admin_url,
+    redis_url,
+)
+
+TEST_SECRET = "test-secret-key-not-for-production"
+
+
+@pytest.fixture(scope="session")
+async def database_url() -> AsyncIterator[str]:
+    admin = await postgres_admin_url()
+    name, url = await create_test_database(admin)
+    yield url
+    await drop_test_database(admin, name)
+
+
+@pytest.fixture(scope="session")
+def redis_dsn() -> str:
+    return redis_url()
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, redis_dsn: str) -> Settings:
+    return Settings(
+        environment="production",
+        database_url=database_url,
+        redis_url=redis_dsn,
+        secret_key=TEST_SECRET,
+        db_pool_max=30,
+    )
+
+
+@pytest.fixture(scope="session")
+async def services(settings: Settings) -> AsyncIterator[Services]:
+    running = await Services.start(settings)
+    yield running
+    await running.close()
+
+
+@pytest.fixture(scope="session")
+async def gql(services: Services) -> AsyncIterator[GraphQLClient]:
+    app = create_app(services=services)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield GraphQLClient(http)
+
+
+@dataclass
+class Clocked:
+    """The app on a clock that only moves when the test says so."""
+
+    gql: GraphQLClient
+    services: Services
+    clock: FixedClock
+
+
+CLOCK_START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def clocked(settings: Settings) -> AsyncIterator[Clocked]:
+    clock = FixedClock(CLOCK_START)
+    running = await Services.start(settings, clock=clock)
+    transport = httpx.ASGITransport(app=create_app(services=running))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield Clocked(GraphQLClient(http), running, clock)
+    await running.close()
+
+
+MakeTenant = Callable[..., Awaitable[TenantKit]]
+
+
+@pytest.fixture(scope="session")
+def make_tenant(services: Services) -> MakeTenant:
+    """Creates a tenant with an owner operator, a secret key and a publishable key."""
+
+    async def make(role: str = "OWNER") -> TenantKit:
+        slug = "t" + uuid.uuid4().hex[:12]
+        agency = await services.control.create_agency(f"agency of {slug}")
+        operator = await services.control.create_operator(
+            f"{slug}@ops.example", "argon2-not-used-here", "Op", agency
+        )
+        tenant = await create_tenant(
+            services.pool, slug=slug, name=f"Shop {slug}", agency_id=agency
+        )
+        await services.control.grant(operator.id, tenant.id, role)
+        keys = {}
+        for kind in ("SECRET", "PUBLISHABLE"):
+            key = new_key(kind)
+            await services.control.add_api_key(
+                tenant.id, kind, "test", display_prefix(key), hash_key(key, TEST_SECRET.encode())
+            )
+            keys[kind] = key
+        token, _ = issue_operator_session(
+            operator.id, operator_signing_key(services), timedelta(hours=1)
+        )
+        return TenantKit(
+            id=str(tenant.id),
+            slug=slug,
+            secret_key=keys["SECRET"],
+            publishable_key=keys["PUBLISHABLE"],
+            operator_token=token,
+            operator_email=operator.email,
+        )
+
+    return make
+
+
+@pytest.fixture
+async def tenant(make_tenant: MakeTenant) -> TenantKit:
+    return await make_tenant()
+
+
+ENROLL = """
+mutation Enroll($input: EnrollMemberInput!) {
+  enrollMember(input: $input) { member { id externalId email } errors { code field message } }
+}
+"""
+
+ADJUST = """
+mutation Adjust($input: AdjustPointsInput!) {
+  adjustPoints(input: $input) {
+    entry { id points kind }
+    points { available pending lifetime }
+    replayed
+    errors { code field message }
+  }
+}
+"""
+
+
+@pytest.fixture
+def enroll(gql: GraphQLClient) -> Callable[..., Awaitable[str]]:
+    """Enrols a member through the API and returns its global id."""
+
+    async def go(kit: TenantKit, external_id: str | None = None, points: int = 0) -> str:
+        data = await gql(
+            ENROLL,
+            {"input": {"externalId": external_id or uuid.uuid4().hex}},
+            token=kit.secret_key,
+        )
+        payload = data["enrollMember"]
+        assert payload["errors"] == [], payload
+        member_id: str = payload["member"]["id"]
+        if points:
+            adjusted = await gql(
+                ADJUST, {"input": {"memberId": member_id, "points": points}}, token=kit.secret_key
+            )
+            assert adjusted["adjustPoints"]["errors"] == []
+        return member_id
+
+    return go

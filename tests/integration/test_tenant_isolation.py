@@ -1,0 +1,90 @@
+"""Two tenants used at once never see each other's members, balances or cache entries."""
+
+from __future__ import annotations
+
+import asyncio
+from uuid import UUID
+
+import asyncpg
+
+from persistence.db import create_pool
+from persistence.uow import PgUnitOfWorkFactory
+from tests.conftest import ADJUST
+
+MEMBER_BY_EXTERNAL = """
+query ByExternal($externalId: String!) {
+  member(externalId: $externalId) { id externalId points { available lifetime } }
+}
+"""
+MEMBERS = "query { members(first: 100) { nodes { externalId } } }"
+
+
+async def test_interleaved_requests_of_two_tenants_stay_apart(gql, make_tenant, enroll, services):
+    a, b = await make_tenant(), await make_tenant()
+    # The same store customer id in both shops is two different members.
+    a_id = await enroll(a, external_id="shared-customer")
+    b_id = await enroll(b, external_id="shared-customer")
+    assert a_id != b_id
+
+    async def bump(kit, member_id, points, n):
+        for _ in range(n):
+            data = await gql(
+                ADJUST, {"input": {"memberId": member_id, "points": points}}, token=kit.secret_key
+            )
+            assert data["adjustPoints"]["errors"] == []
+
+    await asyncio.gather(
+        *[bump(a, a_id, 3, 10) for _ in range(3)], *[bump(b, b_id, 7, 10) for _ in range(3)]
+    )
+
+    seen_a = await gql(MEMBER_BY_EXTERNAL, {"externalId": "shared-customer"}, token=a.secret_key)
+    seen_b = await gql(MEMBER_BY_EXTERNAL, {"externalId": "shared-customer"}, token=b.secret_key)
+    assert seen_a["member"] == {
+        "id": a_id,
+        "externalId": "shared-customer",
+        "points": {"available": 90, "lifetime": 90},
+    }
+    assert seen_b["member"]["id"] == b_id
+    assert seen_b["member"]["points"] == {"available": 210, "lifetime": 210}
+
+    # A's key cannot reach B's member by global id.
+    cross = await gql(
+        "query($id: ID!) { member(id: $id) { id } }", {"id": b_id}, token=a.secret_key
+    )
+    assert cross["member"] is None
+
+    # Cache keys carry the tenant id: each tenant's keys are its own.
+    a_keys = [k async for k in services.redis.scan_iter(match=f"{{t:{a.id}}}:*")]
+    b_keys = [k async for k in services.redis.scan_iter(match=f"{{t:{b.id}}}:*")]
+    assert len(a_keys) == 1 and len(b_keys) == 1
+    assert a_keys[0].decode().startswith(f"{{t:{UUID(a.id)}}}:bal:")
+
+
+async def test_a_pooled_connection_never_carries_a_tenant_path(database_url, make_tenant):
+    a, b = await make_tenant(), await make_tenant()
+    pool = await create_pool(database_url, min_size=1, max_size=1)  # one connection for all
+    try:
+        schemas = {}
+        for kit in (a, b):
+            async with pool.acquire() as conn:
+                schemas[kit.slug] = await conn.fetchval(
+                    "SELECT schema_name FROM control.tenants WHERE slug = $1", kit.slug
+                )
+
+        async def count_in(schema: str) -> str:
+            async with PgUnitOfWorkFactory(pool, schema)() as uow:
+                return str(await uow.members._conn.fetchval("SELECT current_schema()"))
+
+        seen = await asyncio.gather(*(count_in(schemas[k.slug]) for k in (a, b, a, b, a, b)))
+        assert seen == [schemas[a.slug], schemas[b.slug]] * 3
+        async with pool.acquire() as conn:
+            # After the transactions, the shared connection is back on the default path.
+            path = await conn.fetchval("SHOW search_path")
+            assert "t_" not in path
+            try:
+                await conn.fetchval("SELECT count(*) FROM members")
+                raise AssertionError("an unqualified tenant table was reachable outside a tenant")
+            except asyncpg.UndefinedTableError:
+                pass
+    finally:
+        await pool.close()
