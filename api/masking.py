@@ -6,10 +6,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
+from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from domain.errors import DomainError
-from graphql import GraphQLError
 
 log = logging.getLogger("loyalty.errors")
 

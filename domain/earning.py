@@ -172,9 +172,7 @@ def evaluate(config: ProgramConfig, order: Order, tier_multiplier: Decimal = Dec
                 campaign_f - 1
             )
         if tier_multiplier != 1:
-            raw["tier"] = raw.get("tier", Fraction(0)) + base * factor_f * campaign_f * (
-                tier_f - 1
-            )
+            raw["tier"] = raw.get("tier", Fraction(0)) + base * factor_f * campaign_f * (tier_f - 1)
 
     total = _round(sum(raw.values(), Fraction(0)), config.rounding)
     names = {r.id: r.name for r in live}

@@ -11,7 +11,8 @@ import re
 from typing import Any
 
 import strawberry
-from graphql.validation import NoSchemaIntrospectionCustomRule
+from graphql import GraphQLError
+from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
@@ -38,7 +39,6 @@ from api.schema.rewards import RewardMutations, RewardQueries
 from api.schema.scalars import SCALARS
 from api.schema.tenants import ApiKey, Tenant, TenantMutations, TenantQueries
 from api.settings import Settings
-from graphql import GraphQLError
 
 
 @strawberry.type
@@ -89,7 +89,10 @@ def _extensions(settings: Settings, *, privileged: bool) -> list[Any]:
     """Factories, so each request gets fresh extension instances (the caches they wrap are
     module-level and shared). Rule-adding extensions come before ValidationCache, which runs
     validation with whatever rules are in place when it is reached."""
-    limits = [depth_limit(settings.max_query_depth), alias_limit(settings.max_aliases)]
+    limits: list[type[ASTValidationRule]] = [
+        depth_limit(settings.max_query_depth),
+        alias_limit(settings.max_aliases),
+    ]
     extensions: list[Any] = [
         ErrorHygiene,
         lambda: ParserCache(maxsize=512),

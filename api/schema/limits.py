@@ -15,6 +15,7 @@ from graphql import (
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
+    FragmentSpreadNode,
     GraphQLError,
     InlineFragmentNode,
     OperationDefinitionNode,
@@ -53,7 +54,7 @@ def _measure(
                 measures.append(of_field(node, selections(inner, visiting) if inner else 0))
             elif isinstance(node, InlineFragmentNode):
                 measures.append(selections(node.selection_set, visiting))
-            else:
+            elif isinstance(node, FragmentSpreadNode):
                 measures.append(fragment(node.name.value, visiting))
         return combine(measures)
 
@@ -103,8 +104,6 @@ def alias_limit(max_aliases: int) -> type[ValidationRule]:
             super().__init__(context)
             total = sum(count for _, count in _measure(context.document, _aliases, sum))
             if total > max_aliases:
-                context.report_error(
-                    GraphQLError(f"{total} aliases found. Allowed: {max_aliases}")
-                )
+                context.report_error(GraphQLError(f"{total} aliases found. Allowed: {max_aliases}"))
 
     return AliasLimit

@@ -127,7 +127,9 @@ async def test_zero_and_huge_amounts_are_typed_errors_and_write_nothing(
 
     # when an amount that is zero or beyond the limit is adjusted
     payload = (
-        await gql(ADJUST, {"input": {"memberId": member_id, "points": points}}, token=kit.secret_key)
+        await gql(
+            ADJUST, {"input": {"memberId": member_id, "points": points}}, token=kit.secret_key
+        )
     )["adjustPoints"]
 
     # then a typed error names the field, and nothing was written
@@ -459,11 +461,15 @@ async def test_changing_a_member_to_a_taken_email_is_a_duplicate(gql, tenant, en
     # when the second takes the first's email, or externalId
     by_email = (
         await gql(
-            UPDATE_MEMBER, {"input": {"id": other, "email": "A@example.com"}}, token=tenant.secret_key
+            UPDATE_MEMBER,
+            {"input": {"id": other, "email": "A@example.com"}},
+            token=tenant.secret_key,
         )
     )["updateMember"]
     by_external_id = (
-        await gql(UPDATE_MEMBER, {"input": {"id": other, "externalId": "a"}}, token=tenant.secret_key)
+        await gql(
+            UPDATE_MEMBER, {"input": {"id": other, "externalId": "a"}}, token=tenant.secret_key
+        )
     )["updateMember"]
 
     # then each is a duplicate of its field, and nothing changed
@@ -619,7 +625,9 @@ async def test_adjusting_an_unknown_wallet_is_refused_and_writes_nothing(
 async def test_reading_an_unknown_wallet_is_an_error(gql, shop, operation):
     kit, member_id, _ = shop
 
-    errors = await gql.errors(operation, {"id": member_id, "wallet": "stamps"}, token=kit.secret_key)
+    errors = await gql.errors(
+        operation, {"id": member_id, "wallet": "stamps"}, token=kit.secret_key
+    )
 
     assert [(e["extensions"]["code"], e["extensions"]["field"]) for e in errors] == [
         ("INVALID", ["wallet"])

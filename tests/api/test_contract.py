@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import graphql
+
 from api.schema_export import SCHEMA_FILE, current_sdl
 
 ROOT = Path(__file__).resolve().parents[2]

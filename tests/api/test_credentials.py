@@ -609,9 +609,55 @@ async def test_a_publishable_key_cannot_read_members(gql, tenant, enroll, operat
 
 PK_ORDER = "order-by-publishable-key"
 
+CREATE_REWARD = """
+mutation CreateReward($input: CreateRewardInput!) {
+  createReward(input: $input) { reward { id } errors { code field message } }
+}
+"""
+UPDATE_REWARD = """
+mutation UpdateReward($input: UpdateRewardInput!) {
+  updateReward(input: $input) { reward { id } errors { code field message } }
+}
+"""
+ARCHIVE_REWARD = """
+mutation ArchiveReward($input: ArchiveRewardInput!) {
+  archiveReward(input: $input) { reward { id } errors { code field message } }
+}
+"""
+IMPORT_CODES = """
+mutation ImportCodes($input: ImportRewardCodesInput!) {
+  importRewardCodes(input: $input) { imported errors { code field message } }
+}
+"""
+REDEEM = """
+mutation Redeem($input: RedeemRewardInput!) {
+  redeemReward(input: $input) { redemption { code } errors { code field message } }
+}
+"""
+MARK_USED = """
+mutation MarkUsed($input: MarkRedemptionUsedInput!) {
+  markRedemptionUsed(input: $input) { redemption { status } errors { code field message } }
+}
+"""
+CANCEL_REDEMPTION = """
+mutation Cancel($input: CancelRedemptionInput!) {
+  cancelRedemption(input: $input) { redemption { status } errors { code field message } }
+}
+"""
+REWARD_STATE = """
+query RewardState($id: ID!, $member: ID!) {
+  reward(id: $id) { name archived remainingStock }
+  member(id: $member) { redemptions(first: 10) { nodes { code status } } }
+  rewards(first: 50, filter: {includeArchived: true}) { nodes { id name } }
+}
+"""
 
-def _every_mutation(member_id: str, key_id: str) -> dict[str, tuple[str, dict[str, Any]]]:
+
+def _every_mutation(
+    member_id: str, key_id: str, reward_id: str, code: str
+) -> dict[str, tuple[str, dict[str, Any]]]:
     """One valid call of every mutation that takes a credential (login takes none)."""
+    reward = {"name": "Five off", "kind": "FIXED_AMOUNT", "value": 500, "pointsCost": 5}
     return {
         "enrollMember": (ENROLL, {"input": {"externalId": "pk-" + uuid.uuid4().hex}}),
         "updateMember": (UPDATE_MEMBER, {"input": {"id": member_id, "name": "Changed"}}),
@@ -641,6 +687,13 @@ def _every_mutation(member_id: str, key_id: str) -> dict[str, tuple[str, dict[st
         ),
         "createApiKey": (CREATE_API_KEY, {"input": {"kind": "SECRET"}}),
         "revokeApiKey": (REVOKE_API_KEY, {"input": {"id": key_id}}),
+        "createReward": (CREATE_REWARD, {"input": reward}),
+        "updateReward": (UPDATE_REWARD, {"input": {"id": reward_id, "name": "Changed"}}),
+        "archiveReward": (ARCHIVE_REWARD, {"input": {"id": reward_id}}),
+        "importRewardCodes": (IMPORT_CODES, {"input": {"rewardId": reward_id, "codes": ["X1"]}}),
+        "redeemReward": (REDEEM, {"input": {"rewardId": reward_id, "memberId": member_id}}),
+        "markRedemptionUsed": (MARK_USED, {"input": {"code": code, "orderId": PK_ORDER}}),
+        "cancelRedemption": (CANCEL_REDEMPTION, {"input": {"code": code}}),
     }
 
 
@@ -649,10 +702,22 @@ async def test_a_publishable_key_is_refused_every_mutation(gql, tenant, enroll):
     member_id = await enroll(tenant, points=15)
     keys_before = (await gql(API_KEYS, token=tenant.operator_token, tenant=tenant.slug))["apiKeys"]
     secret_key_id = next(k["id"] for k in keys_before if k["kind"] == "SECRET")
-    member_before = await _member_state(gql, tenant, member_id)
     members_before = (await gql(MEMBERS, token=tenant.secret_key))["members"]["nodes"]
     program_before = (await gql(PROGRAM_VERSION, token=tenant.secret_key))["program"]
-    calls = _every_mutation(member_id, secret_key_id)
+    created = await gql(
+        CREATE_REWARD,
+        {"input": {"name": "Five off", "kind": "FIXED_AMOUNT", "value": 500, "pointsCost": 5}},
+        token=tenant.secret_key,
+    )
+    reward_id = created["createReward"]["reward"]["id"]
+    redeemed = await gql(
+        REDEEM, {"input": {"rewardId": reward_id, "memberId": member_id}}, token=tenant.secret_key
+    )
+    code = redeemed["redeemReward"]["redemption"]["code"]
+    member_before = await _member_state(gql, tenant, member_id)
+    state_of = {"id": reward_id, "member": member_id}
+    catalog_before = await gql(REWARD_STATE, state_of, token=tenant.secret_key)
+    calls = _every_mutation(member_id, secret_key_id, reward_id, code)
     schema_mutations = set(build_schema(SCHEMA_FILE.read_text()).mutation_type.fields)
     assert set(calls) | {"login"} == schema_mutations, "cover every mutation of the contract"
 
@@ -673,6 +738,7 @@ async def test_a_publishable_key_is_refused_every_mutation(gql, tenant, enroll):
     assert (await gql(MEMBERS, token=tenant.secret_key))["members"]["nodes"] == members_before
     keys_after = (await gql(API_KEYS, token=tenant.operator_token, tenant=tenant.slug))["apiKeys"]
     assert keys_after == keys_before
+    assert await gql(REWARD_STATE, state_of, token=tenant.secret_key) == catalog_before
 
 
 # --- operators by role ----------------------------------------------------------------------

@@ -272,9 +272,7 @@ async def test_only_the_best_campaign_multiplier_applies(clocked, tenant):
     await assert_ledger_matches_balances(clocked.services, tenant)
 
 
-async def test_bonuses_are_per_unit_on_targeted_lines_and_once_per_order_otherwise(
-    clocked, tenant
-):
+async def test_bonuses_are_per_unit_on_targeted_lines_and_once_per_order_otherwise(clocked, tenant):
     # Given 50 points per tee, 7 points per kitchen item and a 100-point order bonus
     gql = clocked.gql
     await configure(
@@ -422,9 +420,7 @@ async def test_preview_returns_what_record_then_credits_and_writes_nothing(clock
         ],
     )  # fmt: skip
     member_id = await enroll(gql, tenant)
-    body = order(
-        "o-1", member_id, line("tee", 2, 1999), line("mug", 3, 733), discountTotal=517
-    )
+    body = order("o-1", member_id, line("tee", 2, 1999), line("mug", 3, 733), discountTotal=517)
     before = await row_counts(services, tenant)
 
     # When the order is previewed
@@ -489,9 +485,7 @@ async def test_an_order_in_another_currency_is_refused_and_writes_nothing(clocke
         (line("b", 1, -500), "unitPrice"),
     ],
 )
-async def test_zero_or_negative_quantities_and_prices_are_refused(
-    clocked, tenant, bad_line, field
-):
+async def test_zero_or_negative_quantities_and_prices_are_refused(clocked, tenant, bad_line, field):
     # Given a member
     gql, services = clocked.gql, clocked.services
     member_id = await enroll(gql, tenant)
@@ -533,9 +527,7 @@ async def test_recording_an_order_again_changes_nothing(clocked, tenant):
     await assert_ledger_matches_balances(services, tenant)
 
 
-async def test_a_changed_order_moves_points_by_the_difference_at_its_first_rate(
-    clocked, tenant
-):
+async def test_a_changed_order_moves_points_by_the_difference_at_its_first_rate(clocked, tenant):
     # Given an order of 2 x $10 earned at 1 point per dollar
     gql, services = clocked.gql, clocked.services
     member_id = await enroll(gql, tenant)
@@ -627,9 +619,7 @@ async def test_spending_takes_the_points_that_expire_soonest_first(clocked, tena
     await assert_ledger_matches_balances(services, tenant)
 
 
-async def test_expiring_lists_the_points_that_expire_soonest_within_the_days_asked(
-    clocked, tenant
-):
+async def test_expiring_lists_the_points_that_expire_soonest_within_the_days_asked(clocked, tenant):
     # Given lots expiring 10, 20 and 40 days from now, and one pending lot
     gql, services, clock = clocked.gql, clocked.services, clocked.clock
     await configure(gql, tenant, lotExpiry={"after": 40, "unit": "DAYS"})
@@ -696,9 +686,7 @@ async def test_a_lot_expires_after_days_or_months_optionally_at_the_end_of_that_
 
     # Then they are listed as expiring at exactly `expires_at`
     points = await points_of(gql, tenant, member_id, days=400)
-    assert [(x["points"], as_dt(x["expiresAt"])) for x in points["expiring"]] == [
-        (12, expires_at)
-    ]
+    assert [(x["points"], as_dt(x["expiresAt"])) for x in points["expiring"]] == [(12, expires_at)]
 
     # And they are spendable up to just before that moment, and gone at it
     move_to(clock, expires_at - timedelta(microseconds=1))

@@ -207,7 +207,9 @@ async def test_depth_reached_through_fragments_is_refused(gql, shop, settings):
 
     # then the depth limit sees through the spreads
     messages = _messages(_refused(response))
-    expected = f"'TooDeepThroughFragments' exceeds maximum operation depth of {settings.max_query_depth}"
+    expected = (
+        f"'TooDeepThroughFragments' exceeds maximum operation depth of {settings.max_query_depth}"
+    )
     assert expected in messages
 
 
@@ -228,7 +230,9 @@ async def test_fragments_spread_twice_over_are_measured_without_walking_every_pa
     # path, which is how often it would run
     assert plain.status_code == 200
     assert plain.json() == {"data": {"program": {"name": f"Shop {kit.slug}"}}}
-    assert _messages(_refused(aliased)) == [f"{2**60} aliases found. Allowed: {settings.max_aliases}"]
+    assert _messages(_refused(aliased)) == [
+        f"{2**60} aliases found. Allowed: {settings.max_aliases}"
+    ]
 
 
 async def test_aliases_in_a_fragment_count_at_every_spread(gql, shop, settings):

@@ -10,9 +10,6 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-
-from api.schema.build import build_schema
-from api.settings import Settings
 from graphql import (
     BooleanValueNode,
     DocumentNode,
@@ -30,6 +27,9 @@ from graphql import (
     visit,
 )
 from graphql import Node as AstNode
+
+from api.schema.build import build_schema
+from api.settings import Settings
 
 OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
 FILES = sorted(OPERATIONS.rglob("*.graphql"))

@@ -20,7 +20,8 @@ async def assert_ledger_matches_balances(services: Services, kit: TenantKit) -> 
             SELECT b.member_id, b.wallet, b.available, b.pending, b.lifetime, b.debt,
                    coalesce(e.available, 0) AS e_available, coalesce(e.pending, 0) AS e_pending,
                    coalesce(e.lifetime, 0) AS e_lifetime, coalesce(e.debt, 0) AS e_debt,
-                   coalesce(l.available, 0) AS lots_available, coalesce(l.pending, 0) AS lots_pending
+                   coalesce(l.available, 0) AS lots_available,
+                   coalesce(l.pending, 0) AS lots_pending
             FROM "{schema}".balances b
             LEFT JOIN (SELECT member_id, wallet, sum(available_delta) AS available,
                               sum(pending_delta) AS pending, sum(lifetime_delta) AS lifetime,
