@@ -255,7 +255,7 @@ async def test_a_secret_key_of_another_deployment_key_is_refused(gql, tenant):
 
 async def test_an_operator_session_signed_with_another_key_is_refused(gql, tenant):
     # given an operator session signed with a key that is not the server's
-    token, _ = issue_operator_session(uuid.uuid4(), b"some-other-key", timedelta(hours=1))
+    token, _ = issue_operator_session(uuid.uuid4(), b"some-other-key-" * 4, timedelta(hours=1))
 
     # when it is sent with a tenant
     response = await gql.raw(PROGRAM, token=token, tenant=tenant.slug)
