@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     max_query_depth: int = 10
     max_aliases: int = 15
     max_tokens: int = 2000
+    max_query_cost: int = 25_000
     max_page_size: int = 100
 
     @property

@@ -26,7 +26,7 @@ from api.masking import ErrorHygiene
 from api.schema.actions import ActionMutations
 from api.schema.auth import AuthMutations
 from api.schema.ledger_types import LedgerEntry
-from api.schema.limits import alias_limit, depth_limit
+from api.schema.limits import alias_limit, cost_limit, depth_limit
 from api.schema.member_type import Member
 from api.schema.members import MemberMutations, MemberQueries
 from api.schema.node_query import NodeQueries
@@ -92,6 +92,7 @@ def _extensions(settings: Settings, *, privileged: bool) -> list[Any]:
     limits: list[type[ASTValidationRule]] = [
         depth_limit(settings.max_query_depth),
         alias_limit(settings.max_aliases),
+        cost_limit(settings.max_query_cost, settings.max_page_size),
     ]
     extensions: list[Any] = [
         ErrorHygiene,

@@ -274,6 +274,59 @@ async def test_a_document_with_too_many_aliases_is_refused(gql, shop, settings, 
     assert len(allowed.json()["data"]) == many - 1
 
 
+PAGES_OF_PAGES = """
+query PagesOfPages {
+  members(first: SIZE) {
+    nodes { a: history(first: SIZE) { nodes { id } } b: history(first: SIZE) { nodes { id } } }
+  }
+}
+"""
+
+PAGES_OF_VARIABLE_PAGES = """
+query VariablePages($first: Int) {
+  members(first: $first) {
+    nodes { a: history(first: $first) { nodes { id } } b: history(first: $first) { nodes { id } } }
+  }
+}
+"""
+
+
+async def test_nested_pages_multiply_into_a_cost_that_is_limited(gql, shop, settings):
+    # given pages of 100 members with two pages of 100 entries each (cost
+    # 100 x (1 + 1 + 2 x 100 x 2)), and the same with pages of 50 (50 x (1 + 1 + 2 x 50 x 2))
+    kit, _ = shop
+    headers = _auth(kit.secret_key)
+    assert 50 * 202 <= settings.max_query_cost < 100 * 402
+
+    # when each is sent
+    large = await _post(gql, PAGES_OF_PAGES.replace("SIZE", "100"), headers)
+    small = await _post(gql, PAGES_OF_PAGES.replace("SIZE", "50"), headers)
+
+    # then only the large one is refused, with its estimate
+    assert _messages(_refused(large)) == [
+        f"'PagesOfPages' has an estimated cost of 40200; the limit is {settings.max_query_cost}"
+    ]
+    assert small.status_code == 200
+    assert len(small.json()["data"]["members"]["nodes"]) == 1
+    assert small.json()["data"]["members"]["nodes"][0]["a"] == {"nodes": []}
+
+
+async def test_a_page_size_given_as_a_variable_counts_as_the_largest_page(gql, shop, settings):
+    # given nested pages whose size is a variable, known only after validation
+    kit, _ = shop
+
+    # when they are sent with a small size
+    response = await _post(gql, PAGES_OF_VARIABLE_PAGES, _auth(kit.secret_key), first=2)
+
+    # then they are measured as pages of the largest size
+    size = settings.max_page_size
+    estimate = size * (2 + 2 * size * 2)
+    assert _messages(_refused(response)) == [
+        f"'VariablePages' has an estimated cost of {estimate}; "
+        f"the limit is {settings.max_query_cost}"
+    ]
+
+
 @pytest.mark.parametrize("who", ["publishable-key", "secret-key"])
 async def test_a_document_with_too_many_tokens_is_refused(gql, shop, settings, who):
     # given a document of more tokens than allowed, and a short one of the same shape (not
