@@ -1,4 +1,4 @@
-"""Use cases on members: enrol, change, look up."""
+"""Use cases on members: enrol, change, erase."""
 
 from __future__ import annotations
 
@@ -38,3 +38,14 @@ async def update(uow_factory: UnitOfWorkFactory, member_id: UUID, d: MemberDraft
             raise NotFound("No such member.", field=("id",))
         await _refuse_taken(uow.members, d, except_id=member_id)
         return await uow.members.update(member_id, d)
+
+
+async def erase(uow_factory: UnitOfWorkFactory, member_id: UUID) -> Member:
+    """Forgets who the member is: externalId, email, name and birthday are cleared for good
+    and the member is ERASED, so it earns and spends no more. Its ledger stays, as the
+    merchant's accounts need it, under an id that no longer names anyone. Erasing again
+    changes nothing."""
+    async with uow_factory() as uow:
+        if await uow.members.get(member_id) is None:
+            raise NotFound("No such member.", field=("id",))
+        return await uow.members.erase(member_id)

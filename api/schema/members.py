@@ -1,4 +1,4 @@
-"""Member queries and the enrollMember / updateMember mutations."""
+"""Member queries and the enrollMember / updateMember / eraseMember mutations."""
 
 from __future__ import annotations
 
@@ -133,6 +133,17 @@ class UpdateMemberPayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
+@strawberry.input
+class EraseMemberInput:
+    id: strawberry.ID
+
+
+@strawberry.type
+class EraseMemberPayload:
+    member: Member | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
 def _draft(info: Info, i: EnrollMemberInput | UpdateMemberInput) -> m.MemberDraft:
     return m.draft(
         external_id=i.external_id,
@@ -161,3 +172,14 @@ class MemberMutations:
         member_id: UUID = uuid_of(input.id, "Member")
         member = await enrolment.update(ctx.uow, member_id, _draft(info, input))
         return UpdateMemberPayload(member=Member.of(member))
+
+    @strawberry.mutation(
+        description="Forget a member's personal data for good (a data-erasure request). "
+        "The ledger stays; the member earns and spends no more."
+    )
+    @returns_payload(EraseMemberPayload)
+    async def erase_member(self, info: Info, input: EraseMemberInput) -> EraseMemberPayload:
+        ctx = info.context
+        ctx.require_writer()
+        member = await enrolment.erase(ctx.uow, uuid_of(input.id, "Member"))
+        return EraseMemberPayload(member=Member.of(member))

@@ -105,6 +105,16 @@ class PgMemberRepository:
         assert row is not None
         return _member(row)
 
+    async def erase(self, member_id: UUID) -> Member:
+        row = await self._conn.fetchrow(
+            f"""UPDATE members SET external_id = NULL, email = NULL, name = NULL,
+                    birthday = NULL, status = 'ERASED', updated_at = now()
+                WHERE id = $1 RETURNING {_COLUMNS}""",
+            member_id,
+        )
+        assert row is not None
+        return _member(row)
+
     async def page(self, after_seq: int | None, limit: int, where: MemberFilter) -> list[Member]:
         rows = await self._conn.fetch(
             f"""SELECT {_COLUMNS} FROM members

@@ -644,6 +644,11 @@ mutation Cancel($input: CancelRedemptionInput!) {
   cancelRedemption(input: $input) { redemption { status } errors { code field message } }
 }
 """
+ERASE_MEMBER = """
+mutation EraseMember($input: EraseMemberInput!) {
+  eraseMember(input: $input) { member { status } errors { code field message } }
+}
+"""
 REWARD_STATE = """
 query RewardState($id: ID!, $member: ID!) {
   reward(id: $id) { name archived remainingStock }
@@ -694,6 +699,7 @@ def _every_mutation(
         "redeemReward": (REDEEM, {"input": {"rewardId": reward_id, "memberId": member_id}}),
         "markRedemptionUsed": (MARK_USED, {"input": {"code": code, "orderId": PK_ORDER}}),
         "cancelRedemption": (CANCEL_REDEMPTION, {"input": {"code": code}}),
+        "eraseMember": (ERASE_MEMBER, {"input": {"id": member_id}}),
     }
 
 
