@@ -62,6 +62,27 @@ def _refuse(message: str, code: ErrorCode, field: str = "rewardId") -> DomainErr
     return DomainError(message, field=(field,), code=code)
 
 
+def clean_order_id(order_id: str) -> str:
+    cleaned = order_id.strip()
+    if not cleaned or len(cleaned) > 255:
+        raise DomainError("orderId must be 1 to 255 characters.", field=("orderId",))
+    return cleaned
+
+
+def _expired(redemption: Redemption, now: datetime) -> bool:
+    """Past its validity, whether or not the expiry job has closed it yet."""
+    return redemption.status is RedemptionStatus.EXPIRED or (
+        redemption.status is RedemptionStatus.ISSUED
+        and redemption.expires_at is not None
+        and redemption.expires_at <= now
+    )
+
+
+def _closed(redemption: Redemption, now: datetime) -> DomainError:
+    status = "expired" if _expired(redemption, now) else redemption.status.value.lower()
+    return _refuse(f"This code is {status}.", ErrorCode.REDEMPTION_CLOSED, "code")
+
+
 async def redeem_reward(
     uow_factory: UnitOfWorkFactory,
     cache: BalanceCache,
@@ -75,6 +96,8 @@ async def redeem_reward(
     tier: str | None = None,
 ) -> Redeemed:
     key = validate_key(idempotency_key) if idempotency_key is not None else None
+    if apply_to_order is not None:
+        apply_to_order = clean_order_id(apply_to_order)
     now = clock.now()
     digest = fingerprint(
         "redeemReward",
@@ -102,13 +125,9 @@ async def redeem_reward(
         reward = await uow.rewards.get(reward_id)
         if reward is None:
             raise NotFound("No such reward.", field=("rewardId",))
-        if not reward.live(now):
-            why = (
-                ErrorCode.OUT_OF_STOCK
-                if reward.remaining_stock == 0
-                else ErrorCode.REWARD_UNAVAILABLE
-            )
-            raise _refuse("This reward cannot be redeemed now.", why)
+        refusal = reward.unavailable(now)
+        if refusal is not None:
+            raise refusal
         if not reward.eligible(tier):
             raise _refuse("This reward is for other tiers.", ErrorCode.NOT_ELIGIBLE)
         cost = cost_of(reward, points)
@@ -190,10 +209,10 @@ async def cancel_redemption(
         found = await uow.redemptions.lock_by_code(code.strip().upper())
         if found is None or (member_id is not None and found.member_id != member_id):
             raise NotFound("No such code.", field=("code",))
-        if found.status is not RedemptionStatus.ISSUED:
-            raise _refuse(
-                f"This code is {found.status.value.lower()}.", ErrorCode.REDEMPTION_CLOSED, "code"
-            )
+        if found.status is not RedemptionStatus.ISSUED or _expired(found, now):
+            # An expired code is the expiry job's to close, by the reward's refund setting:
+            # cancelling it must not refund what the reward says expiry keeps.
+            raise _closed(found, now)
         entry_id, balance = await _return_points(uow, found, now, "Redemption cancelled")
         await uow.rewards.release_stock(found.reward_id)
         closed = replace(
@@ -210,22 +229,15 @@ async def mark_used(
     uow_factory: UnitOfWorkFactory, clock: Clock, *, code: str, order_id: str
 ) -> Redemption:
     now = clock.now()
-    order_id = order_id.strip()
-    if not order_id or len(order_id) > 255:
-        raise DomainError("orderId must be 1 to 255 characters.", field=("orderId",))
+    order_id = clean_order_id(order_id)
     async with uow_factory() as uow:
         found = await uow.redemptions.lock_by_code(code.strip().upper())
         if found is None:
             raise NotFound("No such code.", field=("code",))
         if found.status is RedemptionStatus.USED and found.order_id == order_id:
             return found  # the same store retrying the same checkout
-        if found.status is not RedemptionStatus.ISSUED or (
-            found.expires_at and found.expires_at <= now
-        ):
-            status = (
-                "expired" if found.status is RedemptionStatus.ISSUED else found.status.value.lower()
-            )
-            raise _refuse(f"This code is {status}.", ErrorCode.REDEMPTION_CLOSED, "code")
+        if found.status is not RedemptionStatus.ISSUED or _expired(found, now):
+            raise _closed(found, now)
         used = replace(found, status=RedemptionStatus.USED, order_id=order_id, used_at=now)
         await uow.redemptions.update(used)
     return used
@@ -255,10 +267,8 @@ async def validate_code(
             return CodeCheck(False, "Unknown code.", None, None, None)
         reward = await uow.rewards.get(found.reward_id)
     assert reward is not None
-    if found.status is not RedemptionStatus.ISSUED:
-        return CodeCheck(False, f"This code is {found.status.value.lower()}.", found, reward, None)
-    if found.expires_at is not None and found.expires_at <= now:
-        return CodeCheck(False, "This code has expired.", found, reward, None)
+    if found.status is not RedemptionStatus.ISSUED or _expired(found, now):
+        return CodeCheck(False, _closed(found, now).message, found, reward, None)
     if subtotal_minor < reward.min_order_minor:
         return CodeCheck(
             False,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,7 @@ from domain.program import LimitPeriod
 CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
 MAX_NAME = 200
 MAX_DESCRIPTION = 2000
+_PREFIX = re.compile(r"^[A-Z0-9-]{0,20}$")
 
 
 class RewardKind(StrEnum):
@@ -88,18 +90,34 @@ class Reward:
         return self.points_cost if self.points_cost is not None else (self.min_points or 0)
 
     def live(self, now: datetime) -> bool:
-        return (
-            not self.archived
-            and (self.starts_at is None or now >= self.starts_at)
-            and (self.ends_at is None or now < self.ends_at)
-            and (self.remaining_stock is None or self.remaining_stock > 0)
-        )
+        return self.unavailable(now) is None
+
+    def unavailable(self, now: datetime) -> DomainError | None:
+        """Why the reward cannot be redeemed at `now`, or None when it can."""
+        if self.archived:
+            return _unavailable("This reward is archived.", ErrorCode.REWARD_UNAVAILABLE)
+        if self.starts_at is not None and now < self.starts_at:
+            return _unavailable(
+                f"This reward starts at {self.starts_at.isoformat()}.",
+                ErrorCode.REWARD_UNAVAILABLE,
+            )
+        if self.ends_at is not None and now >= self.ends_at:
+            return _unavailable(
+                f"This reward ended at {self.ends_at.isoformat()}.", ErrorCode.REWARD_UNAVAILABLE
+            )
+        if self.remaining_stock is not None and self.remaining_stock <= 0:
+            return _unavailable("This reward is out of stock.", ErrorCode.OUT_OF_STOCK)
+        return None
 
     def eligible(self, tier: str | None, segments: frozenset[str] = frozenset()) -> bool:
         """Tier and segment gates; an empty list lets everyone through."""
         tier_ok = not self.eligible_tiers or (tier is not None and tier in self.eligible_tiers)
         segment_ok = not self.eligible_segments or bool(segments & set(self.eligible_segments))
         return tier_ok and segment_ok
+
+
+def _unavailable(message: str, code: ErrorCode) -> DomainError:
+    return DomainError(message, field=("rewardId",), code=code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +208,11 @@ def validate_reward(r: Reward) -> Reward:
             "percentage must be 0 to 100.",
             "percentage",
         )
+    _require(
+        r.max_discount_minor is None or r.max_discount_minor > 0,
+        "maxDiscount must be positive.",
+        "maxDiscount",
+    )
     if r.kind is RewardKind.FREE_PRODUCT:
         _require(bool(r.sku and r.sku.strip()), "sku is required for a free product.", "sku")
     if r.variable_cost:
@@ -219,6 +242,13 @@ def validate_reward(r: Reward) -> Reward:
             "pointsCost must be 1 to 10,000,000.",
             "pointsCost",
         )
+    gates = (("eligibleTiers", r.eligible_tiers), ("eligibleSegments", r.eligible_segments))
+    for name, names in gates:
+        _require(
+            len(names) <= 50 and all(0 < len(n) <= 64 for n in names),
+            f"{name}: up to 50 names of 1 to 64 characters.",
+            name,
+        )
     _require(r.min_order_minor >= 0, "minOrderValue must not be negative.", "minOrderValue")
     _require(
         r.valid_days is None or 0 < r.valid_days <= 3660,
@@ -233,15 +263,17 @@ def validate_reward(r: Reward) -> Reward:
         "perMemberLimit must be positive.",
         "perMemberLimit",
     )
+    for name, at in (("startsAt", r.starts_at), ("endsAt", r.ends_at)):
+        # A time without an offset means nothing to a shop in another zone: refuse it.
+        _require(at is None or at.utcoffset() is not None, f"{name} needs a UTC offset.", name)
     _require(
         r.starts_at is None or r.ends_at is None or r.starts_at < r.ends_at,
         "endsAt must be after startsAt.",
         "endsAt",
     )
     _require(
-        (len(r.code_prefix) <= 20 and r.code_prefix.replace("-", "").isalnum())
-        or r.code_prefix == "",
-        "codePrefix: up to 20 letters, digits and '-'.",
+        bool(_PREFIX.match(r.code_prefix)),
+        "codePrefix: up to 20 letters A-Z, digits and '-'.",
         "codePrefix",
     )
     _require(6 <= r.code_length <= 32, "codeLength must be 6 to 32.", "codeLength")

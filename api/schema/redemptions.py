@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
 import strawberry
@@ -93,12 +94,29 @@ class CodeValidation:
 @strawberry.type
 class RedemptionQueries:
     @strawberry.field(description="Is this code good for this cart, and what does it take off?")
-    async def validate_code(self, info: Info, code: str, subtotal: int) -> CodeValidation | None:
+    async def validate_code(
+        self,
+        info: Info,
+        code: str,
+        subtotal: int,
+        member_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Keys and operators: only this member's code is valid. "
+                "A member token always checks its own member."
+            ),
+        ] = None,
+        external_id: str | None = None,
+    ) -> CodeValidation | None:
         ctx = info.context
         ctx.require(Kind.SECRET_KEY, Kind.OPERATOR, Kind.MEMBER, roles=ctx.reader_roles)
         if subtotal < 0:
             raise DomainError("subtotal must not be negative.", field=("subtotal",))
-        member = ctx.principal.member_id if ctx.principal.kind is Kind.MEMBER else None
+        member = (
+            await _acting_member(info, member_id, external_id)
+            if ctx.principal.kind is Kind.MEMBER or member_id is not None or external_id
+            else None
+        )
         check = await rd.validate_code(
             ctx.uow, ctx.services.clock, code=code, subtotal_minor=subtotal, member_id=member
         )

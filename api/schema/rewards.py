@@ -120,7 +120,10 @@ class RewardFilterInput:
     available_now: bool = strawberry.field(
         default=False, description="Only rewards live now and in stock."
     )
-    search: str | None = None
+    search: str | None = strawberry.field(default=None, description="Part of the name.")
+    kinds: list[RewardKind] | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Only rewards of these kinds."
+    )
 
 
 @strawberry.type
@@ -165,6 +168,7 @@ class RewardQueries:
             include_archived=f.include_archived and not public,
             live_at=ctx.services.clock.now() if (f.available_now or public) else None,
             search=f.search.strip()[:200] if f.search else None,
+            kinds=tuple(DomainRewardKind(k) for k in f.kinds or ()),
         )
         found = await catalog.list_rewards(ctx.uow, decode_cursor(after), size + 1, where)
         return connection(

@@ -101,12 +101,14 @@ class PgRewardRepository:
                         (starts_at IS NULL OR starts_at <= $3) AND (ends_at IS NULL OR ends_at > $3)
                         AND (stock IS NULL OR issued < stock)))
                   AND ($4::text IS NULL OR name ILIKE '%' || $4 || '%')
+                  AND (cardinality($6::text[]) = 0 OR kind = ANY($6))
                 ORDER BY seq LIMIT $5""",
             after_seq,
             where.include_archived,
             where.live_at,
             where.search,
             limit,
+            [k.value for k in where.kinds],
         )
         return [_reward(r) for r in rows]
 
@@ -141,7 +143,10 @@ class PgRewardRepository:
             """WITH added AS (
                    INSERT INTO reward_codes (reward_id, code)
                    SELECT $1, c FROM unnest($2::text[]) AS c
+                   -- A code is unique across the tenant: redemptions.code is UNIQUE, so a
+                   -- code in two rewards' pools could never be issued twice.
                    WHERE NOT EXISTS (SELECT 1 FROM redemptions r WHERE r.code = c)
+                     AND NOT EXISTS (SELECT 1 FROM reward_codes p WHERE p.code = c)
                    ON CONFLICT DO NOTHING RETURNING 1)
                SELECT count(*) FROM added""",
             reward_id,
@@ -223,16 +228,40 @@ class PgRedemptionRepository:
         )
         return count
 
+    async def counts_for_member(
+        self, member_id: UUID, since_by_reward: dict[UUID, datetime | None]
+    ) -> dict[UUID, int]:
+        if not since_by_reward:
+            return {}
+        rows = await self._conn.fetch(
+            """SELECT w.reward_id, count(r.id) AS n
+               FROM unnest($2::uuid[], $3::timestamptz[]) AS w (reward_id, since)
+               LEFT JOIN redemptions r
+                 ON r.member_id = $1 AND r.reward_id = w.reward_id AND r.status <> 'CANCELLED'
+                AND (w.since IS NULL OR r.created_at >= w.since)
+               GROUP BY w.reward_id""",
+            member_id,
+            list(since_by_reward),
+            list(since_by_reward.values()),
+        )
+        return {r["reward_id"]: r["n"] for r in rows}
+
     async def for_member(
-        self, member_id: UUID, before_seq: int | None, limit: int
+        self,
+        member_id: UUID,
+        before_seq: int | None,
+        limit: int,
+        statuses: tuple[RedemptionStatus, ...] = (),
     ) -> list[Redemption]:
         rows = await self._conn.fetch(
             f"""SELECT {_REDEMPTION_COLUMNS} FROM redemptions
                 WHERE member_id = $1 AND ($2::bigint IS NULL OR seq < $2)
+                  AND (cardinality($4::text[]) = 0 OR status = ANY($4))
                 ORDER BY seq DESC LIMIT $3""",
             member_id,
             before_seq,
             limit,
+            [s.value for s in statuses],
         )
         return [_redemption(r) for r in rows]
 
