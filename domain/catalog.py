@@ -12,7 +12,7 @@ from domain.actions import period_start
 from domain.clock import Clock
 from domain.errors import DomainError, NotFound
 from domain.ports import RewardFilter, UnitOfWorkFactory
-from domain.rewards import CodeSource, Reward, RewardKind, validate_reward
+from domain.rewards import CODE_ALPHABET, CodeSource, Reward, RewardKind, validate_reward
 
 _POOL_CODE = re.compile(r"^[A-Z0-9-]{4,64}$")
 MAX_IMPORT = 10_000
@@ -48,6 +48,7 @@ def draft_reward(fields: dict[str, object], clock: Clock) -> Reward:
         "code_source": CodeSource.GENERATED,
         "code_prefix": "",
         "code_length": 10,
+        "code_alphabet": CODE_ALPHABET,
         "refund_on_expiry": True,
         "archived": False,
         "created_at": now,

@@ -181,7 +181,7 @@ async def _issue_code(uow: TenantUnitOfWork, reward: Reward, redemption_id: UUID
             raise _refuse("This reward's code pool is exhausted.", ErrorCode.CODE_POOL_EXHAUSTED)
         return code
     for _ in range(MAX_CODE_ATTEMPTS):
-        code = new_code(reward.code_prefix, reward.code_length)
+        code = new_code(reward.code_prefix, reward.code_length, reward.code_alphabet)
         if not await uow.redemptions.code_taken(code):
             return code
     raise _refuse("Could not find a free code; lengthen codeLength.", ErrorCode.CONFLICT)

@@ -15,6 +15,8 @@ from domain.program import LimitPeriod
 
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: codes get read off screens and typed at tills.
 CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
+# Fewer possible codes than this and a shopper could guess someone else's.
+MIN_CODE_SPACE = 10**9
 MAX_NAME = 200
 MAX_DESCRIPTION = 2000
 _PREFIX = re.compile(r"^[A-Z0-9-]{0,20}$")
@@ -71,6 +73,7 @@ class Reward:
     code_source: CodeSource
     code_prefix: str
     code_length: int
+    code_alphabet: str
     refund_on_expiry: bool
     archived: bool
     created_at: datetime
@@ -175,8 +178,8 @@ def discount_for(reward: Reward, value_minor: int | None, subtotal_minor: int) -
     return Discount(0)
 
 
-def new_code(prefix: str, length: int) -> str:
-    return prefix + "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+def new_code(prefix: str, length: int, alphabet: str = CODE_ALPHABET) -> str:
+    return prefix + "".join(secrets.choice(alphabet) for _ in range(length))
 
 
 def _require(condition: bool, message: str, field: str) -> None:
@@ -277,4 +280,15 @@ def validate_reward(r: Reward) -> Reward:
         "codePrefix",
     )
     _require(6 <= r.code_length <= 32, "codeLength must be 6 to 32.", "codeLength")
+    _require(
+        len(set(r.code_alphabet)) == len(r.code_alphabet) >= 2
+        and set(r.code_alphabet) <= set(CODE_ALPHABET),
+        f"codeAlphabet: distinct characters of {CODE_ALPHABET} (the others are easily misread).",
+        "codeAlphabet",
+    )
+    _require(
+        len(r.code_alphabet) ** r.code_length >= MIN_CODE_SPACE,
+        "codeAlphabet and codeLength allow too few codes to be hard to guess; lengthen codes.",
+        "codeLength",
+    )
     return r

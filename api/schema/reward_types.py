@@ -47,6 +47,7 @@ class Reward(Node):
     code_source: CodeSource  # type: ignore[valid-type]
     code_prefix: str = strawberry.field(description="Starts every generated code.")
     code_length: int = strawberry.field(description="Characters after the prefix.")
+    code_alphabet: str = strawberry.field(description="Characters generated codes are made of.")
     refund_on_expiry: bool
     archived: bool
     created_at: datetime
@@ -82,6 +83,7 @@ class Reward(Node):
             code_source=x.code_source,
             code_prefix=x.code_prefix,
             code_length=x.code_length,
+            code_alphabet=x.code_alphabet,
             refund_on_expiry=x.refund_on_expiry,
             archived=x.archived,
             created_at=x.created_at,

@@ -76,6 +76,10 @@ class RewardFieldsInput:
     eligible_segments: list[str] | None = None
     code_prefix: str | None = None
     code_length: int | None = None
+    code_alphabet: str | None = strawberry.field(
+        default=None,
+        description="Characters of generated codes: a choice from ACDEFGHJKMNPQRTUVWXY34679.",
+    )
     refund_on_expiry: bool | None = None
 
 
@@ -104,7 +108,7 @@ def _fields(i: RewardFieldsInput) -> dict[str, Any]:
             continue
         if name in ("eligible_tiers", "eligible_segments"):
             value = tuple(v.strip() for v in value)
-        if name == "code_prefix":
+        if name in ("code_prefix", "code_alphabet"):
             value = value.strip().upper()
         out[_RENAMED.get(name, name)] = value
     return out

@@ -128,6 +128,9 @@ VARIABLE = {
         ({**FIVE_OFF, "codeLength": 5}, "codeLength"),
         ({**FIVE_OFF, "codeLength": 33}, "codeLength"),
         ({**FIVE_OFF, "imageUrl": "ftp://img.example/x.png"}, "imageUrl"),
+        ({**FIVE_OFF, "codeAlphabet": "ACDEFGHJK0"}, "codeAlphabet"),
+        ({**FIVE_OFF, "codeAlphabet": "ACDEFGHJKA"}, "codeAlphabet"),
+        ({**FIVE_OFF, "codeAlphabet": "34679", "codeLength": 12}, "codeLength"),
         ({**FIVE_OFF, "eligibleSegments": [""]}, "eligibleSegments"),
     ],
 )
@@ -243,6 +246,17 @@ async def test_generated_codes_take_the_prefix_length_and_unambiguous_alphabet(g
     assert all(shape.match(c) for c in codes), codes
     assert len(set(codes)) == 20
     assert not set("0O1IL2Z5S8B") & set(CODE_ALPHABET)
+
+
+async def test_a_reward_can_generate_codes_from_fewer_characters(gql, tenant, enroll):
+    reward_id = await make_reward(
+        gql, tenant, codeAlphabet="34679", codeLength=13, codePrefix="", pointsCost=1
+    )
+    member = await enroll(tenant, points=5)
+
+    codes = [await code_of(gql, tenant, reward_id, member) for _ in range(5)]
+
+    assert all(re.fullmatch("[34679]{13}", c) for c in codes), codes
 
 
 async def test_importing_codes_counts_duplicates_and_refuses_bad_ones(gql, tenant):
