@@ -56,6 +56,7 @@ class Redeemed:
     reward: Reward
     balance: Balance | None
     replayed: bool = False
+    discount: Discount | None = None
 
 
 def _refuse(message: str, code: ErrorCode, field: str = "rewardId") -> DomainError:
@@ -93,11 +94,16 @@ async def redeem_reward(
     points: int | None,
     idempotency_key: str | None,
     apply_to_order: str | None = None,
+    subtotal_minor: int | None = None,
     tier: str | None = None,
 ) -> Redeemed:
+    """`subtotal_minor`, when given, is the cart the code is for: it must meet the reward's
+    minimum order value, and the result says what the code takes off it."""
     key = validate_key(idempotency_key) if idempotency_key is not None else None
     if apply_to_order is not None:
         apply_to_order = clean_order_id(apply_to_order)
+    if subtotal_minor is not None and subtotal_minor < 0:
+        raise DomainError("subtotal must not be negative.", field=("subtotal",))
     now = clock.now()
     digest = fingerprint(
         "redeemReward",
@@ -106,6 +112,7 @@ async def redeem_reward(
             "reward": str(reward_id),
             "points": points,
             "order": apply_to_order,
+            "subtotal": subtotal_minor,
         },
     )
     async with uow_factory() as uow:
@@ -117,7 +124,13 @@ async def redeem_reward(
                 assert found is not None
                 reward = await uow.rewards.get(found.reward_id)
                 assert reward is not None
-                return Redeemed(found, reward, None, replayed=True)
+                return Redeemed(
+                    found,
+                    reward,
+                    None,
+                    replayed=True,
+                    discount=_discount(reward, found.value_minor, subtotal_minor),
+                )
         member = await uow.members.get(member_id)
         if member is None:
             raise NotFound("No such member.", field=("memberId",))
@@ -131,6 +144,12 @@ async def redeem_reward(
         if not reward.eligible(tier):
             raise _refuse("This reward is for other tiers.", ErrorCode.NOT_ELIGIBLE)
         cost = cost_of(reward, points)
+        if subtotal_minor is not None and subtotal_minor < reward.min_order_minor:
+            raise DomainError(
+                f"This reward needs an order of at least {reward.min_order_minor} (minor units).",
+                field=("subtotal",),
+                code=ErrorCode.MIN_ORDER_NOT_MET,
+            )
         wallet = await LockedWallet.open(uow.ledger, member_id, DEFAULT_WALLET, now)
         if reward.per_member_limit is not None:
             since = (
@@ -171,7 +190,13 @@ async def redeem_reward(
         if key is not None:
             await uow.idempotency.complete(key, {"redemptionId": str(redemption.id)})
     await cache.put(balance)
-    return Redeemed(redemption, reward, balance)
+    return Redeemed(
+        redemption, reward, balance, discount=_discount(reward, cost.value_minor, subtotal_minor)
+    )
+
+
+def _discount(reward: Reward, value_minor: int | None, subtotal: int | None) -> Discount | None:
+    return None if subtotal is None else discount_for(reward, value_minor, subtotal)
 
 
 async def _issue_code(uow: TenantUnitOfWork, reward: Reward, redemption_id: UUID) -> str:

@@ -16,6 +16,7 @@ from api.schema.members import require_member
 from api.schema.reward_types import Redemption, Reward
 from domain import redemption as rd
 from domain.errors import DomainError
+from domain.rewards import Discount
 
 
 async def _acting_member(
@@ -52,12 +53,31 @@ class RedeemRewardInput:
     order_id: str | None = strawberry.field(
         default=None, description="Redeem and apply in one call: the code is marked used on it."
     )
+    subtotal: int | None = strawberry.field(
+        default=None,
+        description="The cart, minor units: checked against the minimum order value, and the "
+        "payload's discount says what the code takes off it.",
+    )
+
+
+@strawberry.type(description="What a code takes off one cart.")
+class CartDiscount:
+    amount: int = strawberry.field(description="Minor units off the cart.")
+    free_shipping: bool
+    free_sku: str | None = strawberry.field(description="The product to add free.")
+
+    @classmethod
+    def of(cls, d: Discount) -> CartDiscount:
+        return cls(amount=d.amount_minor, free_shipping=d.free_shipping, free_sku=d.free_sku)
 
 
 @strawberry.type
 class RedeemRewardPayload:
     redemption: Redemption | None = None
     points: Points | None = None
+    discount: CartDiscount | None = strawberry.field(
+        default=None, description="When the input gave a subtotal."
+    )
     replayed: bool = False
     errors: list[UserError] = strawberry.field(default_factory=list)
 
@@ -147,11 +167,13 @@ class RedemptionMutations:
             reward_id=uuid_of(input.reward_id, "Reward", ("rewardId",)),
             points=input.points,
             idempotency_key=input.idempotency_key,
-            apply_to_order=input.order_id.strip() if input.order_id else None,
+            apply_to_order=input.order_id,
+            subtotal_minor=input.subtotal,
         )
         return RedeemRewardPayload(
             redemption=Redemption.of(result.redemption),
             points=Points.of(result.balance) if result.balance else None,
+            discount=CartDiscount.of(result.discount) if result.discount else None,
             replayed=result.replayed,
         )
 

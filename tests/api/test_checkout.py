@@ -327,3 +327,56 @@ async def test_a_member_token_redeems_and_cancels_for_its_own_member_only(gql, t
     assert cancel_other["cancelRedemption"]["errors"][0]["code"] == "NOT_FOUND"
     assert await available(gql, tenant, member) == 100
     assert await available(gql, tenant, other) == 100
+
+
+APPLY = """
+mutation Apply($input: RedeemRewardInput!) {
+  redeemReward(input: $input) {
+    redemption { status orderId }
+    discount { amount freeShipping freeSku }
+    replayed
+    errors { code field message }
+  }
+}
+"""
+
+
+async def test_redeem_and_apply_checks_the_cart_and_says_what_comes_off(gql, tenant, enroll):
+    reward_id = await make_reward(
+        gql,
+        tenant,
+        kind="PERCENTAGE",
+        value=None,
+        percentage="10",
+        maxDiscount=800,
+        minOrderValue=2000,
+    )
+    member = await enroll(tenant, points=300)
+    given = {"rewardId": reward_id, "memberId": member, "orderId": "o-7"}
+
+    small = await gql(APPLY, {"input": {**given, "subtotal": 1999}}, token=tenant.secret_key)
+    negative = await gql(APPLY, {"input": {**given, "subtotal": -1}}, token=tenant.secret_key)
+    applied = await gql(
+        APPLY,
+        {"input": {**given, "subtotal": 12000, "idempotencyKey": "cart-7"}},
+        token=tenant.secret_key,
+    )
+    retried = await gql(
+        APPLY,
+        {"input": {**given, "subtotal": 12000, "idempotencyKey": "cart-7"}},
+        token=tenant.secret_key,
+    )
+
+    assert small["redeemReward"]["errors"][0]["code"] == "MIN_ORDER_NOT_MET"
+    assert small["redeemReward"]["errors"][0]["field"] == ["input", "subtotal"]
+    assert negative["redeemReward"]["errors"][0]["field"] == ["input", "subtotal"]
+    assert applied["redeemReward"]["errors"] == []
+    assert applied["redeemReward"]["redemption"] == {"status": "USED", "orderId": "o-7"}
+    assert applied["redeemReward"]["discount"] == {
+        "amount": 800,
+        "freeShipping": False,
+        "freeSku": None,
+    }
+    assert retried["redeemReward"]["replayed"] is True
+    assert retried["redeemReward"]["discount"] == applied["redeemReward"]["discount"]
+    assert await available(gql, tenant, member) == 200
