@@ -266,6 +266,11 @@ def validate_reward(r: Reward) -> Reward:
         "perMemberLimit must be positive.",
         "perMemberLimit",
     )
+    _require(
+        r.per_member_period is None or r.per_member_limit is not None,
+        "perMemberPeriod needs a perMemberLimit.",
+        "perMemberPeriod",
+    )
     for name, at in (("startsAt", r.starts_at), ("endsAt", r.ends_at)):
         # A time without an offset means nothing to a shop in another zone: refuse it.
         _require(at is None or at.utcoffset() is not None, f"{name} needs a UTC offset.", name)

@@ -380,3 +380,31 @@ async def test_redeem_and_apply_checks_the_cart_and_says_what_comes_off(gql, ten
     assert retried["redeemReward"]["replayed"] is True
     assert retried["redeemReward"]["discount"] == applied["redeemReward"]["discount"]
     assert await available(gql, tenant, member) == 200
+
+
+IMPORT = """
+mutation Import($input: ImportRewardCodesInput!) {
+  importRewardCodes(input: $input) { imported errors { code message } }
+}
+"""
+
+
+async def test_racing_members_share_a_small_code_pool_without_a_code_twice(
+    gql, tenant, enroll, services
+):
+    reward_id = await make_reward(gql, tenant, codeSource="POOL", pointsCost=10)
+    pool = ["RACE-1", "RACE-2", "RACE-3"]
+    imported = await gql(
+        IMPORT, {"input": {"rewardId": reward_id, "codes": pool}}, token=tenant.secret_key
+    )
+    assert imported["importRewardCodes"]["imported"] == 3
+    members = await asyncio.gather(*(enroll(tenant, points=10) for _ in range(12)))
+
+    results = await asyncio.gather(*(redeem(gql, tenant, reward_id, m) for m in members))
+
+    issued = sorted(r["redemption"]["code"] for r in results if not r["errors"])
+    assert issued == pool
+    assert {r["errors"][0]["code"] for r in results if r["errors"]} == {"CODE_POOL_EXHAUSTED"}
+    balances = [await available(gql, tenant, m) for m in members]
+    assert sorted(balances) == [0] * 3 + [10] * 9
+    await assert_ledger_matches_balances(services, tenant)
