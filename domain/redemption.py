@@ -22,6 +22,7 @@ from domain.rewards import (
     Discount,
     RedemptionStatus,
     Reward,
+    Terms,
     cost_of,
     discount_for,
     new_code,
@@ -48,6 +49,7 @@ class Redemption:
     expires_at: datetime | None
     used_at: datetime | None
     closed_at: datetime | None
+    terms: Terms
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +131,7 @@ async def redeem_reward(
                     reward,
                     None,
                     replayed=True,
-                    discount=_discount(reward, found.value_minor, subtotal_minor),
+                    discount=_discount(found, subtotal_minor),
                 )
         member = await uow.members.get(member_id)
         if member is None:
@@ -184,19 +186,20 @@ async def redeem_reward(
                 expires_at=now + timedelta(days=reward.valid_days) if reward.valid_days else None,
                 used_at=now if apply_to_order else None,
                 closed_at=None,
+                terms=reward.terms,
             )
         )
         balance = await wallet.save()
         if key is not None:
             await uow.idempotency.complete(key, {"redemptionId": str(redemption.id)})
     await cache.put(balance)
-    return Redeemed(
-        redemption, reward, balance, discount=_discount(reward, cost.value_minor, subtotal_minor)
-    )
+    return Redeemed(redemption, reward, balance, discount=_discount(redemption, subtotal_minor))
 
 
-def _discount(reward: Reward, value_minor: int | None, subtotal: int | None) -> Discount | None:
-    return None if subtotal is None else discount_for(reward, value_minor, subtotal)
+def _discount(redemption: Redemption, subtotal: int | None) -> Discount | None:
+    if subtotal is None:
+        return None
+    return discount_for(redemption.terms, redemption.value_minor, subtotal)
 
 
 async def _issue_code(uow: TenantUnitOfWork, reward: Reward, redemption_id: UUID) -> str:
@@ -294,17 +297,15 @@ async def validate_code(
     assert reward is not None
     if found.status is not RedemptionStatus.ISSUED or _expired(found, now):
         return CodeCheck(False, _closed(found, now).message, found, reward, None)
-    if subtotal_minor < reward.min_order_minor:
+    if subtotal_minor < found.terms.min_order_minor:
         return CodeCheck(
             False,
-            f"The cart must be at least {reward.min_order_minor} (minor units).",
+            f"The cart must be at least {found.terms.min_order_minor} (minor units).",
             found,
             reward,
             None,
         )
-    return CodeCheck(
-        True, None, found, reward, discount_for(reward, found.value_minor, subtotal_minor)
-    )
+    return CodeCheck(True, None, found, reward, _discount(found, subtotal_minor))
 
 
 async def expire_unused(

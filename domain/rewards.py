@@ -80,6 +80,12 @@ class Reward:
     updated_at: datetime
 
     @property
+    def terms(self) -> Terms:
+        return Terms(
+            self.kind, self.percentage, self.max_discount_minor, self.sku, self.min_order_minor
+        )
+
+    @property
     def variable_cost(self) -> bool:
         return self.points_cost is None
 
@@ -117,6 +123,18 @@ class Reward:
         tier_ok = not self.eligible_tiers or (tier is not None and tier in self.eligible_tiers)
         segment_ok = not self.eligible_segments or bool(segments & set(self.eligible_segments))
         return tier_ok and segment_ok
+
+
+@dataclass(frozen=True, slots=True)
+class Terms:
+    """What a code promises besides its value, fixed when it is issued: an edit of the
+    reward changes the codes issued after it, never the ones shoppers already hold."""
+
+    kind: RewardKind
+    percentage: Decimal | None
+    max_discount_minor: int | None
+    sku: str | None
+    min_order_minor: int
 
 
 def _unavailable(message: str, code: ErrorCode) -> DomainError:
@@ -161,20 +179,20 @@ class Discount:
     free_sku: str | None = None
 
 
-def discount_for(reward: Reward, value_minor: int | None, subtotal_minor: int) -> Discount:
+def discount_for(terms: Terms, value_minor: int | None, subtotal_minor: int) -> Discount:
     """What a code takes off a cart of `subtotal_minor`."""
-    if reward.kind in (RewardKind.FIXED_AMOUNT, RewardKind.STORE_CREDIT):
+    if terms.kind in (RewardKind.FIXED_AMOUNT, RewardKind.STORE_CREDIT):
         return Discount(min(value_minor or 0, subtotal_minor))
-    if reward.kind is RewardKind.PERCENTAGE:
-        off = (Decimal(subtotal_minor) * (reward.percentage or 0) / 100).to_integral_value(
+    if terms.kind is RewardKind.PERCENTAGE:
+        off = (Decimal(subtotal_minor) * (terms.percentage or 0) / 100).to_integral_value(
             rounding=ROUND_FLOOR
         )
-        capped = min(int(off), reward.max_discount_minor) if reward.max_discount_minor else int(off)
+        capped = min(int(off), terms.max_discount_minor) if terms.max_discount_minor else int(off)
         return Discount(capped)
-    if reward.kind is RewardKind.FREE_SHIPPING:
+    if terms.kind is RewardKind.FREE_SHIPPING:
         return Discount(0, free_shipping=True)
-    if reward.kind is RewardKind.FREE_PRODUCT:
-        return Discount(0, free_sku=reward.sku)
+    if terms.kind is RewardKind.FREE_PRODUCT:
+        return Discount(0, free_sku=terms.sku)
     return Discount(0)
 
 

@@ -11,13 +11,14 @@ import asyncpg
 from domain.ports import RewardFilter
 from domain.program import LimitPeriod
 from domain.redemption import Redemption
-from domain.rewards import CodeSource, RedemptionStatus, Reward, RewardKind
+from domain.rewards import CodeSource, RedemptionStatus, Reward, RewardKind, Terms
 from persistence.db import Conn
 
 _REWARD_FIELDS = [f.name for f in dataclasses.fields(Reward)]
 _REWARD_COLUMNS = ", ".join(_REWARD_FIELDS)
-_REDEMPTION_FIELDS = [f.name for f in dataclasses.fields(Redemption)]
-_REDEMPTION_COLUMNS = ", ".join(_REDEMPTION_FIELDS)
+_TERMS_FIELDS = [f.name for f in dataclasses.fields(Terms)]
+_REDEMPTION_FIELDS = [f.name for f in dataclasses.fields(Redemption) if f.name != "terms"]
+_REDEMPTION_COLUMNS = ", ".join(_REDEMPTION_FIELDS + _TERMS_FIELDS)
 
 
 def _reward(row: asyncpg.Record) -> Reward:
@@ -47,7 +48,9 @@ def _reward_values(r: Reward) -> list[object]:
 def _redemption(row: asyncpg.Record) -> Redemption:
     data = dict(row)
     data["status"] = RedemptionStatus(data["status"])
-    return Redemption(**data)
+    terms = {name: data.pop(name) for name in _TERMS_FIELDS}
+    terms["kind"] = RewardKind(terms["kind"])
+    return Redemption(**data, terms=Terms(**terms))
 
 
 class PgRewardRepository:
@@ -163,6 +166,11 @@ class PgRedemptionRepository:
         names = [n for n in _REDEMPTION_FIELDS if n != "seq"]
         values = [
             getattr(redemption, n).value if n == "status" else getattr(redemption, n) for n in names
+        ]
+        names += _TERMS_FIELDS
+        values += [
+            redemption.terms.kind.value if n == "kind" else getattr(redemption.terms, n)
+            for n in _TERMS_FIELDS
         ]
         placeholders = ", ".join(f"${i}" for i in range(1, len(names) + 1))
         row = await self._conn.fetchrow(

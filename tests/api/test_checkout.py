@@ -408,3 +408,40 @@ async def test_racing_members_share_a_small_code_pool_without_a_code_twice(
     balances = [await available(gql, tenant, m) for m in members]
     assert sorted(balances) == [0] * 3 + [10] * 9
     await assert_ledger_matches_balances(services, tenant)
+
+
+UPDATE = """
+mutation Update($input: UpdateRewardInput!) {
+  updateReward(input: $input) { errors { code field message } }
+}
+"""
+
+
+async def test_editing_a_reward_leaves_the_codes_already_issued_as_they_were(gql, tenant, enroll):
+    reward_id = await make_reward(
+        gql, tenant, kind="PERCENTAGE", value=None, percentage="10", maxDiscount=500
+    )
+    member = await enroll(tenant, points=200)
+    before = await code_of(gql, tenant, reward_id, member)
+
+    edited = await gql(
+        UPDATE,
+        {
+            "input": {
+                "id": reward_id,
+                "percentage": "50",
+                "minOrderValue": 9000,
+                "clear": ["maxDiscount"],
+            }
+        },
+        token=tenant.secret_key,
+    )
+    after = await code_of(gql, tenant, reward_id, member)
+
+    assert edited["updateReward"]["errors"] == []
+    old = await gql(VALIDATE, {"code": before, "subtotal": 8000}, token=tenant.secret_key)
+    new_small = await gql(VALIDATE, {"code": after, "subtotal": 8000}, token=tenant.secret_key)
+    new = await gql(VALIDATE, {"code": after, "subtotal": 10000}, token=tenant.secret_key)
+    assert (old["validateCode"]["valid"], old["validateCode"]["discount"]) == (True, 500)
+    assert new_small["validateCode"]["valid"] is False
+    assert new["validateCode"]["discount"] == 5000
