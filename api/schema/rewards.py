@@ -94,6 +94,9 @@ class CreateRewardInput(RewardFieldsInput):
 class UpdateRewardInput(RewardFieldsInput):
     id: strawberry.ID
     name: str | None = None
+    archived: bool | None = strawberry.field(
+        default=None, description="false brings an archived reward back to the catalog."
+    )
     clear: list[str] = strawberry.field(
         default_factory=list,
         description="Fields to set back to null, e.g. ['stock', 'endsAt'] (camelCase).",
@@ -217,6 +220,8 @@ class RewardMutations:
         fields = _fields(input)
         if input.name is not None:
             fields["name"] = input.name.strip()
+        if input.archived is not None:
+            fields["archived"] = input.archived
         for name in input.clear:
             snake = _snake(name)
             if snake not in _CLEARABLE:

@@ -204,3 +204,43 @@ async def test_expiry_keeps_the_points_when_the_reward_says_so(clocked, tenant, 
     node = listed["member"]["redemptions"]["nodes"][0]
     assert node["status"] == "EXPIRED" and node["closedAt"] is not None
     await assert_ledger_matches_balances(clocked.services, tenant)
+
+
+CONFIGURE = """
+mutation Configure($input: ConfigureProgramInput!) {
+  configureProgram(input: $input) { errors { code field message } }
+}
+"""
+EXPIRING = """
+query Expiring($id: ID!, $days: Int!) {
+  member(id: $id) { points { available expiring(withinDays: $days) { points expiresAt } } }
+}
+"""
+
+
+async def test_a_redemption_spends_the_points_soonest_to_expire_and_a_cancel_restores_them(
+    clocked, tenant, enroll
+):
+    gql = clocked.gql
+    configured = await gql(
+        CONFIGURE,
+        {"input": {"lotExpiry": {"after": 30, "unit": "DAYS"}}},
+        token=tenant.operator_token,
+        tenant=tenant.slug,
+    )
+    assert configured["configureProgram"]["errors"] == []
+    reward_id = await make_reward(gql, tenant, pointsCost=100)
+    member = await enroll(tenant)
+    await fund(clocked, tenant, member, 100)  # expires on day 30
+    clocked.clock.advance(timedelta(days=10))
+    await fund(clocked, tenant, member, 100)  # expires on day 40
+
+    code = await code_of(gql, tenant, reward_id, member)
+    spent = await gql(EXPIRING, {"id": member, "days": 25}, token=tenant.secret_key)
+    await gql(CANCEL, {"input": {"code": code}}, token=tenant.secret_key)
+    restored = await gql(EXPIRING, {"id": member, "days": 25}, token=tenant.secret_key)
+
+    assert spent["member"]["points"]["available"] == 100
+    assert spent["member"]["points"]["expiring"] == []  # the day-30 lot paid
+    assert [e["points"] for e in restored["member"]["points"]["expiring"]] == [100]
+    await assert_ledger_matches_balances(clocked.services, tenant)

@@ -235,6 +235,11 @@ async def test_an_archived_reward_is_hidden_from_the_public_and_cannot_be_redeem
     # Codes issued before archiving stay good.
     check = await gql(VALIDATE, {"code": code, "subtotal": 1000}, token=tenant.secret_key)
     assert check["validateCode"]["valid"] is True
+    back = await gql(
+        UPDATE, {"input": {"id": reward_id, "archived": False}}, token=tenant.secret_key
+    )
+    assert back["updateReward"]["errors"] == []
+    assert (await gql(CATALOG, token=public))["program"]["rewards"] == [{"name": "Old"}]
 
 
 async def test_generated_codes_take_the_prefix_length_and_unambiguous_alphabet(gql, tenant, enroll):
