@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import datetime
 from uuid import UUID, uuid4
 
+from domain.actions import period_start
 from domain.clock import Clock
 from domain.errors import DomainError, NotFound
 from domain.ports import RewardFilter, UnitOfWorkFactory
-from domain.rewards import CodeSource, Reward, RewardKind, validate_reward
+from domain.rewards import CODE_ALPHABET, CodeSource, Reward, RewardKind, validate_reward
 
 _POOL_CODE = re.compile(r"^[A-Z0-9-]{4,64}$")
 MAX_IMPORT = 10_000
@@ -46,6 +48,7 @@ def draft_reward(fields: dict[str, object], clock: Clock) -> Reward:
         "code_source": CodeSource.GENERATED,
         "code_prefix": "",
         "code_length": 10,
+        "code_alphabet": CODE_ALPHABET,
         "refund_on_expiry": True,
         "archived": False,
         "created_at": now,
@@ -98,3 +101,49 @@ async def list_rewards(
 ) -> list[Reward]:
     async with uow_factory() as uow:
         return await uow.rewards.page(after_seq, limit, where)
+
+
+@dataclass(frozen=True, slots=True)
+class Availability:
+    """One live reward as one member sees it."""
+
+    reward: Reward
+    points_missing: int
+    limit_reached: bool
+
+    @property
+    def can_redeem(self) -> bool:
+        return self.points_missing == 0 and not self.limit_reached
+
+
+async def availability(
+    uow_factory: UnitOfWorkFactory,
+    now: datetime,
+    *,
+    member_id: UUID,
+    spendable: int,
+    limit: int,
+    tier: str | None = None,
+) -> list[Availability]:
+    """Live rewards the member is eligible for: what they can redeem now, what the rest miss."""
+    async with uow_factory() as uow:
+        rewards = [
+            r
+            for r in await uow.rewards.page(None, limit, RewardFilter(live_at=now))
+            if r.eligible(tier)
+        ]
+        limited = {
+            r.id: period_start(r.per_member_period, now) if r.per_member_period else None
+            for r in rewards
+            if r.per_member_limit is not None
+        }
+        done = await uow.redemptions.counts_for_member(member_id, limited)
+    return [
+        Availability(
+            reward=r,
+            points_missing=max(r.cheapest - spendable, 0),
+            limit_reached=r.per_member_limit is not None
+            and done.get(r.id, 0) >= r.per_member_limit,
+        )
+        for r in rewards
+    ]

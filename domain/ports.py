@@ -12,7 +12,7 @@ from domain.idempotency import IdempotencyRecord
 from domain.ledger import Balance, LedgerEntry, Lot, LotDraw, NewEntry
 from domain.members import Member, MemberDraft, MemberStatus
 from domain.program import ProgramConfig
-from domain.rewards import Reward
+from domain.rewards import RedemptionStatus, Reward, RewardKind
 
 if TYPE_CHECKING:  # orders.py uses these ports too: import only for type checking
     from domain.orders import OrderRecord, RefundRecord
@@ -154,6 +154,7 @@ class RewardFilter:
     include_archived: bool = False
     live_at: datetime | None = None
     search: str | None = None
+    kinds: tuple[RewardKind, ...] = ()
 
 
 class RewardRepository(Protocol):
@@ -189,8 +190,18 @@ class RedemptionRepository(Protocol):
         """Redemptions that count against a per-member limit (not cancelled)."""
         ...
 
+    async def counts_for_member(
+        self, member_id: UUID, since_by_reward: dict[UUID, datetime | None]
+    ) -> dict[UUID, int]:
+        """count_for_member for many rewards at once, each since its own time."""
+        ...
+
     async def for_member(
-        self, member_id: UUID, before_seq: int | None, limit: int
+        self,
+        member_id: UUID,
+        before_seq: int | None,
+        limit: int,
+        statuses: tuple[RedemptionStatus, ...] = (),
     ) -> list[Redemption]: ...
     async def expired_issued(self, now: datetime, limit: int) -> list[UUID]: ...
 

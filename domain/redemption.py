@@ -22,6 +22,7 @@ from domain.rewards import (
     Discount,
     RedemptionStatus,
     Reward,
+    Terms,
     cost_of,
     discount_for,
     new_code,
@@ -48,6 +49,7 @@ class Redemption:
     expires_at: datetime | None
     used_at: datetime | None
     closed_at: datetime | None
+    terms: Terms
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +58,32 @@ class Redeemed:
     reward: Reward
     balance: Balance | None
     replayed: bool = False
+    discount: Discount | None = None
 
 
 def _refuse(message: str, code: ErrorCode, field: str = "rewardId") -> DomainError:
     return DomainError(message, field=(field,), code=code)
+
+
+def clean_order_id(order_id: str) -> str:
+    cleaned = order_id.strip()
+    if not cleaned or len(cleaned) > 255:
+        raise DomainError("orderId must be 1 to 255 characters.", field=("orderId",))
+    return cleaned
+
+
+def _expired(redemption: Redemption, now: datetime) -> bool:
+    """Past its validity, whether or not the expiry job has closed it yet."""
+    return redemption.status is RedemptionStatus.EXPIRED or (
+        redemption.status is RedemptionStatus.ISSUED
+        and redemption.expires_at is not None
+        and redemption.expires_at <= now
+    )
+
+
+def _closed(redemption: Redemption, now: datetime) -> DomainError:
+    status = "expired" if _expired(redemption, now) else redemption.status.value.lower()
+    return _refuse(f"This code is {status}.", ErrorCode.REDEMPTION_CLOSED, "code")
 
 
 async def redeem_reward(
@@ -72,9 +96,16 @@ async def redeem_reward(
     points: int | None,
     idempotency_key: str | None,
     apply_to_order: str | None = None,
+    subtotal_minor: int | None = None,
     tier: str | None = None,
 ) -> Redeemed:
+    """`subtotal_minor`, when given, is the cart the code is for: it must meet the reward's
+    minimum order value, and the result says what the code takes off it."""
     key = validate_key(idempotency_key) if idempotency_key is not None else None
+    if apply_to_order is not None:
+        apply_to_order = clean_order_id(apply_to_order)
+    if subtotal_minor is not None and subtotal_minor < 0:
+        raise DomainError("subtotal must not be negative.", field=("subtotal",))
     now = clock.now()
     digest = fingerprint(
         "redeemReward",
@@ -83,6 +114,7 @@ async def redeem_reward(
             "reward": str(reward_id),
             "points": points,
             "order": apply_to_order,
+            "subtotal": subtotal_minor,
         },
     )
     async with uow_factory() as uow:
@@ -94,7 +126,13 @@ async def redeem_reward(
                 assert found is not None
                 reward = await uow.rewards.get(found.reward_id)
                 assert reward is not None
-                return Redeemed(found, reward, None, replayed=True)
+                return Redeemed(
+                    found,
+                    reward,
+                    None,
+                    replayed=True,
+                    discount=_discount(found, subtotal_minor),
+                )
         member = await uow.members.get(member_id)
         if member is None:
             raise NotFound("No such member.", field=("memberId",))
@@ -102,16 +140,18 @@ async def redeem_reward(
         reward = await uow.rewards.get(reward_id)
         if reward is None:
             raise NotFound("No such reward.", field=("rewardId",))
-        if not reward.live(now):
-            why = (
-                ErrorCode.OUT_OF_STOCK
-                if reward.remaining_stock == 0
-                else ErrorCode.REWARD_UNAVAILABLE
-            )
-            raise _refuse("This reward cannot be redeemed now.", why)
+        refusal = reward.unavailable(now)
+        if refusal is not None:
+            raise refusal
         if not reward.eligible(tier):
             raise _refuse("This reward is for other tiers.", ErrorCode.NOT_ELIGIBLE)
         cost = cost_of(reward, points)
+        if subtotal_minor is not None and subtotal_minor < reward.min_order_minor:
+            raise DomainError(
+                f"This reward needs an order of at least {reward.min_order_minor} (minor units).",
+                field=("subtotal",),
+                code=ErrorCode.MIN_ORDER_NOT_MET,
+            )
         wallet = await LockedWallet.open(uow.ledger, member_id, DEFAULT_WALLET, now)
         if reward.per_member_limit is not None:
             since = (
@@ -146,13 +186,20 @@ async def redeem_reward(
                 expires_at=now + timedelta(days=reward.valid_days) if reward.valid_days else None,
                 used_at=now if apply_to_order else None,
                 closed_at=None,
+                terms=reward.terms,
             )
         )
         balance = await wallet.save()
         if key is not None:
             await uow.idempotency.complete(key, {"redemptionId": str(redemption.id)})
     await cache.put(balance)
-    return Redeemed(redemption, reward, balance)
+    return Redeemed(redemption, reward, balance, discount=_discount(redemption, subtotal_minor))
+
+
+def _discount(redemption: Redemption, subtotal: int | None) -> Discount | None:
+    if subtotal is None:
+        return None
+    return discount_for(redemption.terms, redemption.value_minor, subtotal)
 
 
 async def _issue_code(uow: TenantUnitOfWork, reward: Reward, redemption_id: UUID) -> str:
@@ -162,7 +209,7 @@ async def _issue_code(uow: TenantUnitOfWork, reward: Reward, redemption_id: UUID
             raise _refuse("This reward's code pool is exhausted.", ErrorCode.CODE_POOL_EXHAUSTED)
         return code
     for _ in range(MAX_CODE_ATTEMPTS):
-        code = new_code(reward.code_prefix, reward.code_length)
+        code = new_code(reward.code_prefix, reward.code_length, reward.code_alphabet)
         if not await uow.redemptions.code_taken(code):
             return code
     raise _refuse("Could not find a free code; lengthen codeLength.", ErrorCode.CONFLICT)
@@ -190,10 +237,10 @@ async def cancel_redemption(
         found = await uow.redemptions.lock_by_code(code.strip().upper())
         if found is None or (member_id is not None and found.member_id != member_id):
             raise NotFound("No such code.", field=("code",))
-        if found.status is not RedemptionStatus.ISSUED:
-            raise _refuse(
-                f"This code is {found.status.value.lower()}.", ErrorCode.REDEMPTION_CLOSED, "code"
-            )
+        if found.status is not RedemptionStatus.ISSUED or _expired(found, now):
+            # An expired code is the expiry job's to close, by the reward's refund setting:
+            # cancelling it must not refund what the reward says expiry keeps.
+            raise _closed(found, now)
         entry_id, balance = await _return_points(uow, found, now, "Redemption cancelled")
         await uow.rewards.release_stock(found.reward_id)
         closed = replace(
@@ -210,22 +257,15 @@ async def mark_used(
     uow_factory: UnitOfWorkFactory, clock: Clock, *, code: str, order_id: str
 ) -> Redemption:
     now = clock.now()
-    order_id = order_id.strip()
-    if not order_id or len(order_id) > 255:
-        raise DomainError("orderId must be 1 to 255 characters.", field=("orderId",))
+    order_id = clean_order_id(order_id)
     async with uow_factory() as uow:
         found = await uow.redemptions.lock_by_code(code.strip().upper())
         if found is None:
             raise NotFound("No such code.", field=("code",))
         if found.status is RedemptionStatus.USED and found.order_id == order_id:
             return found  # the same store retrying the same checkout
-        if found.status is not RedemptionStatus.ISSUED or (
-            found.expires_at and found.expires_at <= now
-        ):
-            status = (
-                "expired" if found.status is RedemptionStatus.ISSUED else found.status.value.lower()
-            )
-            raise _refuse(f"This code is {status}.", ErrorCode.REDEMPTION_CLOSED, "code")
+        if found.status is not RedemptionStatus.ISSUED or _expired(found, now):
+            raise _closed(found, now)
         used = replace(found, status=RedemptionStatus.USED, order_id=order_id, used_at=now)
         await uow.redemptions.update(used)
     return used
@@ -255,21 +295,17 @@ async def validate_code(
             return CodeCheck(False, "Unknown code.", None, None, None)
         reward = await uow.rewards.get(found.reward_id)
     assert reward is not None
-    if found.status is not RedemptionStatus.ISSUED:
-        return CodeCheck(False, f"This code is {found.status.value.lower()}.", found, reward, None)
-    if found.expires_at is not None and found.expires_at <= now:
-        return CodeCheck(False, "This code has expired.", found, reward, None)
-    if subtotal_minor < reward.min_order_minor:
+    if found.status is not RedemptionStatus.ISSUED or _expired(found, now):
+        return CodeCheck(False, _closed(found, now).message, found, reward, None)
+    if subtotal_minor < found.terms.min_order_minor:
         return CodeCheck(
             False,
-            f"The cart must be at least {reward.min_order_minor} (minor units).",
+            f"The cart must be at least {found.terms.min_order_minor} (minor units).",
             found,
             reward,
             None,
         )
-    return CodeCheck(
-        True, None, found, reward, discount_for(reward, found.value_minor, subtotal_minor)
-    )
+    return CodeCheck(True, None, found, reward, _discount(found, subtotal_minor))
 
 
 async def expire_unused(

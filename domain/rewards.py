@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,8 +15,11 @@ from domain.program import LimitPeriod
 
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: codes get read off screens and typed at tills.
 CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
+# Fewer possible codes than this and a shopper could guess someone else's.
+MIN_CODE_SPACE = 10**9
 MAX_NAME = 200
 MAX_DESCRIPTION = 2000
+_PREFIX = re.compile(r"^[A-Z0-9-]{0,20}$")
 
 
 class RewardKind(StrEnum):
@@ -69,10 +73,17 @@ class Reward:
     code_source: CodeSource
     code_prefix: str
     code_length: int
+    code_alphabet: str
     refund_on_expiry: bool
     archived: bool
     created_at: datetime
     updated_at: datetime
+
+    @property
+    def terms(self) -> Terms:
+        return Terms(
+            self.kind, self.percentage, self.max_discount_minor, self.sku, self.min_order_minor
+        )
 
     @property
     def variable_cost(self) -> bool:
@@ -88,18 +99,46 @@ class Reward:
         return self.points_cost if self.points_cost is not None else (self.min_points or 0)
 
     def live(self, now: datetime) -> bool:
-        return (
-            not self.archived
-            and (self.starts_at is None or now >= self.starts_at)
-            and (self.ends_at is None or now < self.ends_at)
-            and (self.remaining_stock is None or self.remaining_stock > 0)
-        )
+        return self.unavailable(now) is None
+
+    def unavailable(self, now: datetime) -> DomainError | None:
+        """Why the reward cannot be redeemed at `now`, or None when it can."""
+        if self.archived:
+            return _unavailable("This reward is archived.", ErrorCode.REWARD_UNAVAILABLE)
+        if self.starts_at is not None and now < self.starts_at:
+            return _unavailable(
+                f"This reward starts at {self.starts_at.isoformat()}.",
+                ErrorCode.REWARD_UNAVAILABLE,
+            )
+        if self.ends_at is not None and now >= self.ends_at:
+            return _unavailable(
+                f"This reward ended at {self.ends_at.isoformat()}.", ErrorCode.REWARD_UNAVAILABLE
+            )
+        if self.remaining_stock is not None and self.remaining_stock <= 0:
+            return _unavailable("This reward is out of stock.", ErrorCode.OUT_OF_STOCK)
+        return None
 
     def eligible(self, tier: str | None, segments: frozenset[str] = frozenset()) -> bool:
         """Tier and segment gates; an empty list lets everyone through."""
         tier_ok = not self.eligible_tiers or (tier is not None and tier in self.eligible_tiers)
         segment_ok = not self.eligible_segments or bool(segments & set(self.eligible_segments))
         return tier_ok and segment_ok
+
+
+@dataclass(frozen=True, slots=True)
+class Terms:
+    """What a code promises besides its value, fixed when it is issued: an edit of the
+    reward changes the codes issued after it, never the ones shoppers already hold."""
+
+    kind: RewardKind
+    percentage: Decimal | None
+    max_discount_minor: int | None
+    sku: str | None
+    min_order_minor: int
+
+
+def _unavailable(message: str, code: ErrorCode) -> DomainError:
+    return DomainError(message, field=("rewardId",), code=code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,25 +179,25 @@ class Discount:
     free_sku: str | None = None
 
 
-def discount_for(reward: Reward, value_minor: int | None, subtotal_minor: int) -> Discount:
+def discount_for(terms: Terms, value_minor: int | None, subtotal_minor: int) -> Discount:
     """What a code takes off a cart of `subtotal_minor`."""
-    if reward.kind in (RewardKind.FIXED_AMOUNT, RewardKind.STORE_CREDIT):
+    if terms.kind in (RewardKind.FIXED_AMOUNT, RewardKind.STORE_CREDIT):
         return Discount(min(value_minor or 0, subtotal_minor))
-    if reward.kind is RewardKind.PERCENTAGE:
-        off = (Decimal(subtotal_minor) * (reward.percentage or 0) / 100).to_integral_value(
+    if terms.kind is RewardKind.PERCENTAGE:
+        off = (Decimal(subtotal_minor) * (terms.percentage or 0) / 100).to_integral_value(
             rounding=ROUND_FLOOR
         )
-        capped = min(int(off), reward.max_discount_minor) if reward.max_discount_minor else int(off)
+        capped = min(int(off), terms.max_discount_minor) if terms.max_discount_minor else int(off)
         return Discount(capped)
-    if reward.kind is RewardKind.FREE_SHIPPING:
+    if terms.kind is RewardKind.FREE_SHIPPING:
         return Discount(0, free_shipping=True)
-    if reward.kind is RewardKind.FREE_PRODUCT:
-        return Discount(0, free_sku=reward.sku)
+    if terms.kind is RewardKind.FREE_PRODUCT:
+        return Discount(0, free_sku=terms.sku)
     return Discount(0)
 
 
-def new_code(prefix: str, length: int) -> str:
-    return prefix + "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+def new_code(prefix: str, length: int, alphabet: str = CODE_ALPHABET) -> str:
+    return prefix + "".join(secrets.choice(alphabet) for _ in range(length))
 
 
 def _require(condition: bool, message: str, field: str) -> None:
@@ -190,6 +229,11 @@ def validate_reward(r: Reward) -> Reward:
             "percentage must be 0 to 100.",
             "percentage",
         )
+    _require(
+        r.max_discount_minor is None or r.max_discount_minor > 0,
+        "maxDiscount must be positive.",
+        "maxDiscount",
+    )
     if r.kind is RewardKind.FREE_PRODUCT:
         _require(bool(r.sku and r.sku.strip()), "sku is required for a free product.", "sku")
     if r.variable_cost:
@@ -219,6 +263,13 @@ def validate_reward(r: Reward) -> Reward:
             "pointsCost must be 1 to 10,000,000.",
             "pointsCost",
         )
+    gates = (("eligibleTiers", r.eligible_tiers), ("eligibleSegments", r.eligible_segments))
+    for name, names in gates:
+        _require(
+            len(names) <= 50 and all(0 < len(n) <= 64 for n in names),
+            f"{name}: up to 50 names of 1 to 64 characters.",
+            name,
+        )
     _require(r.min_order_minor >= 0, "minOrderValue must not be negative.", "minOrderValue")
     _require(
         r.valid_days is None or 0 < r.valid_days <= 3660,
@@ -234,15 +285,33 @@ def validate_reward(r: Reward) -> Reward:
         "perMemberLimit",
     )
     _require(
+        r.per_member_period is None or r.per_member_limit is not None,
+        "perMemberPeriod needs a perMemberLimit.",
+        "perMemberPeriod",
+    )
+    for name, at in (("startsAt", r.starts_at), ("endsAt", r.ends_at)):
+        # A time without an offset means nothing to a shop in another zone: refuse it.
+        _require(at is None or at.utcoffset() is not None, f"{name} needs a UTC offset.", name)
+    _require(
         r.starts_at is None or r.ends_at is None or r.starts_at < r.ends_at,
         "endsAt must be after startsAt.",
         "endsAt",
     )
     _require(
-        (len(r.code_prefix) <= 20 and r.code_prefix.replace("-", "").isalnum())
-        or r.code_prefix == "",
-        "codePrefix: up to 20 letters, digits and '-'.",
+        bool(_PREFIX.match(r.code_prefix)),
+        "codePrefix: up to 20 letters A-Z, digits and '-'.",
         "codePrefix",
     )
     _require(6 <= r.code_length <= 32, "codeLength must be 6 to 32.", "codeLength")
+    _require(
+        len(set(r.code_alphabet)) == len(r.code_alphabet) >= 2
+        and set(r.code_alphabet) <= set(CODE_ALPHABET),
+        f"codeAlphabet: distinct characters of {CODE_ALPHABET} (the others are easily misread).",
+        "codeAlphabet",
+    )
+    _require(
+        len(r.code_alphabet) ** r.code_length >= MIN_CODE_SPACE,
+        "codeAlphabet and codeLength allow too few codes to be hard to guess; lengthen codes.",
+        "codeLength",
+    )
     return r

@@ -12,12 +12,11 @@ from api.schema.ids import to_global_id
 from api.schema.ledger_types import LedgerEntry, Points
 from api.schema.node import Node
 from api.schema.pagination import Connection, connection, decode_cursor, page_size
-from api.schema.reward_types import AvailableReward, Redemption, Reward
+from api.schema.reward_types import AvailableReward, Redemption, RedemptionStatus, Reward
 from domain import members as m
-from domain.catalog import list_rewards
+from domain.catalog import availability
 from domain.ledger import DEFAULT_WALLET, validate_wallet
 from domain.points import read_balance
-from domain.ports import RewardFilter
 
 MemberStatus = strawberry.enum(m.MemberStatus, name="MemberStatus")
 
@@ -85,12 +84,18 @@ class Member(Node):
 
     @strawberry.field(description="Codes this member redeemed, newest first.")
     async def redemptions(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        status: list[RedemptionStatus] | None = None,  # type: ignore[valid-type]
     ) -> Connection[Redemption]:
         ctx = info.context
         size = page_size(first, ctx.services.settings.max_page_size)
         async with ctx.uow() as uow:
-            found = await uow.redemptions.for_member(self.domain.id, decode_cursor(after), size + 1)
+            found = await uow.redemptions.for_member(
+                self.domain.id, decode_cursor(after), size + 1, tuple(status or ())
+            )
         return connection(
             [Redemption.of(x) for x in found], [x.seq for x in found], size, after is not None
         )
@@ -100,19 +105,23 @@ class Member(Node):
     )
     async def available_rewards(self, info: Info, first: int = 50) -> list[AvailableReward]:
         ctx = info.context
-        now = ctx.services.clock.now()
         size = page_size(first, ctx.services.settings.max_page_size)
-        rewards = await list_rewards(ctx.uow, None, size, RewardFilter(live_at=now))
         balance = await read_balance(ctx.uow, ctx.balance_cache, self.domain.id, DEFAULT_WALLET)
         tier = None  # tiers gate rewards once members have tiers
-        out = []
-        for reward in rewards:
-            if not reward.eligible(tier):
-                continue
-            missing = max(reward.cheapest - balance.spendable, 0)
-            out.append(
-                AvailableReward(
-                    reward=Reward.of(reward), can_redeem=missing == 0, points_missing=missing
-                )
+        found = await availability(
+            ctx.uow,
+            ctx.services.clock.now(),
+            member_id=self.domain.id,
+            spendable=balance.spendable,
+            limit=size,
+            tier=tier,
+        )
+        return [
+            AvailableReward(
+                reward=Reward.of(a.reward),
+                can_redeem=a.can_redeem,
+                points_missing=a.points_missing,
+                limit_reached=a.limit_reached,
             )
-        return out
+            for a in found
+        ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
 import strawberry
@@ -15,6 +16,7 @@ from api.schema.members import require_member
 from api.schema.reward_types import Redemption, Reward
 from domain import redemption as rd
 from domain.errors import DomainError
+from domain.rewards import Discount
 
 
 async def _acting_member(
@@ -51,12 +53,31 @@ class RedeemRewardInput:
     order_id: str | None = strawberry.field(
         default=None, description="Redeem and apply in one call: the code is marked used on it."
     )
+    subtotal: int | None = strawberry.field(
+        default=None,
+        description="The cart, minor units: checked against the minimum order value, and the "
+        "payload's discount says what the code takes off it.",
+    )
+
+
+@strawberry.type(description="What a code takes off one cart.")
+class CartDiscount:
+    amount: int = strawberry.field(description="Minor units off the cart.")
+    free_shipping: bool
+    free_sku: str | None = strawberry.field(description="The product to add free.")
+
+    @classmethod
+    def of(cls, d: Discount) -> CartDiscount:
+        return cls(amount=d.amount_minor, free_shipping=d.free_shipping, free_sku=d.free_sku)
 
 
 @strawberry.type
 class RedeemRewardPayload:
     redemption: Redemption | None = None
     points: Points | None = None
+    discount: CartDiscount | None = strawberry.field(
+        default=None, description="When the input gave a subtotal."
+    )
     replayed: bool = False
     errors: list[UserError] = strawberry.field(default_factory=list)
 
@@ -93,12 +114,29 @@ class CodeValidation:
 @strawberry.type
 class RedemptionQueries:
     @strawberry.field(description="Is this code good for this cart, and what does it take off?")
-    async def validate_code(self, info: Info, code: str, subtotal: int) -> CodeValidation | None:
+    async def validate_code(
+        self,
+        info: Info,
+        code: str,
+        subtotal: int,
+        member_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Keys and operators: only this member's code is valid. "
+                "A member token always checks its own member."
+            ),
+        ] = None,
+        external_id: str | None = None,
+    ) -> CodeValidation | None:
         ctx = info.context
         ctx.require(Kind.SECRET_KEY, Kind.OPERATOR, Kind.MEMBER, roles=ctx.reader_roles)
         if subtotal < 0:
             raise DomainError("subtotal must not be negative.", field=("subtotal",))
-        member = ctx.principal.member_id if ctx.principal.kind is Kind.MEMBER else None
+        member = (
+            await _acting_member(info, member_id, external_id)
+            if ctx.principal.kind is Kind.MEMBER or member_id is not None or external_id
+            else None
+        )
         check = await rd.validate_code(
             ctx.uow, ctx.services.clock, code=code, subtotal_minor=subtotal, member_id=member
         )
@@ -129,11 +167,13 @@ class RedemptionMutations:
             reward_id=uuid_of(input.reward_id, "Reward", ("rewardId",)),
             points=input.points,
             idempotency_key=input.idempotency_key,
-            apply_to_order=input.order_id.strip() if input.order_id else None,
+            apply_to_order=input.order_id,
+            subtotal_minor=input.subtotal,
         )
         return RedeemRewardPayload(
             redemption=Redemption.of(result.redemption),
             points=Points.of(result.balance) if result.balance else None,
+            discount=CartDiscount.of(result.discount) if result.discount else None,
             replayed=result.replayed,
         )
 

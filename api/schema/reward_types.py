@@ -45,6 +45,9 @@ class Reward(Node):
     eligible_tiers: list[str]
     eligible_segments: list[str]
     code_source: CodeSource  # type: ignore[valid-type]
+    code_prefix: str = strawberry.field(description="Starts every generated code.")
+    code_length: int = strawberry.field(description="Characters after the prefix.")
+    code_alphabet: str = strawberry.field(description="Characters generated codes are made of.")
     refund_on_expiry: bool
     archived: bool
     created_at: datetime
@@ -78,6 +81,9 @@ class Reward(Node):
             eligible_tiers=list(x.eligible_tiers),
             eligible_segments=list(x.eligible_segments),
             code_source=x.code_source,
+            code_prefix=x.code_prefix,
+            code_length=x.code_length,
+            code_alphabet=x.code_alphabet,
             refund_on_expiry=x.refund_on_expiry,
             archived=x.archived,
             created_at=x.created_at,
@@ -95,6 +101,7 @@ class Redemption(Node):
     created_at: datetime
     expires_at: datetime | None
     used_at: datetime | None
+    closed_at: datetime | None = strawberry.field(description="When it was cancelled or expired.")
     reward_id: strawberry.Private[object]
 
     @classmethod
@@ -109,6 +116,7 @@ class Redemption(Node):
             created_at=x.created_at,
             expires_at=x.expires_at,
             used_at=x.used_at,
+            closed_at=x.closed_at,
             reward_id=x.reward_id,
         )
 
@@ -123,4 +131,7 @@ class Redemption(Node):
 class AvailableReward:
     reward: Reward
     can_redeem: bool
-    points_missing: int = strawberry.field(description="0 when the member can redeem it now.")
+    points_missing: int = strawberry.field(description="0 when the member has the points.")
+    limit_reached: bool = strawberry.field(
+        description="The member redeemed it as often as its per-member limit allows this period."
+    )

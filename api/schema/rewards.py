@@ -76,6 +76,10 @@ class RewardFieldsInput:
     eligible_segments: list[str] | None = None
     code_prefix: str | None = None
     code_length: int | None = None
+    code_alphabet: str | None = strawberry.field(
+        default=None,
+        description="Characters of generated codes: a choice from ACDEFGHJKMNPQRTUVWXY34679.",
+    )
     refund_on_expiry: bool | None = None
 
 
@@ -90,6 +94,9 @@ class CreateRewardInput(RewardFieldsInput):
 class UpdateRewardInput(RewardFieldsInput):
     id: strawberry.ID
     name: str | None = None
+    archived: bool | None = strawberry.field(
+        default=None, description="false brings an archived reward back to the catalog."
+    )
     clear: list[str] = strawberry.field(
         default_factory=list,
         description="Fields to set back to null, e.g. ['stock', 'endsAt'] (camelCase).",
@@ -104,7 +111,7 @@ def _fields(i: RewardFieldsInput) -> dict[str, Any]:
             continue
         if name in ("eligible_tiers", "eligible_segments"):
             value = tuple(v.strip() for v in value)
-        if name == "code_prefix":
+        if name in ("code_prefix", "code_alphabet"):
             value = value.strip().upper()
         out[_RENAMED.get(name, name)] = value
     return out
@@ -120,7 +127,10 @@ class RewardFilterInput:
     available_now: bool = strawberry.field(
         default=False, description="Only rewards live now and in stock."
     )
-    search: str | None = None
+    search: str | None = strawberry.field(default=None, description="Part of the name.")
+    kinds: list[RewardKind] | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Only rewards of these kinds."
+    )
 
 
 @strawberry.type
@@ -165,6 +175,7 @@ class RewardQueries:
             include_archived=f.include_archived and not public,
             live_at=ctx.services.clock.now() if (f.available_now or public) else None,
             search=f.search.strip()[:200] if f.search else None,
+            kinds=tuple(DomainRewardKind(k) for k in f.kinds or ()),
         )
         found = await catalog.list_rewards(ctx.uow, decode_cursor(after), size + 1, where)
         return connection(
@@ -209,6 +220,8 @@ class RewardMutations:
         fields = _fields(input)
         if input.name is not None:
             fields["name"] = input.name.strip()
+        if input.archived is not None:
+            fields["archived"] = input.archived
         for name in input.clear:
             snake = _snake(name)
             if snake not in _CLEARABLE:

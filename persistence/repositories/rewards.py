@@ -11,13 +11,14 @@ import asyncpg
 from domain.ports import RewardFilter
 from domain.program import LimitPeriod
 from domain.redemption import Redemption
-from domain.rewards import CodeSource, RedemptionStatus, Reward, RewardKind
+from domain.rewards import CodeSource, RedemptionStatus, Reward, RewardKind, Terms
 from persistence.db import Conn
 
 _REWARD_FIELDS = [f.name for f in dataclasses.fields(Reward)]
 _REWARD_COLUMNS = ", ".join(_REWARD_FIELDS)
-_REDEMPTION_FIELDS = [f.name for f in dataclasses.fields(Redemption)]
-_REDEMPTION_COLUMNS = ", ".join(_REDEMPTION_FIELDS)
+_TERMS_FIELDS = [f.name for f in dataclasses.fields(Terms)]
+_REDEMPTION_FIELDS = [f.name for f in dataclasses.fields(Redemption) if f.name != "terms"]
+_REDEMPTION_COLUMNS = ", ".join(_REDEMPTION_FIELDS + _TERMS_FIELDS)
 
 
 def _reward(row: asyncpg.Record) -> Reward:
@@ -47,7 +48,9 @@ def _reward_values(r: Reward) -> list[object]:
 def _redemption(row: asyncpg.Record) -> Redemption:
     data = dict(row)
     data["status"] = RedemptionStatus(data["status"])
-    return Redemption(**data)
+    terms = {name: data.pop(name) for name in _TERMS_FIELDS}
+    terms["kind"] = RewardKind(terms["kind"])
+    return Redemption(**data, terms=Terms(**terms))
 
 
 class PgRewardRepository:
@@ -101,12 +104,14 @@ class PgRewardRepository:
                         (starts_at IS NULL OR starts_at <= $3) AND (ends_at IS NULL OR ends_at > $3)
                         AND (stock IS NULL OR issued < stock)))
                   AND ($4::text IS NULL OR name ILIKE '%' || $4 || '%')
+                  AND (cardinality($6::text[]) = 0 OR kind = ANY($6))
                 ORDER BY seq LIMIT $5""",
             after_seq,
             where.include_archived,
             where.live_at,
             where.search,
             limit,
+            [k.value for k in where.kinds],
         )
         return [_reward(r) for r in rows]
 
@@ -141,7 +146,10 @@ class PgRewardRepository:
             """WITH added AS (
                    INSERT INTO reward_codes (reward_id, code)
                    SELECT $1, c FROM unnest($2::text[]) AS c
+                   -- A code is unique across the tenant: redemptions.code is UNIQUE, so a
+                   -- code in two rewards' pools could never be issued twice.
                    WHERE NOT EXISTS (SELECT 1 FROM redemptions r WHERE r.code = c)
+                     AND NOT EXISTS (SELECT 1 FROM reward_codes p WHERE p.code = c)
                    ON CONFLICT DO NOTHING RETURNING 1)
                SELECT count(*) FROM added""",
             reward_id,
@@ -158,6 +166,11 @@ class PgRedemptionRepository:
         names = [n for n in _REDEMPTION_FIELDS if n != "seq"]
         values = [
             getattr(redemption, n).value if n == "status" else getattr(redemption, n) for n in names
+        ]
+        names += _TERMS_FIELDS
+        values += [
+            redemption.terms.kind.value if n == "kind" else getattr(redemption.terms, n)
+            for n in _TERMS_FIELDS
         ]
         placeholders = ", ".join(f"${i}" for i in range(1, len(names) + 1))
         row = await self._conn.fetchrow(
@@ -223,16 +236,40 @@ class PgRedemptionRepository:
         )
         return count
 
+    async def counts_for_member(
+        self, member_id: UUID, since_by_reward: dict[UUID, datetime | None]
+    ) -> dict[UUID, int]:
+        if not since_by_reward:
+            return {}
+        rows = await self._conn.fetch(
+            """SELECT w.reward_id, count(r.id) AS n
+               FROM unnest($2::uuid[], $3::timestamptz[]) AS w (reward_id, since)
+               LEFT JOIN redemptions r
+                 ON r.member_id = $1 AND r.reward_id = w.reward_id AND r.status <> 'CANCELLED'
+                AND (w.since IS NULL OR r.created_at >= w.since)
+               GROUP BY w.reward_id""",
+            member_id,
+            list(since_by_reward),
+            list(since_by_reward.values()),
+        )
+        return {r["reward_id"]: r["n"] for r in rows}
+
     async def for_member(
-        self, member_id: UUID, before_seq: int | None, limit: int
+        self,
+        member_id: UUID,
+        before_seq: int | None,
+        limit: int,
+        statuses: tuple[RedemptionStatus, ...] = (),
     ) -> list[Redemption]:
         rows = await self._conn.fetch(
             f"""SELECT {_REDEMPTION_COLUMNS} FROM redemptions
                 WHERE member_id = $1 AND ($2::bigint IS NULL OR seq < $2)
+                  AND (cardinality($4::text[]) = 0 OR status = ANY($4))
                 ORDER BY seq DESC LIMIT $3""",
             member_id,
             before_seq,
             limit,
+            [s.value for s in statuses],
         )
         return [_redemption(r) for r in rows]
 
