@@ -448,7 +448,6 @@ async def test_a_refund_cancels_an_unused_gifted_code(clocked, tenant):
 
 async def test_the_referral_url_follows_the_tenants_template(clocked, tenant):
     gql = clocked.gql
-    _, code = await referrer_and_code(gql, tenant)
     made = await enrol(gql, tenant)
     assert made["member"]["referralUrl"].endswith(
         f"/r/{tenant.slug}/{made['member']['referralCode']}"
