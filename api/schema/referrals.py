@@ -15,6 +15,7 @@ from api.context import Info
 from api.schema.enums import LimitPeriod
 from api.schema.errors import UserError, returns_payload
 from api.schema.ids import to_global_id, uuid_of
+from api.schema.node import Node
 from api.schema.pagination import Connection, connection, decode_cursor, page_size
 from api.schema.reward_types import Reward
 from domain import referral_settings as rs
@@ -53,9 +54,8 @@ def short_name(member: DomainMember | None) -> str | None:
     return f"{first} {rest[-1][0]}." if rest else first
 
 
-@strawberry.type(description="A friend this member brought, and what came of it.")
-class Referral:
-    id: strawberry.ID
+@strawberry.type(description="A friend a member brought, and what came of it.")
+class Referral(Node):
     status: ReferralStatus  # type: ignore[valid-type]
     reject_reason: ReferralRejectReason | None  # type: ignore[valid-type]
     created_at: datetime
@@ -165,6 +165,20 @@ def referral_program_of(s: rs.ReferralSettings) -> ReferralProgram:
         cap=s.cap,
         cap_period=s.cap_period,
     )
+
+
+async def referral_node(info: Info, gid: strawberry.ID) -> Referral | None:
+    """node(id:) for a Referral: a member token sees only its own, either side."""
+    ctx = info.context
+    ctx.require(Kind.SECRET_KEY, Kind.OPERATOR, Kind.MEMBER, roles=ctx.reader_roles)
+    async with ctx.uow() as uow:
+        found = await uow.referrals.get(uuid_of(gid, "Referral"))
+    if found is None:
+        return None
+    me = ctx.principal.member_id
+    if ctx.principal.kind is Kind.MEMBER and me not in (found.referrer_id, found.referee_id):
+        return None
+    return Referral.of(found)
 
 
 async def program_referrals(info: Info) -> ReferralProgram:

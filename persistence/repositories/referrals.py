@@ -88,6 +88,12 @@ class PgReferralRepository:
         assert row is not None
         return _referral(row)
 
+    async def get(self, referral_id: UUID) -> Referral | None:
+        row = await self._conn.fetchrow(
+            f"SELECT {_COLUMNS} FROM referrals WHERE id = $1", referral_id
+        )
+        return _referral(row) if row else None
+
     async def for_referee(self, referee_id: UUID, *, lock: bool = False) -> Referral | None:
         row = await self._conn.fetchrow(
             f"SELECT {_COLUMNS} FROM referrals WHERE referee_id = $1"

@@ -77,7 +77,7 @@ ME = """
 query Me {
   me {
     referralUrl
-    referrals(first: 10) { nodes { status refereeName referee { id } } }
+    referrals(first: 10) { nodes { id status refereeName referee { id } } }
     referralStats { invited rewarded pointsEarned }
     referredBy { id }
   }
@@ -88,6 +88,7 @@ mutation ConfigureProgram($input: ConfigureProgramInput!) {
   configureProgram(input: $input) { errors { code field message } }
 }
 """
+NODE = "query($id: ID!) { node(id: $id) { id ... on Referral { status } } }"
 PROGRAM = "query { program { referrals { version trigger refereeReward { points } } } }"
 MEMBERS = (
     "query($search: String) { members(first: 50, filter: {search: $search}) { nodes { id } } }"
@@ -522,9 +523,20 @@ async def test_a_member_sees_their_referrals_but_not_their_friends_records(clock
     me = (await gql(ME, token=token))["me"]
 
     # then it sees the friend's short name and status, never the friend's member record
+    referral_id = me["referrals"]["nodes"][0]["id"]
     assert me["referrals"]["nodes"] == [
-        {"status": "REWARDED", "refereeName": "Grace H.", "referee": None}
+        {"id": referral_id, "status": "REWARDED", "refereeName": "Grace H.", "referee": None}
     ]
     assert me["referralStats"] == {"invited": 1, "rewarded": 1, "pointsEarned": 10}
     assert me["referredBy"] is None
     assert me["referralUrl"].endswith(code)
+
+    # and node(id:) finds the referral for this member, but not for a stranger
+    assert (await gql(NODE, {"id": referral_id}, token=token))["node"] == {
+        "id": referral_id,
+        "status": "REWARDED",
+    }
+    stranger = (await enrol(gql, tenant))["member"]["id"]
+    issued = await gql(ISSUE_TOKEN, {"input": {"memberId": stranger}}, token=tenant.secret_key)
+    other = issued["issueMemberToken"]["token"]
+    assert (await gql(NODE, {"id": referral_id}, token=other))["node"] is None
