@@ -137,8 +137,10 @@ async def on_refund(uow: TenantUnitOfWork, record: OrderRecord, now: datetime) -
 
 
 async def _refusal(uow: TenantUnitOfWork, referrer: Member, referee: Member) -> RejectReason | None:
+    # Only members who were there before the referee make them "not new": a look-alike
+    # enrolled later is a duplicate of the referee, not a sign they were a member before.
     look_alikes = (
-        await uow.referrals.look_alikes(referee.email, [referrer.id, referee.id])
+        await uow.referrals.look_alikes(referee.email, referee.seq, [referrer.id, referee.id])
         if referee.email
         else 0
     )

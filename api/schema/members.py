@@ -158,7 +158,7 @@ class MemberMutations:
     async def enroll_member(self, info: Info, input: EnrollMemberInput) -> EnrollMemberPayload:
         ctx = info.context
         ctx.require_writer()
-        if input.referral_code is not None:
+        if input.referral_code is not None and input.referral_code.strip():
             enrolled = await enroll_referred(
                 ctx.uow,
                 ctx.balance_cache,

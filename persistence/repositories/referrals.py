@@ -62,12 +62,13 @@ class PgReferralRepository:
         )
         return _member(row) if row else None
 
-    async def look_alikes(self, email: str, except_ids: list[UUID]) -> int:
+    async def look_alikes(self, email: str, before_seq: int, except_ids: list[UUID]) -> int:
         count: int = await self._conn.fetchval(
             """SELECT count(*) FROM members
                WHERE comparable_email(email) = comparable_email($1)
-                 AND NOT (id = ANY($2::uuid[]))""",
+                 AND seq < $2 AND NOT (id = ANY($3::uuid[]))""",
             email,
+            before_seq,
             except_ids,
         )
         return count

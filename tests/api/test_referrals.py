@@ -282,6 +282,11 @@ async def test_an_unknown_code_enrols_nobody(clocked, tenant):
     found = await gql(MEMBERS, {"search": "ghost-1"}, token=tenant.secret_key)
     assert found["members"]["nodes"] == []
 
+    # and a blank code is no code: the shopper is enrolled without a referral
+    blank = await enrol(gql, tenant, externalId="ghost-1", referralCode="  ")
+    assert blank["errors"] == []
+    assert blank["referral"] is None
+
 
 async def test_the_same_person_by_email_cannot_refer_themself(clocked, tenant):
     gql = clocked.gql
@@ -345,6 +350,22 @@ async def test_a_referee_must_be_new(clocked, tenant):
     # then he is enrolled, but the referral is rejected
     assert made["referral"]["rejectReason"] == "NOT_NEW"
     assert (await member(gql, tenant, referrer))["points"]["available"] == 0
+
+
+async def test_a_look_alike_enrolled_later_does_not_make_the_referee_old(clocked, tenant):
+    # given Carol, referred and waiting for her first order
+    gql = clocked.gql
+    await configure(gql, tenant, referrerReward={"points": 100})
+    referrer, code = await referrer_and_code(gql, tenant)
+    carol = (await enrol(gql, tenant, email="carol@example.com", referralCode=code))["member"]
+    # when a second account carol+2@ is made afterwards, and Carol orders
+    await enrol(gql, tenant, email="carol+2@example.com")
+    await record(gql, tenant, order("o-1", carol["id"], 2000))
+
+    # then Carol was new when she was referred: the referral is rewarded
+    seen = await member(gql, tenant, referrer)
+    assert seen["referrals"]["nodes"][0]["status"] == "REWARDED"
+    assert seen["points"]["available"] == 100
 
 
 async def test_the_cap_per_referrer_holds_per_period_as_the_clock_moves(clocked, tenant):
