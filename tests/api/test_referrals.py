@@ -83,6 +83,9 @@ query Me {
   }
 }
 """
+ADJUST = """
+mutation Adjust($input: AdjustPointsInput!) { adjustPoints(input: $input) { errors { code } } }
+"""
 CONFIGURE_PROGRAM = """
 mutation ConfigureProgram($input: ConfigureProgramInput!) {
   configureProgram(input: $input) { errors { code field message } }
@@ -394,6 +397,23 @@ async def test_the_cap_per_referrer_holds_per_period_as_the_clock_moves(clocked,
     await assert_ledger_matches_balances(clocked.services, tenant)
 
 
+async def test_the_cap_holds_when_friends_sign_up_at_the_same_moment(clocked, tenant):
+    # given sign-up rewards capped at three per referrer, ever
+    gql = clocked.gql
+    await configure(gql, tenant, trigger="SIGNUP", referrerReward={"points": 100}, cap=3)
+    referrer, code = await referrer_and_code(gql, tenant)
+
+    # when ten friends enrol with the code at once
+    made = await asyncio.gather(*(enrol(gql, tenant, referralCode=code) for _ in range(10)))
+
+    # then exactly three referrals are rewarded, and the rest refused for the cap
+    statuses = sorted(m["referral"]["status"] for m in made)
+    assert statuses == ["REJECTED"] * 7 + ["REWARDED"] * 3
+    assert {m["referral"]["rejectReason"] for m in made} == {None, "CAP_REACHED"}
+    assert (await member(gql, tenant, referrer))["points"]["available"] == 300
+    await assert_ledger_matches_balances(clocked.services, tenant)
+
+
 # --- clawback ------------------------------------------------------------------------------
 
 
@@ -431,6 +451,37 @@ async def test_a_refund_below_the_minimum_claws_both_rewards_back(clocked, tenan
     assert seen["referrals"]["nodes"][0]["status"] == "REVERSED"
     assert seen["referralStats"]["pointsEarned"] == 0
     assert (await member(gql, tenant, friend))["points"]["available"] == 60 - 25
+    await assert_ledger_matches_balances(clocked.services, tenant)
+
+
+async def test_spent_referral_points_become_a_debt_under_allow_negative(clocked, tenant):
+    # given a program that lets refunds make debts, and a referrer who spent their reward
+    gql = clocked.gql
+    program = await gql(
+        CONFIGURE_PROGRAM,
+        {"input": {"refundPolicy": "ALLOW_NEGATIVE"}},
+        token=tenant.operator_token,
+        tenant=tenant.slug,
+    )
+    assert program["configureProgram"]["errors"] == []
+    await configure(gql, tenant, referrerReward={"points": 100})
+    referrer, code = await referrer_and_code(gql, tenant)
+    friend = (await enrol(gql, tenant, referralCode=code))["member"]["id"]
+    await record(gql, tenant, order("o-1", friend, 2000))
+    spent = await gql(
+        ADJUST, {"input": {"memberId": referrer, "points": -70}}, token=tenant.secret_key
+    )
+    assert spent["adjustPoints"]["errors"] == []
+
+    # when the qualifying order is refunded in full
+    refund = {"orderId": "o-1", "refundId": "r-1", "amount": 2000}
+    assert (await gql(REFUND, {"input": refund}, token=tenant.secret_key))["refundOrder"][
+        "errors"
+    ] == []
+
+    # then the 30 points left are taken, and the 70 spent are owed
+    points = (await member(gql, tenant, referrer))["points"]
+    assert points["available"] == -70
     await assert_ledger_matches_balances(clocked.services, tenant)
 
 
