@@ -67,9 +67,11 @@ class Referral(Node):
     referrer_points: int = strawberry.field(description="Points the referrer was given.")
     referee_points: int = strawberry.field(description="Points the friend was given.")
     domain: strawberry.Private[r.Referral]
+    # Loaded with the page that lists the referral, so its rows cost no query each.
+    referee_record: strawberry.Private[DomainMember | None] = None
 
     @classmethod
-    def of(cls, x: r.Referral) -> Referral:
+    def of(cls, x: r.Referral, referee: DomainMember | None = None) -> Referral:
         return cls(
             id=strawberry.ID(to_global_id("Referral", x.id)),
             status=x.status,
@@ -81,7 +83,13 @@ class Referral(Node):
             referrer_points=x.referrer_points,
             referee_points=x.referee_points,
             domain=x,
+            referee_record=referee,
         )
+
+    async def _referee(self, info: Info) -> DomainMember | None:
+        if self.referee_record is None:
+            self.referee_record = await _member(info, self.domain.referee_id)
+        return self.referee_record
 
     @strawberry.field(description="The friend; null for a member token, which sees refereeName.")
     async def referee(self, info: Info) -> LazyMember | None:
@@ -89,12 +97,12 @@ class Referral(Node):
             return None
         from api.schema.member_type import Member
 
-        found = await _member(info, self.domain.referee_id)
+        found = await self._referee(info)
         return Member.of(found) if found else None
 
     @strawberry.field(description="The friend's first name and initial, e.g. 'Ada L.'.")
     async def referee_name(self, info: Info) -> str | None:
-        return short_name(await _member(info, self.domain.referee_id))
+        return short_name(await self._referee(info))
 
 
 @strawberry.type
@@ -207,8 +215,12 @@ async def member_referrals(
     size = page_size(first, ctx.services.settings.max_page_size)
     async with ctx.uow() as uow:
         found = await uow.referrals.for_referrer(member.id, decode_cursor(after), size + 1)
+        referees = {m.id: m for m in await uow.members.get_many([x.referee_id for x in found])}
     return connection(
-        [Referral.of(x) for x in found], [x.seq for x in found], size, after is not None
+        [Referral.of(x, referees.get(x.referee_id)) for x in found],
+        [x.seq for x in found],
+        size,
+        after is not None,
     )
 
 
