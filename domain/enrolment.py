@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from uuid import UUID
 
 from domain.clock import Clock
 from domain.errors import Duplicate, NotFound
 from domain.members import Member, MemberDraft, new_referral_code, require_identity
-from domain.ports import MemberRepository, UnitOfWorkFactory
+from domain.ports import MemberRepository, TenantUnitOfWork, UnitOfWorkFactory
+
+# Runs in the enrolment's transaction, after the member is added (e.g. to link a referral).
+AfterEnrol = Callable[[TenantUnitOfWork, Member], Awaitable[None]]
 
 
 async def _refuse_taken(
@@ -23,13 +27,21 @@ async def _refuse_taken(
             raise Duplicate("A member with this email exists.", field=("email",))
 
 
-async def enroll(uow_factory: UnitOfWorkFactory, clock: Clock, d: MemberDraft) -> Member:
+async def enroll(
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    d: MemberDraft,
+    linked: AfterEnrol | None = None,
+) -> Member:
     require_identity(d)
     async with uow_factory() as uow:
         await _refuse_taken(uow.members, d)
         # The unique indexes still guard the race between two enrolments of one shopper;
         # the repository turns that violation into the same Duplicate error.
-        return await uow.members.add(d, new_referral_code(), clock.now())
+        member = await uow.members.add(d, new_referral_code(), clock.now())
+        if linked is not None:
+            await linked(uow, member)
+        return member
 
 
 async def update(uow_factory: UnitOfWorkFactory, member_id: UUID, d: MemberDraft) -> Member:

@@ -13,6 +13,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from domain import referring
 from domain.clock import Clock
 from domain.earning import (
     BreakdownLine,
@@ -180,8 +181,13 @@ async def record_order(
             updated_at=now,
         )
         await uow.orders.save(record, insert=existing is None)
+        referral = await referring.on_order(uow, record, now)
     if balance is not None:
         await cache.put(balance)
+    for changed in referral.balances if referral else ():
+        await cache.put(changed)
+        if changed.member_id == order.member_id:
+            balance = changed  # the order's member got a referral reward on top
     return OrderResult(record, delta, balance)
 
 
@@ -292,6 +298,9 @@ async def refund_order(
         refund = RefundRecord(refund_id, record.order.order_id, amount, points)
         await uow.orders.save(record, insert=False)
         await uow.orders.add_refund(refund, now)
+        referral = await referring.on_refund(uow, record, now)
     if balance is not None:
         await cache.put(balance)
+    for changed in referral.balances if referral else ():
+        await cache.put(changed)
     return RefundResult(record, refund, shortfall, balance)

@@ -168,25 +168,18 @@ async def redeem_reward(
         if not await uow.rewards.reserve_stock(reward.id):
             raise _refuse("This reward is out of stock.", ErrorCode.OUT_OF_STOCK)
         redemption_id = uuid4()
-        code = await _issue_code(uow, reward, redemption_id)
+        code = await issue_code(uow, reward, redemption_id)
         redemption = await uow.redemptions.add(
-            Redemption(
-                id=redemption_id,
-                seq=0,
-                reward_id=reward.id,
+            new_redemption(
+                reward,
+                redemption_id=redemption_id,
                 member_id=member_id,
                 code=code,
-                status=RedemptionStatus.USED if apply_to_order else RedemptionStatus.ISSUED,
                 points=cost.points,
                 value_minor=cost.value_minor,
                 spend_entry_id=entry.id,
-                return_entry_id=None,
-                order_id=apply_to_order,
-                created_at=now,
-                expires_at=now + timedelta(days=reward.valid_days) if reward.valid_days else None,
-                used_at=now if apply_to_order else None,
-                closed_at=None,
-                terms=reward.terms,
+                now=now,
+                used_on_order=apply_to_order,
             )
         )
         balance = await wallet.save()
@@ -202,7 +195,41 @@ def _discount(redemption: Redemption, subtotal: int | None) -> Discount | None:
     return discount_for(redemption.terms, redemption.value_minor, subtotal)
 
 
-async def _issue_code(uow: TenantUnitOfWork, reward: Reward, redemption_id: UUID) -> str:
+def new_redemption(
+    reward: Reward,
+    *,
+    redemption_id: UUID,
+    member_id: UUID,
+    code: str,
+    points: int,
+    value_minor: int | None,
+    spend_entry_id: int,
+    now: datetime,
+    used_on_order: str | None = None,
+) -> Redemption:
+    """A code issued now, on the reward's current terms; used at once when redeemed and
+    applied to an order in one call."""
+    return Redemption(
+        id=redemption_id,
+        seq=0,
+        reward_id=reward.id,
+        member_id=member_id,
+        code=code,
+        status=RedemptionStatus.USED if used_on_order else RedemptionStatus.ISSUED,
+        points=points,
+        value_minor=value_minor,
+        spend_entry_id=spend_entry_id,
+        return_entry_id=None,
+        order_id=used_on_order,
+        created_at=now,
+        expires_at=now + timedelta(days=reward.valid_days) if reward.valid_days else None,
+        used_at=now if used_on_order else None,
+        closed_at=None,
+        terms=reward.terms,
+    )
+
+
+async def issue_code(uow: TenantUnitOfWork, reward: Reward, redemption_id: UUID) -> str:
     if reward.code_source is CodeSource.POOL:
         code = await uow.rewards.take_pool_code(reward.id, redemption_id)
         if code is None:

@@ -14,6 +14,7 @@ from persistence.repositories.ledger import PgLedgerRepository
 from persistence.repositories.members import PgMemberRepository
 from persistence.repositories.orders import PgOrderRepository
 from persistence.repositories.programs import PgProgramRepository
+from persistence.repositories.referrals import PgReferralRepository
 from persistence.repositories.rewards import PgRedemptionRepository, PgRewardRepository
 from tenants.naming import assert_schema_name
 
@@ -27,6 +28,7 @@ class PgTenantUnitOfWork:
     actions: PgActionRepository
     rewards: PgRewardRepository
     redemptions: PgRedemptionRepository
+    referrals: PgReferralRepository
 
     def __init__(self, pool: asyncpg.Pool, schema: str) -> None:
         self._pool = pool
@@ -54,6 +56,7 @@ class PgTenantUnitOfWork:
         self.actions = PgActionRepository(conn)
         self.rewards = PgRewardRepository(conn)
         self.redemptions = PgRedemptionRepository(conn)
+        self.referrals = PgReferralRepository(conn)
         return self
 
     async def __aexit__(

@@ -34,6 +34,7 @@ from api.schema.orders import OrderMutations, OrderQueries
 from api.schema.points import PointsMutations
 from api.schema.program import ProgramMutations, ProgramQueries
 from api.schema.redemptions import RedemptionMutations, RedemptionQueries
+from api.schema.referrals import ReferralMutations
 from api.schema.reward_types import Redemption, Reward
 from api.schema.rewards import RewardMutations, RewardQueries
 from api.schema.scalars import SCALARS
@@ -63,6 +64,7 @@ class Mutation(
     RewardMutations,
     RedemptionMutations,
     ProgramMutations,
+    ReferralMutations,
     AuthMutations,
     TenantMutations,
 ):

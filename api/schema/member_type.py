@@ -8,10 +8,12 @@ import strawberry
 
 from api.auth.principal import Kind
 from api.context import Info
+from api.schema import referrals as referral_fields
 from api.schema.ids import to_global_id
 from api.schema.ledger_types import LedgerEntry, Points
 from api.schema.node import Node
 from api.schema.pagination import Connection, connection, decode_cursor, page_size
+from api.schema.referrals import Referral, ReferralStats
 from api.schema.reward_types import AvailableReward, Redemption, RedemptionStatus, Reward
 from domain import members as m
 from domain.catalog import availability
@@ -46,10 +48,31 @@ class Member(Node):
             domain=member,
         )
 
-    @strawberry.field(description="Link a friend follows to be referred by this member.")
-    def referral_url(self, info: Info) -> str:
-        base = info.context.services.settings.public_url.rstrip("/")
-        return f"{base}/r/{info.context.tenant.slug}/{self.referral_code}"
+    @strawberry.field(
+        description="Link a friend follows to be referred by this member (the program's "
+        "urlTemplate, else the platform's own link)."
+    )
+    async def referral_url(self, info: Info) -> str:
+        return await referral_fields.referral_url(info, self.referral_code)
+
+    @strawberry.field(description="Friends this member referred, newest first.")
+    async def referrals(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Referral]:
+        return await referral_fields.member_referrals(info, self.domain, first, after)
+
+    @strawberry.field(description="Counts of this member's referrals, and the points they gave.")
+    async def referral_stats(self, info: Info) -> ReferralStats:
+        return await referral_fields.member_referral_stats(info, self.domain)
+
+    @strawberry.field(description="How this member was referred, if they were.")
+    async def referral(self, info: Info) -> Referral | None:
+        return await referral_fields.member_referral(info, self.domain)
+
+    @strawberry.field(description="The member who referred this one; null for a member token.")
+    async def referred_by(self, info: Info) -> Member | None:
+        found = await referral_fields.referrer_of(info, self.domain)
+        return Member.of(found) if found else None
 
     @strawberry.field(description="Balance in a wallet; the default wallet when none is named.")
     async def points(self, info: Info, wallet: str | None = None) -> Points:

@@ -13,10 +13,12 @@ from api.schema.errors import UserError, returns_payload
 from api.schema.ids import uuid_of
 from api.schema.member_type import Member, MemberStatus
 from api.schema.pagination import Connection, connection, decode_cursor, page_size
+from api.schema.referrals import Referral
 from domain import enrolment
 from domain import members as m
 from domain.errors import DomainError, ErrorCode, NotFound
 from domain.ports import MemberFilter
+from domain.referral_program import enroll_referred
 
 
 async def find_member(
@@ -110,11 +112,17 @@ class EnrollMemberInput:
     email: str | None = None
     name: str | None = None
     birthday: date | None = None
+    referral_code: str | None = strawberry.field(
+        default=None, description="The code of the member who referred this shopper."
+    )
 
 
 @strawberry.type
 class EnrollMemberPayload:
     member: Member | None = None
+    referral: Referral | None = strawberry.field(
+        default=None, description="The referral a referralCode made (REJECTED by a fraud rule)."
+    )
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
@@ -161,6 +169,17 @@ class MemberMutations:
     async def enroll_member(self, info: Info, input: EnrollMemberInput) -> EnrollMemberPayload:
         ctx = info.context
         ctx.require_writer()
+        if input.referral_code is not None and input.referral_code.strip():
+            enrolled = await enroll_referred(
+                ctx.uow,
+                ctx.balance_cache,
+                ctx.services.clock,
+                _draft(info, input),
+                input.referral_code,
+            )
+            return EnrollMemberPayload(
+                member=Member.of(enrolled.member), referral=Referral.of(enrolled.referral)
+            )
         member = await enrolment.enroll(ctx.uow, ctx.services.clock, _draft(info, input))
         return EnrollMemberPayload(member=Member.of(member))
 

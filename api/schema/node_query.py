@@ -10,6 +10,7 @@ from api.schema.ids import from_global_id, int_of, uuid_of
 from api.schema.ledger_types import LedgerEntry
 from api.schema.member_type import Member
 from api.schema.node import Node
+from api.schema.referrals import referral_node
 from api.schema.reward_types import Redemption, Reward
 from domain.errors import DomainError, ErrorCode
 
@@ -53,4 +54,6 @@ class NodeQueries:
             ):
                 return None
             return Redemption.of(redemption)
+        if type_name == "Referral":
+            return await referral_node(info, id)
         raise DomainError("Unknown id type.", field=("id",), code=ErrorCode.INVALID_ID)

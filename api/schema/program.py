@@ -13,6 +13,7 @@ from api.context import Info
 from api.schema.enums import Channel, ExpiryUnit, LimitPeriod, RefundPolicy, Rounding, RuleKind
 from api.schema.errors import UserError, returns_payload
 from api.schema.pagination import page_size
+from api.schema.referrals import ReferralProgram, program_referrals
 from api.schema.reward_types import Reward
 from domain import program as p
 from domain.catalog import list_rewards
@@ -81,6 +82,10 @@ class Program:
             ctx.uow, None, size, RewardFilter(live_at=ctx.services.clock.now())
         )
         return [Reward.of(x) for x in found]
+
+    @strawberry.field(description="The referral program: rewards, trigger, cap, link template.")
+    async def referrals(self, info: Info) -> ReferralProgram:
+        return await program_referrals(info)
 
 
 def program_of(name: str, slug: str, c: p.ProgramConfig) -> Program:

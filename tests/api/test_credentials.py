@@ -608,6 +608,7 @@ async def test_a_publishable_key_cannot_read_members(gql, tenant, enroll, operat
 
 
 PK_ORDER = "order-by-publishable-key"
+REFERRAL_SETTINGS_VERSION = "query { program { referrals { version } } }"
 
 CREATE_REWARD = """
 mutation CreateReward($input: CreateRewardInput!) {
@@ -649,6 +650,11 @@ mutation EraseMember($input: EraseMemberInput!) {
   eraseMember(input: $input) { member { status } errors { code field message } }
 }
 """
+CONFIGURE_REFERRALS = """
+mutation ConfigureReferrals($input: ConfigureReferralsInput!) {
+  configureReferrals(input: $input) { referrals { version } errors { code field message } }
+}
+"""
 REWARD_STATE = """
 query RewardState($id: ID!, $member: ID!) {
   reward(id: $id) { name archived remainingStock }
@@ -685,6 +691,10 @@ def _every_mutation(
         ),
         "recordAction": (RECORD_ACTION, {"input": {"memberId": member_id, "action": "review"}}),
         "configureProgram": (CONFIGURE_PROGRAM, {"input": {"pendingDays": 9}}),
+        "configureReferrals": (
+            CONFIGURE_REFERRALS,
+            {"input": {"refereeReward": {"points": 50}, "trigger": "SIGNUP"}},
+        ),
         "issueMemberToken": (ISSUE_MEMBER_TOKEN, {"input": {"memberId": member_id}}),
         "createTenant": (
             CREATE_TENANT,
@@ -740,6 +750,8 @@ async def test_a_publishable_key_is_refused_every_mutation(gql, tenant, enroll):
     # and nothing changed: the member, the members, the program, the orders, the keys
     assert await _member_state(gql, tenant, member_id) == member_before
     assert (await gql(PROGRAM_VERSION, token=tenant.secret_key))["program"] == program_before
+    referrals = await gql(REFERRAL_SETTINGS_VERSION, token=tenant.secret_key)
+    assert referrals["program"]["referrals"]["version"] == 0
     assert (await gql(ORDER, {"orderId": PK_ORDER}, token=tenant.secret_key))["order"] is None
     assert (await gql(MEMBERS, token=tenant.secret_key))["members"]["nodes"] == members_before
     keys_after = (await gql(API_KEYS, token=tenant.operator_token, tenant=tenant.slug))["apiKeys"]

@@ -1,0 +1,125 @@
+"""Referrals: a member brings a friend; both may be rewarded once the friend qualifies.
+
+The rules here are pure: who may refer whom, and the form of an email address that two
+sign-ups by one person share.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
+
+from domain.errors import NotFound
+from domain.members import Member, MemberStatus
+
+MAX_CODE = 32
+_CODE = re.compile(r"^[A-Z0-9]{1,32}$")
+# Mailboxes that ignore dots in the local part: a.lice@ and alice@ are one inbox.
+_DOTLESS_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+
+
+class ReferralStatus(StrEnum):
+    PENDING = "PENDING"  # linked; waiting for the referee to qualify
+    REWARDED = "REWARDED"
+    REJECTED = "REJECTED"  # a fraud rule refused it; see the reason
+    REVERSED = "REVERSED"  # rewarded, then the qualifying order was refunded
+
+
+class RejectReason(StrEnum):
+    SELF_REFERRAL = "SELF_REFERRAL"
+    NOT_NEW = "NOT_NEW"
+    CAP_REACHED = "CAP_REACHED"
+    REFERRER_INACTIVE = "REFERRER_INACTIVE"
+
+
+@dataclass(frozen=True, slots=True)
+class Referral:
+    id: UUID
+    seq: int
+    referrer_id: UUID
+    referee_id: UUID
+    code: str
+    status: ReferralStatus
+    reject_reason: RejectReason | None
+    qualifying_order_id: str | None
+    referrer_points: int
+    referee_points: int
+    referrer_entry_id: int | None
+    referee_entry_id: int | None
+    referrer_redemption_id: UUID | None
+    referee_redemption_id: UUID | None
+    created_at: datetime
+    rewarded_at: datetime | None
+    reversed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralStats:
+    invited: int = 0
+    pending: int = 0
+    rewarded: int = 0
+    rejected: int = 0
+    reversed: int = 0
+    points_earned: int = 0
+
+
+def clean_code(code: str) -> str:
+    """Codes are typed by hand: case and surrounding spaces do not matter."""
+    cleaned = code.strip().upper()
+    if not _CODE.match(cleaned):
+        raise NotFound("No member has this referral code.", field=("referralCode",))
+    return cleaned
+
+
+def comparable_email(email: str | None) -> str | None:
+    """Lowercase, without a +tag, without dots where the mailbox ignores them.
+
+    The database has the same function (comparable_email in the referrals migration) and an
+    index on it; a test checks that the two agree.
+    """
+    if email is None:
+        return None
+    lowered = email.lower()
+    local, at, domain = lowered.rpartition("@")
+    if not at:
+        return lowered
+    local = local.split("+", 1)[0]
+    if domain in _DOTLESS_DOMAINS:
+        return local.replace(".", "") + "@" + _DOTLESS_DOMAINS[domain]
+    return f"{local}@{domain}"
+
+
+def _same_external_id(a: str | None, b: str | None) -> bool:
+    return a is not None and b is not None and a.strip().casefold() == b.strip().casefold()
+
+
+def self_referral(referrer: Member, referee: Member) -> bool:
+    """One person on both sides: the same member, email (in comparable form) or store id."""
+    same_email = (
+        referrer.email is not None
+        and referee.email is not None
+        and comparable_email(referrer.email) == comparable_email(referee.email)
+    )
+    return (
+        referrer.id == referee.id
+        or same_email
+        or _same_external_id(referrer.external_id, referee.external_id)
+    )
+
+
+def refusal(referrer: Member, referee: Member, look_alikes: int) -> RejectReason | None:
+    """Why this referral may not be rewarded, or None.
+
+    `look_alikes` counts other members (neither of the two) whose email has the referee's
+    comparable form: the referee has been a member before under another address.
+    """
+    if self_referral(referrer, referee):
+        return RejectReason.SELF_REFERRAL
+    if look_alikes > 0:
+        return RejectReason.NOT_NEW
+    if referrer.status is not MemberStatus.ACTIVE:
+        return RejectReason.REFERRER_INACTIVE
+    return None
