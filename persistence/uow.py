@@ -15,6 +15,7 @@ from persistence.repositories.members import PgMemberRepository
 from persistence.repositories.orders import PgOrderRepository
 from persistence.repositories.programs import PgProgramRepository
 from persistence.repositories.rewards import PgRedemptionRepository, PgRewardRepository
+from persistence.repositories.tiers import PgTierRepository
 from tenants.naming import assert_schema_name
 
 
@@ -27,6 +28,7 @@ class PgTenantUnitOfWork:
     actions: PgActionRepository
     rewards: PgRewardRepository
     redemptions: PgRedemptionRepository
+    tiers: PgTierRepository
 
     def __init__(self, pool: asyncpg.Pool, schema: str) -> None:
         self._pool = pool
@@ -54,6 +56,7 @@ class PgTenantUnitOfWork:
         self.actions = PgActionRepository(conn)
         self.rewards = PgRewardRepository(conn)
         self.redemptions = PgRedemptionRepository(conn)
+        self.tiers = PgTierRepository(conn)
         return self
 
     async def __aexit__(

@@ -38,6 +38,7 @@ from api.schema.reward_types import Redemption, Reward
 from api.schema.rewards import RewardMutations, RewardQueries
 from api.schema.scalars import SCALARS
 from api.schema.tenants import ApiKey, Tenant, TenantMutations, TenantQueries
+from api.schema.tiers import TierMutations, TierQueries
 from api.settings import Settings
 
 
@@ -50,6 +51,7 @@ class Query(
     RedemptionQueries,
     NodeQueries,
     TenantQueries,
+    TierQueries,
 ):
     pass
 
@@ -65,6 +67,7 @@ class Mutation(
     ProgramMutations,
     AuthMutations,
     TenantMutations,
+    TierMutations,
 ):
     pass
 

@@ -13,11 +13,13 @@ from api.schema.ledger_types import LedgerEntry, Points
 from api.schema.node import Node
 from api.schema.pagination import Connection, connection, decode_cursor, page_size
 from api.schema.reward_types import AvailableReward, Redemption, Reward
+from api.schema.tier_types import MemberTierStanding, TierChange
 from domain import members as m
 from domain.catalog import list_rewards
 from domain.ledger import DEFAULT_WALLET, validate_wallet
 from domain.points import read_balance
 from domain.ports import RewardFilter
+from domain.tier_evaluation import member_standing, member_tier_name
 
 MemberStatus = strawberry.enum(m.MemberStatus, name="MemberStatus")
 
@@ -104,7 +106,7 @@ class Member(Node):
         size = page_size(first, ctx.services.settings.max_page_size)
         rewards = await list_rewards(ctx.uow, None, size, RewardFilter(live_at=now))
         balance = await read_balance(ctx.uow, ctx.balance_cache, self.domain.id, DEFAULT_WALLET)
-        tier = None  # tiers gate rewards once members have tiers
+        tier = await member_tier_name(ctx.uow, self.domain.id)
         out = []
         for reward in rewards:
             if not reward.eligible(tier):
@@ -116,3 +118,22 @@ class Member(Node):
                 )
             )
         return out
+
+    @strawberry.field(description="The member's tier, the next one up and what keeping it takes.")
+    async def tier(self, info: Info) -> MemberTierStanding | None:
+        ctx = info.context
+        found = await member_standing(ctx.uow, self.domain.id, ctx.services.clock.now())
+        return MemberTierStanding.of(found) if found else None
+
+    @strawberry.field(description="Moves between tiers, newest first.")
+    async def tier_history(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[TierChange]:
+        ctx = info.context
+        size = page_size(first, ctx.services.settings.max_page_size)
+        async with ctx.uow() as uow:
+            found = await uow.tiers.history(self.domain.id, decode_cursor(after), size + 1)
+            tiers = {x.id: x for x in await uow.tiers.all()}
+        return connection(
+            [TierChange.of(x, tiers) for x in found], [x.id for x in found], size, after is not None
+        )

@@ -15,6 +15,7 @@ from api.schema.members import require_member
 from api.schema.reward_types import Redemption, Reward
 from domain import redemption as rd
 from domain.errors import DomainError
+from domain.tier_evaluation import member_tier_name
 
 
 async def _acting_member(
@@ -130,6 +131,7 @@ class RedemptionMutations:
             points=input.points,
             idempotency_key=input.idempotency_key,
             apply_to_order=input.order_id.strip() if input.order_id else None,
+            tier=await member_tier_name(ctx.uow, member_id),
         )
         return RedeemRewardPayload(
             redemption=Redemption.of(result.redemption),
