@@ -132,14 +132,15 @@ def add_months(at: datetime, months: int) -> datetime:
 def window_start(settings: TierSettings, now: datetime) -> datetime | None:
     """Start of the window the metric is measured over (None: since enrolment).
 
-    Rolling windows exclude their start instant, so a point earned exactly N months ago
-    has just left the window.
+    The window includes its start. A rolling one starts just after the instant N months
+    ago (timestamps are to the microsecond), so a point earned exactly N months ago has just
+    left it: otherwise a tier kept N months would be renewed by the very points that earned it.
     """
     if settings.window is TierWindow.LIFETIME:
         return None
     if settings.window is TierWindow.CALENDAR_YEAR:
         return datetime(now.astimezone(UTC).year, 1, 1, tzinfo=UTC)
-    return add_months(now, -(settings.rolling_months or 12))
+    return add_months(now, -(settings.rolling_months or 12)) + timedelta(microseconds=1)
 
 
 def keeps_tiers_forever(settings: TierSettings) -> bool:
