@@ -8,6 +8,7 @@ from domain.clock import Clock
 from domain.errors import Duplicate, NotFound
 from domain.members import Member, MemberDraft, new_referral_code, require_identity
 from domain.ports import MemberRepository, UnitOfWorkFactory
+from domain.tier_evaluation import evaluate_member_tier
 
 
 async def _refuse_taken(
@@ -29,7 +30,10 @@ async def enroll(uow_factory: UnitOfWorkFactory, clock: Clock, d: MemberDraft) -
         await _refuse_taken(uow.members, d)
         # The unique indexes still guard the race between two enrolments of one shopper;
         # the repository turns that violation into the same Duplicate error.
-        return await uow.members.add(d, new_referral_code(), clock.now())
+        member = await uow.members.add(d, new_referral_code(), clock.now())
+        # A tier with no threshold is held from the first day.
+        await evaluate_member_tier(uow, member.id, clock.now())
+        return member
 
 
 async def update(uow_factory: UnitOfWorkFactory, member_id: UUID, d: MemberDraft) -> Member:

@@ -147,13 +147,14 @@ async def reevaluate_changed_definitions(
     moved = 0
     while True:
         async with uow_factory() as uow:
-            if not await uow.tiers.all():
+            version = await uow.tiers.unsettled_version()
+            if version is None:
                 return moved
-            settings = await uow.tiers.settings()
-            stale = await uow.tiers.stale_members(settings.version, batch)
+            stale = await uow.tiers.stale_members(version, batch)
+            if not stale or not await uow.tiers.all():
+                await uow.tiers.mark_settled(version)
+                return moved
         moved += await _evaluate_each(uow_factory, clock, stale)
-        if len(stale) < batch:
-            return moved
 
 
 async def review_kept_tiers(uow_factory: UnitOfWorkFactory, clock: Clock, batch: int = 500) -> int:

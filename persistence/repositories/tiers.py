@@ -248,6 +248,18 @@ class PgTierRepository:
             for r in rows
         ]
 
+    async def unsettled_version(self) -> int | None:
+        version: int | None = await self._conn.fetchval(
+            "SELECT version FROM tier_program WHERE settled_version < version"
+        )
+        return version
+
+    async def mark_settled(self, version: int) -> None:
+        # Only if no change came since: that one still needs its own pass.
+        await self._conn.execute(
+            "UPDATE tier_program SET settled_version = $1 WHERE version = $1", version
+        )
+
     async def stale_members(self, version: int, limit: int) -> list[UUID]:
         rows = await self._conn.fetch(
             """SELECT m.id FROM members m LEFT JOIN member_tiers mt ON mt.member_id = m.id

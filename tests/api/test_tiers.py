@@ -686,3 +686,30 @@ async def test_only_operators_who_manage_the_program_change_tiers(gql, tenant, m
     assert {e["extensions"]["code"] for e in by_key + by_viewer} == {"FORBIDDEN"}
     for kit in (tenant, viewer):
         assert (await gql(PROGRAM_TIERS, token=kit.secret_key))["program"]["tiers"] == []
+
+
+async def test_a_base_tier_is_held_from_enrolment_and_given_to_earlier_members(clocked, tenant):
+    # given a member enrolled before the program had tiers
+    gql = clocked.gql
+    earlier = await join(gql, tenant)
+
+    # when a base tier (threshold 0) is created, and a member enrols after it
+    await create_tier(gql, tenant, name="Member", threshold=0, multiplier="1.2")
+    later = await join(gql, tenant)
+
+    # then the new member holds it from enrolment
+    assert moves(await tier_of(gql, tenant, later)) == [(None, "Member", "QUALIFIED")]
+
+    # and the earlier member is given it by the worker's pass, once
+    first = await run_worker(clocked, tenant)
+    second = await run_worker(clocked, tenant)
+    member = await tier_of(gql, tenant, earlier)
+    assert current(member) == "Member"
+    assert moves(member) == [(None, "Member", "QUALIFIED")]
+    assert (first.tiers_reevaluated, second.tiers_reevaluated) == (1, 0)
+
+    # and its multiplier applies to their first order
+    recorded = await gql(
+        RECORD, {"input": order("b-1", earlier, 1000, CLOCK_START)}, token=tenant.secret_key
+    )
+    assert recorded["recordOrder"]["pointsDelta"] == 12

@@ -27,6 +27,9 @@ CREATE TABLE tier_program (
                     CHECK (downgrade IN ('AT_PERIOD_END', 'NEVER')),
     grace_days      integer NOT NULL DEFAULT 0 CHECK (grace_days >= 0),
     version         integer NOT NULL DEFAULT 0,
+    -- Every member has been evaluated at this version: the worker looks for stale members
+    -- only while it is behind `version`, instead of scanning the members every round.
+    settled_version  integer NOT NULL DEFAULT 0,
     CHECK ((window_kind = 'ROLLING_MONTHS') = (rolling_months IS NOT NULL))
 );
 INSERT INTO tier_program (singleton) VALUES (true);
