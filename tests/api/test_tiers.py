@@ -713,3 +713,31 @@ async def test_a_base_tier_is_held_from_enrolment_and_given_to_earlier_members(c
         RECORD, {"input": order("b-1", earlier, 1000, CLOCK_START)}, token=tenant.secret_key
     )
     assert recorded["recordOrder"]["pointsDelta"] == 12
+
+
+@pytest.mark.parametrize(
+    ("given", "field"),
+    [
+        (
+            {
+                "create": {"name": "Bronze", "threshold": 10},
+                "settings": {"metric": "ORDER_COUNT"},
+            },
+            "create",
+        ),
+        ({}, "create"),
+        ({"settings": {"window": "ROLLING_MONTHS"}}, "rollingMonths"),
+        ({"update": {"id": "bm90LWEtdGllcg", "name": "X"}}, "update"),
+    ],
+)
+async def test_a_bad_preview_is_refused_with_a_code(gql, tenant, given, field):
+    # given an operator
+    # when they preview something that is not exactly one valid change
+    errors = await gql.errors(
+        PREVIEW, {"input": given}, token=tenant.operator_token, tenant=tenant.slug
+    )
+
+    # then the field is refused with a code, not a crash
+    [error] = errors
+    assert error["extensions"]["code"] in {"INVALID", "REQUIRED", "INVALID_ID"}
+    assert error["extensions"]["field"][0] == field
