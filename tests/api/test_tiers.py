@@ -537,9 +537,10 @@ async def _ranks(
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        ("lower-gold", {"up": 1, "down": 0}),
-        ("archive-silver", {"up": 0, "down": 2}),
-        ("add-bronze", {"up": 1, "down": 0}),
+        ("lower-gold", {"up": 1, "down": 0, "kept": 0}),
+        ("archive-silver", {"up": 0, "down": 2, "kept": 0}),
+        ("add-bronze", {"up": 1, "down": 0, "kept": 0}),
+        ("count-orders", {"up": 0, "down": 0, "kept": 3}),
     ],
 )
 async def test_reevaluation_after_a_definition_change_matches_the_preview(
@@ -558,14 +559,16 @@ async def test_reevaluation_after_a_definition_change_matches_the_preview(
         "lower-gold": (UPDATE_TIER, {"id": gold, "threshold": 250}),
         "archive-silver": (UPDATE_TIER, {"id": silver, "archived": True}),
         "add-bronze": (CREATE_TIER, {"name": "Bronze", "threshold": 40}),
+        "count-orders": (CONFIGURE_TIERS, {"metric": "ORDER_COUNT"}),
     }[change]
-    key = "update" if mutation is UPDATE_TIER else "create"
+    key = {UPDATE_TIER: "update", CREATE_TIER: "create", CONFIGURE_TIERS: "settings"}[mutation]
 
     # when the operator previews the change
     preview = (await operator(gql, tenant, PREVIEW, {"input": {key: payload}}))["previewTierChange"]
 
     # then it counts the moves, and saves nothing
-    assert {"up": preview["up"], "down": preview["down"]} == expected
+    counted = {"up": preview["up"], "down": preview["down"], "kept": preview["keptUntilDue"]}
+    assert counted == expected
     assert preview["members"] == 4
     assert preview["up"] + preview["down"] + preview["unchanged"] == 4
     after_preview = (await gql(PROGRAM_TIERS, token=tenant.secret_key))["program"]
@@ -581,7 +584,7 @@ async def test_reevaluation_after_a_definition_change_matches_the_preview(
     after = await _ranks(gql, tenant, members, order_)
     ups = sum(1 for b, a in zip(before, after, strict=True) if a > b)
     downs = sum(1 for b, a in zip(before, after, strict=True) if a < b)
-    assert {"up": ups, "down": downs} == expected
+    assert {"up": ups, "down": downs} == {"up": expected["up"], "down": expected["down"]}
     assert report.tiers_reevaluated == ups + downs
     assert (await run_worker(clocked, tenant)).tiers_reevaluated == 0
 
