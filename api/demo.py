@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import asdict, dataclass
+from decimal import Decimal
 
 from api.auth.keys import display_prefix, hash_key, new_key
 from api.auth.passwords import hash_password
@@ -11,6 +12,7 @@ from api.services import Services
 from domain.enrolment import enroll
 from domain.members import draft
 from domain.points import AdjustPoints, adjust_points
+from domain.tier_definitions import TierDraft, create_tier
 from persistence.uow import PgUnitOfWorkFactory
 from tenants.provisioning import create_tenant
 
@@ -21,6 +23,10 @@ DEMO_MEMBERS = [
     ("cust-1002", "grace@demo.example", "Grace Hopper", 450),
     ("cust-1003", "alan@demo.example", "Alan Turing", 80),
     ("cust-1004", "edsger@demo.example", "Edsger Dijkstra", 0),
+]
+DEMO_TIERS = [
+    TierDraft("Silver", 500, perks=("Free shipping",)),
+    TierDraft("Gold", 1000, Decimal("1.5"), ("Free shipping", "Early access to new blends")),
 ]
 
 
@@ -59,6 +65,8 @@ async def create_demo(services: Services) -> DemoCredentials:
         uow = PgUnitOfWorkFactory(services.pool, tenant.schema_name)
         cache = services.balances.for_tenant(tenant.id)
         today = services.clock.now().date()
+        for tier in DEMO_TIERS:
+            await create_tier(uow, services.clock, tier)
         for external_id, email, name, points in DEMO_MEMBERS:
             member = await enroll(
                 uow,

@@ -14,6 +14,7 @@ from domain.ledger import DEFAULT_WALLET, Balance, EntryKind, LedgerEntry
 from domain.members import require_active
 from domain.ports import BalanceCache, UnitOfWorkFactory
 from domain.program import LimitPeriod
+from domain.tier_evaluation import evaluate_member_tier
 from domain.wallet import LockedWallet
 
 
@@ -102,6 +103,7 @@ async def record_action(
         )
         await uow.actions.add(member_id, rule.key, now, entry.id)
         balance = await wallet.save()
+        await evaluate_member_tier(uow, member_id, now)
         if key is not None:
             await uow.idempotency.complete(key, {"entryId": entry.id})
     await cache.put(balance)

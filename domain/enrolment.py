@@ -9,6 +9,7 @@ from domain.clock import Clock
 from domain.errors import Duplicate, NotFound
 from domain.members import Member, MemberDraft, new_referral_code, require_identity
 from domain.ports import MemberRepository, TenantUnitOfWork, UnitOfWorkFactory
+from domain.tier_evaluation import evaluate_member_tier
 
 # Runs in the enrolment's transaction, after the member is added (e.g. to link a referral).
 AfterEnrol = Callable[[TenantUnitOfWork, Member], Awaitable[None]]
@@ -41,6 +42,8 @@ async def enroll(
         member = await uow.members.add(d, new_referral_code(), clock.now())
         if linked is not None:
             await linked(uow, member)
+        # A tier with no threshold is held from the first day.
+        await evaluate_member_tier(uow, member.id, clock.now())
         return member
 
 

@@ -1,4 +1,4 @@
-"""What time does to points: maturing, expiring, inactivity and birthdays.
+"""What time does to points: maturing, expiring, inactivity, birthdays and tiers.
 
 Each job is idempotent and safe with several workers at once: every change happens under the
 member's balance row lock and re-checks what is due there, so two workers racing for the same
@@ -16,6 +16,7 @@ from domain.clock import Clock
 from domain.errors import DomainError
 from domain.ports import BalanceCache, UnitOfWorkFactory
 from domain.redemption import expire_unused
+from domain.tier_evaluation import reevaluate_changed_definitions, review_kept_tiers
 from domain.wallet import LockedWallet
 
 BIRTHDAY_CATCH_UP_DAYS = 7
@@ -27,12 +28,16 @@ class JobReport:
     inactive_expired: int = 0
     birthdays: int = 0
     codes_expired: int = 0
+    tiers_reevaluated: int = 0  # members moved because the tier definitions changed
+    tiers_reviewed: int = 0  # members moved because their kept tier came due
 
     def __iadd__(self, other: JobReport) -> JobReport:
         self.settled += other.settled
         self.inactive_expired += other.inactive_expired
         self.birthdays += other.birthdays
         self.codes_expired += other.codes_expired
+        self.tiers_reevaluated += other.tiers_reevaluated
+        self.tiers_reviewed += other.tiers_reviewed
         return self
 
 
@@ -122,4 +127,6 @@ async def run_jobs(uow_factory: UnitOfWorkFactory, cache: BalanceCache, clock: C
         inactive_expired=await expire_inactive(uow_factory, cache, clock),
         birthdays=await award_birthdays(uow_factory, cache, clock),
         codes_expired=await expire_unused(uow_factory, cache, clock),
+        tiers_reevaluated=await reevaluate_changed_definitions(uow_factory, clock),
+        tiers_reviewed=await review_kept_tiers(uow_factory, clock),
     )

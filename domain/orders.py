@@ -30,6 +30,7 @@ from domain.idempotency import fingerprint, validate_key
 from domain.ledger import DEFAULT_WALLET, Balance, EntryKind
 from domain.members import require_active
 from domain.ports import BalanceCache, UnitOfWorkFactory
+from domain.tier_evaluation import evaluate_member_tier, tier_multiplier
 from domain.wallet import LockedWallet
 
 
@@ -139,7 +140,7 @@ async def record_order(
             if member is None:
                 raise NotFound("No such member.", field=("memberId",))
             require_active(member)
-            earning = evaluate(program, order)
+            earning = evaluate(program, order, await tier_multiplier(uow, order.member_id))
         else:  # a guest order earns nothing but still counts in the program's numbers
             if order.currency != program.currency:
                 evaluate(program, order)  # raises the currency mismatch
@@ -182,6 +183,8 @@ async def record_order(
         )
         await uow.orders.save(record, insert=existing is None)
         referral = await referring.on_order(uow, record, now)
+        if order.member_id is not None:  # upgrades happen at once
+            await evaluate_member_tier(uow, order.member_id, now)
     if balance is not None:
         await cache.put(balance)
     for changed in referral.balances if referral else ():
@@ -299,6 +302,8 @@ async def refund_order(
         await uow.orders.save(record, insert=False)
         await uow.orders.add_refund(refund, now)
         referral = await referring.on_refund(uow, record, now)
+        if member_id is not None:
+            await evaluate_member_tier(uow, member_id, now)
     if balance is not None:
         await cache.put(balance)
     for changed in referral.balances if referral else ():

@@ -13,6 +13,7 @@ from domain.idempotency import check_replay, fingerprint, validate_key
 from domain.ledger import Balance, EntryKind, LedgerEntry, validate_points, validate_reason
 from domain.members import require_active
 from domain.ports import BalanceCache, UnitOfWorkFactory
+from domain.tier_evaluation import evaluate_member_tier
 from domain.wallet import LockedWallet
 
 
@@ -89,6 +90,8 @@ async def adjust_points(
                 actor=cmd.actor,
             )
         balance = await wallet.save()
+        if points > 0:
+            await evaluate_member_tier(uow, member.id, now)
         if key is not None:
             await uow.idempotency.complete(key, {"entryId": entry.id})
     await cache.put(balance)

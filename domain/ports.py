@@ -15,6 +15,7 @@ from domain.program import ProgramConfig
 from domain.referral_settings import ReferralSettings
 from domain.referrals import Referral, ReferralStats
 from domain.rewards import RedemptionStatus, Reward, RewardKind
+from domain.tiers import MemberTier, Tier, TierChangeReason, TierMetric, TierSettings
 
 if TYPE_CHECKING:  # orders.py uses these ports too: import only for type checking
     from domain.orders import OrderRecord, RefundRecord
@@ -238,6 +239,83 @@ class ReferralRepository(Protocol):
     async def stats(self, referrer_id: UUID) -> ReferralStats: ...
 
 
+@dataclass(frozen=True, slots=True)
+class TierHistoryEntry:
+    id: int
+    member_id: UUID
+    from_tier: UUID | None
+    to_tier: UUID | None
+    reason: TierChangeReason
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TierStanding:
+    """A member's stored tier (None: never evaluated) and metric, for a batch review."""
+
+    member_id: UUID
+    current: MemberTier | None
+    value: int
+
+
+class TierRepository(Protocol):
+    async def settings(self) -> TierSettings: ...
+    async def lock_settings(self) -> TierSettings:
+        """The settings row, locked: definition changes serialise on it."""
+        ...
+
+    async def save_settings(self, settings: TierSettings) -> None: ...
+    async def all(self) -> list[Tier]:
+        """Every tier, archived ones too."""
+        ...
+
+    async def add(self, tier: Tier) -> None: ...
+    async def update(self, tier: Tier) -> None: ...
+    async def held(self, member_id: UUID) -> Tier | None:
+        """The (unarchived) tier the member holds."""
+        ...
+
+    async def member_tier(self, member_id: UUID) -> MemberTier | None: ...
+    async def lock_member_tier(self, member_id: UUID, now: datetime) -> MemberTier:
+        """The member's tier row, locked for this transaction (created, with no tier, when
+        missing)."""
+        ...
+
+    async def save_member_tier(self, member_tier: MemberTier, at: datetime) -> None: ...
+    async def add_history(
+        self,
+        member_id: UUID,
+        from_tier: UUID | None,
+        to_tier: UUID | None,
+        reason: TierChangeReason,
+        at: datetime,
+    ) -> None: ...
+    async def history(
+        self, member_id: UUID, before_id: int | None, limit: int
+    ) -> list[TierHistoryEntry]: ...
+    async def metric_value(
+        self, member_id: UUID, metric: TierMetric, since: datetime | None
+    ) -> int: ...
+    async def standings(
+        self, metric: TierMetric, since: datetime | None, after: UUID | None, limit: int
+    ) -> list[TierStanding]:
+        """Every member not erased, by id, with their tier and metric."""
+        ...
+
+    async def unsettled_version(self) -> int | None:
+        """The definitions' version while some members may be evaluated at an older one."""
+        ...
+
+    async def mark_settled(self, version: int) -> None: ...
+    async def stale_members(self, version: int, limit: int) -> list[UUID]:
+        """Members not erased whose tier was evaluated before definitions `version`."""
+        ...
+
+    async def due_for_review(self, now: datetime, limit: int) -> list[UUID]:
+        """Members whose tier was kept until a time that has come."""
+        ...
+
+
 class TenantUnitOfWork(Protocol):
     """One transaction in one tenant's schema; commits on clean exit, else rolls back."""
 
@@ -260,6 +338,8 @@ class TenantUnitOfWork(Protocol):
     def redemptions(self) -> RedemptionRepository: ...
     @property
     def referrals(self) -> ReferralRepository: ...
+    @property
+    def tiers(self) -> TierRepository: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -32,6 +32,7 @@ from domain.referrals import (
     clean_code,
     refusal,
 )
+from domain.tier_evaluation import evaluate_member_tier
 from domain.wallet import LockedWallet
 
 if TYPE_CHECKING:  # orders.py calls into this module
@@ -200,4 +201,8 @@ async def _reward(
         rewarded_at=now,
     )
     await uow.referrals.update(rewarded)
-    return Outcome(rewarded, (await referee_wallet.save(), await referrer_wallet.save()))
+    saved = (await referee_wallet.save(), await referrer_wallet.save())
+    # Referral points count towards the referrer's tier at once; the referee's tier is
+    # evaluated by the enrolment or order that brought the reward.
+    await evaluate_member_tier(uow, referral.referrer_id, now)
+    return Outcome(rewarded, saved)

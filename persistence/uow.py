@@ -16,6 +16,7 @@ from persistence.repositories.orders import PgOrderRepository
 from persistence.repositories.programs import PgProgramRepository
 from persistence.repositories.referrals import PgReferralRepository
 from persistence.repositories.rewards import PgRedemptionRepository, PgRewardRepository
+from persistence.repositories.tiers import PgTierRepository
 from tenants.naming import assert_schema_name
 
 
@@ -29,6 +30,7 @@ class PgTenantUnitOfWork:
     rewards: PgRewardRepository
     redemptions: PgRedemptionRepository
     referrals: PgReferralRepository
+    tiers: PgTierRepository
 
     def __init__(self, pool: asyncpg.Pool, schema: str) -> None:
         self._pool = pool
@@ -57,6 +59,7 @@ class PgTenantUnitOfWork:
         self.rewards = PgRewardRepository(conn)
         self.redemptions = PgRedemptionRepository(conn)
         self.referrals = PgReferralRepository(conn)
+        self.tiers = PgTierRepository(conn)
         return self
 
     async def __aexit__(

@@ -39,6 +39,7 @@ from api.schema.reward_types import Redemption, Reward
 from api.schema.rewards import RewardMutations, RewardQueries
 from api.schema.scalars import SCALARS
 from api.schema.tenants import ApiKey, Tenant, TenantMutations, TenantQueries
+from api.schema.tiers import TierMutations, TierQueries
 from api.settings import Settings
 
 
@@ -51,6 +52,7 @@ class Query(
     RedemptionQueries,
     NodeQueries,
     TenantQueries,
+    TierQueries,
 ):
     pass
 
@@ -67,6 +69,7 @@ class Mutation(
     ReferralMutations,
     AuthMutations,
     TenantMutations,
+    TierMutations,
 ):
     pass
 

@@ -15,10 +15,12 @@ from api.schema.node import Node
 from api.schema.pagination import Connection, connection, decode_cursor, page_size
 from api.schema.referrals import Referral, ReferralStats
 from api.schema.reward_types import AvailableReward, Redemption, RedemptionStatus, Reward
+from api.schema.tier_types import MemberTierStanding, TierChange
 from domain import members as m
 from domain.catalog import availability
 from domain.ledger import DEFAULT_WALLET, validate_wallet
 from domain.points import read_balance
+from domain.tier_evaluation import member_standing, member_tier_name
 
 MemberStatus = strawberry.enum(m.MemberStatus, name="MemberStatus")
 
@@ -130,7 +132,7 @@ class Member(Node):
         ctx = info.context
         size = page_size(first, ctx.services.settings.max_page_size)
         balance = await read_balance(ctx.uow, ctx.balance_cache, self.domain.id, DEFAULT_WALLET)
-        tier = None  # tiers gate rewards once members have tiers
+        tier = await member_tier_name(ctx.uow, self.domain.id)
         found = await availability(
             ctx.uow,
             ctx.services.clock.now(),
@@ -148,3 +150,22 @@ class Member(Node):
             )
             for a in found
         ]
+
+    @strawberry.field(description="The member's tier, the next one up and what keeping it takes.")
+    async def tier(self, info: Info) -> MemberTierStanding | None:
+        ctx = info.context
+        found = await member_standing(ctx.uow, self.domain.id, ctx.services.clock.now())
+        return MemberTierStanding.of(found) if found else None
+
+    @strawberry.field(description="Moves between tiers, newest first.")
+    async def tier_history(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[TierChange]:
+        ctx = info.context
+        size = page_size(first, ctx.services.settings.max_page_size)
+        async with ctx.uow() as uow:
+            found = await uow.tiers.history(self.domain.id, decode_cursor(after), size + 1)
+            tiers = {x.id: x for x in await uow.tiers.all()}
+        return connection(
+            [TierChange.of(x, tiers) for x in found], [x.id for x in found], size, after is not None
+        )

@@ -23,6 +23,7 @@ from domain.orders import (
     refund_order,
 )
 from domain.program import Channel as DomainChannel
+from domain.tier_evaluation import member_multiplier
 
 
 @strawberry.type
@@ -188,7 +189,9 @@ class OrderQueries:
     async def preview_order(self, info: Info, input: RecordOrderInput) -> OrderPreview | None:
         ctx = info.context
         ctx.require_reader()
-        earning = await preview_order(ctx.uow, await _order_from(info, input, input.order_id))
+        order = await _order_from(info, input, input.order_id)
+        multiplier = await member_multiplier(ctx.uow, order.member_id)
+        earning = await preview_order(ctx.uow, order, multiplier)
         return OrderPreview(
             points=earning.points,
             breakdown=[

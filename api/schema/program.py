@@ -15,10 +15,12 @@ from api.schema.errors import UserError, returns_payload
 from api.schema.pagination import page_size
 from api.schema.referrals import ReferralProgram, program_referrals
 from api.schema.reward_types import Reward
+from api.schema.tier_types import Tier, TierSettings
 from domain import program as p
 from domain.catalog import list_rewards
 from domain.configuration import configure_program, current_program
 from domain.ports import RewardFilter
+from domain.tier_definitions import tier_definitions
 
 
 @strawberry.type
@@ -86,6 +88,15 @@ class Program:
     @strawberry.field(description="The referral program: rewards, trigger, cap, link template.")
     async def referrals(self, info: Info) -> ReferralProgram:
         return await program_referrals(info)
+
+    @strawberry.field(description="The tiers members can hold, lowest first.")
+    async def tiers(self, info: Info, include_archived: bool = False) -> list[Tier]:
+        found = (await tier_definitions(info.context.uow)).tiers
+        return [Tier.of(x) for x in found if include_archived or not x.archived]
+
+    @strawberry.field(description="How members qualify for tiers and lose them.")
+    async def tier_settings(self, info: Info) -> TierSettings:
+        return TierSettings.of((await tier_definitions(info.context.uow)).settings)
 
 
 def program_of(name: str, slug: str, c: p.ProgramConfig) -> Program:

@@ -655,6 +655,26 @@ mutation ConfigureReferrals($input: ConfigureReferralsInput!) {
   configureReferrals(input: $input) { referrals { version } errors { code field message } }
 }
 """
+CREATE_TIER = """
+mutation CreateTier($input: CreateTierInput!) {
+  createTier(input: $input) { tier { id } errors { code field message } }
+}
+"""
+UPDATE_TIER = """
+mutation UpdateTier($input: UpdateTierInput!) {
+  updateTier(input: $input) { tier { id } errors { code field message } }
+}
+"""
+CONFIGURE_TIERS = """
+mutation ConfigureTiers($input: ConfigureTiersInput!) {
+  configureTiers(input: $input) { settings { version } errors { code field message } }
+}
+"""
+TIERS_STATE = """
+query TiersState {
+  program { tiers(includeArchived: true) { id name threshold } tierSettings { version } }
+}
+"""
 REWARD_STATE = """
 query RewardState($id: ID!, $member: ID!) {
   reward(id: $id) { name archived remainingStock }
@@ -665,7 +685,7 @@ query RewardState($id: ID!, $member: ID!) {
 
 
 def _every_mutation(
-    member_id: str, key_id: str, reward_id: str, code: str
+    member_id: str, key_id: str, reward_id: str, code: str, tier_id: str
 ) -> dict[str, tuple[str, dict[str, Any]]]:
     """One valid call of every mutation that takes a credential (login takes none)."""
     reward = {"name": "Five off", "kind": "FIXED_AMOUNT", "value": 500, "pointsCost": 5}
@@ -710,6 +730,9 @@ def _every_mutation(
         "markRedemptionUsed": (MARK_USED, {"input": {"code": code, "orderId": PK_ORDER}}),
         "cancelRedemption": (CANCEL_REDEMPTION, {"input": {"code": code}}),
         "eraseMember": (ERASE_MEMBER, {"input": {"id": member_id}}),
+        "createTier": (CREATE_TIER, {"input": {"name": "Gold", "threshold": 500}}),
+        "updateTier": (UPDATE_TIER, {"input": {"id": tier_id, "threshold": 1}}),
+        "configureTiers": (CONFIGURE_TIERS, {"input": {"metric": "ORDER_COUNT"}}),
     }
 
 
@@ -733,7 +756,15 @@ async def test_a_publishable_key_is_refused_every_mutation(gql, tenant, enroll):
     member_before = await _member_state(gql, tenant, member_id)
     state_of = {"id": reward_id, "member": member_id}
     catalog_before = await gql(REWARD_STATE, state_of, token=tenant.secret_key)
-    calls = _every_mutation(member_id, secret_key_id, reward_id, code)
+    made = await gql(
+        CREATE_TIER,
+        {"input": {"name": "Silver", "threshold": 100}},
+        token=tenant.operator_token,
+        tenant=tenant.slug,
+    )
+    tier_id = made["createTier"]["tier"]["id"]
+    tiers_before = await gql(TIERS_STATE, token=tenant.secret_key)
+    calls = _every_mutation(member_id, secret_key_id, reward_id, code, tier_id)
     schema_mutations = set(build_schema(SCHEMA_FILE.read_text()).mutation_type.fields)
     assert set(calls) | {"login"} == schema_mutations, "cover every mutation of the contract"
 
@@ -757,6 +788,7 @@ async def test_a_publishable_key_is_refused_every_mutation(gql, tenant, enroll):
     keys_after = (await gql(API_KEYS, token=tenant.operator_token, tenant=tenant.slug))["apiKeys"]
     assert keys_after == keys_before
     assert await gql(REWARD_STATE, state_of, token=tenant.secret_key) == catalog_before
+    assert await gql(TIERS_STATE, token=tenant.secret_key) == tiers_before
 
 
 # --- operators by role ----------------------------------------------------------------------

@@ -612,3 +612,37 @@ async def test_a_member_sees_their_referrals_but_not_their_friends_records(clock
     issued = await gql(ISSUE_TOKEN, {"input": {"memberId": stranger}}, token=tenant.secret_key)
     other = issued["issueMemberToken"]["token"]
     assert (await gql(NODE, {"id": referral_id}, token=other))["node"] is None
+
+
+CREATE_TIER = """
+mutation CreateTier($input: CreateTierInput!) {
+  createTier(input: $input) { tier { id } errors { code field message } }
+}
+"""
+TIER = "query($id: ID!) { member(id: $id) { tier { current { name } } } }"
+
+
+async def test_referral_points_lift_both_sides_into_a_tier_at_once(clocked, tenant):
+    # given a Silver tier at 100 points earned, and sign-up rewards of 100 and 150
+    gql = clocked.gql
+    created = await gql(
+        CREATE_TIER,
+        {"input": {"name": "Silver", "threshold": 100}},
+        token=tenant.operator_token,
+        tenant=tenant.slug,
+    )
+    assert created["createTier"]["errors"] == []
+    await configure(
+        gql, tenant, trigger="SIGNUP", referrerReward={"points": 100}, refereeReward={"points": 150}
+    )
+    referrer, code = await referrer_and_code(gql, tenant, name="Ada Lovelace")
+
+    # when a friend enrols with the referrer's code
+    made = await enrol(gql, tenant, referralCode=code)
+
+    # then both hold Silver without waiting for another order or the worker
+    assert made["referral"]["status"] == "REWARDED"
+    for who in (referrer, made["member"]["id"]):
+        standing = (await gql(TIER, {"id": who}, token=tenant.secret_key))["member"]["tier"]
+        assert standing["current"] == {"name": "Silver"}, who
+    await assert_ledger_matches_balances(clocked.services, tenant)

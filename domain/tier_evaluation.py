@@ -1,0 +1,169 @@
+"""Applying the tier rules to members: after every change of their metric, and on the
+worker's schedule (kept tiers coming due, definitions that changed).
+
+`evaluate_member_tier` runs inside the caller's transaction, under the member's tier row
+lock, so two changes of one member's metric at once evaluate one after the other and each
+sees the other's committed rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from uuid import UUID
+
+from domain.clock import Clock
+from domain.ports import TenantUnitOfWork, UnitOfWorkFactory
+from domain.tiers import (
+    Decision,
+    MemberTier,
+    Progress,
+    Retention,
+    Tier,
+    TierMove,
+    TierSettings,
+    decide,
+    next_tier,
+    progress,
+    qualifying,
+    retention,
+    window_start,
+)
+
+
+async def evaluate_member_tier(
+    uow: TenantUnitOfWork, member_id: UUID, now: datetime
+) -> Decision | None:
+    """Moves the member to the tier their metric earns now: up at once, down only when
+    their kept tier has come due. None when the program has no tiers."""
+    tiers = await uow.tiers.all()
+    if not tiers:
+        return None
+    settings = await uow.tiers.settings()
+    current = await uow.tiers.lock_member_tier(member_id, now)
+    value = await uow.tiers.metric_value(member_id, settings.metric, window_start(settings, now))
+    decision = decide(tiers, settings, current, value, now)
+    tier_id = decision.tier.id if decision.tier is not None else None
+    moved = decision.move is not TierMove.SAME
+    await uow.tiers.save_member_tier(
+        MemberTier(
+            member_id,
+            tier_id,
+            now if moved else current.since,
+            decision.retain_until,
+            settings.version,
+        ),
+        now,
+    )
+    if moved and decision.reason is not None:
+        await uow.tiers.add_history(member_id, current.tier_id, tier_id, decision.reason, now)
+    return decision
+
+
+async def tier_multiplier(uow: TenantUnitOfWork, member_id: UUID | None) -> Decimal:
+    """The earn multiplier of the member's tier (1 without one)."""
+    if member_id is None:
+        return Decimal(1)
+    held = await uow.tiers.held(member_id)
+    return held.multiplier if held is not None else Decimal(1)
+
+
+async def member_multiplier(uow_factory: UnitOfWorkFactory, member_id: UUID | None) -> Decimal:
+    async with uow_factory() as uow:
+        return await tier_multiplier(uow, member_id)
+
+
+async def member_tier_name(uow_factory: UnitOfWorkFactory, member_id: UUID) -> str | None:
+    """The name rewards' eligibleTiers refer to."""
+    async with uow_factory() as uow:
+        held = await uow.tiers.held(member_id)
+    return held.name if held is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    current: Tier | None
+    since: datetime | None
+    next: Tier | None
+    progress: Progress | None
+    retention: Retention | None
+    settings: TierSettings
+
+
+async def member_standing(
+    uow_factory: UnitOfWorkFactory, member_id: UUID, now: datetime
+) -> Standing | None:
+    """The member's tier, what the next one takes and what keeping this one takes.
+
+    A member never evaluated yet (enrolled before the tiers, before the worker's pass) is
+    shown the tier their metric earns."""
+    async with uow_factory() as uow:
+        tiers = await uow.tiers.all()
+        if not tiers:
+            return None
+        settings = await uow.tiers.settings()
+        stored = await uow.tiers.member_tier(member_id)
+        value = await uow.tiers.metric_value(
+            member_id, settings.metric, window_start(settings, now)
+        )
+    by_id = {t.id: t for t in tiers}
+    if stored is None:
+        held, since = qualifying(tiers, value), None
+    else:
+        found = by_id.get(stored.tier_id) if stored.tier_id else None
+        held = found if found is not None and not found.archived else None
+        since = stored.since if held is not None else None
+    return Standing(
+        current=held,
+        since=since,
+        next=next_tier(tiers, held),
+        progress=progress(tiers, settings, held, value),
+        retention=retention(settings, held, stored, value),
+        settings=settings,
+    )
+
+
+# --- the worker's part -------------------------------------------------------------------
+
+
+async def _evaluate_each(
+    uow_factory: UnitOfWorkFactory, clock: Clock, member_ids: list[UUID]
+) -> int:
+    moved = 0
+    for member_id in member_ids:
+        async with uow_factory() as uow:
+            decision = await evaluate_member_tier(uow, member_id, clock.now())
+        if decision is not None and decision.move is not TierMove.SAME:
+            moved += 1
+    return moved
+
+
+async def reevaluate_changed_definitions(
+    uow_factory: UnitOfWorkFactory, clock: Clock, batch: int = 500
+) -> int:
+    """Re-evaluates, in batches, members evaluated before the tier definitions last changed.
+    Returns how many moved."""
+    moved = 0
+    while True:
+        async with uow_factory() as uow:
+            version = await uow.tiers.unsettled_version()
+            if version is None:
+                return moved
+            stale = await uow.tiers.stale_members(version, batch)
+            if not stale or not await uow.tiers.all():
+                await uow.tiers.mark_settled(version)
+                return moved
+        moved += await _evaluate_each(uow_factory, clock, stale)
+
+
+async def review_kept_tiers(uow_factory: UnitOfWorkFactory, clock: Clock, batch: int = 500) -> int:
+    """Members whose kept tier has come due: renewed if they meet it again, else moved down.
+    Returns how many moved."""
+    moved = 0
+    while True:
+        async with uow_factory() as uow:
+            due = await uow.tiers.due_for_review(clock.now(), batch)
+        moved += await _evaluate_each(uow_factory, clock, due)
+        if len(due) < batch:
+            return moved

@@ -1,0 +1,309 @@
+"""VIP tiers: which tier a member holds, what the next one takes, and when one is lost.
+
+Pure rules over (tier definitions, settings, the member's tier, the member's metric, now):
+the event path (an order, an earn), the worker and previewTierChange all decide with
+`decide`, so a preview never disagrees with what the worker then does.
+
+- A member holds the highest tier whose threshold their metric meets, over the window.
+- Upgrades happen as soon as the threshold is met.
+- A tier, once met, is kept until the end of the following period: the end of the next
+  calendar year, or N months after the member last met it on a rolling window; then for
+  the grace days. Only then, if the member does not meet it any more, they move down.
+  Lifetime windows and the NEVER policy never move anyone down.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from uuid import UUID
+
+from domain.errors import DomainError, Duplicate, ErrorCode
+
+MAX_TIERS = 50
+MAX_PERKS = 20
+MAX_THRESHOLD = 2**53
+MAX_MULTIPLIER = Decimal(100)
+MAX_ROLLING_MONTHS = 120
+MAX_GRACE_DAYS = 3650
+
+
+class TierMetric(StrEnum):
+    POINTS_EARNED = "POINTS_EARNED"
+    AMOUNT_SPENT = "AMOUNT_SPENT"
+    ORDER_COUNT = "ORDER_COUNT"
+
+
+class TierWindow(StrEnum):
+    LIFETIME = "LIFETIME"
+    CALENDAR_YEAR = "CALENDAR_YEAR"
+    ROLLING_MONTHS = "ROLLING_MONTHS"
+
+
+class TierDowngrade(StrEnum):
+    AT_PERIOD_END = "AT_PERIOD_END"
+    NEVER = "NEVER"
+
+
+class TierMove(StrEnum):
+    UP = "UP"
+    DOWN = "DOWN"
+    SAME = "SAME"
+
+
+class TierChangeReason(StrEnum):
+    QUALIFIED = "QUALIFIED"
+    PERIOD_ENDED = "PERIOD_ENDED"
+    TIER_REMOVED = "TIER_REMOVED"
+
+
+@dataclass(frozen=True, slots=True)
+class TierSettings:
+    metric: TierMetric = TierMetric.POINTS_EARNED
+    window: TierWindow = TierWindow.LIFETIME
+    rolling_months: int | None = None
+    downgrade: TierDowngrade = TierDowngrade.AT_PERIOD_END
+    grace_days: int = 0
+    # Bumped by every change of tiers or settings; members evaluated at an older version
+    # are re-evaluated by the worker.
+    version: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Tier:
+    id: UUID
+    name: str
+    threshold: int
+    multiplier: Decimal
+    perks: tuple[str, ...]
+    archived: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MemberTier:
+    """What is stored for a member: the tier held (None: none), since when, kept until."""
+
+    member_id: UUID
+    tier_id: UUID | None
+    since: datetime
+    retain_until: datetime | None
+    evaluated_version: int
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    tier: Tier | None
+    retain_until: datetime | None
+    move: TierMove
+    reason: TierChangeReason | None
+    previous: Tier | None
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    metric: TierMetric
+    value: int
+    threshold: int
+    remaining: int
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    """Meet `threshold` on the current window before `by`, or move down then."""
+
+    by: datetime
+    metric: TierMetric
+    value: int
+    threshold: int
+    remaining: int
+
+
+def add_months(at: datetime, months: int) -> datetime:
+    index = at.month - 1 + months
+    year, month = at.year + index // 12, index % 12 + 1
+    return at.replace(year=year, month=month, day=min(at.day, calendar.monthrange(year, month)[1]))
+
+
+def window_start(settings: TierSettings, now: datetime) -> datetime | None:
+    """Start of the window the metric is measured over (None: since enrolment).
+
+    The window includes its start. A rolling one starts just after the instant N months
+    ago (timestamps are to the microsecond), so a point earned exactly N months ago has just
+    left it: otherwise a tier kept N months would be renewed by the very points that earned it.
+    """
+    if settings.window is TierWindow.LIFETIME:
+        return None
+    if settings.window is TierWindow.CALENDAR_YEAR:
+        return datetime(now.astimezone(UTC).year, 1, 1, tzinfo=UTC)
+    return add_months(now, -(settings.rolling_months or 12)) + timedelta(microseconds=1)
+
+
+def keeps_tiers_forever(settings: TierSettings) -> bool:
+    return settings.downgrade is TierDowngrade.NEVER or settings.window is TierWindow.LIFETIME
+
+
+def kept_until(settings: TierSettings, met_at: datetime) -> datetime | None:
+    """How long a tier met at `met_at` is kept: the following period, then the grace."""
+    if keeps_tiers_forever(settings):
+        return None
+    if settings.window is TierWindow.CALENDAR_YEAR:
+        end = datetime(met_at.astimezone(UTC).year + 2, 1, 1, tzinfo=UTC)
+    else:
+        end = add_months(met_at, settings.rolling_months or 12)
+    return end + timedelta(days=settings.grace_days)
+
+
+def ladder(tiers: list[Tier]) -> list[Tier]:
+    """Tiers members can hold, lowest first."""
+    return sorted((t for t in tiers if not t.archived), key=lambda t: t.threshold)
+
+
+def qualifying(tiers: list[Tier], value: int) -> Tier | None:
+    met = [t for t in ladder(tiers) if t.threshold <= value]
+    return met[-1] if met else None
+
+
+def next_tier(tiers: list[Tier], held: Tier | None) -> Tier | None:
+    floor = held.threshold if held is not None else -1
+    above = [t for t in ladder(tiers) if t.threshold > floor]
+    return above[0] if above else None
+
+
+def _rank(tier: Tier | None) -> int:
+    return tier.threshold if tier is not None else -1
+
+
+def decide(
+    tiers: list[Tier],
+    settings: TierSettings,
+    current: MemberTier | None,
+    value: int,
+    now: datetime,
+) -> Decision:
+    """The tier a member should hold now, and until when it is kept.
+
+    `tiers` includes archived ones, so a member whose tier was archived is moved off it.
+    """
+    by_id = {t.id: t for t in tiers}
+    previous = by_id.get(current.tier_id) if current and current.tier_id else None
+    held = previous if previous is not None and not previous.archived else None
+    met = qualifying(tiers, value)
+
+    def renewed(tier: Tier | None) -> datetime | None:
+        # A tier with no threshold cannot be lost: nothing to keep it until.
+        return None if tier is None or tier.threshold == 0 else kept_until(settings, now)
+
+    if held is None or _rank(met) >= _rank(held):
+        tier = met
+        retain = renewed(met)
+        reason = TierChangeReason.QUALIFIED
+        if previous is not None and previous.archived:
+            reason = TierChangeReason.TIER_REMOVED
+    elif keeps_tiers_forever(settings):
+        tier, retain, reason = held, None, TierChangeReason.QUALIFIED
+    elif current is not None and current.retain_until is None:
+        # Kept forever until the settings changed: the period starts now.
+        tier, retain, reason = held, renewed(held), TierChangeReason.QUALIFIED
+    elif current is not None and current.retain_until is not None and now < current.retain_until:
+        tier, retain, reason = held, current.retain_until, TierChangeReason.QUALIFIED
+    else:
+        tier, retain, reason = met, renewed(met), TierChangeReason.PERIOD_ENDED
+    was = previous.id if previous is not None else None
+    now_id = tier.id if tier is not None else None
+    if was == now_id:
+        move = TierMove.SAME
+    elif _rank(tier) > _rank(previous):
+        move = TierMove.UP
+    else:
+        move = TierMove.DOWN
+    return Decision(tier, retain, move, None if move is TierMove.SAME else reason, previous)
+
+
+def progress(
+    tiers: list[Tier], settings: TierSettings, held: Tier | None, value: int
+) -> Progress | None:
+    """Where the member stands against the next tier up (None at the top)."""
+    nxt = next_tier(tiers, held)
+    if nxt is None:
+        return None
+    return Progress(settings.metric, value, nxt.threshold, max(nxt.threshold - value, 0))
+
+
+def retention(
+    settings: TierSettings, held: Tier | None, current: MemberTier | None, value: int
+) -> Retention | None:
+    """What it takes to keep the held tier, and by when (None: it cannot be lost)."""
+    if held is None or current is None or current.retain_until is None:
+        return None
+    return Retention(
+        current.retain_until,
+        settings.metric,
+        value,
+        held.threshold,
+        max(held.threshold - value, 0),
+    )
+
+
+# --- validation of definitions ---------------------------------------------------------
+
+
+def _multiplier(value: Decimal) -> Decimal:
+    try:
+        exact = Decimal(value)
+        ok = exact.is_finite() and Decimal(0) <= exact <= MAX_MULTIPLIER
+        ok = ok and exact == exact.quantize(Decimal("0.001"))
+    except (InvalidOperation, ValueError, TypeError):
+        ok = False
+    if not ok:
+        raise DomainError(
+            f"multiplier must be 0 to {MAX_MULTIPLIER}, with at most 3 decimals.",
+            field=("multiplier",),
+        )
+    return exact
+
+
+def validate_tier(tier: Tier, others: list[Tier]) -> Tier:
+    """A clean tier, checked against the other tiers of the tenant."""
+    name = " ".join(tier.name.split())
+    if not name or len(name) > 60:
+        raise DomainError("name must be 1 to 60 characters.", field=("name",))
+    if not 0 <= tier.threshold <= MAX_THRESHOLD:
+        raise DomainError(f"threshold must be 0 to {MAX_THRESHOLD}.", field=("threshold",))
+    perks = tuple(p.strip() for p in tier.perks)
+    if len(perks) > MAX_PERKS or any(not p or len(p) > 200 for p in perks):
+        raise DomainError(f"Up to {MAX_PERKS} perks of 1 to 200 characters each.", field=("perks",))
+    clean = replace(tier, name=name, perks=perks, multiplier=_multiplier(tier.multiplier))
+    if clean.archived:
+        return clean
+    live = [t for t in others if t.id != tier.id and not t.archived]
+    if len(live) >= MAX_TIERS:
+        raise DomainError(f"A program has at most {MAX_TIERS} tiers.", field=("threshold",))
+    if any(t.name.casefold() == name.casefold() for t in live):
+        raise Duplicate("Another tier has this name.", field=("name",))
+    if any(t.threshold == clean.threshold for t in live):
+        raise Duplicate("Another tier has this threshold.", field=("threshold",))
+    return clean
+
+
+def validate_settings(settings: TierSettings) -> TierSettings:
+    if settings.window is TierWindow.ROLLING_MONTHS:
+        if settings.rolling_months is None:
+            raise DomainError(
+                "A rolling window needs rollingMonths.",
+                field=("rollingMonths",),
+                code=ErrorCode.REQUIRED,
+            )
+        if not 1 <= settings.rolling_months <= MAX_ROLLING_MONTHS:
+            raise DomainError(
+                f"rollingMonths must be 1 to {MAX_ROLLING_MONTHS}.", field=("rollingMonths",)
+            )
+    else:
+        settings = replace(settings, rolling_months=None)
+    if not 0 <= settings.grace_days <= MAX_GRACE_DAYS:
+        raise DomainError(f"graceDays must be 0 to {MAX_GRACE_DAYS}.", field=("graceDays",))
+    return settings
