@@ -160,12 +160,14 @@ async def record_order(
                     config_version=earning.config_version,
                 )
             else:
+                policy = (await uow.programs.current()).refund_policy
                 await wallet.reverse(
                     -delta,
                     order_id=order.order_id,
-                    policy=program.refund_policy,
+                    policy=policy,
                     reason=f"Order {order.order_id} changed",
                     rate=earning.rate,
+                    config_version=earning.config_version,
                 )
             balance = await wallet.save()
         record = OrderRecord(
@@ -271,15 +273,19 @@ async def refund_order(
         balance = None
         member_id = record.order.member_id
         if member_id is not None and points > 0:
-            program = await uow.programs.version(record.config_version)
+            # Points go back at the rate they were earned at; what happens to points already
+            # spent is the program's policy today.
+            earned_under = await uow.programs.version(record.config_version)
+            policy = (await uow.programs.current()).refund_policy
             wallet = await LockedWallet.open(uow.ledger, member_id, DEFAULT_WALLET, now)
             entry = await wallet.reverse(
                 points,
                 order_id=record.order.order_id,
-                policy=program.refund_policy,
+                policy=policy,
                 reason=f"Refund on order {record.order.order_id}",
                 idempotency_key=refund_id,
-                rate=program.rate,
+                rate=earned_under.rate,
+                config_version=earned_under.version,
             )
             shortfall = entry.shortfall
             balance = await wallet.save()
