@@ -68,6 +68,7 @@ async def configure(gql: GraphQLClient, kit: TenantKit, **fields: Any) -> int:
 
 
 async def enroll(gql: GraphQLClient, kit: TenantKit, **fields: Any) -> str:
+    """Enrols a member (a random externalId unless given); returns its global id."""
     body = {"externalId": uuid.uuid4().hex, **fields}
     data = await gql(ENROLL, {"input": body}, token=kit.secret_key)
     assert data["enrollMember"]["errors"] == [], data
@@ -154,13 +155,27 @@ async def lots_of(services: Services, kit: TenantKit) -> list[tuple[int, int, bo
     return [(r["points"], r["remaining"], r["pending"]) for r in rows]
 
 
-async def ledger_rows(services: Services, kit: TenantKit) -> list[tuple]:
-    """Every entry without its id and time: what two runs must agree on."""
+async def ledger_rows(services: Services, kit: TenantKit) -> list[str]:
+    """Every entry without its id, time and member, sorted: what two runs must agree on
+    (twin tenants have different member ids; concurrent runs may interleave members)."""
     rows = await fetch(
         services,
         kit,
-        """SELECT member_id, wallet, kind, available_delta, pending_delta, lifetime_delta,
-                  debt_delta, shortfall, order_id, reason
-           FROM ledger_entries ORDER BY id""",
+        """SELECT m.external_id, e.wallet, e.kind, e.available_delta, e.pending_delta,
+                  e.lifetime_delta, e.debt_delta, e.shortfall, e.order_id, e.reason
+           FROM ledger_entries e JOIN members m ON m.id = e.member_id ORDER BY e.id""",
     )
-    return [tuple(r.values()) for r in rows]
+    return sorted(repr(tuple(r.values())) for r in rows)
+
+
+async def balances_of(services: Services, kit: TenantKit) -> dict[str, tuple[int, ...]]:
+    """(available, pending, lifetime, debt) of every member, by external id."""
+    rows = await fetch(
+        services,
+        kit,
+        """SELECT m.external_id, b.available, b.pending, b.lifetime, b.debt
+           FROM balances b JOIN members m ON m.id = b.member_id""",
+    )
+    return {
+        r["external_id"]: (r["available"], r["pending"], r["lifetime"], r["debt"]) for r in rows
+    }
