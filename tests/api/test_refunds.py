@@ -22,6 +22,11 @@ from tests.support.earning import (
 )
 from tests.support.ledger_checks import assert_ledger_matches_balances
 
+HISTORY = """
+query History($id: ID!) {
+  member(id: $id) { history(first: 10) { nodes { kind points rate configVersion } } }
+}
+"""
 REFUND_BY_LINES = """
 mutation Refund($input: RefundOrderInput!) {
   refundOrder(input: $input) { order { refunded } reversedPoints errors { code field } }
@@ -179,6 +184,11 @@ async def test_a_refund_reverses_at_the_rate_the_points_were_earned_at(clocked, 
     assert entries == [
         {"kind": "EARN", "rate": f"v{earned_version}:2/USD", "config_version": earned_version},
         {"kind": "REVERSE", "rate": f"v{earned_version}:2/USD", "config_version": earned_version},
+    ]
+    history = await gql(HISTORY, {"id": member_id}, token=tenant.secret_key)
+    assert history["member"]["history"]["nodes"] == [
+        {"kind": "REVERSE", "points": -50, "rate": "v1:2/USD", "configVersion": earned_version},
+        {"kind": "EARN", "points": 100, "rate": "v1:2/USD", "configVersion": earned_version},
     ]
     await assert_ledger_matches_balances(services, tenant)
 
