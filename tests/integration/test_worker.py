@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 from api.services import Services
+from api.settings import Settings
 from api.worker import run_once, run_tenant
 from domain.jobs import JobReport, run_jobs
 from persistence.uow import PgUnitOfWorkFactory
@@ -29,6 +30,12 @@ from tests.support.earning import (
 )
 from tests.support.gql import TenantKit
 from tests.support.ledger_checks import assert_ledger_matches_balances
+
+
+def small_pool(settings: Settings) -> Settings:
+    """Settings for a second worker process: a few connections are all a worker needs, and
+    the database server is shared."""
+    return settings.model_copy(update={"db_pool_min": 1, "db_pool_max": 4})
 
 
 async def work(services: Services, kit: TenantKit) -> JobReport:
@@ -157,7 +164,7 @@ async def test_two_workers_at_once_write_what_one_worker_writes(clocked, make_te
     for kit in (alone, raced):
         await indebted_history(gql, kit, members=6)
     clock.advance(timedelta(days=12))
-    other = await Services.start(settings, clock=clock)
+    other = await Services.start(small_pool(settings), clock=clock)
     try:
         # When one worker runs for the first tenant, and two at once for the second
         await work(services, alone)
@@ -183,7 +190,7 @@ async def test_the_jobs_are_safe_without_the_tenant_lock(clocked, make_tenant, s
     for kit in (alone, raced):
         await indebted_history(gql, kit, members=6)
     clock.advance(timedelta(days=12))
-    other = await Services.start(settings, clock=clock)
+    other = await Services.start(small_pool(settings), clock=clock)
     try:
         # When the jobs run once for the first, and three times at once for the second,
         # bypassing the worker's advisory lock (only the members' row locks protect them)
@@ -216,7 +223,7 @@ async def test_two_whole_worker_rounds_at_once_over_every_tenant(clocked, tenant
     member_id = await enroll(gql, tenant)
     assert await earn(gql, tenant, order("o-1", member_id, ("a", 1, 2_500))) == 25
     clock.advance(timedelta(days=3))
-    other = await Services.start(settings, clock=clock)
+    other = await Services.start(small_pool(settings), clock=clock)
     try:
         # When both run a full round over every tenant at the same time
         await asyncio.gather(run_once(services), run_once(other))
