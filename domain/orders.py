@@ -146,9 +146,14 @@ async def record_order(
         before = existing.earned_points if existing is not None else 0
         delta = earning.points - before
         balance = None
-        if order.member_id is not None and delta != 0:
+        # A member's new order is activity even when it earns nothing (below the minimum):
+        # it restarts the inactivity clock.
+        new_for_member = existing is None or existing.order.member_id is None
+        if order.member_id is not None and (delta != 0 or new_for_member):
             wallet = await LockedWallet.open(uow.ledger, order.member_id, DEFAULT_WALLET, now)
-            if delta > 0:
+            if delta == 0:
+                wallet.note_activity()
+            elif delta > 0:
                 await wallet.credit(
                     delta,
                     kind=EntryKind.EARN,

@@ -275,6 +275,10 @@ class LockedWallet:
         await self.settle()
         return entry
 
+    def note_activity(self) -> None:
+        """The member did something that moved no points (an order that earned nothing)."""
+        self._active = self._touched = True
+
     async def save(self) -> Balance:
         if self._touched:
             await self._ledger.save_balance(

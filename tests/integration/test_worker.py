@@ -322,3 +322,23 @@ async def test_a_birthday_missed_over_new_year_is_caught_up_and_still_comes_next
     # Then both birthdays were awarded
     assert (caught_up.birthdays, next_year.birthdays) == (1, 1)
     assert (await points_of(gql, tenant, member_id))["available"] == 200
+
+
+async def test_an_order_that_earns_nothing_still_counts_as_activity(clocked, tenant):
+    # Given a 30-day inactivity rule and 40 points earned on day 0
+    gql, services, clock = clocked.gql, clocked.services, clocked.clock
+    await configure(gql, tenant, inactivityDays=30)
+    member_id = await enroll(gql, tenant)
+    assert await earn(gql, tenant, order("o-1", member_id, ("a", 1, 4_000))) == 40
+
+    # When on day 20 the member places an order too small to earn a point
+    clock.advance(timedelta(days=20))
+    assert await earn(gql, tenant, order("o-2", member_id, ("a", 1, 50))) == 0
+
+    # Then the balance is still there on day 30, and expires on day 50
+    clock.advance(timedelta(days=10))
+    assert (await work(services, tenant)).inactive_expired == 0
+    clock.advance(timedelta(days=20))
+    assert (await work(services, tenant)).inactive_expired == 1
+    assert balance(await points_of(gql, tenant, member_id)) == (0, 0, 40, 0)
+    await assert_ledger_matches_balances(services, tenant)

@@ -210,12 +210,14 @@ class WalletModel:
             raise Refused("ORDER_REFUNDED")
         placed_at = old.placed_at if old else now
         delta = earned - (old.earned if old else 0)
-        if delta:
+        if delta or old is None:
             self.settle(now)
             if delta > 0:
                 self._credit(delta, now, self._available_from(placed_at, now), order_id)
-            else:
+            elif delta < 0:
                 self._reverse(-delta, order_id, now)
+            else:  # an order that earns nothing is still activity
+                self.last_activity = now
         self.orders[order_id] = ModelOrder(order_id, placed_at, paid, earned)
         return delta
 
