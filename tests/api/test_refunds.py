@@ -3,6 +3,7 @@ earned at; pending points are voided; spent points follow the program's clawback
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -329,4 +330,31 @@ async def test_an_order_shrunk_after_its_points_were_spent_follows_the_policy(
         services, tenant, "SELECT shortfall FROM ledger_entries WHERE kind = 'REVERSE'"
     )
     assert recorded == [{"shortfall": 40}]
+    await assert_ledger_matches_balances(services, tenant)
+
+
+async def test_concurrent_retries_of_an_order_and_its_refunds_move_points_once(clocked, tenant):
+    # Given a member
+    gql, services = clocked.gql, clocked.services
+    member_id = await enroll(gql, tenant)
+    body = order("o-1", member_id, ("a", 1, 10_000))
+
+    # When the order is sent 10 times at once, then refund r-1 ($30) 10 times at once, and
+    # then 10 different refunds of $30 each at once (only two more fit in the $100)
+    recorded = await asyncio.gather(*(record(gql, tenant, body) for _ in range(10)))
+    retried = await asyncio.gather(
+        *(refund(gql, tenant, orderId="o-1", refundId="r-1", amount=3000) for _ in range(10))
+    )
+    raced = await asyncio.gather(
+        *(refund(gql, tenant, orderId="o-1", refundId=f"r-x{i}", amount=3000) for i in range(10))
+    )
+
+    # Then the order earned once, r-1 reversed once, and exactly two of the others went through
+    assert sorted(r["pointsDelta"] for r in recorded) == [0] * 9 + [100]
+    assert sorted(r["replayed"] for r in retried) == [False] + [True] * 9
+    assert (
+        sorted(tuple(e["code"] for e in r["errors"]) for r in raced)
+        == [()] * 2 + [("REFUND_EXCEEDS_PAID",)] * 8
+    )
+    assert balance(await points_of(gql, tenant, member_id)) == (10, 0, 10, 0)
     await assert_ledger_matches_balances(services, tenant)
