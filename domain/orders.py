@@ -232,7 +232,8 @@ def refund_amount(order: Order, lines: list[RefundLine]) -> int:
 
 
 def _rounding_slack(order: Order) -> int:
-    """Most cents refunds by lines can overshoot by: half a cent per unit refunded."""
+    """Most cents refunds by lines can overshoot what was paid: each rounds by at most half a
+    cent, and an order has no more refunds by lines than units."""
     return sum(line.quantity for line in order.lines) // 2 + 1
 
 
