@@ -14,6 +14,7 @@ import zlib
 from api.services import Services
 from domain.jobs import JobReport, run_jobs
 from persistence.uow import PgUnitOfWorkFactory
+from tenants.registry import Tenant
 
 log = logging.getLogger("loyalty.worker")
 _LOCK_SPACE = 5501
@@ -22,21 +23,27 @@ _LOCK_SPACE = 5501
 async def run_once(services: Services) -> JobReport:
     total = JobReport()
     for tenant in await services.registry.active():
-        key = zlib.crc32(tenant.schema_name.encode()) - 2**31
-        async with services.pool.acquire() as conn:
-            if not await conn.fetchval("SELECT pg_try_advisory_lock($1, $2)", _LOCK_SPACE, key):
-                continue  # another worker has this tenant right now
-            try:
-                total += await run_jobs(
-                    PgUnitOfWorkFactory(services.pool, tenant.schema_name),
-                    services.balances.for_tenant(tenant.id),
-                    services.clock,
-                )
-            except Exception:  # one tenant's trouble must not stop the others' jobs
-                log.exception("jobs failed for tenant %s", tenant.slug)
-            finally:
-                await conn.execute("SELECT pg_advisory_unlock($1, $2)", _LOCK_SPACE, key)
+        try:
+            total += await run_tenant(services, tenant) or JobReport()
+        except Exception:  # one tenant's trouble must not stop the others' jobs
+            log.exception("jobs failed for tenant %s", tenant.slug)
     return total
+
+
+async def run_tenant(services: Services, tenant: Tenant) -> JobReport | None:
+    """One round of one tenant's jobs; None when another worker has the tenant right now."""
+    key = zlib.crc32(tenant.schema_name.encode()) - 2**31
+    async with services.pool.acquire() as conn:
+        if not await conn.fetchval("SELECT pg_try_advisory_lock($1, $2)", _LOCK_SPACE, key):
+            return None
+        try:
+            return await run_jobs(
+                PgUnitOfWorkFactory(services.pool, tenant.schema_name),
+                services.balances.for_tenant(tenant.id),
+                services.clock,
+            )
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock($1, $2)", _LOCK_SPACE, key)
 
 
 async def run_forever(services: Services, interval: float = 15.0) -> None:

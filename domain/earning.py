@@ -174,6 +174,19 @@ def evaluate(config: ProgramConfig, order: Order, tier_multiplier: Decimal = Dec
         if tier_multiplier != 1:
             raw["tier"] = raw.get("tier", Fraction(0)) + base * factor_f * campaign_f * (tier_f - 1)
 
+    # Shipping and tax, where the program earns on them, earn the base rate and campaign and
+    # tier multipliers, never a line's: they belong to no line.
+    extra = (order.shipping_minor if config.earn_on_shipping else 0) + (
+        order.tax_minor if config.earn_on_tax else 0
+    )
+    if extra:
+        base = rate * extra
+        raw["base"] += base
+        if campaign is not None:
+            raw[campaign.id] = raw.get(campaign.id, Fraction(0)) + base * (campaign_f - 1)
+        if tier_multiplier != 1:
+            raw["tier"] = raw.get("tier", Fraction(0)) + base * campaign_f * (tier_f - 1)
+
     total = _round(sum(raw.values(), Fraction(0)), config.rounding)
     names = {r.id: r.name for r in live}
     parts = {key: math.floor(value) for key, value in raw.items()}

@@ -104,20 +104,22 @@ async def award_birthdays(
             now.date() - timedelta(days=BIRTHDAY_CATCH_UP_DAYS), now.date(), batch
         )
     awarded = 0
-    for member_id in due:
+    for member_id, day in due:
         try:
-            await record_action(
+            result = await record_action(
                 uow_factory,
                 cache,
                 clock,
                 member_id=member_id,
                 action="birthday",
-                # One key per member and year: a second worker, or a rerun, pays nothing more.
-                idempotency_key=f"birthday:{member_id}:{now.year}",
+                # One key per member and birthday: a second worker, or a rerun, pays nothing
+                # more. The birthday's own year, not today's: a 30 December birthday caught
+                # up on 2 January still belongs to the year before.
+                idempotency_key=f"birthday:{member_id}:{day.year}",
             )
         except DomainError:
             continue  # limits of the program's birthday rule, or a member no longer active
-        awarded += 1
+        awarded += 0 if result.replayed else 1
     return awarded
 
 

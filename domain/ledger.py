@@ -106,6 +106,8 @@ class LedgerEntry:
     debt_delta: int = 0
     shortfall: int = 0
     order_id: str | None = None
+    rate: str | None = None
+    config_version: int | None = None
 
     @property
     def points(self) -> int:

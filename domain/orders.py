@@ -148,9 +148,14 @@ async def record_order(
         before = existing.earned_points if existing is not None else 0
         delta = earning.points - before
         balance = None
-        if order.member_id is not None and delta != 0:
+        # A member's new order is activity even when it earns nothing (below the minimum):
+        # it restarts the inactivity clock.
+        new_for_member = existing is None or existing.order.member_id is None
+        if order.member_id is not None and (delta != 0 or new_for_member):
             wallet = await LockedWallet.open(uow.ledger, order.member_id, DEFAULT_WALLET, now)
-            if delta > 0:
+            if delta == 0:
+                wallet.note_activity()
+            elif delta > 0:
                 await wallet.credit(
                     delta,
                     kind=EntryKind.EARN,
@@ -162,12 +167,14 @@ async def record_order(
                     config_version=earning.config_version,
                 )
             else:
+                policy = (await uow.programs.current()).refund_policy
                 await wallet.reverse(
                     -delta,
                     order_id=order.order_id,
-                    policy=program.refund_policy,
+                    policy=policy,
                     reason=f"Order {order.order_id} changed",
                     rate=earning.rate,
+                    config_version=earning.config_version,
                 )
             balance = await wallet.save()
         record = OrderRecord(
@@ -233,6 +240,12 @@ def refund_amount(order: Order, lines: list[RefundLine]) -> int:
     return int(share.to_integral_value(rounding=ROUND_HALF_UP))
 
 
+def _rounding_slack(order: Order) -> int:
+    """Most cents refunds by lines can overshoot what was paid: each rounds by at most half a
+    cent, and an order has no more refunds by lines than units."""
+    return sum(line.quantity for line in order.lines) // 2 + 1
+
+
 async def refund_order(
     uow_factory: UnitOfWorkFactory,
     cache: BalanceCache,
@@ -265,6 +278,12 @@ async def refund_order(
             return RefundResult(record, earlier, 0, None, replayed=True)
         if amount <= 0:
             raise DomainError("A refund must be of a positive amount.", field=("amount",))
+        left = record.paid_minor - record.refunded_minor
+        if lines is not None and left < amount <= left + _rounding_slack(record.order):
+            # Each refund by lines rounds its share of the discounts to the cent, so refunding
+            # every line one by one can come to a few cents more than was paid: the last
+            # refund takes what is left.
+            amount = left
         if record.refunded_minor + amount > record.paid_minor:
             raise DomainError(
                 f"Refunds would exceed what was paid ({record.paid_minor - record.refunded_minor}"
@@ -280,15 +299,19 @@ async def refund_order(
         balance = None
         member_id = record.order.member_id
         if member_id is not None and points > 0:
-            program = await uow.programs.version(record.config_version)
+            # Points go back at the rate they were earned at; what happens to points already
+            # spent is the program's policy today.
+            earned_under = await uow.programs.version(record.config_version)
+            policy = (await uow.programs.current()).refund_policy
             wallet = await LockedWallet.open(uow.ledger, member_id, DEFAULT_WALLET, now)
             entry = await wallet.reverse(
                 points,
                 order_id=record.order.order_id,
-                policy=program.refund_policy,
+                policy=policy,
                 reason=f"Refund on order {record.order.order_id}",
                 idempotency_key=refund_id,
-                rate=program.rate,
+                rate=earned_under.rate,
+                config_version=earned_under.version,
             )
             shortfall = entry.shortfall
             balance = await wallet.save()

@@ -45,9 +45,9 @@ class MemberRepository(Protocol):
     async def page(
         self, after_seq: int | None, limit: int, where: MemberFilter
     ) -> list[Member]: ...
-    async def birthdays_due(self, start: date, end: date, limit: int) -> list[UUID]:
-        """Active members whose birthday falls in [start, end] and who have had no birthday
-        award this year."""
+    async def birthdays_due(self, start: date, end: date, limit: int) -> list[tuple[UUID, date]]:
+        """Active members whose birthday falls in [start, end] with no birthday award since
+        that day, each with the day it fell on."""
         ...
 
 

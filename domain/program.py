@@ -122,6 +122,9 @@ class ProgramConfig:
     rounding: Rounding = Rounding.DOWN
     point_value_minor: Decimal = Decimal(1)
     min_order_minor: int = 0
+    # Points are earned on the lines after discounts; shipping and tax only if these say so.
+    earn_on_shipping: bool = False
+    earn_on_tax: bool = False
     pending_days: int = 0
     lot_expiry: LotExpiry | None = None
     inactivity_days: int | None = None
@@ -226,6 +229,8 @@ def to_json(config: ProgramConfig) -> dict[str, Any]:
         "rounding": config.rounding.value,
         "point_value_minor": str(config.point_value_minor),
         "min_order_minor": config.min_order_minor,
+        "earn_on_shipping": config.earn_on_shipping,
+        "earn_on_tax": config.earn_on_tax,
         "pending_days": config.pending_days,
         "lot_expiry": None
         if config.lot_expiry is None
@@ -277,6 +282,8 @@ def from_json(version: int, data: dict[str, Any]) -> ProgramConfig:
         rounding=Rounding(data["rounding"]),
         point_value_minor=Decimal(data["point_value_minor"]),
         min_order_minor=data.get("min_order_minor", 0),
+        earn_on_shipping=data.get("earn_on_shipping", False),
+        earn_on_tax=data.get("earn_on_tax", False),
         pending_days=data["pending_days"],
         lot_expiry=None
         if not expiry

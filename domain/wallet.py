@@ -8,6 +8,7 @@ the same deltas, which is what keeps `balance == sum(entries)` true.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
@@ -63,17 +64,37 @@ class LockedWallet:
         return NewEntry(self.member_id, self.wallet, kind, **deltas)  # type: ignore[arg-type]
 
     async def settle(self) -> None:
-        """Matures lots whose return window ended and expires lots whose time has come."""
+        """Matures lots whose return window ended and expires lots whose time has come.
+
+        Replays what happened in time order, so settling late (a worker catching up after
+        downtime, or no worker at all) ends exactly where settling on time would have: a lot
+        that matured before it expired first pays any debt, then loses the rest; a lot that
+        expired while still pending never matures.
+        """
         due = await self._ledger.due_lots(self.member_id, self.wallet, self.now)
-        expired = [lot for lot in due if lot.expires_at is not None and lot.expires_at <= self.now]
-        expired_ids = {lot.id for lot in expired}
-        maturing = [lot for lot in due if lot.pending and lot.id not in expired_ids]
+        maturing = sorted(
+            (lot for lot in due if lot.pending and _matured_before_expiry(lot)),
+            key=lambda lot: (lot.available_at, lot.id),
+        )
+        matured = {lot.id for lot in maturing}
+        repaid: dict[int, int] = {}
         if maturing:
-            await self._mature(maturing)
+            repaid = await self._mature(maturing)
+        expired = [
+            replace(
+                lot,
+                pending=lot.pending and lot.id not in matured,
+                remaining=lot.remaining - repaid.get(lot.id, 0),
+            )
+            for lot in due
+            if lot.expires_at is not None and lot.expires_at <= self.now
+        ]
         if expired:
             await self.expire(expired, reason="Points expired")
 
-    async def _mature(self, lots: list[Lot]) -> None:
+    async def _mature(self, lots: list[Lot]) -> dict[int, int]:
+        """Makes `lots` available, paying debt from them in the order they matured; returns
+        what each lot paid."""
         total = sum(lot.remaining for lot in lots)
         repay = min(self.balance.debt, total)
         entry = await self._append(
@@ -86,8 +107,10 @@ class LockedWallet:
             )
         )
         await self._ledger.mark_available([lot.id for lot in lots])
-        if repay:
-            await self._ledger.draw(entry.id, _take(spend_order(lots), repay))
+        draws = _take(lots, repay)
+        if draws:
+            await self._ledger.draw(entry.id, draws)
+        return {d.lot_id: d.points for d in draws}
 
     async def expire(self, lots: list[Lot], reason: str) -> LedgerEntry | None:
         lots = [lot for lot in lots if lot.remaining > 0]
@@ -188,6 +211,7 @@ class LockedWallet:
         reason: str,
         idempotency_key: str | None = None,
         rate: str | None = None,
+        config_version: int | None = None,
     ) -> LedgerEntry:
         """Takes back `points` an order earned: first its own pending points (voided), then
         its own available ones, then other available points; what is still missing is a
@@ -225,6 +249,7 @@ class LockedWallet:
                 idempotency_key=idempotency_key,
                 order_id=order_id,
                 rate=rate,
+                config_version=config_version,
             )
         )
         if draws:
@@ -250,12 +275,20 @@ class LockedWallet:
         await self.settle()
         return entry
 
+    def note_activity(self) -> None:
+        """The member did something that moved no points (an order that earned nothing)."""
+        self._active = self._touched = True
+
     async def save(self) -> Balance:
         if self._touched:
             await self._ledger.save_balance(
                 self.balance, activity_at=self.now if self._active else None
             )
         return self.balance
+
+
+def _matured_before_expiry(lot: Lot) -> bool:
+    return lot.expires_at is None or lot.available_at < lot.expires_at
 
 
 def _take(lots: list[Lot], points: int) -> list[LotDraw]:

@@ -74,6 +74,12 @@ class LedgerEntry(Node):
     shortfall: int = strawberry.field(
         description="Points a reversal could not take back because they were spent."
     )
+    config_version: int | None = strawberry.field(
+        description="The program version an earning or its reversal was computed under."
+    )
+    rate: str | None = strawberry.field(
+        description="The earning rate it used, e.g. 'v3:2/USD' (version 3, 2 points per USD)."
+    )
     created_at: datetime
 
     @classmethod
@@ -89,5 +95,7 @@ class LedgerEntry(Node):
             note=e.note if internal else None,
             order_id=e.order_id,
             shortfall=e.shortfall,
+            config_version=e.config_version,
+            rate=e.rate,
             created_at=e.created_at,
         )

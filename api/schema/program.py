@@ -67,6 +67,10 @@ class Program:
     rounding: Rounding  # type: ignore[valid-type]
     point_value: Decimal = strawberry.field(description="What one point is worth, minor units.")
     min_order_value: int = strawberry.field(description="Minor units; smaller orders earn 0.")
+    earn_on_shipping: bool = strawberry.field(
+        description="Shipping earns points too (by default only the lines after discounts)."
+    )
+    earn_on_tax: bool = strawberry.field(description="Tax earns points too.")
     pending_days: int = strawberry.field(description="Return window before points are usable.")
     lot_expiry: LotExpiry | None
     inactivity_days: int | None = strawberry.field(
@@ -109,6 +113,8 @@ def program_of(name: str, slug: str, c: p.ProgramConfig) -> Program:
         rounding=c.rounding,
         point_value=c.point_value_minor,
         min_order_value=c.min_order_minor,
+        earn_on_shipping=c.earn_on_shipping,
+        earn_on_tax=c.earn_on_tax,
         pending_days=c.pending_days,
         lot_expiry=LotExpiry(
             after=c.lot_expiry.after, unit=c.lot_expiry.unit, end_of_month=c.lot_expiry.end_of_month
@@ -190,6 +196,8 @@ class ConfigureProgramInput:
     rounding: Rounding | None = None  # type: ignore[valid-type]
     point_value: Decimal | None = None
     min_order_value: int | None = None
+    earn_on_shipping: bool | None = None
+    earn_on_tax: bool | None = None
     pending_days: int | None = None
     lot_expiry: LotExpiryInput | None = strawberry.field(
         default=None, description="Set to expire each lot; see clearLotExpiry."
@@ -216,6 +224,8 @@ def _apply(i: ConfigureProgramInput, c: p.ProgramConfig) -> p.ProgramConfig:
         "rounding": i.rounding,
         "point_value_minor": i.point_value,
         "min_order_minor": i.min_order_value,
+        "earn_on_shipping": i.earn_on_shipping,
+        "earn_on_tax": i.earn_on_tax,
         "pending_days": i.pending_days,
         "inactivity_days": i.inactivity_days,
         "refund_policy": i.refund_policy,

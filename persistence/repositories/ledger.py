@@ -16,7 +16,7 @@ from persistence.db import Conn
 
 _ENTRY_COLUMNS = (
     "id, member_id, wallet, kind, available_delta, pending_delta, lifetime_delta,"
-    " reason, note, created_at, debt_delta, shortfall, order_id"
+    " reason, note, created_at, debt_delta, shortfall, order_id, rate, config_version"
 )
 _BALANCE_COLUMNS = "member_id, wallet, available, pending, lifetime, version, debt"
 _LOT_COLUMNS = (
@@ -39,6 +39,8 @@ def _entry(row: asyncpg.Record) -> LedgerEntry:
         debt_delta=row["debt_delta"],
         shortfall=row["shortfall"],
         order_id=row["order_id"],
+        rate=row["rate"],
+        config_version=row["config_version"],
     )
 
 

@@ -136,29 +136,31 @@ class PgMemberRepository:
         )
         return [_member(r) for r in rows]
 
-    async def birthdays_due(self, start: date, end: date, limit: int) -> list[UUID]:
-        # A birthday is matched on month and day within the window's dates; 29 February
-        # counts as 28 February in years without it.
+    async def birthdays_due(self, start: date, end: date, limit: int) -> list[tuple[UUID, date]]:
+        # A birthday is matched on month and day in each year the window touches (a window
+        # may cross New Year); 29 February counts as 28 February in years without it. It is
+        # due until an award is recorded on or after that day.
         rows = await self._conn.fetch(
-            """SELECT m.id FROM members m,
-                   LATERAL (SELECT make_date(
-                       extract(year FROM $2::date)::int,
-                       extract(month FROM m.birthday)::int,
-                       CASE WHEN extract(month FROM m.birthday) = 2
-                                 AND extract(day FROM m.birthday) = 29
-                                 AND NOT (extract(year FROM $2::date)::int % 4 = 0
-                                          AND (extract(year FROM $2::date)::int % 100 <> 0
-                                               OR extract(year FROM $2::date)::int % 400 = 0))
-                            THEN 28 ELSE extract(day FROM m.birthday)::int END) AS day) b
+            """SELECT m.id, b.day FROM members m,
+                   LATERAL (
+                       SELECT make_date(y, extract(month FROM m.birthday)::int,
+                           CASE WHEN extract(month FROM m.birthday) = 2
+                                     AND extract(day FROM m.birthday) = 29
+                                     AND NOT (y % 4 = 0 AND (y % 100 <> 0 OR y % 400 = 0))
+                                THEN 28 ELSE extract(day FROM m.birthday)::int END) AS day
+                       FROM (SELECT DISTINCT unnest(ARRAY[extract(year FROM $1::date)::int,
+                                                          extract(year FROM $2::date)::int]) AS y
+                            ) years
+                   ) b
                WHERE m.status = 'ACTIVE' AND m.birthday IS NOT NULL
                  AND b.day BETWEEN $1 AND $2
                  AND NOT EXISTS (
                      SELECT 1 FROM action_events e
                      WHERE e.member_id = m.id AND e.action = 'birthday'
-                       AND e.occurred_at >= date_trunc('year', $2::date))
-               ORDER BY m.seq LIMIT $3""",
+                       AND e.occurred_at >= (b.day::timestamp AT TIME ZONE 'UTC'))
+               ORDER BY m.seq, b.day LIMIT $3""",
             start,
             end,
             limit,
         )
-        return [r["id"] for r in rows]
+        return [(r["id"], r["day"]) for r in rows]

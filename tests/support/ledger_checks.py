@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
+import asyncpg
+
 from api.services import Services
 from tests.support.gql import TenantKit
 
@@ -13,8 +15,12 @@ async def assert_ledger_matches_balances(services: Services, kit: TenantKit) -> 
     available lots hold `available`, pending lots hold `pending`."""
     tenant = await services.registry.get(UUID(kit.id))
     assert tenant is not None
-    schema = tenant.schema_name
-    async with services.pool.acquire() as conn:
+    await assert_schema_ledger_consistent(services.pool, tenant.schema_name)
+
+
+async def assert_schema_ledger_consistent(pool: asyncpg.Pool, schema: str) -> None:
+    """The same check, for a tenant schema named directly."""
+    async with pool.acquire() as conn:
         mismatches = await conn.fetch(
             f"""
             SELECT b.member_id, b.wallet, b.available, b.pending, b.lifetime, b.debt,
