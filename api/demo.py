@@ -9,9 +9,11 @@ from decimal import Decimal
 from api.auth.keys import display_prefix, hash_key, new_key
 from api.auth.passwords import hash_password
 from api.services import Services
+from domain.catalog import create_reward, draft_reward
 from domain.enrolment import enroll
 from domain.members import draft
 from domain.points import AdjustPoints, adjust_points
+from domain.rewards import RewardKind
 from domain.tier_definitions import TierDraft, create_tier
 from persistence.uow import PgUnitOfWorkFactory
 from tenants.provisioning import create_tenant
@@ -23,6 +25,18 @@ DEMO_MEMBERS = [
     ("cust-1002", "grace@demo.example", "Grace Hopper", 450),
     ("cust-1003", "alan@demo.example", "Alan Turing", 80),
     ("cust-1004", "edsger@demo.example", "Edsger Dijkstra", 0),
+]
+DEMO_REWARDS: list[dict[str, object]] = [
+    {"name": "$5 off", "kind": RewardKind.FIXED_AMOUNT, "value_minor": 500, "points_cost": 500},
+    {"name": "Free shipping", "kind": RewardKind.FREE_SHIPPING, "points_cost": 300},
+    {
+        "name": "10% off (up to $20)",
+        "kind": RewardKind.PERCENTAGE,
+        "percentage": Decimal(10),
+        "max_discount_minor": 2000,
+        "points_cost": 800,
+        "eligible_tiers": ("Gold",),
+    },
 ]
 DEMO_TIERS = [
     TierDraft("Silver", 500, perks=("Free shipping",)),
@@ -67,6 +81,8 @@ async def create_demo(services: Services) -> DemoCredentials:
         today = services.clock.now().date()
         for tier in DEMO_TIERS:
             await create_tier(uow, services.clock, tier)
+        for reward in DEMO_REWARDS:
+            await create_reward(uow, draft_reward(reward, services.clock))
         for external_id, email, name, points in DEMO_MEMBERS:
             member = await enroll(
                 uow,
