@@ -32,8 +32,6 @@ from domain.errors import DomainError, Forbidden
 
 _SCOPE_KEY = "loyalty.call"
 _POST_OPERATIONS = OperationType.from_http("POST")
-# Accept values that ask strawberry for a streamed answer (multipart, server-sent events).
-_STREAMING = ("multipart/", "text/event-stream")
 
 
 class _SchemaView(GraphQL):
@@ -98,7 +96,7 @@ class GraphQLEndpoint:
             raw = await _read_body(receive)
             if raw is None:
                 return  # the client went away
-            answered = await self._answer(view, scope, receive, send_with_id, raw, principal)
+            answered = await self._answer(view, scope, receive, send, raw, principal, request_id)
             if answered:
                 return
             receive = _replay(raw, receive)
@@ -112,6 +110,7 @@ class GraphQLEndpoint:
         send: Send,
         body: bytes,
         principal: Principal,
+        request_id: str,
     ) -> bool:
         """Runs one JSON operation; False (nothing sent, no resolver run) leaves the request
         to strawberry's view."""
@@ -128,8 +127,12 @@ class GraphQLEndpoint:
         if not isinstance(variables, dict | None) or not isinstance(extensions, dict | None):
             return False
         request = Request(scope, _replay(body, receive))  # the body stays readable
-        sub_response = await view.get_sub_response(request)
-        context = Context(request, sub_response, self._services, principal, scope[_SCOPE_KEY][1])
+        # What resolvers may set a status or headers on, as strawberry's sub-response: made
+        # empty directly rather than by deleting the content-length Response() starts with.
+        sub_response = Response()
+        sub_response.status_code = None  # type: ignore[assignment]
+        sub_response.raw_headers = []
+        context = Context(request, sub_response, self._services, principal, request_id)
         try:
             result = await view.schema.execute(
                 query,
@@ -142,14 +145,19 @@ class GraphQLEndpoint:
         except (CannotGetOperationTypeError, InvalidOperationTypeError, MissingQueryError):
             return False  # refused before execution: the view answers these with a 400
         response = view.create_response(process_result(result), sub_response)
+        response.raw_headers.append((b"x-request-id", request_id.encode()))
         await response(scope, receive, send)
         return True
 
 
 def _plain_json(headers: Headers) -> bool:
+    """A JSON body, and no Accept asking for a streamed answer (multipart, server-sent
+    events), which strawberry's view negotiates."""
     content_type = headers.get("content-type", "").partition(";")[0].strip().lower()
     accept = headers.get("accept", "")
-    return content_type == "application/json" and not any(s in accept for s in _STREAMING)
+    return content_type == "application/json" and not (
+        "multipart/" in accept or "text/event-stream" in accept
+    )
 
 
 async def _read_body(receive: Receive) -> bytes | None:
