@@ -18,6 +18,7 @@ import asyncio
 import secrets
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -115,9 +116,6 @@ async def run(args: argparse.Namespace) -> int:
     finally:
         await delete_tenant_keys(servers.redis, tenant_ids)
         await drop_database(servers.postgres_admin, db_name)
-    if args.out:
-        with open(args.out, "wb") as out:
-            out.write(orjson.dumps(args.results, option=orjson.OPT_INDENT_2))
     return 0
 
 
@@ -135,7 +133,10 @@ def main(argv: list[str] | None = None) -> int:
         uvloop.install()
     except ImportError:
         pass
-    return asyncio.run(run(args))
+    code = asyncio.run(run(args))
+    if args.out:
+        Path(args.out).write_bytes(orjson.dumps(args.results, option=orjson.OPT_INDENT_2))
+    return code
 
 
 if __name__ == "__main__":
