@@ -113,7 +113,8 @@ async def test_session_state_left_outside_a_unit_of_work_is_still_reset(database
             assert "t_" not in await conn.fetchval("SHOW search_path")
             assert await conn.fetchval("SHOW application_name") != "leaky"
             held = await conn.fetchval(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+                "SELECT count(*) FROM pg_locks"
+                " WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
             )
             assert held == 0
     finally:
