@@ -8,41 +8,46 @@ from collections.abc import Iterator
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 from domain.errors import DomainError
 
 log = logging.getLogger("loyalty.errors")
 
 
-def _request_id(ext: SchemaExtension) -> str:
-    return getattr(ext.execution_context.context, "request_id", "-")
+def clean_errors(context: ExecutionContext) -> None:
+    """Replaces the errors of the finished operation's result by what the client may see."""
+    result = context.result
+    errors = getattr(result, "errors", None)
+    if result is None or not errors:
+        return
+    request_id = getattr(context.context, "request_id", "-")
+    result.errors = [_clean(e, request_id) for e in errors]
+
+
+def _clean(error: GraphQLError, request_id: str) -> GraphQLError:
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
+        return error  # syntax, validation and limit errors: safe and useful as they are
+    if isinstance(original, DomainError):
+        return GraphQLError(
+            original.message,
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": original.code.value, "field": list(original.field or ())},
+        )
+    log.error("unexpected error in request %s", request_id, exc_info=original)
+    return GraphQLError(
+        "Unexpected error.",
+        nodes=error.nodes,
+        path=error.path,
+        extensions={"code": "INTERNAL", "requestId": request_id},
+    )
 
 
 class ErrorHygiene(SchemaExtension):
+    """The same, as an extension of its own (the schema runs it inside PreparedOperation)."""
+
     def on_operation(self) -> Iterator[None]:
         yield
-        result = self.execution_context.result
-        errors = getattr(result, "errors", None)
-        if result is None or not errors:
-            return
-        result.errors = [self._clean(e) for e in errors]
-
-    def _clean(self, error: GraphQLError) -> GraphQLError:
-        original = error.original_error
-        if original is None or isinstance(original, GraphQLError):
-            return error  # syntax, validation and limit errors: safe and useful as they are
-        if isinstance(original, DomainError):
-            return GraphQLError(
-                original.message,
-                nodes=error.nodes,
-                path=error.path,
-                extensions={"code": original.code.value, "field": list(original.field or ())},
-            )
-        rid = _request_id(self)
-        log.error("unexpected error in request %s", rid, exc_info=original)
-        return GraphQLError(
-            "Unexpected error.",
-            nodes=error.nodes,
-            path=error.path,
-            extensions={"code": "INTERNAL", "requestId": rid},
-        )
+        clean_errors(self.execution_context)

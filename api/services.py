@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import asyncpg
 import redis.asyncio as aioredis
 
+from api.auth.token_cache import VerifiedMemberTokens
 from api.settings import Settings
 from domain.clock import Clock, SystemClock
 from persistence.balance_cache import RedisBalanceStore, redis_client
@@ -25,6 +26,7 @@ class Services:
     registry: TenantRegistry
     control: ControlStore
     clock: Clock
+    member_tokens: VerifiedMemberTokens = field(default_factory=VerifiedMemberTokens)
 
     @classmethod
     async def start(cls, settings: Settings, clock: Clock | None = None) -> Services:

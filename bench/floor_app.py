@@ -24,10 +24,15 @@ from starlette.routing import Route
 
 from api.app import create_app
 from api.services import Services
+from domain import redemption
+from domain.earning import Order, OrderLine
 from domain.ledger import DEFAULT_WALLET, EntryKind, NewEntry
+from domain.orders import record_order
+from domain.program import Channel
 from persistence.balance_cache import balance_key
 from persistence.repositories.ledger import _ENTRY_COLUMNS, PgLedgerRepository
 from persistence.repositories.members import _COLUMNS as _MEMBER_COLUMNS
+from persistence.uow import PgUnitOfWorkFactory
 from tenants.naming import assert_schema_name
 
 PAGE = 50
@@ -120,6 +125,64 @@ async def adjust(request: Request) -> Response:
     return _json({"data": {"adjustPoints": payload}})
 
 
+async def _known_member(uow: PgUnitOfWorkFactory, member_id: UUID) -> UUID:
+    # The resolvers look the named member up in a unit of work of its own first.
+    async with uow() as work:
+        found = await work.members.get(member_id)
+    assert found is not None
+    return found.id
+
+
+async def order(request: Request) -> Response:
+    """`recordOrder`: its use case (domain.orders.record_order) called as the resolver calls
+    it, after the same member lookup: the same transactions, without the GraphQL stack."""
+    body = orjson.loads(await request.body())
+    services = _services(request)
+    uow = PgUnitOfWorkFactory(services.pool, body["s"])
+    member_id = await _known_member(uow, UUID(body["m"]))
+    placed_at = datetime(2026, 1, 15, 12, tzinfo=UTC)
+    lines = (OrderLine("BEAN-1", 1, 1250, None),)
+    result = await record_order(
+        uow,
+        services.balances.for_tenant(UUID(body["t"])),
+        services.clock,
+        Order(body["k"], member_id, "USD", Channel.WEB, placed_at, lines),
+    )
+    balance = result.balance
+    payload = {
+        "order": {"orderId": result.record.order.order_id},
+        "pointsDelta": result.points_delta,
+        "points": {"available": balance.available, "pending": balance.pending} if balance else None,
+        "errors": [],
+    }
+    return _json({"data": {"recordOrder": payload}})
+
+
+async def redeem(request: Request) -> Response:
+    """`redeemReward`: its use case (domain.redemption.redeem_reward) called as the resolver
+    calls it, after the same member lookup."""
+    body = orjson.loads(await request.body())
+    services = _services(request)
+    uow = PgUnitOfWorkFactory(services.pool, body["s"])
+    member_id = await _known_member(uow, UUID(body["m"]))
+    result = await redemption.redeem_reward(
+        uow,
+        services.balances.for_tenant(UUID(body["t"])),
+        services.clock,
+        member_id=member_id,
+        reward_id=UUID(body["r"]),
+        points=None,
+        idempotency_key=body["k"],
+    )
+    balance = result.balance
+    payload = {
+        "redemption": {"code": result.redemption.code, "points": result.redemption.points},
+        "points": {"available": balance.available, "pending": balance.pending} if balance else None,
+        "errors": [],
+    }
+    return _json({"data": {"redeemReward": payload}})
+
+
 async def members(request: Request) -> Response:
     """`members(first: 50)`: one keyset page of members in a tenant transaction."""
     body = orjson.loads(await request.body())
@@ -182,6 +245,8 @@ async def history(request: Request) -> Response:
 FLOOR_ROUTES = [
     Route("/floor/status", status, methods=["POST"]),
     Route("/floor/adjust", adjust, methods=["POST"]),
+    Route("/floor/order", order, methods=["POST"]),
+    Route("/floor/redeem", redeem, methods=["POST"]),
     Route("/floor/members", members, methods=["POST"]),
     Route("/floor/history", history, methods=["POST"]),
 ]

@@ -180,6 +180,19 @@ def run_scenario(server: Server, scenario: Scenario, args: argparse.Namespace) -
     return result
 
 
+def server_memory(pid: int) -> dict[str, int]:
+    """The server process's resident memory now (VmRSS) and at its peak (VmHWM), in KiB."""
+    found: dict[str, int] = {}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            name, _, value = line.partition(":")
+            if name in ("VmRSS", "VmHWM"):
+                found[name] = int(value.split()[0])
+    except (OSError, ValueError):
+        pass
+    return found
+
+
 def profile(server: Server, scenario: Scenario, args: argparse.Namespace) -> None:
     from bench.profile import record_and_summarise
 
@@ -252,9 +265,14 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 for sample in r.get("error_samples", [])[:2]:
                     print(f"      e.g. {sample}", flush=True)
+            memory = server_memory(server.pid)
         comparisons = compare(chosen, results)
         print()
         print(table(chosen, results, comparisons))
+        print(
+            f"\nserver memory after the run: RSS {memory.get('VmRSS', 0) / 1024:.0f} MiB,"
+            f" peak {memory.get('VmHWM', 0) / 1024:.0f} MiB"
+        )
         disturbed = [n for n, r in results.items() if r["background_busy_cores"] > 0.2]
         if disturbed:
             print(
@@ -277,6 +295,7 @@ def main(argv: list[str] | None = None) -> int:
             },
             "fixture": {"members": fixture.members, "ledger_entries": fixture.entries},
             "results": results,
+            "server_memory_kib": memory,
             "comparisons": comparisons,
             "markdown": markdown(chosen, results, comparisons),
         }

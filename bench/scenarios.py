@@ -18,6 +18,16 @@ ADJUST = (
     "mutation AdjustPoints($input: AdjustPointsInput!) { adjustPoints(input: $input) {"
     " entry { id points } points { available pending } errors { code message } } }"
 )
+RECORD_ORDER = (
+    "mutation RecordOrder($input: RecordOrderInput!) { recordOrder(input: $input) {"
+    " order { orderId } pointsDelta points { available pending } errors { code message } } }"
+)
+REDEEM_REWARD = (
+    "mutation RedeemReward($input: RedeemRewardInput!) { redeemReward(input: $input) {"
+    " redemption { code points } points { available pending } errors { code message } } }"
+)
+# One line, one unit: what a store sends for a small order.
+ORDER_PLACED_AT = "2026-01-15T12:00:00+00:00"
 MEMBERS_PAGE = (
     "query MembersPage { members(first: 50) { edges { cursor node {"
     " id externalId email name status enrolledAt } } pageInfo { hasNextPage endCursor } } }"
@@ -50,6 +60,8 @@ FLOOR_OF = {
     "status.me": "floor.status",
     "status.member": "floor.status",
     "mutation.adjust": "floor.adjust",
+    "mutation.order": "floor.order",
+    "mutation.redeem": "floor.redeem",
     "pages.members": "floor.members",
     "pages.history": "floor.history",
 }
@@ -135,6 +147,75 @@ def scenarios(fx: Fixture) -> list[Scenario]:
                 for i, m in enumerate(fx.mutation)
             ],
             '"available":',
+        ),
+        Scenario(
+            "floor.order",
+            "mutations",
+            "floor: recordOrder's use case, bare endpoint",
+            True,
+            [
+                _floor("/floor/order", {"t": t, "s": s, "m": m.id, "k": IDEMPOTENCY_PLACEHOLDER})
+                for m in fx.mutation
+            ],
+            '"pointsDelta":',
+        ),
+        Scenario(
+            "mutation.order",
+            "mutations",
+            "recordOrder (secret key)",
+            False,
+            [
+                _graphql(
+                    RECORD_ORDER,
+                    {
+                        "input": {
+                            "orderId": IDEMPOTENCY_PLACEHOLDER,
+                            "memberId": m.gid,
+                            "currency": "USD",
+                            "placedAt": ORDER_PLACED_AT,
+                            "lines": [{"sku": "BEAN-1", "quantity": 1, "unitPrice": 1250}],
+                        }
+                    },
+                    key,
+                )
+                for m in fx.mutation
+            ],
+            '"pointsDelta":',
+        ),
+        Scenario(
+            "floor.redeem",
+            "mutations",
+            "floor: redeemReward's use case, bare endpoint",
+            True,
+            [
+                _floor(
+                    "/floor/redeem",
+                    {"t": t, "s": s, "m": m.id, "r": fx.reward_id, "k": IDEMPOTENCY_PLACEHOLDER},
+                )
+                for m in fx.mutation
+            ],
+            '"redemption":{"code":',
+        ),
+        Scenario(
+            "mutation.redeem",
+            "mutations",
+            "redeemReward (secret key)",
+            False,
+            [
+                _graphql(
+                    REDEEM_REWARD,
+                    {
+                        "input": {
+                            "rewardId": fx.reward_gid,
+                            "memberId": m.gid,
+                            "idempotencyKey": IDEMPOTENCY_PLACEHOLDER,
+                        }
+                    },
+                    key,
+                )
+                for m in fx.mutation
+            ],
+            '"redemption":{"code":',
         ),
         Scenario(
             "floor.members",

@@ -17,6 +17,7 @@ from api.auth.keys import display_prefix, hash_key, new_key
 from api.auth.tokens import issue_member_token
 from api.schema.ids import to_global_id
 from api.services import Services
+from domain.catalog import create_reward, draft_reward
 from domain.enrolment import enroll
 from domain.ledger import DEFAULT_WALLET
 from domain.members import draft
@@ -48,6 +49,8 @@ class Fixture:
     history: list[BenchMember] = field(default_factory=list)
     members: int = 0
     entries: int = 0
+    reward_id: str = ""
+    reward_gid: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -131,6 +134,11 @@ async def seed(
     )
     entries += extra * len(history)
 
+    # One point each: the mutation members' welcome bonuses pay for thousands of codes.
+    reward = await create_reward(
+        uow, draft_reward({"name": "Bench sticker", "points_cost": 1}, clock)
+    )
+
     # Fresh tables have no statistics until autovacuum gets to them: analyse now, so every
     # run plans its queries on the same footing instead of racing the autovacuum daemon.
     async with services.pool.acquire() as conn:
@@ -156,4 +164,6 @@ async def seed(
         history=[bench_member(m) for m in history],
         members=len(enrolled),
         entries=entries,
+        reward_id=str(reward.id),
+        reward_gid=to_global_id("Reward", reward.id),
     )

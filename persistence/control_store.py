@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -33,11 +35,21 @@ class ApiKeyRecord:
 
 
 _KEY_COLUMNS = "id, tenant_id, kind, name, prefix, created_at, revoked_at"
+# Every request with an API key looks its hash up. Live keys are kept this long in the
+# process: `revoke_api_key` drops a key from this process's cache at once, and another
+# replica refuses it within this many seconds (as the tenant registry, tenants/registry.py,
+# notices a suspended tenant within its own few seconds).
+KEY_CACHE_SECONDS = 5.0
+KEY_CACHE_SIZE = 10_000
 
 
 class ControlStore:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, *, key_cache_seconds: float = KEY_CACHE_SECONDS) -> None:
         self._pool = pool
+        self._key_cache_seconds = key_cache_seconds
+        self._live_keys: OrderedDict[bytes, tuple[float, ApiKeyRecord]] = OrderedDict()
+        # Bumped by each revocation: a lookup that raced one does not cache what it read.
+        self._revocations = 0
 
     async def create_agency(self, name: str) -> UUID:
         agency_id = uuid.uuid4()
@@ -121,10 +133,23 @@ class ControlStore:
         return ApiKeyRecord(**dict(row))
 
     async def api_key_by_hash(self, key_hash: bytes) -> ApiKeyRecord | None:
+        hit = self._live_keys.get(key_hash)
+        if hit is not None and hit[0] > time.monotonic():
+            return hit[1]
+        revocations = self._revocations
         row = await self._pool.fetchrow(
             f"SELECT {_KEY_COLUMNS} FROM control.api_keys WHERE key_hash = $1", key_hash
         )
-        return ApiKeyRecord(**dict(row)) if row else None
+        record = ApiKeyRecord(**dict(row)) if row else None
+        if record is None or record.revoked_at is not None:
+            self._live_keys.pop(key_hash, None)
+        elif self._key_cache_seconds > 0 and revocations == self._revocations:
+            # Only live keys: unknown and revoked ones are read again every time.
+            self._live_keys[key_hash] = (time.monotonic() + self._key_cache_seconds, record)
+            self._live_keys.move_to_end(key_hash)
+            if len(self._live_keys) > KEY_CACHE_SIZE:
+                self._live_keys.popitem(last=False)
+        return record
 
     async def api_keys(self, tenant_id: UUID) -> list[ApiKeyRecord]:
         rows = await self._pool.fetch(
@@ -134,10 +159,16 @@ class ControlStore:
         return [ApiKeyRecord(**dict(r)) for r in rows]
 
     async def revoke_api_key(self, tenant_id: UUID, key_id: UUID) -> ApiKeyRecord | None:
+        self._revocations += 1
         row = await self._pool.fetchrow(
             f"""UPDATE control.api_keys SET revoked_at = COALESCE(revoked_at, now())
                 WHERE id = $1 AND tenant_id = $2 RETURNING {_KEY_COLUMNS}""",
             key_id,
             tenant_id,
         )
-        return ApiKeyRecord(**dict(row)) if row else None
+        self._revocations += 1
+        if row is None:
+            return None
+        for key_hash in [h for h, (_, r) in self._live_keys.items() if r.id == key_id]:
+            del self._live_keys[key_hash]
+        return ApiKeyRecord(**dict(row))

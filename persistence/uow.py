@@ -8,6 +8,7 @@ from typing import Self
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
+from persistence.db import release_after_transaction
 from persistence.repositories.actions import PgActionRepository
 from persistence.repositories.idempotency import PgIdempotencyStore
 from persistence.repositories.ledger import PgLedgerRepository
@@ -75,7 +76,9 @@ class PgTenantUnitOfWork:
             else:
                 await self._tx.rollback()
         finally:
-            await self._pool.release(self._conn)
+            # Everything here is transaction-scoped (the search path is set with
+            # set_config(…, true)): repositories must never change session state.
+            await release_after_transaction(self._pool, self._conn)
             self._conn = self._tx = None
 
 

@@ -9,7 +9,11 @@ from enum import StrEnum
 from uuid import UUID
 
 from api.auth.keys import hash_key, kind_of
-from api.auth.tokens import unverified_tenant, verify_member_token, verify_operator_session
+from api.auth.tokens import (
+    unverified_tenant,
+    verify_member_token_expiry,
+    verify_operator_session,
+)
 from api.services import Services
 from domain.errors import Forbidden, Unauthenticated
 from tenants.registry import Tenant
@@ -80,12 +84,20 @@ async def resolve(
         tenant = await _active_tenant(services, record.tenant_id)
         return Principal(Kind.SECRET_KEY if kind == "SECRET" else Kind.PUBLISHABLE_KEY, tenant)
 
+    known = services.member_tokens.get(token)
+    if known is not None:
+        tenant = await _active_tenant(services, known.tenant_id)
+        if hmac.compare_digest(tenant.jwt_secret, known.signing_key):
+            return Principal(Kind.MEMBER, tenant, member_id=known.member_id)
+
     claimed = unverified_tenant(token)
     if claimed is not None:
         tenant = await _active_tenant(services, claimed)
-        member_id = verify_member_token(token, tenant.id, tenant.jwt_secret)
-        if member_id is None:
+        verified = verify_member_token_expiry(token, tenant.id, tenant.jwt_secret)
+        if verified is None:
             raise Unauthenticated("Member token refused.")
+        member_id, expires_at = verified
+        services.member_tokens.put(token, tenant.id, member_id, expires_at, tenant.jwt_secret)
         return Principal(Kind.MEMBER, tenant, member_id=member_id)
 
     operator_id = verify_operator_session(token, operator_signing_key(services))

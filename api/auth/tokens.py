@@ -39,6 +39,14 @@ def unverified_tenant(token: str) -> UUID | None:
 
 
 def verify_member_token(token: str, tenant_id: UUID, signing_key: bytes) -> UUID | None:
+    verified = verify_member_token_expiry(token, tenant_id, signing_key)
+    return verified[0] if verified else None
+
+
+def verify_member_token_expiry(
+    token: str, tenant_id: UUID, signing_key: bytes
+) -> tuple[UUID, int] | None:
+    """The member and the expiry (Unix seconds) of a valid token of this tenant, else None."""
     try:
         claims = jwt.decode(
             token,
@@ -50,7 +58,7 @@ def verify_member_token(token: str, tenant_id: UUID, signing_key: bytes) -> UUID
         )
         if claims["tid"] != str(tenant_id):
             return None
-        return UUID(claims["sub"])
+        return UUID(claims["sub"]), int(claims["exp"])
     except (jwt.PyJWTError, ValueError, TypeError):
         return None
 

@@ -2,7 +2,8 @@
 
 Two schemas are built from the same types: the privileged one (operators, secret keys,
 development) allows introspection and field suggestions; the public one allows neither.
-Each keeps its own parser and validation caches, so a cached validation never crosses them.
+Each keeps its own cache of parsed and validated documents, so a cached validation never
+crosses them.
 """
 
 from __future__ import annotations
@@ -13,18 +14,12 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxTokensLimiter,
-    ParserCache,
-    ValidationCache,
-)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
-from api.masking import ErrorHygiene
 from api.schema.actions import ActionMutations
 from api.schema.auth import AuthMutations
+from api.schema.documents import DocumentCache, PreparedOperation
 from api.schema.ledger_types import LedgerEntry
 from api.schema.limits import alias_limit, cost_limit, depth_limit
 from api.schema.member_type import Member
@@ -91,24 +86,18 @@ class LoyaltySchema(strawberry.Schema):
 
 
 def _extensions(settings: Settings, *, privileged: bool) -> list[Any]:
-    """Factories, so each request gets fresh extension instances (the caches they wrap are
-    module-level and shared). Rule-adding extensions come before ValidationCache, which runs
-    validation with whatever rules are in place when it is reached."""
-    limits: list[type[ASTValidationRule]] = [
+    """One extension, made per request around a cache shared by every request to this
+    schema: it supplies the parsed and validated document (with the limits below, and no
+    introspection for the public schema) and cleans the errors of the result."""
+    rules: list[type[ASTValidationRule]] = [
         depth_limit(settings.max_query_depth),
         alias_limit(settings.max_aliases),
         cost_limit(settings.max_query_cost, settings.max_page_size),
     ]
-    extensions: list[Any] = [
-        ErrorHygiene,
-        lambda: ParserCache(maxsize=512),
-        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: AddValidationRules(limits),
-    ]
     if not privileged:
-        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
-    extensions.append(lambda: ValidationCache(maxsize=512))
-    return extensions
+        rules.append(NoSchemaIntrospectionCustomRule)
+    cache = DocumentCache(rules, max_tokens=settings.max_tokens, maxsize=512)
+    return [lambda: PreparedOperation(cache)]
 
 
 def build_schema(settings: Settings, *, privileged: bool = True) -> strawberry.Schema:

@@ -88,3 +88,34 @@ async def test_a_pooled_connection_never_carries_a_tenant_path(database_url, mak
                 pass
     finally:
         await pool.close()
+
+
+async def test_session_state_left_outside_a_unit_of_work_is_still_reset(database_url, make_tenant):
+    # given one pooled connection, and a unit of work that hands it back unreset
+    kit = await make_tenant()
+    pool = await create_pool(database_url, min_size=1, max_size=1)
+    try:
+        async with pool.acquire() as conn:
+            schema = await conn.fetchval(
+                "SELECT schema_name FROM control.tenants WHERE slug = $1", kit.slug
+            )
+        async with PgUnitOfWorkFactory(pool, schema)() as uow:
+            await uow.members._conn.fetchval("SELECT count(*) FROM members")
+
+        # when plain pool users set session state and take a session advisory lock
+        async with pool.acquire() as conn:
+            await conn.execute("SET search_path = " + schema)
+            await conn.execute("SET application_name = 'leaky'")
+            assert await conn.fetchval("SELECT pg_try_advisory_lock(4242)")
+
+        # then the next borrower of the connection sees none of it
+        async with pool.acquire() as conn:
+            assert "t_" not in await conn.fetchval("SHOW search_path")
+            assert await conn.fetchval("SHOW application_name") != "leaky"
+            held = await conn.fetchval(
+                "SELECT count(*) FROM pg_locks"
+                " WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+            )
+            assert held == 0
+    finally:
+        await pool.close()

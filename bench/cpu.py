@@ -1,0 +1,143 @@
+"""`python -m bench.cpu`: the app's own CPU per request, in process, one request at a time.
+
+The load benchmark (bench/run) shares two cores between the server, PostgreSQL, Redis and
+the load generator, so its throughput moves with anything else running. This drives the
+same requests as its scenarios (the same seeded tenant, the same bodies, the floors included)
+straight into the ASGI app, one after another, and reads this process's CPU time
+(time.process_time) around them: what the Python stack costs per request, without HTTP
+parsing and without the database's and Redis's own CPU. It is steady enough to compare one
+change with the next on a busy machine; the ratios that count are still bench/run's.
+
+    .venv/bin/python -m bench.cpu [--requests 2000] [--only status.me pages.members …]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import secrets
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from api.services import Services
+from api.settings import Settings
+from bench.floor_app import FLOOR_ROUTES
+from bench.scenarios import scenarios
+from bench.seed import seed
+from bench.servers import create_database, delete_tenant_keys, drop_database, find_servers
+
+
+async def _call(app: Any, template: dict[str, Any]) -> tuple[int, bytes]:
+    body = template["body"].replace("@@IDEMPOTENCY-KEY-PLACEHOLDER@@@", secrets.token_hex(16))
+    headers = [(b"content-type", b"application/json"), (b"host", b"bench")]
+    headers += [(k.lower().encode(), v.encode()) for k, v in template["headers"].items()]
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": template["path"],
+        "raw_path": template["path"].encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
+        "app": app,
+    }
+    sent = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body.encode(), "more_body": False}
+        await asyncio.sleep(3600)
+        return {"type": "http.disconnect"}
+
+    status = 0
+    chunks: list[bytes] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, send)
+    return status, b"".join(chunks)
+
+
+async def run(args: argparse.Namespace) -> int:
+    from api.app import create_app
+
+    servers = await find_servers()
+    db_name, url = await create_database(servers.postgres_admin, "loyalty_bench_cpu")
+    tenant_ids: list[str] = []
+    try:
+        settings = Settings(
+            environment="production",
+            database_url=url,
+            redis_url=servers.redis,
+            secret_key=secrets.token_urlsafe(32),
+        )
+        services = await Services.start(settings)
+        try:
+            fixture = await seed(services, members=args.members, history_entries=20)
+            tenant_ids.append(fixture.tenant_id)
+            app = create_app(services=services)
+            app.router.routes.extend(FLOOR_ROUTES)
+            print(f"{'scenario':<18} {'app CPU us/req':>15} {'wall us/req':>12}")
+            for scenario in scenarios(fixture):
+                if args.only and scenario.name not in args.only:
+                    continue
+                templates = scenario.templates
+                for i in range(min(200, args.requests)):  # warm caches and statements
+                    await _call(app, templates[i % len(templates)])
+                status, raw = await _call(app, templates[0])
+                if status != 200 or scenario.expect not in raw.decode():
+                    print(f"{scenario.name}: wrong answer {status} {raw[:300]!r}")
+                    return 1
+                cpu, wall = time.process_time(), time.perf_counter()
+                for i in range(args.requests):
+                    await _call(app, templates[i % len(templates)])
+                cpu = (time.process_time() - cpu) / args.requests * 1e6
+                wall = (time.perf_counter() - wall) / args.requests * 1e6
+                print(f"{scenario.name:<18} {cpu:>15.0f} {wall:>12.0f}", flush=True)
+                args.results[scenario.name] = cpu
+        finally:
+            await services.close()
+    finally:
+        await delete_tenant_keys(servers.redis, tenant_ids)
+        await drop_database(servers.postgres_admin, db_name)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--members", type=int, default=300)
+    parser.add_argument("--only", nargs="*", default=[])
+    parser.add_argument("--out", default="")
+    args = parser.parse_args(argv)
+    args.results = {}
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    code = asyncio.run(run(args))
+    if args.out:
+        Path(args.out).write_bytes(orjson.dumps(args.results, option=orjson.OPT_INDENT_2))
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
