@@ -75,8 +75,12 @@ class LedgerRepository(Protocol):
         pending: bool = False,
         order_id: str | None = None,
     ) -> Lot: ...
-    async def spendable_lots(self, member_id: UUID, wallet: str, now: datetime) -> list[Lot]:
-        """Available (not pending), unexpired lots with points left."""
+    async def spendable_lots(
+        self, member_id: UUID, wallet: str, now: datetime, covering: int | None = None
+    ) -> list[Lot]:
+        """Available, unexpired lots with points left, in spend order. With `covering`, only
+        the first of them whose points add up to at least that much (all when they don't),
+        so a spend never reads every lot of a member with a long history."""
         ...
 
     async def due_lots(self, member_id: UUID, wallet: str, now: datetime) -> list[Lot]:

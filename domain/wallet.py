@@ -187,7 +187,9 @@ class LockedWallet:
     ) -> LedgerEntry:
         """Takes `points` from available lots, soonest to expire first, or refuses."""
         self._active = True
-        lots = await self._ledger.spendable_lots(self.member_id, self.wallet, self.now)
+        lots = await self._ledger.spendable_lots(
+            self.member_id, self.wallet, self.now, covering=points
+        )
         draws = plan_spend(lots, points, self.now)
         entry = await self._append(
             self._entry(
@@ -228,9 +230,13 @@ class LockedWallet:
         rest -= sum(d.points for d in own_draws)
         if rest:
             used = {d.lot_id for d in draws}
+            # The order's own lots may come first in spend order: read past them too.
+            covering = rest + sum(lot.remaining for lot in own_available)
             others = [
                 lot
-                for lot in await self._ledger.spendable_lots(self.member_id, self.wallet, self.now)
+                for lot in await self._ledger.spendable_lots(
+                    self.member_id, self.wallet, self.now, covering=covering
+                )
                 if lot.id not in used
             ]
             other_draws = _take(spend_order(others), rest)

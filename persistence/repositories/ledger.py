@@ -24,6 +24,10 @@ _LOT_COLUMNS = (
 )
 
 
+# Lots read at a time while looking for enough to cover a spend.
+_SPEND_BATCH = 100
+
+
 def _entry(row: asyncpg.Record) -> LedgerEntry:
     return LedgerEntry(
         id=row["id"],
@@ -154,17 +158,34 @@ class PgLedgerRepository:
         assert row is not None
         return _lot(row)
 
-    async def spendable_lots(self, member_id: UUID, wallet: str, now: datetime) -> list[Lot]:
-        rows = await self._conn.fetch(
-            f"""SELECT {_LOT_COLUMNS} FROM lots
-                WHERE member_id = $1 AND wallet = $2 AND remaining > 0 AND NOT pending
-                  AND (expires_at IS NULL OR expires_at > $3)
-                ORDER BY expires_at NULLS LAST, id""",
-            member_id,
-            wallet,
-            now,
-        )
-        return [_lot(r) for r in rows]
+    async def spendable_lots(
+        self, member_id: UUID, wallet: str, now: datetime, covering: int | None = None
+    ) -> list[Lot]:
+        lots: list[Lot] = []
+        total = 0
+        after: tuple[bool, datetime, int] | None = None
+        while True:
+            rows = await self._conn.fetch(
+                f"""SELECT {_LOT_COLUMNS} FROM lots
+                    WHERE member_id = $1 AND wallet = $2 AND remaining > 0 AND NOT pending
+                      AND (expires_at IS NULL OR expires_at > $3)
+                      AND ($4::boolean IS NULL OR ((expires_at IS NULL),
+                           coalesce(expires_at, available_at), id) > ($4, $5, $6))
+                    ORDER BY (expires_at IS NULL), coalesce(expires_at, available_at), id
+                    LIMIT $7""",
+                member_id,
+                wallet,
+                now,
+                *(after or (None, None, None)),
+                _SPEND_BATCH if covering is not None else None,
+            )
+            batch = [_lot(r) for r in rows]
+            lots += batch
+            total += sum(lot.remaining for lot in batch)
+            if covering is None or total >= covering or len(batch) < _SPEND_BATCH:
+                return lots
+            last = batch[-1]
+            after = (last.expires_at is None, last.expires_at or last.available_at, last.id)
 
     async def due_lots(self, member_id: UUID, wallet: str, now: datetime) -> list[Lot]:
         rows = await self._conn.fetch(
