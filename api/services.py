@@ -36,6 +36,8 @@ class Services:
         async with pool.acquire() as conn:
             await migrate_control(conn)
         client = redis_client(settings.redis_dsn(), timeout=settings.redis_timeout)
+        control = ControlStore(pool)
+        await control.listen_for_revocations()
         return cls(
             settings=settings,
             pool=pool,
@@ -44,10 +46,11 @@ class Services:
                 client, ttl=settings.balance_cache_ttl, cooldown=settings.redis_breaker_seconds
             ),
             registry=TenantRegistry(pool),
-            control=ControlStore(pool),
+            control=control,
             clock=clock or SystemClock(),
         )
 
     async def close(self) -> None:
+        await self.control.stop_listening()
         await self.redis.aclose()
         await self.pool.close()

@@ -10,6 +10,7 @@ from datetime import datetime
 from uuid import UUID
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 from domain.errors import Duplicate
 
@@ -36,10 +37,12 @@ class ApiKeyRecord:
 
 _KEY_COLUMNS = "id, tenant_id, kind, name, prefix, created_at, revoked_at"
 # Every request with an API key looks its hash up. Live keys are kept this long in the
-# process: `revoke_api_key` drops a key from this process's cache at once, and another
-# replica refuses it within this many seconds (as the tenant registry, tenants/registry.py,
+# process. A revocation is announced to every process on REVOCATIONS (PostgreSQL
+# LISTEN/NOTIFY), which drop the key at once; the cache time bounds what a process misses
+# while its listening connection is down (as the tenant registry, tenants/registry.py,
 # notices a suspended tenant within its own few seconds).
 KEY_CACHE_SECONDS = 5.0
+REVOCATIONS = "loyalty_api_key_revoked"
 KEY_CACHE_SIZE = 10_000
 
 
@@ -50,6 +53,36 @@ class ControlStore:
         self._live_keys: OrderedDict[bytes, tuple[float, ApiKeyRecord]] = OrderedDict()
         # Bumped by each revocation: a lookup that raced one does not cache what it read.
         self._revocations = 0
+        self._listener: PoolConnectionProxy | None = None
+
+    async def listen_for_revocations(self) -> None:
+        """Drops a key from this process's cache as soon as any process revokes it."""
+        conn = await self._pool.acquire()
+        conn.add_termination_listener(self._listener_lost)
+        await conn.add_listener(REVOCATIONS, self._on_revoked)
+        self._listener = conn
+
+    async def stop_listening(self) -> None:
+        conn, self._listener = self._listener, None
+        if conn is not None and not conn.is_closed():
+            conn.remove_termination_listener(self._listener_lost)
+            await conn.remove_listener(REVOCATIONS, self._on_revoked)
+            await self._pool.release(conn)
+
+    def _on_revoked(self, conn: object, pid: int, channel: str, payload: object) -> None:
+        self._forget(UUID(str(payload)))
+
+    def _listener_lost(self, conn: object) -> None:
+        # Announcements may have been missed: forget everything; the cache time bounds
+        # anything missed from now on.
+        self._listener = None
+        self._revocations += 1
+        self._live_keys.clear()
+
+    def _forget(self, key_id: UUID) -> None:
+        self._revocations += 1
+        for key_hash in [h for h, (_, r) in self._live_keys.items() if r.id == key_id]:
+            del self._live_keys[key_hash]
 
     async def create_agency(self, name: str) -> UUID:
         agency_id = uuid.uuid4()
@@ -160,15 +193,16 @@ class ControlStore:
 
     async def revoke_api_key(self, tenant_id: UUID, key_id: UUID) -> ApiKeyRecord | None:
         self._revocations += 1
+        # The announcement is sent when the revocation commits, to every listening process.
         row = await self._pool.fetchrow(
-            f"""UPDATE control.api_keys SET revoked_at = COALESCE(revoked_at, now())
-                WHERE id = $1 AND tenant_id = $2 RETURNING {_KEY_COLUMNS}""",
+            f"""WITH revoked AS (
+                    UPDATE control.api_keys SET revoked_at = COALESCE(revoked_at, now())
+                    WHERE id = $1 AND tenant_id = $2 RETURNING {_KEY_COLUMNS})
+                SELECT revoked.*, pg_notify('{REVOCATIONS}', revoked.id::text) FROM revoked""",
             key_id,
             tenant_id,
         )
-        self._revocations += 1
+        self._forget(key_id)
         if row is None:
             return None
-        for key_hash in [h for h, (_, r) in self._live_keys.items() if r.id == key_id]:
-            del self._live_keys[key_hash]
-        return ApiKeyRecord(**dict(row))
+        return ApiKeyRecord(**{k: row[k] for k in _KEY_COLUMNS.split(", ")})

@@ -1,5 +1,6 @@
 """Given API keys kept by each process for a few seconds, when a key is revoked, then the
-process that revoked it refuses it at once and every other process within its cache time."""
+process that revoked it refuses it at once, every listening process as soon as the
+announcement arrives, and a process that is not listening within its cache time."""
 
 from __future__ import annotations
 
@@ -32,8 +33,42 @@ async def test_the_revoking_process_refuses_the_key_at_once(services, tenant):
     assert (await store.api_key_by_hash(key_hash)).revoked_at is not None
 
 
-async def test_another_process_refuses_the_key_within_its_cache_time(services, tenant):
-    # given two processes (replicas) that have both looked a live key up
+async def _refused_soon(store: ControlStore, key_hash: bytes, wait: float) -> bool:
+    """Looks the key up until it is refused or `wait` seconds pass (the announcement crosses
+    the database server: it is not there the instant the revocation commits)."""
+    deadline = asyncio.get_running_loop().time() + wait
+    while True:
+        found = await store.api_key_by_hash(key_hash)
+        if found is not None and found.revoked_at is not None:
+            return True
+        if asyncio.get_running_loop().time() > deadline:
+            return False
+        await asyncio.sleep(0.02)
+
+
+async def test_a_listening_process_refuses_the_key_long_before_its_cache_time(services, tenant):
+    # given two listening processes (replicas) that keep keys for a minute and have both
+    # looked a live key up
+    revoking = ControlStore(services.pool, key_cache_seconds=60)
+    other = ControlStore(services.pool, key_cache_seconds=60)
+    await other.listen_for_revocations()
+    try:
+        key_hash, key_id = await _new_key(revoking, uuid.UUID(tenant.id))
+        for store in (revoking, other):
+            assert (await store.api_key_by_hash(key_hash)).revoked_at is None
+
+        # when one of them revokes it
+        await revoking.revoke_api_key(uuid.UUID(tenant.id), key_id)
+
+        # then the other refuses it as soon as the announcement arrives, not a minute later
+        assert await _refused_soon(other, key_hash, wait=10)
+    finally:
+        await other.stop_listening()
+
+
+async def test_a_process_not_listening_refuses_the_key_within_its_cache_time(services, tenant):
+    # given two processes (replicas) that have both looked a live key up, one of which has
+    # lost (here: never had) its listening connection
     revoking = ControlStore(services.pool, key_cache_seconds=CACHE_SECONDS)
     other = ControlStore(services.pool, key_cache_seconds=CACHE_SECONDS)
     key_hash, key_id = await _new_key(revoking, uuid.UUID(tenant.id))
