@@ -12,7 +12,9 @@ from api.schema.member_type import Member
 from api.schema.node import Node
 from api.schema.referrals import referral_node
 from api.schema.reward_types import Redemption, Reward
+from api.schema.tier_types import Tier
 from domain.errors import DomainError, ErrorCode
+from domain.tier_definitions import tier_definitions
 
 
 @strawberry.type
@@ -56,4 +58,9 @@ class NodeQueries:
             return Redemption.of(redemption)
         if type_name == "Referral":
             return await referral_node(info, id)
+        if type_name == "Tier":
+            # Tiers are public program data, as in program { tiers }.
+            tier_id = uuid_of(id, "Tier")
+            tiers = (await tier_definitions(ctx.uow)).tiers
+            return next((Tier.of(t) for t in tiers if t.id == tier_id), None)
         raise DomainError("Unknown id type.", field=("id",), code=ErrorCode.INVALID_ID)

@@ -9,6 +9,7 @@ from uuid import UUID
 import strawberry
 
 from api.schema.ids import to_global_id
+from api.schema.node import Node
 from api.schema.scalars import BigInt
 from domain import tiers as t
 from domain.ports import TierHistoryEntry
@@ -30,7 +31,7 @@ TierChangeReason = strawberry.enum(t.TierChangeReason, name="TierChangeReason")
 
 
 @strawberry.type(description="A VIP tier: members whose metric reaches the threshold hold it.")
-class Tier:
+class Tier(Node):
     id: strawberry.ID
     name: str
     threshold: BigInt = strawberry.field(

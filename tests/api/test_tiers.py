@@ -744,3 +744,21 @@ async def test_a_bad_preview_is_refused_with_a_code(gql, tenant, given, field):
     [error] = errors
     assert error["extensions"]["code"] in {"INVALID", "REQUIRED", "INVALID_ID"}
     assert error["extensions"]["field"][0] == field
+
+
+TIER_NODE = "query($id: ID!) { node(id: $id) { id ... on Tier { name threshold } } }"
+
+
+async def test_a_tier_is_a_node_any_credential_of_its_tenant_reads(gql, make_tenant):
+    # given a tier of one tenant, and another tenant
+    kit, other = await make_tenant(), await make_tenant()
+    tier_id = await create_tier(gql, kit, name="Gold", threshold=1000)
+
+    # when it is fetched by its global id with the tenant's publishable key, and by the
+    # other tenant's key
+    mine = await gql(TIER_NODE, {"id": tier_id}, token=kit.publishable_key)
+    theirs = await gql(TIER_NODE, {"id": tier_id}, token=other.secret_key)
+
+    # then its own tenant sees it, and the other tenant sees nothing
+    assert mine["node"] == {"id": tier_id, "name": "Gold", "threshold": "1000"}
+    assert theirs["node"] is None
