@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from uuid import UUID
 
 from domain.clock import Clock
@@ -12,8 +12,8 @@ from domain.errors import DomainError, ErrorCode, NotFound
 from domain.idempotency import check_replay, fingerprint, validate_key
 from domain.ledger import DEFAULT_WALLET, Balance, EntryKind, LedgerEntry
 from domain.members import require_active
+from domain.periods import period_start
 from domain.ports import BalanceCache, UnitOfWorkFactory
-from domain.program import LimitPeriod
 from domain.tier_evaluation import evaluate_member_tier
 from domain.wallet import LockedWallet
 
@@ -23,18 +23,6 @@ class ActionResult:
     entry: LedgerEntry
     balance: Balance | None
     replayed: bool = False
-
-
-def period_start(period: LimitPeriod, now: datetime) -> datetime:
-    """Start of the calendar period (UTC) that contains `now`."""
-    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    if period is LimitPeriod.DAY:
-        return day
-    if period is LimitPeriod.WEEK:
-        return day - timedelta(days=day.weekday())
-    if period is LimitPeriod.MONTH:
-        return day.replace(day=1)
-    return day.replace(month=1, day=1)
 
 
 def _limit_reached(message: str) -> DomainError:

@@ -8,9 +8,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from domain.actions import period_start
 from domain.clock import Clock
 from domain.errors import DomainError, NotFound
+from domain.periods import counted_since
 from domain.ports import RewardFilter, UnitOfWorkFactory
 from domain.rewards import CODE_ALPHABET, CodeSource, Reward, RewardKind, validate_reward
 
@@ -133,7 +133,7 @@ async def availability(
             if r.eligible(tier)
         ]
         limited = {
-            r.id: period_start(r.per_member_period, now) if r.per_member_period else None
+            r.id: counted_since(r.per_member_period, now)
             for r in rewards
             if r.per_member_limit is not None
         }

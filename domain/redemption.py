@@ -10,12 +10,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
-from domain.actions import period_start
 from domain.clock import Clock
 from domain.errors import DomainError, ErrorCode, NotFound
 from domain.idempotency import check_replay, fingerprint, validate_key
 from domain.ledger import DEFAULT_WALLET, Balance, EntryKind
 from domain.members import require_active
+from domain.periods import counted_since
 from domain.ports import BalanceCache, TenantUnitOfWork, UnitOfWorkFactory
 from domain.rewards import (
     CodeSource,
@@ -154,9 +154,7 @@ async def redeem_reward(
             )
         wallet = await LockedWallet.open(uow.ledger, member_id, DEFAULT_WALLET, now)
         if reward.per_member_limit is not None:
-            since = (
-                period_start(reward.per_member_period, now) if reward.per_member_period else None
-            )
+            since = counted_since(reward.per_member_period, now)
             done = await uow.redemptions.count_for_member(member_id, reward.id, since)
             if done >= reward.per_member_limit:
                 raise _refuse(

@@ -17,11 +17,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import uuid4
 
-from domain.actions import period_start
 from domain.earning import available_from
 from domain.errors import NotFound
 from domain.ledger import DEFAULT_WALLET, Balance
 from domain.members import Member
+from domain.periods import counted_since
 from domain.ports import TenantUnitOfWork
 from domain.referral_grants import grant, take_back
 from domain.referral_settings import ReferralSettings, ReferralTrigger
@@ -165,7 +165,7 @@ async def _reward(
     assert referrer is not None and referee is not None
     reason = await _refusal(uow, referrer, referee)
     if reason is None and settings.cap is not None:
-        since = period_start(settings.cap_period, now) if settings.cap_period else None
+        since = counted_since(settings.cap_period, now)
         # The referrer's wallet lock, held above, serialises this count with other
         # referrals of the same referrer.
         if await uow.referrals.rewarded_since(referrer.id, since) >= settings.cap:
