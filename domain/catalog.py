@@ -9,6 +9,7 @@ from datetime import datetime
 from uuid import UUID, uuid4
 
 from domain.clock import Clock
+from domain.codes import typed_code
 from domain.errors import DomainError, NotFound
 from domain.periods import counted_since
 from domain.ports import RewardFilter, UnitOfWorkFactory
@@ -81,7 +82,7 @@ async def change_reward(
 
 
 async def import_codes(uow_factory: UnitOfWorkFactory, reward_id: UUID, codes: list[str]) -> int:
-    cleaned = [c.strip().upper() for c in codes]
+    cleaned = [typed_code(c) for c in codes]
     if not cleaned or len(cleaned) > MAX_IMPORT:
         raise DomainError(f"Import 1 to {MAX_IMPORT} codes at a time.", field=("codes",))
     for i, code in enumerate(cleaned):

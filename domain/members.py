@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from uuid import UUID
 
+from domain.codes import random_code
 from domain.errors import DomainError, ErrorCode
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -101,7 +101,7 @@ def require_identity(d: MemberDraft) -> None:
 
 
 def new_referral_code(length: int = 8) -> str:
-    return "".join(secrets.choice(_REFERRAL_ALPHABET) for _ in range(length))
+    return random_code(_REFERRAL_ALPHABET, length)
 
 
 def require_active(member: Member) -> None:

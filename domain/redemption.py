@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
 from domain.clock import Clock
+from domain.codes import typed_code
 from domain.errors import DomainError, ErrorCode, NotFound
 from domain.idempotency import check_replay, fingerprint, validate_key
 from domain.ledger import DEFAULT_WALLET, Balance, EntryKind
@@ -259,7 +260,7 @@ async def cancel_redemption(
     """Returns the points and the stock of an unused code, exactly once."""
     now = clock.now()
     async with uow_factory() as uow:
-        found = await uow.redemptions.lock_by_code(code.strip().upper())
+        found = await uow.redemptions.lock_by_code(typed_code(code))
         if found is None or (member_id is not None and found.member_id != member_id):
             raise NotFound("No such code.", field=("code",))
         if found.status is not RedemptionStatus.ISSUED or _expired(found, now):
@@ -284,7 +285,7 @@ async def mark_used(
     now = clock.now()
     order_id = clean_order_id(order_id)
     async with uow_factory() as uow:
-        found = await uow.redemptions.lock_by_code(code.strip().upper())
+        found = await uow.redemptions.lock_by_code(typed_code(code))
         if found is None:
             raise NotFound("No such code.", field=("code",))
         if found.status is RedemptionStatus.USED and found.order_id == order_id:
@@ -315,7 +316,7 @@ async def validate_code(
 ) -> CodeCheck:
     now = clock.now()
     async with uow_factory() as uow:
-        found = await uow.redemptions.by_code(code.strip().upper())
+        found = await uow.redemptions.by_code(typed_code(code))
         if found is None or (member_id is not None and found.member_id != member_id):
             return CodeCheck(False, "Unknown code.", None, None, None)
         reward = await uow.rewards.get(found.reward_id)

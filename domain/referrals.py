@@ -12,6 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
+from domain.codes import typed_code
 from domain.errors import NotFound
 from domain.members import Member, MemberStatus
 
@@ -67,8 +68,8 @@ class ReferralStats:
 
 
 def clean_code(code: str) -> str:
-    """Codes are typed by hand: case and surrounding spaces do not matter."""
-    cleaned = code.strip().upper()
+    """A referral code as typed; one that cannot be a code is no member's."""
+    cleaned = typed_code(code)
     if not _CODE.match(cleaned):
         raise NotFound("No member has this referral code.", field=("referralCode",))
     return cleaned

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
 from uuid import UUID
 
+from domain.codes import random_code
 from domain.errors import DomainError, ErrorCode
 from domain.program import LimitPeriod
 
@@ -197,7 +197,7 @@ def discount_for(terms: Terms, value_minor: int | None, subtotal_minor: int) -> 
 
 
 def new_code(prefix: str, length: int, alphabet: str = CODE_ALPHABET) -> str:
-    return prefix + "".join(secrets.choice(alphabet) for _ in range(length))
+    return random_code(alphabet, length, prefix)
 
 
 def _require(condition: bool, message: str, field: str) -> None:
