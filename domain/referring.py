@@ -48,7 +48,7 @@ class Outcome:
 async def link(uow: TenantUnitOfWork, referee: Member, code: str, now: datetime) -> Outcome:
     """Links a member who has just enrolled to the owner of `code`; rewards at once when the
     program rewards sign-ups. Fraud rules reject the referral, never the enrolment."""
-    referrer = await uow.referrals.member_by_code(clean_code(code))
+    referrer = await uow.members.get_by_referral_code(clean_code(code))
     if referrer is None:
         raise NotFound("No member has this referral code.", field=("referralCode",))
     reason = await _refusal(uow, referrer, referee)

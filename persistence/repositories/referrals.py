@@ -8,12 +8,9 @@ from uuid import UUID
 import asyncpg
 
 from domain.errors import DomainError, ErrorCode
-from domain.members import Member
 from domain.referral_settings import DEFAULT_SETTINGS, ReferralSettings, from_json, to_json
 from domain.referrals import Referral, ReferralStats, ReferralStatus, RejectReason
 from persistence.db import Conn
-from persistence.repositories.members import _COLUMNS as MEMBER_COLUMNS
-from persistence.repositories.members import _member
 
 _COLUMNS = (
     "id, seq, referrer_id, referee_id, code, status, reject_reason, qualifying_order_id,"
@@ -55,12 +52,6 @@ class PgReferralRepository:
                 "The referral settings were changed at the same time; read them again and retry.",
                 code=ErrorCode.CONFLICT,
             ) from err
-
-    async def member_by_code(self, code: str) -> Member | None:
-        row = await self._conn.fetchrow(
-            f"SELECT {MEMBER_COLUMNS} FROM members WHERE referral_code = $1", code
-        )
-        return _member(row) if row else None
 
     async def look_alikes(self, email: str, before_seq: int, except_ids: list[UUID]) -> int:
         count: int = await self._conn.fetchval(
