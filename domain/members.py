@@ -9,6 +9,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from domain.codes import random_code
+from domain.emails import canonical_email
 from domain.errors import DomainError, ErrorCode
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -48,7 +49,7 @@ class MemberDraft:
 
 
 def normalise_email(email: str) -> str:
-    cleaned = email.strip().lower()
+    cleaned = canonical_email(email)
     if len(cleaned) > 320 or not _EMAIL.match(cleaned):
         raise DomainError("Email address is not valid.", field=("email",))
     return cleaned
