@@ -17,7 +17,7 @@ from api.schema.errors import UserError, returns_payload
 from api.schema.ids import to_global_id, uuid_of
 from api.schema.node import Node
 from api.schema.pagination import Connection, connection, decode_cursor, page_size
-from api.schema.reward_types import Reward
+from api.schema.reward_types import Reward, reward_by_id
 from domain import referral_settings as rs
 from domain import referrals as r
 from domain.members import Member as DomainMember
@@ -127,9 +127,7 @@ class ReferralRewardSetting:
     async def reward(self, info: Info) -> Reward | None:
         if self.domain.reward_id is None:
             return None
-        async with info.context.uow() as uow:
-            found = await uow.rewards.get(self.domain.reward_id)
-        return Reward.of(found) if found else None
+        return await reward_by_id(info, self.domain.reward_id)
 
 
 def _reward_setting(x: rs.ReferralReward | None) -> ReferralRewardSetting | None:
