@@ -8,10 +8,10 @@ from uuid import UUID
 
 from domain.clock import Clock
 from domain.earning import expiry_for
-from domain.errors import DomainError, ErrorCode, NotFound
+from domain.errors import DomainError, ErrorCode
 from domain.idempotency import check_replay, fingerprint, validate_key
 from domain.ledger import DEFAULT_WALLET, Balance, EntryKind, LedgerEntry
-from domain.members import require_active
+from domain.members import active_member
 from domain.periods import period_start
 from domain.ports import BalanceCache, UnitOfWorkFactory
 from domain.tier_evaluation import evaluate_member_tier
@@ -57,10 +57,7 @@ async def record_action(
                 entry = await uow.ledger.entry(int(first["entryId"]))
                 assert entry is not None
                 return ActionResult(entry, None, replayed=True)
-        member = await uow.members.get(member_id)
-        if member is None:
-            raise NotFound("No such member.", field=("memberId",))
-        require_active(member)
+        await active_member(uow.members, member_id)
         # The wallet lock serialises this member's actions, so the counts below cannot race.
         wallet = await LockedWallet.open(uow.ledger, member_id, DEFAULT_WALLET, now)
         if rule.once and await uow.actions.count_since(member_id, rule.key, None) > 0:

@@ -6,11 +6,15 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from domain.codes import random_code
 from domain.emails import canonical_email
-from domain.errors import DomainError, ErrorCode
+from domain.errors import DomainError, ErrorCode, NotFound
+
+if TYPE_CHECKING:  # ports.py imports this module
+    from domain.ports import MemberRepository
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # No 0/O/1/I/L: codes are read aloud and typed from screens.
@@ -110,3 +114,12 @@ def require_active(member: Member) -> None:
         raise DomainError(
             "Member is not active.", field=("memberId",), code=ErrorCode.MEMBER_NOT_ACTIVE
         )
+
+
+async def active_member(members: MemberRepository, member_id: UUID) -> Member:
+    """The member a change of points is for: one that exists and is active."""
+    member = await members.get(member_id)
+    if member is None:
+        raise NotFound("No such member.", field=("memberId",))
+    require_active(member)
+    return member

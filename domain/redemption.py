@@ -15,7 +15,7 @@ from domain.codes import typed_code
 from domain.errors import DomainError, ErrorCode, NotFound
 from domain.idempotency import check_replay, fingerprint, validate_key
 from domain.ledger import DEFAULT_WALLET, Balance, EntryKind
-from domain.members import require_active
+from domain.members import active_member
 from domain.periods import counted_since
 from domain.ports import BalanceCache, TenantUnitOfWork, UnitOfWorkFactory
 from domain.rewards import (
@@ -134,10 +134,7 @@ async def redeem_reward(
                     replayed=True,
                     discount=_discount(found, subtotal_minor),
                 )
-        member = await uow.members.get(member_id)
-        if member is None:
-            raise NotFound("No such member.", field=("memberId",))
-        require_active(member)
+        await active_member(uow.members, member_id)
         reward = await uow.rewards.get(reward_id)
         if reward is None:
             raise NotFound("No such reward.", field=("rewardId",))
