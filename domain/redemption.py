@@ -27,6 +27,7 @@ from domain.rewards import (
     cost_of,
     discount_for,
     new_code,
+    reward_refusal,
 )
 from domain.wallet import LockedWallet
 
@@ -62,10 +63,6 @@ class Redeemed:
     discount: Discount | None = None
 
 
-def _refuse(message: str, code: ErrorCode, field: str = "rewardId") -> DomainError:
-    return DomainError(message, field=(field,), code=code)
-
-
 def clean_order_id(order_id: str) -> str:
     cleaned = order_id.strip()
     if not cleaned or len(cleaned) > 255:
@@ -84,7 +81,7 @@ def _expired(redemption: Redemption, now: datetime) -> bool:
 
 def _closed(redemption: Redemption, now: datetime) -> DomainError:
     status = "expired" if _expired(redemption, now) else redemption.status.value.lower()
-    return _refuse(f"This code is {status}.", ErrorCode.REDEMPTION_CLOSED, "code")
+    return reward_refusal(f"This code is {status}.", ErrorCode.REDEMPTION_CLOSED, "code")
 
 
 async def redeem_reward(
@@ -142,7 +139,7 @@ async def redeem_reward(
         if refusal is not None:
             raise refusal
         if not reward.eligible(tier):
-            raise _refuse("This reward is for other tiers.", ErrorCode.NOT_ELIGIBLE)
+            raise reward_refusal("This reward is for other tiers.", ErrorCode.NOT_ELIGIBLE)
         cost = cost_of(reward, points)
         if subtotal_minor is not None and subtotal_minor < reward.min_order_minor:
             raise DomainError(
@@ -155,14 +152,14 @@ async def redeem_reward(
             since = counted_since(reward.per_member_period, now)
             done = await uow.redemptions.count_for_member(member_id, reward.id, since)
             if done >= reward.per_member_limit:
-                raise _refuse(
+                raise reward_refusal(
                     "You have redeemed this reward as often as allowed.", ErrorCode.LIMIT_REACHED
                 )
         entry = await wallet.spend(
             cost.points, kind=EntryKind.REDEEM, reason=f"Reward: {reward.name}", idempotency_key=key
         )
         if not await uow.rewards.reserve_stock(reward.id):
-            raise _refuse("This reward is out of stock.", ErrorCode.OUT_OF_STOCK)
+            raise reward_refusal("This reward is out of stock.", ErrorCode.OUT_OF_STOCK)
         redemption_id = uuid4()
         code = await issue_code(uow, reward, redemption_id)
         redemption = await uow.redemptions.add(
@@ -229,13 +226,15 @@ async def issue_code(uow: TenantUnitOfWork, reward: Reward, redemption_id: UUID)
     if reward.code_source is CodeSource.POOL:
         code = await uow.rewards.take_pool_code(reward.id, redemption_id)
         if code is None:
-            raise _refuse("This reward's code pool is exhausted.", ErrorCode.CODE_POOL_EXHAUSTED)
+            raise reward_refusal(
+                "This reward's code pool is exhausted.", ErrorCode.CODE_POOL_EXHAUSTED
+            )
         return code
     for _ in range(MAX_CODE_ATTEMPTS):
         code = new_code(reward.code_prefix, reward.code_length, reward.code_alphabet)
         if not await uow.redemptions.code_taken(code):
             return code
-    raise _refuse("Could not find a free code; lengthen codeLength.", ErrorCode.CONFLICT)
+    raise reward_refusal("Could not find a free code; lengthen codeLength.", ErrorCode.CONFLICT)
 
 
 async def _return_points(
