@@ -12,6 +12,7 @@ import strawberry
 
 from api.auth.principal import Kind, Role
 from api.context import Info
+from api.schema.changes import given
 from api.schema.enums import LimitPeriod
 from api.schema.errors import UserError, returns_payload
 from api.schema.ids import to_global_id, uuid_of
@@ -291,18 +292,14 @@ def _reward_of(given: ReferralRewardInput, name: str) -> rs.ReferralReward:
 
 
 def _apply(i: ConfigureReferralsInput, s: rs.ReferralSettings) -> rs.ReferralSettings:
-    changes: dict[str, object] = {
-        k: v
-        for k, v in {
-            "active": i.active,
-            "url_template": i.url_template,
-            "trigger": i.trigger,
-            "min_order_minor": i.min_order_value,
-            "cap": i.cap,
-            "cap_period": i.cap_period,
-        }.items()
-        if v is not None
-    }
+    changes = given(
+        active=i.active,
+        url_template=i.url_template,
+        trigger=i.trigger,
+        min_order_minor=i.min_order_value,
+        cap=i.cap,
+        cap_period=i.cap_period,
+    )
     if i.referrer_reward is not None:
         changes["referrer_reward"] = _reward_of(i.referrer_reward, "referrerReward")
     if i.referee_reward is not None:
