@@ -37,12 +37,15 @@ class Grant:
 async def grant(
     uow: TenantUnitOfWork,
     wallet: LockedWallet,
-    spec: ReferralReward,
+    spec: ReferralReward | None,
     program: ProgramConfig,
     *,
     reason: str,
     available_at: datetime,
 ) -> Grant | None:
+    """Gives `spec` (None: this side gets nothing); None when nothing was given."""
+    if spec is None:
+        return None
     now = wallet.now
     if spec.points is not None:
         entry = await _earn(wallet, spec.points, program, reason, available_at)

@@ -177,17 +177,14 @@ async def _reward(
     program = await uow.programs.current()
     # Points for an order wait out the order's return window, like the order's own points.
     available_at = available_from(program, order.order.placed_at, now) if order else now
-    given = {}
-    for side, wallet, spec, why in (
-        ("referee", referee_wallet, settings.referee_reward, "Referral reward: welcome"),
-        ("referrer", referrer_wallet, settings.referrer_reward, "Referral reward: a friend joined"),
-    ):
-        given[side] = (
-            await grant(uow, wallet, spec, program, reason=why, available_at=available_at)
-            if spec is not None
-            else None
+    # The referee first, as in the lock order (see the top of this module).
+    referee_grant, referrer_grant = [
+        await grant(uow, wallet, spec, program, reason=why, available_at=available_at)
+        for wallet, spec, why in (
+            (referee_wallet, settings.referee_reward, "Referral reward: welcome"),
+            (referrer_wallet, settings.referrer_reward, "Referral reward: a friend joined"),
         )
-    referee_grant, referrer_grant = given["referee"], given["referrer"]
+    ]
     rewarded = replace(
         referral,
         status=ReferralStatus.REWARDED,
