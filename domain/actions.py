@@ -9,7 +9,7 @@ from uuid import UUID
 from domain.clock import Clock
 from domain.earning import expiry_for
 from domain.errors import DomainError, ErrorCode
-from domain.idempotency import check_replay, fingerprint, validate_key
+from domain.idempotency import fingerprint, first_result, validate_key
 from domain.ledger import DEFAULT_WALLET, Balance, EntryKind, LedgerEntry
 from domain.members import active_member
 from domain.periods import period_start
@@ -51,9 +51,8 @@ async def record_action(
             )
         digest = fingerprint("recordAction", {"member": str(member_id), "action": rule.key})
         if key is not None:
-            earlier = await uow.idempotency.claim(key, "recordAction", digest, now)
-            if earlier is not None:
-                first = check_replay(earlier, "recordAction", digest)
+            first = await first_result(uow.idempotency, key, "recordAction", digest, now)
+            if first is not None:
                 entry = await uow.ledger.entry(int(first["entryId"]))
                 assert entry is not None
                 return ActionResult(entry, None, replayed=True)

@@ -13,7 +13,7 @@ from uuid import UUID, uuid4
 from domain.clock import Clock
 from domain.codes import typed_code
 from domain.errors import DomainError, ErrorCode, NotFound
-from domain.idempotency import check_replay, fingerprint, validate_key
+from domain.idempotency import fingerprint, first_result, validate_key
 from domain.ledger import DEFAULT_WALLET, Balance, EntryKind
 from domain.members import active_member
 from domain.periods import counted_since
@@ -117,9 +117,8 @@ async def redeem_reward(
     )
     async with uow_factory() as uow:
         if key is not None:
-            earlier = await uow.idempotency.claim(key, "redeemReward", digest, now)
-            if earlier is not None:
-                first = check_replay(earlier, "redeemReward", digest)
+            first = await first_result(uow.idempotency, key, "redeemReward", digest, now)
+            if first is not None:
                 found = await uow.redemptions.get(UUID(first["redemptionId"]))
                 assert found is not None
                 reward = await uow.rewards.get(found.reward_id)
