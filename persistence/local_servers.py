@@ -50,22 +50,23 @@ def with_database(url: str, name: str) -> str:
     return urlunsplit(parts._replace(path="/" + name))
 
 
-async def create_database(admin_url: str, name: str) -> str:
-    """Creates database `name` on the server of `admin_url`; returns its URL."""
+async def _on_server(admin_url: str, sql: str) -> None:
+    # CREATE and DROP DATABASE cannot run in a transaction: a bare connection of their own.
     conn = await asyncpg.connect(admin_url)
     try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
+        await conn.execute(sql)
     finally:
         await conn.close()
+
+
+async def create_database(admin_url: str, name: str) -> str:
+    """Creates database `name` on the server of `admin_url`; returns its URL."""
+    await _on_server(admin_url, f'CREATE DATABASE "{name}"')
     return with_database(admin_url, name)
 
 
 async def drop_database(admin_url: str, name: str) -> None:
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+    await _on_server(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def free_port() -> int:
