@@ -148,12 +148,13 @@ def cmd_apikey_create(args: argparse.Namespace) -> int:
 
 def cmd_operator_create(args: argparse.Namespace) -> int:
     from api.auth.passwords import MIN_PASSWORD, hash_password
+    from domain.emails import canonical_email
 
     if len(args.password) < MIN_PASSWORD:
         print(f"password must be at least {MIN_PASSWORD} characters", file=sys.stderr)
         return 1
 
-    email = args.email.strip().lower()
+    email = canonical_email(args.email)
 
     async def go(services: Any) -> int:
         if await services.control.operator_by_email(email) is not None:

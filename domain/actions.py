@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from uuid import UUID
 
 from domain.clock import Clock
 from domain.earning import expiry_for
-from domain.errors import DomainError, ErrorCode, NotFound
-from domain.idempotency import check_replay, fingerprint, validate_key
+from domain.errors import DomainError, ErrorCode
+from domain.idempotency import fingerprint, first_result, validate_key
 from domain.ledger import DEFAULT_WALLET, Balance, EntryKind, LedgerEntry
-from domain.members import require_active
+from domain.members import active_member
+from domain.periods import period_start
 from domain.ports import BalanceCache, UnitOfWorkFactory
-from domain.program import LimitPeriod
 from domain.tier_evaluation import evaluate_member_tier
 from domain.wallet import LockedWallet
 
@@ -23,18 +23,6 @@ class ActionResult:
     entry: LedgerEntry
     balance: Balance | None
     replayed: bool = False
-
-
-def period_start(period: LimitPeriod, now: datetime) -> datetime:
-    """Start of the calendar period (UTC) that contains `now`."""
-    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    if period is LimitPeriod.DAY:
-        return day
-    if period is LimitPeriod.WEEK:
-        return day - timedelta(days=day.weekday())
-    if period is LimitPeriod.MONTH:
-        return day.replace(day=1)
-    return day.replace(month=1, day=1)
 
 
 def _limit_reached(message: str) -> DomainError:
@@ -63,16 +51,12 @@ async def record_action(
             )
         digest = fingerprint("recordAction", {"member": str(member_id), "action": rule.key})
         if key is not None:
-            earlier = await uow.idempotency.claim(key, "recordAction", digest, now)
-            if earlier is not None:
-                first = check_replay(earlier, "recordAction", digest)
+            first = await first_result(uow.idempotency, key, "recordAction", digest, now)
+            if first is not None:
                 entry = await uow.ledger.entry(int(first["entryId"]))
                 assert entry is not None
                 return ActionResult(entry, None, replayed=True)
-        member = await uow.members.get(member_id)
-        if member is None:
-            raise NotFound("No such member.", field=("memberId",))
-        require_active(member)
+        await active_member(uow.members, member_id)
         # The wallet lock serialises this member's actions, so the counts below cannot race.
         wallet = await LockedWallet.open(uow.ledger, member_id, DEFAULT_WALLET, now)
         if rule.once and await uow.actions.count_since(member_id, rule.key, None) > 0:

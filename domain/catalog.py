@@ -8,9 +8,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from domain.actions import period_start
 from domain.clock import Clock
+from domain.codes import typed_code
 from domain.errors import DomainError, NotFound
+from domain.periods import counted_since
 from domain.ports import RewardFilter, UnitOfWorkFactory
 from domain.rewards import CODE_ALPHABET, CodeSource, Reward, RewardKind, validate_reward
 
@@ -81,7 +82,7 @@ async def change_reward(
 
 
 async def import_codes(uow_factory: UnitOfWorkFactory, reward_id: UUID, codes: list[str]) -> int:
-    cleaned = [c.strip().upper() for c in codes]
+    cleaned = [typed_code(c) for c in codes]
     if not cleaned or len(cleaned) > MAX_IMPORT:
         raise DomainError(f"Import 1 to {MAX_IMPORT} codes at a time.", field=("codes",))
     for i, code in enumerate(cleaned):
@@ -133,7 +134,7 @@ async def availability(
             if r.eligible(tier)
         ]
         limited = {
-            r.id: period_start(r.per_member_period, now) if r.per_member_period else None
+            r.id: counted_since(r.per_member_period, now)
             for r in rewards
             if r.per_member_limit is not None
         }

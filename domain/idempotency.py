@@ -5,9 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from domain.errors import DomainError, ErrorCode, IdempotencyKeyReused
+
+if TYPE_CHECKING:  # ports.py imports this module
+    from domain.ports import IdempotencyStore
 
 MAX_KEY_LENGTH = 255
 
@@ -45,3 +49,12 @@ def check_replay(record: IdempotencyRecord, operation: str, digest: str) -> dict
             field=("idempotencyKey",),
         )
     return record.result
+
+
+async def first_result(
+    store: IdempotencyStore, key: str, operation: str, digest: str, at: datetime
+) -> dict[str, Any] | None:
+    """Claims `key` for this transaction. A retry of the same input gets the first call's
+    result (None: this is the first call); other input under the key is refused."""
+    earlier = await store.claim(key, operation, digest, at)
+    return check_replay(earlier, operation, digest) if earlier is not None else None

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from uuid import UUID
 
-from domain.errors import DomainError, ErrorCode
+from domain.codes import random_code
+from domain.emails import canonical_email
+from domain.errors import DomainError, ErrorCode, NotFound
+
+if TYPE_CHECKING:  # ports.py imports this module
+    from domain.ports import MemberRepository
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # No 0/O/1/I/L: codes are read aloud and typed from screens.
@@ -48,7 +53,7 @@ class MemberDraft:
 
 
 def normalise_email(email: str) -> str:
-    cleaned = email.strip().lower()
+    cleaned = canonical_email(email)
     if len(cleaned) > 320 or not _EMAIL.match(cleaned):
         raise DomainError("Email address is not valid.", field=("email",))
     return cleaned
@@ -101,7 +106,7 @@ def require_identity(d: MemberDraft) -> None:
 
 
 def new_referral_code(length: int = 8) -> str:
-    return "".join(secrets.choice(_REFERRAL_ALPHABET) for _ in range(length))
+    return random_code(_REFERRAL_ALPHABET, length)
 
 
 def require_active(member: Member) -> None:
@@ -109,3 +114,12 @@ def require_active(member: Member) -> None:
         raise DomainError(
             "Member is not active.", field=("memberId",), code=ErrorCode.MEMBER_NOT_ACTIVE
         )
+
+
+async def active_member(members: MemberRepository, member_id: UUID) -> Member:
+    """The member a change of points is for: one that exists and is active."""
+    member = await members.get(member_id)
+    if member is None:
+        raise NotFound("No such member.", field=("memberId",))
+    require_active(member)
+    return member

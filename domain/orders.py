@@ -28,7 +28,7 @@ from domain.earning import (
 from domain.errors import DomainError, ErrorCode, IdempotencyKeyReused, NotFound
 from domain.idempotency import fingerprint, validate_key
 from domain.ledger import DEFAULT_WALLET, Balance, EntryKind
-from domain.members import require_active
+from domain.members import active_member
 from domain.ports import BalanceCache, UnitOfWorkFactory
 from domain.tier_evaluation import evaluate_member_tier, tier_multiplier
 from domain.wallet import LockedWallet
@@ -136,10 +136,7 @@ async def record_order(
         else:
             program = await uow.programs.current()
         if order.member_id is not None:
-            member = await uow.members.get(order.member_id)
-            if member is None:
-                raise NotFound("No such member.", field=("memberId",))
-            require_active(member)
+            await active_member(uow.members, order.member_id)
             earning = evaluate(program, order, await tier_multiplier(uow, order.member_id))
         else:  # a guest order earns nothing but still counts in the program's numbers
             if order.currency != program.currency:

@@ -10,12 +10,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
-from domain.actions import period_start
 from domain.clock import Clock
+from domain.codes import typed_code
 from domain.errors import DomainError, ErrorCode, NotFound
-from domain.idempotency import check_replay, fingerprint, validate_key
+from domain.idempotency import fingerprint, first_result, validate_key
 from domain.ledger import DEFAULT_WALLET, Balance, EntryKind
-from domain.members import require_active
+from domain.members import active_member
+from domain.periods import counted_since
 from domain.ports import BalanceCache, TenantUnitOfWork, UnitOfWorkFactory
 from domain.rewards import (
     CodeSource,
@@ -26,6 +27,7 @@ from domain.rewards import (
     cost_of,
     discount_for,
     new_code,
+    reward_refusal,
 )
 from domain.wallet import LockedWallet
 
@@ -61,10 +63,6 @@ class Redeemed:
     discount: Discount | None = None
 
 
-def _refuse(message: str, code: ErrorCode, field: str = "rewardId") -> DomainError:
-    return DomainError(message, field=(field,), code=code)
-
-
 def clean_order_id(order_id: str) -> str:
     cleaned = order_id.strip()
     if not cleaned or len(cleaned) > 255:
@@ -83,7 +81,7 @@ def _expired(redemption: Redemption, now: datetime) -> bool:
 
 def _closed(redemption: Redemption, now: datetime) -> DomainError:
     status = "expired" if _expired(redemption, now) else redemption.status.value.lower()
-    return _refuse(f"This code is {status}.", ErrorCode.REDEMPTION_CLOSED, "code")
+    return reward_refusal(f"This code is {status}.", ErrorCode.REDEMPTION_CLOSED, "code")
 
 
 async def redeem_reward(
@@ -119,9 +117,8 @@ async def redeem_reward(
     )
     async with uow_factory() as uow:
         if key is not None:
-            earlier = await uow.idempotency.claim(key, "redeemReward", digest, now)
-            if earlier is not None:
-                first = check_replay(earlier, "redeemReward", digest)
+            first = await first_result(uow.idempotency, key, "redeemReward", digest, now)
+            if first is not None:
                 found = await uow.redemptions.get(UUID(first["redemptionId"]))
                 assert found is not None
                 reward = await uow.rewards.get(found.reward_id)
@@ -133,10 +130,7 @@ async def redeem_reward(
                     replayed=True,
                     discount=_discount(found, subtotal_minor),
                 )
-        member = await uow.members.get(member_id)
-        if member is None:
-            raise NotFound("No such member.", field=("memberId",))
-        require_active(member)
+        await active_member(uow.members, member_id)
         reward = await uow.rewards.get(reward_id)
         if reward is None:
             raise NotFound("No such reward.", field=("rewardId",))
@@ -144,7 +138,7 @@ async def redeem_reward(
         if refusal is not None:
             raise refusal
         if not reward.eligible(tier):
-            raise _refuse("This reward is for other tiers.", ErrorCode.NOT_ELIGIBLE)
+            raise reward_refusal("This reward is for other tiers.", ErrorCode.NOT_ELIGIBLE)
         cost = cost_of(reward, points)
         if subtotal_minor is not None and subtotal_minor < reward.min_order_minor:
             raise DomainError(
@@ -154,19 +148,17 @@ async def redeem_reward(
             )
         wallet = await LockedWallet.open(uow.ledger, member_id, DEFAULT_WALLET, now)
         if reward.per_member_limit is not None:
-            since = (
-                period_start(reward.per_member_period, now) if reward.per_member_period else None
-            )
+            since = counted_since(reward.per_member_period, now)
             done = await uow.redemptions.count_for_member(member_id, reward.id, since)
             if done >= reward.per_member_limit:
-                raise _refuse(
+                raise reward_refusal(
                     "You have redeemed this reward as often as allowed.", ErrorCode.LIMIT_REACHED
                 )
         entry = await wallet.spend(
             cost.points, kind=EntryKind.REDEEM, reason=f"Reward: {reward.name}", idempotency_key=key
         )
         if not await uow.rewards.reserve_stock(reward.id):
-            raise _refuse("This reward is out of stock.", ErrorCode.OUT_OF_STOCK)
+            raise reward_refusal("This reward is out of stock.", ErrorCode.OUT_OF_STOCK)
         redemption_id = uuid4()
         code = await issue_code(uow, reward, redemption_id)
         redemption = await uow.redemptions.add(
@@ -233,13 +225,15 @@ async def issue_code(uow: TenantUnitOfWork, reward: Reward, redemption_id: UUID)
     if reward.code_source is CodeSource.POOL:
         code = await uow.rewards.take_pool_code(reward.id, redemption_id)
         if code is None:
-            raise _refuse("This reward's code pool is exhausted.", ErrorCode.CODE_POOL_EXHAUSTED)
+            raise reward_refusal(
+                "This reward's code pool is exhausted.", ErrorCode.CODE_POOL_EXHAUSTED
+            )
         return code
     for _ in range(MAX_CODE_ATTEMPTS):
         code = new_code(reward.code_prefix, reward.code_length, reward.code_alphabet)
         if not await uow.redemptions.code_taken(code):
             return code
-    raise _refuse("Could not find a free code; lengthen codeLength.", ErrorCode.CONFLICT)
+    raise reward_refusal("Could not find a free code; lengthen codeLength.", ErrorCode.CONFLICT)
 
 
 async def _return_points(
@@ -261,7 +255,7 @@ async def cancel_redemption(
     """Returns the points and the stock of an unused code, exactly once."""
     now = clock.now()
     async with uow_factory() as uow:
-        found = await uow.redemptions.lock_by_code(code.strip().upper())
+        found = await uow.redemptions.lock_by_code(typed_code(code))
         if found is None or (member_id is not None and found.member_id != member_id):
             raise NotFound("No such code.", field=("code",))
         if found.status is not RedemptionStatus.ISSUED or _expired(found, now):
@@ -286,7 +280,7 @@ async def mark_used(
     now = clock.now()
     order_id = clean_order_id(order_id)
     async with uow_factory() as uow:
-        found = await uow.redemptions.lock_by_code(code.strip().upper())
+        found = await uow.redemptions.lock_by_code(typed_code(code))
         if found is None:
             raise NotFound("No such code.", field=("code",))
         if found.status is RedemptionStatus.USED and found.order_id == order_id:
@@ -317,7 +311,7 @@ async def validate_code(
 ) -> CodeCheck:
     now = clock.now()
     async with uow_factory() as uow:
-        found = await uow.redemptions.by_code(code.strip().upper())
+        found = await uow.redemptions.by_code(typed_code(code))
         if found is None or (member_id is not None and found.member_id != member_id):
             return CodeCheck(False, "Unknown code.", None, None, None)
         reward = await uow.rewards.get(found.reward_id)

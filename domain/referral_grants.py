@@ -18,7 +18,7 @@ from uuid import UUID, uuid4
 
 from domain.earning import expiry_for
 from domain.errors import DomainError
-from domain.ledger import EntryKind
+from domain.ledger import EntryKind, LedgerEntry
 from domain.ports import TenantUnitOfWork
 from domain.program import ProgramConfig
 from domain.redemption import issue_code, new_redemption
@@ -37,23 +37,18 @@ class Grant:
 async def grant(
     uow: TenantUnitOfWork,
     wallet: LockedWallet,
-    spec: ReferralReward,
+    spec: ReferralReward | None,
     program: ProgramConfig,
     *,
     reason: str,
     available_at: datetime,
 ) -> Grant | None:
+    """Gives `spec` (None: this side gets nothing); None when nothing was given."""
+    if spec is None:
+        return None
     now = wallet.now
     if spec.points is not None:
-        entry = await wallet.credit(
-            spec.points,
-            kind=EntryKind.EARN,
-            available_at=available_at,
-            expires_at=expiry_for(program, now),
-            reason=reason,
-            rate=program.rate,
-            config_version=program.version,
-        )
+        entry = await _earn(wallet, spec.points, program, reason, available_at)
         return Grant(spec.points, entry.id)
     assert spec.reward_id is not None
     reward = await uow.rewards.get(spec.reward_id)
@@ -71,15 +66,7 @@ async def grant(
         await uow.rewards.release_stock(reward.id)
         return None
     cost = reward.points_cost
-    credit = await wallet.credit(
-        cost,
-        kind=EntryKind.EARN,
-        available_at=now,
-        expires_at=expiry_for(program, now),
-        reason=reason,
-        rate=program.rate,
-        config_version=program.version,
-    )
+    credit = await _earn(wallet, cost, program, reason, now)
     spend = await wallet.spend(cost, kind=EntryKind.REDEEM, reason=f"Reward: {reward.name}")
     await uow.redemptions.add(
         new_redemption(
@@ -94,6 +81,21 @@ async def grant(
         )
     )
     return Grant(cost, credit.id, redemption_id)
+
+
+async def _earn(
+    wallet: LockedWallet, points: int, program: ProgramConfig, reason: str, available_at: datetime
+) -> LedgerEntry:
+    """Points earned under the program's current rules: its expiry, rate and version."""
+    return await wallet.credit(
+        points,
+        kind=EntryKind.EARN,
+        available_at=available_at,
+        expires_at=expiry_for(program, wallet.now),
+        reason=reason,
+        rate=program.rate,
+        config_version=program.version,
+    )
 
 
 async def take_back(

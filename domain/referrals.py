@@ -1,7 +1,7 @@
 """Referrals: a member brings a friend; both may be rewarded once the friend qualifies.
 
-The rules here are pure: who may refer whom, and the form of an email address that two
-sign-ups by one person share.
+The rules here are pure: who may refer whom. One person signing up twice is found by the
+comparable form of their email (domain/emails.py).
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
+from domain.codes import typed_code
+from domain.emails import comparable_email
 from domain.errors import NotFound
 from domain.members import Member, MemberStatus
 
 MAX_CODE = 32
 _CODE = re.compile(r"^[A-Z0-9]{1,32}$")
-# Mailboxes that ignore dots in the local part: a.lice@ and alice@ are one inbox.
-_DOTLESS_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
 
 
 class ReferralStatus(StrEnum):
@@ -67,29 +67,11 @@ class ReferralStats:
 
 
 def clean_code(code: str) -> str:
-    """Codes are typed by hand: case and surrounding spaces do not matter."""
-    cleaned = code.strip().upper()
+    """A referral code as typed; one that cannot be a code is no member's."""
+    cleaned = typed_code(code)
     if not _CODE.match(cleaned):
         raise NotFound("No member has this referral code.", field=("referralCode",))
     return cleaned
-
-
-def comparable_email(email: str | None) -> str | None:
-    """Lowercase, without a +tag, without dots where the mailbox ignores them.
-
-    The database has the same function (comparable_email in the referrals migration) and an
-    index on it; a test checks that the two agree.
-    """
-    if email is None:
-        return None
-    lowered = email.lower()
-    local, at, domain = lowered.rpartition("@")
-    if not at:
-        return lowered
-    local = local.split("+", 1)[0]
-    if domain in _DOTLESS_DOMAINS:
-        return local.replace(".", "") + "@" + _DOTLESS_DOMAINS[domain]
-    return f"{local}@{domain}"
 
 
 def _same_external_id(a: str | None, b: str | None) -> bool:

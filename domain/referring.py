@@ -17,11 +17,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import uuid4
 
-from domain.actions import period_start
 from domain.earning import available_from
 from domain.errors import NotFound
 from domain.ledger import DEFAULT_WALLET, Balance
 from domain.members import Member
+from domain.periods import counted_since
 from domain.ports import TenantUnitOfWork
 from domain.referral_grants import grant, take_back
 from domain.referral_settings import ReferralSettings, ReferralTrigger
@@ -48,7 +48,7 @@ class Outcome:
 async def link(uow: TenantUnitOfWork, referee: Member, code: str, now: datetime) -> Outcome:
     """Links a member who has just enrolled to the owner of `code`; rewards at once when the
     program rewards sign-ups. Fraud rules reject the referral, never the enrolment."""
-    referrer = await uow.referrals.member_by_code(clean_code(code))
+    referrer = await uow.members.get_by_referral_code(clean_code(code))
     if referrer is None:
         raise NotFound("No member has this referral code.", field=("referralCode",))
     reason = await _refusal(uow, referrer, referee)
@@ -165,7 +165,7 @@ async def _reward(
     assert referrer is not None and referee is not None
     reason = await _refusal(uow, referrer, referee)
     if reason is None and settings.cap is not None:
-        since = period_start(settings.cap_period, now) if settings.cap_period else None
+        since = counted_since(settings.cap_period, now)
         # The referrer's wallet lock, held above, serialises this count with other
         # referrals of the same referrer.
         if await uow.referrals.rewarded_since(referrer.id, since) >= settings.cap:
@@ -177,17 +177,14 @@ async def _reward(
     program = await uow.programs.current()
     # Points for an order wait out the order's return window, like the order's own points.
     available_at = available_from(program, order.order.placed_at, now) if order else now
-    given = {}
-    for side, wallet, spec, why in (
-        ("referee", referee_wallet, settings.referee_reward, "Referral reward: welcome"),
-        ("referrer", referrer_wallet, settings.referrer_reward, "Referral reward: a friend joined"),
-    ):
-        given[side] = (
-            await grant(uow, wallet, spec, program, reason=why, available_at=available_at)
-            if spec is not None
-            else None
+    # The referee first, as in the lock order (see the top of this module).
+    referee_grant, referrer_grant = [
+        await grant(uow, wallet, spec, program, reason=why, available_at=available_at)
+        for wallet, spec, why in (
+            (referee_wallet, settings.referee_reward, "Referral reward: welcome"),
+            (referrer_wallet, settings.referrer_reward, "Referral reward: a friend joined"),
         )
-    referee_grant, referrer_grant = given["referee"], given["referrer"]
+    ]
     rewarded = replace(
         referral,
         status=ReferralStatus.REWARDED,

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
 from uuid import UUID
 
+from domain.codes import random_code
 from domain.errors import DomainError, ErrorCode
 from domain.program import LimitPeriod
 
@@ -104,18 +104,18 @@ class Reward:
     def unavailable(self, now: datetime) -> DomainError | None:
         """Why the reward cannot be redeemed at `now`, or None when it can."""
         if self.archived:
-            return _unavailable("This reward is archived.", ErrorCode.REWARD_UNAVAILABLE)
+            return reward_refusal("This reward is archived.", ErrorCode.REWARD_UNAVAILABLE)
         if self.starts_at is not None and now < self.starts_at:
-            return _unavailable(
+            return reward_refusal(
                 f"This reward starts at {self.starts_at.isoformat()}.",
                 ErrorCode.REWARD_UNAVAILABLE,
             )
         if self.ends_at is not None and now >= self.ends_at:
-            return _unavailable(
+            return reward_refusal(
                 f"This reward ended at {self.ends_at.isoformat()}.", ErrorCode.REWARD_UNAVAILABLE
             )
         if self.remaining_stock is not None and self.remaining_stock <= 0:
-            return _unavailable("This reward is out of stock.", ErrorCode.OUT_OF_STOCK)
+            return reward_refusal("This reward is out of stock.", ErrorCode.OUT_OF_STOCK)
         return None
 
     def eligible(self, tier: str | None, segments: frozenset[str] = frozenset()) -> bool:
@@ -137,8 +137,9 @@ class Terms:
     min_order_minor: int
 
 
-def _unavailable(message: str, code: ErrorCode) -> DomainError:
-    return DomainError(message, field=("rewardId",), code=code)
+def reward_refusal(message: str, code: ErrorCode, field: str = "rewardId") -> DomainError:
+    """Why a reward cannot be had or a code used, on the input field at fault."""
+    return DomainError(message, field=(field,), code=code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +198,7 @@ def discount_for(terms: Terms, value_minor: int | None, subtotal_minor: int) -> 
 
 
 def new_code(prefix: str, length: int, alphabet: str = CODE_ALPHABET) -> str:
-    return prefix + "".join(secrets.choice(alphabet) for _ in range(length))
+    return random_code(alphabet, length, prefix)
 
 
 def _require(condition: bool, message: str, field: str) -> None:

@@ -147,9 +147,7 @@ async def preview_tier_change(
 ) -> TierChangePreview:
     """How many members would move up or down if `change` were saved now; saves nothing."""
     now = clock.now()
-    async with uow_factory() as uow:
-        defs = Definitions(await uow.tiers.all(), await uow.tiers.settings())
-    proposed = _proposed(change, clock, defs)
+    proposed = _proposed(change, clock, await tier_definitions(uow_factory))
     since = window_start(proposed.settings, now)
     counts = {TierMove.UP: 0, TierMove.DOWN: 0, TierMove.SAME: 0}
     kept = 0

@@ -24,6 +24,7 @@ from domain.tiers import (
     TierMove,
     TierSettings,
     decide,
+    held_tier,
     next_tier,
     progress,
     qualifying,
@@ -107,12 +108,10 @@ async def member_standing(
         value = await uow.tiers.metric_value(
             member_id, settings.metric, window_start(settings, now)
         )
-    by_id = {t.id: t for t in tiers}
     if stored is None:
         held, since = qualifying(tiers, value), None
     else:
-        found = by_id.get(stored.tier_id) if stored.tier_id else None
-        held = found if found is not None and not found.archived else None
+        held = held_tier(tiers, stored)
         since = stored.since if held is not None else None
     return Standing(
         current=held,

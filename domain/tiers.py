@@ -174,6 +174,19 @@ def next_tier(tiers: list[Tier], held: Tier | None) -> Tier | None:
     return above[0] if above else None
 
 
+def recorded_tier(tiers: list[Tier], current: MemberTier | None) -> Tier | None:
+    """The tier the member's stored row names, even one archived since (None: none)."""
+    if current is None or current.tier_id is None:
+        return None
+    return next((t for t in tiers if t.id == current.tier_id), None)
+
+
+def held_tier(tiers: list[Tier], current: MemberTier | None) -> Tier | None:
+    """The tier the member holds: the one stored, unless it was archived since."""
+    tier = recorded_tier(tiers, current)
+    return tier if tier is not None and not tier.archived else None
+
+
 def _rank(tier: Tier | None) -> int:
     return tier.threshold if tier is not None else -1
 
@@ -189,9 +202,8 @@ def decide(
 
     `tiers` includes archived ones, so a member whose tier was archived is moved off it.
     """
-    by_id = {t.id: t for t in tiers}
-    previous = by_id.get(current.tier_id) if current and current.tier_id else None
-    held = previous if previous is not None and not previous.archived else None
+    previous = recorded_tier(tiers, current)
+    held = held_tier(tiers, current)
     met = qualifying(tiers, value)
 
     def renewed(tier: Tier | None) -> datetime | None:

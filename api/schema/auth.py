@@ -13,6 +13,7 @@ from api.context import Info
 from api.schema.errors import UserError, returns_payload
 from api.schema.member_type import Member
 from api.schema.members import require_member
+from domain.emails import canonical_email
 from domain.errors import DomainError, ErrorCode
 from domain.members import require_active
 
@@ -59,7 +60,7 @@ class AuthMutations:
     @returns_payload(LoginPayload)
     async def login(self, info: Info, input: LoginInput) -> LoginPayload:
         services = info.context.services
-        operator = await services.control.operator_by_email(input.email.strip().lower())
+        operator = await services.control.operator_by_email(canonical_email(input.email))
         # verify_password runs argon2 even for unknown emails: timing tells nothing.
         if not verify_password(operator.password_hash if operator else None, input.password):
             raise DomainError(

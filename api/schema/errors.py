@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
-from typing import Any, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 
 import strawberry
 
@@ -56,7 +56,3 @@ def returns_payload(
         return run
 
     return wrap
-
-
-def errors_field() -> Any:
-    return strawberry.field(default_factory=list)

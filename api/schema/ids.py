@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import base64
 import binascii
 from uuid import UUID
 
+from api.schema.opaque import opaque, unopaque
 from domain.errors import DomainError, ErrorCode
 
 
 def to_global_id(type_name: str, raw: object) -> str:
-    return base64.urlsafe_b64encode(f"{type_name}:{raw}".encode()).decode().rstrip("=")
+    return opaque(f"{type_name}:{raw}")
 
 
 def from_global_id(gid: str, field: tuple[str, ...] = ("id",)) -> tuple[str, str]:
     try:
-        padded = gid + "=" * (-len(gid) % 4)
-        type_name, _, raw = base64.urlsafe_b64decode(padded.encode()).decode().partition(":")
+        type_name, _, raw = unopaque(gid).partition(":")
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise DomainError("Malformed id.", field=field, code=ErrorCode.INVALID_ID) from None
     if not type_name or not raw:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Generic, TypeVar
 
 import strawberry
 
+from api.schema.opaque import opaque, unopaque
 from domain.errors import DomainError
 
 T = TypeVar("T")
@@ -34,15 +34,14 @@ class Connection(Generic[T]):
 
 
 def encode_cursor(position: int) -> str:
-    return base64.urlsafe_b64encode(f"k:{position}".encode()).decode().rstrip("=")
+    return opaque(f"k:{position}")
 
 
 def decode_cursor(cursor: str | None) -> int | None:
     if cursor is None:
         return None
     try:
-        raw = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()).decode()
-        tag, _, value = raw.partition(":")
+        tag, _, value = unopaque(cursor).partition(":")
         if tag != "k" or not value.isdigit() or len(value) > 18:
             raise ValueError
         return int(value)

@@ -10,6 +10,7 @@ import strawberry
 
 from api.auth.principal import Kind, Role
 from api.context import Info
+from api.schema.changes import given
 from api.schema.enums import Channel, ExpiryUnit, LimitPeriod, RefundPolicy, Rounding, RuleKind
 from api.schema.errors import UserError, returns_payload
 from api.schema.pagination import page_size
@@ -217,20 +218,18 @@ class ConfigureProgramPayload:
 
 
 def _apply(i: ConfigureProgramInput, c: p.ProgramConfig) -> p.ProgramConfig:
-    changes: dict[str, object] = {}
-    simple = {
-        "currency": i.currency.strip().upper() if i.currency else None,
-        "points_per_unit": i.points_per_unit,
-        "rounding": i.rounding,
-        "point_value_minor": i.point_value,
-        "min_order_minor": i.min_order_value,
-        "earn_on_shipping": i.earn_on_shipping,
-        "earn_on_tax": i.earn_on_tax,
-        "pending_days": i.pending_days,
-        "inactivity_days": i.inactivity_days,
-        "refund_policy": i.refund_policy,
-    }
-    changes.update({k: v for k, v in simple.items() if v is not None})
+    changes = given(
+        currency=i.currency.strip().upper() if i.currency else None,
+        points_per_unit=i.points_per_unit,
+        rounding=i.rounding,
+        point_value_minor=i.point_value,
+        min_order_minor=i.min_order_value,
+        earn_on_shipping=i.earn_on_shipping,
+        earn_on_tax=i.earn_on_tax,
+        pending_days=i.pending_days,
+        inactivity_days=i.inactivity_days,
+        refund_policy=i.refund_policy,
+    )
     if i.clear_inactivity_expiry:
         changes["inactivity_days"] = None
     if i.lot_expiry is not None:

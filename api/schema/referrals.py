@@ -12,12 +12,13 @@ import strawberry
 
 from api.auth.principal import Kind, Role
 from api.context import Info
+from api.schema.changes import given
 from api.schema.enums import LimitPeriod
 from api.schema.errors import UserError, returns_payload
 from api.schema.ids import to_global_id, uuid_of
 from api.schema.node import Node
 from api.schema.pagination import Connection, connection, decode_cursor, page_size
-from api.schema.reward_types import Reward
+from api.schema.reward_types import Reward, reward_by_id
 from domain import referral_settings as rs
 from domain import referrals as r
 from domain.members import Member as DomainMember
@@ -127,9 +128,7 @@ class ReferralRewardSetting:
     async def reward(self, info: Info) -> Reward | None:
         if self.domain.reward_id is None:
             return None
-        async with info.context.uow() as uow:
-            found = await uow.rewards.get(self.domain.reward_id)
-        return Reward.of(found) if found else None
+        return await reward_by_id(info, self.domain.reward_id)
 
 
 def _reward_setting(x: rs.ReferralReward | None) -> ReferralRewardSetting | None:
@@ -293,18 +292,14 @@ def _reward_of(given: ReferralRewardInput, name: str) -> rs.ReferralReward:
 
 
 def _apply(i: ConfigureReferralsInput, s: rs.ReferralSettings) -> rs.ReferralSettings:
-    changes: dict[str, object] = {
-        k: v
-        for k, v in {
-            "active": i.active,
-            "url_template": i.url_template,
-            "trigger": i.trigger,
-            "min_order_minor": i.min_order_value,
-            "cap": i.cap,
-            "cap_period": i.cap_period,
-        }.items()
-        if v is not None
-    }
+    changes = given(
+        active=i.active,
+        url_template=i.url_template,
+        trigger=i.trigger,
+        min_order_minor=i.min_order_value,
+        cap=i.cap,
+        cap_period=i.cap_period,
+    )
     if i.referrer_reward is not None:
         changes["referrer_reward"] = _reward_of(i.referrer_reward, "referrerReward")
     if i.referee_reward is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from uuid import UUID
 
 import strawberry
 
@@ -91,6 +92,13 @@ class Reward(Node):
         )
 
 
+async def reward_by_id(info: Info, reward_id: UUID) -> Reward | None:
+    """The catalog reward a redemption or a referral reward setting refers to."""
+    async with info.context.uow() as uow:
+        found = await uow.rewards.get(reward_id)
+    return Reward.of(found) if found else None
+
+
 @strawberry.type(description="A reward a member redeemed: a code and what became of it.")
 class Redemption(Node):
     code: str
@@ -102,7 +110,7 @@ class Redemption(Node):
     expires_at: datetime | None
     used_at: datetime | None
     closed_at: datetime | None = strawberry.field(description="When it was cancelled or expired.")
-    reward_id: strawberry.Private[object]
+    reward_id: strawberry.Private[UUID]
 
     @classmethod
     def of(cls, x: DomainRedemption) -> Redemption:
@@ -122,9 +130,7 @@ class Redemption(Node):
 
     @strawberry.field
     async def reward(self, info: Info) -> Reward | None:
-        async with info.context.uow() as uow:
-            found = await uow.rewards.get(self.reward_id)  # type: ignore[arg-type]
-        return Reward.of(found) if found else None
+        return await reward_by_id(info, self.reward_id)
 
 
 @strawberry.type(description="A reward in reach of a member, or how far it is.")

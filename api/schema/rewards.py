@@ -18,6 +18,7 @@ from api.schema.ids import uuid_of
 from api.schema.pagination import Connection, connection, decode_cursor, page_size
 from api.schema.reward_types import CodeSource, Reward, RewardKind
 from domain import catalog
+from domain.codes import typed_code
 from domain.errors import DomainError
 from domain.ports import RewardFilter
 from domain.rewards import CodeSource as DomainCodeSource
@@ -253,7 +254,7 @@ class RewardMutations:
     ) -> ImportRewardCodesPayload:
         ctx = info.context
         ctx.require(Kind.SECRET_KEY, Kind.OPERATOR)
-        unique = len({c.strip().upper() for c in input.codes})
+        unique = len({typed_code(c) for c in input.codes})
         added = await catalog.import_codes(
             ctx.uow, uuid_of(input.reward_id, "Reward", ("rewardId",)), input.codes
         )

@@ -10,6 +10,7 @@ import strawberry
 
 from api.auth.principal import Kind, Role
 from api.context import Info
+from api.schema.changes import given
 from api.schema.errors import UserError, returns_payload
 from api.schema.ids import uuid_of
 from api.schema.scalars import BigInt
@@ -89,34 +90,25 @@ def _draft(i: CreateTierInput) -> defs.TierDraft:
 
 
 def _tier_change(i: UpdateTierInput) -> Callable[[t.Tier], t.Tier]:
-    changes: dict[str, object] = {
-        k: v
-        for k, v in {
-            "name": i.name,
-            "threshold": int(i.threshold) if i.threshold is not None else None,
-            "multiplier": i.multiplier,
-            "perks": tuple(i.perks) if i.perks is not None else None,
-            "archived": i.archived,
-        }.items()
-        if v is not None
-    }
+    changes = given(
+        name=i.name,
+        threshold=int(i.threshold) if i.threshold is not None else None,
+        multiplier=i.multiplier,
+        perks=tuple(i.perks) if i.perks is not None else None,
+        archived=i.archived,
+    )
     return lambda tier: replace(tier, **changes)  # type: ignore[arg-type]
 
 
 def _settings_change(i: ConfigureTiersInput) -> Callable[[t.TierSettings], t.TierSettings]:
-    def change(s: t.TierSettings) -> t.TierSettings:
-        window = i.window if i.window is not None else s.window
-        months = i.rolling_months if i.rolling_months is not None else s.rolling_months
-        return replace(
-            s,
-            metric=i.metric if i.metric is not None else s.metric,
-            window=window,
-            rolling_months=months,
-            downgrade=i.downgrade if i.downgrade is not None else s.downgrade,
-            grace_days=i.grace_days if i.grace_days is not None else s.grace_days,
-        )
-
-    return change
+    changes = given(
+        metric=i.metric,
+        window=i.window,
+        rolling_months=i.rolling_months,
+        downgrade=i.downgrade,
+        grace_days=i.grace_days,
+    )
+    return lambda settings: replace(settings, **changes)  # type: ignore[arg-type]
 
 
 _MANAGERS = (Role.OWNER, Role.ADMIN)

@@ -44,19 +44,24 @@ class PgMemberRepository:
     def __init__(self, conn: Conn) -> None:
         self._conn = conn
 
-    async def get(self, member_id: UUID) -> Member | None:
-        row = await self._conn.fetchrow(f"SELECT {_COLUMNS} FROM members WHERE id = $1", member_id)
-        return _member(row) if row else None
-
-    async def get_by_external_id(self, external_id: str) -> Member | None:
+    async def _one(self, column: str, value: object) -> Member | None:
+        # `column` is one of this module's constants, never input.
         row = await self._conn.fetchrow(
-            f"SELECT {_COLUMNS} FROM members WHERE external_id = $1", external_id
+            f"SELECT {_COLUMNS} FROM members WHERE {column} = $1", value
         )
         return _member(row) if row else None
 
+    async def get(self, member_id: UUID) -> Member | None:
+        return await self._one("id", member_id)
+
+    async def get_by_external_id(self, external_id: str) -> Member | None:
+        return await self._one("external_id", external_id)
+
     async def get_by_email(self, email: str) -> Member | None:
-        row = await self._conn.fetchrow(f"SELECT {_COLUMNS} FROM members WHERE email = $1", email)
-        return _member(row) if row else None
+        return await self._one("email", email)
+
+    async def get_by_referral_code(self, code: str) -> Member | None:
+        return await self._one("referral_code", code)
 
     async def get_many(self, member_ids: list[UUID]) -> list[Member]:
         rows = await self._conn.fetch(

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import asyncpg
-
-from domain.errors import DomainError, ErrorCode, NotFound
+from domain.errors import NotFound
 from domain.program import DEFAULT_PROGRAM, ProgramConfig, from_json, to_json
 from persistence.db import Conn
+from persistence.repositories import versioned
 
 
 class PgProgramRepository:
@@ -16,9 +15,7 @@ class PgProgramRepository:
         self._conn = conn
 
     async def current(self) -> ProgramConfig:
-        row = await self._conn.fetchrow(
-            "SELECT version, config FROM program_config ORDER BY version DESC LIMIT 1"
-        )
+        row = await versioned.latest(self._conn, "program_config")
         return from_json(row["version"], row["config"]) if row else DEFAULT_PROGRAM
 
     async def version(self, version: int) -> ProgramConfig:
@@ -32,18 +29,12 @@ class PgProgramRepository:
         return from_json(row["version"], row["config"])
 
     async def save(self, config: ProgramConfig, at: datetime, by: str | None) -> None:
-        try:
-            async with self._conn.transaction():
-                await self._conn.execute(
-                    "INSERT INTO program_config (version, config, created_at, created_by)"
-                    " VALUES ($1, $2, $3, $4)",
-                    config.version,
-                    to_json(config),
-                    at,
-                    by,
-                )
-        except asyncpg.UniqueViolationError as err:
-            raise DomainError(
-                "The program was changed at the same time; read it again and retry.",
-                code=ErrorCode.CONFLICT,
-            ) from err
+        await versioned.add_version(
+            self._conn,
+            "program_config",
+            config.version,
+            to_json(config),
+            at,
+            by,
+            conflict="The program was changed at the same time; read it again and retry.",
+        )

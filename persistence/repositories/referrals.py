@@ -7,13 +7,10 @@ from uuid import UUID
 
 import asyncpg
 
-from domain.errors import DomainError, ErrorCode
-from domain.members import Member
 from domain.referral_settings import DEFAULT_SETTINGS, ReferralSettings, from_json, to_json
 from domain.referrals import Referral, ReferralStats, ReferralStatus, RejectReason
 from persistence.db import Conn
-from persistence.repositories.members import _COLUMNS as MEMBER_COLUMNS
-from persistence.repositories.members import _member
+from persistence.repositories import versioned
 
 _COLUMNS = (
     "id, seq, referrer_id, referee_id, code, status, reject_reason, qualifying_order_id,"
@@ -34,33 +31,20 @@ class PgReferralRepository:
         self._conn = conn
 
     async def settings(self) -> ReferralSettings:
-        row = await self._conn.fetchrow(
-            "SELECT version, config FROM referral_settings ORDER BY version DESC LIMIT 1"
-        )
+        row = await versioned.latest(self._conn, "referral_settings")
         return from_json(row["version"], row["config"]) if row else DEFAULT_SETTINGS
 
     async def save_settings(self, settings: ReferralSettings, at: datetime, by: str | None) -> None:
-        try:
-            async with self._conn.transaction():
-                await self._conn.execute(
-                    "INSERT INTO referral_settings (version, config, created_at, created_by)"
-                    " VALUES ($1, $2, $3, $4)",
-                    settings.version,
-                    to_json(settings),
-                    at,
-                    by,
-                )
-        except asyncpg.UniqueViolationError as err:
-            raise DomainError(
-                "The referral settings were changed at the same time; read them again and retry.",
-                code=ErrorCode.CONFLICT,
-            ) from err
-
-    async def member_by_code(self, code: str) -> Member | None:
-        row = await self._conn.fetchrow(
-            f"SELECT {MEMBER_COLUMNS} FROM members WHERE referral_code = $1", code
+        await versioned.add_version(
+            self._conn,
+            "referral_settings",
+            settings.version,
+            to_json(settings),
+            at,
+            by,
+            conflict="The referral settings were changed at the same time; read them again and "
+            "retry.",
         )
-        return _member(row) if row else None
 
     async def look_alikes(self, email: str, before_seq: int, except_ids: list[UUID]) -> int:
         count: int = await self._conn.fetchval(

@@ -53,6 +53,19 @@ def _redemption(row: asyncpg.Record) -> Redemption:
     return Redemption(**data, terms=Terms(**terms))
 
 
+async def _insert(
+    conn: Conn, table: str, names: list[str], values: list[object], returning: str
+) -> asyncpg.Record:
+    """INSERT of one row, column by column; returns the stored row."""
+    placeholders = ", ".join(f"${i}" for i in range(1, len(names) + 1))
+    row = await conn.fetchrow(
+        f"INSERT INTO {table} ({', '.join(names)}) VALUES ({placeholders}) RETURNING {returning}",
+        *values,
+    )
+    assert row is not None
+    return row
+
+
 class PgRewardRepository:
     def __init__(self, conn: Conn) -> None:
         self._conn = conn
@@ -74,14 +87,7 @@ class PgRewardRepository:
         values = [
             v for n, v in zip(_REWARD_FIELDS, _reward_values(reward), strict=True) if n != "seq"
         ]
-        placeholders = ", ".join(f"${i}" for i in range(1, len(names) + 1))
-        row = await self._conn.fetchrow(
-            f"INSERT INTO rewards ({', '.join(names)}) VALUES ({placeholders})"
-            f" RETURNING {_REWARD_COLUMNS}",
-            *values,
-        )
-        assert row is not None
-        return _reward(row)
+        return _reward(await _insert(self._conn, "rewards", names, values, _REWARD_COLUMNS))
 
     async def update(self, reward: Reward) -> Reward:
         names = [n for n in _REWARD_FIELDS if n not in ("id", "seq", "issued", "created_at")]
@@ -172,14 +178,9 @@ class PgRedemptionRepository:
             redemption.terms.kind.value if n == "kind" else getattr(redemption.terms, n)
             for n in _TERMS_FIELDS
         ]
-        placeholders = ", ".join(f"${i}" for i in range(1, len(names) + 1))
-        row = await self._conn.fetchrow(
-            f"INSERT INTO redemptions ({', '.join(names)}) VALUES ({placeholders})"
-            f" RETURNING {_REDEMPTION_COLUMNS}",
-            *values,
+        return _redemption(
+            await _insert(self._conn, "redemptions", names, values, _REDEMPTION_COLUMNS)
         )
-        assert row is not None
-        return _redemption(row)
 
     async def _one(self, where: str, value: object, lock: bool = False) -> Redemption | None:
         row = await self._conn.fetchrow(

@@ -3,29 +3,18 @@ campaign windows and channels; previews; order upserts; lots, FIFO spending and 
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import UUID
 
 import pytest
 
 from api.services import Services
 from domain.clock import FixedClock
 from tests.conftest import CLOCK_START
+from tests.support.earning import configure, enroll, lots_of, points_of, schema_of
 from tests.support.gql import GraphQLClient, TenantKit
 from tests.support.ledger_checks import assert_ledger_matches_balances
 
-ENROLL = """
-mutation Enroll($input: EnrollMemberInput!) {
-  enrollMember(input: $input) { member { id } errors { code field message } }
-}
-"""
-CONFIGURE = """
-mutation Configure($input: ConfigureProgramInput!) {
-  configureProgram(input: $input) { program { version } errors { code field message } }
-}
-"""
 RECORD = """
 mutation Record($input: RecordOrderInput!) {
   recordOrder(input: $input) {
@@ -43,13 +32,6 @@ query Preview($input: RecordOrderInput!) {
 }
 """
 ORDER = "query($id: String!) { order(orderId: $id) { orderId earnedPoints points } }"
-POINTS = """
-query Points($id: ID!, $days: Int!) {
-  member(id: $id) {
-    points { available pending lifetime debt expiring(withinDays: $days) { points expiresAt } }
-  }
-}
-"""
 ADJUST = """
 mutation Adjust($input: AdjustPointsInput!) {
   adjustPoints(input: $input) {
@@ -61,21 +43,6 @@ mutation Adjust($input: AdjustPointsInput!) {
 
 
 # --- helpers --------------------------------------------------------------------------------
-
-
-async def configure(gql: GraphQLClient, kit: TenantKit, **fields: Any) -> int:
-    data = await gql(CONFIGURE, {"input": fields}, token=kit.operator_token, tenant=kit.slug)
-    payload = data["configureProgram"]
-    assert payload["errors"] == [], payload
-    version: int = payload["program"]["version"]
-    return version
-
-
-async def enroll(gql: GraphQLClient, kit: TenantKit) -> str:
-    data = await gql(ENROLL, {"input": {"externalId": uuid.uuid4().hex}}, token=kit.secret_key)
-    assert data["enrollMember"]["errors"] == []
-    member_id: str = data["enrollMember"]["member"]["id"]
-    return member_id
 
 
 def line(sku: str, quantity: int, unit_price: int, category: str | None = None) -> dict:
@@ -123,33 +90,11 @@ async def preview(gql: GraphQLClient, kit: TenantKit, body: dict) -> dict:
     return result
 
 
-async def points_of(gql: GraphQLClient, kit: TenantKit, member_id: str, days: int = 30) -> dict:
-    data = await gql(POINTS, {"id": member_id, "days": days}, token=kit.secret_key)
-    points: dict = data["member"]["points"]
-    return points
-
-
-async def schema_of(services: Services, kit: TenantKit) -> str:
-    tenant = await services.registry.get(UUID(kit.id))
-    assert tenant is not None
-    return tenant.schema_name
-
-
 async def row_counts(services: Services, kit: TenantKit) -> dict[str, int]:
     schema = await schema_of(services, kit)
     tables = ("orders", "refunds", "ledger_entries", "lots", "lot_draws", "idempotency_keys")
     async with services.pool.acquire() as conn:
         return {t: await conn.fetchval(f'SELECT count(*) FROM "{schema}".{t}') for t in tables}
-
-
-async def lots_of(services: Services, kit: TenantKit) -> list[tuple[int, int, bool]]:
-    """(points, remaining, pending) of every lot, oldest first."""
-    schema = await schema_of(services, kit)
-    async with services.pool.acquire() as conn:
-        rows = await conn.fetch(
-            f'SELECT points, remaining, pending FROM "{schema}".lots ORDER BY id'
-        )
-    return [(r["points"], r["remaining"], r["pending"]) for r in rows]
 
 
 def move_to(clock: FixedClock, at: datetime) -> None:

@@ -65,6 +65,16 @@ async def indebted_history(gql, kit: TenantKit, members: int = 3) -> None:
         assert await earn(gql, kit, order(f"o-{i}-2", member_id, ("a", 1, 8_000))) == 80
 
 
+async def twins_with_points_due(clocked, make_tenant) -> tuple[TenantKit, TenantKit]:
+    """Two tenants with the same indebted history of six members, 12 days on: pending
+    points have matured and the first lots have expired, for a worker to settle."""
+    twins = await make_tenant(), await make_tenant()
+    for kit in twins:
+        await indebted_history(clocked.gql, kit, members=6)
+    clocked.clock.advance(timedelta(days=12))
+    return twins
+
+
 async def test_pending_points_mature_exactly_at_the_end_of_the_return_window(clocked, tenant):
     # Given an order of 40 points with a 14-day return window
     gql, services, clock = clocked.gql, clocked.services, clocked.clock
@@ -159,11 +169,8 @@ async def test_the_worker_run_twice_writes_what_one_run_writes(clocked, tenant):
 
 async def test_two_workers_at_once_write_what_one_worker_writes(clocked, make_tenant, settings):
     # Given twin tenants with points due, and a second worker process (its own pool)
-    gql, services, clock = clocked.gql, clocked.services, clocked.clock
-    alone, raced = await make_tenant(), await make_tenant()
-    for kit in (alone, raced):
-        await indebted_history(gql, kit, members=6)
-    clock.advance(timedelta(days=12))
+    services, clock = clocked.services, clocked.clock
+    alone, raced = await twins_with_points_due(clocked, make_tenant)
     other = await Services.start(small_pool(settings), clock=clock)
     try:
         # When one worker runs for the first tenant, and two at once for the second
@@ -185,11 +192,8 @@ async def test_two_workers_at_once_write_what_one_worker_writes(clocked, make_te
 
 async def test_the_jobs_are_safe_without_the_tenant_lock(clocked, make_tenant, settings):
     # Given twin tenants with points due, and a second pool
-    gql, services, clock = clocked.gql, clocked.services, clocked.clock
-    alone, raced = await make_tenant(), await make_tenant()
-    for kit in (alone, raced):
-        await indebted_history(gql, kit, members=6)
-    clock.advance(timedelta(days=12))
+    services, clock = clocked.services, clocked.clock
+    alone, raced = await twins_with_points_due(clocked, make_tenant)
     other = await Services.start(small_pool(settings), clock=clock)
     try:
         # When the jobs run once for the first, and three times at once for the second,

