@@ -14,6 +14,7 @@ from api.schema.ids import uuid_of
 from api.schema.member_type import Member, MemberStatus
 from api.schema.pagination import Connection, connection, decode_cursor, page_size
 from api.schema.referrals import Referral
+from api.schema.selection import MEMBER_ID_ONLY_FIELDS, selects_only
 from domain import enrolment
 from domain import members as m
 from domain.errors import DomainError, ErrorCode, NotFound
@@ -99,6 +100,11 @@ class MemberQueries:
         ctx = info.context
         ctx.require(Kind.MEMBER)
         assert ctx.principal.member_id is not None
+        if selects_only(info, MEMBER_ID_ONLY_FIELDS):
+            # A member token is issued only for a member that exists, and members are never
+            # deleted (erasure keeps the row): the token's id is enough for the balance,
+            # the ledger and the tiers, without a transaction to read the row.
+            return Member.known(ctx.principal.member_id)
         async with ctx.uow() as uow:
             found = await uow.members.get(ctx.principal.member_id)
         if found is None:
