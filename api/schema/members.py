@@ -22,21 +22,33 @@ from domain.ports import MemberFilter
 from domain.referral_program import enroll_referred
 
 
+def member_reference(
+    member_id: strawberry.ID | None, external_id: str | None, field: str = "memberId"
+) -> tuple[UUID | None, str | None]:
+    """Exactly one of a global id (as a UUID) and an externalId (trimmed): how a use case
+    that looks the member up in its own transaction is told which one."""
+    if (member_id is None) == (external_id is None):
+        raise DomainError(
+            f"Give exactly one of {field} and externalId.", field=(field,), code=ErrorCode.REQUIRED
+        )
+    if member_id is not None:
+        return uuid_of(member_id, "Member", (field,)), None
+    assert external_id is not None
+    return None, external_id.strip()
+
+
 async def find_member(
     info: Info,
     member_id: strawberry.ID | None,
     external_id: str | None,
     field: str = "id",
 ) -> m.Member | None:
-    if (member_id is None) == (external_id is None):
-        raise DomainError(
-            f"Give exactly one of {field} and externalId.", field=(field,), code=ErrorCode.REQUIRED
-        )
+    by_id, by_external_id = member_reference(member_id, external_id, field)
     async with info.context.uow() as uow:
-        if member_id is not None:
-            return await uow.members.get(uuid_of(member_id, "Member", (field,)))
-        assert external_id is not None
-        return await uow.members.get_by_external_id(external_id.strip())
+        if by_id is not None:
+            return await uow.members.get(by_id)
+        assert by_external_id is not None
+        return await uow.members.get_by_external_id(by_external_id)
 
 
 async def require_member(
