@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
+from asyncpg.transaction import Transaction, TransactionState
 
 from persistence.db import release_after_transaction
 from persistence.repositories.actions import PgActionRepository
@@ -19,6 +20,35 @@ from persistence.repositories.referrals import PgReferralRepository
 from persistence.repositories.rewards import PgRedemptionRepository, PgRewardRepository
 from persistence.repositories.tiers import PgTierRepository
 from tenants.naming import assert_schema_name
+
+# BEGIN and the tenant's search path in one round trip: the simple-query protocol runs both
+# statements from one message. `true` = local to this transaction: the path dies with it, so a
+# pooled connection can never carry one tenant's schema into another's request. The schema
+# name is put in the text (a parameter would need the extended protocol, one statement per
+# message): assert_schema_name has checked it is `t_` and [a-z0-9_] only.
+_BEGIN_IN_SCHEMA = "BEGIN; SELECT set_config('search_path', '{schema}', true);"
+
+
+async def begin_in_schema(conn: PoolConnectionProxy, schema: str) -> Transaction:
+    """Starts the unit of work's transaction with its search path set, in one round trip
+    instead of two, and returns it as asyncpg's own top-level transaction object, so that
+    commit, rollback and the savepoints repositories open with `conn.transaction()` work as
+    if `Transaction.start()` had sent the BEGIN.
+
+    asyncpg's public API has no way to send more than `BEGIN` when it starts a transaction,
+    so this sets the two attributes `start()` itself sets (the connection's top-level
+    transaction and the transaction's state; asyncpg/transaction.py, checked by
+    tests/integration/test_unit_of_work.py). Should they ever change, the fallback is
+    `await tx.start()` followed by the set_config query."""
+    tx = conn.transaction()
+    started: Any = tx  # its private attributes are not in asyncpg's type stubs
+    raw = started._connection
+    if raw._top_xact is not None or conn.is_in_transaction():
+        raise asyncpg.InterfaceError("a unit of work needs a connection outside a transaction")
+    await conn.execute(_BEGIN_IN_SCHEMA.format(schema=assert_schema_name(schema)))
+    raw._top_xact = tx
+    started._state = TransactionState.STARTED
+    return tx
 
 
 class PgTenantUnitOfWork:
@@ -37,16 +67,12 @@ class PgTenantUnitOfWork:
         self._pool = pool
         self._schema = assert_schema_name(schema)
         self._conn: PoolConnectionProxy | None = None
-        self._tx: asyncpg.transaction.Transaction | None = None
+        self._tx: Transaction | None = None
 
     async def __aenter__(self) -> Self:
         conn = await self._pool.acquire()
         try:
-            tx = conn.transaction()
-            await tx.start()
-            # `true` = local to this transaction: the path dies with it, so a pooled
-            # connection can never carry one tenant's schema into another's request.
-            await conn.execute("SELECT set_config('search_path', $1, true)", self._schema)
+            tx = await begin_in_schema(conn, self._schema)
         except BaseException:
             await self._pool.release(conn)
             raise

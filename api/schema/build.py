@@ -20,6 +20,7 @@ from strawberry.types import ExecutionContext
 from api.schema.actions import ActionMutations
 from api.schema.auth import AuthMutations
 from api.schema.documents import DocumentCache, PreparedOperation
+from api.schema.execution import LeafFastExecutionContext
 from api.schema.ledger_types import LedgerEntry
 from api.schema.limits import alias_limit, cost_limit, depth_limit
 from api.schema.member_type import Member
@@ -106,5 +107,6 @@ def build_schema(settings: Settings, *, privileged: bool = True) -> strawberry.S
         mutation=Mutation,
         types=[Member, LedgerEntry, Tenant, ApiKey, Reward, Redemption],
         extensions=_extensions(settings, privileged=privileged),
+        execution_context_class=LeafFastExecutionContext,
         config=StrawberryConfig(disable_field_suggestions=not privileged, scalar_map=SCALARS),
     )

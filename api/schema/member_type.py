@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from uuid import UUID
 
 import strawberry
 
@@ -35,6 +36,7 @@ class Member(Node):
     enrolled_at: datetime
     referral_code: str
     domain: strawberry.Private[m.Member]
+    member_id: strawberry.Private[UUID]
 
     @classmethod
     def of(cls, member: m.Member) -> Member:
@@ -48,7 +50,19 @@ class Member(Node):
             enrolled_at=member.enrolled_at,
             referral_code=member.referral_code,
             domain=member,
+            member_id=member.id,
         )
+
+    @classmethod
+    def known(cls, member_id: UUID) -> Member:
+        """A member whose row was not read, for a selection of ID_ONLY_FIELDS alone
+        (api/schema/selection.py): the id is all those fields need. The row's attributes
+        are left unset on purpose, so a field read by mistake fails loudly instead of
+        answering with made-up data."""
+        member = cls.__new__(cls)
+        member.id = strawberry.ID(to_global_id("Member", member_id))
+        member.member_id = member_id
+        return member
 
     @strawberry.field(
         description="Link a friend follows to be referred by this member (the program's "
@@ -80,7 +94,7 @@ class Member(Node):
     async def points(self, info: Info, wallet: str | None = None) -> Points:
         ctx = info.context
         balance = await read_balance(
-            ctx.uow, ctx.balance_cache, self.domain.id, validate_wallet(wallet)
+            ctx.uow, ctx.balance_cache, self.member_id, validate_wallet(wallet)
         )
         return Points.of(balance)
 
@@ -97,7 +111,7 @@ class Member(Node):
         before = decode_cursor(after)
         async with ctx.uow() as uow:
             entries = await uow.ledger.history(
-                self.domain.id, validate_wallet(wallet) if wallet else None, before, size + 1
+                self.member_id, validate_wallet(wallet) if wallet else None, before, size + 1
             )
         internal = ctx.principal.kind is not Kind.MEMBER
         return connection(
@@ -119,7 +133,7 @@ class Member(Node):
         size = page_size(first, ctx.services.settings.max_page_size)
         async with ctx.uow() as uow:
             found = await uow.redemptions.for_member(
-                self.domain.id, decode_cursor(after), size + 1, tuple(status or ())
+                self.member_id, decode_cursor(after), size + 1, tuple(status or ())
             )
         return connection(
             [Redemption.of(x) for x in found], [x.seq for x in found], size, after is not None
@@ -131,12 +145,12 @@ class Member(Node):
     async def available_rewards(self, info: Info, first: int = 50) -> list[AvailableReward]:
         ctx = info.context
         size = page_size(first, ctx.services.settings.max_page_size)
-        balance = await read_balance(ctx.uow, ctx.balance_cache, self.domain.id, DEFAULT_WALLET)
-        tier = await member_tier_name(ctx.uow, self.domain.id)
+        balance = await read_balance(ctx.uow, ctx.balance_cache, self.member_id, DEFAULT_WALLET)
+        tier = await member_tier_name(ctx.uow, self.member_id)
         found = await availability(
             ctx.uow,
             ctx.services.clock.now(),
-            member_id=self.domain.id,
+            member_id=self.member_id,
             spendable=balance.spendable,
             limit=size,
             tier=tier,
@@ -154,7 +168,7 @@ class Member(Node):
     @strawberry.field(description="The member's tier, the next one up and what keeping it takes.")
     async def tier(self, info: Info) -> MemberTierStanding | None:
         ctx = info.context
-        found = await member_standing(ctx.uow, self.domain.id, ctx.services.clock.now())
+        found = await member_standing(ctx.uow, self.member_id, ctx.services.clock.now())
         return MemberTierStanding.of(found) if found else None
 
     @strawberry.field(description="Moves between tiers, newest first.")
@@ -164,7 +178,7 @@ class Member(Node):
         ctx = info.context
         size = page_size(first, ctx.services.settings.max_page_size)
         async with ctx.uow() as uow:
-            found = await uow.tiers.history(self.domain.id, decode_cursor(after), size + 1)
+            found = await uow.tiers.history(self.member_id, decode_cursor(after), size + 1)
             tiers = {x.id: x for x in await uow.tiers.all()}
         return connection(
             [TierChange.of(x, tiers) for x in found], [x.id for x in found], size, after is not None

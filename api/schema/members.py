@@ -14,11 +14,27 @@ from api.schema.ids import uuid_of
 from api.schema.member_type import Member, MemberStatus
 from api.schema.pagination import Connection, connection, decode_cursor, page_size
 from api.schema.referrals import Referral
+from api.schema.selection import MEMBER_ID_ONLY_FIELDS, selects_only
 from domain import enrolment
 from domain import members as m
 from domain.errors import DomainError, ErrorCode, NotFound
 from domain.ports import MemberFilter
 from domain.referral_program import enroll_referred
+
+
+def member_reference(
+    member_id: strawberry.ID | None, external_id: str | None, field: str = "memberId"
+) -> tuple[UUID | None, str | None]:
+    """Exactly one of a global id (as a UUID) and an externalId (trimmed): how a use case
+    that looks the member up in its own transaction is told which one."""
+    if (member_id is None) == (external_id is None):
+        raise DomainError(
+            f"Give exactly one of {field} and externalId.", field=(field,), code=ErrorCode.REQUIRED
+        )
+    if member_id is not None:
+        return uuid_of(member_id, "Member", (field,)), None
+    assert external_id is not None
+    return None, external_id.strip()
 
 
 async def find_member(
@@ -27,15 +43,12 @@ async def find_member(
     external_id: str | None,
     field: str = "id",
 ) -> m.Member | None:
-    if (member_id is None) == (external_id is None):
-        raise DomainError(
-            f"Give exactly one of {field} and externalId.", field=(field,), code=ErrorCode.REQUIRED
-        )
+    by_id, by_external_id = member_reference(member_id, external_id, field)
     async with info.context.uow() as uow:
-        if member_id is not None:
-            return await uow.members.get(uuid_of(member_id, "Member", (field,)))
-        assert external_id is not None
-        return await uow.members.get_by_external_id(external_id.strip())
+        if by_id is not None:
+            return await uow.members.get(by_id)
+        assert by_external_id is not None
+        return await uow.members.get_by_external_id(by_external_id)
 
 
 async def require_member(
@@ -99,6 +112,11 @@ class MemberQueries:
         ctx = info.context
         ctx.require(Kind.MEMBER)
         assert ctx.principal.member_id is not None
+        if selects_only(info, MEMBER_ID_ONLY_FIELDS):
+            # A member token is issued only for a member that exists, and members are never
+            # deleted (erasure keeps the row): the token's id is enough for the balance,
+            # the ledger and the tiers, without a transaction to read the row.
+            return Member.known(ctx.principal.member_id)
         async with ctx.uow() as uow:
             found = await uow.members.get(ctx.principal.member_id)
         if found is None:

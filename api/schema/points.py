@@ -9,7 +9,7 @@ from api.context import Info
 from api.schema.errors import UserError, returns_payload
 from api.schema.ledger_types import LedgerEntry, Points
 from api.schema.member_type import Member
-from api.schema.members import require_member
+from api.schema.members import member_reference
 from domain.ledger import validate_wallet
 from domain.points import AdjustPoints, adjust_points
 
@@ -53,13 +53,14 @@ class PointsMutations:
     async def adjust_points(self, info: Info, input: AdjustPointsInput) -> AdjustPointsPayload:
         ctx = info.context
         ctx.require_writer()
-        member = await require_member(info, input.member_id, input.external_id)
+        member_id, external_id = member_reference(input.member_id, input.external_id)
         result = await adjust_points(
             ctx.uow,
             ctx.balance_cache,
             ctx.services.clock,
             AdjustPoints(
-                member_id=member.id,
+                member_id=member_id,
+                external_id=external_id,
                 points=input.points,
                 wallet=validate_wallet(input.wallet),
                 reason=input.reason,
@@ -68,10 +69,11 @@ class PointsMutations:
                 actor=_actor(info),
             ),
         )
+        assert result.member is not None  # adjust_points reads the member it changes
         b = result.balance
         return AdjustPointsPayload(
             entry=LedgerEntry.of(result.entry, internal=True),
-            member=Member.of(member),
+            member=Member.of(result.member),
             points=Points.of(b) if b else None,
             replayed=result.replayed,
         )
