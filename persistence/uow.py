@@ -27,6 +27,7 @@ from tenants.naming import assert_schema_name
 # name is put in the text (a parameter would need the extended protocol, one statement per
 # message): assert_schema_name has checked it is `t_` and [a-z0-9_] only.
 _BEGIN_IN_SCHEMA = "BEGIN; SELECT set_config('search_path', '{schema}', true);"
+_SEARCH_PATH = "SELECT set_config('search_path', $1, true)"
 
 
 async def begin_in_schema(conn: PoolConnectionProxy, schema: str) -> Transaction:
@@ -42,7 +43,12 @@ async def begin_in_schema(conn: PoolConnectionProxy, schema: str) -> Transaction
     `await tx.start()` followed by the set_config query."""
     tx = conn.transaction()
     started: Any = tx  # its private attributes are not in asyncpg's type stubs
-    raw = started._connection
+    raw: Any = getattr(started, "_connection", None)
+    if not (hasattr(raw, "_top_xact") and hasattr(started, "_state")):
+        # An asyncpg that keeps its transaction state elsewhere: two round trips, publicly.
+        await tx.start()
+        await conn.execute(_SEARCH_PATH, assert_schema_name(schema))
+        return tx
     if raw._top_xact is not None or conn.is_in_transaction():
         raise asyncpg.InterfaceError("a unit of work needs a connection outside a transaction")
     await conn.execute(_BEGIN_IN_SCHEMA.format(schema=assert_schema_name(schema)))
