@@ -46,6 +46,13 @@ class Principal:
         """May introspect the schema and see internal fields."""
         return self.kind in (Kind.SECRET_KEY, Kind.OPERATOR)
 
+    @property
+    def actor(self) -> str:
+        """Who made a change, as recorded with it (ledger entries, program versions)."""
+        if self.kind is Kind.OPERATOR:
+            return f"operator:{self.operator_id}"
+        return self.kind.value.lower()
+
 
 ANONYMOUS = Principal(Kind.ANONYMOUS)
 

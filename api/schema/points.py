@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import strawberry
 
-from api.auth.principal import Kind
 from api.context import Info
 from api.schema.errors import UserError, returns_payload
 from api.schema.ledger_types import LedgerEntry, Points
@@ -41,11 +40,6 @@ class AdjustPointsPayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-def _actor(info: Info) -> str:
-    p = info.context.principal
-    return f"operator:{p.operator_id}" if p.kind is Kind.OPERATOR else "secret_key"
-
-
 @strawberry.type
 class PointsMutations:
     @strawberry.mutation(description="Add or deduct points by hand, with a reason.")
@@ -66,7 +60,7 @@ class PointsMutations:
                 reason=input.reason,
                 note=input.note,
                 idempotency_key=input.idempotency_key,
-                actor=_actor(info),
+                actor=info.context.principal.actor,
             ),
         )
         assert result.member is not None  # adjust_points reads the member it changes

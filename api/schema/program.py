@@ -294,6 +294,6 @@ class ProgramMutations:
             ctx.uow,
             ctx.services.clock,
             lambda current: _apply(input, current),
-            f"operator:{ctx.principal.operator_id}",
+            ctx.principal.actor,
         )
         return ConfigureProgramPayload(program=program_of(ctx.tenant.name, ctx.tenant.slug, config))

@@ -328,6 +328,6 @@ class ReferralMutations:
             ctx.uow,
             ctx.services.clock,
             lambda current: _apply(input, current),
-            f"operator:{ctx.principal.operator_id}",
+            ctx.principal.actor,
         )
         return ConfigureReferralsPayload(referrals=referral_program_of(settings))
