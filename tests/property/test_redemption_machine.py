@@ -270,7 +270,7 @@ def test_redemptions_agree_with_the_reference_model(settings: Settings) -> None:
         run_state_machine_as_test(
             RedemptionMachine,
             settings=hypothesis_settings(
-                max_examples=25,
+                max_examples=40,
                 stateful_step_count=30,
                 deadline=None,
                 suppress_health_check=[HealthCheck.too_slow],

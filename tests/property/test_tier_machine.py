@@ -8,8 +8,10 @@ and every order must have earned at the multiplier of the tier held when it was 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
+from uuid import UUID
 
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
@@ -19,7 +21,7 @@ from hypothesis.stateful import initialize, invariant, precondition, rule, run_s
 from api.services import Services
 from api.settings import Settings
 from domain.program import RefundPolicy
-from domain.tier_definitions import TierDraft, configure_tiers, create_tier
+from domain.tier_definitions import TierDraft, configure_tiers, create_tier, update_tier
 from domain.tiers import TierDowngrade, TierMetric, TierSettings, TierWindow
 from tests.conftest import CLOCK_START
 from tests.property.test_ledger_machine import LedgerMachine
@@ -27,6 +29,12 @@ from tests.property.tier_model import ModelTier, TierModel, TierWalletModel
 
 # Two tiers above an optional base one, at thresholds the steps of an example can reach.
 THRESHOLDS = {"POINTS_EARNED": (150, 400), "AMOUNT_SPENT": (15_000, 40_000), "ORDER_COUNT": (2, 4)}
+# What an operator may move them to, keeping their order.
+CHANGES = {
+    "POINTS_EARNED": {"Silver": (30, 150, 270), "Gold": (300, 400, 800)},
+    "AMOUNT_SPENT": {"Silver": (3_000, 15_000, 27_000), "Gold": (30_000, 40_000, 80_000)},
+    "ORDER_COUNT": {"Silver": (1, 2, 3), "Gold": (4, 5, 6)},
+}
 LONG_STEPS = [timedelta(days=100), timedelta(days=250)]
 
 
@@ -76,9 +84,10 @@ class TierMachine(LedgerMachine):
     start = None  # type: ignore[assignment]  # replaced by start_with_tiers, which calls it
 
     def before_enrolment(self) -> None:
+        self.tier_ids: dict[str, UUID] = {}
         for tier in self.tiers.tiers:
             draft = TierDraft(tier.name, tier.threshold, tier.multiplier)
-            self.run(create_tier(self.uow, self.clock, draft))
+            self.tier_ids[tier.name] = self.run(create_tier(self.uow, self.clock, draft)).id
         self.run(
             configure_tiers(
                 self.uow,
@@ -138,6 +147,23 @@ class TierMachine(LedgerMachine):
         now = self.clock.now()
         self.tiers.review(self.tiers.value(self.wallet, now), now)
 
+    @rule(
+        name=st.sampled_from(["Silver", "Gold"]),
+        index=st.integers(0, 2),
+        multiplier=st.sampled_from(["1.5", "2", "3"]),
+    )
+    def change_tier(self, name: str, index: int, multiplier: str) -> None:
+        threshold = CHANGES[self.tiers.metric][name][index]
+        self.run(
+            update_tier(
+                self.uow,
+                self.clock,
+                self.tier_ids[name],
+                lambda t: replace(t, threshold=threshold, multiplier=Decimal(multiplier)),
+            )
+        )
+        self.tiers.change(name, threshold, Decimal(multiplier))
+
     @rule(step=st.sampled_from(LONG_STEPS))
     def wait_long(self, step: timedelta) -> None:
         self.clock.advance(step)
@@ -177,7 +203,7 @@ def test_tiers_follow_the_documented_rules(settings: Settings) -> None:
         run_state_machine_as_test(
             TierMachine,
             settings=hypothesis_settings(
-                max_examples=30,
+                max_examples=40,
                 stateful_step_count=30,
                 deadline=None,
                 suppress_health_check=[HealthCheck.too_slow],

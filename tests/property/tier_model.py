@@ -45,6 +45,8 @@ class TierModel:
     held: ModelTier | None = None
     since: datetime | None = None
     retain_until: datetime | None = None
+    # The definitions changed since the member was last evaluated: the worker will.
+    stale: bool = False
 
     def window_start(self, now: datetime) -> datetime | None:
         if self.window == "LIFETIME":
@@ -101,9 +103,23 @@ class TierModel:
                 None if tier is None or tier.threshold == 0 else self.kept_until(now)
             )
         self.held = tier
+        self.stale = False
+
+    def change(self, name: str, threshold: int, multiplier: Decimal) -> None:
+        """An operator changes a tier: held tiers follow, everyone is re-evaluated later."""
+        changed = ModelTier(name, threshold, multiplier)
+        self.tiers = sorted(
+            (changed if t.name == name else t for t in self.tiers), key=lambda t: t.threshold
+        )
+        if self.held is not None and self.held.name == name:
+            self.held = changed
+        self.stale = True
 
     def review(self, value: int, now: datetime) -> None:
-        """The worker: members whose kept tier has come due."""
+        """The worker: members evaluated before the definitions changed, then members whose
+        kept tier has come due."""
+        if self.stale:
+            self.evaluate(value, now)
         if self.retain_until is not None and self.retain_until <= now:
             self.evaluate(value, now)
 
