@@ -55,6 +55,7 @@ operation = st.one_of(
     st.tuples(st.just("change"), st.integers(0, 30_000)),
     st.tuples(st.just("refund"), st.integers(1, 6_000)),
     st.tuples(st.just("redeem"), st.just(0)),
+    st.tuples(st.just("retry"), st.just(0)),
     st.tuples(st.just("cancel"), st.integers(0, 1)),
     st.tuples(st.just("use"), st.integers(0, 1)),
 )
@@ -87,6 +88,9 @@ async def test_concurrent_operations_keep_the_books(gql, make_tenant, services, 
             return await call(REFUND, body, "refundOrder")
         if kind == "redeem":
             return await call(REDEEM, {"rewardId": reward, "memberId": member}, "redeemReward")
+        if kind == "retry":  # one key: every success is the same redemption
+            body = {"rewardId": reward, "memberId": member, "idempotencyKey": "one-key"}
+            return await call(REDEEM, body, "redeemReward")
         if kind == "cancel":
             return await call(CANCEL, {"code": codes[n]}, "cancelRedemption")
         return await call(USED, {"code": codes[n], "orderId": f"use-{i}"}, "markRedemptionUsed")
@@ -128,6 +132,10 @@ async def test_concurrent_operations_keep_the_books(gql, make_tenant, services, 
                   (SELECT coalesce(sum(points), 0) FROM redemptions) AS owed""",
     )
     assert redeemed[0]["spent"] == redeemed[0]["owed"]
+    retried = [r for (kind, _), r in zip(operations, results, strict=True) if kind == "retry"]
+    done = [r for r in retried if not r["errors"]]
+    assert len({r["redemption"]["id"] for r in done}) <= 1, done
+    assert len([r for r in done if not r["replayed"]]) <= 1, done
     for which, code in enumerate(codes):
         # Of the cancels and uses racing for one code, at most one moved it.
         moved = [

@@ -25,6 +25,7 @@ from domain.jobs import run_jobs
 from domain.program import RefundPolicy
 from domain.redemption import cancel_redemption, mark_used, redeem_reward
 from domain.rewards import LimitPeriod, RewardKind
+from tests.property.ledger_model import Refused
 from tests.property.redemption_model import ModelRedemption, ModelReward, RedeemingWalletModel
 from tests.property.test_ledger_machine import STEPS, LedgerMachine
 
@@ -193,6 +194,22 @@ class RedemptionMachine(LedgerMachine):
         result = self.run(self._redeem(self.rewards[reward], points, order_id, key))
         assert result.replayed
         assert result.redemption.id == expected.id
+
+    @precondition(lambda self: self.keys)
+    @rule(which=st.integers(0, 1_000))
+    def reuse_key(self, which: int) -> None:
+        """A key used for one redemption, sent for the other reward: refused, nothing moves."""
+        key, reward, _, order_id, _ = self.keys[which % len(self.keys)]
+        other = 1 - reward
+        points = 40 if other else None
+        self.expect(
+            self._key_reused,
+            lambda: self._redeem(self.rewards[other], points, order_id, key),
+        )
+
+    @staticmethod
+    def _key_reused() -> None:
+        raise Refused("IDEMPOTENCY_KEY_REUSED")
 
     def _pick(self, which: int) -> ModelRedemption | None:
         known = self.wallet.redemptions
