@@ -22,6 +22,7 @@ from api.services import Services
 from api.settings import Settings
 from domain.program import RefundPolicy
 from domain.tier_definitions import TierDraft, configure_tiers, create_tier, update_tier
+from domain.tier_evaluation import member_standing
 from domain.tiers import TierDowngrade, TierMetric, TierSettings, TierWindow
 from tests.conftest import CLOCK_START
 from tests.property.test_ledger_machine import LedgerMachine
@@ -190,7 +191,29 @@ class TierMachine(LedgerMachine):
         held = self.tiers.held
         expected = (held.name if held else None, self.tiers.since, self.tiers.retain_until)
         assert row is not None
-        assert tuple(row.values()) == expected, self.tiers.value(self.wallet, self.clock.now())
+        now = self.clock.now()
+        value = self.tiers.value(self.wallet, now)
+        assert tuple(row.values()) == expected, value
+        # What the member is shown: the next tier, how far it is, what keeping this one takes.
+        standing = await member_standing(self.uow, self.member_id, now)
+        assert standing is not None
+        above = [t for t in self.tiers.tiers if t.threshold > (held.threshold if held else -1)]
+        shown_next = standing.next.name if standing.next else None
+        assert shown_next == (above[0].name if above else None)
+        if above:
+            assert standing.progress is not None
+            assert (standing.progress.value, standing.progress.remaining) == (
+                value,
+                max(above[0].threshold - value, 0),
+            )
+        if held is None or self.tiers.retain_until is None:
+            assert standing.retention is None
+        else:
+            assert standing.retention is not None
+            assert (standing.retention.by, standing.retention.remaining) == (
+                self.tiers.retain_until,
+                max(held.threshold - value, 0),
+            )
 
 
 def test_tiers_follow_the_documented_rules(settings: Settings) -> None:
