@@ -237,10 +237,17 @@ async def issue_code(uow: TenantUnitOfWork, reward: Reward, redemption_id: UUID)
 
 
 async def _return_points(
-    uow: TenantUnitOfWork, redemption: Redemption, now: datetime, reason: str
+    uow: TenantUnitOfWork,
+    redemption: Redemption,
+    now: datetime,
+    reason: str,
+    *,
+    by_member: bool = True,
 ) -> tuple[int, Balance]:
     wallet = await LockedWallet.open(uow.ledger, redemption.member_id, DEFAULT_WALLET, now)
-    entry = await wallet.restore(redemption.spend_entry_id, redemption.points, reason=reason)
+    entry = await wallet.restore(
+        redemption.spend_entry_id, redemption.points, reason=reason, by_member=by_member
+    )
     return entry.id, await wallet.save()
 
 
@@ -349,7 +356,7 @@ async def expire_unused(
                 entry_id = None
                 if reward.refund_on_expiry:
                     entry_id, balance = await _return_points(
-                        uow, found, now, "Unused reward expired"
+                        uow, found, now, "Unused reward expired", by_member=False
                     )
                 await uow.redemptions.update(
                     replace(

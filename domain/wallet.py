@@ -262,10 +262,15 @@ class LockedWallet:
             await self._ledger.draw(entry.id, draws)
         return entry
 
-    async def restore(self, spend_entry_id: int, points: int, *, reason: str) -> LedgerEntry:
+    async def restore(
+        self, spend_entry_id: int, points: int, *, reason: str, by_member: bool = True
+    ) -> LedgerEntry:
         """Gives back the points of a spending entry to the very lots they came from, so
-        they keep their expiry dates (lots expired meanwhile expire again at once)."""
-        self._active = True
+        they keep their expiry dates (lots expired meanwhile expire again at once).
+
+        `by_member` is False when time gave them back (an unused code expiring): that is
+        no activity, so it must not keep an idle balance from its inactivity expiry."""
+        self._active = self._active or by_member
         repay = min(self.balance.debt, points)
         entry = await self._append(
             self._entry(

@@ -114,6 +114,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 None,
             )
         )
+        self.before_enrolment()
         member = self.run(enroll(self.uow, self.clock, MemberDraft(external_id="m")))
         self.member_id: UUID = member.id
         self.model = WalletModel(
@@ -123,6 +124,9 @@ class LedgerMachine(RuleBasedStateMachine):
             inactivity_days=inactivity_days,
         )
         self.orders: list[str] = []
+
+    def before_enrolment(self) -> None:
+        """What a machine built on this one sets up in the program before the member joins."""
 
     # --- steps -----------------------------------------------------------------------------
 
