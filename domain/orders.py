@@ -45,6 +45,9 @@ class OrderRecord:
     breakdown: tuple[BreakdownLine, ...]
     created_at: datetime
     updated_at: datetime
+    # The member's tier multiplier when the order first earned: a change of the order is
+    # priced at it, as at its first program version.
+    tier_multiplier: Decimal = Decimal(1)
 
     @property
     def paid_minor(self) -> int:
@@ -135,9 +138,14 @@ async def record_order(
             program = await uow.programs.version(existing.config_version)
         else:
             program = await uow.programs.current()
+        multiplier = Decimal(1)
         if order.member_id is not None:
             await active_member(uow.members, order.member_id)
-            earning = evaluate(program, order, await tier_multiplier(uow, order.member_id))
+            if existing is not None and existing.order.member_id is not None:
+                multiplier = existing.tier_multiplier
+            else:
+                multiplier = await tier_multiplier(uow, order.member_id)
+            earning = evaluate(program, order, multiplier)
         else:  # a guest order earns nothing but still counts in the program's numbers
             if order.currency != program.currency:
                 evaluate(program, order)  # raises the currency mismatch
@@ -184,6 +192,7 @@ async def record_order(
             breakdown=earning.breakdown,
             created_at=existing.created_at if existing else now,
             updated_at=now,
+            tier_multiplier=multiplier,
         )
         await uow.orders.save(record, insert=existing is None)
         referral = await referring.on_order(uow, record, now)

@@ -16,7 +16,7 @@ from persistence.db import Conn
 
 _COLUMNS = (
     "order_id, body, fingerprint, config_version, earned_points, reversed_points,"
-    " refunded_minor, breakdown, created_at, updated_at"
+    " refunded_minor, breakdown, created_at, updated_at, tier_multiplier"
 )
 
 
@@ -48,6 +48,7 @@ def _record(row: asyncpg.Record) -> OrderRecord:
         breakdown=tuple(BreakdownLine(**b) for b in row["breakdown"]),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        tier_multiplier=row["tier_multiplier"],
     )
 
 
@@ -93,13 +94,16 @@ class PgOrderRepository:
             ],
             record.created_at,
             record.updated_at,
+            record.tier_multiplier,
         )
         if insert:
             await self._conn.execute(
                 """INSERT INTO orders (order_id, member_id, currency, channel, placed_at,
                        paid_minor, refunded_minor, body, fingerprint, config_version,
-                       earned_points, reversed_points, breakdown, created_at, updated_at)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)""",
+                       earned_points, reversed_points, breakdown, created_at, updated_at,
+                       tier_multiplier)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+                           $16)""",
                 *args,
             )
         else:
@@ -107,7 +111,8 @@ class PgOrderRepository:
                 """UPDATE orders SET member_id = $2, currency = $3, channel = $4, placed_at = $5,
                        paid_minor = $6, refunded_minor = $7, body = $8, fingerprint = $9,
                        config_version = $10, earned_points = $11, reversed_points = $12,
-                       breakdown = $13, created_at = $14, updated_at = $15
+                       breakdown = $13, created_at = $14, updated_at = $15,
+                       tier_multiplier = $16
                    WHERE order_id = $1""",
                 *args,
             )

@@ -15,6 +15,7 @@ from domain.jobs import JobReport, run_jobs
 from persistence.uow import PgUnitOfWorkFactory
 from tests.conftest import ADJUST, CLOCK_START, ENROLL
 from tests.support.gql import GraphQLClient, TenantKit
+from tests.support.ledger_checks import assert_ledger_matches_balances
 
 CREATE_TIER = """
 mutation CreateTier($input: CreateTierInput!) {
@@ -762,3 +763,28 @@ async def test_a_tier_is_a_node_any_credential_of_its_tenant_reads(gql, make_ten
     # then its own tenant sees it, and the other tenant sees nothing
     assert mine["node"] == {"id": tier_id, "name": "Gold", "threshold": "1000"}
     assert theirs["node"] is None
+
+
+async def test_a_changed_order_keeps_the_tier_multiplier_it_first_earned_at(clocked, tenant):
+    # given a Gold member (2x) whose $100.00 order earned 200 points
+    gql = clocked.gql
+    gold_id = await create_tier(gql, tenant, name="Gold", threshold=100, multiplier="2")
+    member = await join(gql, tenant, points=100)
+    first = await gql(
+        RECORD, {"input": order("o-1", member, 10000, CLOCK_START)}, token=tenant.secret_key
+    )
+    assert first["recordOrder"]["pointsDelta"] == 200
+
+    # when Gold's multiplier drops to 1x, and then the order gains a $1.00 line
+    changed = await operator(
+        gql, tenant, UPDATE_TIER, {"input": {"id": gold_id, "multiplier": "1"}}
+    )
+    assert changed["updateTier"]["errors"] == []
+    body = order("o-1", member, 10000, CLOCK_START)
+    body["lines"].append({"sku": "sticker", "quantity": 1, "unitPrice": 100})
+    again = await gql(RECORD, {"input": body}, token=tenant.secret_key)
+
+    # then only the new dollar moves points, at the 2x the order first earned at
+    assert again["recordOrder"]["errors"] == []
+    assert again["recordOrder"]["pointsDelta"] == 2
+    await assert_ledger_matches_balances(clocked.services, tenant)

@@ -200,12 +200,12 @@ class WalletModel:
             return max(placed_at, now)
         return placed_at + timedelta(days=self.pending_days)
 
-    def earned_for(self, paid: int) -> int:
+    def earned_for(self, paid: int, order_id: str) -> int:
         return paid // 100  # one point per dollar, rounded down
 
     def record_order(self, order_id: str, paid: int, now: datetime) -> int:
         """A new order, or a change of one; returns the points it moved."""
-        earned = self.earned_for(paid)
+        earned = self.earned_for(paid, order_id)
         old = self.orders.get(order_id)
         if old is not None and old.paid == paid:
             return 0

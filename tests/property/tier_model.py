@@ -6,7 +6,8 @@
   months after it was last met), plus the grace days; meeting it again renews it; only then,
   when the worker reviews the member, do they move down to the tier they meet;
 - never down with a LIFETIME window or the NEVER policy;
-- the multiplier of the tier held when an order is recorded applies to that order.
+- the multiplier of the tier held when an order is first recorded applies to that order,
+  changes of it included.
 """
 
 from __future__ import annotations
@@ -139,15 +140,19 @@ class TierModel:
 @dataclass
 class TierWalletModel(WalletModel):
     """The wallet, with its lifetime changes in time (the POINTS_EARNED metric) and orders
-    earning at the multiplier of the tier held."""
+    earning at the multiplier of the tier held when they were first recorded (a change of
+    an order keeps it)."""
 
     tier: TierModel | None = None
     lifetime_log: list[tuple[datetime, int]] = field(default_factory=list)
+    order_multipliers: dict[str, Fraction] = field(default_factory=dict)
 
-    def earned_for(self, paid: int) -> int:
+    def earned_for(self, paid: int, order_id: str) -> int:
         assert self.tier is not None
         held = self.tier.held
-        multiplier = Fraction(held.multiplier) if held else Fraction(1)
+        current = Fraction(held.multiplier) if held else Fraction(1)
+        multiplier = self.order_multipliers[order_id] if order_id in self.orders else current
+        self.order_multipliers[order_id] = multiplier
         return int(Fraction(paid, 100) * multiplier)  # rounded down, once
 
     def _credit(
