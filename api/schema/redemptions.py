@@ -12,7 +12,7 @@ from api.context import Info
 from api.schema.errors import UserError, returns_payload
 from api.schema.ids import uuid_of
 from api.schema.ledger_types import Points
-from api.schema.members import require_member
+from api.schema.members import require_member_id
 from api.schema.reward_types import Redemption, Reward
 from domain import redemption as rd
 from domain.errors import DomainError
@@ -28,14 +28,14 @@ async def _acting_member(
     if ctx.principal.kind is Kind.MEMBER:
         if member_id is not None or external_id is not None:
             own = ctx.principal.member_id
-            named = await require_member(info, member_id, external_id)
-            if named.id != own:
+            named = await require_member_id(info, member_id, external_id)
+            if named != own:
                 raise DomainError(
                     "A member token acts for its own member only.", field=("memberId",)
                 )
         assert ctx.principal.member_id is not None
         return ctx.principal.member_id
-    return (await require_member(info, member_id, external_id)).id
+    return await require_member_id(info, member_id, external_id)
 
 
 @strawberry.input
