@@ -17,7 +17,6 @@ from api.schema.reward_types import Redemption, Reward
 from domain import redemption as rd
 from domain.errors import DomainError
 from domain.rewards import Discount
-from domain.tier_evaluation import member_tier_name
 
 
 async def _acting_member(
@@ -170,7 +169,6 @@ class RedemptionMutations:
             idempotency_key=input.idempotency_key,
             apply_to_order=input.order_id,
             subtotal_minor=input.subtotal,
-            tier=await member_tier_name(ctx.uow, member_id),
         )
         return RedeemRewardPayload(
             redemption=Redemption.of(result.redemption),
