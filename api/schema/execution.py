@@ -16,14 +16,47 @@ any error, is exactly what it would have been."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from graphql import GraphQLEnumType, GraphQLNonNull, GraphQLObjectType, GraphQLScalarType
+from graphql import (
+    GraphQLEnumType,
+    GraphQLField,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLScalarType,
+)
 from graphql.execution.collect_fields import FieldDetailsList
 from graphql.pyutils import Path, Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 _LEAF = (GraphQLScalarType, GraphQLEnumType)
+# How the short way reads and serializes one field: strawberry's default resolver, the
+# attribute's name and the scalar's serializer. Worked out once per field of the schema
+# (fields are not hashable: keyed by id, the field kept alive next to its plan).
+Plan = tuple[Callable[[Any, str], Any], str, Callable[[Any], Any]]
+_PLANS: dict[int, tuple[GraphQLField, Plan | None]] = {}
+
+
+def _plan(field_def: GraphQLField) -> Plan | None:
+    """The short way for a plain attribute field of a scalar or enum type, else None."""
+    resolve = field_def.resolve
+    if resolve is None or not getattr(resolve, "_is_default", False):
+        return None
+    leaf = field_def.type
+    if isinstance(leaf, GraphQLNonNull):
+        leaf = leaf.of_type
+    if not isinstance(leaf, _LEAF):
+        return None
+    field = (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    read = getattr(field, "default_resolver", None)
+    name = getattr(field, "python_name", None)
+    if read is None or not isinstance(name, str) or getattr(field, "base_resolver", None):
+        return None
+    # What _get_basic_result does (strawberry/schema/schema_converter.py): the field's
+    # default resolver on the source and the attribute's Python name, without two calls.
+    return read, name, leaf.serialize
 
 
 class LeafFastExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -35,23 +68,27 @@ class LeafFastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         path: Path,
         position_context: Any,
     ) -> Any:
-        field_def = parent_type.fields.get(field_details_list[0].node.name.value)
         middleware = self.middleware_manager  # strawberry passes one, empty without resolve hooks
-        if field_def is not None and (middleware is None or not middleware.middlewares):
-            resolve = field_def.resolve
-            if resolve is not None and getattr(resolve, "_is_default", False):
-                leaf = field_def.type
-                if isinstance(leaf, GraphQLNonNull):
-                    leaf = leaf.of_type
-                if isinstance(leaf, _LEAF):
-                    value = resolve(source, None)
-                    if value is not None and not self.is_awaitable(value):
-                        try:
-                            serialized = leaf.serialize(value)
-                        except Exception:
-                            serialized = Undefined
-                        if serialized is not None and serialized is not Undefined:
-                            return serialized
+        if middleware is None or not middleware.middlewares:
+            field_def = parent_type.fields.get(field_details_list[0].node.name.value)
+            if field_def is not None:
+                known = _PLANS.get(id(field_def))
+                if known is None or known[0] is not field_def:
+                    known = _PLANS[id(field_def)] = (field_def, _plan(field_def))
+                plan = known[1]
+                if plan is not None:
+                    read, name, serialize = plan
+                    try:
+                        value = read(source, name)
+                        serialized = (
+                            serialize(value)
+                            if value is not None and not self.is_awaitable(value)
+                            else None
+                        )
+                    except Exception:
+                        serialized = None  # the usual way reads again and reports the error
+                    if serialized is not None and serialized is not Undefined:
+                        return serialized
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )
