@@ -26,7 +26,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLScalarType,
 )
-from graphql.execution.collect_fields import FieldDetailsList
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import Path, Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
@@ -59,7 +59,63 @@ def _plan(field_def: GraphQLField) -> Plan | None:
     return read, name, leaf.serialize
 
 
+def _plan_of(field_def: GraphQLField) -> Plan | None:
+    known = _PLANS.get(id(field_def))
+    if known is None or known[0] is not field_def:
+        known = _PLANS[id(field_def)] = (field_def, _plan(field_def))
+    return known[1]
+
+
+def _read(plan: Plan, source: Any, is_awaitable: Callable[[Any], bool]) -> Any:
+    """The field's serialized value, or None when the usual way must answer it (a null, an
+    awaitable, a value the scalar refuses, an error while reading)."""
+    read, name, serialize = plan
+    try:
+        value = read(source, name)
+        if value is None or is_awaitable(value):
+            return None
+        serialized = serialize(value)
+    except Exception:
+        return None  # the usual way reads again and reports the error
+    return None if serialized is Undefined else serialized
+
+
 class LeafFastExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+    ) -> Any:
+        """An object whose selected fields are all plain leaves (a page's node, an edge's
+        pageInfo) is answered in one loop, without a path or an executor call per field;
+        should any of them need the usual way, the whole object goes the usual way."""
+        middleware = self.middleware_manager
+        if middleware is None or not middleware.middlewares:
+            fields = parent_type.fields
+            plans = []
+            for response_name, field_details_list in grouped_field_set.items():
+                field_def = fields.get(field_details_list[0].node.name.value)
+                plan = _plan_of(field_def) if field_def is not None else None
+                if plan is None:
+                    break
+                plans.append((response_name, plan))
+            else:
+                is_awaitable = self.is_awaitable
+                results: dict[str, Any] = {}
+                for response_name, plan in plans:
+                    value = _read(plan, source_value, is_awaitable)
+                    if value is None:
+                        break
+                    results[response_name] = value
+                else:
+                    return results
+        return super().execute_fields(
+            parent_type, source_value, path, grouped_field_set, position_context
+        )
+
     def execute_field(
         self,
         parent_type: GraphQLObjectType,
@@ -71,24 +127,11 @@ class LeafFastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         middleware = self.middleware_manager  # strawberry passes one, empty without resolve hooks
         if middleware is None or not middleware.middlewares:
             field_def = parent_type.fields.get(field_details_list[0].node.name.value)
-            if field_def is not None:
-                known = _PLANS.get(id(field_def))
-                if known is None or known[0] is not field_def:
-                    known = _PLANS[id(field_def)] = (field_def, _plan(field_def))
-                plan = known[1]
-                if plan is not None:
-                    read, name, serialize = plan
-                    try:
-                        value = read(source, name)
-                        serialized = (
-                            serialize(value)
-                            if value is not None and not self.is_awaitable(value)
-                            else None
-                        )
-                    except Exception:
-                        serialized = None  # the usual way reads again and reports the error
-                    if serialized is not None and serialized is not Undefined:
-                        return serialized
+            plan = _plan_of(field_def) if field_def is not None else None
+            if plan is not None:
+                value = _read(plan, source, self.is_awaitable)
+                if value is not None:
+                    return value
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )
