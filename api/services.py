@@ -13,6 +13,7 @@ from domain.clock import Clock, SystemClock
 from persistence.balance_cache import RedisBalanceStore, redis_client
 from persistence.control_store import ControlStore
 from persistence.db import create_pool
+from persistence.member_ids import MemberIdCache
 from persistence.migrator import migrate_control
 from tenants.registry import TenantRegistry
 
@@ -27,6 +28,7 @@ class Services:
     control: ControlStore
     clock: Clock
     member_tokens: VerifiedMemberTokens = field(default_factory=VerifiedMemberTokens)
+    member_ids: MemberIdCache = field(default_factory=MemberIdCache)
 
     @classmethod
     async def start(cls, settings: Settings, clock: Clock | None = None) -> Services:
@@ -37,7 +39,8 @@ class Services:
             await migrate_control(conn)
         client = redis_client(settings.redis_dsn(), timeout=settings.redis_timeout)
         control = ControlStore(pool)
-        await control.listen_for_revocations()
+        member_ids = MemberIdCache(external_id_seconds=settings.external_id_cache_seconds)
+        await control.listen_for_revocations(also=(member_ids,))
         return cls(
             settings=settings,
             pool=pool,
@@ -48,6 +51,7 @@ class Services:
             registry=TenantRegistry(pool),
             control=control,
             clock=clock or SystemClock(),
+            member_ids=member_ids,
         )
 
     async def close(self) -> None:

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     redis_timeout: float = 0.25
     redis_breaker_seconds: float = 5.0
     balance_cache_ttl: int = 600
+    # How long a process trusts what it remembered of an externalId when it may have missed
+    # the announcement of its change (persistence/member_ids.py).
+    external_id_cache_seconds: float = 5.0
 
     worker_interval: float = 15.0
 

@@ -84,6 +84,12 @@ def _closed(redemption: Redemption, now: datetime) -> DomainError:
     return reward_refusal(f"This code is {status}.", ErrorCode.REDEMPTION_CLOSED, "code")
 
 
+async def _tier_name(uow: TenantUnitOfWork, member_id: UUID) -> str | None:
+    """The name rewards' eligibleTiers refer to (as tier_evaluation.member_tier_name)."""
+    held = await uow.tiers.held(member_id)
+    return held.name if held is not None else None
+
+
 async def redeem_reward(
     uow_factory: UnitOfWorkFactory,
     cache: BalanceCache,
@@ -95,10 +101,10 @@ async def redeem_reward(
     idempotency_key: str | None,
     apply_to_order: str | None = None,
     subtotal_minor: int | None = None,
-    tier: str | None = None,
 ) -> Redeemed:
     """`subtotal_minor`, when given, is the cart the code is for: it must meet the reward's
-    minimum order value, and the result says what the code takes off it."""
+    minimum order value, and the result says what the code takes off it. The member's tier
+    is read in the same transaction, and only for a reward kept for some tiers."""
     key = validate_key(idempotency_key) if idempotency_key is not None else None
     if apply_to_order is not None:
         apply_to_order = clean_order_id(apply_to_order)
@@ -137,6 +143,7 @@ async def redeem_reward(
         refusal = reward.unavailable(now)
         if refusal is not None:
             raise refusal
+        tier = await _tier_name(uow, member_id) if reward.eligible_tiers else None
         if not reward.eligible(tier):
             raise reward_refusal("This reward is for other tiers.", ErrorCode.NOT_ELIGIBLE)
         cost = cost_of(reward, points)

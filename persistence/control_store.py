@@ -5,8 +5,10 @@ from __future__ import annotations
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 from uuid import UUID
 
 import asyncpg
@@ -46,6 +48,17 @@ REVOCATIONS = "loyalty_api_key_revoked"
 KEY_CACHE_SIZE = 10_000
 
 
+class Subscriber(Protocol):
+    """Another in-process cache kept fresh by announcements (persistence/member_ids.py), on
+    the same listening connection as the revocations: one connection per process for all."""
+
+    channel: str
+
+    def on_notification(self, conn: object, pid: int, channel: str, payload: object) -> None: ...
+
+    def forget_all(self) -> None: ...
+
+
 class ControlStore:
     def __init__(self, pool: asyncpg.Pool, *, key_cache_seconds: float = KEY_CACHE_SECONDS) -> None:
         self._pool = pool
@@ -54,19 +67,26 @@ class ControlStore:
         # Bumped by each revocation: a lookup that raced one does not cache what it read.
         self._revocations = 0
         self._listener: PoolConnectionProxy | None = None
+        self._subscribers: Sequence[Subscriber] = ()
 
-    async def listen_for_revocations(self) -> None:
-        """Drops a key from this process's cache as soon as any process revokes it."""
+    async def listen_for_revocations(self, *, also: Sequence[Subscriber] = ()) -> None:
+        """Drops a key from this process's cache as soon as any process revokes it, and
+        passes the announcements of `also`'s channels to them."""
         conn = await self._pool.acquire()
         conn.add_termination_listener(self._listener_lost)
         await conn.add_listener(REVOCATIONS, self._on_revoked)
-        self._listener = conn
+        for subscriber in also:
+            await conn.add_listener(subscriber.channel, subscriber.on_notification)
+        self._listener, self._subscribers = conn, also
 
     async def stop_listening(self) -> None:
         conn, self._listener = self._listener, None
+        subscribers, self._subscribers = self._subscribers, ()
         if conn is not None and not conn.is_closed():
             conn.remove_termination_listener(self._listener_lost)
             await conn.remove_listener(REVOCATIONS, self._on_revoked)
+            for subscriber in subscribers:
+                await conn.remove_listener(subscriber.channel, subscriber.on_notification)
             await self._pool.release(conn)
 
     def _on_revoked(self, conn: object, pid: int, channel: str, payload: object) -> None:
@@ -78,6 +98,8 @@ class ControlStore:
         self._listener = None
         self._revocations += 1
         self._live_keys.clear()
+        for subscriber in self._subscribers:
+            subscriber.forget_all()
 
     def _forget(self, key_id: UUID) -> None:
         self._revocations += 1

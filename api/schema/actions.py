@@ -7,7 +7,7 @@ import strawberry
 from api.context import Info
 from api.schema.errors import UserError, returns_payload
 from api.schema.ledger_types import LedgerEntry, Points
-from api.schema.members import require_member
+from api.schema.members import require_member_id
 from domain.actions import record_action
 
 
@@ -36,12 +36,12 @@ class ActionMutations:
     async def record_action(self, info: Info, input: RecordActionInput) -> RecordActionPayload:
         ctx = info.context
         ctx.require_writer()
-        member = await require_member(info, input.member_id, input.external_id)
+        member_id = await require_member_id(info, input.member_id, input.external_id)
         result = await record_action(
             ctx.uow,
             ctx.balance_cache,
             ctx.services.clock,
-            member_id=member.id,
+            member_id=member_id,
             action=input.action,
             idempotency_key=input.idempotency_key,
         )

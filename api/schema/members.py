@@ -44,17 +44,56 @@ async def find_member(
     field: str = "id",
 ) -> m.Member | None:
     by_id, by_external_id = member_reference(member_id, external_id, field)
-    async with info.context.uow() as uow:
+    ctx = info.context
+    known = ctx.services.member_ids
+    changes = known.changes
+    async with ctx.uow() as uow:
         if by_id is not None:
-            return await uow.members.get(by_id)
-        assert by_external_id is not None
-        return await uow.members.get_by_external_id(by_external_id)
+            found = await uow.members.get(by_id)
+        else:
+            assert by_external_id is not None
+            found = await uow.members.get_by_external_id(by_external_id)
+    if found is not None:
+        known.remember(ctx.tenant.id, found.id, found.external_id, changes=changes)
+    return found
+
+
+async def find_member_id(
+    info: Info,
+    member_id: strawberry.ID | None,
+    external_id: str | None,
+    field: str = "id",
+) -> UUID | None:
+    """The id of the member named, from what this process remembers when it can
+    (persistence/member_ids.py), else read as `find_member` does; None when there is none."""
+    by_id, by_external_id = member_reference(member_id, external_id, field)
+    ctx = info.context
+    known = ctx.services.member_ids
+    if by_id is not None and known.exists(ctx.tenant.id, by_id):
+        return by_id
+    if by_external_id is not None:
+        hit = known.member_for(ctx.tenant.id, by_external_id)
+        if hit is not None:
+            return hit
+    found = await find_member(info, member_id, external_id, field)
+    return found.id if found is not None else None
 
 
 async def require_member(
     info: Info, member_id: strawberry.ID | None, external_id: str | None, field: str = "memberId"
 ) -> m.Member:
     found = await find_member(info, member_id, external_id, field)
+    if found is None:
+        raise NotFound("No such member.", field=(field,))
+    return found
+
+
+async def require_member_id(
+    info: Info, member_id: strawberry.ID | None, external_id: str | None, field: str = "memberId"
+) -> UUID:
+    """`require_member` for a caller that needs only the id (its use case reads the member
+    again in its own transaction, and judges its status there)."""
+    found = await find_member_id(info, member_id, external_id, field)
     if found is None:
         raise NotFound("No such member.", field=(field,))
     return found
@@ -78,6 +117,10 @@ class MemberQueries:
         self, info: Info, id: strawberry.ID | None = None, external_id: str | None = None
     ) -> Member | None:
         info.context.require_reader()
+        if selects_only(info, MEMBER_ID_ONLY_FIELDS):
+            # As for `me`: the fields selected need the member's id, not its row.
+            found_id = await find_member_id(info, id, external_id)
+            return Member.known(found_id) if found_id is not None else None
         found = await find_member(info, id, external_id)
         return Member.of(found) if found else None
 
@@ -208,6 +251,9 @@ class MemberMutations:
         ctx.require_writer()
         member_id: UUID = uuid_of(input.id, "Member")
         member = await enrolment.update(ctx.uow, member_id, _draft(info, input))
+        # Committed: this process answers for the old externalId no more from now on; the
+        # others as soon as the change's announcement reaches them.
+        ctx.services.member_ids.forget(member.id)
         return UpdateMemberPayload(member=Member.of(member))
 
     @strawberry.mutation(
@@ -219,4 +265,5 @@ class MemberMutations:
         ctx = info.context
         ctx.require_writer()
         member = await enrolment.erase(ctx.uow, uuid_of(input.id, "Member"))
+        ctx.services.member_ids.forget(member.id)
         return EraseMemberPayload(member=Member.of(member))

@@ -11,7 +11,7 @@ from api.schema.enums import Channel
 from api.schema.errors import UserError, returns_payload
 from api.schema.ledger_types import Points
 from api.schema.member_type import Member
-from api.schema.members import require_member
+from api.schema.members import require_member_id
 from api.schema.scalars import BigInt
 from domain import earning as e
 from domain.ledger import Balance
@@ -157,7 +157,7 @@ class OrderPreview:
 async def _order_from(info: Info, i: RecordOrderInput, order_id: str) -> e.Order:
     member_id = None
     if i.member_id is not None or i.external_id is not None:
-        member_id = (await require_member(info, i.member_id, i.external_id)).id
+        member_id = await require_member_id(info, i.member_id, i.external_id)
     return e.Order(
         order_id=order_id,
         member_id=member_id,

@@ -12,12 +12,11 @@ from api.context import Info
 from api.schema.errors import UserError, returns_payload
 from api.schema.ids import uuid_of
 from api.schema.ledger_types import Points
-from api.schema.members import require_member
+from api.schema.members import require_member_id
 from api.schema.reward_types import Redemption, Reward
 from domain import redemption as rd
 from domain.errors import DomainError
 from domain.rewards import Discount
-from domain.tier_evaluation import member_tier_name
 
 
 async def _acting_member(
@@ -28,14 +27,14 @@ async def _acting_member(
     if ctx.principal.kind is Kind.MEMBER:
         if member_id is not None or external_id is not None:
             own = ctx.principal.member_id
-            named = await require_member(info, member_id, external_id)
-            if named.id != own:
+            named = await require_member_id(info, member_id, external_id)
+            if named != own:
                 raise DomainError(
                     "A member token acts for its own member only.", field=("memberId",)
                 )
         assert ctx.principal.member_id is not None
         return ctx.principal.member_id
-    return (await require_member(info, member_id, external_id)).id
+    return await require_member_id(info, member_id, external_id)
 
 
 @strawberry.input
@@ -170,7 +169,6 @@ class RedemptionMutations:
             idempotency_key=input.idempotency_key,
             apply_to_order=input.order_id,
             subtotal_minor=input.subtotal,
-            tier=await member_tier_name(ctx.uow, member_id),
         )
         return RedeemRewardPayload(
             redemption=Redemption.of(result.redemption),

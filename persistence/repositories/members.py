@@ -12,6 +12,7 @@ from domain.errors import Duplicate
 from domain.members import Member, MemberDraft, MemberStatus
 from domain.ports import MemberFilter
 from persistence.db import Conn
+from persistence.member_ids import EXTERNAL_ID_CHANGES
 
 _COLUMNS = "id, seq, external_id, email, name, birthday, status, referral_code, enrolled_at"
 _UNIQUE_FIELDS = {
@@ -19,6 +20,12 @@ _UNIQUE_FIELDS = {
     "members_email_key": "email",
     "members_referral_code_key": "referralCode",
 }
+
+# Processes remember which member an externalId names (persistence/member_ids.py): a change
+# of externalId (any update that gives one) and an erasure announce the member's id, sent
+# when the transaction commits and not at all if it rolls back.
+_ANNOUNCE = f"pg_notify('{EXTERNAL_ID_CHANGES}', id::text)"
+_ANNOUNCE_IF_RENAMED = f"CASE WHEN $2::text IS NOT NULL THEN {_ANNOUNCE} END"
 
 
 def _member(row: asyncpg.Record) -> Member:
@@ -98,7 +105,7 @@ class PgMemberRepository:
                         name = COALESCE($4, name),
                         birthday = COALESCE($5, birthday),
                         updated_at = now()
-                    WHERE id = $1 RETURNING {_COLUMNS}""",
+                    WHERE id = $1 RETURNING {_COLUMNS}, {_ANNOUNCE_IF_RENAMED}""",
                 member_id,
                 d.external_id,
                 d.email,
@@ -114,7 +121,7 @@ class PgMemberRepository:
         row = await self._conn.fetchrow(
             f"""UPDATE members SET external_id = NULL, email = NULL, name = NULL,
                     birthday = NULL, status = 'ERASED', updated_at = now()
-                WHERE id = $1 RETURNING {_COLUMNS}""",
+                WHERE id = $1 RETURNING {_COLUMNS}, {_ANNOUNCE}""",
             member_id,
         )
         assert row is not None

@@ -20,7 +20,18 @@ class Colour(enum.Enum):
 
 
 @strawberry.type
+class Inner:
+    label: str
+    absent: str  # given None although non-null
+
+    @strawberry.field
+    async def echoed(self) -> str:
+        return self.label
+
+
+@strawberry.type
 class Thing:
+    inner: Inner  # a plain non-null object field
     name: str
     nickname: str | None
     count: int
@@ -41,6 +52,7 @@ class Thing:
 
 def _thing(n: int) -> Thing:
     return Thing(
+        inner=Inner(label=f"inner {n}", absent=None),  # type: ignore[arg-type]
         name=f"thing {n}",
         nickname=None if n % 2 else f"t{n}",
         count=n,
@@ -88,6 +100,13 @@ def _plain(result: Any) -> dict[str, Any]:
         pytest.param(
             "{ things { n: name ...F } } fragment F on Thing { colour c: count }",
             id="aliases-and-fragments",
+        ),
+        pytest.param("{ things { inner { label echoed __typename } } }", id="plain-object"),
+        pytest.param("{ one { name inner { label absent } } }", id="null-below-a-plain-object"),
+        pytest.param("{ things { inner { absent } } }", id="null-up-to-the-root"),
+        pytest.param(
+            "{ one { ...on Thing { inner { l: label } } inner { echoed } } }",
+            id="plain-object-merged-from-fragments",
         ),
     ],
 )

@@ -1,0 +1,110 @@
+"""Which member an externalId names, and which member ids exist, remembered per process.
+
+`member(externalId:) { points }` and the mutations that name a member only need its id; reading
+the row for it is a transaction (three round trips) per request. This process remembers:
+
+- externalId → member id, for a few seconds. An externalId changes (updateMember) and is
+  cleared (eraseMember): each of those announces the member's id on EXTERNAL_ID_CHANGES
+  (PostgreSQL LISTEN/NOTIFY, delivered when the change commits) and every listening process
+  forgets what it remembered for that member as soon as the announcement arrives. The cache
+  time bounds only what a process misses while its listening connection is down. A lookup
+  that raced an announcement does not remember what it read.
+- member ids that exist. Members are never deleted (erasure keeps the row), so a member once
+  read exists for good, and this needs no invalidation.
+
+Only what was found is remembered: an unknown externalId or id is read again every time.
+Everything is keyed by tenant as well, so one tenant's names never answer for another's.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from uuid import UUID
+
+EXTERNAL_ID_CHANGES = "loyalty_member_external_id_changed"
+EXTERNAL_ID_SECONDS = 5.0
+CACHE_SIZE = 50_000
+
+
+class MemberIdCache:
+    channel = EXTERNAL_ID_CHANGES
+
+    def __init__(self, *, external_id_seconds: float = EXTERNAL_ID_SECONDS) -> None:
+        self._seconds = external_id_seconds
+        self._by_external_id: OrderedDict[tuple[UUID, str], tuple[float, UUID]] = OrderedDict()
+        # member id → the externalIds remembered for it (more than one only while a rename's
+        # announcement is on its way), so an announcement forgets them without a scan.
+        self._names_of: dict[UUID, set[tuple[UUID, str]]] = {}
+        self._existing: OrderedDict[tuple[UUID, UUID], None] = OrderedDict()
+        # Bumped by each announcement: a lookup that raced one does not remember what it read.
+        self._changes = 0
+
+    @property
+    def changes(self) -> int:
+        """Read before a lookup and passed back to `remember`, which ignores a stale read."""
+        return self._changes
+
+    def member_for(self, tenant_id: UUID, external_id: str) -> UUID | None:
+        key = (tenant_id, external_id)
+        hit = self._by_external_id.get(key)
+        if hit is None:
+            return None
+        if hit[0] <= time.monotonic():
+            self._drop(key, hit[1])
+            return None
+        return hit[1]
+
+    def exists(self, tenant_id: UUID, member_id: UUID) -> bool:
+        return (tenant_id, member_id) in self._existing
+
+    def remember(
+        self, tenant_id: UUID, member_id: UUID, external_id: str | None, *, changes: int
+    ) -> None:
+        """Records a member read from the database; `changes` is `self.changes` as it was
+        before the read began."""
+        self._remember_exists(tenant_id, member_id)
+        if external_id is None or self._seconds <= 0 or changes != self._changes:
+            return
+        key = (tenant_id, external_id)
+        old = self._by_external_id.pop(key, None)
+        if old is not None:
+            self._unlink(key, old[1])
+        self._by_external_id[key] = (time.monotonic() + self._seconds, member_id)
+        self._names_of.setdefault(member_id, set()).add(key)
+        if len(self._by_external_id) > CACHE_SIZE:
+            evicted, (_, evicted_member) = self._by_external_id.popitem(last=False)
+            self._unlink(evicted, evicted_member)
+
+    def forget(self, member_id: UUID) -> None:
+        """The member's externalId changed or was cleared: its old name answers no more."""
+        self._changes += 1
+        for key in self._names_of.pop(member_id, ()):
+            self._by_external_id.pop(key, None)
+
+    def forget_all(self) -> None:
+        """Announcements may have been missed (the listening connection was lost)."""
+        self._changes += 1
+        self._by_external_id.clear()
+        self._names_of.clear()
+
+    def on_notification(self, conn: object, pid: int, channel: str, payload: object) -> None:
+        self.forget(UUID(str(payload)))
+
+    def _remember_exists(self, tenant_id: UUID, member_id: UUID) -> None:
+        key = (tenant_id, member_id)
+        self._existing[key] = None
+        self._existing.move_to_end(key)
+        if len(self._existing) > CACHE_SIZE:
+            self._existing.popitem(last=False)
+
+    def _drop(self, key: tuple[UUID, str], member_id: UUID) -> None:
+        self._by_external_id.pop(key, None)
+        self._unlink(key, member_id)
+
+    def _unlink(self, key: tuple[UUID, str], member_id: UUID) -> None:
+        names = self._names_of.get(member_id)
+        if names is not None:
+            names.discard(key)
+            if not names:
+                del self._names_of[member_id]

@@ -1,0 +1,88 @@
+"""What a process remembers of members' externalIds and ids: only what was found, per
+tenant, never a read that raced an announcement, and nothing once announcements may have
+been missed."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from persistence.member_ids import MemberIdCache
+
+TENANT = uuid.uuid4()
+OTHER_TENANT = uuid.uuid4()
+
+
+def test_a_found_member_is_remembered_by_externalid_and_id_in_its_tenant_only():
+    # given a process that read a member
+    cache = MemberIdCache()
+    member = uuid.uuid4()
+
+    # when it remembers it
+    cache.remember(TENANT, member, "shopper-1", changes=cache.changes)
+
+    # then its externalId and id answer in that tenant, and nowhere else
+    assert cache.member_for(TENANT, "shopper-1") == member
+    assert cache.exists(TENANT, member)
+    assert cache.member_for(OTHER_TENANT, "shopper-1") is None
+    assert not cache.exists(OTHER_TENANT, member)
+
+
+def test_a_read_that_raced_an_announcement_is_not_remembered_by_externalid():
+    # given a lookup that began before an announcement about the member arrived
+    cache = MemberIdCache()
+    member = uuid.uuid4()
+    before = cache.changes
+    cache.forget(member)
+
+    # when the lookup's result comes back
+    cache.remember(TENANT, member, "shopper-2", changes=before)
+
+    # then the externalId is read again next time (the id still exists: ids never go away)
+    assert cache.member_for(TENANT, "shopper-2") is None
+    assert cache.exists(TENANT, member)
+
+
+def test_an_announcement_forgets_every_name_remembered_for_the_member():
+    # given a member remembered under its old and its new externalId (a rename whose
+    # announcement has not arrived yet)
+    cache = MemberIdCache()
+    member, bystander = uuid.uuid4(), uuid.uuid4()
+    cache.remember(TENANT, member, "old", changes=cache.changes)
+    cache.remember(TENANT, member, "new", changes=cache.changes)
+    cache.remember(TENANT, bystander, "someone", changes=cache.changes)
+
+    # when the announcement arrives
+    cache.on_notification(None, 0, MemberIdCache.channel, str(member))
+
+    # then neither name answers, and other members' names still do
+    assert cache.member_for(TENANT, "old") is None
+    assert cache.member_for(TENANT, "new") is None
+    assert cache.member_for(TENANT, "someone") == bystander
+
+
+def test_a_lost_listener_forgets_every_externalid():
+    # given remembered names
+    cache = MemberIdCache()
+    member = uuid.uuid4()
+    cache.remember(TENANT, member, "shopper-3", changes=cache.changes)
+
+    # when announcements may have been missed
+    cache.forget_all()
+
+    # then every name is read again
+    assert cache.member_for(TENANT, "shopper-3") is None
+
+
+def test_a_remembered_externalid_lasts_only_its_cache_time():
+    # given a process that trusts a name for a moment only
+    cache = MemberIdCache(external_id_seconds=0.05)
+    member = uuid.uuid4()
+    cache.remember(TENANT, member, "shopper-4", changes=cache.changes)
+    assert cache.member_for(TENANT, "shopper-4") == member
+
+    # when the moment passes
+    time.sleep(0.06)
+
+    # then the name is read again
+    assert cache.member_for(TENANT, "shopper-4") is None
