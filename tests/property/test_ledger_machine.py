@@ -17,8 +17,6 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
 
-from hypothesis import HealthCheck
-from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -26,7 +24,6 @@ from hypothesis.stateful import (
     invariant,
     precondition,
     rule,
-    run_state_machine_as_test,
 )
 
 from api.services import Services
@@ -46,6 +43,7 @@ from persistence.uow import PgUnitOfWorkFactory
 from tenants.provisioning import create_tenant
 from tests.conftest import CLOCK_START
 from tests.property.ledger_model import Refused, WalletModel
+from tests.property.running import run_machine
 from tests.support.ledger_checks import assert_schema_ledger_consistent
 
 T = TypeVar("T")
@@ -280,22 +278,4 @@ class LedgerMachine(RuleBasedStateMachine):
 
 
 def test_the_ledger_agrees_with_the_reference_model(settings: Settings) -> None:
-    loop = asyncio.new_event_loop()
-    # One step at a time: a few connections are enough, and the database server is shared.
-    few = settings.model_copy(update={"db_pool_min": 1, "db_pool_max": 4})
-    services = loop.run_until_complete(Services.start(few))
-    try:
-        LedgerMachine.loop = loop
-        LedgerMachine.services = services
-        run_state_machine_as_test(
-            LedgerMachine,
-            settings=hypothesis_settings(
-                max_examples=40,
-                stateful_step_count=25,
-                deadline=None,
-                suppress_health_check=[HealthCheck.too_slow],
-            ),
-        )
-    finally:
-        loop.run_until_complete(services.close())
-        loop.close()
+    run_machine(LedgerMachine, settings, examples=40, steps=25)

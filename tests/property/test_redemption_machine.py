@@ -9,16 +9,12 @@ and whether expiry gives the points back.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from typing import Any
 
-from hypothesis import HealthCheck
-from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from hypothesis.stateful import initialize, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import initialize, invariant, precondition, rule
 
-from api.services import Services
 from api.settings import Settings
 from domain.catalog import create_reward, draft_reward
 from domain.jobs import run_jobs
@@ -27,6 +23,7 @@ from domain.redemption import cancel_redemption, mark_used, redeem_reward
 from domain.rewards import LimitPeriod, RewardKind
 from tests.property.ledger_model import Refused
 from tests.property.redemption_model import ModelRedemption, ModelReward, RedeemingWalletModel
+from tests.property.running import run_machine
 from tests.property.test_ledger_machine import STEPS, LedgerMachine
 
 ORDERS = ["till-1", "till-2"]
@@ -278,21 +275,4 @@ class RedemptionMachine(LedgerMachine):
 
 
 def test_redemptions_agree_with_the_reference_model(settings: Settings) -> None:
-    loop = asyncio.new_event_loop()
-    few = settings.model_copy(update={"db_pool_min": 1, "db_pool_max": 4})
-    services = loop.run_until_complete(Services.start(few))
-    try:
-        RedemptionMachine.loop = loop
-        RedemptionMachine.services = services
-        run_state_machine_as_test(
-            RedemptionMachine,
-            settings=hypothesis_settings(
-                max_examples=40,
-                stateful_step_count=30,
-                deadline=None,
-                suppress_health_check=[HealthCheck.too_slow],
-            ),
-        )
-    finally:
-        loop.run_until_complete(services.close())
-        loop.close()
+    run_machine(RedemptionMachine, settings, examples=40, steps=30)

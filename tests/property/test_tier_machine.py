@@ -7,24 +7,21 @@ and every order must have earned at the multiplier of the tier held when it was 
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 
-from hypothesis import HealthCheck
-from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from hypothesis.stateful import initialize, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import initialize, invariant, precondition, rule
 
-from api.services import Services
 from api.settings import Settings
 from domain.program import RefundPolicy
 from domain.tier_definitions import TierDraft, configure_tiers, create_tier, update_tier
 from domain.tier_evaluation import member_standing
 from domain.tiers import TierDowngrade, TierMetric, TierSettings, TierWindow
 from tests.conftest import CLOCK_START
+from tests.property.running import run_machine
 from tests.property.test_ledger_machine import LedgerMachine
 from tests.property.tier_model import ModelTier, TierModel, TierWalletModel
 
@@ -217,21 +214,4 @@ class TierMachine(LedgerMachine):
 
 
 def test_tiers_follow_the_documented_rules(settings: Settings) -> None:
-    loop = asyncio.new_event_loop()
-    few = settings.model_copy(update={"db_pool_min": 1, "db_pool_max": 4})
-    services = loop.run_until_complete(Services.start(few))
-    try:
-        TierMachine.loop = loop
-        TierMachine.services = services
-        run_state_machine_as_test(
-            TierMachine,
-            settings=hypothesis_settings(
-                max_examples=40,
-                stateful_step_count=30,
-                deadline=None,
-                suppress_health_check=[HealthCheck.too_slow],
-            ),
-        )
-    finally:
-        loop.run_until_complete(services.close())
-        loop.close()
+    run_machine(TierMachine, settings, examples=40, steps=30)
