@@ -1,8 +1,9 @@
 """The /graphql endpoint: resolves the caller once, then runs the schema it may use.
 
 The request nearly every client sends (a POST of one JSON operation, answered with JSON) is
-run here directly: orjson reads the body, the schema executes it, and the result is answered
-as strawberry's view answers it. That skips the view's content negotiation, request adapters
+run here directly: orjson reads the body, the schema executes it (a cached document straight
+through graphql-core: api/schema/direct.py), and the result is answered as strawberry's view
+answers it. That skips the view's content negotiation, request adapters
 and body parsing, a fifth of the server's time on a one-field query. Anything else (GET, other
 content types, batches, streaming, malformed bodies, an operation the view refuses with a
 400) goes to strawberry's view, which gets the body replayed and answers exactly as before.
@@ -26,7 +27,8 @@ from strawberry.types.graphql import OperationType
 
 from api.auth.principal import ANONYMOUS, Principal, resolve
 from api.context import Context
-from api.schema.build import build_schema
+from api.schema.build import LoyaltySchema, build_schema
+from api.schema.direct import run_cached
 from api.services import Services
 from domain.errors import DomainError, Forbidden
 
@@ -124,7 +126,10 @@ class GraphQLEndpoint:
         extensions = data.get("extensions")
         if not (isinstance(query, str) and query):
             return False
+        operation_name = data.get("operationName")
         if not isinstance(variables, dict | None) or not isinstance(extensions, dict | None):
+            return False
+        if not isinstance(operation_name, str | None):
             return False
         request = Request(scope, _replay(body, receive))  # the body stays readable
         # What resolvers may set a status or headers on, as strawberry's sub-response: made
@@ -133,12 +138,15 @@ class GraphQLEndpoint:
         sub_response.status_code = None  # type: ignore[assignment]
         sub_response.raw_headers = []
         context = Context(request, sub_response, self._services, principal, request_id)
+        schema = view.schema
+        assert isinstance(schema, LoyaltySchema)
+        result = await run_cached(schema, query, variables, operation_name, context, extensions)
         try:
-            result = await view.schema.execute(
+            result = result or await schema.execute(
                 query,
                 variable_values=variables,
                 context_value=context,
-                operation_name=data.get("operationName"),
+                operation_name=operation_name,
                 allowed_operation_types=_POST_OPERATIONS,
                 operation_extensions=extensions,
             )

@@ -21,8 +21,12 @@ def clean_errors(context: ExecutionContext) -> None:
     errors = getattr(result, "errors", None)
     if result is None or not errors:
         return
-    request_id = getattr(context.context, "request_id", "-")
-    result.errors = [_clean(e, request_id) for e in errors]
+    result.errors = cleaned(errors, getattr(context.context, "request_id", "-"))
+
+
+def cleaned(errors: list[GraphQLError], request_id: str) -> list[GraphQLError]:
+    """What the client may see of `errors`; anything unexpected is logged here."""
+    return [_clean(e, request_id) for e in errors]
 
 
 def _clean(error: GraphQLError, request_id: str) -> GraphQLError:

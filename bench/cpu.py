@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import pstats
 import secrets
 import sys
 import time
@@ -74,6 +76,16 @@ async def _call(app: Any, template: dict[str, Any]) -> tuple[int, bytes]:
     return status, b"".join(chunks)
 
 
+def _write_profile(profiler: cProfile.Profile, path: Path) -> None:
+    """cProfile's table, by own time and by time with callees (deterministic profiling
+    slows every call alike, so read the shares, not the absolute times)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as out:
+        stats = pstats.Stats(profiler, stream=out)
+        stats.sort_stats("tottime").print_stats(60)
+        stats.sort_stats("cumulative").print_stats(80)
+
+
 async def run(args: argparse.Namespace) -> int:
     from api.app import create_app
 
@@ -104,9 +116,15 @@ async def run(args: argparse.Namespace) -> int:
                 if status != 200 or scenario.expect not in raw.decode():
                     print(f"{scenario.name}: wrong answer {status} {raw[:300]!r}")
                     return 1
+                profiler = cProfile.Profile() if args.profile else None
                 cpu, wall = time.process_time(), time.perf_counter()
+                if profiler:
+                    profiler.enable()
                 for i in range(args.requests):
                     await _call(app, templates[i % len(templates)])
+                if profiler:
+                    profiler.disable()
+                    _write_profile(profiler, Path(args.profile) / f"{scenario.name}.txt")
                 cpu = (time.process_time() - cpu) / args.requests * 1e6
                 wall = (time.perf_counter() - wall) / args.requests * 1e6
                 print(f"{scenario.name:<18} {cpu:>15.0f} {wall:>12.0f}", flush=True)
@@ -125,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--members", type=int, default=300)
     parser.add_argument("--only", nargs="*", default=[])
     parser.add_argument("--out", default="")
+    parser.add_argument(
+        "--profile", default="", metavar="DIR", help="write a cProfile table per scenario here"
+    )
     args = parser.parse_args(argv)
     args.results = {}
     try:

@@ -9,7 +9,6 @@ crosses them.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -20,7 +19,7 @@ from strawberry.types import ExecutionContext
 from api.schema.actions import ActionMutations
 from api.schema.auth import AuthMutations
 from api.schema.documents import DocumentCache, PreparedOperation
-from api.schema.execution import LeafFastExecutionContext
+from api.schema.execution import PlainTreeExecutionContext
 from api.schema.ledger_types import LedgerEntry
 from api.schema.limits import alias_limit, cost_limit, depth_limit
 from api.schema.member_type import Member
@@ -76,6 +75,8 @@ _SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
 
 
 class LoyaltySchema(strawberry.Schema):
+    documents: DocumentCache  # parsed and validated documents, shared with its extension
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -86,10 +87,9 @@ class LoyaltySchema(strawberry.Schema):
                 error.message = _SUGGESTION.sub("", error.message)
 
 
-def _extensions(settings: Settings, *, privileged: bool) -> list[Any]:
-    """One extension, made per request around a cache shared by every request to this
-    schema: it supplies the parsed and validated document (with the limits below, and no
-    introspection for the public schema) and cleans the errors of the result."""
+def _documents(settings: Settings, *, privileged: bool) -> DocumentCache:
+    """The schema's cache of parsed documents, validated with the limits below (and no
+    introspection for the public schema)."""
     rules: list[type[ASTValidationRule]] = [
         depth_limit(settings.max_query_depth),
         alias_limit(settings.max_aliases),
@@ -97,16 +97,21 @@ def _extensions(settings: Settings, *, privileged: bool) -> list[Any]:
     ]
     if not privileged:
         rules.append(NoSchemaIntrospectionCustomRule)
-    cache = DocumentCache(rules, max_tokens=settings.max_tokens, maxsize=512)
-    return [lambda: PreparedOperation(cache)]
+    return DocumentCache(rules, max_tokens=settings.max_tokens, maxsize=512)
 
 
-def build_schema(settings: Settings, *, privileged: bool = True) -> strawberry.Schema:
-    return LoyaltySchema(
+def build_schema(settings: Settings, *, privileged: bool = True) -> LoyaltySchema:
+    """One extension, made per request around the cache shared by every request to this
+    schema, supplies the cached document and cleans the errors of the result; requests
+    for cached documents mostly skip it (api/schema/direct.py) and do the same."""
+    documents = _documents(settings, privileged=privileged)
+    schema = LoyaltySchema(
         query=Query,
         mutation=Mutation,
         types=[Member, LedgerEntry, Tenant, ApiKey, Reward, Redemption],
-        extensions=_extensions(settings, privileged=privileged),
-        execution_context_class=LeafFastExecutionContext,
+        extensions=[lambda: PreparedOperation(documents)],
+        execution_context_class=PlainTreeExecutionContext,
         config=StrawberryConfig(disable_field_suggestions=not privileged, scalar_map=SCALARS),
     )
+    schema.documents = documents
+    return schema

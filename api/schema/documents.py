@@ -19,14 +19,37 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 
-from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, get_operation_ast, parse
 from graphql.validation import ASTValidationRule, specified_rules
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
+from strawberry.types.graphql import OperationType
 
 from api.masking import clean_errors
 
-Prepared = tuple[DocumentNode, tuple[GraphQLError, ...]]
+
+class Prepared:
+    """A parsed document, its validation errors, and the type of each operation asked for."""
+
+    __slots__ = ("_operation_types", "document", "errors")
+
+    def __init__(self, document: DocumentNode, errors: tuple[GraphQLError, ...]) -> None:
+        self.document = document
+        self.errors = errors
+        self._operation_types: dict[str | None, OperationType | None] = {}
+
+    def operation_type(self, operation_name: str | None) -> OperationType | None:
+        """The type of the operation a request names (or the only one); None when the
+        document has no such operation, or several and no name."""
+        try:
+            return self._operation_types[operation_name]
+        except KeyError:
+            pass
+        operation = get_operation_ast(self.document, operation_name)
+        found = None if operation is None else OperationType(operation.operation.value)
+        if len(self._operation_types) < 16:  # names are the client's: keep a few
+            self._operation_types[operation_name] = found
+        return found
 
 
 class DocumentCache:
@@ -49,7 +72,7 @@ class DocumentCache:
             document = parse(query, max_tokens=self.max_tokens)
         except GraphQLError:
             return None
-        prepared = (document, tuple(validate_document(schema, document, self.rules)))
+        prepared = Prepared(document, tuple(validate_document(schema, document, self.rules)))
         self._entries[query] = prepared
         if len(self._entries) > self._maxsize:
             self._entries.popitem(last=False)
@@ -70,8 +93,8 @@ class PreparedOperation(SchemaExtension):
         if context.query and context.graphql_document is None:
             prepared = self._cache.get(context.schema._schema, context.query)
             if prepared is not None:
-                context.graphql_document = prepared[0]
+                context.graphql_document = prepared.document
                 # Set, even when empty, so strawberry's own validation is skipped.
-                context.pre_execution_errors = list(prepared[1])
+                context.pre_execution_errors = list(prepared.errors)
         yield
         clean_errors(context)

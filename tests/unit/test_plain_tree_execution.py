@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import strawberry
 
-from api.schema.execution import LeafFastExecutionContext
+from api.schema.execution import PlainTreeExecutionContext
 
 
 @strawberry.enum
@@ -77,7 +77,7 @@ class Query:
 
 def _schemas() -> tuple[strawberry.Schema, strawberry.Schema]:
     usual = strawberry.Schema(query=Query)
-    short = strawberry.Schema(query=Query, execution_context_class=LeafFastExecutionContext)
+    short = strawberry.Schema(query=Query, execution_context_class=PlainTreeExecutionContext)
     return usual, short
 
 

@@ -1,0 +1,292 @@
+"""Plain subtrees of an operation, compiled once into functions from objects to JSON.
+
+A page of 50 members is about 400 fields, nearly all of them read straight off an object
+(`edges`, `cursor`, `node`, `name`, `status`). For each, graphql-core builds a path and a
+resolve info, calls the field's resolver, checks whether the result is awaitable and walks
+the value completion chain (non-null, list, object, leaf) before serializing: most of a
+page's CPU, and none of it needed when the values are already there.
+
+A field is plain when strawberry resolves it by reading an attribute (no resolver,
+extensions or permissions: strawberry marks those `_is_default`, and they ignore their info)
+and its type is a scalar, an enum, an object type whose selected fields are all plain, or a
+list of those. `__typename` is plain too. Such a field, and everything selected below it, is
+compiled the first time it is met into one function that reads the attributes and builds
+the response's dicts and lists; the function is kept for as long as the document's nodes are
+(keyed by their identity), so every later request with the same document runs it at once.
+
+Nothing about a plain tree's answer depends on the request's variables as long as no
+directive appears in it (@skip and @include are the only ones whose effect varies), so a
+tree with any directive below its root field is not compiled, nor is one with deferred or
+fragment-argument fields, interfaces or unions.
+
+The compiled function gives up (raises) on anything unusual: a null in a non-null field, an
+awaitable, a value a scalar refuses or serializes to nothing, an object that is not of the
+field's type, a list that is not a list or tuple, any error while reading. Then the executor
+answers the same field the usual way, which reads the same attributes again: the answer, and
+any error with its path, is exactly graphql-core's. Reading an attribute has no effect, so
+reading it twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLEnumType,
+    GraphQLField,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLScalarType,
+    InlineFragmentNode,
+    SelectionSetNode,
+    specified_scalar_types,
+)
+from graphql.execution.collect_fields import (
+    FieldDetailsList,
+    FragmentDetails,
+    GroupedFieldSet,
+    collect_subfields,
+)
+from graphql.pyutils import Undefined
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+
+Complete = Callable[[Any], Any]  # a value that is not None → its JSON; raises to give up
+Render = Callable[[Any], dict[str, Any]]  # an object → the JSON of its selected fields
+# GraphQL's own scalars and enums refuse anything but a value of theirs (an awaitable too);
+# a custom scalar may turn anything into a string, so its values are checked first.
+_STRICT_SCALARS = frozenset(specified_scalar_types.values())
+_MAX_KEPT = 4096
+
+
+class GiveUp(Exception):
+    """A value the compiled function does not answer; the executor's usual way will."""
+
+
+class PlainTrees:
+    """The compiled functions of one executor: those it met before, and new ones."""
+
+    def __init__(
+        self,
+        schema: Any,
+        fragments: dict[str, FragmentDetails],
+        variable_values: Any,
+        operation: Any,
+        is_awaitable: Callable[[Any], bool],
+    ) -> None:
+        self._schema = schema
+        self._fragments = fragments
+        self._variable_values = variable_values
+        self._operation = operation
+        self._is_awaitable = is_awaitable
+
+    def render(self, parent_type: GraphQLObjectType, fields: GroupedFieldSet) -> Render | None:
+        """The function answering all of `fields` of an object, when they are all plain."""
+        nodes = tuple(details.node for group in fields.values() for details in group)
+        key = (id(parent_type), *map(id, nodes))
+        kept = _KEPT.get(key)
+        if kept is None:
+            kept = _keep(key, (parent_type, nodes, self._object(parent_type, fields)))
+        return kept[2]
+
+    def read(self, parent_type: GraphQLObjectType, group: FieldDetailsList) -> Complete | None:
+        """The function answering one field of an object, when it is plain."""
+        nodes = tuple(details.node for details in group)
+        key = ("field", id(parent_type), *map(id, nodes))
+        kept = _KEPT.get(key)
+        if kept is None:
+            kept = _keep(key, (parent_type, nodes, self._field(parent_type, group)))
+        return kept[2]
+
+    def _object(self, object_type: GraphQLObjectType, fields: GroupedFieldSet) -> Render | None:
+        entries = []
+        for response_name, group in fields.items():
+            read = self._field(object_type, group)
+            if read is None:
+                return None
+            entries.append((response_name, read))
+
+        def render(source: Any) -> dict[str, Any]:
+            return {name: read(source) for name, read in entries}
+
+        return render
+
+    def _field(self, parent_type: GraphQLObjectType, group: FieldDetailsList) -> Complete | None:
+        if any(d.defer_usage is not None or d.fragment_variable_values for d in group):
+            return None
+        name = group[0].node.name.value
+        if name == "__typename":
+            type_name = parent_type.name
+            return lambda _source: type_name
+        field_def = parent_type.fields.get(name)
+        attribute = _attribute(field_def) if field_def is not None else None
+        if field_def is None or attribute is None:
+            return None
+        get, attr = attribute
+        kind = field_def.type
+        non_null = isinstance(kind, GraphQLNonNull)
+        complete = self._value(kind.of_type if non_null else kind, group)
+        if complete is None:
+            return None
+        if non_null:
+
+            def read_non_null(source: Any) -> Any:
+                value = get(source, attr)
+                if value is None:
+                    raise GiveUp
+                return complete(value)
+
+            return read_non_null
+
+        def read_nullable(source: Any) -> Any:
+            value = get(source, attr)
+            return None if value is None else complete(value)
+
+        return read_nullable
+
+    def _value(self, kind: GraphQLOutputType, group: FieldDetailsList) -> Complete | None:
+        """How a value of `kind` (not non-null itself) is completed, when it is plain."""
+        if isinstance(kind, GraphQLScalarType | GraphQLEnumType):
+            return _leaf(kind, None if kind in _STRICT_SCALARS else self._is_awaitable)
+        if isinstance(kind, GraphQLList):
+            return self._list(kind.of_type, group)
+        if isinstance(kind, GraphQLObjectType):
+            return self._object_value(kind, group)
+        return None  # interfaces and unions: the usual way resolves their type
+
+    def _list(self, item: GraphQLOutputType, group: FieldDetailsList) -> Complete | None:
+        non_null = isinstance(item, GraphQLNonNull)
+        complete = self._value(item.of_type if non_null else item, group)  # type: ignore[union-attr]
+        if complete is None:
+            return None
+        if non_null:
+
+            def complete_non_null_items(value: Any) -> list[Any]:
+                if not isinstance(value, list | tuple):
+                    raise GiveUp
+                return [_give_up() if v is None else complete(v) for v in value]
+
+            return complete_non_null_items
+
+        def complete_items(value: Any) -> list[Any]:
+            if not isinstance(value, list | tuple):
+                raise GiveUp
+            return [None if v is None else complete(v) for v in value]
+
+        return complete_items
+
+    def _object_value(
+        self, object_type: GraphQLObjectType, group: FieldDetailsList
+    ) -> Complete | None:
+        if any(
+            d.node.selection_set is None or _has_directives(d.node.selection_set, self._fragments)
+            for d in group
+        ):
+            return None
+        fields = collect_subfields(
+            self._schema,
+            self._fragments,
+            self._variable_values,
+            self._operation,
+            object_type,
+            group,
+        ).grouped_field_set
+        render = self._object(object_type, fields)
+        if render is None:
+            return None
+        is_type_of = object_type.is_type_of
+        is_awaitable = self._is_awaitable
+
+        def complete(value: Any) -> dict[str, Any]:
+            if is_type_of is None:
+                if is_awaitable(value):
+                    raise GiveUp
+            # strawberry's is_type_of ignores its info and never returns an awaitable
+            elif is_type_of(value, None) is not True:  # type: ignore[arg-type]
+                raise GiveUp
+            return render(value)
+
+        return complete
+
+
+def _leaf(
+    kind: GraphQLScalarType | GraphQLEnumType, awaitable: Callable[[Any], bool] | None
+) -> Complete:
+    serialize = kind.serialize
+
+    def complete(value: Any) -> Any:
+        if awaitable is not None and awaitable(value):
+            raise GiveUp
+        serialized = serialize(value)
+        if serialized is None or serialized is Undefined:
+            raise GiveUp  # graphql-core reports these as errors
+        return serialized
+
+    return complete
+
+
+def _give_up() -> Any:
+    raise GiveUp
+
+
+def _attribute(field_def: GraphQLField) -> tuple[Callable[[Any, str], Any], str] | None:
+    """Strawberry's default resolver and the attribute's Python name, for a field whose
+    resolver is strawberry's plain attribute read (_get_basic_result in
+    strawberry/schema/schema_converter.py); else None."""
+    resolve = field_def.resolve
+    if resolve is None or not getattr(resolve, "_is_default", False):
+        return None
+    field = (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    get = getattr(field, "default_resolver", None)
+    name = getattr(field, "python_name", None)
+    if get is None or not isinstance(name, str) or getattr(field, "base_resolver", None):
+        return None
+    if getattr(field, "extensions", None) or getattr(field, "permission_classes", None):
+        return None
+    return get, name
+
+
+def _has_directives(
+    selection_set: SelectionSetNode,
+    fragments: dict[str, FragmentDetails],
+    seen: set[str] | None = None,
+) -> bool:
+    """Whether any selection below, fragments included, carries a directive."""
+    seen = set() if seen is None else seen
+    for selection in selection_set.selections:
+        if selection.directives:
+            return True
+        below: Iterable[SelectionSetNode | None]
+        if isinstance(selection, FieldNode | InlineFragmentNode):
+            below = (selection.selection_set,)
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            if name in seen:
+                continue
+            seen.add(name)
+            fragment = fragments.get(name)
+            if fragment is None or fragment.definition.directives:
+                return True
+            below = (fragment.definition.selection_set,)
+        else:  # pragma: no cover - no other selection kinds exist
+            return True
+        if any(s is not None and _has_directives(s, fragments, seen) for s in below):
+            return True
+    return False
+
+
+# Compiled functions by the identity of their parent type and field nodes, which each entry
+# keeps alive (so no id is reused while it is here). Bounded: a process that meets too many
+# documents starts over.
+_KEPT: dict[tuple[Any, ...], tuple[GraphQLObjectType, tuple[FieldNode, ...], Any]] = {}
+
+
+def _keep(key: tuple[Any, ...], entry: tuple[GraphQLObjectType, tuple[FieldNode, ...], Any]) -> Any:
+    if len(_KEPT) >= _MAX_KEPT:
+        _KEPT.clear()
+    _KEPT[key] = entry
+    return entry
