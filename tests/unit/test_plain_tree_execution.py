@@ -1,5 +1,6 @@
-"""The executor's short way through plain scalar fields answers exactly as graphql-core's
-usual way: the same data and the same errors, nulls and refused values included."""
+"""The executor's short way through plain subtrees (compiled functions, api/schema/
+plain_tree.py) answers exactly as graphql-core's usual way: the same data and the same
+errors, nulls, refused values, lists, directives and fragments included."""
 
 from __future__ import annotations
 
@@ -30,8 +31,20 @@ class Inner:
 
 
 @strawberry.type
+class Leaf:
+    word: str
+    maybe: int | None
+
+
+@strawberry.type
 class Thing:
     inner: Inner  # a plain non-null object field
+    maybe_inner: Inner | None
+    leaves: list[Leaf]  # a plain list of plain objects
+    holes: list[Leaf | None]
+    grid: list[list[int]]  # nested lists
+    wrong_leaves: list[Leaf]  # given something that is not a list
+    not_a_leaf: Leaf  # given an object of another type
     name: str
     nickname: str | None
     count: int
@@ -53,6 +66,12 @@ class Thing:
 def _thing(n: int) -> Thing:
     return Thing(
         inner=Inner(label=f"inner {n}", absent=None),  # type: ignore[arg-type]
+        maybe_inner=None if n % 2 else Inner(label=f"maybe {n}", absent=None),  # type: ignore[arg-type]
+        leaves=[Leaf(word=f"w{n}{i}", maybe=None if i % 2 else i) for i in range(3)],
+        holes=[Leaf(word="x", maybe=1), None],
+        grid=[[n, n + 1], [], [n * 2]],
+        wrong_leaves="not a list",  # type: ignore[arg-type]
+        not_a_leaf=Inner(label="an Inner", absent=None),  # type: ignore[arg-type]
         name=f"thing {n}",
         nickname=None if n % 2 else f"t{n}",
         count=n,
@@ -108,6 +127,20 @@ def _plain(result: Any) -> dict[str, Any]:
             "{ one { ...on Thing { inner { l: label } } inner { echoed } } }",
             id="plain-object-merged-from-fragments",
         ),
+        pytest.param(
+            "{ things { leaves { word maybe __typename } holes { word } grid"
+            " maybeInner { label } } }",
+            id="lists-and-nullable-objects",
+        ),
+        pytest.param("{ things { name wrongLeaves { word } } }", id="a-list-that-is-not-one"),
+        pytest.param("{ one { notALeaf { word } } }", id="an-object-of-another-type"),
+        pytest.param(
+            "{ things { maybeInner { label absent } } }", id="null-below-a-nullable-object"
+        ),
+        pytest.param(
+            "{ things { leaves { word ...L } } } fragment L on Leaf { m: maybe __typename }",
+            id="fragments-below-a-list",
+        ),
     ],
 )
 async def test_the_short_way_answers_as_the_usual_way(query):
@@ -120,6 +153,50 @@ async def test_the_short_way_answers_as_the_usual_way(query):
 
     # then the data and the errors are the same
     assert got == expected
+
+
+@pytest.mark.parametrize("flag", [True, False])
+async def test_directives_follow_each_request_s_variables(flag):
+    # given a document whose plain subtree holds @include and @skip on a variable
+    usual, short = _schemas()
+    query = (
+        "query Q($f: Boolean!) { things { name @include(if: $f) count"
+        " leaves { word maybe @include(if: $f) }"
+        " inner { ...I @skip(if: $f) } } } fragment I on Inner { label }"
+    )
+
+    # when the short way runs it with one value and then the other
+    for value in (not flag, flag):
+        got = _plain(await short.execute(query, variable_values={"f": value}))
+
+        # then each answer is the usual way's for that value
+        assert got == _plain(await usual.execute(query, variable_values={"f": value}))
+
+
+class _CountingUsualWay(PlainTreeExecutionContext):
+    usual_fields: list[str] = []
+
+    def execute_field(self, parent_type, source, field_details_list, path, position_context):
+        trees = self._trees()
+        if trees is None or trees.read(parent_type, field_details_list) is None:
+            self.usual_fields.append(field_details_list[0].node.name.value)
+        return super().execute_field(
+            parent_type, source, field_details_list, path, position_context
+        )
+
+
+async def test_plain_subtrees_are_answered_without_the_usual_way():
+    # given the short way, counting the fields it leaves to graphql-core's usual way
+    schema = strawberry.Schema(query=Query, execution_context_class=_CountingUsualWay)
+    _CountingUsualWay.usual_fields = []
+
+    # when a list of plain objects is asked for, next to a resolver
+    result = await schema.execute("{ things { name leaves { word } grid inner { label } shout } }")
+
+    # then only the fields with resolvers went the usual way
+    assert result.errors is None
+    assert sorted(set(_CountingUsualWay.usual_fields)) == ["shout", "things"]
+    assert result.data is not None and result.data["things"][2]["leaves"][1] == {"word": "w21"}
 
 
 async def test_the_short_way_serializes_enums_and_scalars():
