@@ -35,13 +35,16 @@ from typing import Any
 from graphql import (
     FieldNode,
     FragmentSpreadNode,
+    GraphQLBoolean,
     GraphQLEnumType,
     GraphQLField,
+    GraphQLID,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLScalarType,
+    GraphQLString,
     InlineFragmentNode,
     SelectionSetNode,
     specified_scalar_types,
@@ -61,6 +64,13 @@ Render = Callable[[Any], dict[str, Any]]  # an object → the JSON of its select
 # a custom scalar may turn anything into a string, so its values are checked first.
 _STRICT_SCALARS = frozenset(specified_scalar_types.values())
 _MAX_KEPT = 4096
+# Values these scalars serialize to themselves (graphql-core's serialize_string, _id and
+# _boolean return a str or bool given as is): the common case skips the call.
+_SERIALIZED_AS_THEY_ARE: dict[Any, type] = {
+    GraphQLString: str,
+    GraphQLID: str,
+    GraphQLBoolean: bool,
+}
 
 
 class GiveUp(Exception):
@@ -226,7 +236,14 @@ def _leaf(
             raise GiveUp  # graphql-core reports these as errors
         return serialized
 
-    return complete
+    same = _SERIALIZED_AS_THEY_ARE.get(kind)
+    if same is None:
+        return complete
+
+    def complete_plain(value: Any) -> Any:
+        return value if type(value) is same else complete(value)
+
+    return complete_plain
 
 
 def _give_up() -> Any:
