@@ -30,7 +30,11 @@ reading it twice changes nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import date, datetime, time
+from decimal import Decimal
+from enum import Enum
 from typing import Any
+from uuid import UUID
 
 from graphql import (
     FieldNode,
@@ -64,6 +68,8 @@ Render = Callable[[Any], dict[str, Any]]  # an object → the JSON of its select
 # a custom scalar may turn anything into a string, so its values are checked first.
 _STRICT_SCALARS = frozenset(specified_scalar_types.values())
 _MAX_KEPT = 4096
+# Types whose values are never awaitable: a custom scalar's value of one of them needs no check.
+_NEVER_AWAITABLE = frozenset({str, int, float, bool, datetime, date, time, Decimal, UUID})
 # Values these scalars serialize to themselves (graphql-core's serialize_string, _id and
 # _boolean return a str or bool given as is): the common case skips the call.
 _SERIALIZED_AS_THEY_ARE: dict[Any, type] = {
@@ -160,7 +166,9 @@ class PlainTrees:
 
     def _value(self, kind: GraphQLOutputType, group: FieldDetailsList) -> Complete | None:
         """How a value of `kind` (not non-null itself) is completed, when it is plain."""
-        if isinstance(kind, GraphQLScalarType | GraphQLEnumType):
+        if isinstance(kind, GraphQLEnumType):
+            return _enum(kind)
+        if isinstance(kind, GraphQLScalarType):
             return _leaf(kind, None if kind in _STRICT_SCALARS else self._is_awaitable)
         if isinstance(kind, GraphQLList):
             return self._list(kind.of_type, group)
@@ -229,7 +237,7 @@ def _leaf(
     serialize = kind.serialize
 
     def complete(value: Any) -> Any:
-        if awaitable is not None and awaitable(value):
+        if awaitable is not None and type(value) not in _NEVER_AWAITABLE and awaitable(value):
             raise GiveUp
         serialized = serialize(value)
         if serialized is None or serialized is Undefined:
@@ -244,6 +252,29 @@ def _leaf(
         return value if type(value) is same else complete(value)
 
     return complete_plain
+
+
+def _enum(kind: GraphQLEnumType) -> Complete:
+    """An enum's members by the names strawberry gives them (CustomGraphQLEnumType answers
+    a member of its Python enum by the first GraphQL value with the member's value); any
+    other value goes through the enum's own serializer."""
+    complete = _leaf(kind, None)
+    python_enum = getattr(kind, "wrapped_cls", None)
+    if not (isinstance(python_enum, type) and issubclass(python_enum, Enum)):
+        return complete
+    names: dict[Any, str] = {}
+    for member in python_enum:
+        for name, value in kind.values.items():
+            if member.value == value.value:
+                names.setdefault(member, name)
+                break
+
+    def complete_member(value: Any) -> Any:
+        if type(value) is python_enum and value in names:
+            return names[value]
+        return complete(value)
+
+    return complete_member
 
 
 def _give_up() -> Any:
