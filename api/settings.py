@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     external_id_cache_seconds: float = 5.0
 
     worker_interval: float = 15.0
+    # Objects alive after start-up are kept out of the garbage collector's sight (api/app.py).
+    freeze_startup_objects: bool = True
 
     operator_session_hours: int = 12
 
