@@ -28,17 +28,23 @@ _ANNOUNCE = f"pg_notify('{EXTERNAL_ID_CHANGES}', id::text)"
 _ANNOUNCE_IF_RENAMED = f"CASE WHEN $2::text IS NOT NULL THEN {_ANNOUNCE} END"
 
 
+# _COLUMNS in the order of domain.members.Member's fields, so a row maps by position: the
+# pages read fifty of them per request. The status is looked up, not parsed, per row.
+_STATUSES = {status.value: status for status in MemberStatus}
+
+
 def _member(row: asyncpg.Record) -> Member:
+    id_, seq, external_id, email, name, birthday, status, referral_code, enrolled_at = row[:9]
     return Member(
-        id=row["id"],
-        seq=row["seq"],
-        external_id=row["external_id"],
-        email=row["email"],
-        name=row["name"],
-        birthday=row["birthday"],
-        status=MemberStatus(row["status"]),
-        referral_code=row["referral_code"],
-        enrolled_at=row["enrolled_at"],
+        id_,
+        seq,
+        external_id,
+        email,
+        name,
+        birthday,
+        _STATUSES.get(status) or MemberStatus(status),
+        referral_code,
+        enrolled_at,
     )
 
 
