@@ -13,6 +13,7 @@ import asyncpg
 
 from domain.ledger import Balance, EntryKind, LedgerEntry, Lot, LotDraw, NewEntry
 from persistence.db import Conn
+from persistence.repositories.records import rebuilder
 
 _ENTRY_COLUMNS = (
     "id, member_id, wallet, kind, available_delta, pending_delta, lifetime_delta,"
@@ -31,6 +32,7 @@ _SPEND_BATCH = 100
 # _ENTRY_COLUMNS in the order of domain.ledger.LedgerEntry's fields, so a row maps by
 # position (a history page maps fifty); the kind is looked up, not parsed, per row.
 _KINDS = {kind.value: kind for kind in EntryKind}
+_rebuild_entry = rebuilder(LedgerEntry)
 
 
 def _entry(row: asyncpg.Record) -> LedgerEntry:
@@ -51,7 +53,7 @@ def _entry(row: asyncpg.Record) -> LedgerEntry:
         rate,
         config_version,
     ) = row[:15]
-    return LedgerEntry(
+    return _rebuild_entry(
         id_,
         member_id,
         wallet,
