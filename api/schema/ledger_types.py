@@ -88,7 +88,7 @@ class LedgerEntry(Node):
         return assemble(
             cls,
             {
-                "id": strawberry.ID(to_global_id("LedgerEntry", e.id)),
+                "id": to_global_id("LedgerEntry", e.id),  # strawberry.ID(x) is x
                 "kind": e.kind,
                 "wallet": e.wallet,
                 "points": e.points,

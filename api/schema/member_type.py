@@ -49,7 +49,7 @@ class Member(Node):
         return assemble(
             cls,
             {
-                "id": strawberry.ID(to_global_id("Member", member_id)),
+                "id": to_global_id("Member", member_id),  # strawberry.ID(x) is x
                 "external_id": member.external_id,
                 "email": member.email,
                 "name": member.name,
