@@ -7,7 +7,6 @@ from typing import Generic, TypeVar
 
 import strawberry
 
-from api.schema.assemble import assemble
 from api.schema.opaque import opaque, unopaque
 from domain.errors import DomainError
 
@@ -85,9 +84,8 @@ def page_of(
 def _connection(
     items: list[T], cursors: list[str], has_next: bool, had_cursor: bool
 ) -> Connection[T]:
-    edges = [assemble(Edge, {"cursor": c, "node": n}) for c, n in zip(cursors, items, strict=True)]
     return Connection(
-        edges=edges,
+        edges=[Edge(cursor=c, node=n) for c, n in zip(cursors, items, strict=True)],
         nodes=items,
         page_info=PageInfo(
             has_next_page=has_next,
