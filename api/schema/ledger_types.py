@@ -8,6 +8,7 @@ from uuid import UUID
 import strawberry
 
 from api.context import Info
+from api.schema.assemble import assemble
 from api.schema.ids import to_global_id
 from api.schema.node import Node
 from domain.errors import DomainError
@@ -84,18 +85,21 @@ class LedgerEntry(Node):
 
     @classmethod
     def of(cls, e: DomainEntry, *, internal: bool) -> LedgerEntry:
-        return cls(
-            id=strawberry.ID(to_global_id("LedgerEntry", e.id)),
-            kind=e.kind,
-            wallet=e.wallet,
-            points=e.points,
-            available_delta=e.available_delta,
-            pending_delta=e.pending_delta,
-            reason=e.reason,
-            note=e.note if internal else None,
-            order_id=e.order_id,
-            shortfall=e.shortfall,
-            config_version=e.config_version,
-            rate=e.rate,
-            created_at=e.created_at,
+        return assemble(
+            cls,
+            {
+                "id": to_global_id("LedgerEntry", e.id),  # strawberry.ID(x) is x
+                "kind": e.kind,
+                "wallet": e.wallet,
+                "points": e.points,
+                "available_delta": e.available_delta,
+                "pending_delta": e.pending_delta,
+                "reason": e.reason,
+                "note": e.note if internal else None,
+                "order_id": e.order_id,
+                "shortfall": e.shortfall,
+                "config_version": e.config_version,
+                "rate": e.rate,
+                "created_at": e.created_at,
+            },
         )

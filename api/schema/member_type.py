@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import partial
+from operator import attrgetter
 from uuid import UUID
 
 import strawberry
@@ -10,10 +12,11 @@ import strawberry
 from api.auth.principal import Kind
 from api.context import Info
 from api.schema import referrals as referral_fields
+from api.schema.assemble import assemble
 from api.schema.ids import to_global_id
 from api.schema.ledger_types import LedgerEntry, Points
 from api.schema.node import Node
-from api.schema.pagination import Connection, connection, decode_cursor, page_size
+from api.schema.pagination import Connection, connection, decode_cursor, page_of, page_size
 from api.schema.referrals import Referral, ReferralStats
 from api.schema.reward_types import AvailableReward, Redemption, RedemptionStatus, Reward
 from api.schema.tier_types import MemberTierStanding, TierChange
@@ -22,6 +25,8 @@ from domain.catalog import availability
 from domain.ledger import DEFAULT_WALLET, validate_wallet
 from domain.points import read_balance
 from domain.tier_evaluation import member_standing, member_tier_name
+
+_ID = attrgetter("id")
 
 MemberStatus = strawberry.enum(m.MemberStatus, name="MemberStatus")
 
@@ -40,17 +45,21 @@ class Member(Node):
 
     @classmethod
     def of(cls, member: m.Member) -> Member:
-        return cls(
-            id=strawberry.ID(to_global_id("Member", member.id)),
-            external_id=member.external_id,
-            email=member.email,
-            name=member.name,
-            birthday=member.birthday,
-            status=member.status,
-            enrolled_at=member.enrolled_at,
-            referral_code=member.referral_code,
-            domain=member,
-            member_id=member.id,
+        member_id = member.id
+        return assemble(
+            cls,
+            {
+                "id": to_global_id("Member", member_id),  # strawberry.ID(x) is x
+                "external_id": member.external_id,
+                "email": member.email,
+                "name": member.name,
+                "birthday": member.birthday,
+                "status": member.status,
+                "enrolled_at": member.enrolled_at,
+                "referral_code": member.referral_code,
+                "domain": member,
+                "member_id": member_id,
+            },
         )
 
     @classmethod
@@ -114,12 +123,8 @@ class Member(Node):
                 self.member_id, validate_wallet(wallet) if wallet else None, before, size + 1
             )
         internal = ctx.principal.kind is not Kind.MEMBER
-        return connection(
-            [LedgerEntry.of(e, internal=internal) for e in entries],
-            [e.id for e in entries],
-            size,
-            had_cursor=after is not None,
-        )
+        node = partial(LedgerEntry.of, internal=internal)
+        return page_of(entries, size, after is not None, node, _ID)
 
     @strawberry.field(description="Codes this member redeemed, newest first.")
     async def redemptions(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from operator import attrgetter
 from typing import cast
 from uuid import UUID
 
@@ -13,7 +14,7 @@ from api.context import Context, Info
 from api.schema.errors import UserError, returns_payload
 from api.schema.ids import uuid_of
 from api.schema.member_type import Member, MemberStatus
-from api.schema.pagination import Connection, connection, decode_cursor, page_size
+from api.schema.pagination import Connection, decode_cursor, page_of, page_size
 from api.schema.referrals import Referral
 from api.schema.selection import MEMBER_ID_ONLY_FIELDS, selects_only
 from domain import enrolment
@@ -21,6 +22,8 @@ from domain import members as m
 from domain.errors import DomainError, ErrorCode, NotFound
 from domain.ports import MemberFilter
 from domain.referral_program import enroll_referred
+
+_SEQ = attrgetter("seq")
 
 
 def member_reference(
@@ -147,9 +150,7 @@ class MemberQueries:
             )
         async with ctx.uow() as uow:
             found = await uow.members.page(decode_cursor(after), size + 1, where)
-        return connection(
-            [Member.of(x) for x in found], [x.seq for x in found], size, after is not None
-        )
+        return page_of(found, size, after is not None, Member.of, _SEQ)
 
     @strawberry.field(description="The member a member token belongs to.")
     def me(self, info: Info) -> Member | None:

@@ -6,10 +6,17 @@ Unpadded URL-safe base64 of a small text; opaque so that clients do not build th
 from __future__ import annotations
 
 import base64
+import binascii
+
+# Two of these per row of a page (its global id and its cursor): binascii directly, with
+# the URL-safe alphabet and the padding dealt with in one bytes.translate, costs about
+# a third less than base64.urlsafe_b64encode's layers of calls.
+_URL_SAFE = bytes.maketrans(b"+/", b"-_")
+_to_base64 = binascii.b2a_base64
 
 
 def opaque(text: str) -> str:
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+    return _to_base64(text.encode(), newline=False).translate(_URL_SAFE, b"=").decode()
 
 
 def unopaque(token: str) -> str:

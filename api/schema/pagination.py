@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
 import strawberry
@@ -10,6 +11,7 @@ from api.schema.opaque import opaque, unopaque
 from domain.errors import DomainError
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 @strawberry.type
@@ -60,7 +62,28 @@ def connection(items: list[T], positions: list[int], size: int, had_cursor: bool
     """`items` were fetched with one extra row past `size`, to learn whether a next page exists."""
     has_next = len(items) > size
     items, positions = items[:size], positions[:size]
-    cursors = [encode_cursor(p) for p in positions]
+    return _connection(items, [encode_cursor(p) for p in positions], has_next, had_cursor)
+
+
+def page_of(
+    found: Sequence[R],
+    size: int,
+    had_cursor: bool,
+    node: Callable[[R], T],
+    position: Callable[[R], int],
+) -> Connection[T]:
+    """`connection` from the rows found (one extra past `size`), building nodes and cursors
+    for the rows kept only."""
+    has_next = len(found) > size
+    kept = found[:size]
+    return _connection(
+        [node(x) for x in kept], [encode_cursor(position(x)) for x in kept], has_next, had_cursor
+    )
+
+
+def _connection(
+    items: list[T], cursors: list[str], has_next: bool, had_cursor: bool
+) -> Connection[T]:
     return Connection(
         edges=[Edge(cursor=c, node=n) for c, n in zip(cursors, items, strict=True)],
         nodes=items,

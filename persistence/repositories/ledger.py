@@ -13,6 +13,7 @@ import asyncpg
 
 from domain.ledger import Balance, EntryKind, LedgerEntry, Lot, LotDraw, NewEntry
 from persistence.db import Conn
+from persistence.repositories.records import rebuilder
 
 _ENTRY_COLUMNS = (
     "id, member_id, wallet, kind, available_delta, pending_delta, lifetime_delta,"
@@ -28,23 +29,46 @@ _LOT_COLUMNS = (
 _SPEND_BATCH = 100
 
 
+# _ENTRY_COLUMNS in the order of domain.ledger.LedgerEntry's fields, so a row maps by
+# position (a history page maps fifty); the kind is looked up, not parsed, per row.
+_KINDS = {kind.value: kind for kind in EntryKind}
+_rebuild_entry = rebuilder(LedgerEntry)
+
+
 def _entry(row: asyncpg.Record) -> LedgerEntry:
-    return LedgerEntry(
-        id=row["id"],
-        member_id=row["member_id"],
-        wallet=row["wallet"],
-        kind=EntryKind(row["kind"]),
-        available_delta=row["available_delta"],
-        pending_delta=row["pending_delta"],
-        lifetime_delta=row["lifetime_delta"],
-        reason=row["reason"],
-        note=row["note"],
-        created_at=row["created_at"],
-        debt_delta=row["debt_delta"],
-        shortfall=row["shortfall"],
-        order_id=row["order_id"],
-        rate=row["rate"],
-        config_version=row["config_version"],
+    (
+        id_,
+        member_id,
+        wallet,
+        kind,
+        available_delta,
+        pending_delta,
+        lifetime_delta,
+        reason,
+        note,
+        created_at,
+        debt_delta,
+        shortfall,
+        order_id,
+        rate,
+        config_version,
+    ) = row[:15]
+    return _rebuild_entry(
+        id_,
+        member_id,
+        wallet,
+        _KINDS.get(kind) or EntryKind(kind),
+        available_delta,
+        pending_delta,
+        lifetime_delta,
+        reason,
+        note,
+        created_at,
+        debt_delta,
+        shortfall,
+        order_id,
+        rate,
+        config_version,
     )
 
 

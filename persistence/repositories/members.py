@@ -13,6 +13,7 @@ from domain.members import Member, MemberDraft, MemberStatus
 from domain.ports import MemberFilter
 from persistence.db import Conn
 from persistence.member_ids import EXTERNAL_ID_CHANGES
+from persistence.repositories.records import rebuilder
 
 _COLUMNS = "id, seq, external_id, email, name, birthday, status, referral_code, enrolled_at"
 _UNIQUE_FIELDS = {
@@ -28,17 +29,24 @@ _ANNOUNCE = f"pg_notify('{EXTERNAL_ID_CHANGES}', id::text)"
 _ANNOUNCE_IF_RENAMED = f"CASE WHEN $2::text IS NOT NULL THEN {_ANNOUNCE} END"
 
 
+# _COLUMNS in the order of domain.members.Member's fields, so a row maps by position: the
+# pages read fifty of them per request. The status is looked up, not parsed, per row.
+_STATUSES = {status.value: status for status in MemberStatus}
+_rebuild_member = rebuilder(Member)
+
+
 def _member(row: asyncpg.Record) -> Member:
-    return Member(
-        id=row["id"],
-        seq=row["seq"],
-        external_id=row["external_id"],
-        email=row["email"],
-        name=row["name"],
-        birthday=row["birthday"],
-        status=MemberStatus(row["status"]),
-        referral_code=row["referral_code"],
-        enrolled_at=row["enrolled_at"],
+    id_, seq, external_id, email, name, birthday, status, referral_code, enrolled_at = row[:9]
+    return _rebuild_member(
+        id_,
+        seq,
+        external_id,
+        email,
+        name,
+        birthday,
+        _STATUSES.get(status) or MemberStatus(status),
+        referral_code,
+        enrolled_at,
     )
 
 
