@@ -113,9 +113,6 @@ class PersistedQueries:
             log.warning("no persisted queries: %s holds no *.graphql documents", folder)
         return cls(documents, required=required)
 
-    def get(self, sha256: str) -> PersistedDocument | None:
-        return self._by_hash.get(sha256)
-
     def manifest(self) -> dict[str, dict[str, str | None]]:
         return {
             d.sha256: {"name": d.name, "client": d.client, "path": d.path} for d in self.documents
