@@ -1,4 +1,5 @@
-"""The `loyalty` command: serve, demo, migrate, tenant/apikey/operator create, schema."""
+"""The `loyalty` command: serve, demo, migrate, tenant/apikey/operator create, schema,
+persisted-queries."""
 
 from __future__ import annotations
 
@@ -189,6 +190,14 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_persisted_queries(args: argparse.Namespace) -> int:
+    from api.persisted_queries import PersistedQueries
+
+    # Only the files are read: client builds run this without a database.
+    print(json.dumps(PersistedQueries.from_settings(Settings()).manifest(), indent=2))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="loyalty", description="Multi-tenant loyalty platform")
     sub = p.add_subparsers(dest="command", required=True)
@@ -247,6 +256,12 @@ def parser() -> argparse.ArgumentParser:
     sc = sub.add_parser("schema", help="write graphql/schema.graphql from the code")
     sc.add_argument("--check", action="store_true", help="only check that it is current")
     sc.set_defaults(fn=cmd_schema)
+
+    pq = sub.add_parser(
+        "persisted-queries",
+        help="print the persisted documents as JSON: {sha256: {name, client, path}}",
+    )
+    pq.set_defaults(fn=cmd_persisted_queries)
     return p
 
 

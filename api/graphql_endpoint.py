@@ -6,7 +6,8 @@ through graphql-core: api/schema/direct.py), and the result is answered as straw
 answers it. That skips the view's content negotiation, request adapters
 and body parsing, a fifth of the server's time on a one-field query. Anything else (GET, other
 content types, batches, streaming, malformed bodies, an operation the view refuses with a
-400) goes to strawberry's view, which gets the body replayed and answers exactly as before.
+400, a refused persisted query) goes to strawberry's view, which gets the body replayed and
+answers exactly as before.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Message, Receive, Scope, Send
-from strawberry.asgi import GraphQL
 from strawberry.exceptions import MissingQueryError
 from strawberry.http import process_result
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
@@ -27,6 +27,8 @@ from strawberry.types.graphql import OperationType
 
 from api.auth.principal import ANONYMOUS, Principal, resolve
 from api.context import Context
+from api.persisted_queries import PersistedQueries, PersistedQueryRefused
+from api.persisted_view import PersistedQueryView
 from api.schema.build import LoyaltySchema, build_schema
 from api.schema.direct import run_cached
 from api.services import Services
@@ -36,7 +38,7 @@ _SCOPE_KEY = "loyalty.call"
 _POST_OPERATIONS = OperationType.from_http("POST")
 
 
-class _SchemaView(GraphQL):
+class _SchemaView(PersistedQueryView):
     def __init__(self, services: Services, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._services = services
@@ -54,11 +56,16 @@ class GraphQLEndpoint:
         settings = services.settings
         self._services = services
         self._dev = not settings.production
+        self._persisted = PersistedQueries.from_settings(settings)
         self._privileged = _SchemaView(
-            services, schema=build_schema(settings, privileged=True), graphql_ide="graphiql"
+            services,
+            persisted=self._persisted,
+            schema=build_schema(settings, privileged=True),
+            graphql_ide="graphiql",
         )
         self._public = _SchemaView(
             services,
+            persisted=self._persisted,
             schema=build_schema(settings, privileged=False),
             graphql_ide="graphiql" if self._dev else None,
         )
@@ -124,12 +131,16 @@ class GraphQLEndpoint:
             return False
         query, variables = data.get("query"), data.get("variables")
         extensions = data.get("extensions")
-        if not (isinstance(query, str) and query):
-            return False
         operation_name = data.get("operationName")
         if not isinstance(variables, dict | None) or not isinstance(extensions, dict | None):
             return False
-        if not isinstance(operation_name, str | None):
+        if not isinstance(operation_name, str | None) or not isinstance(query, str | None):
+            return False
+        try:  # a document named by its hash runs as its text (api/persisted_queries.py)
+            query = self._persisted.text_to_run(query, extensions, principal)
+        except PersistedQueryRefused:
+            return False  # the view answers the refusal
+        if not query:
             return False
         request = Request(scope, _replay(body, receive))  # the body stays readable
         # What resolvers may set a status or headers on, as strawberry's sub-response: made

@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     max_tokens: int = 2000
     max_query_cost: int = 25_000
     max_page_size: int = 100
+    # In production, refuse documents other than those in graphql/operations/, except from
+    # operator sessions (api/persisted_queries.py).
+    require_persisted_queries: bool = False
+    # Where the persisted documents are; unset, the repository's graphql/operations/.
+    operations_dir: Path | None = None
 
     @property
     def production(self) -> bool:

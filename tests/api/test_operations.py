@@ -2,10 +2,13 @@
 
 Each file holds exactly one operation, named after the file, and passes values through
 variables, never literals, so one parsed document serves every call and can be persisted.
+`loyalty persisted-queries` lists every one of them by the sha256 of its bytes.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from functools import cache
 from pathlib import Path
 
@@ -28,6 +31,7 @@ from graphql import (
 )
 from graphql import Node as AstNode
 
+from api.cli import parser
 from api.schema.build import build_schema
 from api.settings import Settings
 
@@ -123,3 +127,21 @@ def test_operation_is_valid_and_named_after_its_file(path: Path):
 )
 def test_a_broken_document_is_caught(source: str, expected: str):
     assert any(expected in p for p in problems(source, "Me"))
+
+
+def test_the_manifest_lists_every_operation_by_the_sha256_of_its_bytes(capsys):
+    args = parser().parse_args(["persisted-queries"])
+
+    assert args.fn(args) == 0
+
+    manifest = json.loads(capsys.readouterr().out)
+    expected = {
+        hashlib.sha256(path.read_bytes()).hexdigest(): {
+            "name": path.stem,
+            "client": path.parent.name,
+            "path": f"graphql/operations/{_id(path)}",
+        }
+        for path in FILES
+    }
+    assert len(expected) == len(FILES), "two documents share a hash: one would be unlisted"
+    assert manifest == expected

@@ -1,0 +1,56 @@
+"""strawberry's view, speaking the persisted-query protocol (api/persisted_queries.py).
+
+Whatever the endpoint does not answer itself (GET, other content types, streamed answers, a
+refused hash) reaches strawberry's view. Here a hash becomes the text it names before the
+view runs it, so an operation sent by hash goes on exactly as its text would: the same
+document cache and limits, and the same refusal of a mutation over GET.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from cross_web import AsyncHTTPRequestAdapter
+from starlette.requests import Request
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
+from strawberry.types import ExecutionResult, SubscriptionExecutionResult
+
+from api.persisted_queries import PersistedQueries, PersistedQueryRefused
+
+
+class PersistedQueryView(GraphQL):
+    def __init__(self, persisted: PersistedQueries, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.persisted = persisted
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        # A GET naming its document by hash has no `query` either, and is not a browser
+        # asking for GraphiQL.
+        return (
+            super().should_render_graphql_ide(request)
+            and request.query_params.get("extensions") is None
+        )
+
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: Any,
+        root_value: Any,
+        sub_response: Any,
+    ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
+        if isinstance(request_data, GraphQLRequestData):  # batches are refused before this
+            try:
+                query = self.persisted.text_to_run(
+                    request_data.query, request_data.extensions, context.principal
+                )
+            except PersistedQueryRefused as refused:
+                return refused.result()
+            request_data = dataclasses.replace(request_data, query=query)
+        return await super().execute_operation(
+            request, request_adapter, request_data, context, root_value, sub_response
+        )

@@ -1,0 +1,303 @@
+"""Given the documents in graphql/operations/, when a client names one by its sha256 (Apollo's
+persisted-query protocol), then it runs exactly as its text would; an unknown hash, a hash
+that is not the text's and an unsupported version are refused with their codes; and with
+persisted queries required, any other document is refused before it runs, except for
+operator sessions and in development."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from api.app import create_app
+from api.services import Services
+from tests.support.gql import GraphQLClient, TenantKit
+
+OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
+ME = (OPERATIONS / "mobile" / "Me.graphql").read_text()
+PROGRAM = (OPERATIONS / "storefront" / "Program.graphql").read_text()
+ADJUST_POINTS = (OPERATIONS / "storefront" / "AdjustPoints.graphql").read_text()
+
+AD_HOC_PROGRAM = """
+query AdHocProgram { program { name } }
+"""
+
+INTROSPECT = """
+query Introspect { __schema { queryType { name } } }
+"""
+
+ISSUE_MEMBER_TOKEN = """
+mutation Issue($input: IssueMemberTokenInput!) {
+  issueMemberToken(input: $input) { token errors { code } }
+}
+"""
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def by_hash(digest: str, version: Any = 1) -> dict[str, Any]:
+    return {"persistedQuery": {"version": version, "sha256Hash": digest}}
+
+
+def _headers(token: str | None, tenant: str | None = None) -> dict[str, str]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if tenant:
+        headers["X-Tenant"] = tenant
+    return headers
+
+
+async def post(
+    gql: GraphQLClient,
+    body: dict[str, Any],
+    token: str | None = None,
+    tenant: str | None = None,
+) -> httpx.Response:
+    return await gql.http.post("/graphql", json=body, headers=_headers(token, tenant))
+
+
+async def get(
+    gql: GraphQLClient, params: dict[str, Any], token: str | None = None
+) -> httpx.Response:
+    query = {k: json.dumps(v) if isinstance(v, dict) else v for k, v in params.items()}
+    # Apollo Client's default Accept: a GET by hash must not be taken for a browser.
+    headers = {"Accept": "*/*", **_headers(token)}
+    return await gql.http.get("/graphql", params=query, headers=headers)
+
+
+def refusal(response: httpx.Response) -> dict[str, Any]:
+    """The one error of a refused request, answered with HTTP 200 and no data."""
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["data"] is None, body
+    [error] = body["errors"]
+    return dict(error)
+
+
+async def member_token(gql: GraphQLClient, kit: TenantKit, enroll: Callable[..., Any]) -> str:
+    member_id = await enroll(kit, points=40)
+    data = await gql(ISSUE_MEMBER_TOKEN, {"input": {"memberId": member_id}}, token=kit.secret_key)
+    assert data["issueMemberToken"]["errors"] == []
+    token: str = data["issueMemberToken"]["token"]
+    return token
+
+
+@asynccontextmanager
+async def app_with(services: Services, **settings: Any) -> AsyncIterator[GraphQLClient]:
+    """The app on the same database and Redis, with other settings."""
+    changed = dataclasses.replace(services, settings=services.settings.model_copy(update=settings))
+    transport = httpx.ASGITransport(app=create_app(services=changed))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield GraphQLClient(http)
+
+
+@pytest.fixture
+async def required(services: Services) -> AsyncIterator[GraphQLClient]:
+    async with app_with(services, require_persisted_queries=True) as gql:
+        yield gql
+
+
+# --- by hash --------------------------------------------------------------------------------
+
+
+async def test_a_member_token_runs_me_by_its_hash(
+    gql: GraphQLClient, tenant: TenantKit, enroll: Callable[..., Any]
+):
+    token = await member_token(gql, tenant, enroll)
+    variables = {"historyFirst": 5}
+
+    by_text = await post(gql, {"query": ME, "variables": variables}, token)
+    named = await post(
+        gql,
+        {"extensions": by_hash(sha256(ME)), "variables": variables, "operationName": "Me"},
+        token,
+    )
+
+    assert named.status_code == 200
+    assert named.json() == by_text.json()
+    assert named.json()["data"]["me"]["points"]["available"] == 40
+
+
+async def test_the_text_with_its_own_hash_runs(gql: GraphQLClient, tenant: TenantKit):
+    response = await post(
+        gql,
+        {"query": AD_HOC_PROGRAM, "extensions": by_hash(sha256(AD_HOC_PROGRAM))},
+        tenant.secret_key,
+    )
+
+    assert response.json() == {"data": {"program": {"name": f"Shop {tenant.slug}"}}}
+
+
+async def test_a_hash_that_is_not_the_texts_is_refused(gql: GraphQLClient, tenant: TenantKit):
+    response = await post(
+        gql, {"query": AD_HOC_PROGRAM, "extensions": by_hash(sha256(PROGRAM))}, tenant.secret_key
+    )
+
+    assert refusal(response)["extensions"] == {"code": "PERSISTED_QUERY_HASH_MISMATCH"}
+
+
+async def test_an_unknown_hash_is_not_found_and_never_learned(
+    gql: GraphQLClient, tenant: TenantKit
+):
+    digest = sha256(AD_HOC_PROGRAM)
+    # An automatic-persisted-query client sends the text after a miss: it runs, and is not
+    # registered by it.
+    await post(gql, {"query": AD_HOC_PROGRAM, "extensions": by_hash(digest)}, tenant.secret_key)
+
+    response = await post(gql, {"extensions": by_hash(digest)}, tenant.secret_key)
+
+    assert refusal(response) == {
+        "message": "PersistedQueryNotFound",
+        "extensions": {"code": "PERSISTED_QUERY_NOT_FOUND"},
+    }
+
+
+@pytest.mark.parametrize("version", [2, 0, "1", True, None])
+async def test_only_version_1_is_supported(gql: GraphQLClient, tenant: TenantKit, version: Any):
+    response = await post(
+        gql, {"extensions": by_hash(sha256(PROGRAM), version=version)}, tenant.secret_key
+    )
+
+    assert refusal(response)["extensions"] == {"code": "PERSISTED_QUERY_VERSION_NOT_SUPPORTED"}
+
+
+@pytest.mark.parametrize("persisted", ["abc", {"version": 1}, {"version": 1, "sha256Hash": 7}])
+async def test_a_malformed_persisted_query_is_refused(
+    gql: GraphQLClient, tenant: TenantKit, persisted: Any
+):
+    response = await post(gql, {"extensions": {"persistedQuery": persisted}}, tenant.secret_key)
+
+    assert refusal(response)["extensions"] == {"code": "PERSISTED_QUERY_INVALID"}
+
+
+# --- over GET -------------------------------------------------------------------------------
+
+
+async def test_a_query_runs_by_hash_over_get(gql: GraphQLClient, tenant: TenantKit):
+    response = await get(
+        gql, {"extensions": by_hash(sha256(PROGRAM)), "operationName": "Program"}, tenant.secret_key
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "data": {"program": {"name": f"Shop {tenant.slug}", "slug": tenant.slug}}
+    }
+
+
+async def test_an_unknown_hash_over_get_is_not_found(gql: GraphQLClient, tenant: TenantKit):
+    response = await get(gql, {"extensions": by_hash("0" * 64)}, tenant.secret_key)
+
+    assert refusal(response)["message"] == "PersistedQueryNotFound"
+
+
+async def test_a_mutation_by_hash_over_get_is_refused(
+    gql: GraphQLClient, tenant: TenantKit, enroll: Callable[..., Any]
+):
+    member_id = await enroll(tenant)
+    variables = {"memberId": member_id, "points": 5, "idempotencyKey": uuid.uuid4().hex}
+
+    response = await get(
+        gql,
+        {"extensions": by_hash(sha256(ADJUST_POINTS)), "variables": json.dumps(variables)},
+        tenant.secret_key,
+    )
+
+    assert response.status_code == 400
+    assert "mutations are not allowed when using GET" in response.text
+    points = await gql(
+        "query P($id: ID!) { member(id: $id) { points { available } } }",
+        {"id": member_id},
+        token=tenant.secret_key,
+    )
+    assert points["member"]["points"]["available"] == 0
+
+
+# --- required -------------------------------------------------------------------------------
+
+
+async def test_required_refuses_other_documents_from_a_secret_key(
+    required: GraphQLClient, tenant: TenantKit
+):
+    response = await post(required, {"query": AD_HOC_PROGRAM}, tenant.secret_key)
+
+    assert refusal(response)["extensions"] == {"code": "PERSISTED_QUERY_REQUIRED"}
+
+
+async def test_required_refuses_them_with_their_own_hash_and_over_get(
+    required: GraphQLClient, tenant: TenantKit
+):
+    with_hash = {"query": AD_HOC_PROGRAM, "extensions": by_hash(sha256(AD_HOC_PROGRAM))}
+
+    posted = await post(required, with_hash, tenant.secret_key)
+    got = await get(required, with_hash, tenant.secret_key)
+
+    for response in (posted, got):
+        assert refusal(response)["extensions"] == {"code": "PERSISTED_QUERY_REQUIRED"}
+
+
+async def test_required_refuses_a_member_token_and_a_publishable_key(
+    required: GraphQLClient, gql: GraphQLClient, tenant: TenantKit, enroll: Callable[..., Any]
+):
+    token = await member_token(gql, tenant, enroll)
+
+    for credential in (token, tenant.publishable_key):
+        response = await post(required, {"query": AD_HOC_PROGRAM}, credential)
+        assert refusal(response)["extensions"] == {"code": "PERSISTED_QUERY_REQUIRED"}
+
+
+async def test_required_runs_the_persisted_text_and_its_hash(
+    required: GraphQLClient, tenant: TenantKit
+):
+    expected = {"data": {"program": {"name": f"Shop {tenant.slug}", "slug": tenant.slug}}}
+
+    as_text = await post(required, {"query": PROGRAM}, tenant.secret_key)
+    as_hash = await post(required, {"extensions": by_hash(sha256(PROGRAM))}, tenant.secret_key)
+    as_both = await post(
+        required, {"query": PROGRAM, "extensions": by_hash(sha256(PROGRAM))}, tenant.secret_key
+    )
+    over_get = await get(required, {"extensions": by_hash(sha256(PROGRAM))}, tenant.secret_key)
+
+    for response in (as_text, as_hash, as_both, over_get):
+        assert response.status_code == 200, response.text
+        assert response.json() == expected
+
+
+async def test_required_leaves_operators_free_to_explore(
+    required: GraphQLClient, tenant: TenantKit
+):
+    ad_hoc = await post(
+        required, {"query": AD_HOC_PROGRAM}, tenant.operator_token, tenant=tenant.slug
+    )
+    introspection = await post(required, {"query": INTROSPECT}, tenant.operator_token)
+
+    assert ad_hoc.json() == {"data": {"program": {"name": f"Shop {tenant.slug}"}}}
+    assert introspection.json() == {"data": {"__schema": {"queryType": {"name": "Query"}}}}
+
+
+async def test_required_is_not_enforced_in_development(services: Services, tenant: TenantKit):
+    async with app_with(
+        services, require_persisted_queries=True, environment="development"
+    ) as development:
+        response = await post(development, {"query": AD_HOC_PROGRAM}, tenant.publishable_key)
+
+    assert response.json() == {"data": {"program": {"name": f"Shop {tenant.slug}"}}}
+
+
+async def test_unknown_hashes_are_not_found_for_operators_too(
+    required: GraphQLClient, tenant: TenantKit
+):
+    response = await post(
+        required, {"extensions": by_hash(sha256(INTROSPECT))}, tenant.operator_token
+    )
+
+    assert refusal(response)["message"] == "PersistedQueryNotFound"
