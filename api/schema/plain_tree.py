@@ -30,9 +30,11 @@ reading it twice changes nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from enum import Enum
+from keyword import iskeyword
 from typing import Any
 from uuid import UUID
 
@@ -83,6 +85,80 @@ class GiveUp(Exception):
     """A value the compiled function does not answer; the executor's usual way will."""
 
 
+@dataclass(frozen=True, slots=True)
+class Plain:
+    """How one plain field is read: a constant (`__typename`), or an attribute whose value,
+    unless None, is completed (`same`: the type of values its scalar answers as they are)."""
+
+    constant: str | None = None
+    get: Callable[[Any, str], Any] | None = None
+    attr: str = ""
+    non_null: bool = False
+    complete: Complete | None = None
+    same: type | None = None
+
+
+def _reader(plain: Plain) -> Complete:
+    """One plain field as a function of its object."""
+    if plain.constant is not None:
+        constant = plain.constant
+        return lambda _source: constant
+    get, attr, complete = plain.get, plain.attr, plain.complete
+    assert get is not None and complete is not None
+    if plain.non_null:
+
+        def read_non_null(source: Any) -> Any:
+            value = get(source, attr)
+            if value is None:
+                raise GiveUp
+            return complete(value)
+
+        return read_non_null
+
+    def read_nullable(source: Any) -> Any:
+        value = get(source, attr)
+        return None if value is None else complete(value)
+
+    return read_nullable
+
+
+def _renderer(type_name: str, entries: list[tuple[str, Plain]]) -> Render:
+    """All the plain fields of an object as one function, generated the way dataclasses
+    generates __init__: a statement or two per field, with no call for an attribute read
+    or a string answered as it is. Only names the schema's Python code chose (attribute
+    names that are identifiers) become source text; the response names and everything else
+    are passed in as values."""
+    scope: dict[str, Any] = {"GiveUp": GiveUp}
+    lines = ["def render(source):"]
+    for i, (response_name, plain) in enumerate(entries):
+        scope[f"n{i}"] = response_name
+        if plain.constant is not None:
+            scope[f"v{i}"] = plain.constant
+            continue
+        if plain.get is getattr and plain.attr.isidentifier() and not iskeyword(plain.attr):
+            lines.append(f"    v{i} = source.{plain.attr}")
+        else:
+            scope[f"g{i}"], scope[f"a{i}"] = plain.get, plain.attr
+            lines.append(f"    v{i} = g{i}(source, a{i})")
+        scope[f"c{i}"] = plain.complete
+        if plain.non_null:
+            lines.append(f"    if v{i} is None: raise GiveUp")
+        if plain.same is not None:
+            scope[f"t{i}"] = plain.same
+            test = f"type(v{i}) is not t{i}"
+        else:
+            test = ""
+        if not plain.non_null:
+            test = f"v{i} is not None and {test}" if test else f"v{i} is not None"
+        lines.append(f"    if {test}: v{i} = c{i}(v{i})" if test else f"    v{i} = c{i}(v{i})")
+    pairs = ", ".join(f"n{i}: v{i}" for i in range(len(entries)))
+    lines.append(f"    return {{{pairs}}}")
+    exec("\n".join(lines), scope)
+    render: Render = scope["render"]
+    render.__qualname__ = f"render_{type_name}"
+    return render
+
+
 class PlainTrees:
     """The compiled functions of one executor: those it met before, and new ones."""
 
@@ -115,54 +191,38 @@ class PlainTrees:
         key = ("field", id(parent_type), *map(id, nodes))
         kept = _KEPT.get(key)
         if kept is None:
-            kept = _keep(key, (parent_type, nodes, self._field(parent_type, group)))
+            plain = self._field(parent_type, group)
+            kept = _keep(key, (parent_type, nodes, plain and _reader(plain)))
         return kept[2]
 
     def _object(self, object_type: GraphQLObjectType, fields: GroupedFieldSet) -> Render | None:
         entries = []
         for response_name, group in fields.items():
-            read = self._field(object_type, group)
-            if read is None:
+            plain = self._field(object_type, group)
+            if plain is None:
                 return None
-            entries.append((response_name, read))
+            entries.append((response_name, plain))
+        return _renderer(object_type.name, entries)
 
-        def render(source: Any) -> dict[str, Any]:
-            return {name: read(source) for name, read in entries}
-
-        return render
-
-    def _field(self, parent_type: GraphQLObjectType, group: FieldDetailsList) -> Complete | None:
+    def _field(self, parent_type: GraphQLObjectType, group: FieldDetailsList) -> Plain | None:
         if any(d.defer_usage is not None or d.fragment_variable_values for d in group):
             return None
         name = group[0].node.name.value
         if name == "__typename":
-            type_name = parent_type.name
-            return lambda _source: type_name
+            return Plain(constant=parent_type.name)
         field_def = parent_type.fields.get(name)
         attribute = _attribute(field_def) if field_def is not None else None
         if field_def is None or attribute is None:
             return None
-        get, attr = attribute
         kind = field_def.type
         non_null = isinstance(kind, GraphQLNonNull)
-        complete = self._value(kind.of_type if non_null else kind, group)
+        inner = kind.of_type if non_null else kind
+        complete = self._value(inner, group)
         if complete is None:
             return None
-        if non_null:
-
-            def read_non_null(source: Any) -> Any:
-                value = get(source, attr)
-                if value is None:
-                    raise GiveUp
-                return complete(value)
-
-            return read_non_null
-
-        def read_nullable(source: Any) -> Any:
-            value = get(source, attr)
-            return None if value is None else complete(value)
-
-        return read_nullable
+        get, attr = attribute
+        same = _SERIALIZED_AS_THEY_ARE.get(inner)
+        return Plain(get=get, attr=attr, non_null=non_null, complete=complete, same=same)
 
     def _value(self, kind: GraphQLOutputType, group: FieldDetailsList) -> Complete | None:
         """How a value of `kind` (not non-null itself) is completed, when it is plain."""
