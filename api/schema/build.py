@@ -20,6 +20,7 @@ from api.schema.actions import ActionMutations
 from api.schema.auth import AuthMutations
 from api.schema.documents import DocumentCache, PreparedOperation
 from api.schema.execution import PlainTreeExecutionContext
+from api.schema.lean_resolvers import install as install_lean_resolvers
 from api.schema.ledger_types import LedgerEntry
 from api.schema.limits import alias_limit, cost_limit, depth_limit
 from api.schema.member_type import Member
@@ -114,4 +115,5 @@ def build_schema(settings: Settings, *, privileged: bool = True) -> LoyaltySchem
         config=StrawberryConfig(disable_field_suggestions=not privileged, scalar_map=SCALARS),
     )
     schema.documents = documents
+    install_lean_resolvers(schema)
     return schema
