@@ -70,17 +70,26 @@ async def find_member_id(
 ) -> UUID | None:
     """The id of the member named, from what this process remembers when it can
     (persistence/member_ids.py), else read as `find_member` does; None when there is none."""
+    remembered = remembered_member_id(info, member_id, external_id, field)
+    if remembered is not None:
+        return remembered
+    found = await find_member(info, member_id, external_id, field)
+    return found.id if found is not None else None
+
+
+def remembered_member_id(
+    info: Info, member_id: strawberry.ID | None, external_id: str | None, field: str = "id"
+) -> UUID | None:
+    """The id of the member named, when this process remembers it; None when it must be
+    read (a malformed reference is refused here, as `find_member` refuses it)."""
     by_id, by_external_id = member_reference(member_id, external_id, field)
     ctx = info.context
     known = ctx.services.member_ids
     if by_id is not None and known.exists(ctx.tenant.id, by_id):
         return by_id
     if by_external_id is not None:
-        hit = known.member_for(ctx.tenant.id, by_external_id)
-        if hit is not None:
-            return hit
-    found = await find_member(info, member_id, external_id, field)
-    return found.id if found is not None else None
+        return known.member_for(ctx.tenant.id, by_external_id)
+    return None
 
 
 async def require_member(
@@ -117,16 +126,19 @@ class MemberFilterInput:
 @strawberry.type
 class MemberQueries:
     @strawberry.field(description="One member by global id or by the store's externalId.")
-    async def member(
+    def member(
         self, info: Info, id: strawberry.ID | None = None, external_id: str | None = None
     ) -> Member | None:
+        # Not a coroutine when the member's id is remembered and enough (as for `me`);
+        # graphql-core awaits what the other cases return.
         info.context.require_reader()
         if selects_only(info, MEMBER_ID_ONLY_FIELDS):
             # As for `me`: the fields selected need the member's id, not its row.
-            found_id = await find_member_id(info, id, external_id)
-            return Member.known(found_id) if found_id is not None else None
-        found = await find_member(info, id, external_id)
-        return Member.of(found) if found else None
+            remembered = remembered_member_id(info, id, external_id)
+            if remembered is not None:
+                return Member.known(remembered)
+            return cast(Member | None, _known_member(info, id, external_id))
+        return cast(Member | None, _member_row(info, id, external_id))
 
     @strawberry.field(description="Members in enrolment order, a page at a time.")
     async def members(
@@ -166,6 +178,20 @@ class MemberQueries:
             # the ledger and the tiers, without a transaction to read the row.
             return Member.known(ctx.principal.member_id)
         return cast(Member | None, _my_row(ctx))
+
+
+async def _known_member(
+    info: Info, id: strawberry.ID | None, external_id: str | None
+) -> Member | None:
+    found_id = await find_member_id(info, id, external_id)
+    return Member.known(found_id) if found_id is not None else None
+
+
+async def _member_row(
+    info: Info, id: strawberry.ID | None, external_id: str | None
+) -> Member | None:
+    found = await find_member(info, id, external_id)
+    return Member.of(found) if found else None
 
 
 async def _my_row(ctx: Context) -> Member:
