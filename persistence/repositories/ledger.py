@@ -36,40 +36,9 @@ _rebuild_entry = rebuilder(LedgerEntry)
 
 
 def _entry(row: asyncpg.Record) -> LedgerEntry:
-    (
-        id_,
-        member_id,
-        wallet,
-        kind,
-        available_delta,
-        pending_delta,
-        lifetime_delta,
-        reason,
-        note,
-        created_at,
-        debt_delta,
-        shortfall,
-        order_id,
-        rate,
-        config_version,
-    ) = row[:15]
-    return _rebuild_entry(
-        id_,
-        member_id,
-        wallet,
-        _KINDS.get(kind) or EntryKind(kind),
-        available_delta,
-        pending_delta,
-        lifetime_delta,
-        reason,
-        note,
-        created_at,
-        debt_delta,
-        shortfall,
-        order_id,
-        rate,
-        config_version,
-    )
+    values = row[:15]  # _ENTRY_COLUMNS, in LedgerEntry's field order; the kind is 4th
+    kind = values[3]
+    return _rebuild_entry(*values[:3], _KINDS.get(kind) or EntryKind(kind), *values[4:])
 
 
 def _balance(row: asyncpg.Record) -> Balance:
