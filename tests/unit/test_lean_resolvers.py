@@ -5,10 +5,12 @@ and nulls kept, info given; fields that need strawberry's conversion keep its re
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 from typing import Any
 
 import pytest
 import strawberry
+from strawberry import relay
 from strawberry.permission import BasePermission
 
 from api.schema.lean_resolvers import install
@@ -20,8 +22,19 @@ class Mood(enum.Enum):
 
 
 @strawberry.input
+class Line:
+    sku: str
+    quantity: int = 1
+    mood: Mood | None = None
+
+
+@strawberry.input
 class Filter:
     word: str
+    note: str | None  # no default: strawberry makes it None when not given
+    at: datetime | None = None
+    lines: list[Line] = strawberry.field(default_factory=list)
+    tags: list[str | None] | None = None
 
 
 class Nobody(BasePermission):
@@ -63,8 +76,16 @@ class Query:
         return mood.value
 
     @strawberry.field
-    def found(self, filter: Filter) -> str:
-        return filter.word
+    def found(self, filter: Filter, many: list[Filter] | None = None) -> str:
+        return repr((filter, many))
+
+    @strawberry.field
+    def maybe(self, word: strawberry.Maybe[str]) -> str:
+        return repr(word)
+
+    @strawberry.field
+    def global_id(self, id: relay.GlobalID) -> str:
+        return repr(id)
 
     @strawberry.field(permission_classes=[Nobody])
     def secret(self) -> str:
@@ -86,6 +107,11 @@ QUERIES = [
     '{ box(id: "b3") { shout(suffix: null) broken(flag: true) } }',
     '{ boxes(labels: ["a", "b"]) { shout(times: 3) } }',
     '{ mood(mood: HAPPY) found(filter: {word: "w"}) plain }',
+    '{ found(filter: {word: "w", note: null, at: "2026-01-02T03:04:05+00:00",'
+    ' lines: [{sku: "a"}, {sku: "b", quantity: 3, mood: HAPPY}], tags: ["x", null]},'
+    ' many: [{word: "m", note: "n"}]) }',
+    "query Q($f: Filter!) { found(filter: $f) }",
+    '{ maybe(word: "x") globalId(id: "Qm94OjE=") }',
     "{ secret }",
 ]
 
@@ -98,8 +124,9 @@ async def test_lean_resolvers_answer_as_strawberry_does(query):
     install(lean)
 
     # when both execute the same document
-    expected = _plain(await usual.execute(query))
-    got = _plain(await lean.execute(query))
+    variables = {"f": {"word": "v", "note": "n", "lines": [{"sku": "s", "mood": "HAPPY"}]}}
+    expected = _plain(await usual.execute(query, variable_values=variables))
+    got = _plain(await lean.execute(query, variable_values=variables))
 
     # then the data and the errors are the same
     assert got == expected
@@ -112,6 +139,15 @@ def test_only_fields_strawberry_would_pass_through_get_a_lean_resolver():
     # when lean resolvers are installed
     changed = install(schema)
 
-    # then plain-argument resolvers changed (a static method too: it takes no source),
-    # and those needing conversion or permissions did not
-    assert sorted(changed) == ["Box.broken", "Box.later", "Box.shout", "Query.box", "Query.plain"]
+    # then resolvers whose arguments strawberry converts plainly changed (a static method
+    # too: it takes no source), and Maybe, GlobalID and permissions kept strawberry's
+    assert sorted(changed) == [
+        "Box.broken",
+        "Box.later",
+        "Box.shout",
+        "Query.box",
+        "Query.boxes",
+        "Query.found",
+        "Query.mood",
+        "Query.plain",
+    ]
