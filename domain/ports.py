@@ -8,7 +8,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, Self
 from uuid import UUID
 
-from domain.idempotency import IdempotencyRecord
+from domain.idempotency import Claim, IdempotencyRecord
 from domain.ledger import Balance, LedgerEntry, Lot, LotDraw, NewEntry
 from domain.members import Member, MemberDraft, MemberStatus
 from domain.program import ProgramConfig
@@ -33,6 +33,14 @@ class MemberFilter:
 
 class MemberRepository(Protocol):
     async def get(self, member_id: UUID) -> Member | None: ...
+    async def get_claiming(self, member_id: UUID, claim: Claim) -> tuple[Member | None, bool]:
+        """The member, and whether `claim`'s key was reserved for this transaction in the
+        same step (never for a member that does not exist). False for a member: the key was
+        used before, and IdempotencyStore.claim tells what for.
+
+        A concurrent claim of the same key waits for the first transaction to finish."""
+        ...
+
     async def get_by_external_id(self, external_id: str) -> Member | None: ...
     async def get_by_email(self, email: str) -> Member | None: ...
     async def get_by_referral_code(self, code: str) -> Member | None: ...

@@ -140,6 +140,7 @@ class LockedWallet:
         order_id: str | None = None,
         rate: str | None = None,
         config_version: int | None = None,
+        answers_key: bool = False,
     ) -> LedgerEntry:
         """Adds a lot of `points`: pending until `available_at`, then available (paying any
         debt first)."""
@@ -160,6 +161,7 @@ class LockedWallet:
                 order_id=order_id,
                 rate=rate,
                 config_version=config_version,
+                answers_key=answers_key,
             )
         )
         await self._ledger.add_lot(
@@ -184,6 +186,7 @@ class LockedWallet:
         note: str | None = None,
         idempotency_key: str | None = None,
         actor: str | None = None,
+        answers_key: bool = False,
     ) -> LedgerEntry:
         """Takes `points` from available lots, soonest to expire first, or refuses."""
         self._active = True
@@ -199,6 +202,7 @@ class LockedWallet:
                 note=note,
                 idempotency_key=idempotency_key,
                 actor=actor,
+                answers_key=answers_key,
             )
         )
         await self._ledger.draw(entry.id, draws)

@@ -27,6 +27,23 @@ _LOT_COLUMNS = (
 # Lots read at a time while looking for enough to cover a spend.
 _SPEND_BATCH = 100
 
+_INSERT_ENTRY = (
+    """INSERT INTO ledger_entries
+    (member_id, wallet, kind, available_delta, pending_delta, lifetime_delta,
+     reason, note, idempotency_key, actor, created_at, debt_delta, shortfall,
+     order_id, rate, config_version)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+    RETURNING """
+    + _ENTRY_COLUMNS
+)
+_APPEND = _INSERT_ENTRY
+# The key ($9) was claimed earlier in this transaction; its result is the entry, recorded in
+# the same statement (the same JSON as IdempotencyStore.complete writes).
+_APPEND_ANSWERING_KEY = f"""WITH entry AS ({_INSERT_ENTRY}),
+    answered AS (UPDATE idempotency_keys SET result = jsonb_build_object('entryId', entry.id)
+                 FROM entry WHERE idempotency_keys.key = $9)
+    SELECT * FROM entry"""
+
 
 def _entry(row: asyncpg.Record) -> LedgerEntry:
     return LedgerEntry(
@@ -101,13 +118,9 @@ class PgLedgerRepository:
         )
 
     async def append(self, entry: NewEntry, at: datetime) -> LedgerEntry:
+        answers_key = entry.answers_key and entry.idempotency_key is not None
         row = await self._conn.fetchrow(
-            f"""INSERT INTO ledger_entries
-                (member_id, wallet, kind, available_delta, pending_delta, lifetime_delta,
-                 reason, note, idempotency_key, actor, created_at, debt_delta, shortfall,
-                 order_id, rate, config_version)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-                RETURNING {_ENTRY_COLUMNS}""",
+            _APPEND_ANSWERING_KEY if answers_key else _APPEND,
             entry.member_id,
             entry.wallet,
             entry.kind.value,
