@@ -138,7 +138,8 @@ async def order(request: Request) -> Response:
     it, after the same member lookup: the same transactions, without the GraphQL stack."""
     body = orjson.loads(await request.body())
     services = _services(request)
-    uow = PgUnitOfWorkFactory(services.pool, body["s"])
+    # With the process's memory of the program, as the app's requests have it.
+    uow = PgUnitOfWorkFactory(services.pool, body["s"], services.programs)
     member_id = await _known_member(uow, UUID(body["m"]))
     placed_at = datetime(2026, 1, 15, 12, tzinfo=UTC)
     lines = (OrderLine("BEAN-1", 1, 1250, None),)
@@ -163,7 +164,8 @@ async def redeem(request: Request) -> Response:
     calls it, after the same member lookup."""
     body = orjson.loads(await request.body())
     services = _services(request)
-    uow = PgUnitOfWorkFactory(services.pool, body["s"])
+    # With the process's memory of the program, as the app's requests have it.
+    uow = PgUnitOfWorkFactory(services.pool, body["s"], services.programs)
     member_id = await _known_member(uow, UUID(body["m"]))
     result = await redemption.redeem_reward(
         uow,

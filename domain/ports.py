@@ -139,7 +139,12 @@ class IdempotencyStore(Protocol):
 
 class ProgramRepository(Protocol):
     async def current(self) -> ProgramConfig:
-        """The latest configuration (the defaults until one is saved)."""
+        """The configuration in force (the defaults until one is saved). It may come from
+        the process's memory of it, which every saved version makes every process forget."""
+        ...
+
+    async def latest(self) -> ProgramConfig:
+        """The latest configuration as this transaction reads it: what a change starts from."""
         ...
 
     async def version(self, version: int) -> ProgramConfig: ...
@@ -277,6 +282,11 @@ class TierRepository(Protocol):
         ...
 
     async def save_settings(self, settings: TierSettings) -> None: ...
+    def known_empty(self) -> bool:
+        """True when the program is known to have no tiers without asking the database (the
+        process remembers it until a tier is added); False when it has tiers or is not known."""
+        ...
+
     async def all(self) -> list[Tier]:
         """Every tier, archived ones too."""
         ...
