@@ -27,7 +27,7 @@ _LOT_COLUMNS = (
 # Lots read at a time while looking for enough to cover a spend.
 _SPEND_BATCH = 100
 
-_INSERT_ENTRY = (
+_APPEND = (
     """INSERT INTO ledger_entries
     (member_id, wallet, kind, available_delta, pending_delta, lifetime_delta,
      reason, note, idempotency_key, actor, created_at, debt_delta, shortfall,
@@ -36,10 +36,9 @@ _INSERT_ENTRY = (
     RETURNING """
     + _ENTRY_COLUMNS
 )
-_APPEND = _INSERT_ENTRY
 # The key ($9) was claimed earlier in this transaction; its result is the entry, recorded in
 # the same statement (the same JSON as IdempotencyStore.complete writes).
-_APPEND_ANSWERING_KEY = f"""WITH entry AS ({_INSERT_ENTRY}),
+_APPEND_ANSWERING_KEY = f"""WITH entry AS ({_APPEND}),
     answered AS (UPDATE idempotency_keys SET result = jsonb_build_object('entryId', entry.id)
                  FROM entry WHERE idempotency_keys.key = $9)
     SELECT * FROM entry"""
