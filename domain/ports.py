@@ -65,6 +65,12 @@ class LedgerRepository(Protocol):
         """The member's balance row, locked for this transaction (created when missing)."""
         ...
 
+    async def lock_balance_with_due_lots(
+        self, member_id: UUID, wallet: str, now: datetime
+    ) -> tuple[Balance, list[Lot]]:
+        """`lock_balance`, and then `due_lots` as they are under the lock."""
+        ...
+
     async def read_balance(self, member_id: UUID, wallet: str) -> Balance: ...
     async def save_balance(self, balance: Balance, activity_at: datetime | None = None) -> None:
         """Stores the row; `activity_at` (when given) restarts the inactivity clock."""

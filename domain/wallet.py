@@ -38,8 +38,9 @@ class LockedWallet:
     async def open(
         cls, ledger: LedgerRepository, member_id: UUID, wallet: str, now: datetime
     ) -> LockedWallet:
-        opened = cls(ledger, await ledger.lock_balance(member_id, wallet), now)
-        await opened.settle()
+        balance, due = await ledger.lock_balance_with_due_lots(member_id, wallet, now)
+        opened = cls(ledger, balance, now)
+        await opened.settle(due)
         return opened
 
     @property
@@ -63,15 +64,17 @@ class LockedWallet:
         deltas.update(fields)  # type: ignore[arg-type]
         return NewEntry(self.member_id, self.wallet, kind, **deltas)  # type: ignore[arg-type]
 
-    async def settle(self) -> None:
+    async def settle(self, due: list[Lot] | None = None) -> None:
         """Matures lots whose return window ended and expires lots whose time has come.
 
         Replays what happened in time order, so settling late (a worker catching up after
         downtime, or no worker at all) ends exactly where settling on time would have: a lot
         that matured before it expired first pays any debt, then loses the rest; a lot that
-        expired while still pending never matures.
+        expired while still pending never matures. `due` are the lots due now, when they
+        were read under the lock already.
         """
-        due = await self._ledger.due_lots(self.member_id, self.wallet, self.now)
+        if due is None:
+            due = await self._ledger.due_lots(self.member_id, self.wallet, self.now)
         maturing = sorted(
             (lot for lot in due if lot.pending and _matured_before_expiry(lot)),
             key=lambda lot: (lot.available_at, lot.id),
