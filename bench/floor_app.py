@@ -86,7 +86,9 @@ async def adjust(request: Request) -> Response:
     """`adjustPoints` (positive): lock, append, lot, balance in one transaction; then the CAS.
 
     Through the app's own persistence adapters (PgLedgerRepository, the balance store), so
-    the statements are exactly the ones adjustPoints issues for them, and stay so.
+    the statements are the ones adjustPoints issues for them, and stay so. adjustPoints does
+    more in two of them: its lock also reads the lots due (to settle them), and its append
+    records the entry as its idempotency key's result, which it claimed with the member.
     """
     body = orjson.loads(await request.body())
     schema = assert_schema_name(body["s"])
