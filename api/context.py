@@ -36,7 +36,9 @@ class Context:
 
     @cached_property
     def uow(self) -> PgUnitOfWorkFactory:
-        return PgUnitOfWorkFactory(self.services.pool, self.tenant.schema_name)
+        return PgUnitOfWorkFactory(
+            self.services.pool, self.tenant.schema_name, self.services.programs
+        )
 
     @cached_property
     def balance_cache(self) -> TenantBalanceCache:

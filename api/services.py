@@ -15,6 +15,7 @@ from persistence.control_store import ControlStore
 from persistence.db import create_pool
 from persistence.member_ids import MemberIdCache
 from persistence.migrator import migrate_control
+from persistence.program_memory import ProgramMemory
 from tenants.registry import TenantRegistry
 
 
@@ -29,6 +30,7 @@ class Services:
     clock: Clock
     member_tokens: VerifiedMemberTokens = field(default_factory=VerifiedMemberTokens)
     member_ids: MemberIdCache = field(default_factory=MemberIdCache)
+    programs: ProgramMemory = field(default_factory=ProgramMemory)
 
     @classmethod
     async def start(cls, settings: Settings, clock: Clock | None = None) -> Services:
@@ -40,7 +42,8 @@ class Services:
         client = redis_client(settings.redis_dsn(), timeout=settings.redis_timeout)
         control = ControlStore(pool)
         member_ids = MemberIdCache(external_id_seconds=settings.external_id_cache_seconds)
-        await control.listen_for_revocations(also=(member_ids,))
+        programs = ProgramMemory(seconds=settings.program_cache_seconds)
+        await control.listen_for_revocations(also=(member_ids, programs))
         return cls(
             settings=settings,
             pool=pool,
@@ -52,6 +55,7 @@ class Services:
             control=control,
             clock=clock or SystemClock(),
             member_ids=member_ids,
+            programs=programs,
         )
 
     async def close(self) -> None:

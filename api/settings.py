@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     # How long a process trusts what it remembered of an externalId when it may have missed
     # the announcement of its change (persistence/member_ids.py).
     external_id_cache_seconds: float = 5.0
+    # The same for a tenant's program configuration and its having no tiers
+    # (persistence/program_memory.py).
+    program_cache_seconds: float = 5.0
 
     worker_interval: float = 15.0
     # Objects alive after start-up are kept out of the garbage collector's sight (api/app.py).

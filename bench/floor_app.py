@@ -86,7 +86,9 @@ async def adjust(request: Request) -> Response:
     """`adjustPoints` (positive): lock, append, lot, balance in one transaction; then the CAS.
 
     Through the app's own persistence adapters (PgLedgerRepository, the balance store), so
-    the statements are exactly the ones adjustPoints issues for them, and stay so.
+    the statements are the ones adjustPoints issues for them, and stay so. adjustPoints does
+    more in two of them: its lock also reads the lots due (to settle them), and its append
+    records the entry as its idempotency key's result, which it claimed with the member.
     """
     body = orjson.loads(await request.body())
     schema = assert_schema_name(body["s"])
@@ -138,7 +140,8 @@ async def order(request: Request) -> Response:
     it, after the same member lookup: the same transactions, without the GraphQL stack."""
     body = orjson.loads(await request.body())
     services = _services(request)
-    uow = PgUnitOfWorkFactory(services.pool, body["s"])
+    # With the process's memory of the program, as the app's requests have it.
+    uow = PgUnitOfWorkFactory(services.pool, body["s"], services.programs)
     member_id = await _known_member(uow, UUID(body["m"]))
     placed_at = datetime(2026, 1, 15, 12, tzinfo=UTC)
     lines = (OrderLine("BEAN-1", 1, 1250, None),)
@@ -163,7 +166,8 @@ async def redeem(request: Request) -> Response:
     calls it, after the same member lookup."""
     body = orjson.loads(await request.body())
     services = _services(request)
-    uow = PgUnitOfWorkFactory(services.pool, body["s"])
+    # With the process's memory of the program, as the app's requests have it.
+    uow = PgUnitOfWorkFactory(services.pool, body["s"], services.programs)
     member_id = await _known_member(uow, UUID(body["m"]))
     result = await redemption.redeem_reward(
         uow,

@@ -17,7 +17,7 @@ async def configure_program(
 ) -> ProgramConfig:
     """Applies `change` to the current configuration and saves the result as a new version."""
     async with uow_factory() as uow:
-        current = await uow.programs.current()
+        current = await uow.programs.latest()
         updated = next_version(current, change(current))
         await uow.programs.save(updated, clock.now(), by)
     return updated

@@ -23,6 +23,16 @@ class IdempotencyRecord:
     result: dict[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A key to reserve for `operation`, with the digest of the input it is used with."""
+
+    key: str
+    operation: str
+    fingerprint: str
+    at: datetime
+
+
 def fingerprint(operation: str, payload: dict[str, Any]) -> str:
     """A stable digest of what was asked, to tell a retry from a reuse of the key."""
     canonical = json.dumps(

@@ -89,6 +89,9 @@ class NewEntry:
     order_id: str | None = None
     rate: str | None = None
     config_version: int | None = None
+    # The entry is the first result of its idempotency key: `{"entryId": id}` is recorded
+    # with the key in the statement that appends the entry, not in a round trip of its own.
+    answers_key: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,15 +4,17 @@ appends the entry and updates the row; the cache learns the new balance after co
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from domain.clock import Clock
 from domain.earning import expiry_for
-from domain.errors import NotFound
-from domain.idempotency import check_replay, fingerprint, validate_key
+from domain.errors import DomainError, NotFound
+from domain.idempotency import Claim, check_replay, fingerprint, validate_key
 from domain.ledger import Balance, EntryKind, LedgerEntry, validate_points, validate_reason
 from domain.members import Member, require_active
-from domain.ports import BalanceCache, UnitOfWorkFactory
+from domain.ports import BalanceCache, TenantUnitOfWork, UnitOfWorkFactory
 from domain.tier_evaluation import evaluate_member_tier
 from domain.wallet import LockedWallet
 
@@ -40,42 +42,95 @@ class PointsChanged:
     member: Member | None = None  # as read before the change, when the use case read it
 
 
+_OPERATION = "adjustPoints"
+
+
+@dataclass(frozen=True, slots=True)
+class _Input:
+    points: int
+    reason: str | None
+    note: str | None
+    key: str | None
+
+
+def _checked(cmd: AdjustPoints) -> _Input:
+    return _Input(
+        points=validate_points(cmd.points),
+        reason=validate_reason(cmd.reason, "reason"),
+        note=validate_reason(cmd.note, "note"),
+        key=validate_key(cmd.idempotency_key) if cmd.idempotency_key is not None else None,
+    )
+
+
+def _digest(member_id: UUID, wallet: str, given: _Input) -> str:
+    return fingerprint(
+        _OPERATION,
+        {
+            "member": str(member_id),
+            "points": given.points,
+            "wallet": wallet,
+            "reason": given.reason,
+            "note": given.note,
+        },
+    )
+
+
+async def _named_member(uow: TenantUnitOfWork, cmd: AdjustPoints) -> Member:
+    if cmd.member_id is not None:
+        member = await uow.members.get(cmd.member_id)
+    else:
+        assert cmd.external_id is not None, "name the member by id or externalId"
+        member = await uow.members.get_by_external_id(cmd.external_id)
+    if member is None:
+        raise NotFound("No such member.", field=("memberId",))
+    return member
+
+
+async def _member_and_key(
+    uow: TenantUnitOfWork, cmd: AdjustPoints, now: datetime
+) -> tuple[Member, _Input, dict[str, Any] | None]:
+    """The member, the checked input, and the first result of this input under its key
+    (None: the key, if any, is now this transaction's). The key used with other input is
+    refused.
+
+    An unknown member is the error a caller sees first, before any error in the input, as
+    when the member was looked up before the adjustment."""
+    try:
+        given = _checked(cmd)
+    except DomainError:
+        await _named_member(uow, cmd)
+        raise
+    if given.key is not None and cmd.member_id is not None:
+        # Named by id, the input's fingerprint is known before the member is read: the
+        # member and the key are one round trip.
+        claim = Claim(given.key, _OPERATION, _digest(cmd.member_id, cmd.wallet, given), now)
+        member, ours = await uow.members.get_claiming(cmd.member_id, claim)
+        if member is None:
+            raise NotFound("No such member.", field=("memberId",))
+        if ours:
+            return member, given, None
+    else:
+        member = await _named_member(uow, cmd)
+        if given.key is None:
+            return member, given, None
+        claim = Claim(given.key, _OPERATION, _digest(member.id, cmd.wallet, given), now)
+    earlier = await uow.idempotency.claim(claim.key, _OPERATION, claim.fingerprint, now)
+    first = check_replay(earlier, _OPERATION, claim.fingerprint) if earlier is not None else None
+    return member, given, first
+
+
 async def adjust_points(
     uow_factory: UnitOfWorkFactory, cache: BalanceCache, clock: Clock, cmd: AdjustPoints
 ) -> PointsChanged:
     now = clock.now()
     async with uow_factory() as uow:
-        # The member first, then the input: an unknown member is the error a caller sees
-        # first, as when the member was looked up before the adjustment.
-        if cmd.member_id is not None:
-            member = await uow.members.get(cmd.member_id)
-        else:
-            assert cmd.external_id is not None, "name the member by id or externalId"
-            member = await uow.members.get_by_external_id(cmd.external_id)
-        if member is None:
-            raise NotFound("No such member.", field=("memberId",))
-        points = validate_points(cmd.points)
-        reason = validate_reason(cmd.reason, "reason")
-        note = validate_reason(cmd.note, "note")
-        key = validate_key(cmd.idempotency_key) if cmd.idempotency_key is not None else None
-        if key is not None:
-            digest = fingerprint(
-                "adjustPoints",
-                {
-                    "member": str(member.id),
-                    "points": points,
-                    "wallet": cmd.wallet,
-                    "reason": reason,
-                    "note": note,
-                },
-            )
-            earlier = await uow.idempotency.claim(key, "adjustPoints", digest, now)
-            if earlier is not None:
-                entry_id = int(check_replay(earlier, "adjustPoints", digest)["entryId"])
-                replayed = await uow.ledger.entry(entry_id)
-                if replayed is None:  # pragma: no cover - entries are never deleted
-                    raise NotFound("The original entry is gone.", field=("idempotencyKey",))
-                return PointsChanged(replayed, None, replayed=True, member=member)
+        member, given, first = await _member_and_key(uow, cmd, now)
+        points, reason, note, key = given.points, given.reason, given.note, given.key
+        if first is not None:
+            replayed = await uow.ledger.entry(int(first["entryId"]))
+            if replayed is None:  # pragma: no cover - entries are never deleted
+                raise NotFound("The original entry is gone.", field=("idempotencyKey",))
+            return PointsChanged(replayed, None, replayed=True, member=member)
         require_active(member)
         program = await uow.programs.current()
         wallet = await LockedWallet.open(uow.ledger, member.id, cmd.wallet, now)
@@ -90,6 +145,7 @@ async def adjust_points(
                 note=note,
                 idempotency_key=key,
                 actor=cmd.actor,
+                answers_key=key is not None,
             )
         else:
             entry = await wallet.spend(
@@ -99,12 +155,11 @@ async def adjust_points(
                 note=note,
                 idempotency_key=key,
                 actor=cmd.actor,
+                answers_key=key is not None,
             )
         balance = await wallet.save()
         if points > 0:
             await evaluate_member_tier(uow, member.id, now)
-        if key is not None:
-            await uow.idempotency.complete(key, {"entryId": entry.id})
     await cache.put(balance)
     return PointsChanged(entry, balance, member=member)
 

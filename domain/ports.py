@@ -8,7 +8,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, Self
 from uuid import UUID
 
-from domain.idempotency import IdempotencyRecord
+from domain.idempotency import Claim, IdempotencyRecord
 from domain.ledger import Balance, LedgerEntry, Lot, LotDraw, NewEntry
 from domain.members import Member, MemberDraft, MemberStatus
 from domain.program import ProgramConfig
@@ -33,6 +33,14 @@ class MemberFilter:
 
 class MemberRepository(Protocol):
     async def get(self, member_id: UUID) -> Member | None: ...
+    async def get_claiming(self, member_id: UUID, claim: Claim) -> tuple[Member | None, bool]:
+        """The member, and whether `claim`'s key was reserved for this transaction in the
+        same step (never for a member that does not exist). False for a member: the key was
+        used before, and IdempotencyStore.claim tells what for.
+
+        A concurrent claim of the same key waits for the first transaction to finish."""
+        ...
+
     async def get_by_external_id(self, external_id: str) -> Member | None: ...
     async def get_by_email(self, email: str) -> Member | None: ...
     async def get_by_referral_code(self, code: str) -> Member | None: ...
@@ -55,6 +63,12 @@ class MemberRepository(Protocol):
 class LedgerRepository(Protocol):
     async def lock_balance(self, member_id: UUID, wallet: str) -> Balance:
         """The member's balance row, locked for this transaction (created when missing)."""
+        ...
+
+    async def lock_balance_with_due_lots(
+        self, member_id: UUID, wallet: str, now: datetime
+    ) -> tuple[Balance, list[Lot]]:
+        """`lock_balance`, and then `due_lots` as they are under the lock."""
         ...
 
     async def read_balance(self, member_id: UUID, wallet: str) -> Balance: ...
@@ -131,7 +145,12 @@ class IdempotencyStore(Protocol):
 
 class ProgramRepository(Protocol):
     async def current(self) -> ProgramConfig:
-        """The latest configuration (the defaults until one is saved)."""
+        """The configuration in force (the defaults until one is saved). It may come from
+        the process's memory of it, which every saved version makes every process forget."""
+        ...
+
+    async def latest(self) -> ProgramConfig:
+        """The latest configuration as this transaction reads it: what a change starts from."""
         ...
 
     async def version(self, version: int) -> ProgramConfig: ...
@@ -185,7 +204,11 @@ class RewardRepository(Protocol):
 
 
 class RedemptionRepository(Protocol):
-    async def add(self, redemption: Redemption) -> Redemption: ...
+    async def add(self, redemption: Redemption, answers_key: str | None = None) -> Redemption:
+        """With `answers_key`, the redemption is recorded as the first result of that
+        idempotency key (claimed earlier in the transaction) in the same step."""
+        ...
+
     async def get(self, redemption_id: UUID) -> Redemption | None: ...
     async def lock(self, redemption_id: UUID) -> Redemption | None: ...
     async def by_code(self, code: str) -> Redemption | None: ...
@@ -269,6 +292,11 @@ class TierRepository(Protocol):
         ...
 
     async def save_settings(self, settings: TierSettings) -> None: ...
+    def known_empty(self) -> bool:
+        """True when the program is known to have no tiers without asking the database (the
+        process remembers it until a tier is added); False when it has tiers or is not known."""
+        ...
+
     async def all(self) -> list[Tier]:
         """Every tier, archived ones too."""
         ...

@@ -13,9 +13,9 @@ from uuid import UUID, uuid4
 from domain.clock import Clock
 from domain.codes import typed_code
 from domain.errors import DomainError, ErrorCode, NotFound
-from domain.idempotency import fingerprint, first_result, validate_key
+from domain.idempotency import Claim, fingerprint, first_result, validate_key
 from domain.ledger import DEFAULT_WALLET, Balance, EntryKind
-from domain.members import active_member
+from domain.members import Member, active_member, require_active
 from domain.periods import counted_since
 from domain.ports import BalanceCache, TenantUnitOfWork, UnitOfWorkFactory
 from domain.rewards import (
@@ -122,8 +122,15 @@ async def redeem_reward(
         },
     )
     async with uow_factory() as uow:
+        member: Member | None = None
         if key is not None:
-            first = await first_result(uow.idempotency, key, "redeemReward", digest, now)
+            # The key and the member in one step; the key is claimed on its own only when
+            # that step did not claim it (used before, or no such member).
+            claim = Claim(key, "redeemReward", digest, now)
+            member, ours = await uow.members.get_claiming(member_id, claim)
+            first = None
+            if not ours:
+                first = await first_result(uow.idempotency, key, "redeemReward", digest, now)
             if first is not None:
                 found = await uow.redemptions.get(UUID(first["redemptionId"]))
                 assert found is not None
@@ -136,7 +143,10 @@ async def redeem_reward(
                     replayed=True,
                     discount=_discount(found, subtotal_minor),
                 )
-        await active_member(uow.members, member_id)
+        if member is None:
+            await active_member(uow.members, member_id)
+        else:
+            require_active(member)
         reward = await uow.rewards.get(reward_id)
         if reward is None:
             raise NotFound("No such reward.", field=("rewardId",))
@@ -179,11 +189,10 @@ async def redeem_reward(
                 spend_entry_id=entry.id,
                 now=now,
                 used_on_order=apply_to_order,
-            )
+            ),
+            answers_key=key,
         )
         balance = await wallet.save()
-        if key is not None:
-            await uow.idempotency.complete(key, {"redemptionId": str(redemption.id)})
     await cache.put(balance)
     return Redeemed(redemption, reward, balance, discount=_discount(redemption, subtotal_minor))
 

@@ -38,6 +38,8 @@ async def evaluate_member_tier(
 ) -> Decision | None:
     """Moves the member to the tier their metric earns now: up at once, down only when
     their kept tier has come due. None when the program has no tiers."""
+    if uow.tiers.known_empty():
+        return None
     tiers = await uow.tiers.all()
     if not tiers:
         return None
@@ -64,7 +66,7 @@ async def evaluate_member_tier(
 
 async def tier_multiplier(uow: TenantUnitOfWork, member_id: UUID | None) -> Decimal:
     """The earn multiplier of the member's tier (1 without one)."""
-    if member_id is None:
+    if member_id is None or uow.tiers.known_empty():
         return Decimal(1)
     held = await uow.tiers.held(member_id)
     return held.multiplier if held is not None else Decimal(1)

@@ -38,8 +38,9 @@ class LockedWallet:
     async def open(
         cls, ledger: LedgerRepository, member_id: UUID, wallet: str, now: datetime
     ) -> LockedWallet:
-        opened = cls(ledger, await ledger.lock_balance(member_id, wallet), now)
-        await opened.settle()
+        balance, due = await ledger.lock_balance_with_due_lots(member_id, wallet, now)
+        opened = cls(ledger, balance, now)
+        await opened.settle(due)
         return opened
 
     @property
@@ -63,15 +64,17 @@ class LockedWallet:
         deltas.update(fields)  # type: ignore[arg-type]
         return NewEntry(self.member_id, self.wallet, kind, **deltas)  # type: ignore[arg-type]
 
-    async def settle(self) -> None:
+    async def settle(self, due: list[Lot] | None = None) -> None:
         """Matures lots whose return window ended and expires lots whose time has come.
 
         Replays what happened in time order, so settling late (a worker catching up after
         downtime, or no worker at all) ends exactly where settling on time would have: a lot
         that matured before it expired first pays any debt, then loses the rest; a lot that
-        expired while still pending never matures.
+        expired while still pending never matures. `due` are the lots due now, when they
+        were read under the lock already.
         """
-        due = await self._ledger.due_lots(self.member_id, self.wallet, self.now)
+        if due is None:
+            due = await self._ledger.due_lots(self.member_id, self.wallet, self.now)
         maturing = sorted(
             (lot for lot in due if lot.pending and _matured_before_expiry(lot)),
             key=lambda lot: (lot.available_at, lot.id),
@@ -140,6 +143,7 @@ class LockedWallet:
         order_id: str | None = None,
         rate: str | None = None,
         config_version: int | None = None,
+        answers_key: bool = False,
     ) -> LedgerEntry:
         """Adds a lot of `points`: pending until `available_at`, then available (paying any
         debt first)."""
@@ -160,6 +164,7 @@ class LockedWallet:
                 order_id=order_id,
                 rate=rate,
                 config_version=config_version,
+                answers_key=answers_key,
             )
         )
         await self._ledger.add_lot(
@@ -184,6 +189,7 @@ class LockedWallet:
         note: str | None = None,
         idempotency_key: str | None = None,
         actor: str | None = None,
+        answers_key: bool = False,
     ) -> LedgerEntry:
         """Takes `points` from available lots, soonest to expire first, or refuses."""
         self._active = True
@@ -199,6 +205,7 @@ class LockedWallet:
                 note=note,
                 idempotency_key=idempotency_key,
                 actor=actor,
+                answers_key=answers_key,
             )
         )
         await self._ledger.draw(entry.id, draws)

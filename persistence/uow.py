@@ -10,6 +10,7 @@ from asyncpg.pool import PoolConnectionProxy
 from asyncpg.transaction import Transaction, TransactionState
 
 from persistence.db import release_after_transaction
+from persistence.program_memory import ProgramMemory, SchemaMemory
 from persistence.repositories.actions import PgActionRepository
 from persistence.repositories.idempotency import PgIdempotencyStore
 from persistence.repositories.ledger import PgLedgerRepository
@@ -69,9 +70,12 @@ class PgTenantUnitOfWork:
     referrals: PgReferralRepository
     tiers: PgTierRepository
 
-    def __init__(self, pool: asyncpg.Pool, schema: str) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, schema: str, memory: ProgramMemory | None = None
+    ) -> None:
         self._pool = pool
         self._schema = assert_schema_name(schema)
+        self._memory = SchemaMemory(memory, self._schema) if memory is not None else None
         self._conn: PoolConnectionProxy | None = None
         self._tx: Transaction | None = None
 
@@ -86,13 +90,13 @@ class PgTenantUnitOfWork:
         self.members = PgMemberRepository(conn)
         self.ledger = PgLedgerRepository(conn)
         self.idempotency = PgIdempotencyStore(conn)
-        self.programs = PgProgramRepository(conn)
+        self.programs = PgProgramRepository(conn, self._memory)
         self.orders = PgOrderRepository(conn)
         self.actions = PgActionRepository(conn)
         self.rewards = PgRewardRepository(conn)
         self.redemptions = PgRedemptionRepository(conn)
         self.referrals = PgReferralRepository(conn)
-        self.tiers = PgTierRepository(conn)
+        self.tiers = PgTierRepository(conn, self._memory)
         return self
 
     async def __aexit__(
@@ -103,10 +107,16 @@ class PgTenantUnitOfWork:
     ) -> None:
         assert self._conn is not None and self._tx is not None
         try:
-            if exc_type is None:
-                await self._tx.commit()
-            else:
-                await self._tx.rollback()
+            try:
+                if exc_type is None:
+                    await self._tx.commit()
+                else:
+                    await self._tx.rollback()
+            finally:
+                # Committed, rolled back or lost: a change of the program is no longer in
+                # flight, and what this process remembered of it before is forgotten.
+                if self._memory is not None:
+                    self._memory.transaction_ended()
         finally:
             # Everything here is transaction-scoped (the search path is set with
             # set_config(…, true)): repositories must never change session state.
@@ -115,11 +125,16 @@ class PgTenantUnitOfWork:
 
 
 class PgUnitOfWorkFactory:
-    """Makes units of work for one tenant schema; what the domain's use cases are given."""
+    """Makes units of work for one tenant schema; what the domain's use cases are given.
+    With `memory`, they answer the program in force and "no tiers" from the process's memory
+    of them (persistence/program_memory.py)."""
 
-    def __init__(self, pool: asyncpg.Pool, schema: str) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, schema: str, memory: ProgramMemory | None = None
+    ) -> None:
         self._pool = pool
         self._schema = assert_schema_name(schema)
+        self._memory = memory
 
     def __call__(self) -> PgTenantUnitOfWork:
-        return PgTenantUnitOfWork(self._pool, self._schema)
+        return PgTenantUnitOfWork(self._pool, self._schema, self._memory)

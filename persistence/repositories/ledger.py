@@ -28,6 +28,38 @@ _LOT_COLUMNS = (
 # Lots read at a time while looking for enough to cover a spend.
 _SPEND_BATCH = 100
 
+_BALANCE_NAMES = _BALANCE_COLUMNS.split(", ")
+_LOT_NAMES = _LOT_COLUMNS.split(", ")
+_DUE = "l.remaining > 0 AND ((l.pending AND l.available_at <= $3) OR l.expires_at <= $3)"
+# The balance row locked, the version the statement's snapshot saw, and one row per lot due
+# by $3 (lot columns prefixed `lot_`; one row of nulls when none is).
+_LOCK_WITH_DUE_LOTS = f"""
+    WITH locked AS MATERIALIZED (
+        SELECT {_BALANCE_COLUMNS} FROM balances
+        WHERE member_id = $1 AND wallet = $2 FOR UPDATE)
+    SELECT locked.*,
+           (SELECT version FROM balances WHERE member_id = $1 AND wallet = $2) AS seen_version,
+           {", ".join(f"l.{c} AS lot_{c}" for c in _LOT_NAMES)}
+    FROM locked
+    LEFT JOIN lots l ON l.member_id = $1 AND l.wallet = $2 AND {_DUE}
+    ORDER BY l.id"""
+
+_APPEND = (
+    """INSERT INTO ledger_entries
+    (member_id, wallet, kind, available_delta, pending_delta, lifetime_delta,
+     reason, note, idempotency_key, actor, created_at, debt_delta, shortfall,
+     order_id, rate, config_version)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+    RETURNING """
+    + _ENTRY_COLUMNS
+)
+# The key ($9) was claimed earlier in this transaction; its result is the entry, recorded in
+# the same statement (the same JSON as IdempotencyStore.complete writes).
+_APPEND_ANSWERING_KEY = f"""WITH entry AS ({_APPEND}),
+    answered AS (UPDATE idempotency_keys SET result = jsonb_build_object('entryId', entry.id)
+                 FROM entry WHERE idempotency_keys.key = $9)
+    SELECT * FROM entry"""
+
 
 # _ENTRY_COLUMNS in the order of domain.ledger.LedgerEntry's fields, so a row maps by
 # position (a history page maps fifty); the kind is looked up, not parsed, per row.
@@ -49,6 +81,14 @@ def _lot(row: asyncpg.Record) -> Lot:
     return Lot(*row.values())
 
 
+def _balance_of(row: asyncpg.Record) -> Balance:
+    return Balance(*(row[c] for c in _BALANCE_NAMES))
+
+
+def _lot_of(row: asyncpg.Record) -> Lot:
+    return Lot(*(row["lot_" + c] for c in _LOT_NAMES))
+
+
 class PgLedgerRepository:
     def __init__(self, conn: Conn) -> None:
         self._conn = conn
@@ -68,6 +108,21 @@ class PgLedgerRepository:
             row = await self._conn.fetchrow(sql, member_id, wallet)
         assert row is not None
         return _balance(row)
+
+    async def lock_balance_with_due_lots(
+        self, member_id: UUID, wallet: str, now: datetime
+    ) -> tuple[Balance, list[Lot]]:
+        # One round trip for both, unless the lock had to wait: the lots are read from the
+        # statement's snapshot, taken before the lock was granted, while the locked row is
+        # the latest. Every change of a wallet's lots changes its balance row's version under
+        # this lock, so a version the snapshot also saw means no change came in between;
+        # any other version, and a row that is not there yet, take the separate reads.
+        rows = await self._conn.fetch(_LOCK_WITH_DUE_LOTS, member_id, wallet, now)
+        if not rows or rows[0]["seen_version"] != rows[0]["version"]:
+            balance = await self.lock_balance(member_id, wallet)
+            return balance, await self.due_lots(member_id, wallet, now)
+        lots = [_lot_of(r) for r in rows if r["lot_id"] is not None]
+        return _balance_of(rows[0]), lots
 
     async def read_balance(self, member_id: UUID, wallet: str) -> Balance:
         row = await self._conn.fetchrow(
@@ -94,13 +149,9 @@ class PgLedgerRepository:
         )
 
     async def append(self, entry: NewEntry, at: datetime) -> LedgerEntry:
+        answers_key = entry.answers_key and entry.idempotency_key is not None
         row = await self._conn.fetchrow(
-            f"""INSERT INTO ledger_entries
-                (member_id, wallet, kind, available_delta, pending_delta, lifetime_delta,
-                 reason, note, idempotency_key, actor, created_at, debt_delta, shortfall,
-                 order_id, rate, config_version)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-                RETURNING {_ENTRY_COLUMNS}""",
+            _APPEND_ANSWERING_KEY if answers_key else _APPEND,
             entry.member_id,
             entry.wallet,
             entry.kind.value,

@@ -9,6 +9,7 @@ from uuid import UUID
 import asyncpg
 
 from domain.errors import Duplicate
+from domain.idempotency import Claim
 from domain.members import Member, MemberDraft, MemberStatus
 from domain.ports import MemberFilter
 from persistence.db import Conn
@@ -68,6 +69,26 @@ class PgMemberRepository:
 
     async def get(self, member_id: UUID) -> Member | None:
         return await self._one("id", member_id)
+
+    async def get_claiming(self, member_id: UUID, claim: Claim) -> tuple[Member | None, bool]:
+        # One round trip for the member and the key (persistence/repositories/idempotency.py
+        # claims it alone). The key is inserted only for a member that exists; a concurrent
+        # insert of the same key makes this wait until that transaction ends, as there.
+        row = await self._conn.fetchrow(
+            f"""WITH claimed AS (
+                    INSERT INTO idempotency_keys (key, operation, fingerprint, created_at)
+                    SELECT $2::text, $3::text, $4::text, $5::timestamptz
+                    FROM members WHERE id = $1
+                    ON CONFLICT (key) DO NOTHING RETURNING true)
+                SELECT {_COLUMNS}, EXISTS (SELECT FROM claimed) AS claimed
+                FROM members WHERE id = $1""",
+            member_id,
+            claim.key,
+            claim.operation,
+            claim.fingerprint,
+            claim.at,
+        )
+        return (_member(row), row["claimed"]) if row else (None, False)
 
     async def get_by_external_id(self, external_id: str) -> Member | None:
         return await self._one("external_id", external_id)

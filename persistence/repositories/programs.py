@@ -7,14 +7,27 @@ from datetime import datetime
 from domain.errors import NotFound
 from domain.program import DEFAULT_PROGRAM, ProgramConfig, from_json, to_json
 from persistence.db import Conn
+from persistence.program_memory import PROGRAM_CHANGES, SchemaMemory
 from persistence.repositories import versioned
 
 
 class PgProgramRepository:
-    def __init__(self, conn: Conn) -> None:
+    def __init__(self, conn: Conn, memory: SchemaMemory | None = None) -> None:
         self._conn = conn
+        self._memory = memory
 
     async def current(self) -> ProgramConfig:
+        if self._memory is None:
+            return await self.latest()
+        remembered = self._memory.program()
+        if remembered is not None:
+            return remembered
+        changes = self._memory.changes
+        config = await self.latest()
+        self._memory.remember_program(config, changes=changes)
+        return config
+
+    async def latest(self) -> ProgramConfig:
         row = await versioned.latest(self._conn, "program_config")
         return from_json(row["version"], row["config"]) if row else DEFAULT_PROGRAM
 
@@ -29,6 +42,8 @@ class PgProgramRepository:
         return from_json(row["version"], row["config"])
 
     async def save(self, config: ProgramConfig, at: datetime, by: str | None) -> None:
+        if self._memory is not None:
+            self._memory.begin_change()
         await versioned.add_version(
             self._conn,
             "program_config",
@@ -37,4 +52,5 @@ class PgProgramRepository:
             at,
             by,
             conflict="The program was changed at the same time; read it again and retry.",
+            announce=PROGRAM_CHANGES,
         )

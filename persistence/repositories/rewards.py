@@ -54,16 +54,33 @@ def _redemption(row: asyncpg.Record) -> Redemption:
 
 
 async def _insert(
-    conn: Conn, table: str, names: list[str], values: list[object], returning: str
+    conn: Conn,
+    table: str,
+    names: list[str],
+    values: list[object],
+    returning: str,
+    answers_key: str | None = None,
 ) -> asyncpg.Record:
-    """INSERT of one row, column by column; returns the stored row."""
+    """INSERT of one row, column by column; returns the stored row. With `answers_key` (an
+    idempotency key claimed earlier in the transaction), `{"<table's singular>Id": id}` is
+    recorded as the key's result in the same statement."""
     placeholders = ", ".join(f"${i}" for i in range(1, len(names) + 1))
-    row = await conn.fetchrow(
-        f"INSERT INTO {table} ({', '.join(names)}) VALUES ({placeholders}) RETURNING {returning}",
-        *values,
-    )
+    sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({placeholders}) RETURNING {returning}"
+    if answers_key is not None:
+        result = f"jsonb_build_object('{_RESULT_NAMES[table]}', written.id::text)"
+        sql = f"""WITH written AS ({sql}),
+            answered AS (UPDATE idempotency_keys SET result = {result}
+                         FROM written WHERE idempotency_keys.key = ${len(names) + 1})
+            SELECT * FROM written"""
+        values = [*values, answers_key]
+    row = await conn.fetchrow(sql, *values)
     assert row is not None
     return row
+
+
+# What an idempotency key answered by a row of the table records (the same JSON as
+# IdempotencyStore.complete wrote for it).
+_RESULT_NAMES = {"redemptions": "redemptionId"}
 
 
 class PgRewardRepository:
@@ -168,7 +185,7 @@ class PgRedemptionRepository:
     def __init__(self, conn: Conn) -> None:
         self._conn = conn
 
-    async def add(self, redemption: Redemption) -> Redemption:
+    async def add(self, redemption: Redemption, answers_key: str | None = None) -> Redemption:
         names = [n for n in _REDEMPTION_FIELDS if n != "seq"]
         values = [
             getattr(redemption, n).value if n == "status" else getattr(redemption, n) for n in names
@@ -179,7 +196,9 @@ class PgRedemptionRepository:
             for n in _TERMS_FIELDS
         ]
         return _redemption(
-            await _insert(self._conn, "redemptions", names, values, _REDEMPTION_COLUMNS)
+            await _insert(
+                self._conn, "redemptions", names, values, _REDEMPTION_COLUMNS, answers_key
+            )
         )
 
     async def _one(self, where: str, value: object, lock: bool = False) -> Redemption | None:

@@ -20,6 +20,7 @@ from domain.tiers import (
     TierWindow,
 )
 from persistence.db import Conn
+from persistence.program_memory import PROGRAM_CHANGES, SchemaMemory
 
 _TIER_COLUMNS = "id, name, threshold, multiplier, perks, archived, created_at, updated_at"
 _MEMBER_TIER_COLUMNS = "member_id, tier_id, since, retain_until, evaluated_version"
@@ -80,8 +81,12 @@ def _settings(row: asyncpg.Record) -> TierSettings:
 
 
 class PgTierRepository:
-    def __init__(self, conn: Conn) -> None:
+    def __init__(self, conn: Conn, memory: SchemaMemory | None = None) -> None:
         self._conn = conn
+        self._memory = memory
+
+    def known_empty(self) -> bool:
+        return self._memory is not None and self._memory.without_tiers()
 
     async def settings(self) -> TierSettings:
         row = await self._conn.fetchrow(f"SELECT {_SETTINGS_COLUMNS} FROM tier_program")
@@ -104,12 +109,20 @@ class PgTierRepository:
         )
 
     async def all(self) -> list[Tier]:
+        changes = self._memory.changes if self._memory is not None else 0
         rows = await self._conn.fetch(f"SELECT {_TIER_COLUMNS} FROM tiers ORDER BY threshold, id")
+        if not rows and self._memory is not None:
+            self._memory.remember_without_tiers(changes=changes)
         return [_tier(r) for r in rows]
 
     async def add(self, tier: Tier) -> None:
+        # Tiers are never deleted: only an added one ends "no tiers", so only it announces.
+        if self._memory is not None:
+            self._memory.begin_change()
         await self._write(
-            f"INSERT INTO tiers ({_TIER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", tier
+            f"INSERT INTO tiers ({_TIER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            f" RETURNING pg_notify('{PROGRAM_CHANGES}', current_schema())",
+            tier,
         )
 
     async def update(self, tier: Tier) -> None:

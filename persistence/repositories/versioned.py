@@ -30,13 +30,17 @@ async def add_version(
     by: str | None,
     *,
     conflict: str,
+    announce: str | None = None,
 ) -> None:
-    """Stores `version`; `conflict` is the message when another change saved it first."""
+    """Stores `version`; `conflict` is the message when another change saved it first.
+    With `announce` (a channel name, never input), the schema is announced on it when the
+    change commits."""
+    returning = f" RETURNING pg_notify('{announce}', current_schema())" if announce else ""
     try:
         async with conn.transaction():
             await conn.execute(
                 f"INSERT INTO {table} (version, config, created_at, created_by)"
-                " VALUES ($1, $2, $3, $4)",
+                f" VALUES ($1, $2, $3, $4){returning}",
                 version,
                 config,
                 at,

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from domain.errors import DomainError, ErrorCode
+from persistence.program_memory import ProgramMemory
 from persistence.uow import PgUnitOfWorkFactory
 from tests.support.earning import schema_of
 
@@ -51,3 +52,31 @@ async def test_a_second_save_of_one_referral_settings_version_is_a_conflict(serv
     assert refused.value.code is ErrorCode.CONFLICT
     async with uow() as unit:
         assert await unit.referrals.settings() == first
+
+
+async def test_a_unit_of_work_reads_the_program_it_saved_and_a_rollback_leaves_it(services, tenant):
+    # given units of work that remember the program in the process's memory of it
+    memory = ProgramMemory(seconds=60)
+    uow = PgUnitOfWorkFactory(services.pool, await schema_of(services, tenant), memory)
+    async with uow() as unit:
+        before = await unit.programs.current()
+
+    # when one saves the next version and reads the program again, and rolls back
+    with pytest.raises(RuntimeError):
+        async with uow() as unit:
+            saved = replace(before, version=before.version + 1, pending_days=4)
+            await unit.programs.save(saved, AT, "rolled back")
+            inside = await unit.programs.current()
+            raise RuntimeError("roll back")
+
+    # then it read its own save, and afterwards the program is as it was
+    assert inside == saved
+    async with uow() as unit:
+        assert await unit.programs.current() == before
+    assert memory.program(await schema_of(services, tenant)) == before
+
+    # and a committed save is what the next unit of work reads
+    async with uow() as unit:
+        await unit.programs.save(saved, AT, "kept")
+    async with uow() as unit:
+        assert await unit.programs.current() == saved
