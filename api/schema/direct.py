@@ -24,13 +24,36 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from api.masking import cleaned
+from api.schema.documents import Prepared
 from api.schema.execution import PlainTreeExecutionContext
+from api.schema.query_plan import compile_query, run_plan
 
 if TYPE_CHECKING:
     from api.context import Context
     from api.schema.build import LoyaltySchema
 
 _DIRECT = frozenset({OperationType.QUERY, OperationType.MUTATION})
+
+
+async def _planned(
+    schema: LoyaltySchema,
+    prepared: Prepared,
+    operation_name: str | None,
+    context: Context,
+    variables: dict[str, Any] | None,
+    operation_extensions: dict[str, Any] | None,
+) -> dict[str, Any] | None:
+    """The data of a query its plan answers (api/schema/query_plan.py), else None."""
+    plans = prepared.plans
+    if operation_name in plans:
+        plan = plans[operation_name]
+    else:
+        plan = compile_query(schema._schema, prepared.document, operation_name)
+        if len(plans) < 16:  # names are the client's: keep a few
+            plans[operation_name] = plan
+    if plan is None:
+        return None
+    return await run_plan(plan, schema._schema, context, variables, operation_extensions)
 
 
 async def run_cached(
@@ -44,8 +67,15 @@ async def run_cached(
     prepared = schema.documents.get(schema._schema, query)
     if prepared is None or prepared.errors:
         return None
-    if prepared.operation_type(operation_name) not in _DIRECT:
+    operation_type = prepared.operation_type(operation_name)
+    if operation_type not in _DIRECT:
         return None
+    if operation_type is OperationType.QUERY:
+        data = await _planned(
+            schema, prepared, operation_name, context, variables, operation_extensions
+        )
+        if data is not None:
+            return ExecutionResult(data=data, errors=None)
     try:
         result = execute(
             schema._schema,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, get_operation_ast, parse
 from graphql.validation import ASTValidationRule, specified_rules
@@ -31,12 +32,14 @@ from api.masking import clean_errors
 class Prepared:
     """A parsed document, its validation errors, and the type of each operation asked for."""
 
-    __slots__ = ("_operation_types", "document", "errors")
+    __slots__ = ("_operation_types", "document", "errors", "plans")
 
     def __init__(self, document: DocumentNode, errors: tuple[GraphQLError, ...]) -> None:
         self.document = document
         self.errors = errors
         self._operation_types: dict[str | None, OperationType | None] = {}
+        # The query plan of each operation asked for (api/schema/query_plan.py), or None.
+        self.plans: dict[str | None, Any] = {}
 
     def operation_type(self, operation_name: str | None) -> OperationType | None:
         """The type of the operation a request names (or the only one); None when the

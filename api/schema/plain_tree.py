@@ -98,7 +98,7 @@ class Plain:
     same: type | None = None
 
 
-def _reader(plain: Plain) -> Complete:
+def reader(plain: Plain) -> Complete:
     """One plain field as a function of its object."""
     if plain.constant is not None:
         constant = plain.constant
@@ -191,20 +191,20 @@ class PlainTrees:
         key = ("field", id(parent_type), *map(id, nodes))
         kept = _KEPT.get(key)
         if kept is None:
-            plain = self._field(parent_type, group)
-            kept = _keep(key, (parent_type, nodes, plain and _reader(plain)))
+            plain = self.field(parent_type, group)
+            kept = _keep(key, (parent_type, nodes, plain and reader(plain)))
         return kept[2]
 
     def _object(self, object_type: GraphQLObjectType, fields: GroupedFieldSet) -> Render | None:
         entries = []
         for response_name, group in fields.items():
-            plain = self._field(object_type, group)
+            plain = self.field(object_type, group)
             if plain is None:
                 return None
             entries.append((response_name, plain))
         return _renderer(object_type.name, entries)
 
-    def _field(self, parent_type: GraphQLObjectType, group: FieldDetailsList) -> Plain | None:
+    def field(self, parent_type: GraphQLObjectType, group: FieldDetailsList) -> Plain | None:
         if any(d.defer_usage is not None or d.fragment_variable_values for d in group):
             return None
         name = group[0].node.name.value
@@ -217,14 +217,14 @@ class PlainTrees:
         kind = field_def.type
         non_null = isinstance(kind, GraphQLNonNull)
         inner = kind.of_type if non_null else kind
-        complete = self._value(inner, group)
+        complete = self.value(inner, group)
         if complete is None:
             return None
         get, attr = attribute
         same = _SERIALIZED_AS_THEY_ARE.get(inner)
         return Plain(get=get, attr=attr, non_null=non_null, complete=complete, same=same)
 
-    def _value(self, kind: GraphQLOutputType, group: FieldDetailsList) -> Complete | None:
+    def value(self, kind: GraphQLOutputType, group: FieldDetailsList) -> Complete | None:
         """How a value of `kind` (not non-null itself) is completed, when it is plain."""
         if isinstance(kind, GraphQLEnumType):
             return _enum(kind)
@@ -238,7 +238,7 @@ class PlainTrees:
 
     def _list(self, item: GraphQLOutputType, group: FieldDetailsList) -> Complete | None:
         non_null = isinstance(item, GraphQLNonNull)
-        complete = self._value(item.of_type if non_null else item, group)  # type: ignore[union-attr]
+        complete = self.value(item.of_type if non_null else item, group)  # type: ignore[union-attr]
         if complete is None:
             return None
         if non_null:
@@ -261,7 +261,7 @@ class PlainTrees:
         self, object_type: GraphQLObjectType, group: FieldDetailsList
     ) -> Complete | None:
         if any(
-            d.node.selection_set is None or _has_directives(d.node.selection_set, self._fragments)
+            d.node.selection_set is None or has_directives(d.node.selection_set, self._fragments)
             for d in group
         ):
             return None
@@ -358,7 +358,7 @@ def _attribute(field_def: GraphQLField) -> tuple[Callable[[Any, str], Any], str]
     return get, name
 
 
-def _has_directives(
+def has_directives(
     selection_set: SelectionSetNode,
     fragments: dict[str, FragmentDetails],
     seen: set[str] | None = None,
@@ -382,7 +382,7 @@ def _has_directives(
             below = (fragment.definition.selection_set,)
         else:  # pragma: no cover - no other selection kinds exist
             return True
-        if any(s is not None and _has_directives(s, fragments, seen) for s in below):
+        if any(s is not None and has_directives(s, fragments, seen) for s in below):
             return True
     return False
 

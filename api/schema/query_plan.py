@@ -1,0 +1,289 @@
+"""Queries answered by a plan compiled once from their document, graphql-core's executor
+kept for everything a plan does not cover.
+
+For a one-field status read (`me { points { available pending } }`) graphql-core's
+executor was the largest cost left that the floor does not have: building an executor per
+request, collecting the fields of every object anew, a resolve info, a path and the value
+completion chain per field, an extra coroutine for every awaited value. A cached query
+whose shape is simple is compiled, the first time it runs, into a plan: the grouped fields
+of every object (collected by graphql-core's own `collect_fields`, so merging, aliases and
+fragments are its), and for each field either a compiled plain subtree
+(api/schema/plain_tree.py) or its resolver, called with graphql-core's argument values and
+a resolve info like the executor's, whose value is completed by the plan below it.
+
+A plan is speculative. It answers only when everything is as expected: every resolver
+returns, no non-null field is null, every object is of its field's type, every value
+completes. On anything else (an error of any kind, a refused value, a null where none may
+be) the plan gives up and the query runs through graphql-core from the start, which answers
+with its data and errors exactly as before. Running a query's resolvers again costs time,
+not correctness: queries change nothing (what they remember, such as members' names, is
+remembered the same way twice). Mutations never take a plan.
+
+Not compiled: any directive in the operation (their effect varies with the variables),
+introspection, interfaces and unions, fragment arguments, and lists whose items have
+resolvers (their values go the usual way).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    GraphQLField,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    get_operation_ast,
+)
+from graphql.execution.collect_fields import (
+    FieldDetailsList,
+    FragmentDetails,
+    GroupedFieldSet,
+    collect_fields,
+    collect_subfields,
+)
+from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
+from graphql.pyutils import Path
+from graphql.type.definition import GraphQLResolveInfoHelpers
+from strawberry.execution.is_awaitable import optimized_is_awaitable
+from strawberry.schema.schema import _OperationContextAwareGraphQLResolveInfo
+
+from api.schema.plain_tree import Complete, PlainTrees, has_directives, reader
+
+_NO_VARIABLES = VariableValues({}, {})
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One field of an object in a plan: a plain subtree, or a resolver whose value is
+    completed by `complete` (a plain value) or by `below` (an object's own steps)."""
+
+    name: str
+    plain: Complete | None = None
+    field_def: GraphQLField | None = None
+    nodes: tuple[FieldNode, ...] = ()
+    parent_type: GraphQLObjectType | None = None
+    non_null: bool = False
+    complete: Complete | None = None
+    object_type: GraphQLObjectType | None = None
+    below: tuple[Step, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class QueryPlan:
+    operation: OperationDefinitionNode
+    fragments: dict[str, FragmentDefinitionNode]
+    root_type: GraphQLObjectType
+    steps: tuple[Step, ...]
+
+
+def compile_query(
+    schema: GraphQLSchema, document: DocumentNode, operation_name: str | None
+) -> QueryPlan | None:
+    """The plan of the query a request names, or None when it is not one a plan covers."""
+    operation = get_operation_ast(document, operation_name)
+    root_type = schema.query_type
+    if operation is None or operation.operation is not OperationType.QUERY or root_type is None:
+        return None
+    definitions = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    if any(d.variable_definitions for d in definitions.values()):
+        return None
+    fragments = {name: FragmentDetails(d) for name, d in definitions.items()}
+    if operation.directives or has_directives(operation.selection_set, fragments):
+        return None
+    trees = PlainTrees(schema, fragments, _NO_VARIABLES, operation, optimized_is_awaitable)
+    compiler = _Compiler(schema, fragments, operation, trees)
+    fields = collect_fields(schema, fragments, _NO_VARIABLES, root_type, operation)
+    steps = compiler.steps(root_type, fields.grouped_field_set)
+    if steps is None:
+        return None
+    return QueryPlan(operation, definitions, root_type, steps)
+
+
+class _Compiler:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        fragments: dict[str, FragmentDetails],
+        operation: OperationDefinitionNode,
+        trees: PlainTrees,
+    ) -> None:
+        self._schema = schema
+        self._fragments = fragments
+        self._operation = operation
+        self._trees = trees
+
+    def steps(
+        self, object_type: GraphQLObjectType, fields: GroupedFieldSet
+    ) -> tuple[Step, ...] | None:
+        steps = []
+        for name, group in fields.items():
+            step = self._step(name, object_type, group)
+            if step is None:
+                return None
+            steps.append(step)
+        return tuple(steps)
+
+    def _step(
+        self, name: str, parent_type: GraphQLObjectType, group: FieldDetailsList
+    ) -> Step | None:
+        if any(d.defer_usage is not None or d.fragment_variable_values for d in group):
+            return None
+        plain = self._trees.field(parent_type, group)
+        if plain is not None:
+            return Step(name, plain=reader(plain))
+        field_name = group[0].node.name.value
+        field_def = parent_type.fields.get(field_name)
+        if field_def is None or field_def.resolve is None or field_name.startswith("__"):
+            return None
+        kind: GraphQLOutputType = field_def.type
+        non_null = isinstance(kind, GraphQLNonNull)
+        inner = kind.of_type if isinstance(kind, GraphQLNonNull) else kind
+        nodes = tuple(d.node for d in group)
+        if isinstance(inner, GraphQLObjectType):
+            below_fields = collect_subfields(
+                self._schema, self._fragments, _NO_VARIABLES, self._operation, inner, group
+            ).grouped_field_set
+            below = self.steps(inner, below_fields)
+            if below is None:
+                return None
+            return Step(
+                name,
+                field_def=field_def,
+                nodes=nodes,
+                parent_type=parent_type,
+                non_null=non_null,
+                object_type=inner,
+                below=below,
+            )
+        complete = self._trees.value(inner, group)
+        if complete is None:
+            return None
+        return Step(
+            name,
+            field_def=field_def,
+            nodes=nodes,
+            parent_type=parent_type,
+            non_null=non_null,
+            complete=complete,
+        )
+
+
+class _GiveUp(Exception):
+    """The plan does not answer; graphql-core's executor will, from the start."""
+
+
+async def run_plan(
+    plan: QueryPlan,
+    schema: GraphQLSchema,
+    context: Any,
+    variables: dict[str, Any] | None,
+    operation_extensions: dict[str, Any] | None,
+) -> dict[str, Any] | None:
+    """The query's data, or None when the plan gives up."""
+    coerced = get_variable_values(
+        schema, plan.operation.variable_definitions or (), variables or {}
+    )
+    if not isinstance(coerced, VariableValues):
+        return None  # graphql-core reports the variables' errors
+    run = _Run(plan, schema, context, coerced, operation_extensions)
+    try:
+        data = await run.object(plan.steps, None, None)
+        await run.settle()
+    except Exception:  # any error at all: the usual way answers it, errors and all
+        return None
+    return data
+
+
+class _Run:
+    def __init__(
+        self,
+        plan: QueryPlan,
+        schema: GraphQLSchema,
+        context: Any,
+        variables: VariableValues,
+        operation_extensions: dict[str, Any] | None,
+    ) -> None:
+        self._plan = plan
+        self._schema = schema
+        self._context = context
+        self._variables = variables
+        self._operation_extensions = operation_extensions
+        self._tracked: list[Awaitable[Any]] = []
+        self._helpers = GraphQLResolveInfoHelpers(gather=_gather, track=self._track)
+
+    def _track(self, values: Sequence[Any]) -> None:
+        self._tracked.extend(v for v in values if optimized_is_awaitable(v))
+
+    async def settle(self) -> None:
+        for awaitable in self._tracked:
+            await awaitable
+
+    async def object(
+        self, steps: tuple[Step, ...], source: Any, path: Path | None
+    ) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for step in steps:
+            if step.plain is not None:
+                data[step.name] = step.plain(source)
+            else:
+                data[step.name] = await self._resolve(step, source, path)
+        return data
+
+    async def _resolve(self, step: Step, source: Any, path: Path | None) -> Any:
+        field_def, parent_type = step.field_def, step.parent_type
+        assert field_def is not None and parent_type is not None and field_def.resolve
+        node = step.nodes[0]
+        arguments = (
+            get_argument_values(field_def, node, self._variables)
+            if field_def.args or node.arguments
+            else {}
+        )
+        here = Path(path, step.name, parent_type.name)
+        info = _OperationContextAwareGraphQLResolveInfo(
+            node.name.value,
+            list(step.nodes),
+            field_def.type,
+            parent_type,
+            here,
+            self._schema,
+            self._plan.fragments,
+            None,
+            self._plan.operation,
+            self._variables.coerced,
+            self._context,
+            optimized_is_awaitable,
+            None,
+            self._helpers,
+            self._operation_extensions,  # type: ignore[arg-type]  # None, as strawberry gives
+        )
+        value = field_def.resolve(source, info, **arguments)
+        if optimized_is_awaitable(value):
+            value = await value
+        if value is None:
+            if step.non_null:
+                raise _GiveUp
+            return None
+        if step.complete is not None:
+            return step.complete(value)
+        object_type = step.object_type
+        assert object_type is not None
+        is_type_of = object_type.is_type_of
+        # strawberry's is_type_of ignores its info and never returns an awaitable
+        if is_type_of is not None and is_type_of(value, cast(Any, info)) is not True:
+            raise _GiveUp
+        return await self.object(step.below, value, here)
+
+
+async def _gather(values: Sequence[Awaitable[Any]]) -> list[Any]:
+    return [await v for v in values]

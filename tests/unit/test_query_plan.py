@@ -1,0 +1,149 @@
+"""A query plan (api/schema/query_plan.py) answers a query exactly as graphql-core's
+executor does, or not at all: whenever the executor would report an error, or the query is
+not one a plan covers, the plan gives up and the executor answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import strawberry
+from graphql import parse
+
+from api.schema.execution import PlainTreeExecutionContext
+from api.schema.lean_resolvers import install
+from api.schema.query_plan import compile_query, run_plan
+
+
+@strawberry.type
+class Tag:
+    word: str
+
+
+@strawberry.type
+class Item:
+    name: str
+    tags: list[Tag]
+    note: str | None
+
+    @strawberry.field
+    async def price(self, currency: str = "EUR") -> str:
+        return f"{len(self.name)} {currency}"
+
+    @strawberry.field
+    def twin(self) -> Item | None:
+        return None if self.name.endswith("!") else Item(name=self.name + "!", tags=[], note=None)
+
+    @strawberry.field
+    def must(self) -> Tag:
+        return None  # type: ignore[return-value]  # a null in a non-null field
+
+    @strawberry.field
+    async def fails(self) -> str | None:
+        raise ValueError("no")
+
+
+@strawberry.interface
+class Named:
+    name: str
+
+
+@strawberry.type
+class Person(Named):
+    age: int
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    async def item(self, name: str) -> Item | None:
+        if name == "none":
+            return None
+        return Item(name=name, tags=[Tag(word="a"), Tag(word="b")], note=None)
+
+    @strawberry.field
+    def items(self) -> list[Item]:
+        return [Item(name="x", tags=[], note="n")]
+
+    @strawberry.field
+    def named(self) -> Named:
+        return Person(name="p", age=3)
+
+
+def _schema() -> strawberry.Schema:
+    schema = strawberry.Schema(query=Query, execution_context_class=PlainTreeExecutionContext)
+    install(schema)
+    return schema
+
+
+ANSWERED = [
+    ('{ item(name: "box") { name note tags { word } price } }', None),
+    (
+        '{ item(name: "box") { a: price(currency: "USD") b: price twin { name twin { name } } } }',
+        None,
+    ),
+    ('{ item(name: "none") { name } }', None),
+    (
+        "query Q($n: String!) { item(name: $n) { ...F } } fragment F on Item { name price }",
+        {"n": "v"},
+    ),
+    ('{ __typename item(name: "t") { __typename name } }', None),
+]
+GIVEN_UP = [
+    ('{ item(name: "box") { must { word } } }', None),  # null in a non-null field
+    ('{ item(name: "box") { name fails } }', None),  # an error
+    ("query Q($n: String!) { item(name: $n) { name } }", {"n": 3}),  # a refused variable
+]
+NOT_COMPILED = [
+    '{ item(name: "box") { name @include(if: true) } }',  # a directive
+    "{ items { price } }",  # a list whose items have resolvers
+    "{ named { name } }",  # an interface
+    "{ __schema { queryType { name } } }",  # introspection
+]
+
+
+def _usual(result: Any) -> dict[str, Any]:
+    return {"data": result.data, "errors": [e.message for e in result.errors or []]}
+
+
+async def _plan(schema: strawberry.Schema, query: str, variables: Any) -> Any:
+    plan = compile_query(schema._schema, parse(query), None)
+    assert plan is not None, "this query should compile"
+    return await run_plan(plan, schema._schema, None, variables, None)
+
+
+@pytest.mark.parametrize(("query", "variables"), ANSWERED)
+async def test_a_plan_answers_as_the_executor_does(query, variables):
+    # given a schema with lean resolvers and the plain-tree executor
+    schema = _schema()
+
+    # when the query runs by its plan and through the executor
+    planned = await _plan(schema, query, variables)
+    usual = _usual(await schema.execute(query, variable_values=variables))
+
+    # then the plan's data are the executor's, which reported no error
+    assert usual["errors"] == []
+    assert planned == usual["data"]
+
+
+@pytest.mark.parametrize(("query", "variables"), GIVEN_UP)
+async def test_a_plan_gives_up_where_the_executor_reports_an_error(query, variables):
+    # given the same schema
+    schema = _schema()
+
+    # when a query the executor answers with an error runs by its plan
+    planned = await _plan(schema, query, variables)
+    usual = _usual(await schema.execute(query, variable_values=variables))
+
+    # then the plan gave up, leaving the answer to the executor
+    assert usual["errors"] != []
+    assert planned is None
+
+
+@pytest.mark.parametrize("query", NOT_COMPILED)
+def test_queries_a_plan_does_not_cover_are_not_compiled(query):
+    assert compile_query(_schema()._schema, parse(query), None) is None
+
+
+def test_mutations_are_never_compiled():
+    assert compile_query(_schema()._schema, parse("mutation { nothing }"), None) is None
