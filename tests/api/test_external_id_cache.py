@@ -11,14 +11,11 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 
-from api.app import create_app
-from api.services import Services
 from api.settings import Settings
-from tests.api.test_me_without_row import _while_members_table_is_locked
 from tests.support.gql import GraphQLClient, TenantKit
+from tests.support.processes import second_process, while_table_is_locked
 
 MEMBER_POINTS = """
 query MemberPoints($externalId: String!) {
@@ -49,17 +46,8 @@ mutation RecordAction($input: RecordActionInput!) {
 async def other(settings: Settings) -> AsyncIterator[GraphQLClient]:
     """A second process on the same database that trusts what it remembers for a minute:
     only an announcement can make it forget within a test."""
-    running = await Services.start(
-        settings.model_copy(
-            update={"external_id_cache_seconds": 60, "db_pool_min": 1, "db_pool_max": 4}
-        )
-    )
-    transport = httpx.ASGITransport(app=create_app(services=running))
-    try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            yield GraphQLClient(http)
-    finally:
-        await running.close()
+    async with second_process(settings, external_id_cache_seconds=60) as client:
+        yield client
 
 
 async def _member_of(gql: GraphQLClient, kit: TenantKit, external_id: str) -> Any:
@@ -90,9 +78,10 @@ async def test_a_remembered_external_id_answers_points_without_the_member_row(
     }
 
     # when its points are asked by externalId again while the members table is locked
-    data, waited = await _while_members_table_is_locked(
+    data, waited = await while_table_is_locked(
         services,
         tenant,
+        "members",
         lambda: gql(MEMBER_POINTS, {"externalId": external_id}, token=tenant.secret_key),
     )
 

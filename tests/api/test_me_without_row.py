@@ -4,15 +4,11 @@ An erased member's token still reads its balance, as it did."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
-from typing import Any
-from uuid import UUID
 
 from api.schema.ids import uuid_of
-from api.services import Services
 from tests.support.gql import GraphQLClient, TenantKit
+from tests.support.processes import while_table_is_locked
 
 ISSUE_MEMBER_TOKEN = """
 mutation IssueMemberToken($input: IssueMemberTokenInput!) {
@@ -49,48 +45,14 @@ async def _member_token(gql: GraphQLClient, kit: TenantKit, member_id: str) -> s
     return token
 
 
-async def _schema(services: Services, kit: TenantKit) -> str:
-    tenant = await services.registry.get(UUID(kit.id))
-    assert tenant is not None
-    return tenant.schema_name
-
-
-async def _while_members_table_is_locked(
-    services: Services, kit: TenantKit, call: Callable[[], Awaitable[dict[str, Any]]]
-) -> tuple[dict[str, Any], bool]:
-    """Runs `call` while another transaction holds the tenant's members table in ACCESS
-    EXCLUSIVE mode, so any read of a member row waits for it. Returns the answer and whether
-    the call waited on the table (seen in pg_locks, after which the lock is let go)."""
-    schema = await _schema(services, kit)
-    async with services.pool.acquire() as conn:
-        tx = conn.transaction()
-        await tx.start()
-        await conn.execute(f'LOCK TABLE "{schema}".members IN ACCESS EXCLUSIVE MODE')
-        task = asyncio.create_task(call())
-        waited = False
-        try:
-            while not task.done():
-                waited = await conn.fetchval(
-                    "SELECT count(*) > 0 FROM pg_locks WHERE relation = $1::regclass"
-                    " AND NOT granted",
-                    f'"{schema}".members',
-                )
-                if waited:
-                    break
-                await asyncio.sleep(0.01)
-        finally:
-            await tx.rollback()
-        return await task, waited
-
-
 async def test_me_asked_for_points_only_reads_no_member_row(gql, tenant, enroll, services):
     # given a member with points, and a token for them
     member_id = await enroll(tenant, points=25)
     token = await _member_token(gql, tenant, member_id)
 
     # when `me { id points }` is asked while the members table is locked
-    data, waited = await _while_members_table_is_locked(
-        services, tenant, lambda: gql(ME_POINTS, token=token)
+    data, waited = await while_table_is_locked(
+        services, tenant, "members", lambda: gql(ME_POINTS, token=token)
     )
 
     # then it answers without waiting for the table, from the id alone
@@ -109,8 +71,8 @@ async def test_me_asked_for_points_and_history_through_fragments_reads_no_member
     token = await _member_token(gql, tenant, member_id)
 
     # when points and history are asked through an inline fragment and a named one
-    data, waited = await _while_members_table_is_locked(
-        services, tenant, lambda: gql(ME_POINTS_AND_HISTORY, token=token)
+    data, waited = await while_table_is_locked(
+        services, tenant, "members", lambda: gql(ME_POINTS_AND_HISTORY, token=token)
     )
 
     # then both come back without the member row
@@ -139,8 +101,8 @@ async def test_me_asked_for_its_own_fields_in_a_fragment_reads_the_row(
     assert inline == {"me": {"points": {"available": 3}, "externalId": external_id}}
 
     # and with the members table locked, the same query waits for the row, then answers
-    again, waited = await _while_members_table_is_locked(
-        services, tenant, lambda: gql(ME_NAME_IN_FRAGMENT, token=token)
+    again, waited = await while_table_is_locked(
+        services, tenant, "members", lambda: gql(ME_NAME_IN_FRAGMENT, token=token)
     )
     assert waited
     assert again == named

@@ -17,8 +17,9 @@ import pytest
 from api.app import create_app
 from api.services import Services
 from api.settings import Settings
-from tests.support.earning import adjust, configure, earn, order, points_of, record, schema_of
+from tests.support.earning import adjust, configure, earn, order, points_of, record
 from tests.support.gql import GraphQLClient, TenantKit
+from tests.support.processes import second_process, while_table_is_locked
 
 CREATE_TIER = """
 mutation CreateTier($input: CreateTierInput!) {
@@ -32,17 +33,8 @@ TIER = "query Tier($id: ID!) { member(id: $id) { tier { current { name } since }
 async def other(settings: Settings) -> AsyncIterator[GraphQLClient]:
     """A second process on the same database that trusts what it remembers for a minute:
     only an announcement can make it forget within a test."""
-    running = await Services.start(
-        settings.model_copy(
-            update={"program_cache_seconds": 60, "db_pool_min": 1, "db_pool_max": 4}
-        )
-    )
-    transport = httpx.ASGITransport(app=create_app(services=running))
-    try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            yield GraphQLClient(http)
-    finally:
-        await running.close()
+    async with second_process(settings, program_cache_seconds=60) as client:
+        yield client
 
 
 @pytest.fixture
@@ -102,33 +94,6 @@ async def _tier_since(gql: GraphQLClient, kit: TenantKit, member_id: str) -> Any
     return tier["since"] if tier is not None else None
 
 
-async def _while_table_is_locked(
-    services: Services, kit: TenantKit, table: str, call: Callable[[], Awaitable[Any]]
-) -> tuple[Any, bool]:
-    """Runs `call` while another transaction holds the tenant's `table` in ACCESS EXCLUSIVE
-    mode. Returns the answer and whether the call waited on the table."""
-    relation = f'"{await schema_of(services, kit)}".{table}'
-    async with services.pool.acquire() as conn:
-        tx = conn.transaction()
-        await tx.start()
-        await conn.execute(f"LOCK TABLE {relation} IN ACCESS EXCLUSIVE MODE")
-        task = asyncio.create_task(call())
-        waited = False
-        try:
-            while not task.done():
-                waited = await conn.fetchval(
-                    "SELECT count(*) > 0 FROM pg_locks WHERE relation = $1::regclass"
-                    " AND NOT granted",
-                    relation,
-                )
-                if waited:
-                    break
-                await asyncio.sleep(0.01)
-        finally:
-            await tx.rollback()
-        return await task, waited
-
-
 async def test_a_remembered_program_costs_adjustments_no_read_of_it(gql, tenant, services):
     # given a tenant whose program and tiers an adjustment has read once
     member_id = await _enroll(gql, tenant)
@@ -139,7 +104,7 @@ async def test_a_remembered_program_costs_adjustments_no_read_of_it(gql, tenant,
         return [await adjust(gql, tenant, member_id, 5), await adjust(gql, tenant, member_id, -3)]
 
     for table in ("program_config", "tiers"):
-        results, waited = await _while_table_is_locked(services, tenant, table, adjust_twice)
+        results, waited = await while_table_is_locked(services, tenant, table, adjust_twice)
 
         # then they are done without waiting for either table
         assert not waited, table
