@@ -27,7 +27,7 @@ resolvers (their values go the usual way).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from graphql import (
@@ -149,34 +149,21 @@ class _Compiler:
         kind: GraphQLOutputType = field_def.type
         non_null = isinstance(kind, GraphQLNonNull)
         inner = kind.of_type if isinstance(kind, GraphQLNonNull) else kind
-        nodes = tuple(d.node for d in group)
+        resolved = Step(
+            name,
+            field_def=field_def,
+            nodes=tuple(d.node for d in group),
+            parent_type=parent_type,
+            non_null=non_null,
+        )
         if isinstance(inner, GraphQLObjectType):
             below_fields = collect_subfields(
                 self._schema, self._fragments, _NO_VARIABLES, self._operation, inner, group
             ).grouped_field_set
             below = self.steps(inner, below_fields)
-            if below is None:
-                return None
-            return Step(
-                name,
-                field_def=field_def,
-                nodes=nodes,
-                parent_type=parent_type,
-                non_null=non_null,
-                object_type=inner,
-                below=below,
-            )
+            return None if below is None else replace(resolved, object_type=inner, below=below)
         complete = self._trees.value(inner, group)
-        if complete is None:
-            return None
-        return Step(
-            name,
-            field_def=field_def,
-            nodes=nodes,
-            parent_type=parent_type,
-            non_null=non_null,
-            complete=complete,
-        )
+        return None if complete is None else replace(resolved, complete=complete)
 
 
 class _GiveUp(Exception):

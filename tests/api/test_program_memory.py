@@ -11,11 +11,8 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-import httpx
 import pytest
 
-from api.app import create_app
-from api.services import Services
 from api.settings import Settings
 from tests.support.earning import adjust, configure, earn, order, points_of, record
 from tests.support.gql import GraphQLClient, TenantKit
@@ -41,18 +38,8 @@ async def other(settings: Settings) -> AsyncIterator[GraphQLClient]:
 async def deaf(settings: Settings) -> AsyncIterator[GraphQLClient]:
     """A process that trusts what it remembers for a minute and hears no announcements: what
     it knows of its own changes, it knows without them."""
-    running = await Services.start(
-        settings.model_copy(
-            update={"program_cache_seconds": 60, "db_pool_min": 1, "db_pool_max": 4}
-        )
-    )
-    await running.control.stop_listening()
-    transport = httpx.ASGITransport(app=create_app(services=running))
-    try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            yield GraphQLClient(http)
-    finally:
-        await running.close()
+    async with second_process(settings, listening=False, program_cache_seconds=60) as client:
+        yield client
 
 
 async def _enroll(gql: GraphQLClient, kit: TenantKit) -> str:

@@ -18,12 +18,17 @@ from tests.support.gql import GraphQLClient, TenantKit
 
 
 @asynccontextmanager
-async def second_process(settings: Settings, **overrides: Any) -> AsyncIterator[GraphQLClient]:
+async def second_process(
+    settings: Settings, *, listening: bool = True, **overrides: Any
+) -> AsyncIterator[GraphQLClient]:
     """Another API process on the same database and Redis, with `overrides` to its settings
-    (a long cache time, say, so that only an announcement makes it forget within a test)."""
+    (a long cache time, say, so that only an announcement makes it forget within a test);
+    not `listening`, it hears no announcements at all."""
     running = await Services.start(
         settings.model_copy(update={"db_pool_min": 1, "db_pool_max": 4, **overrides})
     )
+    if not listening:
+        await running.control.stop_listening()
     transport = httpx.ASGITransport(app=create_app(services=running))
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
