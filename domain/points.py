@@ -11,7 +11,7 @@ from uuid import UUID
 from domain.clock import Clock
 from domain.earning import expiry_for
 from domain.errors import DomainError, NotFound
-from domain.idempotency import Claim, check_replay, fingerprint, validate_key
+from domain.idempotency import Claim, fingerprint, first_result, validate_key
 from domain.ledger import Balance, EntryKind, LedgerEntry, validate_points, validate_reason
 from domain.members import Member, require_active
 from domain.ports import BalanceCache, TenantUnitOfWork, UnitOfWorkFactory
@@ -114,8 +114,7 @@ async def _member_and_key(
         if given.key is None:
             return member, given, None
         claim = Claim(given.key, _OPERATION, _digest(member.id, cmd.wallet, given), now)
-    earlier = await uow.idempotency.claim(claim.key, _OPERATION, claim.fingerprint, now)
-    first = check_replay(earlier, _OPERATION, claim.fingerprint) if earlier is not None else None
+    first = await first_result(uow.idempotency, claim.key, _OPERATION, claim.fingerprint, now)
     return member, given, first
 
 

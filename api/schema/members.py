@@ -177,14 +177,15 @@ class MemberQueries:
             # deleted (erasure keeps the row): the token's id is enough for the balance,
             # the ledger and the tiers, without a transaction to read the row.
             return Member.known(ctx.principal.member_id)
-        return cast(Member | None, _my_row(ctx))
+        return cast(Member | None, _my_row(ctx, ctx.principal.member_id))
 
 
 async def _known_member(
     info: Info, id: strawberry.ID | None, external_id: str | None
 ) -> Member | None:
-    found_id = await find_member_id(info, id, external_id)
-    return Member.known(found_id) if found_id is not None else None
+    """The member not remembered, read as `find_member_id` would read it."""
+    found = await find_member(info, id, external_id)
+    return Member.known(found.id) if found is not None else None
 
 
 async def _member_row(
@@ -194,9 +195,9 @@ async def _member_row(
     return Member.of(found) if found else None
 
 
-async def _my_row(ctx: Context) -> Member:
+async def _my_row(ctx: Context, member_id: UUID) -> Member:
     async with ctx.uow() as uow:
-        found = await uow.members.get(ctx.principal.member_id)  # type: ignore[arg-type]
+        found = await uow.members.get(member_id)
     if found is None:
         raise NotFound("Your member record is gone.")
     return Member.of(found)
