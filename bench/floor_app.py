@@ -26,16 +26,20 @@ from api.app import create_app
 from api.services import Services
 from domain import redemption
 from domain.earning import Order, OrderLine
+from domain.idempotency import Claim
 from domain.ledger import DEFAULT_WALLET, EntryKind, NewEntry
 from domain.orders import record_order
 from domain.program import Channel
 from persistence.balance_cache import balance_key
 from persistence.repositories.ledger import _ENTRY_COLUMNS, PgLedgerRepository
 from persistence.repositories.members import _COLUMNS as _MEMBER_COLUMNS
+from persistence.repositories.members import PgMemberRepository
 from persistence.uow import PgUnitOfWorkFactory
 from tenants.naming import assert_schema_name
 
 PAGE = 50
+# What the adjust floor claims its key with: any digest will do, the statement is the same.
+_FINGERPRINT = "0" * 64
 
 # The repositories' queries, verbatim (persistence/repositories/members.py and ledger.py;
 # their column lists are imported so they cannot drift), run without mapping rows to domain
@@ -83,22 +87,28 @@ async def status(request: Request) -> Response:
 
 
 async def adjust(request: Request) -> Response:
-    """`adjustPoints` (positive): lock, append, lot, balance in one transaction; then the CAS.
+    """`adjustPoints` (positive): the statements adjustPoints issues, in one transaction; then
+    the CAS.
 
-    Through the app's own persistence adapters (PgLedgerRepository, the balance store), so
-    the statements are the ones adjustPoints issues for them, and stay so. adjustPoints does
-    more in two of them: its lock also reads the lots due (to settle them), and its append
-    records the entry as its idempotency key's result, which it claimed with the member.
+    Through the app's own persistence adapters, so the statements are the ones adjustPoints
+    issues, and stay so: the member read that claims the idempotency key, the balance lock
+    that also reads the lots due, the entry that answers the key, its lot and the balance.
+    What it leaves out is everything above the SQL: GraphQL, authentication, checking the
+    input, the input's fingerprint and the use case's own logic.
     """
     body = orjson.loads(await request.body())
     schema = assert_schema_name(body["s"])
-    member_id, points = UUID(body["m"]), int(body["p"])
+    member_id, points, key = UUID(body["m"]), int(body["p"]), body["k"]
     services = _services(request)
     now = datetime.now(UTC)
     async with services.pool.acquire() as conn, conn.transaction():
         await conn.execute("SELECT set_config('search_path', $1, true)", schema)
+        member, claimed = await PgMemberRepository(conn).get_claiming(
+            member_id, Claim(key, "adjustPoints", _FINGERPRINT, now)
+        )
+        assert member is not None and claimed
         ledger = PgLedgerRepository(conn)
-        balance = await ledger.lock_balance(member_id, DEFAULT_WALLET)
+        balance, _ = await ledger.lock_balance_with_due_lots(member_id, DEFAULT_WALLET, now)
         entry = await ledger.append(
             NewEntry(
                 member_id,
@@ -109,16 +119,16 @@ async def adjust(request: Request) -> Response:
                 points,
                 body.get("r"),
                 None,
-                body.get("k"),
+                key,
                 "secret_key",
+                answers_key=True,
             ),
             now,
         )
         await ledger.add_lot(entry.id, member_id, DEFAULT_WALLET, points, points, now, None)
         balance = balance.apply(points, 0, points)
         await ledger.save_balance(balance, activity_at=now)
-    key = balance_key(UUID(body["t"]), member_id, DEFAULT_WALLET)
-    await services.balances.put(key, balance)
+    await services.balances.put(balance_key(UUID(body["t"]), member_id, DEFAULT_WALLET), balance)
     payload = {
         "entry": {"id": _gid("LedgerEntry", entry.id), "points": points},
         "points": {"available": balance.available, "pending": balance.pending},
