@@ -9,24 +9,29 @@ the cached document to graphql-core with the same executor, context and awaitabl
 then treat the errors as the schema and the extension would (suggestions removed, domain
 refusals shown with their code, anything else masked and logged with the request id).
 
+A query or a mutation its plan covers (api/schema/query_plan.py, mutation_plan.py) is
+answered by the plan; the executor answers whatever a plan leaves.
+
 Anything else returns None, and the caller runs `Schema.execute`, which reports it as
 before: a document not yet cached or invalid, an operation it cannot pick, a subscription.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, execute
 from graphql import ExecutionResult as GraphQLExecutionResult
-from graphql import GraphQLError, execute
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from api.masking import cleaned
 from api.schema.documents import Prepared
-from api.schema.execution import PlainTreeExecutionContext
-from api.schema.query_plan import compile_query, run_plan
+from api.schema.execution import PlainTreeExecutionContext, ReplayExecutionContext
+from api.schema.mutation_plan import Replay, compile_mutation, run_mutation_plan
+from api.schema.query_plan import QueryPlan, compile_query, run_plan
 
 if TYPE_CHECKING:
     from api.context import Context
@@ -35,25 +40,25 @@ if TYPE_CHECKING:
 _DIRECT = frozenset({OperationType.QUERY, OperationType.MUTATION})
 
 
-async def _planned(
+def _plan(
     schema: LoyaltySchema,
     prepared: Prepared,
     operation_name: str | None,
-    context: Context,
-    variables: dict[str, Any] | None,
-    operation_extensions: dict[str, Any] | None,
-) -> dict[str, Any] | None:
-    """The data of a query its plan answers (api/schema/query_plan.py), else None."""
+    compile_plan: Callable[[GraphQLSchema, DocumentNode, str | None], QueryPlan | None],
+) -> QueryPlan | None:
     plans = prepared.plans
     if operation_name in plans:
-        plan = plans[operation_name]
-    else:
-        plan = compile_query(schema._schema, prepared.document, operation_name)
-        if len(plans) < 16:  # names are the client's: keep a few
-            plans[operation_name] = plan
-    if plan is None:
-        return None
-    return await run_plan(plan, schema._schema, context, variables, operation_extensions)
+        return plans[operation_name]
+    plan = compile_plan(schema._schema, prepared.document, operation_name)
+    if len(plans) < 16:  # names are the client's: keep a few
+        plans[operation_name] = plan
+    return plan
+
+
+def _executor(replay: Replay | None) -> dict[str, Any]:
+    if replay is None:
+        return {"executor_class": PlainTreeExecutionContext}
+    return {"executor_class": ReplayExecutionContext, "replay": replay}
 
 
 async def run_cached(
@@ -70,12 +75,22 @@ async def run_cached(
     operation_type = prepared.operation_type(operation_name)
     if operation_type not in _DIRECT:
         return None
+    replay: Replay | None = None
     if operation_type is OperationType.QUERY:
-        data = await _planned(
-            schema, prepared, operation_name, context, variables, operation_extensions
-        )
-        if data is not None:
-            return ExecutionResult(data=data, errors=None)
+        plan = _plan(schema, prepared, operation_name, compile_query)
+        if plan is not None:
+            data = await run_plan(plan, schema._schema, context, variables, operation_extensions)
+            if data is not None:
+                return ExecutionResult(data=data, errors=None)
+    else:
+        plan = _plan(schema, prepared, operation_name, compile_mutation)
+        if plan is not None:
+            outcome = await run_mutation_plan(
+                plan, schema._schema, context, variables, operation_extensions
+            )
+            if isinstance(outcome, dict):
+                return ExecutionResult(data=outcome, errors=None)
+            replay = outcome  # None: nothing ran, the executor runs it all
     try:
         result = execute(
             schema._schema,
@@ -83,9 +98,9 @@ async def run_cached(
             context_value=context,
             variable_values=variables,
             operation_name=operation_name,
-            executor_class=PlainTreeExecutionContext,
             is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
             operation_extensions=operation_extensions,
+            **_executor(replay),
         )
         if optimized_is_awaitable(result):
             result = await result  # type: ignore[misc]

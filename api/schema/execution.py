@@ -10,7 +10,7 @@ hooks of schema extensions) sees every field, so with any middleware nothing is 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphql import GraphQLObjectType
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
@@ -18,6 +18,9 @@ from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from api.schema.plain_tree import PlainTrees
+
+if TYPE_CHECKING:
+    from api.schema.mutation_plan import Replay
 
 
 class PlainTreeExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -71,3 +74,52 @@ class PlainTreeExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )
+
+
+class _Outcome:
+    """A stand-in for graphql-core's middleware manager, the one hook its `execute_field`
+    offers on the resolver it calls: asked once, for the root field's resolver, it gives the
+    replayed outcome and puts the usual manager back before anything below is resolved."""
+
+    middlewares = ()  # no field hooks: plain subtrees are compiled as usual
+
+    def __init__(self, executor: ReplayExecutionContext, replay: Replay, usual: Any) -> None:
+        self._executor = executor
+        self._replay = replay
+        self._usual = usual
+
+    def get_field_resolver(self, _resolve: Any) -> Any:
+        self._executor.middleware_manager = self._usual
+        return self._replay.resolver
+
+
+class ReplayExecutionContext(PlainTreeExecutionContext):
+    """The executor, with one root field's outcome already known (api/schema/mutation_plan.py):
+    that field's resolver is not called again, the outcome is completed in its place."""
+
+    def __init__(self, *args: Any, replay: Replay, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._replay: Replay | None = replay
+
+    def execute_field(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        position_context: Any,
+    ) -> Any:
+        replay = self._replay
+        if replay is None or path.prev is not None or path.key != replay.name:
+            return super().execute_field(
+                parent_type, source, field_details_list, path, position_context
+            )
+        self._replay = None  # the root field, once
+        usual = self.middleware_manager
+        self.middleware_manager = _Outcome(self, replay, usual)  # type: ignore[assignment]
+        try:
+            return super().execute_field(
+                parent_type, source, field_details_list, path, position_context
+            )
+        finally:
+            self.middleware_manager = usual

@@ -17,7 +17,8 @@ completes. On anything else (an error of any kind, a refused value, a null where
 be) the plan gives up and the query runs through graphql-core from the start, which answers
 with its data and errors exactly as before. Running a query's resolvers again costs time,
 not correctness: queries change nothing (what they remember, such as members' names, is
-remembered the same way twice). Mutations never take a plan.
+remembered the same way twice). Mutations take a plan of their own that never runs them
+twice (api/schema/mutation_plan.py).
 
 Not compiled: any directive in the operation (their effect varies with the variables),
 introspection, interfaces and unions, fragment arguments, and lists whose items have
@@ -56,7 +57,7 @@ from graphql.type.definition import GraphQLResolveInfoHelpers
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.schema.schema import _OperationContextAwareGraphQLResolveInfo
 
-from api.schema.plain_tree import Complete, PlainTrees, has_directives, reader
+from api.schema.plain_tree import Complete, GiveUp, PlainTrees, has_directives, reader
 
 _NO_VARIABLES = VariableValues({}, {})
 
@@ -89,9 +90,20 @@ def compile_query(
     schema: GraphQLSchema, document: DocumentNode, operation_name: str | None
 ) -> QueryPlan | None:
     """The plan of the query a request names, or None when it is not one a plan covers."""
+    return compile_operation(schema, document, operation_name, OperationType.QUERY)
+
+
+def compile_operation(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    kind: OperationType,
+) -> QueryPlan | None:
+    """The plan of the operation a request names when it is of this kind and one a plan
+    covers, else None."""
     operation = get_operation_ast(document, operation_name)
-    root_type = schema.query_type
-    if operation is None or operation.operation is not OperationType.QUERY or root_type is None:
+    root_type = schema.get_root_type(kind)
+    if operation is None or operation.operation is not kind or root_type is None:
         return None
     definitions = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
@@ -166,10 +178,6 @@ class _Compiler:
         return None if complete is None else replace(resolved, complete=complete)
 
 
-class _GiveUp(Exception):
-    """The plan does not answer; graphql-core's executor will, from the start."""
-
-
 async def run_plan(
     plan: QueryPlan,
     schema: GraphQLSchema,
@@ -178,12 +186,9 @@ async def run_plan(
     operation_extensions: dict[str, Any] | None,
 ) -> dict[str, Any] | None:
     """The query's data, or None when the plan gives up."""
-    coerced = get_variable_values(
-        schema, plan.operation.variable_definitions or (), variables or {}
-    )
-    if not isinstance(coerced, VariableValues):
+    run = PlanRun.start(plan, schema, context, variables, operation_extensions)
+    if run is None:
         return None  # graphql-core reports the variables' errors
-    run = _Run(plan, schema, context, coerced, operation_extensions)
     try:
         data = await run.object(plan.steps, None, None)
         await run.settle()
@@ -192,7 +197,7 @@ async def run_plan(
     return data
 
 
-class _Run:
+class PlanRun:
     def __init__(
         self,
         plan: QueryPlan,
@@ -208,6 +213,23 @@ class _Run:
         self._operation_extensions = operation_extensions
         self._tracked: list[Awaitable[Any]] = []
         self._helpers = GraphQLResolveInfoHelpers(gather=_gather, track=self._track)
+
+    @classmethod
+    def start(
+        cls,
+        plan: QueryPlan,
+        schema: GraphQLSchema,
+        context: Any,
+        variables: dict[str, Any] | None,
+        operation_extensions: dict[str, Any] | None,
+    ) -> PlanRun | None:
+        """A run with the operation's variables coerced, or None when they are refused."""
+        coerced = get_variable_values(
+            schema, plan.operation.variable_definitions or (), variables or {}
+        )
+        if not isinstance(coerced, VariableValues):
+            return None
+        return cls(plan, schema, context, coerced, operation_extensions)
 
     def _track(self, values: Sequence[Any]) -> None:
         self._tracked.extend(v for v in values if optimized_is_awaitable(v))
@@ -228,6 +250,15 @@ class _Run:
         return data
 
     async def _resolve(self, step: Step, source: Any, path: Path | None) -> Any:
+        call = self.call(step, source, path)
+        value = call.resolve()
+        if optimized_is_awaitable(value):
+            value = await value
+        return await self.complete(step, call, value)
+
+    def call(self, step: Step, source: Any, path: Path | None) -> Call:
+        """The field's resolver with its arguments and resolve info, as the executor would
+        call it (graphql-core's argument values: they raise on a refused argument)."""
         field_def, parent_type = step.field_def, step.parent_type
         assert field_def is not None and parent_type is not None and field_def.resolve
         node = step.nodes[0]
@@ -254,12 +285,14 @@ class _Run:
             self._helpers,
             self._operation_extensions,  # type: ignore[arg-type]  # None, as strawberry gives
         )
-        value = field_def.resolve(source, info, **arguments)
-        if optimized_is_awaitable(value):
-            value = await value
+        return Call(field_def.resolve, source, info, arguments, here)
+
+    async def complete(self, step: Step, call: Call, value: Any) -> Any:
+        """The field's value completed by the plan; raises where the executor would report
+        an error."""
         if value is None:
             if step.non_null:
-                raise _GiveUp
+                raise GiveUp
             return None
         if step.complete is not None:
             return step.complete(value)
@@ -267,9 +300,23 @@ class _Run:
         assert object_type is not None
         is_type_of = object_type.is_type_of
         # strawberry's is_type_of ignores its info and never returns an awaitable
-        if is_type_of is not None and is_type_of(value, cast(Any, info)) is not True:
-            raise _GiveUp
-        return await self.object(step.below, value, here)
+        if is_type_of is not None and is_type_of(value, cast(Any, call.info)) is not True:
+            raise GiveUp
+        return await self.object(step.below, value, call.path)
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """A resolver about to be called, with what the executor would give it."""
+
+    resolver: Any
+    source: Any
+    info: Any
+    arguments: dict[str, Any]
+    path: Path
+
+    def resolve(self) -> Any:
+        return self.resolver(self.source, self.info, **self.arguments)
 
 
 async def _gather(values: Sequence[Awaitable[Any]]) -> list[Any]:

@@ -20,6 +20,14 @@ query Member($id: ID, $externalId: String) {
   }
 }
 """
+# A mutation whose answer does not depend on what ran before it: each way adds the same.
+ADD_POINTS = """
+mutation Add($input: AdjustPointsInput!) {
+  adjustPoints(input: $input) {
+    entry { points kind reason } member { externalId status } replayed errors { code }
+  }
+}
+"""
 TWO_OPERATIONS = "query A { program { name } } query B { program { currency } }"
 
 
@@ -64,6 +72,8 @@ async def _both_ways(
         ("malformed id", True),
         ("masked error", True),
         ("refused mutation", True),
+        ("mutation", True),
+        ("masked mutation error", True),
         ("invalid document", False),
         ("two operations, none named", False),
         ("two operations, one named", True),
@@ -83,6 +93,15 @@ async def test_answers_as_strawberry_does(gql, tenant, enroll, monkeypatch, case
             "query": ADJUST,
             "variables": {"input": {"memberId": member_id, "points": 0}},
         },
+        "mutation": {
+            "query": ADD_POINTS,
+            "variables": {"input": {"memberId": member_id, "points": 5, "reason": "thanks"}},
+        },
+        # the use case fails in PostgreSQL, after the mutation's resolver was called
+        "masked mutation error": {
+            "query": ADD_POINTS,
+            "variables": {"input": {"memberId": member_id, "points": 5, "reason": "a\x00b"}},
+        },
         "invalid document": {"query": "{ member { nope } }"},
         "two operations, none named": {"query": TWO_OPERATIONS},
         "two operations, one named": {"query": TWO_OPERATIONS, "operationName": "B"},
@@ -96,6 +115,10 @@ async def test_answers_as_strawberry_does(gql, tenant, enroll, monkeypatch, case
     assert got == usual
     assert usual[0] < 500
     assert answered == (1 if direct else 0)
+    # and each way ran a mutation once: the welcome points, then 5 from each successful one
+    read = await gql(MEMBER, {"id": member_id}, token=tenant.secret_key)
+    added = 10 if case == "mutation" else 0
+    assert read["member"]["points"]["available"] == 7 + added
 
 
 async def test_an_operation_name_that_is_not_a_string_is_refused_not_crashed(gql, tenant):
