@@ -45,7 +45,7 @@ class _GraphQLRoute:
         await scope["app"].state.graphql(scope, receive, send)
 
 
-def _freeze_startup_objects() -> None:
+def freeze_startup_objects() -> None:
     """Moves everything alive after start-up (modules, the two schemas, their types and
     resolvers: hundreds of thousands of objects) out of the garbage collector's sight. They
     live as long as the process, yet every full collection walked them all, and requests
@@ -70,7 +70,7 @@ def create_app(
         app.state.services = running
         app.state.graphql = GraphQLEndpoint(running)
         if settings.freeze_startup_objects:
-            _freeze_startup_objects()
+            freeze_startup_objects()
         jobs = (
             asyncio.create_task(run_forever(running, settings.worker_interval)) if worker else None
         )

@@ -87,7 +87,7 @@ def _write_profile(profiler: cProfile.Profile, path: Path) -> None:
 
 
 async def run(args: argparse.Namespace) -> int:
-    from api.app import create_app
+    from api.app import create_app, freeze_startup_objects
 
     servers = await find_servers()
     db_name, url = await create_database(servers.postgres_admin, "loyalty_bench_cpu")
@@ -105,6 +105,8 @@ async def run(args: argparse.Namespace) -> int:
             tenant_ids.append(fixture.tenant_id)
             app = create_app(services=services)
             app.router.routes.extend(FLOOR_ROUTES)
+            if settings.freeze_startup_objects:  # as the app's lifespan does when it serves
+                freeze_startup_objects()
             print(f"{'scenario':<18} {'app CPU us/req':>15} {'wall us/req':>12}")
             for scenario in scenarios(fixture):
                 if args.only and scenario.name not in args.only:
