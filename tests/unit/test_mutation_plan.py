@@ -128,20 +128,25 @@ def _answer(result: ExecutionResult) -> dict[str, Any]:
     }
 
 
-async def _usual(schema: strawberry.Schema, query: str, variables: Any) -> dict[str, Any]:
-    ledger = Ledger()
+async def _executed(
+    schema: strawberry.Schema, query: str, variables: Any, ledger: Ledger, **executor: Any
+) -> dict[str, Any]:
     result = execute(
         schema._schema,
         parse(query),
         context_value=ledger,
         variable_values=variables,
-        executor_class=PlainTreeExecutionContext,
         is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
+        **(executor or {"executor_class": PlainTreeExecutionContext}),
     )
     if optimized_is_awaitable(result):
         result = await result  # type: ignore[misc]
     assert isinstance(result, ExecutionResult)
     return {**_answer(result), "calls": ledger.calls}
+
+
+async def _usual(schema: strawberry.Schema, query: str, variables: Any) -> dict[str, Any]:
+    return await _executed(schema, query, variables, Ledger())
 
 
 async def _planned(
@@ -150,27 +155,17 @@ async def _planned(
     """As api/schema/direct.py runs a cached mutation: by its plan, else by the executor
     with the outcome the plan leaves it (or from the start)."""
     ledger = Ledger()
-    document = parse(query)
-    plan = compile_mutation(schema._schema, document, None)
+    plan = compile_mutation(schema._schema, parse(query), None)
     assert plan is not None, "this mutation should compile"
     outcome = await run_mutation_plan(plan, schema._schema, ledger, variables, None)
     if isinstance(outcome, dict):
         return {"data": outcome, "errors": [], "calls": ledger.calls}, None
-    extra: dict[str, Any] = {"executor_class": PlainTreeExecutionContext}
-    if outcome is not None:
-        extra = {"executor_class": ReplayExecutionContext, "replay": outcome}
-    result = execute(
-        schema._schema,
-        document,
-        context_value=ledger,
-        variable_values=variables,
-        is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
-        **extra,
+    if outcome is None:
+        return await _executed(schema, query, variables, ledger), None
+    replayed = await _executed(
+        schema, query, variables, ledger, executor_class=ReplayExecutionContext, replay=outcome
     )
-    if optimized_is_awaitable(result):
-        result = await result  # type: ignore[misc]
-    assert isinstance(result, ExecutionResult)
-    return {**_answer(result), "calls": ledger.calls}, outcome
+    return replayed, outcome
 
 
 @pytest.mark.parametrize(("query", "variables"), ANSWERED)
