@@ -223,6 +223,45 @@ async def test_balances_of_another_wallet_and_of_unknown_members(gql, services, 
     assert (await read_balances(uow, cache, [member_id], "points"))[member_id].available == 9
 
 
+async def test_a_members_referees_and_their_referrer_are_read_in_batches(gql, tenant):
+    # given a referrer whose three friends were given 50 points each for signing up
+    configured = await gql(
+        """mutation($input: ConfigureReferralsInput!) {
+             configureReferrals(input: $input) { errors { code } } }""",
+        {"input": {"trigger": "SIGNUP", "refereeReward": {"points": 50}}},
+        token=tenant.operator_token,
+        tenant=tenant.slug,
+    )
+    assert configured["configureReferrals"]["errors"] == []
+    enrolled = """mutation($input: EnrollMemberInput!) {
+        enrollMember(input: $input) { member { id referralCode } errors { code } } }"""
+    made = await gql(
+        enrolled, {"input": {"name": "Ada Lovelace", "externalId": "ada"}}, token=tenant.secret_key
+    )
+    referrer = made["enrollMember"]["member"]
+    for name in ("Bob Smith", "Cy Young", "Di Prince"):
+        friend = await gql(
+            enrolled,
+            {"input": {"name": name, "externalId": name, "referralCode": referrer["referralCode"]}},
+            token=tenant.secret_key,
+        )
+        assert friend["enrollMember"]["errors"] == [], friend
+    query = """query($id: ID!) { member(id: $id) { referrals(first: 10) { nodes {
+        referee { points { available } referredBy { id points { available } } } } } } }"""
+
+    # when the referrer's referrals are read with each friend's points and referrer
+    with counting(pytest.MonkeyPatch()) as seen:
+        data = await gql(query, {"id": referrer["id"]}, token=tenant.secret_key)
+
+    # then the friends' balances are one round trip, and their referrer's one more
+    nodes = data["member"]["referrals"]["nodes"]
+    assert [n["referee"]["points"]["available"] for n in nodes] == [50, 50, 50]
+    assert {n["referee"]["referredBy"]["id"] for n in nodes} == {referrer["id"]}
+    trips = seen.redis_of(tenant.id)
+    assert sorted(len(trip) for trip in trips) == [1, 3], trips
+    assert seen.reads["PgLedgerRepository.read_balance"] == 0
+
+
 # --- Redis stalled or gone -----------------------------------------------------------------
 
 
