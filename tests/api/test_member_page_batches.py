@@ -8,14 +8,11 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-from collections.abc import AsyncIterator
 from typing import Any
 from uuid import UUID, uuid4
 
-import httpx
 import pytest
 
-from api.app import create_app
 from api.schema.ids import uuid_of
 from api.services import Services
 from domain.ledger import Balance
@@ -26,7 +23,6 @@ from persistence.uow import PgUnitOfWorkFactory
 from tests.conftest import ADJUST
 from tests.support.gql import GraphQLClient, TenantKit
 from tests.support.round_trips import counting
-from tests.support.servers import OwnRedis
 
 FIELDS = """
   id status
@@ -263,34 +259,6 @@ async def test_a_members_referees_and_their_referrer_are_read_in_batches(gql, te
 
 
 # --- Redis stalled or gone -----------------------------------------------------------------
-
-
-@pytest.fixture
-async def own_redis() -> AsyncIterator[OwnRedis]:
-    server = OwnRedis()
-    server.start()
-    yield server
-    if server.proc is not None:
-        server.proc.send_signal(signal.SIGCONT)
-    server.stop()
-
-
-@pytest.fixture
-async def flaky(settings, own_redis) -> AsyncIterator[tuple[GraphQLClient, Services]]:
-    """An app whose Redis is a private server the test may stop or pause."""
-    own = settings.model_copy(
-        update={
-            "redis_url": own_redis.url,
-            "redis_breaker_seconds": 0.2,
-            "redis_timeout": 0.2,
-            "db_pool_max": 4,
-        }
-    )
-    running = await Services.start(own)
-    transport = httpx.ASGITransport(app=create_app(services=running))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-        yield GraphQLClient(http), running
-    await running.close()
 
 
 async def test_with_redis_gone_a_page_is_read_from_postgres(flaky, own_redis, tenant, enroll):

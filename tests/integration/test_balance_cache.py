@@ -6,17 +6,9 @@ import asyncio
 import os
 import signal
 import uuid
-from collections.abc import AsyncIterator
 
-import httpx
-import pytest
-
-from api.app import create_app
-from api.services import Services
 from domain.ledger import Balance
 from tests.conftest import ADJUST
-from tests.support.gql import GraphQLClient
-from tests.support.servers import OwnRedis
 
 POINTS = "query($id: ID!) { member(id: $id) { points { available lifetime } } }"
 
@@ -48,29 +40,6 @@ async def test_a_read_after_a_write_is_never_older_than_it(gql, tenant, enroll):
     assert all(read >= written for written, read in pairs), pairs
     final = await gql(POINTS, {"id": member_id}, token=tenant.secret_key)
     assert final["member"]["points"]["available"] == 40
-
-
-@pytest.fixture
-async def own_redis() -> AsyncIterator[OwnRedis]:
-    server = OwnRedis()
-    server.start()
-    yield server
-    if server.proc is not None:
-        server.proc.send_signal(signal.SIGCONT)
-    server.stop()
-
-
-@pytest.fixture
-async def flaky(settings, own_redis, make_tenant) -> AsyncIterator[tuple[GraphQLClient, Services]]:
-    """An app whose Redis is a private server the test may stop or pause."""
-    own = settings.model_copy(
-        update={"redis_url": own_redis.url, "redis_breaker_seconds": 0.2, "redis_timeout": 0.2}
-    )
-    running = await Services.start(own)
-    transport = httpx.ASGITransport(app=create_app(services=running))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-        yield GraphQLClient(http), running
-    await running.close()
 
 
 async def test_with_redis_gone_queries_and_mutations_still_work(flaky, own_redis, tenant):
