@@ -1,10 +1,11 @@
 """Per-request batches of the reads of members that came in a list.
 
 A page of members that asks for each member's `points` or `tier` would read them one member
-at a time: a Redis round trip per balance, a transaction per tier. graphql-core starts the
-resolvers of a list's items together, so a DataLoader collects every member's request of
-the page and answers them with one read of all of them (domain.points.read_balances,
-domain.tier_evaluation.member_standings).
+at a time: a Redis round trip per balance, a transaction per tier. A list's items are
+completed together (by a query plan, api/schema/query_plan.py, as by graphql-core's
+executor): every item's resolvers start before any of them waits, so a DataLoader collects
+every member's request of the page and answers them with one read of all of them
+(domain.points.read_balances, domain.tier_evaluation.member_standings).
 
 Only members that came in a list use these: a DataLoader costs a future and an event-loop
 tick per load, which a single member's status read (`me { points }`) must not pay.
