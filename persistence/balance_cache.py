@@ -164,12 +164,15 @@ class RedisBalanceStore:
                 self._mark_dirty(key)
             self._fail(exc)
             return
+        refused: BaseException | None = None
         for (key, balance), result in zip(entries, results, strict=True):
             if isinstance(result, NoScriptError):
                 await self.put(key, balance)
             elif isinstance(result, Exception):
                 self._mark_dirty(key)
-                self._fail(result)
+                refused = result
+        if refused is not None:
+            self._fail(refused)
 
     async def ping(self) -> bool:
         try:

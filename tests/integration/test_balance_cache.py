@@ -8,6 +8,7 @@ import signal
 import uuid
 
 from domain.ledger import Balance
+from persistence.balance_cache import RedisBalanceStore, redis_client
 from tests.conftest import ADJUST
 
 POINTS = "query($id: ID!) { member(id: $id) { points { available lifetime } } }"
@@ -93,3 +94,37 @@ async def test_nothing_stale_survives_a_stall(flaky, own_redis, tenant):
     read = await client(POINTS, {"id": member_id}, token=tenant.secret_key)
     assert read["member"]["points"]["available"] == 20  # stale values were dropped, not served
     assert not running.balances.breaker.open
+
+
+async def test_many_balances_are_read_and_written_as_one_at_a_time_would_be(services):
+    cache = services.balances.for_tenant(uuid.uuid4())
+    newer, older, fresh = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    await cache.put(Balance(newer, "points", 50, 0, 50, 5))
+
+    await cache.put_many(
+        [
+            Balance(newer, "points", 10, 0, 10, 4),  # a slow reader's old news
+            Balance(older, "points", 7, 1, 8, 2),
+            Balance(fresh, "points", 0, 0, 0, 0),
+        ]
+    )
+
+    assert await cache.get_many([newer, older, fresh, uuid.uuid4()], "points") == {
+        newer: Balance(newer, "points", 50, 0, 50, 5),
+        older: Balance(older, "points", 7, 1, 8, 2),
+        fresh: Balance(fresh, "points", 0, 0, 0, 0),
+    }
+
+
+async def test_a_redis_that_lost_the_script_is_written_to_all_the_same(own_redis):
+    store = RedisBalanceStore(redis_client(own_redis.url))
+    cache = store.for_tenant(uuid.uuid4())
+    member = uuid.uuid4()
+    await cache.put(Balance(member, "points", 1, 0, 1, 1))  # the script is loaded
+    await store._redis.script_flush()
+
+    await cache.put_many([Balance(member, "points", 3, 0, 3, 2)])
+
+    assert await cache.get(member, "points") == Balance(member, "points", 3, 0, 3, 2)
+    assert not store.breaker.open
+    await store._redis.aclose()
