@@ -10,6 +10,7 @@ from starlette.responses import Response
 from strawberry.types import Info as _Info
 
 from api.auth.principal import Kind, Principal, Role
+from api.member_loaders import MemberLoaders
 from api.services import Services
 from domain.errors import Forbidden, Unauthenticated
 from persistence.balance_cache import TenantBalanceCache
@@ -43,6 +44,10 @@ class Context:
     @cached_property
     def balance_cache(self) -> TenantBalanceCache:
         return self.services.balances.for_tenant(self.tenant.id)
+
+    @cached_property
+    def member_loaders(self) -> MemberLoaders:
+        return MemberLoaders(self.uow, self.balance_cache, self.services.clock)
 
     def require(self, *kinds: Kind, roles: tuple[Role, ...] = (Role.OWNER, Role.ADMIN)) -> None:
         """Refuses unless the caller is one of `kinds`; operators also need one of `roles`."""

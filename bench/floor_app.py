@@ -225,6 +225,39 @@ async def members(request: Request) -> Response:
     return _json({"data": {"members": {"edges": edges, "pageInfo": page_info}}})
 
 
+async def members_points(request: Request) -> Response:
+    """`members(first: 50) { … points { available pending } }`: the members floor's page
+    query, then one pipeline of HGETALL of those members' balance keys."""
+    body = orjson.loads(await request.body())
+    schema = assert_schema_name(body["s"])
+    tenant_id = UUID(body["t"])
+    services = _services(request)
+    async with services.pool.acquire() as conn, conn.transaction():
+        await conn.execute("SELECT set_config('search_path', $1, true)", schema)
+        rows = await conn.fetch(_MEMBER_PAGE_SQL, None, None, None, None, None, None, PAGE + 1)
+    page = rows[:PAGE]
+    async with services.redis.pipeline(transaction=False) as pipe:
+        for r in page:
+            pipe.hgetall(balance_key(tenant_id, r["id"], DEFAULT_WALLET))
+        balances = await pipe.execute()
+    edges = [
+        {
+            "cursor": _cursor(r["seq"]),
+            "node": {
+                "id": _gid("Member", r["id"]),
+                "externalId": r["external_id"],
+                "points": {"available": int(raw[b"a"]), "pending": int(raw[b"p"])},
+            },
+        }
+        for r, raw in zip(page, balances, strict=True)
+    ]
+    page_info = {
+        "hasNextPage": len(rows) > PAGE,
+        "endCursor": edges[-1]["cursor"] if edges else None,
+    }
+    return _json({"data": {"members": {"edges": edges, "pageInfo": page_info}}})
+
+
 async def history(request: Request) -> Response:
     """`member(id:) { history(first: 50) }`: the member, then a page of its entries."""
     body = orjson.loads(await request.body())
@@ -262,6 +295,7 @@ FLOOR_ROUTES = [
     Route("/floor/order", order, methods=["POST"]),
     Route("/floor/redeem", redeem, methods=["POST"]),
     Route("/floor/members", members, methods=["POST"]),
+    Route("/floor/members_points", members_points, methods=["POST"]),
     Route("/floor/history", history, methods=["POST"]),
 ]
 

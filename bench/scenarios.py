@@ -32,6 +32,10 @@ MEMBERS_PAGE = (
     "query MembersPage { members(first: 50) { edges { cursor node {"
     " id externalId email name status enrolledAt } } pageInfo { hasNextPage endCursor } } }"
 )
+MEMBERS_POINTS_PAGE = (
+    "query MembersPoints { members(first: 50) { edges { cursor node {"
+    " id externalId points { available pending } } } pageInfo { hasNextPage endCursor } } }"
+)
 HISTORY_PAGE = (
     "query MemberHistory($id: ID!) { member(id: $id) { history(first: 50) { edges { cursor"
     " node { id kind points reason createdAt } } pageInfo { hasNextPage endCursor } } } }"
@@ -63,6 +67,7 @@ FLOOR_OF = {
     "mutation.order": "floor.order",
     "mutation.redeem": "floor.redeem",
     "pages.members": "floor.members",
+    "pages.members_points": "floor.members_points",
     "pages.history": "floor.history",
 }
 
@@ -231,6 +236,22 @@ def scenarios(fx: Fixture) -> list[Scenario]:
             "members(first: 50) (secret key)",
             False,
             [_graphql(MEMBERS_PAGE, None, key)],
+            '"hasNextPage":true',
+        ),
+        Scenario(
+            "floor.members_points",
+            "pages",
+            "floor: same SQL + one HGETALL pipeline, members page with points",
+            True,
+            [_floor("/floor/members_points", {"t": t, "s": s})],
+            '"hasNextPage":true',
+        ),
+        Scenario(
+            "pages.members_points",
+            "pages",
+            "members(first: 50) { points } (secret key)",
+            False,
+            [_graphql(MEMBERS_POINTS_PAGE, None, key)],
             '"hasNextPage":true',
         ),
         Scenario(

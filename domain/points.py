@@ -3,6 +3,7 @@ appends the entry and updates the row; the cache learns the new balance after co
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -174,3 +175,19 @@ async def read_balance(
         balance = await uow.ledger.read_balance(member_id, wallet)
     await cache.put(balance)
     return balance
+
+
+async def read_balances(
+    uow_factory: UnitOfWorkFactory, cache: BalanceCache, member_ids: Sequence[UUID], wallet: str
+) -> dict[UUID, Balance]:
+    """`read_balance` of many members: one cache round trip for all of them, and the misses
+    read in one statement and written back in one round trip."""
+    wanted = list(dict.fromkeys(member_ids))
+    found = await cache.get_many(wanted, wallet)
+    missing = [m for m in wanted if m not in found]
+    if missing:
+        async with uow_factory() as uow:
+            read = await uow.ledger.read_balances(missing, wallet)
+        await cache.put_many(list(read.values()))
+        found.update(read)
+    return found

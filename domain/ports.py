@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
@@ -72,6 +73,10 @@ class LedgerRepository(Protocol):
         ...
 
     async def read_balance(self, member_id: UUID, wallet: str) -> Balance: ...
+    async def read_balances(self, member_ids: Sequence[UUID], wallet: str) -> dict[UUID, Balance]:
+        """`read_balance` of each member in one statement (Balance.empty without a row)."""
+        ...
+
     async def save_balance(self, balance: Balance, activity_at: datetime | None = None) -> None:
         """Stores the row; `activity_at` (when given) restarts the inactivity clock."""
         ...
@@ -334,6 +339,13 @@ class TierRepository(Protocol):
         """Every member not erased, by id, with their tier and metric."""
         ...
 
+    async def standings_of(
+        self, member_ids: Sequence[UUID], metric: TierMetric, since: datetime | None
+    ) -> list[TierStanding]:
+        """These members' stored tiers and metrics, in one statement (erased members too, as
+        `member_tier` and `metric_value` read them)."""
+        ...
+
     async def unsettled_version(self) -> int | None:
         """The definitions' version while some members may be evaluated at an older one."""
         ...
@@ -390,4 +402,12 @@ class BalanceCache(Protocol):
     async def get(self, member_id: UUID, wallet: str) -> Balance | None: ...
     async def put(self, balance: Balance) -> None:
         """Store `balance` unless a newer version is already there."""
+        ...
+
+    async def get_many(self, member_ids: Sequence[UUID], wallet: str) -> dict[UUID, Balance]:
+        """`get` of each member in one round trip; the misses are left out."""
+        ...
+
+    async def put_many(self, balances: Sequence[Balance]) -> None:
+        """`put` of each balance in one round trip."""
         ...

@@ -8,6 +8,7 @@ sees the other's committed rows.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -102,6 +103,8 @@ async def member_standing(
     A member never evaluated yet (enrolled before the tiers, before the worker's pass) is
     shown the tier their metric earns."""
     async with uow_factory() as uow:
+        if uow.tiers.known_empty():
+            return None
         tiers = await uow.tiers.all()
         if not tiers:
             return None
@@ -110,6 +113,30 @@ async def member_standing(
         value = await uow.tiers.metric_value(
             member_id, settings.metric, window_start(settings, now)
         )
+    return _standing(tiers, settings, stored, value)
+
+
+async def member_standings(
+    uow_factory: UnitOfWorkFactory, member_ids: Sequence[UUID], now: datetime
+) -> dict[UUID, Standing | None]:
+    """`member_standing` of many members, in one unit of work: the tiers and settings once,
+    the members' stored tiers and metrics in one statement."""
+    wanted = list(dict.fromkeys(member_ids))
+    async with uow_factory() as uow:
+        if uow.tiers.known_empty():
+            return dict.fromkeys(wanted)
+        tiers = await uow.tiers.all()
+        if not tiers:
+            return dict.fromkeys(wanted)
+        settings = await uow.tiers.settings()
+        found = await uow.tiers.standings_of(wanted, settings.metric, window_start(settings, now))
+    return {s.member_id: _standing(tiers, settings, s.current, s.value) for s in found}
+
+
+def _standing(
+    tiers: list[Tier], settings: TierSettings, stored: MemberTier | None, value: int
+) -> Standing:
+    """A member's standing from their stored tier (None: never evaluated) and metric."""
     if stored is None:
         held, since = qualifying(tiers, value), None
     else:

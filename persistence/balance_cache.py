@@ -10,12 +10,14 @@ keys are deleted before the cache is read again, so nothing stale outlives an ou
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from typing import Any
 from uuid import UUID
 
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 
 from domain.ledger import Balance
 from persistence.breaker import Breaker
@@ -101,37 +103,76 @@ class RedisBalanceStore:
         except (RedisError, OSError, TimeoutError) as exc:
             self._fail(exc)
             return None
-        if not raw:
-            return None
-        return Balance(
-            member_id,
-            wallet,
-            int(raw[b"a"]),
-            int(raw[b"p"]),
-            int(raw[b"l"]),
-            int(raw[b"v"]),
-            int(raw.get(b"d", 0)),
-        )
+        return _balance(member_id, wallet, raw) if raw else None
+
+    async def get_many(
+        self, keys: Sequence[str], member_ids: Sequence[UUID], wallet: str
+    ) -> dict[UUID, Balance]:
+        """`get` of each key (the balance of the member at the same position), in one
+        pipeline; the misses are left out."""
+        if not keys or not await self._usable():
+            return {}
+        try:
+            # One HGETALL per key and no MULTI: each command stays in its own key's slot.
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for key in keys:
+                    pipe.hgetall(key)
+                raws = await pipe.execute()
+        except (RedisError, OSError, TimeoutError) as exc:
+            self._fail(exc)
+            return {}
+        return {m: _balance(m, wallet, raw) for m, raw in zip(member_ids, raws, strict=True) if raw}
+
+    def _cas_args(self, balance: Balance) -> list[int]:
+        return [
+            balance.version,
+            balance.available,
+            balance.pending,
+            balance.lifetime,
+            self._ttl,
+            balance.debt,
+        ]
 
     async def put(self, key: str, balance: Balance) -> None:
         if not await self._usable():
             self._mark_dirty(key)
             return
         try:
-            await self._cas(
-                keys=[key],
-                args=[
-                    balance.version,
-                    balance.available,
-                    balance.pending,
-                    balance.lifetime,
-                    self._ttl,
-                    balance.debt,
-                ],
-            )
+            await self._cas(keys=[key], args=self._cas_args(balance))
         except (RedisError, OSError, TimeoutError) as exc:
             self._mark_dirty(key)
             self._fail(exc)
+
+    async def put_many(self, entries: Sequence[tuple[str, Balance]]) -> None:
+        """`put` of each (key, balance), in one pipeline of the compare-and-set script."""
+        if not entries:
+            return
+        if not await self._usable():
+            for key, _ in entries:
+                self._mark_dirty(key)
+            return
+        try:
+            # EVALSHA, not the script object: in a pipeline redis-py would first ask
+            # SCRIPT EXISTS, a second round trip. A server that lost its scripts answers
+            # those keys NOSCRIPT, and they are put one by one, which loads it again.
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for key, balance in entries:
+                    pipe.evalsha(self._cas.sha, 1, key, *self._cas_args(balance))
+                results = await pipe.execute(raise_on_error=False)
+        except (RedisError, OSError, TimeoutError) as exc:
+            for key, _ in entries:
+                self._mark_dirty(key)
+            self._fail(exc)
+            return
+        refused: BaseException | None = None
+        for (key, balance), result in zip(entries, results, strict=True):
+            if isinstance(result, NoScriptError):
+                await self.put(key, balance)
+            elif isinstance(result, Exception):
+                self._mark_dirty(key)
+                refused = result
+        if refused is not None:
+            self._fail(refused)
 
     async def ping(self) -> bool:
         try:
@@ -156,6 +197,27 @@ class TenantBalanceCache:
         await self._store.put(
             balance_key(self._tenant_id, balance.member_id, balance.wallet), balance
         )
+
+    async def get_many(self, member_ids: Sequence[UUID], wallet: str) -> dict[UUID, Balance]:
+        keys = [balance_key(self._tenant_id, m, wallet) for m in member_ids]
+        return await self._store.get_many(keys, member_ids, wallet)
+
+    async def put_many(self, balances: Sequence[Balance]) -> None:
+        await self._store.put_many(
+            [(balance_key(self._tenant_id, b.member_id, b.wallet), b) for b in balances]
+        )
+
+
+def _balance(member_id: UUID, wallet: str, raw: dict[Any, Any]) -> Balance:
+    return Balance(
+        member_id,
+        wallet,
+        int(raw[b"a"]),
+        int(raw[b"p"]),
+        int(raw[b"l"]),
+        int(raw[b"v"]),
+        int(raw.get(b"d", 0)),
+    )
 
 
 def redis_client(url: str, *, timeout: float = 0.25) -> aioredis.Redis:

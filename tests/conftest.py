@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from domain.clock import FixedClock
 from tenants.provisioning import create_tenant
 from tests.support.gql import GraphQLClient, TenantKit
 from tests.support.servers import (
+    OwnRedis,
     create_test_database,
     drop_test_database,
     postgres_admin_url,
@@ -87,6 +89,34 @@ async def clocked(settings: Settings) -> AsyncIterator[Clocked]:
     transport = httpx.ASGITransport(app=create_app(services=running))
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         yield Clocked(GraphQLClient(http), running, clock)
+    await running.close()
+
+
+@pytest.fixture
+async def own_redis() -> AsyncIterator[OwnRedis]:
+    server = OwnRedis()
+    server.start()
+    yield server
+    if server.proc is not None:
+        server.proc.send_signal(signal.SIGCONT)
+    server.stop()
+
+
+@pytest.fixture
+async def flaky(settings, own_redis, make_tenant) -> AsyncIterator[tuple[GraphQLClient, Services]]:
+    """An app whose Redis is a private server the test may stop or pause."""
+    own = settings.model_copy(
+        update={
+            "redis_url": own_redis.url,
+            "redis_breaker_seconds": 0.2,
+            "redis_timeout": 0.2,
+            "db_pool_max": 4,
+        }
+    )
+    running = await Services.start(own)
+    transport = httpx.ASGITransport(app=create_app(services=running))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield GraphQLClient(http), running
     await running.close()
 
 

@@ -42,9 +42,12 @@ class Member(Node):
     referral_code: str
     domain: strawberry.Private[m.Member]
     member_id: strawberry.Private[UUID]
+    # Came in a list (a page of members): its points and tier are read with the list's
+    # other members, in one batch (api/member_loaders.py).
+    listed: strawberry.Private[bool] = False
 
     @classmethod
-    def of(cls, member: m.Member) -> Member:
+    def of(cls, member: m.Member, *, listed: bool = False) -> Member:
         member_id = member.id
         return assemble(
             cls,
@@ -59,8 +62,13 @@ class Member(Node):
                 "referral_code": member.referral_code,
                 "domain": member,
                 "member_id": member_id,
+                "listed": listed,
             },
         )
+
+    @classmethod
+    def in_list(cls, member: m.Member) -> Member:
+        return cls.of(member, listed=True)
 
     @classmethod
     def known(cls, member_id: UUID) -> Member:
@@ -97,11 +105,14 @@ class Member(Node):
     @strawberry.field(description="The member who referred this one; null for a member token.")
     async def referred_by(self, info: Info) -> Member | None:
         found = await referral_fields.referrer_of(info, self.domain)
-        return Member.of(found) if found else None
+        return Member.of(found, listed=self.listed) if found else None
 
     @strawberry.field(description="Balance in a wallet; the default wallet when none is named.")
     async def points(self, info: Info, wallet: str | None = None) -> Points:
         ctx = info.context
+        if self.listed:
+            key = (self.member_id, validate_wallet(wallet))
+            return Points.of(await ctx.member_loaders.balances.load(key))
         balance = await read_balance(
             ctx.uow, ctx.balance_cache, self.member_id, validate_wallet(wallet)
         )
@@ -173,7 +184,10 @@ class Member(Node):
     @strawberry.field(description="The member's tier, the next one up and what keeping it takes.")
     async def tier(self, info: Info) -> MemberTierStanding | None:
         ctx = info.context
-        found = await member_standing(ctx.uow, self.member_id, ctx.services.clock.now())
+        if self.listed:
+            found = await ctx.member_loaders.standings.load(self.member_id)
+        else:
+            found = await member_standing(ctx.uow, self.member_id, ctx.services.clock.now())
         return MemberTierStanding.of(found) if found else None
 
     @strawberry.field(description="Moves between tiers, newest first.")

@@ -20,9 +20,14 @@ not correctness: queries change nothing (what they remember, such as members' na
 remembered the same way twice). Mutations take a plan of their own that never runs them
 twice (api/schema/mutation_plan.py).
 
+A list of objects whose fields have resolvers (a page of members with their points) is
+completed item by item, the items at once, as graphql-core's executor completes them: each
+item's resolvers start before any of them waits, so a DataLoader (api/member_loaders.py)
+collects the whole list's loads into one batch.
+
 Not compiled: any directive in the operation (their effect varies with the variables),
-introspection, interfaces and unions, fragment arguments, and lists whose items have
-resolvers (their values go the usual way).
+introspection, interfaces and unions, fragment arguments, and lists of lists whose items
+have resolvers (their values go the usual way).
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     GraphQLField,
+    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
@@ -53,6 +59,7 @@ from graphql.execution.collect_fields import (
 )
 from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
 from graphql.pyutils import Path
+from graphql.pyutils.gather_with_cancel import gather_with_cancel
 from graphql.type.definition import GraphQLResolveInfoHelpers
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.schema.schema import _OperationContextAwareGraphQLResolveInfo
@@ -76,6 +83,9 @@ class Step:
     complete: Complete | None = None
     object_type: GraphQLObjectType | None = None
     below: tuple[Step, ...] = ()
+    # A list of `object_type`, each item completed by `below`.
+    items: bool = False
+    items_non_null: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +185,25 @@ class _Compiler:
             below = self.steps(inner, below_fields)
             return None if below is None else replace(resolved, object_type=inner, below=below)
         complete = self._trees.value(inner, group)
-        return None if complete is None else replace(resolved, complete=complete)
+        if complete is not None:
+            return replace(resolved, complete=complete)
+        return self._items(resolved, inner, group) if isinstance(inner, GraphQLList) else None
+
+    def _items(self, resolved: Step, kind: GraphQLList, group: FieldDetailsList) -> Step | None:
+        """A list of objects whose fields are not all plain: each item completed by steps."""
+        item = kind.of_type
+        non_null = isinstance(item, GraphQLNonNull)
+        if non_null:
+            item = item.of_type
+        if not isinstance(item, GraphQLObjectType):
+            return None
+        below_fields = collect_subfields(
+            self._schema, self._fragments, _NO_VARIABLES, self._operation, item, group
+        ).grouped_field_set
+        below = self.steps(item, below_fields)
+        if below is None:
+            return None
+        return replace(resolved, object_type=item, below=below, items=True, items_non_null=non_null)
 
 
 async def run_plan(
@@ -296,6 +324,8 @@ class PlanRun:
             return None
         if step.complete is not None:
             return step.complete(value)
+        if step.items:
+            return await self._items(step, call, value)
         object_type = step.object_type
         assert object_type is not None
         is_type_of = object_type.is_type_of
@@ -303,6 +333,33 @@ class PlanRun:
         if is_type_of is not None and is_type_of(value, cast(Any, call.info)) is not True:
             raise GiveUp
         return await self.object(step.below, value, call.path)
+
+    async def _items(self, step: Step, call: Call, value: Any) -> list[Any]:
+        """The list's items completed at once, so that what each item's resolvers load
+        is loaded together; raises where the executor would report an error."""
+        object_type = step.object_type
+        assert object_type is not None
+        if not isinstance(value, list | tuple):
+            raise GiveUp
+        is_type_of = object_type.is_type_of
+        for item in value:
+            if item is None:
+                if step.items_non_null:
+                    raise GiveUp
+            elif is_type_of is not None and is_type_of(item, cast(Any, call.info)) is not True:
+                raise GiveUp
+        path = call.path
+        completed = await gather_with_cancel(
+            *(
+                self.object(step.below, item, Path(path, index, None))
+                for index, item in enumerate(value)
+                if item is not None
+            )
+        )
+        if len(completed) == len(value):
+            return completed
+        found = iter(completed)
+        return [None if item is None else next(found) for item in value]
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,9 +70,13 @@ class Referral(Node):
     domain: strawberry.Private[r.Referral]
     # Loaded with the page that lists the referral, so its rows cost no query each.
     referee_record: strawberry.Private[DomainMember | None] = None
+    # Came in a list: its referee is read with the list's other members' fields.
+    listed: strawberry.Private[bool] = False
 
     @classmethod
-    def of(cls, x: r.Referral, referee: DomainMember | None = None) -> Referral:
+    def of(
+        cls, x: r.Referral, referee: DomainMember | None = None, *, listed: bool = False
+    ) -> Referral:
         return cls(
             id=strawberry.ID(to_global_id("Referral", x.id)),
             status=x.status,
@@ -85,6 +89,7 @@ class Referral(Node):
             referee_points=x.referee_points,
             domain=x,
             referee_record=referee,
+            listed=listed,
         )
 
     async def _referee(self, info: Info) -> DomainMember | None:
@@ -99,7 +104,7 @@ class Referral(Node):
         from api.schema.member_type import Member
 
         found = await self._referee(info)
-        return Member.of(found) if found else None
+        return Member.of(found, listed=self.listed) if found else None
 
     @strawberry.field(description="The friend's first name and initial, e.g. 'Ada L.'.")
     async def referee_name(self, info: Info) -> str | None:
@@ -216,7 +221,7 @@ async def member_referrals(
         found = await uow.referrals.for_referrer(member.id, decode_cursor(after), size + 1)
         referees = {m.id: m for m in await uow.members.get_many([x.referee_id for x in found])}
     return connection(
-        [Referral.of(x, referees.get(x.referee_id)) for x in found],
+        [Referral.of(x, referees.get(x.referee_id), listed=True) for x in found],
         [x.seq for x in found],
         size,
         after is not None,

@@ -6,6 +6,7 @@ so lot reads and updates below need no locks of their own.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -131,6 +132,16 @@ class PgLedgerRepository:
             wallet,
         )
         return _balance(row) if row else Balance.empty(member_id, wallet)
+
+    async def read_balances(self, member_ids: Sequence[UUID], wallet: str) -> dict[UUID, Balance]:
+        rows = await self._conn.fetch(
+            f"SELECT {_BALANCE_COLUMNS} FROM balances"
+            " WHERE member_id = ANY($1::uuid[]) AND wallet = $2",
+            list(member_ids),
+            wallet,
+        )
+        found = {b.member_id: b for b in map(_balance, rows)}
+        return {m: found.get(m) or Balance.empty(m, wallet) for m in member_ids}
 
     async def save_balance(self, balance: Balance, activity_at: datetime | None = None) -> None:
         await self._conn.execute(

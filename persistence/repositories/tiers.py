@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -67,6 +68,12 @@ def _member_tier(row: asyncpg.Record) -> MemberTier:
         retain_until=row["retain_until"],
         evaluated_version=row["evaluated_version"],
     )
+
+
+def _standing(row: asyncpg.Record) -> TierStanding:
+    """A row of the members' columns, their member_tiers columns (null: never evaluated)
+    and their metric as `value`."""
+    return TierStanding(row["id"], _member_tier(row) if row["member_id"] else None, row["value"])
 
 
 def _settings(row: asyncpg.Record) -> TierSettings:
@@ -256,10 +263,21 @@ class PgTierRepository:
             after,
             limit,
         )
-        return [
-            TierStanding(r["id"], _member_tier(r) if r["member_id"] else None, r["value"])
-            for r in rows
-        ]
+        return [_standing(r) for r in rows]
+
+    async def standings_of(
+        self, member_ids: Sequence[UUID], metric: TierMetric, since: datetime | None
+    ) -> list[TierStanding]:
+        metric_sql = _METRIC_SQL[metric].format(m="m.id", s="$2")
+        rows = await self._conn.fetch(
+            f"""SELECT m.id, mt.member_id, mt.tier_id, mt.since, mt.retain_until,
+                       mt.evaluated_version, ({metric_sql}) AS value
+                FROM unnest($1::uuid[]) AS m(id)
+                LEFT JOIN member_tiers mt ON mt.member_id = m.id""",
+            list(member_ids),
+            since,
+        )
+        return [_standing(r) for r in rows]
 
     async def unsettled_version(self) -> int | None:
         version: int | None = await self._conn.fetchval(

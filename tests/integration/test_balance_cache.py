@@ -6,17 +6,10 @@ import asyncio
 import os
 import signal
 import uuid
-from collections.abc import AsyncIterator
 
-import httpx
-import pytest
-
-from api.app import create_app
-from api.services import Services
 from domain.ledger import Balance
+from persistence.balance_cache import RedisBalanceStore, redis_client
 from tests.conftest import ADJUST
-from tests.support.gql import GraphQLClient
-from tests.support.servers import OwnRedis
 
 POINTS = "query($id: ID!) { member(id: $id) { points { available lifetime } } }"
 
@@ -48,29 +41,6 @@ async def test_a_read_after_a_write_is_never_older_than_it(gql, tenant, enroll):
     assert all(read >= written for written, read in pairs), pairs
     final = await gql(POINTS, {"id": member_id}, token=tenant.secret_key)
     assert final["member"]["points"]["available"] == 40
-
-
-@pytest.fixture
-async def own_redis() -> AsyncIterator[OwnRedis]:
-    server = OwnRedis()
-    server.start()
-    yield server
-    if server.proc is not None:
-        server.proc.send_signal(signal.SIGCONT)
-    server.stop()
-
-
-@pytest.fixture
-async def flaky(settings, own_redis, make_tenant) -> AsyncIterator[tuple[GraphQLClient, Services]]:
-    """An app whose Redis is a private server the test may stop or pause."""
-    own = settings.model_copy(
-        update={"redis_url": own_redis.url, "redis_breaker_seconds": 0.2, "redis_timeout": 0.2}
-    )
-    running = await Services.start(own)
-    transport = httpx.ASGITransport(app=create_app(services=running))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-        yield GraphQLClient(http), running
-    await running.close()
 
 
 async def test_with_redis_gone_queries_and_mutations_still_work(flaky, own_redis, tenant):
@@ -124,3 +94,37 @@ async def test_nothing_stale_survives_a_stall(flaky, own_redis, tenant):
     read = await client(POINTS, {"id": member_id}, token=tenant.secret_key)
     assert read["member"]["points"]["available"] == 20  # stale values were dropped, not served
     assert not running.balances.breaker.open
+
+
+async def test_many_balances_are_read_and_written_as_one_at_a_time_would_be(services):
+    cache = services.balances.for_tenant(uuid.uuid4())
+    newer, older, fresh = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    await cache.put(Balance(newer, "points", 50, 0, 50, 5))
+
+    await cache.put_many(
+        [
+            Balance(newer, "points", 10, 0, 10, 4),  # a slow reader's old news
+            Balance(older, "points", 7, 1, 8, 2),
+            Balance(fresh, "points", 0, 0, 0, 0),
+        ]
+    )
+
+    assert await cache.get_many([newer, older, fresh, uuid.uuid4()], "points") == {
+        newer: Balance(newer, "points", 50, 0, 50, 5),
+        older: Balance(older, "points", 7, 1, 8, 2),
+        fresh: Balance(fresh, "points", 0, 0, 0, 0),
+    }
+
+
+async def test_a_redis_that_lost_the_script_is_written_to_all_the_same(own_redis):
+    store = RedisBalanceStore(redis_client(own_redis.url))
+    cache = store.for_tenant(uuid.uuid4())
+    member = uuid.uuid4()
+    await cache.put(Balance(member, "points", 1, 0, 1, 1))  # the script is loaded
+    await store._redis.script_flush()
+
+    await cache.put_many([Balance(member, "points", 3, 0, 3, 2)])
+
+    assert await cache.get(member, "points") == Balance(member, "points", 3, 0, 3, 2)
+    assert not store.breaker.open
+    await store._redis.aclose()

@@ -66,6 +66,14 @@ class Query:
         return [Item(name="x", tags=[], note="n")]
 
     @strawberry.field
+    def some_items(self) -> list[Item | None]:
+        return [Item(name="y", tags=[], note=None), None, Item(name="zz", tags=[], note=None)]
+
+    @strawberry.field
+    def rows(self) -> list[list[Item]]:
+        return [[Item(name="x", tags=[], note="n")]]
+
+    @strawberry.field
     def named(self) -> Named:
         return Person(name="p", age=3)
 
@@ -88,15 +96,18 @@ ANSWERED = [
         {"n": "v"},
     ),
     ('{ __typename item(name: "t") { __typename name } }', None),
+    ("{ items { name price twin { price } } }", None),  # a list whose items have resolvers
+    ("{ someItems { name price } }", None),  # with nulls among them
 ]
 GIVEN_UP = [
     ('{ item(name: "box") { must { word } } }', None),  # null in a non-null field
     ('{ item(name: "box") { name fails } }', None),  # an error
+    ("{ items { name fails } }", None),  # an error in an item of a list
     ("query Q($n: String!) { item(name: $n) { name } }", {"n": 3}),  # a refused variable
 ]
 NOT_COMPILED = [
     '{ item(name: "box") { name @include(if: true) } }',  # a directive
-    "{ items { price } }",  # a list whose items have resolvers
+    "{ rows { price } }",  # a list of lists whose items have resolvers
     "{ named { name } }",  # an interface
     "{ __schema { queryType { name } } }",  # introspection
 ]

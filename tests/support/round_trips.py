@@ -1,0 +1,89 @@
+"""Counting what requests send to PostgreSQL and Redis, at the adapters' own seams: the units
+of work begun, the repository reads called, and the commands redis-py sends, one list per
+round trip (a pipeline is one round trip of many commands)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any
+
+import pytest
+from redis.asyncio.client import Pipeline, Redis
+
+from persistence.repositories.ledger import PgLedgerRepository
+from persistence.repositories.tiers import PgTierRepository
+from persistence.uow import PgTenantUnitOfWork
+
+_READS = {
+    PgLedgerRepository: ("read_balance", "read_balances"),
+    PgTierRepository: ("all", "settings", "member_tier", "metric_value", "standings_of"),
+}
+
+
+@dataclass
+class RoundTrips:
+    units_of_work: int = 0
+    reads: Counter[str] = field(default_factory=Counter)
+    # Each Redis round trip: the (command, key) pairs it sent.
+    redis: list[list[tuple[str, str]]] = field(default_factory=list)
+
+    def redis_of(self, tenant_id: str) -> list[list[tuple[str, str]]]:
+        """The round trips that touched this tenant's keys."""
+        return [trip for trip in self.redis if any(tenant_id in key for _, key in trip)]
+
+
+def _command(args: tuple[Any, ...]) -> tuple[str, str]:
+    name = str(args[0]).upper()
+    if name == "EVALSHA" and len(args) > 3:
+        return name, str(args[3])
+    return name, str(args[1]) if len(args) > 1 else ""
+
+
+@contextmanager
+def counting(monkeypatch: pytest.MonkeyPatch) -> Iterator[RoundTrips]:
+    seen = RoundTrips()
+
+    def count_read(cls: type, name: str) -> None:
+        original = getattr(cls, name)
+
+        @wraps(original)
+        async def read(self: Any, *args: Any, **kwargs: Any) -> Any:
+            seen.reads[f"{cls.__name__}.{name}"] += 1
+            return await original(self, *args, **kwargs)
+
+        monkeypatch.setattr(cls, name, read)
+
+    for cls, names in _READS.items():
+        for name in names:
+            count_read(cls, name)
+
+    enter = PgTenantUnitOfWork.__aenter__
+
+    async def begin(self: Any) -> Any:
+        seen.units_of_work += 1
+        return await enter(self)
+
+    monkeypatch.setattr(PgTenantUnitOfWork, "__aenter__", begin)
+
+    execute_command = Redis.execute_command
+
+    async def one(self: Any, *args: Any, **options: Any) -> Any:
+        seen.redis.append([_command(args)])
+        return await execute_command(self, *args, **options)
+
+    execute = Pipeline.execute
+
+    async def many(self: Any, raise_on_error: bool = True) -> Any:
+        seen.redis.append([_command(args) for args, _ in self.command_stack])
+        return await execute(self, raise_on_error)
+
+    monkeypatch.setattr(Redis, "execute_command", one)
+    monkeypatch.setattr(Pipeline, "execute", many)
+    try:
+        yield seen
+    finally:
+        monkeypatch.undo()
