@@ -211,7 +211,7 @@ class PlainTrees:
         if name == "__typename":
             return Plain(constant=parent_type.name)
         field_def = parent_type.fields.get(name)
-        attribute = _attribute(field_def) if field_def is not None else None
+        attribute = attribute_read(field_def) if field_def is not None else None
         if field_def is None or attribute is None:
             return None
         kind = field_def.type
@@ -341,7 +341,7 @@ def _give_up() -> Any:
     raise GiveUp
 
 
-def _attribute(field_def: GraphQLField) -> tuple[Callable[[Any, str], Any], str] | None:
+def attribute_read(field_def: GraphQLField) -> tuple[Callable[[Any, str], Any], str] | None:
     """Strawberry's default resolver and the attribute's Python name, for a field whose
     resolver is strawberry's plain attribute read (_get_basic_result in
     strawberry/schema/schema_converter.py); else None."""

@@ -32,7 +32,7 @@ have resolvers (their values go the usual way).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, cast
 
@@ -64,7 +64,14 @@ from graphql.type.definition import GraphQLResolveInfoHelpers
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.schema.schema import _OperationContextAwareGraphQLResolveInfo
 
-from api.schema.plain_tree import Complete, GiveUp, PlainTrees, has_directives, reader
+from api.schema.plain_tree import (
+    Complete,
+    GiveUp,
+    PlainTrees,
+    attribute_read,
+    has_directives,
+    reader,
+)
 
 _NO_VARIABLES = VariableValues({}, {})
 
@@ -86,6 +93,9 @@ class Step:
     # A list of `object_type`, each item completed by `below`.
     items: bool = False
     items_non_null: bool = False
+    # strawberry's attribute read (its default resolver, which ignores the resolve info):
+    # the attribute is read without building a call.
+    attribute: tuple[Callable[[Any, str], Any], str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +187,7 @@ class _Compiler:
             nodes=tuple(d.node for d in group),
             parent_type=parent_type,
             non_null=non_null,
+            attribute=attribute_read(field_def),
         )
         if isinstance(inner, GraphQLObjectType):
             below_fields = collect_subfields(
@@ -241,6 +252,7 @@ class PlanRun:
         self._operation_extensions = operation_extensions
         self._tracked: list[Awaitable[Any]] = []
         self._helpers = GraphQLResolveInfoHelpers(gather=_gather, track=self._track)
+        self._arguments: dict[int, dict[str, Any]] = {}
 
     @classmethod
     def start(
@@ -278,6 +290,13 @@ class PlanRun:
         return data
 
     async def _resolve(self, step: Step, source: Any, path: Path | None) -> Any:
+        if step.attribute is not None:
+            get, name = step.attribute
+            assert step.parent_type is not None
+            value = get(source, name)
+            if optimized_is_awaitable(value):
+                value = await value
+            return await self.completed(step, value, Path(path, step.name, step.parent_type.name))
         call = self.call(step, source, path)
         value = call.resolve()
         if optimized_is_awaitable(value):
@@ -290,11 +309,16 @@ class PlanRun:
         field_def, parent_type = step.field_def, step.parent_type
         assert field_def is not None and parent_type is not None and field_def.resolve
         node = step.nodes[0]
-        arguments = (
-            get_argument_values(field_def, node, self._variables)
-            if field_def.args or node.arguments
-            else {}
-        )
+        # The same for every object the field is resolved on (its node and the variables
+        # are): worked out once per run, not once per item of a page.
+        arguments = self._arguments.get(id(step))
+        if arguments is None:
+            arguments = (
+                get_argument_values(field_def, node, self._variables)
+                if field_def.args or node.arguments
+                else {}
+            )
+            self._arguments[id(step)] = arguments
         here = Path(path, step.name, parent_type.name)
         info = _OperationContextAwareGraphQLResolveInfo(
             node.name.value,
@@ -318,6 +342,9 @@ class PlanRun:
     async def complete(self, step: Step, call: Call, value: Any) -> Any:
         """The field's value completed by the plan; raises where the executor would report
         an error."""
+        return await self.completed(step, value, call.path)
+
+    async def completed(self, step: Step, value: Any, path: Path) -> Any:
         if value is None:
             if step.non_null:
                 raise GiveUp
@@ -325,16 +352,16 @@ class PlanRun:
         if step.complete is not None:
             return step.complete(value)
         if step.items:
-            return await self._items(step, call, value)
+            return await self._items(step, value, path)
         object_type = step.object_type
         assert object_type is not None
         is_type_of = object_type.is_type_of
         # strawberry's is_type_of ignores its info and never returns an awaitable
-        if is_type_of is not None and is_type_of(value, cast(Any, call.info)) is not True:
+        if is_type_of is not None and is_type_of(value, cast(Any, None)) is not True:
             raise GiveUp
-        return await self.object(step.below, value, call.path)
+        return await self.object(step.below, value, path)
 
-    async def _items(self, step: Step, call: Call, value: Any) -> list[Any]:
+    async def _items(self, step: Step, value: Any, path: Path) -> list[Any]:
         """The list's items completed at once, so that what each item's resolvers load
         is loaded together; raises where the executor would report an error."""
         object_type = step.object_type
@@ -346,9 +373,8 @@ class PlanRun:
             if item is None:
                 if step.items_non_null:
                     raise GiveUp
-            elif is_type_of is not None and is_type_of(item, cast(Any, call.info)) is not True:
+            elif is_type_of is not None and is_type_of(item, cast(Any, None)) is not True:
                 raise GiveUp
-        path = call.path
         completed = await gather_with_cancel(
             *(
                 self.object(step.below, item, Path(path, index, None))

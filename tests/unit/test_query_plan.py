@@ -43,6 +43,16 @@ class Item:
         raise ValueError("no")
 
 
+@strawberry.type
+class Shelf:
+    """Objects with resolvers below, held in plain attributes (no resolver of their own)."""
+
+    best: Item
+    spare: Item | None
+    rows: list[Item]
+    missing: Item
+
+
 @strawberry.interface
 class Named:
     name: str
@@ -74,6 +84,11 @@ class Query:
         return [[Item(name="x", tags=[], note="n")]]
 
     @strawberry.field
+    def shelf(self) -> Shelf:
+        items = [Item(name=n, tags=[], note=None) for n in ("ab", "abc")]
+        return Shelf(best=items[0], spare=None, rows=items, missing=None)  # type: ignore[arg-type]
+
+    @strawberry.field
     def named(self) -> Named:
         return Person(name="p", age=3)
 
@@ -98,11 +113,18 @@ ANSWERED = [
     ('{ __typename item(name: "t") { __typename name } }', None),
     ("{ items { name price twin { price } } }", None),  # a list whose items have resolvers
     ("{ someItems { name price } }", None),  # with nulls among them
+    # objects and lists read from attributes, with resolvers below; arguments per field
+    (
+        '{ shelf { best { name price(currency: "USD") } spare { price } rows { name price } } }',
+        None,
+    ),
+    ('{ shelf { rows { a: price(currency: "USD") b: price twin { c: price } } } }', None),
 ]
 GIVEN_UP = [
     ('{ item(name: "box") { must { word } } }', None),  # null in a non-null field
     ('{ item(name: "box") { name fails } }', None),  # an error
     ("{ items { name fails } }", None),  # an error in an item of a list
+    ("{ shelf { missing { price } } }", None),  # a null attribute in a non-null field
     ("query Q($n: String!) { item(name: $n) { name } }", {"n": 3}),  # a refused variable
 ]
 NOT_COMPILED = [
