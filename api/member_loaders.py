@@ -1,19 +1,26 @@
 """Per-request batches of the reads of members that came in a list.
 
 A page of members that asks for each member's `points` or `tier` would read them one member
-at a time: a Redis round trip per balance, a transaction per tier. A list's items are
-completed together (by a query plan, api/schema/query_plan.py, as by graphql-core's
-executor): every item's resolvers start before any of them waits, so a DataLoader collects
-every member's request of the page and answers them with one read of all of them
-(domain.points.read_balances, domain.tier_evaluation.member_standings).
+at a time: a Redis round trip per balance, a transaction per tier. Two ways batch them:
 
-Only members that came in a list use these: a DataLoader costs a future and an event-loop
-tick per load, which a single member's status read (`me { points }`) must not pay.
+- A page's members share a `MemberBatch`: the first of them asked for its points (or tier)
+  reads those of the whole page at once (domain.points.read_balances,
+  domain.tier_evaluation.member_standings), and the others find theirs already read. No
+  member waits for another to be asked, so a query plan completes such a page item by item,
+  without a task each (api/schema/query_plan.py, `BATCHED`).
+- Members reached one by one from a list (a referral's friend, that friend's referrer) use
+  the request's DataLoaders: a list's items are completed together, so every item's load
+  starts before any of them waits, and a DataLoader answers them with one read.
+
+A member that came alone (`me`, `member(…)`) uses neither: a DataLoader costs a future and
+an event-loop tick per load, which a single member's status read must not pay.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
+from collections.abc import Sequence
 from uuid import UUID
 
 from strawberry.dataloader import DataLoader
@@ -35,16 +42,45 @@ class MemberLoaders:
         self.balances: DataLoader[BalanceKey, Balance] = DataLoader(self._balances)
         self.standings: DataLoader[UUID, Standing | None] = DataLoader(self._standings)
 
+    async def read_balances(self, member_ids: Sequence[UUID], wallet: str) -> dict[UUID, Balance]:
+        return await read_balances(self._uow, self._cache, member_ids, wallet)
+
+    async def read_standings(self, member_ids: Sequence[UUID]) -> dict[UUID, Standing | None]:
+        return await member_standings(self._uow, member_ids, self._clock.now())
+
     async def _balances(self, keys: list[BalanceKey]) -> list[Balance]:
         by_wallet: defaultdict[str, list[UUID]] = defaultdict(list)
         for member_id, wallet in keys:
             by_wallet[wallet].append(member_id)
         found: dict[BalanceKey, Balance] = {}
         for wallet, member_ids in by_wallet.items():
-            read = await read_balances(self._uow, self._cache, member_ids, wallet)
+            read = await self.read_balances(member_ids, wallet)
             found.update(((m, wallet), b) for m, b in read.items())
         return [found[key] for key in keys]
 
     async def _standings(self, member_ids: list[UUID]) -> list[Standing | None]:
-        found = await member_standings(self._uow, member_ids, self._clock.now())
+        found = await self.read_standings(member_ids)
         return [found[m] for m in member_ids]
+
+
+class MemberBatch:
+    """The members of one page: what one of them is first asked for is read for all."""
+
+    def __init__(self, member_ids: Sequence[UUID]) -> None:
+        self._ids = list(member_ids)
+        self._balances: dict[str, asyncio.Future[dict[UUID, Balance]]] = {}
+        self._standings: asyncio.Future[dict[UUID, Standing | None]] | None = None
+
+    async def balance(self, loaders: MemberLoaders, member_id: UUID, wallet: str) -> Balance:
+        read = self._balances.get(wallet)
+        if read is None:
+            # A task of its own: members completed side by side all wait for this one read.
+            read = asyncio.ensure_future(loaders.read_balances(self._ids, wallet))
+            self._balances[wallet] = read
+        return (await read)[member_id]
+
+    async def standing(self, loaders: MemberLoaders, member_id: UUID) -> Standing | None:
+        read = self._standings
+        if read is None:
+            read = self._standings = asyncio.ensure_future(loaders.read_standings(self._ids))
+        return (await read)[member_id]

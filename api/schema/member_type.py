@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from functools import partial
 from operator import attrgetter
@@ -11,12 +12,14 @@ import strawberry
 
 from api.auth.principal import Kind
 from api.context import Info
+from api.member_loaders import MemberBatch
 from api.schema import referrals as referral_fields
 from api.schema.assemble import assemble
 from api.schema.ids import to_global_id
 from api.schema.ledger_types import LedgerEntry, Points
 from api.schema.node import Node
 from api.schema.pagination import Connection, connection, decode_cursor, page_of, page_size
+from api.schema.query_plan import BATCHED
 from api.schema.referrals import Referral, ReferralStats
 from api.schema.reward_types import AvailableReward, Redemption, RedemptionStatus, Reward
 from api.schema.tier_types import MemberTierStanding, TierChange
@@ -42,12 +45,15 @@ class Member(Node):
     referral_code: str
     domain: strawberry.Private[m.Member]
     member_id: strawberry.Private[UUID]
-    # Came in a list (a page of members): its points and tier are read with the list's
-    # other members, in one batch (api/member_loaders.py).
+    # Came in a list: its points and tier are read with the list's other members, by the
+    # page's batch, else by the request's DataLoaders (api/member_loaders.py).
+    batch: strawberry.Private[MemberBatch | None] = None
     listed: strawberry.Private[bool] = False
 
     @classmethod
-    def of(cls, member: m.Member, *, listed: bool = False) -> Member:
+    def of(
+        cls, member: m.Member, *, listed: bool = False, batch: MemberBatch | None = None
+    ) -> Member:
         member_id = member.id
         return assemble(
             cls,
@@ -62,13 +68,16 @@ class Member(Node):
                 "referral_code": member.referral_code,
                 "domain": member,
                 "member_id": member_id,
+                "batch": batch,
                 "listed": listed,
             },
         )
 
     @classmethod
-    def in_list(cls, member: m.Member) -> Member:
-        return cls.of(member, listed=True)
+    def of_page(cls, members: Sequence[m.Member]) -> Callable[[m.Member], Member]:
+        """Members of one page, sharing its batch."""
+        batch = MemberBatch([x.id for x in members])
+        return partial(cls.of, listed=True, batch=batch)
 
     @classmethod
     def known(cls, member_id: UUID) -> Member:
@@ -107,9 +116,17 @@ class Member(Node):
         found = await referral_fields.referrer_of(info, self.domain)
         return Member.of(found, listed=self.listed) if found else None
 
-    @strawberry.field(description="Balance in a wallet; the default wallet when none is named.")
+    @strawberry.field(
+        description="Balance in a wallet; the default wallet when none is named.",
+        metadata={BATCHED: True},
+    )
     async def points(self, info: Info, wallet: str | None = None) -> Points:
         ctx = info.context
+        if self.batch is not None:
+            found = await self.batch.balance(
+                ctx.member_loaders, self.member_id, validate_wallet(wallet)
+            )
+            return Points.of(found)
         if self.listed:
             key = (self.member_id, validate_wallet(wallet))
             return Points.of(await ctx.member_loaders.balances.load(key))
@@ -181,10 +198,15 @@ class Member(Node):
             for a in found
         ]
 
-    @strawberry.field(description="The member's tier, the next one up and what keeping it takes.")
+    @strawberry.field(
+        description="The member's tier, the next one up and what keeping it takes.",
+        metadata={BATCHED: True},
+    )
     async def tier(self, info: Info) -> MemberTierStanding | None:
         ctx = info.context
-        if self.listed:
+        if self.batch is not None:
+            found = await self.batch.standing(ctx.member_loaders, self.member_id)
+        elif self.listed:
             found = await ctx.member_loaders.standings.load(self.member_id)
         else:
             found = await member_standing(ctx.uow, self.member_id, ctx.services.clock.now())

@@ -162,7 +162,7 @@ class MemberQueries:
             )
         async with ctx.uow() as uow:
             found = await uow.members.page(decode_cursor(after), size + 1, where)
-        return page_of(found, size, after is not None, Member.in_list, _SEQ)
+        return page_of(found, size, after is not None, Member.of_page(found[:size]), _SEQ)
 
     @strawberry.field(description="The member a member token belongs to.")
     def me(self, info: Info) -> Member | None:

@@ -21,9 +21,12 @@ remembered the same way twice). Mutations take a plan of their own that never ru
 twice (api/schema/mutation_plan.py).
 
 A list of objects whose fields have resolvers (a page of members with their points) is
-completed item by item, the items at once, as graphql-core's executor completes them: each
-item's resolvers start before any of them waits, so a DataLoader (api/member_loaders.py)
-collects the whole list's loads into one batch.
+completed the items at once, as graphql-core's executor completes them: each item's
+resolvers start before any of them waits, so a DataLoader (api/member_loaders.py) collects
+the whole list's loads into one batch. When every resolver below the items is `BATCHED`
+(each item's answer is read with the whole list's, the first time one of them is asked),
+no item waits for another to start, and the items are completed one by one, without a task
+each.
 
 Not compiled: any directive in the operation (their effect varies with the variables),
 introspection, interfaces and unions, fragment arguments, and lists of lists whose items
@@ -63,6 +66,7 @@ from graphql.pyutils.gather_with_cancel import gather_with_cancel
 from graphql.type.definition import GraphQLResolveInfoHelpers
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.schema.schema import _OperationContextAwareGraphQLResolveInfo
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from api.schema.plain_tree import (
     Complete,
@@ -74,6 +78,11 @@ from api.schema.plain_tree import (
 )
 
 _NO_VARIABLES = VariableValues({}, {})
+
+# In a strawberry field's metadata: its resolver answers an object of a list from a batch
+# the list shares, read in full the first time any of its objects is asked. No object's
+# answer waits for another object to be asked.
+BATCHED = "loyalty.batched"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,9 +99,11 @@ class Step:
     complete: Complete | None = None
     object_type: GraphQLObjectType | None = None
     below: tuple[Step, ...] = ()
-    # A list of `object_type`, each item completed by `below`.
+    # A list of `object_type`, each item completed by `below`; one after another when
+    # nothing below waits for the other items (every resolver below is BATCHED).
     items: bool = False
     items_non_null: bool = False
+    items_in_turn: bool = False
     # strawberry's attribute read (its default resolver, which ignores the resolve info):
     # the attribute is read without building a call.
     attribute: tuple[Callable[[Any, str], Any], str] | None = None
@@ -214,7 +225,37 @@ class _Compiler:
         below = self.steps(item, below_fields)
         if below is None:
             return None
-        return replace(resolved, object_type=item, below=below, items=True, items_non_null=non_null)
+        return replace(
+            resolved,
+            object_type=item,
+            below=below,
+            items=True,
+            items_non_null=non_null,
+            items_in_turn=_batched(below),
+        )
+
+
+def _batched(steps: tuple[Step, ...]) -> bool:
+    """Whether nothing below these steps waits for anything but a batch its list shares."""
+    for step in steps:
+        if step.plain is not None:
+            continue
+        if step.attribute is None and not _marked_batched(step.field_def):
+            return False
+        if step.items and not step.items_in_turn:
+            return False
+        if not _batched(step.below):
+            return False
+    return True
+
+
+def _marked_batched(field_def: GraphQLField | None) -> bool:
+    field = (
+        (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+        if field_def
+        else None
+    )
+    return bool((getattr(field, "metadata", None) or {}).get(BATCHED))
 
 
 async def run_plan(
@@ -375,6 +416,11 @@ class PlanRun:
                     raise GiveUp
             elif is_type_of is not None and is_type_of(item, cast(Any, None)) is not True:
                 raise GiveUp
+        if step.items_in_turn:
+            return [
+                None if item is None else await self.object(step.below, item, Path(path, i, None))
+                for i, item in enumerate(value)
+            ]
         completed = await gather_with_cancel(
             *(
                 self.object(step.below, item, Path(path, index, None))
