@@ -43,6 +43,7 @@ from graphql import (
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
+    GraphQLError,
     GraphQLField,
     GraphQLList,
     GraphQLNonNull,
@@ -60,7 +61,7 @@ from graphql.execution.collect_fields import (
     collect_fields,
     collect_subfields,
 )
-from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
+from graphql.execution.values import VariableValues
 from graphql.pyutils import Path
 from graphql.pyutils.gather_with_cancel import gather_with_cancel
 from graphql.type.definition import GraphQLResolveInfoHelpers
@@ -76,6 +77,7 @@ from api.schema.plain_tree import (
     has_directives,
     reader,
 )
+from api.schema.plan_values import compile_arguments, compile_variables
 
 _NO_VARIABLES = VariableValues({}, {})
 
@@ -107,6 +109,8 @@ class Step:
     # strawberry's attribute read (its default resolver, which ignores the resolve info):
     # the attribute is read without building a call.
     attribute: tuple[Callable[[Any, str], Any], str] | None = None
+    # The field's arguments from the request's variables (api/schema/plan_values.py).
+    arguments: Callable[[VariableValues], dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +119,7 @@ class QueryPlan:
     fragments: dict[str, FragmentDefinitionNode]
     root_type: GraphQLObjectType
     steps: tuple[Step, ...]
+    variables: Callable[[dict[str, Any]], VariableValues | list[GraphQLError]]
 
 
 def compile_query(
@@ -150,7 +155,8 @@ def compile_operation(
     steps = compiler.steps(root_type, fields.grouped_field_set)
     if steps is None:
         return None
-    return QueryPlan(operation, definitions, root_type, steps)
+    variables = compile_variables(schema, tuple(operation.variable_definitions or ()))
+    return QueryPlan(operation, definitions, root_type, steps, variables)
 
 
 class _Compiler:
@@ -199,6 +205,7 @@ class _Compiler:
             parent_type=parent_type,
             non_null=non_null,
             attribute=attribute_read(field_def),
+            arguments=compile_arguments(field_def, group[0].node),
         )
         if isinstance(inner, GraphQLObjectType):
             below_fields = collect_subfields(
@@ -305,9 +312,7 @@ class PlanRun:
         operation_extensions: dict[str, Any] | None,
     ) -> PlanRun | None:
         """A run with the operation's variables coerced, or None when they are refused."""
-        coerced = get_variable_values(
-            schema, plan.operation.variable_definitions or (), variables or {}
-        )
+        coerced = plan.variables(variables or {})
         if not isinstance(coerced, VariableValues):
             return None
         return cls(plan, schema, context, coerced, operation_extensions)
@@ -354,12 +359,8 @@ class PlanRun:
         # are): worked out once per run, not once per item of a page.
         arguments = self._arguments.get(id(step))
         if arguments is None:
-            arguments = (
-                get_argument_values(field_def, node, self._variables)
-                if field_def.args or node.arguments
-                else {}
-            )
-            self._arguments[id(step)] = arguments
+            assert step.arguments is not None
+            arguments = self._arguments[id(step)] = step.arguments(self._variables)
         here = Path(path, step.name, parent_type.name)
         info = _OperationContextAwareGraphQLResolveInfo(
             node.name.value,
