@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from types import TracebackType
 from typing import Any, Self
 
@@ -59,16 +60,7 @@ async def begin_in_schema(conn: PoolConnectionProxy, schema: str) -> Transaction
 
 
 class PgTenantUnitOfWork:
-    members: PgMemberRepository
-    ledger: PgLedgerRepository
-    idempotency: PgIdempotencyStore
-    programs: PgProgramRepository
-    orders: PgOrderRepository
-    actions: PgActionRepository
-    rewards: PgRewardRepository
-    redemptions: PgRedemptionRepository
-    referrals: PgReferralRepository
-    tiers: PgTierRepository
+    """Its repositories are made when first used: most requests use one or two of them."""
 
     def __init__(
         self, pool: asyncpg.Pool, schema: str, memory: ProgramMemory | None = None
@@ -87,17 +79,52 @@ class PgTenantUnitOfWork:
             await self._pool.release(conn)
             raise
         self._conn, self._tx = conn, tx
-        self.members = PgMemberRepository(conn)
-        self.ledger = PgLedgerRepository(conn)
-        self.idempotency = PgIdempotencyStore(conn)
-        self.programs = PgProgramRepository(conn, self._memory)
-        self.orders = PgOrderRepository(conn)
-        self.actions = PgActionRepository(conn)
-        self.rewards = PgRewardRepository(conn)
-        self.redemptions = PgRedemptionRepository(conn)
-        self.referrals = PgReferralRepository(conn)
-        self.tiers = PgTierRepository(conn, self._memory)
         return self
+
+    @property
+    def _connection(self) -> PoolConnectionProxy:
+        assert self._conn is not None, "repositories are used inside the unit of work"
+        return self._conn
+
+    @cached_property
+    def members(self) -> PgMemberRepository:
+        return PgMemberRepository(self._connection)
+
+    @cached_property
+    def ledger(self) -> PgLedgerRepository:
+        return PgLedgerRepository(self._connection)
+
+    @cached_property
+    def idempotency(self) -> PgIdempotencyStore:
+        return PgIdempotencyStore(self._connection)
+
+    @cached_property
+    def programs(self) -> PgProgramRepository:
+        return PgProgramRepository(self._connection, self._memory)
+
+    @cached_property
+    def orders(self) -> PgOrderRepository:
+        return PgOrderRepository(self._connection)
+
+    @cached_property
+    def actions(self) -> PgActionRepository:
+        return PgActionRepository(self._connection)
+
+    @cached_property
+    def rewards(self) -> PgRewardRepository:
+        return PgRewardRepository(self._connection)
+
+    @cached_property
+    def redemptions(self) -> PgRedemptionRepository:
+        return PgRedemptionRepository(self._connection)
+
+    @cached_property
+    def referrals(self) -> PgReferralRepository:
+        return PgReferralRepository(self._connection)
+
+    @cached_property
+    def tiers(self) -> PgTierRepository:
+        return PgTierRepository(self._connection, self._memory)
 
     async def __aexit__(
         self,

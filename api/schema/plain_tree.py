@@ -63,6 +63,7 @@ from graphql.execution.collect_fields import (
 )
 from graphql.pyutils import Undefined
 from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.schema.types.base_scalars import isoformat
 
 Complete = Callable[[Any], Any]  # a value that is not None → its JSON; raises to give up
 Render = Callable[[Any], dict[str, Any]]  # an object → the JSON of its selected fields
@@ -71,6 +72,8 @@ Render = Callable[[Any], dict[str, Any]]  # an object → the JSON of its select
 _STRICT_SCALARS = frozenset(specified_scalar_types.values())
 _MAX_KEPT = 4096
 # Types whose values are never awaitable: a custom scalar's value of one of them needs no check.
+# strawberry's Date, DateTime and Time serialize by calling the value's isoformat.
+_ISO_TYPES = frozenset({datetime, date, time})
 _NEVER_AWAITABLE = frozenset({str, int, float, bool, datetime, date, time, Decimal, UUID})
 # Values these scalars serialize to themselves (graphql-core's serialize_string, _id and
 # _boolean return a str or bool given as is): the common case skips the call.
@@ -304,6 +307,12 @@ def _leaf(
             raise GiveUp  # graphql-core reports these as errors
         return serialized
 
+    if serialize is isoformat:  # strawberry's Date, DateTime and Time
+
+        def complete_iso(value: Any) -> Any:
+            return value.isoformat() if type(value) in _ISO_TYPES else complete(value)
+
+        return complete_iso
     same = _SERIALIZED_AS_THEY_ARE.get(kind)
     if same is None:
         return complete
