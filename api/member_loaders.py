@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import TypeVar
 from uuid import UUID
 
 from strawberry.dataloader import DataLoader
@@ -32,6 +33,7 @@ from domain.ports import BalanceCache, UnitOfWorkFactory
 from domain.tier_evaluation import Standing, member_standings
 
 BalanceKey = tuple[UUID, str]  # (member id, wallet)
+T = TypeVar("T")
 
 
 class MemberLoaders:
@@ -71,6 +73,13 @@ class MemberBatch:
         self._balances: dict[str, asyncio.Future[dict[UUID, Balance]]] = {}
         self._standings: asyncio.Future[dict[UUID, Standing | None]] | None = None
 
+    def balances_read(self, wallet: str) -> dict[UUID, Balance] | None:
+        """The page's balances in this wallet, when they have been read (and not failed)."""
+        return _done(self._balances.get(wallet))
+
+    def standings_read(self) -> dict[UUID, Standing | None] | None:
+        return _done(self._standings)
+
     async def balance(self, loaders: MemberLoaders, member_id: UUID, wallet: str) -> Balance:
         read = self._balances.get(wallet)
         if read is None:
@@ -84,3 +93,9 @@ class MemberBatch:
         if read is None:
             read = self._standings = asyncio.ensure_future(loaders.read_standings(self._ids))
         return (await read)[member_id]
+
+
+def _done(read: asyncio.Future[T] | None) -> T | None:
+    if read is None or not read.done() or read.cancelled() or read.exception() is not None:
+        return None
+    return read.result()

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from functools import partial
 from operator import attrgetter
+from typing import cast
 from uuid import UUID
 
 import strawberry
@@ -120,20 +121,25 @@ class Member(Node):
         description="Balance in a wallet; the default wallet when none is named.",
         metadata={BATCHED: True},
     )
-    async def points(self, info: Info, wallet: str | None = None) -> Points:
+    def points(self, info: Info, wallet: str | None = None) -> Points:
+        # Not a coroutine when this member's page has read its balances already: the other
+        # forty-nine members of a page answer without one (graphql-core awaits the rest).
+        name = validate_wallet(wallet)
+        if self.batch is not None:
+            read = self.batch.balances_read(name)
+            if read is not None:
+                return Points.of(read[self.member_id])
+        return cast(Points, self._points(info, name))
+
+    async def _points(self, info: Info, wallet: str) -> Points:
         ctx = info.context
         if self.batch is not None:
-            found = await self.batch.balance(
-                ctx.member_loaders, self.member_id, validate_wallet(wallet)
-            )
-            return Points.of(found)
-        if self.listed:
-            key = (self.member_id, validate_wallet(wallet))
-            return Points.of(await ctx.member_loaders.balances.load(key))
-        balance = await read_balance(
-            ctx.uow, ctx.balance_cache, self.member_id, validate_wallet(wallet)
-        )
-        return Points.of(balance)
+            found = await self.batch.balance(ctx.member_loaders, self.member_id, wallet)
+        elif self.listed:
+            found = await ctx.member_loaders.balances.load((self.member_id, wallet))
+        else:
+            found = await read_balance(ctx.uow, ctx.balance_cache, self.member_id, wallet)
+        return Points.of(found)
 
     @strawberry.field(description="Ledger entries, newest first.")
     async def history(
@@ -202,7 +208,16 @@ class Member(Node):
         description="The member's tier, the next one up and what keeping it takes.",
         metadata={BATCHED: True},
     )
-    async def tier(self, info: Info) -> MemberTierStanding | None:
+    def tier(self, info: Info) -> MemberTierStanding | None:
+        # As `points`: not a coroutine once this member's page has read its standings.
+        if self.batch is not None:
+            read = self.batch.standings_read()
+            if read is not None:
+                found = read[self.member_id]
+                return MemberTierStanding.of(found) if found else None
+        return cast(MemberTierStanding | None, self._tier(info))
+
+    async def _tier(self, info: Info) -> MemberTierStanding | None:
         ctx = info.context
         if self.batch is not None:
             found = await self.batch.standing(ctx.member_loaders, self.member_id)
