@@ -31,11 +31,12 @@ from typing import Any
 from graphql import GraphQLField, GraphQLObjectType, GraphQLResolveInfo
 from strawberry.relay.types import GlobalID
 from strawberry.scalars import is_scalar
-from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.base import StrawberryList, StrawberryOptional, has_object_definition
 from strawberry.types.enum import StrawberryEnumDefinition, has_enum_definition
 from strawberry.types.field import StrawberryField
 from strawberry.types.lazy_type import LazyType
+
+from api.schema.plain_tree import strawberry_field
 
 Convert = Callable[[Any], Any]
 
@@ -64,7 +65,7 @@ def install(schema: Any) -> list[str]:
 
 
 def _lean(field_def: GraphQLField, config: Any, convert: _Converters) -> Callable[..., Any] | None:
-    field = (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    field = strawberry_field(field_def)
     if not isinstance(field, StrawberryField):
         return None
     resolver = field.base_resolver

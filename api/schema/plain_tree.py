@@ -350,6 +350,13 @@ def _give_up() -> Any:
     raise GiveUp
 
 
+def strawberry_field(field_def: GraphQLField | None) -> Any:
+    """The strawberry field a graphql-core field was made from (None for others)."""
+    if field_def is None:
+        return None
+    return (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+
+
 def attribute_read(field_def: GraphQLField) -> tuple[Callable[[Any, str], Any], str] | None:
     """Strawberry's default resolver and the attribute's Python name, for a field whose
     resolver is strawberry's plain attribute read (_get_basic_result in
@@ -357,7 +364,7 @@ def attribute_read(field_def: GraphQLField) -> tuple[Callable[[Any, str], Any], 
     resolve = field_def.resolve
     if resolve is None or not getattr(resolve, "_is_default", False):
         return None
-    field = (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    field = strawberry_field(field_def)
     get = getattr(field, "default_resolver", None)
     name = getattr(field, "python_name", None)
     if get is None or not isinstance(name, str) or getattr(field, "base_resolver", None):

@@ -67,7 +67,6 @@ from graphql.pyutils.gather_with_cancel import gather_with_cancel
 from graphql.type.definition import GraphQLResolveInfoHelpers
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.schema.schema import _OperationContextAwareGraphQLResolveInfo
-from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from api.schema.plain_tree import (
     Complete,
@@ -76,6 +75,7 @@ from api.schema.plain_tree import (
     attribute_read,
     has_directives,
     reader,
+    strawberry_field,
 )
 from api.schema.plan_values import compile_arguments, compile_variables
 
@@ -257,12 +257,8 @@ def _batched(steps: tuple[Step, ...]) -> bool:
 
 
 def _marked_batched(field_def: GraphQLField | None) -> bool:
-    field = (
-        (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-        if field_def
-        else None
-    )
-    return bool((getattr(field, "metadata", None) or {}).get(BATCHED))
+    metadata = getattr(strawberry_field(field_def), "metadata", None)
+    return bool((metadata or {}).get(BATCHED))
 
 
 async def run_plan(
