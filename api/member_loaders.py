@@ -80,19 +80,19 @@ class MemberBatch:
     def standings_read(self) -> dict[UUID, Standing | None] | None:
         return _done(self._standings)
 
-    async def balance(self, loaders: MemberLoaders, member_id: UUID, wallet: str) -> Balance:
+    async def balances(self, loaders: MemberLoaders, wallet: str) -> dict[UUID, Balance]:
         read = self._balances.get(wallet)
         if read is None:
             # A task of its own: members completed side by side all wait for this one read.
             read = asyncio.ensure_future(loaders.read_balances(self._ids, wallet))
             self._balances[wallet] = read
-        return (await read)[member_id]
+        return await read
 
-    async def standing(self, loaders: MemberLoaders, member_id: UUID) -> Standing | None:
+    async def standings(self, loaders: MemberLoaders) -> dict[UUID, Standing | None]:
         read = self._standings
         if read is None:
             read = self._standings = asyncio.ensure_future(loaders.read_standings(self._ids))
-        return (await read)[member_id]
+        return await read
 
 
 def _done(read: asyncio.Future[T] | None) -> T | None:

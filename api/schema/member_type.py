@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
 from functools import partial
 from operator import attrgetter
-from typing import cast
+from typing import Any, cast
 from uuid import UUID
 
 import strawberry
 
 from api.auth.principal import Kind
-from api.context import Info
+from api.context import Context, Info
 from api.member_loaders import MemberBatch
 from api.schema import referrals as referral_fields
 from api.schema.assemble import assemble
@@ -26,13 +26,69 @@ from api.schema.reward_types import AvailableReward, Redemption, RedemptionStatu
 from api.schema.tier_types import MemberTierStanding, TierChange
 from domain import members as m
 from domain.catalog import availability
-from domain.ledger import DEFAULT_WALLET, validate_wallet
+from domain.ledger import DEFAULT_WALLET, Balance, validate_wallet
 from domain.points import read_balance
-from domain.tier_evaluation import member_standing, member_tier_name
+from domain.tier_evaluation import Standing, member_standing, member_tier_name
 
 _ID = attrgetter("id")
 
 MemberStatus = strawberry.enum(m.MemberStatus, name="MemberStatus")
+
+
+# Batch resolvers of a page's `points` and `tier` (api/schema/query_plan.py, `BATCHED`): the
+# field for every member of the page in one call, read with the page's batch. None when the
+# members share no batch: each member's resolver then answers for it.
+
+
+def _points_of_page(
+    members: list[Member], ctx: Context, arguments: dict[str, Any]
+) -> list[Points] | Awaitable[list[Points]] | None:
+    batch = _page_batch(members)
+    if batch is None:
+        return None
+    wallet = validate_wallet(arguments.get("wallet"))
+    read = batch.balances_read(wallet)
+    if read is None:
+        return _points_read(members, batch.balances(ctx.member_loaders, wallet))
+    return [Points.of(read[x.member_id]) for x in members]
+
+
+async def _points_read(
+    members: list[Member], reading: Awaitable[dict[UUID, Balance]]
+) -> list[Points]:
+    read = await reading
+    return [Points.of(read[x.member_id]) for x in members]
+
+
+def _tiers_of_page(
+    members: list[Member], ctx: Context, arguments: dict[str, Any]
+) -> list[MemberTierStanding | None] | Awaitable[list[MemberTierStanding | None]] | None:
+    batch = _page_batch(members)
+    if batch is None:
+        return None
+    read = batch.standings_read()
+    if read is None:
+        return _tiers_read(members, batch.standings(ctx.member_loaders))
+    return [_standing(read[x.member_id]) for x in members]
+
+
+async def _tiers_read(
+    members: list[Member], reading: Awaitable[dict[UUID, Standing | None]]
+) -> list[MemberTierStanding | None]:
+    read = await reading
+    return [_standing(read[x.member_id]) for x in members]
+
+
+def _standing(found: Standing | None) -> MemberTierStanding | None:
+    return MemberTierStanding.of(found) if found else None
+
+
+def _page_batch(members: list[Member]) -> MemberBatch | None:
+    """The batch all these members share, if they do."""
+    batch = members[0].batch if members else None
+    if batch is None or any(x.batch is not batch for x in members):
+        return None
+    return batch
 
 
 @strawberry.type(description="A shopper enrolled in the program.")
@@ -119,7 +175,7 @@ class Member(Node):
 
     @strawberry.field(
         description="Balance in a wallet; the default wallet when none is named.",
-        metadata={BATCHED: True},
+        metadata={BATCHED: _points_of_page},
     )
     def points(self, info: Info, wallet: str | None = None) -> Points:
         # Not a coroutine when this member's page has read its balances already: the other
@@ -134,7 +190,7 @@ class Member(Node):
     async def _points(self, info: Info, wallet: str) -> Points:
         ctx = info.context
         if self.batch is not None:
-            found = await self.batch.balance(ctx.member_loaders, self.member_id, wallet)
+            found = (await self.batch.balances(ctx.member_loaders, wallet))[self.member_id]
         elif self.listed:
             found = await ctx.member_loaders.balances.load((self.member_id, wallet))
         else:
@@ -206,26 +262,25 @@ class Member(Node):
 
     @strawberry.field(
         description="The member's tier, the next one up and what keeping it takes.",
-        metadata={BATCHED: True},
+        metadata={BATCHED: _tiers_of_page},
     )
     def tier(self, info: Info) -> MemberTierStanding | None:
         # As `points`: not a coroutine once this member's page has read its standings.
         if self.batch is not None:
             read = self.batch.standings_read()
             if read is not None:
-                found = read[self.member_id]
-                return MemberTierStanding.of(found) if found else None
+                return _standing(read[self.member_id])
         return cast(MemberTierStanding | None, self._tier(info))
 
     async def _tier(self, info: Info) -> MemberTierStanding | None:
         ctx = info.context
         if self.batch is not None:
-            found = await self.batch.standing(ctx.member_loaders, self.member_id)
+            found = (await self.batch.standings(ctx.member_loaders))[self.member_id]
         elif self.listed:
             found = await ctx.member_loaders.standings.load(self.member_id)
         else:
             found = await member_standing(ctx.uow, self.member_id, ctx.services.clock.now())
-        return MemberTierStanding.of(found) if found else None
+        return _standing(found)
 
     @strawberry.field(description="Moves between tiers, newest first.")
     async def tier_history(

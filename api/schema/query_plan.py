@@ -25,8 +25,10 @@ completed the items at once, as graphql-core's executor completes them: each ite
 resolvers start before any of them waits, so a DataLoader (api/member_loaders.py) collects
 the whole list's loads into one batch. When every resolver below the items is `BATCHED`
 (each item's answer is read with the whole list's, the first time one of them is asked),
-no item waits for another to start, and the items are completed one by one, without a task
-each.
+no item waits for another to start, and the list is completed a field at a time for all of
+its items (a column), without a task each: a `BATCHED` field's batch resolver answers the
+field for the whole column in one call, where per item a resolver call, its resolve info
+and the field's strawberry `Info` would be built for every item.
 
 Not compiled: any directive in the operation (their effect varies with the variables),
 introspection, interfaces and unions, fragment arguments, and lists of lists whose items
@@ -37,6 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any, cast
 
 from graphql import (
@@ -83,8 +86,13 @@ _NO_VARIABLES = VariableValues({}, {})
 
 # In a strawberry field's metadata: its resolver answers an object of a list from a batch
 # the list shares, read in full the first time any of its objects is asked. No object's
-# answer waits for another object to be asked.
+# answer waits for another object to be asked. The value is the field's batch resolver,
+# `(objects, context, arguments) -> values`: the field's value for each of the objects (a
+# list of the same length, or an awaitable of one), or None when these objects share no
+# batch (their resolver is then called for each). `arguments` are the field's, by their
+# GraphQL names, coerced.
 BATCHED = "loyalty.batched"
+BatchResolver = Callable[[list[Any], Any, dict[str, Any]], Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +119,8 @@ class Step:
     attribute: tuple[Callable[[Any, str], Any], str] | None = None
     # The field's arguments from the request's variables (api/schema/plan_values.py).
     arguments: Callable[[VariableValues], dict[str, Any]] | None = None
+    # The field's batch resolver, when it is BATCHED.
+    batch: BatchResolver | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +216,7 @@ class _Compiler:
             non_null=non_null,
             attribute=attribute_read(field_def),
             arguments=compile_arguments(field_def, group[0].node),
+            batch=_batch_resolver(field_def),
         )
         if isinstance(inner, GraphQLObjectType):
             below_fields = collect_subfields(
@@ -247,7 +258,7 @@ def _batched(steps: tuple[Step, ...]) -> bool:
     for step in steps:
         if step.plain is not None:
             continue
-        if step.attribute is None and not _marked_batched(step.field_def):
+        if step.attribute is None and step.batch is None:
             return False
         if step.items and not step.items_in_turn:
             return False
@@ -256,9 +267,10 @@ def _batched(steps: tuple[Step, ...]) -> bool:
     return True
 
 
-def _marked_batched(field_def: GraphQLField | None) -> bool:
+def _batch_resolver(field_def: GraphQLField) -> BatchResolver | None:
     metadata = getattr(strawberry_field(field_def), "metadata", None)
-    return bool((metadata or {}).get(BATCHED))
+    batch = (metadata or {}).get(BATCHED)
+    return batch if callable(batch) else None
 
 
 async def run_plan(
@@ -351,12 +363,7 @@ class PlanRun:
         field_def, parent_type = step.field_def, step.parent_type
         assert field_def is not None and parent_type is not None and field_def.resolve
         node = step.nodes[0]
-        # The same for every object the field is resolved on (its node and the variables
-        # are): worked out once per run, not once per item of a page.
-        arguments = self._arguments.get(id(step))
-        if arguments is None:
-            assert step.arguments is not None
-            arguments = self._arguments[id(step)] = step.arguments(self._variables)
+        arguments = self._arguments_of(step)
         here = Path(path, step.name, parent_type.name)
         info = _OperationContextAwareGraphQLResolveInfo(
             node.name.value,
@@ -376,6 +383,15 @@ class PlanRun:
             self._operation_extensions,  # type: ignore[arg-type]  # None, as strawberry gives
         )
         return Call(field_def.resolve, source, info, arguments, here)
+
+    def _arguments_of(self, step: Step) -> dict[str, Any]:
+        # The same for every object the field is resolved on (its node and the variables
+        # are): worked out once per run, not once per item of a page.
+        arguments = self._arguments.get(id(step))
+        if arguments is None:
+            assert step.arguments is not None
+            arguments = self._arguments[id(step)] = step.arguments(self._variables)
+        return arguments
 
     async def complete(self, step: Step, call: Call, value: Any) -> Any:
         """The field's value completed by the plan; raises where the executor would report
@@ -406,18 +422,11 @@ class PlanRun:
         assert object_type is not None
         if not isinstance(value, list | tuple):
             raise GiveUp
-        is_type_of = object_type.is_type_of
-        for item in value:
-            if item is None:
-                if step.items_non_null:
-                    raise GiveUp
-            elif is_type_of is not None and is_type_of(item, cast(Any, None)) is not True:
-                raise GiveUp
+        _check_items(step, object_type, value)
         if step.items_in_turn:
-            return [
-                None if item is None else await self.object(step.below, item, Path(path, i, None))
-                for i, item in enumerate(value)
-            ]
+            present = [item for item in value if item is not None]
+            paths = _Paths(partial(_item_paths, path, value))
+            return _with_nulls(value, await self._column(step.below, present, paths))
         completed = await gather_with_cancel(
             *(
                 self.object(step.below, item, Path(path, index, None))
@@ -425,10 +434,164 @@ class PlanRun:
                 if item is not None
             )
         )
-        if len(completed) == len(value):
+        return _with_nulls(value, completed)
+
+    async def _column(
+        self, steps: tuple[Step, ...], sources: list[Any], paths: _Paths
+    ) -> list[dict[str, Any]]:
+        """Objects of one type (those of a list, or below them) completed a field at a time
+        for all of them. Only for steps below which nothing waits but for a batch the
+        objects share (`Step.items_in_turn`)."""
+        rows: list[dict[str, Any]] = [{} for _ in sources]
+        for step in steps:
+            name = step.name
+            if step.plain is not None:
+                plain = step.plain
+                for row, source in zip(rows, sources, strict=True):
+                    row[name] = plain(source)
+                continue
+            values = await self._resolved_column(step, sources, paths)
+            assert step.parent_type is not None
+            here = paths.field(name, step.parent_type.name)
+            for row, value in zip(
+                rows, await self._completed_column(step, values, here), strict=True
+            ):
+                row[name] = value
+        return rows
+
+    async def _resolved_column(self, step: Step, sources: list[Any], paths: _Paths) -> list[Any]:
+        """The field's value on each of the objects: one call of its batch resolver when
+        the objects share a batch, else its resolver on each in turn."""
+        values: list[Any] | None = None
+        if step.attribute is not None:
+            get, attribute = step.attribute
+            values = [get(source, attribute) for source in sources]
+        else:
+            if step.batch is not None:
+                answered = step.batch(sources, self._context, self._arguments_of(step))
+                values = await answered if optimized_is_awaitable(answered) else answered
+                if values is not None and (
+                    not isinstance(values, list) or len(values) != len(sources)
+                ):
+                    raise GiveUp
+            if values is None:
+                values = [self.call(step, s, paths[i]).resolve() for i, s in enumerate(sources)]
+        return [await v if optimized_is_awaitable(v) else v for v in values]
+
+    async def _completed_column(self, step: Step, values: list[Any], paths: _Paths) -> list[Any]:
+        """The field's values completed, all of the column's at once."""
+        non_null = step.non_null
+        if step.complete is not None:
+            complete = step.complete
+            completed: list[Any] = []
+            for value in values:
+                if value is None:
+                    if non_null:
+                        raise GiveUp
+                    completed.append(None)
+                else:
+                    completed.append(complete(value))
             return completed
-        found = iter(completed)
-        return [None if item is None else next(found) for item in value]
+        kept = [i for i, value in enumerate(values) if value is not None]
+        if non_null and len(kept) != len(values):
+            raise GiveUp
+        present = [values[i] for i in kept]
+        object_type = step.object_type
+        assert object_type is not None
+        if step.items:
+            assert step.items_in_turn  # nothing below an in-turn list waits for more
+            lists = cast(list[Sequence[Any]], present)
+            for items in lists:
+                if not isinstance(items, list | tuple):
+                    raise GiveUp
+                _check_items(step, object_type, items)
+            flat = [item for items in lists for item in items if item is not None]
+            rows = iter(
+                await self._column(
+                    step.below, flat, _Paths(partial(_items_paths, paths.only(kept), lists))
+                )
+            )
+            answers: list[Any] = [[None if x is None else next(rows) for x in xs] for xs in lists]
+        else:
+            is_type_of = object_type.is_type_of
+            if is_type_of is not None:
+                for value in present:
+                    if is_type_of(value, cast(Any, None)) is not True:
+                        raise GiveUp
+            answers = await self._column(step.below, present, paths.only(kept))
+        if len(kept) == len(values):
+            return answers
+        with_nulls: list[Any] = [None] * len(values)
+        for i, answer in zip(kept, answers, strict=True):
+            with_nulls[i] = answer
+        return with_nulls
+
+
+def _check_items(step: Step, object_type: GraphQLObjectType, items: Sequence[Any]) -> None:
+    """Raises GiveUp unless every item is of the list's type, or null where it may be."""
+    is_type_of = object_type.is_type_of
+    for item in items:
+        if item is None:
+            if step.items_non_null:
+                raise GiveUp
+        elif is_type_of is not None and is_type_of(item, cast(Any, None)) is not True:
+            raise GiveUp
+
+
+def _with_nulls(items: Sequence[Any], answers: list[Any]) -> list[Any]:
+    """The answers of a list's items that are not null, with its nulls put back."""
+    if len(answers) == len(items):
+        return answers
+    found = iter(answers)
+    return [None if item is None else next(found) for item in items]
+
+
+class _Paths:
+    """The paths of a column's objects, made the first time a resolver is called with one:
+    a column answered by plain reads and batch resolvers never needs them."""
+
+    __slots__ = ("_made", "_make")
+
+    def __init__(self, make: Callable[[], list[Path]]) -> None:
+        self._make = make
+        self._made: list[Path] | None = None
+
+    def all(self) -> list[Path]:
+        made = self._made
+        if made is None:
+            made = self._made = self._make()
+        return made
+
+    def __getitem__(self, index: int) -> Path:
+        return self.all()[index]
+
+    def field(self, name: str, type_name: str) -> _Paths:
+        """The paths of a field of each of these objects."""
+        return _Paths(partial(_field_paths, self, name, type_name))
+
+    def only(self, kept: list[int]) -> _Paths:
+        return _Paths(partial(_kept_paths, self, kept))
+
+
+def _field_paths(objects: _Paths, name: str, type_name: str) -> list[Path]:
+    return [Path(path, name, type_name) for path in objects.all()]
+
+
+def _kept_paths(paths: _Paths, kept: list[int]) -> list[Path]:
+    every = paths.all()
+    return [every[i] for i in kept]
+
+
+def _item_paths(path: Path, items: Sequence[Any]) -> list[Path]:
+    return [Path(path, i, None) for i, item in enumerate(items) if item is not None]
+
+
+def _items_paths(lists_paths: _Paths, lists: list[Sequence[Any]]) -> list[Path]:
+    return [
+        item_path
+        for path, items in zip(lists_paths.all(), lists, strict=True)
+        for item_path in _item_paths(path, items)
+    ]
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,31 @@ from graphql import parse
 
 from api.schema.execution import PlainTreeExecutionContext
 from api.schema.lean_resolvers import install
-from api.schema.query_plan import compile_query, run_plan
+from api.schema.query_plan import BATCHED, compile_query, run_plan
+
+# The size of each column a batch resolver was called with.
+SCORED: list[int] = []
+
+
+def _scores(items: list[Item], context: Any, arguments: dict[str, Any]) -> Any:
+    """`Item.score` for a whole column: None when an item asks to be answered alone, a
+    wrong count for "short", an awaitable when an item is "slow", an error for "bad"."""
+    SCORED.append(len(items))
+    names = {x.name for x in items}
+    if "lone" in names:
+        return None
+    if "bad" in names:
+        raise ValueError("no score")
+    scores = [len(x.name) * arguments["times"] for x in items]
+    if "short" in names:
+        return scores[1:]
+    if "slow" in names:
+        return _later(scores)
+    return scores
+
+
+async def _later(scores: list[int]) -> list[int]:
+    return scores
 
 
 @strawberry.type
@@ -41,6 +65,18 @@ class Item:
     @strawberry.field
     async def fails(self) -> str | None:
         raise ValueError("no")
+
+    @strawberry.field(metadata={BATCHED: _scores})
+    def score(self, times: int = 1) -> int:
+        if self.name == "bad":
+            raise ValueError("no score")
+        return len(self.name) * times
+
+
+@strawberry.type
+class Box:
+    item: Item
+    spare: Item | None
 
 
 @strawberry.type
@@ -89,6 +125,13 @@ class Query:
         return Shelf(best=items[0], spare=None, rows=items, missing=None)  # type: ignore[arg-type]
 
     @strawberry.field
+    def boxes(self, names: list[str]) -> list[Box | None]:
+        return [
+            None if n == "-" else Box(item=Item(name=n, tags=[], note=None), spare=None)
+            for n in names
+        ]
+
+    @strawberry.field
     def named(self) -> Named:
         return Person(name="p", age=3)
 
@@ -119,11 +162,18 @@ ANSWERED = [
         None,
     ),
     ('{ shelf { rows { a: price(currency: "USD") b: price twin { c: price } } } }', None),
+    # a BATCHED field below a list: answered for the column, by its batch resolver or not
+    ('{ boxes(names: ["a", "bb", "-"]) { item { name score(times: 3) } spare { score } } }', None),
+    ('{ boxes(names: ["slow", "ccc"]) { item { a: score b: score(times: 2) } } }', None),
+    ('{ boxes(names: ["lone", "dd", "-"]) { item { score name } } }', None),
+    ("{ items { score tags { word } } }", None),
 ]
 GIVEN_UP = [
     ('{ item(name: "box") { must { word } } }', None),  # null in a non-null field
     ('{ item(name: "box") { name fails } }', None),  # an error
     ("{ items { name fails } }", None),  # an error in an item of a list
+    ('{ boxes(names: ["a", "bad"]) { item { score } } }', None),  # in a batch resolver
+    ('{ boxes(names: ["lone", "bad"]) { item { score } } }', None),  # in an item's resolver
     ("{ shelf { missing { price } } }", None),  # a null attribute in a non-null field
     ("query Q($n: String!) { item(name: $n) { name } }", {"n": 3}),  # a refused variable
 ]
@@ -176,6 +226,40 @@ async def test_a_plan_gives_up_where_the_executor_reports_an_error(query, variab
 @pytest.mark.parametrize("query", NOT_COMPILED)
 def test_queries_a_plan_does_not_cover_are_not_compiled(query):
     assert compile_query(_schema()._schema, parse(query), None) is None
+
+
+async def test_a_batch_resolver_answers_a_column_in_one_call():
+    # given a list of objects each holding an item with a BATCHED field
+    schema = _schema()
+    SCORED.clear()
+
+    # when the query runs by its plan
+    planned = await _plan(
+        schema, '{ boxes(names: ["a", "-", "bb", "ccc"]) { item { score } } }', None
+    )
+
+    # then the field of the three items was answered by one call of its batch resolver
+    assert SCORED == [3]
+    assert planned == {
+        "boxes": [{"item": {"score": 1}}, None, {"item": {"score": 2}}, {"item": {"score": 3}}]
+    }
+
+
+async def test_a_plan_gives_up_when_a_batch_resolver_miscounts():
+    # given a column whose batch resolver answers one value too few
+    schema = _schema()
+    query = '{ boxes(names: ["short", "ee"]) { item { score } } }'
+
+    # when it runs by its plan and through the executor (which calls each item's resolver)
+    planned = await _plan(schema, query, None)
+    usual = _usual(await schema.execute(query))
+
+    # then the plan gave up, and the executor answered
+    assert planned is None
+    assert usual == {
+        "data": {"boxes": [{"item": {"score": 5}}, {"item": {"score": 2}}]},
+        "errors": [],
+    }
 
 
 def test_mutations_are_never_compiled():
