@@ -39,13 +39,17 @@ class Points:
 
     @classmethod
     def of(cls, b: Balance) -> Points:
-        return cls(
-            wallet=b.wallet,
-            available=b.spendable,
-            pending=b.pending,
-            lifetime=b.lifetime,
-            debt=b.debt,
-            member_id=b.member_id,
+        # One per member of a page with points: assembled, not through __init__.
+        return assemble(
+            cls,
+            {
+                "wallet": b.wallet,
+                "available": b.available - b.debt,  # b.spendable, without the call
+                "pending": b.pending,
+                "lifetime": b.lifetime,
+                "debt": b.debt,
+                "member_id": b.member_id,
+            },
         )
 
     @strawberry.field(description="Available points that expire within the given days.")

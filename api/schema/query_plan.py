@@ -88,9 +88,9 @@ _NO_VARIABLES = VariableValues({}, {})
 # the list shares, read in full the first time any of its objects is asked. No object's
 # answer waits for another object to be asked. The value is the field's batch resolver,
 # `(objects, context, arguments) -> values`: the field's value for each of the objects (a
-# list of the same length, or an awaitable of one), or None when these objects share no
-# batch (their resolver is then called for each). `arguments` are the field's, by their
-# GraphQL names, coerced.
+# list of the same length holding the values, never awaitables of them, or an awaitable of
+# such a list), or None when the objects share no batch (their resolver is then called for
+# each). `arguments` are the field's, by their GraphQL names, coerced.
 BATCHED = "loyalty.batched"
 BatchResolver = Callable[[list[Any], Any, dict[str, Any]], Any]
 
@@ -462,20 +462,20 @@ class PlanRun:
     async def _resolved_column(self, step: Step, sources: list[Any], paths: _Paths) -> list[Any]:
         """The field's value on each of the objects: one call of its batch resolver when
         the objects share a batch, else its resolver on each in turn."""
-        values: list[Any] | None = None
         if step.attribute is not None:
             get, attribute = step.attribute
             values = [get(source, attribute) for source in sources]
         else:
             if step.batch is not None:
                 answered = step.batch(sources, self._context, self._arguments_of(step))
-                values = await answered if optimized_is_awaitable(answered) else answered
-                if values is not None and (
-                    not isinstance(values, list) or len(values) != len(sources)
-                ):
-                    raise GiveUp
-            if values is None:
-                values = [self.call(step, s, paths[i]).resolve() for i, s in enumerate(sources)]
+                if optimized_is_awaitable(answered):
+                    answered = await answered
+                if answered is not None:
+                    # the values themselves, none of them awaitable
+                    if not isinstance(answered, list) or len(answered) != len(sources):
+                        raise GiveUp
+                    return answered
+            values = [self.call(step, s, paths[i]).resolve() for i, s in enumerate(sources)]
         return [await v if optimized_is_awaitable(v) else v for v in values]
 
     async def _completed_column(self, step: Step, values: list[Any], paths: _Paths) -> list[Any]:

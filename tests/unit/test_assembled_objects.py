@@ -11,7 +11,7 @@ import pytest
 import strawberry
 
 from api.schema.ids import to_global_id
-from api.schema.ledger_types import LedgerEntry
+from api.schema.ledger_types import LedgerEntry, Points
 from api.schema.member_type import Member
 from api.schema.pagination import Connection, Edge, connection, encode_cursor, page_of
 from domain import ledger
@@ -126,6 +126,30 @@ def test_a_ledger_entry_node_equals_the_one_init_builds(entry, internal):
         ),
     )
     assert built.note == (entry.note if internal else None)
+
+
+@pytest.mark.parametrize(
+    "balance",
+    [
+        ledger.Balance(uuid.uuid4(), "points", 120, 30, 400, 9),
+        ledger.Balance(uuid.uuid4(), "stamps", 0, 0, 0, 0),
+        ledger.Balance(uuid.uuid4(), "points", 5, 0, 50, 12, debt=20),  # owes points
+    ],
+)
+def test_points_equal_the_ones_init_builds(balance):
+    built = Points.of(balance)
+
+    _same_object(
+        built,
+        Points(
+            wallet=balance.wallet,
+            available=balance.spendable,
+            pending=balance.pending,
+            lifetime=balance.lifetime,
+            debt=balance.debt,
+            member_id=balance.member_id,
+        ),
+    )
 
 
 @pytest.mark.parametrize("found", [0, 1, 4, 5, 6])

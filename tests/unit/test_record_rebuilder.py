@@ -12,12 +12,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.ledger import EntryKind, LedgerEntry
+from domain.ledger import Balance, EntryKind, LedgerEntry
 from domain.members import Member, MemberStatus
 from persistence.repositories.records import rebuilder
 
 rebuild_member = rebuilder(Member)
 rebuild_entry = rebuilder(LedgerEntry)
+rebuild_balance = rebuilder(Balance)
 optional_text = st.none() | st.text(max_size=20)
 
 
@@ -80,6 +81,21 @@ def test_a_rebuilt_ledger_entry_is_the_entry_init_builds(kind, deltas, texts, co
     assert rebuilt == LedgerEntry(*values)
     assert dataclasses.astuple(rebuilt) == values
     assert rebuilt.points == (available or pending)
+
+
+@given(
+    amounts=st.tuples(*(st.integers(-(2**40), 2**40) for _ in range(5))),
+    wallet=st.sampled_from(["points", "stamps"]),
+)
+def test_a_rebuilt_balance_is_the_balance_init_builds(amounts, wallet):
+    available, pending, lifetime, version, debt = amounts
+    values = (uuid.uuid4(), wallet, available, pending, lifetime, version, debt)
+
+    rebuilt = rebuild_balance(*values)
+
+    assert rebuilt == Balance(*values)
+    assert dataclasses.astuple(rebuilt) == values
+    assert rebuilt.spendable == available - debt
 
 
 def test_a_rebuilt_record_stays_frozen():
