@@ -45,6 +45,7 @@ from graphql import (
     GraphQLEnumType,
     GraphQLField,
     GraphQLID,
+    GraphQLInt,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -62,6 +63,7 @@ from graphql.execution.collect_fields import (
     collect_subfields,
 )
 from graphql.pyutils import Undefined
+from graphql.type.scalars import GRAPHQL_MAX_INT, GRAPHQL_MIN_INT
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.schema.types.base_scalars import isoformat
 
@@ -146,7 +148,9 @@ def _renderer(type_name: str, entries: list[tuple[str, Plain]]) -> Render:
         scope[f"c{i}"] = plain.complete
         if plain.non_null:
             lines.append(f"    if v{i} is None: raise GiveUp")
-        if plain.same is not None:
+        if plain.same is int:
+            test = f"(type(v{i}) is not int or not {GRAPHQL_MIN_INT} <= v{i} <= {GRAPHQL_MAX_INT})"
+        elif plain.same is not None:
             scope[f"t{i}"] = plain.same
             test = f"type(v{i}) is not t{i}"
         else:
@@ -316,6 +320,14 @@ def _leaf(
     same = _SERIALIZED_AS_THEY_ARE.get(kind)
     if same is None:
         return complete
+    if same is int:
+
+        def complete_int(value: Any) -> Any:
+            if type(value) is int and GRAPHQL_MIN_INT <= value <= GRAPHQL_MAX_INT:
+                return value
+            return complete(value)
+
+        return complete_int
 
     def complete_plain(value: Any) -> Any:
         return value if type(value) is same else complete(value)

@@ -219,6 +219,10 @@ class _Compiler:
             batch=_batch_resolver(field_def),
         )
         if isinstance(inner, GraphQLObjectType):
+            # an object whose selected fields are all plain: one compiled function renders it
+            rendered = self._trees.value(inner, group)
+            if rendered is not None:
+                return replace(resolved, complete=rendered)
             below_fields = collect_subfields(
                 self._schema, self._fragments, _NO_VARIABLES, self._operation, inner, group
             ).grouped_field_set

@@ -52,6 +52,9 @@ class Thing:
     at: datetime
     tags: list[str]
     broken_count: int  # given a value the Int scalar refuses
+    edges_of_int: list[int]  # the largest and smallest 32-bit ints, and a bool
+    too_big: int  # one past Int's range
+    too_small: int | None  # one below it
     missing: str  # given None although non-null
 
     @strawberry.field
@@ -79,6 +82,9 @@ def _thing(n: int) -> Thing:
         at=datetime(2026, 1, n + 1, tzinfo=UTC),
         tags=[f"a{n}", f"b{n}"],
         broken_count="not a number",  # type: ignore[arg-type]
+        edges_of_int=[2**31 - 1, -(2**31), True],
+        too_big=2**31,
+        too_small=-(2**31) - 1,
         missing=None,  # type: ignore[arg-type]
     )
 
@@ -115,6 +121,9 @@ def _plain(result: Any) -> dict[str, Any]:
             id="plain-fields",
         ),
         pytest.param("{ things { name brokenCount } }", id="refused-by-the-scalar"),
+        pytest.param("{ things { count edgesOfInt } }", id="ints-at-the-edges-of-32-bits"),
+        pytest.param("{ one { count tooBig } }", id="an-int-past-32-bits"),
+        pytest.param("{ things { tooSmall } }", id="an-int-below-32-bits-nullable"),
         pytest.param("{ one { name missing } }", id="null-in-a-non-null-field"),
         pytest.param(
             "{ things { n: name ...F } } fragment F on Thing { colour c: count }",
