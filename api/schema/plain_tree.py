@@ -78,11 +78,13 @@ _MAX_KEPT = 4096
 _ISO_TYPES = frozenset({datetime, date, time})
 _NEVER_AWAITABLE = frozenset({str, int, float, bool, datetime, date, time, Decimal, UUID})
 # Values these scalars serialize to themselves (graphql-core's serialize_string, _id and
-# _boolean return a str or bool given as is): the common case skips the call.
+# _boolean return a str or bool given as is, serialize_int an int within 32 bits): the
+# common case skips the call. An int is checked against Int's range first.
 _SERIALIZED_AS_THEY_ARE: dict[Any, type] = {
     GraphQLString: str,
     GraphQLID: str,
     GraphQLBoolean: bool,
+    GraphQLInt: int,
 }
 
 

@@ -5,6 +5,7 @@ errors, nulls, refused values, lists, directives and fragments included."""
 from __future__ import annotations
 
 import enum
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -108,7 +109,8 @@ def _schemas() -> tuple[strawberry.Schema, strawberry.Schema]:
 
 def _plain(result: Any) -> dict[str, Any]:
     return {
-        "data": result.data,
+        # as JSON: in Python True == 1, in the answer `true` is not `1`
+        "data": json.dumps(result.data),
         "errors": [(e.message, e.path) for e in result.errors or []],
     }
 
