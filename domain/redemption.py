@@ -174,8 +174,6 @@ async def redeem_reward(
         entry = await wallet.spend(
             cost.points, kind=EntryKind.REDEEM, reason=f"Reward: {reward.name}", idempotency_key=key
         )
-        if not await uow.rewards.reserve_stock(reward.id):
-            raise reward_refusal("This reward is out of stock.", ErrorCode.OUT_OF_STOCK)
         redemption_id = uuid4()
         code = await issue_code(uow, reward, redemption_id)
         redemption = await uow.redemptions.add(
@@ -193,6 +191,11 @@ async def redeem_reward(
             answers_key=key,
         )
         balance = await wallet.save()
+        # Last before the commit: taking one from the stock locks the reward's row, and
+        # every redemption of this reward by anyone waits for that lock until this
+        # transaction ends. Refused, it rolls back everything above.
+        if not await uow.rewards.reserve_stock(reward.id):
+            raise reward_refusal("This reward is out of stock.", ErrorCode.OUT_OF_STOCK)
     await cache.put(balance)
     return Redeemed(redemption, reward, balance, discount=_discount(redemption, subtotal_minor))
 
