@@ -6,8 +6,9 @@ at a time: a Redis round trip per balance, a transaction per tier. Two ways batc
 - A page's members share a `MemberBatch`: the first of them asked for its points (or tier)
   reads those of the whole page at once (domain.points.read_balances,
   domain.tier_evaluation.member_standings), and the others find theirs already read. No
-  member waits for another to be asked, so a query plan completes such a page item by item,
-  without a task each (api/schema/query_plan.py, `BATCHED`).
+  member waits for another to be asked, so a query plan completes such a page a field at a
+  time, the field of all its members by one call of the field's batch resolver, and starts
+  the page's batches (points, tiers) side by side (api/schema/query_plan.py, `BATCHED`).
 - Members reached one by one from a list (a referral's friend, that friend's referrer) use
   the request's DataLoaders: a list's items are completed together, so every item's load
   starts before any of them waits, and a DataLoader answers them with one read.
@@ -80,19 +81,21 @@ class MemberBatch:
     def standings_read(self) -> dict[UUID, Standing | None] | None:
         return _done(self._standings)
 
-    async def balances(self, loaders: MemberLoaders, wallet: str) -> dict[UUID, Balance]:
+    def balances(self, loaders: MemberLoaders, wallet: str) -> asyncio.Future[dict[UUID, Balance]]:
+        """The page's balances in this wallet, read once: a task of its own, started now, so
+        that members completed side by side, and the page's other batches, wait on it
+        together."""
         read = self._balances.get(wallet)
         if read is None:
-            # A task of its own: members completed side by side all wait for this one read.
             read = asyncio.ensure_future(loaders.read_balances(self._ids, wallet))
             self._balances[wallet] = read
-        return await read
+        return read
 
-    async def standings(self, loaders: MemberLoaders) -> dict[UUID, Standing | None]:
+    def standings(self, loaders: MemberLoaders) -> asyncio.Future[dict[UUID, Standing | None]]:
         read = self._standings
         if read is None:
             read = self._standings = asyncio.ensure_future(loaders.read_standings(self._ids))
-        return await read
+        return read
 
 
 def _done(read: asyncio.Future[T] | None) -> T | None:

@@ -37,7 +37,7 @@ have resolvers (their values go the usual way).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any, cast
@@ -447,31 +447,44 @@ class PlanRun:
         for all of them. Only for steps below which nothing waits but for a batch the
         objects share (`Step.items_in_turn`)."""
         rows: list[dict[str, Any]] = [{} for _ in sources]
-        for step in steps:
-            name = step.name
-            if step.plain is not None:
-                plain = step.plain
-                for row, source in zip(rows, sources, strict=True):
-                    row[name] = plain(source)
-                continue
-            values = await self._resolved_column(step, sources, paths)
-            assert step.parent_type is not None
-            here = paths.field(name, step.parent_type.name)
-            for row, value in zip(
-                rows, await self._completed_column(step, values, here), strict=True
-            ):
-                row[name] = value
+        # Every batch resolver is called before any of them is awaited: a page asking for
+        # its members' points and tiers reads both batches side by side.
+        batches: dict[int, Any] = {}
+        try:
+            for step in steps:
+                if step.batch is not None and step.attribute is None:
+                    batches[id(step)] = step.batch(sources, self._context, self._arguments_of(step))
+            for step in steps:
+                name = step.name
+                if step.plain is not None:
+                    plain = step.plain
+                    for row, source in zip(rows, sources, strict=True):
+                        row[name] = plain(source)
+                    continue
+                answered = batches.pop(id(step), None)
+                values = await self._resolved_column(step, sources, paths, answered)
+                assert step.parent_type is not None
+                here = paths.field(name, step.parent_type.name)
+                for row, value in zip(
+                    rows, await self._completed_column(step, values, here), strict=True
+                ):
+                    row[name] = value
+        finally:
+            for left in batches.values():  # the plan gave up before awaiting these
+                if isinstance(left, Coroutine):
+                    left.close()
         return rows
 
-    async def _resolved_column(self, step: Step, sources: list[Any], paths: _Paths) -> list[Any]:
-        """The field's value on each of the objects: one call of its batch resolver when
-        the objects share a batch, else its resolver on each in turn."""
+    async def _resolved_column(
+        self, step: Step, sources: list[Any], paths: _Paths, answered: Any
+    ) -> list[Any]:
+        """The field's value on each of the objects: what its batch resolver `answered`
+        when the objects share a batch, else its resolver's on each in turn."""
         if step.attribute is not None:
             get, attribute = step.attribute
             values = [get(source, attribute) for source in sources]
         else:
             if step.batch is not None:
-                answered = step.batch(sources, self._context, self._arguments_of(step))
                 if optimized_is_awaitable(answered):
                     answered = await answered
                 if answered is not None:

@@ -4,6 +4,7 @@ not one a plan covers, the plan gives up and the executor answers."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -39,6 +40,28 @@ async def _later(scores: list[int]) -> list[int]:
     return scores
 
 
+# What the started batches of `rank` and `tally` did, in order.
+EVENTS: list[str] = []
+
+
+def _started(name: str, values: list[int]) -> Any:
+    async def read() -> list[int]:
+        EVENTS.append(f"{name} starts")
+        await asyncio.sleep(0)
+        EVENTS.append(f"{name} ends")
+        return values
+
+    return asyncio.ensure_future(read())  # started now, as a page's batch read is
+
+
+def _ranks(items: list[Item], context: Any, arguments: dict[str, Any]) -> Any:
+    return _started("rank", [len(x.name) + 1 for x in items])
+
+
+def _tallies(items: list[Item], context: Any, arguments: dict[str, Any]) -> Any:
+    return _started("tally", [len(x.name) + 2 for x in items])
+
+
 @strawberry.type
 class Tag:
     word: str
@@ -65,6 +88,14 @@ class Item:
     @strawberry.field
     async def fails(self) -> str | None:
         raise ValueError("no")
+
+    @strawberry.field(metadata={BATCHED: _ranks})
+    def rank(self) -> int:
+        return len(self.name) + 1
+
+    @strawberry.field(metadata={BATCHED: _tallies})
+    def tally(self) -> int:
+        return len(self.name) + 2
 
     @strawberry.field(metadata={BATCHED: _scores})
     def score(self, times: int = 1) -> int:
@@ -167,6 +198,7 @@ ANSWERED = [
     ('{ boxes(names: ["slow", "ccc"]) { item { a: score b: score(times: 2) } } }', None),
     ('{ boxes(names: ["lone", "dd", "-"]) { item { score name } } }', None),
     ("{ items { score tags { word } } }", None),
+    ('{ boxes(names: ["a", "-", "bb"]) { item { rank name tally } } }', None),
 ]
 GIVEN_UP = [
     ('{ item(name: "box") { must { word } } }', None),  # null in a non-null field
@@ -242,6 +274,21 @@ async def test_a_batch_resolver_answers_a_column_in_one_call():
     assert SCORED == [3]
     assert planned == {
         "boxes": [{"item": {"score": 1}}, None, {"item": {"score": 2}}, {"item": {"score": 3}}]
+    }
+
+
+async def test_the_batches_of_a_column_are_read_side_by_side():
+    # given a column with two BATCHED fields whose batch resolvers start a read each
+    schema = _schema()
+    EVENTS.clear()
+
+    # when the query runs by its plan
+    planned = await _plan(schema, '{ boxes(names: ["a", "bb"]) { item { rank tally } } }', None)
+
+    # then the second read started before the first one ended
+    assert EVENTS == ["rank starts", "tally starts", "rank ends", "tally ends"]
+    assert planned == {
+        "boxes": [{"item": {"rank": 2, "tally": 3}}, {"item": {"rank": 3, "tally": 4}}]
     }
 
 
