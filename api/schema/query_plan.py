@@ -493,6 +493,14 @@ class PlanRun:
                         raise GiveUp
                     return answered
             values = [self.call(step, s, paths[i]).resolve() for i, s in enumerate(sources)]
+            pending = [v for v in values if optimized_is_awaitable(v)]
+            if pending:
+                # Side by side, as graphql-core awaits a list's items: objects that share no
+                # batch may share a DataLoader, which reads only what was asked before it
+                # runs.
+                found = iter(await gather_with_cancel(*pending))
+                return [next(found) if optimized_is_awaitable(v) else v for v in values]
+            return values
         return [await v if optimized_is_awaitable(v) else v for v in values]
 
     async def _completed_column(self, step: Step, values: list[Any], paths: _Paths) -> list[Any]:

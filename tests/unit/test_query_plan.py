@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import strawberry
 from graphql import parse
+from strawberry.dataloader import DataLoader
 
 from api.schema.execution import PlainTreeExecutionContext
 from api.schema.lean_resolvers import install
@@ -54,6 +55,10 @@ def _started(name: str, values: list[int]) -> Any:
     return asyncio.ensure_future(read())  # started now, as a page's batch read is
 
 
+def _no_batch(items: list[Item], context: Any, arguments: dict[str, Any]) -> None:
+    return None  # these items share no batch: each item's resolver answers
+
+
 def _ranks(items: list[Item], context: Any, arguments: dict[str, Any]) -> Any:
     return _started("rank", [len(x.name) + 1 for x in items])
 
@@ -88,6 +93,11 @@ class Item:
     @strawberry.field
     async def fails(self) -> str | None:
         raise ValueError("no")
+
+    @strawberry.field(metadata={BATCHED: _no_batch})
+    async def weight(self, info: strawberry.Info) -> int:
+        loaded: int = await info.context["weights"].load(self.name)
+        return loaded
 
     @strawberry.field(metadata={BATCHED: _ranks})
     def rank(self) -> int:
@@ -290,6 +300,29 @@ async def test_the_batches_of_a_column_are_read_side_by_side():
     assert planned == {
         "boxes": [{"item": {"rank": 2, "tally": 3}}, {"item": {"rank": 3, "tally": 4}}]
     }
+
+
+async def test_items_that_share_no_batch_are_resolved_side_by_side():
+    # given items whose BATCHED field finds no batch, and reads through a DataLoader
+    schema = _schema()
+    loads: list[list[str]] = []
+
+    async def weigh(names: list[str]) -> list[int]:
+        loads.append(list(names))
+        return [10 * len(n) for n in names]
+
+    query = '{ boxes(names: ["a", "-", "bb", "ccc"]) { item { name weight } } }'
+
+    # when the query runs by its plan
+    plan = compile_query(schema._schema, parse(query), None)
+    assert plan is not None
+    planned = await run_plan(plan, schema._schema, {"weights": DataLoader(weigh)}, None, None)
+
+    # then every item's load was asked before any ran: one load for the three items
+    assert loads == [["a", "bb", "ccc"]]
+    usual = await schema.execute(query, context_value={"weights": DataLoader(weigh)})
+    assert usual.errors is None
+    assert planned == usual.data
 
 
 async def test_a_plan_gives_up_when_a_batch_resolver_miscounts():
