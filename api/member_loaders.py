@@ -1,14 +1,16 @@
 """Per-request batches of the reads of members that came in a list.
 
-A page of members that asks for each member's `points` or `tier` would read them one member
-at a time: a Redis round trip per balance, a transaction per tier. Two ways batch them:
+A page of members that asks for each member's `points`, `tier` or `availableRewards` would
+read them one member at a time: a Redis round trip per balance, a transaction per tier, two
+per member's rewards. Two ways batch them:
 
-- A page's members share a `MemberBatch`: the first of them asked for its points (or tier)
-  reads those of the whole page at once (domain.points.read_balances,
-  domain.tier_evaluation.member_standings), and the others find theirs already read. No
-  member waits for another to be asked, so a query plan completes such a page a field at a
-  time, the field of all its members by one call of the field's batch resolver, and starts
-  the page's batches (points, tiers) side by side (api/schema/query_plan.py, `BATCHED`).
+- A page's members share a `MemberBatch`: the first of them asked for its points (or tier,
+  or available rewards) reads those of the whole page at once (domain.points.read_balances,
+  domain.tier_evaluation.member_standings, domain.catalog.availabilities), and the others
+  find theirs already read. No member waits for another to be asked, so a query plan
+  completes such a page a field at a time, the field of all its members by one call of the
+  field's batch resolver, and starts the page's batches (points, tiers, rewards) side by
+  side (api/schema/query_plan.py, `BATCHED`).
 - Members reached one by one from a list (a referral's friend, that friend's referrer) use
   the request's DataLoaders: a list's items are completed together, so every item's load
   starts before any of them waits, and a DataLoader answers them with one read.
@@ -27,13 +29,15 @@ from uuid import UUID
 
 from strawberry.dataloader import DataLoader
 
+from domain.catalog import Availability, Shopper, availabilities
 from domain.clock import Clock
-from domain.ledger import Balance
+from domain.ledger import DEFAULT_WALLET, Balance
 from domain.points import read_balances
 from domain.ports import BalanceCache, UnitOfWorkFactory
-from domain.tier_evaluation import Standing, member_standings
+from domain.tier_evaluation import Standing, member_standings, member_tier_names
 
 BalanceKey = tuple[UUID, str]  # (member id, wallet)
+Offers = dict[UUID, list[Availability]]  # each member's available rewards
 T = TypeVar("T")
 
 
@@ -50,6 +54,12 @@ class MemberLoaders:
 
     async def read_standings(self, member_ids: Sequence[UUID]) -> dict[UUID, Standing | None]:
         return await member_standings(self._uow, member_ids, self._clock.now())
+
+    async def read_tier_names(self, member_ids: Sequence[UUID]) -> dict[UUID, str | None]:
+        return await member_tier_names(self._uow, member_ids)
+
+    async def read_offers(self, shoppers: Sequence[Shopper], limit: int) -> Offers:
+        return await availabilities(self._uow, self._clock.now(), shoppers, limit)
 
     async def _balances(self, keys: list[BalanceKey]) -> list[Balance]:
         by_wallet: defaultdict[str, list[UUID]] = defaultdict(list)
@@ -73,6 +83,8 @@ class MemberBatch:
         self._ids = list(member_ids)
         self._balances: dict[str, asyncio.Future[dict[UUID, Balance]]] = {}
         self._standings: asyncio.Future[dict[UUID, Standing | None]] | None = None
+        self._tier_names: asyncio.Future[dict[UUID, str | None]] | None = None
+        self._offers: dict[int, asyncio.Future[Offers]] = {}
 
     def balances_read(self, wallet: str) -> dict[UUID, Balance] | None:
         """The page's balances in this wallet, when they have been read (and not failed)."""
@@ -80,6 +92,10 @@ class MemberBatch:
 
     def standings_read(self) -> dict[UUID, Standing | None] | None:
         return _done(self._standings)
+
+    def offers_read(self, limit: int) -> Offers | None:
+        """The page's available rewards (the first `limit` live rewards), when read."""
+        return _done(self._offers.get(limit))
 
     def balances(self, loaders: MemberLoaders, wallet: str) -> asyncio.Future[dict[UUID, Balance]]:
         """The page's balances in this wallet, read once: a task of its own, started now, so
@@ -96,6 +112,30 @@ class MemberBatch:
         if read is None:
             read = self._standings = asyncio.ensure_future(loaders.read_standings(self._ids))
         return read
+
+    def tier_names(self, loaders: MemberLoaders) -> asyncio.Future[dict[UUID, str | None]]:
+        """The tiers the page's members hold, by name."""
+        read = self._tier_names
+        if read is None:
+            read = self._tier_names = asyncio.ensure_future(loaders.read_tier_names(self._ids))
+        return read
+
+    def offers(self, loaders: MemberLoaders, limit: int) -> asyncio.Future[Offers]:
+        """The page's available rewards among the first `limit` live rewards, read once. The
+        balances are the page's `points` batch in the default wallet: a page asking for both
+        reads them once."""
+        read = self._offers.get(limit)
+        if read is None:
+            read = asyncio.ensure_future(self._read_offers(loaders, limit))
+            self._offers[limit] = read
+        return read
+
+    async def _read_offers(self, loaders: MemberLoaders, limit: int) -> Offers:
+        balances, tiers = await asyncio.gather(
+            self.balances(loaders, DEFAULT_WALLET), self.tier_names(loaders)
+        )
+        shoppers = [Shopper(m, balances[m].spendable, tiers[m]) for m in self._ids]
+        return await loaders.read_offers(shoppers, limit)
 
 
 def _done(read: asyncio.Future[T] | None) -> T | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID, uuid4
@@ -117,6 +117,16 @@ class Availability:
         return self.points_missing == 0 and not self.limit_reached
 
 
+@dataclass(frozen=True, slots=True)
+class Shopper:
+    """A member as the catalog sees them: the points they can spend and the tier they hold
+    (the name rewards' eligibleTiers refer to)."""
+
+    member_id: UUID
+    spendable: int
+    tier: str | None = None
+
+
 async def availability(
     uow_factory: UnitOfWorkFactory,
     now: datetime,
@@ -127,24 +137,38 @@ async def availability(
     tier: str | None = None,
 ) -> list[Availability]:
     """Live rewards the member is eligible for: what they can redeem now, what the rest miss."""
+    found = await availabilities(uow_factory, now, [Shopper(member_id, spendable, tier)], limit)
+    return found[member_id]
+
+
+async def availabilities(
+    uow_factory: UnitOfWorkFactory, now: datetime, shoppers: Sequence[Shopper], limit: int
+) -> dict[UUID, list[Availability]]:
+    """`availability` of many members in one unit of work: the first `limit` live rewards
+    read once, and what every member redeemed of those with a per-member limit counted in
+    one statement."""
+    if not shoppers:
+        return {}
     async with uow_factory() as uow:
-        rewards = [
-            r
-            for r in await uow.rewards.page(None, limit, RewardFilter(live_at=now))
-            if r.eligible(tier)
-        ]
+        live = await uow.rewards.page(None, limit, RewardFilter(live_at=now))
+        eligible = {s.member_id: [r for r in live if r.eligible(s.tier)] for s in shoppers}
+        offered = {r.id: r for rewards in eligible.values() for r in rewards}
         limited = {
             r.id: counted_since(r.per_member_period, now)
-            for r in rewards
+            for r in offered.values()
             if r.per_member_limit is not None
         }
-        done = await uow.redemptions.counts_for_member(member_id, limited)
-    return [
-        Availability(
-            reward=r,
-            points_missing=max(r.cheapest - spendable, 0),
-            limit_reached=r.per_member_limit is not None
-            and done.get(r.id, 0) >= r.per_member_limit,
-        )
-        for r in rewards
-    ]
+        done = await uow.redemptions.counts_for_members(list(eligible), limited)
+    return {s.member_id: [_as_seen_by(s, r, done) for r in eligible[s.member_id]] for s in shoppers}
+
+
+def _as_seen_by(
+    shopper: Shopper, reward: Reward, done: dict[tuple[UUID, UUID], int]
+) -> Availability:
+    """`done`: the redemptions that count against per-member limits, by (member, reward)."""
+    limit = reward.per_member_limit
+    return Availability(
+        reward=reward,
+        points_missing=max(reward.cheapest - shopper.spendable, 0),
+        limit_reached=limit is not None and done.get((shopper.member_id, reward.id), 0) >= limit,
+    )

@@ -226,10 +226,11 @@ class RedemptionRepository(Protocol):
         """Redemptions that count against a per-member limit (not cancelled)."""
         ...
 
-    async def counts_for_member(
-        self, member_id: UUID, since_by_reward: dict[UUID, datetime | None]
-    ) -> dict[UUID, int]:
-        """count_for_member for many rewards at once, each since its own time."""
+    async def counts_for_members(
+        self, member_ids: Sequence[UUID], since_by_reward: dict[UUID, datetime | None]
+    ) -> dict[tuple[UUID, UUID], int]:
+        """count_for_member of many members and many rewards at once, each reward since its
+        own time, by (member id, reward id)."""
         ...
 
     async def for_member(
@@ -310,6 +311,10 @@ class TierRepository(Protocol):
     async def update(self, tier: Tier) -> None: ...
     async def held(self, member_id: UUID) -> Tier | None:
         """The (unarchived) tier the member holds."""
+        ...
+
+    async def held_by(self, member_ids: Sequence[UUID]) -> dict[UUID, Tier]:
+        """`held` of many members in one statement; members who hold none are left out."""
         ...
 
     async def member_tier(self, member_id: UUID) -> MemberTier | None: ...

@@ -80,9 +80,20 @@ async def member_multiplier(uow_factory: UnitOfWorkFactory, member_id: UUID | No
 
 async def member_tier_name(uow_factory: UnitOfWorkFactory, member_id: UUID) -> str | None:
     """The name rewards' eligibleTiers refer to."""
+    return (await member_tier_names(uow_factory, [member_id]))[member_id]
+
+
+async def member_tier_names(
+    uow_factory: UnitOfWorkFactory, member_ids: Sequence[UUID]
+) -> dict[UUID, str | None]:
+    """`member_tier_name` of many members, in one statement: the tier each holds (None for
+    one never evaluated, unlike `member_standing`, which shows what their metric earns)."""
+    wanted = list(dict.fromkeys(member_ids))
     async with uow_factory() as uow:
-        held = await uow.tiers.held(member_id)
-    return held.name if held is not None else None
+        if uow.tiers.known_empty():
+            return dict.fromkeys(wanted)
+        held = await uow.tiers.held_by(wanted)
+    return {m: held[m].name if m in held else None for m in wanted}
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ import strawberry
 
 from api.auth.principal import Kind
 from api.context import Context, Info
-from api.member_loaders import MemberBatch
+from api.member_loaders import MemberBatch, Offers
 from api.schema import referrals as referral_fields
 from api.schema.assemble import assemble
 from api.schema.ids import to_global_id
@@ -25,7 +25,7 @@ from api.schema.referrals import Referral, ReferralStats
 from api.schema.reward_types import AvailableReward, Redemption, RedemptionStatus, Reward
 from api.schema.tier_types import MemberTierStanding, TierChange
 from domain import members as m
-from domain.catalog import availability
+from domain.catalog import Availability, availability
 from domain.ledger import DEFAULT_WALLET, Balance, validate_wallet
 from domain.points import read_balance
 from domain.tier_evaluation import Standing, member_standing, member_tier_name
@@ -35,9 +35,13 @@ _ID = attrgetter("id")
 MemberStatus = strawberry.enum(m.MemberStatus, name="MemberStatus")
 
 
-# Batch resolvers of a page's `points` and `tier` (api/schema/query_plan.py, `BATCHED`): the
-# field for every member of the page in one call, read with the page's batch. None when the
-# members share no batch: each member's resolver then answers for it.
+# Batch resolvers of a page's `points`, `tier` and `availableRewards`
+# (api/schema/query_plan.py, `BATCHED`): the field for every member of the page in one call,
+# read with the page's batch. None when the members share no batch: each member's resolver
+# then answers for it.
+
+# Rewards listed when `availableRewards` is not given `first`.
+_REWARDS_SHOWN = 50
 
 
 def _points_of_page(
@@ -81,6 +85,38 @@ async def _tiers_read(
 
 def _standing(found: Standing | None) -> MemberTierStanding | None:
     return MemberTierStanding.of(found) if found else None
+
+
+def _available_rewards_of_page(
+    members: list[Member], ctx: Context, arguments: dict[str, Any]
+) -> list[list[AvailableReward]] | Awaitable[list[list[AvailableReward]]] | None:
+    batch = _page_batch(members)
+    if batch is None:
+        return None
+    size = page_size(arguments.get("first", _REWARDS_SHOWN), ctx.services.settings.max_page_size)
+    read = batch.offers_read(size)
+    if read is None:
+        return _available_rewards_read(members, batch.offers(ctx.member_loaders, size))
+    return [_rewards_offered(read[x.member_id]) for x in members]
+
+
+async def _available_rewards_read(
+    members: list[Member], reading: Awaitable[Offers]
+) -> list[list[AvailableReward]]:
+    read = await reading
+    return [_rewards_offered(read[x.member_id]) for x in members]
+
+
+def _rewards_offered(found: list[Availability]) -> list[AvailableReward]:
+    return [
+        AvailableReward(
+            reward=Reward.of(a.reward),
+            can_redeem=a.can_redeem,
+            points_missing=a.points_missing,
+            limit_reached=a.limit_reached,
+        )
+        for a in found
+    ]
 
 
 def _page_batch(members: list[Member]) -> MemberBatch | None:
@@ -235,11 +271,24 @@ class Member(Node):
         )
 
     @strawberry.field(
-        description="Rewards live now: which the member can redeem, and what the others still need."
+        description="Rewards live now: which the member can redeem, and what the others still "
+        "need.",
+        metadata={BATCHED: _available_rewards_of_page},
     )
-    async def available_rewards(self, info: Info, first: int = 50) -> list[AvailableReward]:
+    def available_rewards(self, info: Info, first: int = _REWARDS_SHOWN) -> list[AvailableReward]:
+        # As `points`: not a coroutine once this member's page has read its rewards.
+        size = page_size(first, info.context.services.settings.max_page_size)
+        if self.batch is not None:
+            read = self.batch.offers_read(size)
+            if read is not None:
+                return _rewards_offered(read[self.member_id])
+        return cast(list[AvailableReward], self._read_available_rewards(info, size))
+
+    async def _read_available_rewards(self, info: Info, size: int) -> list[AvailableReward]:
         ctx = info.context
-        size = page_size(first, ctx.services.settings.max_page_size)
+        if self.batch is not None:
+            found = (await self.batch.offers(ctx.member_loaders, size))[self.member_id]
+            return _rewards_offered(found)
         balance = await read_balance(ctx.uow, ctx.balance_cache, self.member_id, DEFAULT_WALLET)
         tier = await member_tier_name(ctx.uow, self.member_id)
         found = await availability(
@@ -250,15 +299,7 @@ class Member(Node):
             limit=size,
             tier=tier,
         )
-        return [
-            AvailableReward(
-                reward=Reward.of(a.reward),
-                can_redeem=a.can_redeem,
-                points_missing=a.points_missing,
-                limit_reached=a.limit_reached,
-            )
-            for a in found
-        ]
+        return _rewards_offered(found)
 
     @strawberry.field(
         description="The member's tier, the next one up and what keeping it takes.",

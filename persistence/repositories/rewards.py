@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -256,23 +257,24 @@ class PgRedemptionRepository:
         )
         return count
 
-    async def counts_for_member(
-        self, member_id: UUID, since_by_reward: dict[UUID, datetime | None]
-    ) -> dict[UUID, int]:
-        if not since_by_reward:
+    async def counts_for_members(
+        self, member_ids: Sequence[UUID], since_by_reward: dict[UUID, datetime | None]
+    ) -> dict[tuple[UUID, UUID], int]:
+        if not member_ids or not since_by_reward:
             return {}
         rows = await self._conn.fetch(
-            """SELECT w.reward_id, count(r.id) AS n
-               FROM unnest($2::uuid[], $3::timestamptz[]) AS w (reward_id, since)
+            """SELECT m.member_id, w.reward_id, count(r.id) AS n
+               FROM unnest($1::uuid[]) AS m (member_id)
+               CROSS JOIN unnest($2::uuid[], $3::timestamptz[]) AS w (reward_id, since)
                LEFT JOIN redemptions r
-                 ON r.member_id = $1 AND r.reward_id = w.reward_id AND r.status <> 'CANCELLED'
-                AND (w.since IS NULL OR r.created_at >= w.since)
-               GROUP BY w.reward_id""",
-            member_id,
+                 ON r.member_id = m.member_id AND r.reward_id = w.reward_id
+                AND r.status <> 'CANCELLED' AND (w.since IS NULL OR r.created_at >= w.since)
+               GROUP BY m.member_id, w.reward_id""",
+            list(dict.fromkeys(member_ids)),
             list(since_by_reward),
             list(since_by_reward.values()),
         )
-        return {r["reward_id"]: r["n"] for r in rows}
+        return {(r["member_id"], r["reward_id"]): r["n"] for r in rows}
 
     async def for_member(
         self,

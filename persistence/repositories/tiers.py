@@ -26,6 +26,12 @@ from persistence.program_memory import PROGRAM_CHANGES, SchemaMemory
 _TIER_COLUMNS = "id, name, threshold, multiplier, perks, archived, created_at, updated_at"
 _MEMBER_TIER_COLUMNS = "member_id, tier_id, since, retain_until, evaluated_version"
 _SETTINGS_COLUMNS = "metric, window_kind, rolling_months, downgrade, grace_days, version"
+# The tiers members hold, followed by the condition on `mt.member_id` that picks them.
+_HELD_SQL = (
+    "SELECT mt.member_id, "
+    + ", ".join("t." + c for c in _TIER_COLUMNS.split(", "))
+    + " FROM member_tiers mt JOIN tiers t ON t.id = mt.tier_id AND NOT t.archived WHERE "
+)
 
 # One member's metric, as a scalar subquery over `$m` (the member) and `$s` (window start,
 # NULL for lifetime). Fully refunded orders neither count nor spend.
@@ -159,13 +165,14 @@ class PgTierRepository:
             raise Duplicate(f"Another tier has this {field}.", field=(field,)) from err
 
     async def held(self, member_id: UUID) -> Tier | None:
-        row = await self._conn.fetchrow(
-            f"""SELECT {", ".join("t." + c for c in _TIER_COLUMNS.split(", "))}
-                FROM member_tiers mt JOIN tiers t ON t.id = mt.tier_id AND NOT t.archived
-                WHERE mt.member_id = $1""",
-            member_id,
-        )
+        row = await self._conn.fetchrow(_HELD_SQL + "mt.member_id = $1", member_id)
         return _tier(row) if row else None
+
+    async def held_by(self, member_ids: Sequence[UUID]) -> dict[UUID, Tier]:
+        rows = await self._conn.fetch(
+            _HELD_SQL + "mt.member_id = ANY($1::uuid[])", list(dict.fromkeys(member_ids))
+        )
+        return {r["member_id"]: _tier(r) for r in rows}
 
     async def member_tier(self, member_id: UUID) -> MemberTier | None:
         row = await self._conn.fetchrow(

@@ -1,13 +1,15 @@
-"""Given a page of members that asks for each member's points and tier, then the page reads
-them in batches (one Redis round trip for the balances, one statement for the misses, one
-unit of work for the tiers) and answers exactly what asking for each member alone answers,
-with Redis up, stalled or gone."""
+"""Given a page of members that asks for each member's points, tier and available rewards,
+then the page reads them in batches (one Redis round trip for the balances, one statement
+for the misses, one unit of work for the tiers, one for the held tiers and one for the
+rewards) and answers exactly what asking for each member alone answers, with Redis up,
+stalled or gone."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import signal
+from datetime import timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -15,13 +17,20 @@ import pytest
 
 from api.schema.ids import uuid_of
 from api.services import Services
+from domain.catalog import Shopper, availabilities, availability
 from domain.ledger import Balance
 from domain.points import read_balances
-from domain.tier_evaluation import member_standing, member_standings
+from domain.tier_evaluation import (
+    member_standing,
+    member_standings,
+    member_tier_name,
+    member_tier_names,
+)
 from persistence.balance_cache import balance_key
 from persistence.uow import PgUnitOfWorkFactory
 from tests.conftest import ADJUST
 from tests.support.gql import GraphQLClient, TenantKit
+from tests.support.rewards import code_of, make_reward
 from tests.support.round_trips import counting
 
 FIELDS = """
@@ -40,6 +49,11 @@ POINTS_OF_ONE = "query($id: ID!) { member(id: $id) { points { available } } }"
 CREATE_TIER = """
 mutation CreateTier($input: CreateTierInput!) {
   createTier(input: $input) { tier { id } errors { code field message } }
+}
+"""
+CANCEL = """
+mutation Cancel($input: CancelRedemptionInput!) {
+  cancelRedemption(input: $input) { errors { code } }
 }
 """
 ERASE = "mutation($input: EraseMemberInput!) { eraseMember(input: $input) { errors { code } } }"
@@ -306,3 +320,177 @@ async def _enroll_on(client: GraphQLClient, kit: TenantKit, points: int) -> str:
     member_id: str = data["enrollMember"]["member"]["id"]
     await _adjust(client, kit, member_id, points)
     return member_id
+
+
+# --- available rewards ---------------------------------------------------------------------
+
+REWARDS_FIELDS = "id availableRewards { reward { name } canRedeem pointsMissing limitReached }"
+REWARDS_PAGE = (
+    "query RewardsPage($first: Int!) { members(first: $first) { edges { node {"
+    + REWARDS_FIELDS
+    + "} } } }"
+)
+# A directive keeps the query from the plan: graphql-core's executor answers it.
+REWARDS_PAGE_EXECUTED = (
+    "query RewardsPageExecuted($first: Int!) { members(first: $first) { edges {"
+    " node @include(if: true) {" + REWARDS_FIELDS + "} } } }"
+)
+REWARDS_OF_ONE = "query RewardsOfOne($id: ID!) { member(id: $id) {" + REWARDS_FIELDS + "} }"
+
+
+async def _rewards_page(
+    client: GraphQLClient, kit: TenantKit, first: int, query: str = REWARDS_PAGE
+) -> list[dict]:
+    data = await client(query, {"first": first}, token=kit.secret_key)
+    return [edge["node"] for edge in data["members"]["edges"]]
+
+
+async def _catalog_with_gates(gql: GraphQLClient, kit: TenantKit) -> str:
+    """Silver and Gold tiers; rewards for everyone (one of them once per member), for Silver
+    and Gold, for Gold alone. Returns the once-per-member reward's id."""
+    await _tier(gql, kit, "Silver", 100)
+    await _tier(gql, kit, "Gold", 500)
+    once = await make_reward(gql, kit, name="Once", pointsCost=50, perMemberLimit=1)
+    await make_reward(gql, kit, name="Dear", pointsCost=1000)
+    both = ["Silver", "Gold"]
+    await make_reward(gql, kit, name="Silver gift", pointsCost=100, eligibleTiers=both)
+    await make_reward(gql, kit, name="Gold gift", pointsCost=200, eligibleTiers=["Gold"])
+    return once
+
+
+async def test_a_page_of_available_rewards_answers_what_each_member_alone_answers(
+    gql, tenant, enroll
+):
+    # given a member enrolled before the tiers (never evaluated: they hold none, though
+    # their points earn Silver), members without a tier, in Silver and in Gold, and one who
+    # reached the limit of a once-per-member reward
+    never_evaluated = await enroll(tenant, points=150)
+    once = await _catalog_with_gates(gql, tenant)
+    members = [
+        never_evaluated,
+        await enroll(tenant),
+        await enroll(tenant, points=120),
+        await enroll(tenant, points=600),
+        await enroll(tenant, points=300),
+    ]
+    await code_of(gql, tenant, once, members[4])
+
+    # when the page is read, through the plan and through graphql-core's executor, and
+    # each member alone
+    page = await _rewards_page(gql, tenant, 50)
+    executed = await _rewards_page(gql, tenant, 50, REWARDS_PAGE_EXECUTED)
+    alone = [
+        (await gql(REWARDS_OF_ONE, {"id": m}, token=tenant.secret_key))["member"] for m in members
+    ]
+
+    # then the answers are the same, each member's with their own points, tier and limits
+    assert [n["id"] for n in page] == members
+    assert page == alone
+    assert executed == alone
+    table = [
+        [(x["reward"]["name"], x["canRedeem"], x["pointsMissing"], x["limitReached"]) for x in n]
+        for n in (n["availableRewards"] for n in page)
+    ]
+    assert table == [
+        [("Once", True, 0, False), ("Dear", False, 850, False)],
+        [("Once", False, 50, False), ("Dear", False, 1000, False)],
+        [
+            ("Once", True, 0, False),
+            ("Dear", False, 880, False),
+            ("Silver gift", True, 0, False),
+        ],
+        [
+            ("Once", True, 0, False),
+            ("Dear", False, 400, False),
+            ("Silver gift", True, 0, False),
+            ("Gold gift", True, 0, False),
+        ],
+        [
+            ("Once", False, 0, True),
+            ("Dear", False, 750, False),
+            ("Silver gift", True, 0, False),
+        ],
+    ]
+
+
+@pytest.mark.parametrize("query", [REWARDS_PAGE, REWARDS_PAGE_EXECUTED], ids=["plan", "executor"])
+async def test_a_page_of_available_rewards_costs_the_same_for_3_members_as_for_12(
+    gql, tenant, enroll, query
+):
+    # given twelve members of different points, some of whom reached a limit
+    once = await _catalog_with_gates(gql, tenant)
+    members = [await enroll(tenant, points=60 * (i + 1)) for i in range(12)]
+    for member in members[::4]:
+        await code_of(gql, tenant, once, member)
+
+    # when a page of 3 and a page of 12 are read
+    with counting(pytest.MonkeyPatch()) as three:
+        assert len(await _rewards_page(gql, tenant, 3, query)) == 3
+    with counting(pytest.MonkeyPatch()) as twelve:
+        assert len(await _rewards_page(gql, tenant, 12, query)) == 12
+
+    # then both cost the same few round trips: the members, their balances (one Redis
+    # round trip), their held tiers and their rewards with the limits' counts
+    for seen in (three, twelve):
+        assert seen.units_of_work == 3, seen
+        assert len(seen.redis_of(tenant.id)) == 1, seen.redis
+        assert seen.reads["PgTierRepository.held_by"] == 1
+        assert seen.reads["PgTierRepository.held"] == 0
+        assert seen.reads["PgRedemptionRepository.counts_for_members"] == 1
+
+
+async def test_batched_offers_are_availability_of_each(gql, services, tenant, enroll):
+    # given members of different points and tiers, one never evaluated, one at a limit
+    never_evaluated = await enroll(tenant, points=150)
+    once = await _catalog_with_gates(gql, tenant)
+    listed = [never_evaluated, *[await enroll(tenant, points=p) for p in (0, 120, 600)]]
+    await code_of(gql, tenant, once, listed[2])
+    members = [uuid_of(m, "Member") for m in listed]
+    uow = await _uow(services, tenant)
+    now = services.clock.now()
+
+    # when their tiers and offers are read in batches
+    tiers = await member_tier_names(uow, [*members, members[0]])
+    shoppers = [Shopper(m, 100 * i, tiers[m]) for i, m in enumerate(members)]
+    batched = await availabilities(uow, now, shoppers, 3)
+
+    # then each is what reading that member alone gives
+    assert tiers == {m: await member_tier_name(uow, m) for m in members}
+    assert list(tiers.values()) == [None, None, "Silver", "Gold"]
+    for s in shoppers:
+        alone = await availability(
+            uow, now, member_id=s.member_id, spendable=s.spendable, limit=3, tier=s.tier
+        )
+        assert batched[s.member_id] == alone
+    assert [a.limit_reached for a in batched[members[2]]] == [True, False, False]
+
+
+async def test_batched_counts_are_each_members_own(gql, services, tenant, enroll):
+    # given a reward redeemed twice by one member (once cancelled) and once by another
+    once = await make_reward(gql, tenant, name="Thrice", pointsCost=10, perMemberLimit=3)
+    other = await make_reward(gql, tenant, name="Other", pointsCost=10)
+    first, second, none = [await enroll(tenant, points=100) for _ in range(3)]
+    await code_of(gql, tenant, once, first)
+    cancelled = await code_of(gql, tenant, once, first)
+    await gql(CANCEL, {"input": {"code": cancelled}}, token=tenant.secret_key)
+    await code_of(gql, tenant, once, second)
+    await code_of(gql, tenant, other, second)
+    members = [uuid_of(m, "Member") for m in (first, second, none)]
+    rewards = [uuid_of(r, "Reward") for r in (once, other)]
+    later = services.clock.now() + timedelta(days=1)
+
+    # when they are counted for every member and reward, the second since a later time
+    async with (await _uow(services, tenant))() as uow:
+        counts = await uow.redemptions.counts_for_members(
+            [*members, members[0]], {rewards[0]: None, rewards[1]: later}
+        )
+
+    # then each member has their own count, cancelled ones left out, of every reward
+    assert counts == {
+        (members[0], rewards[0]): 1,
+        (members[0], rewards[1]): 0,
+        (members[1], rewards[0]): 1,
+        (members[1], rewards[1]): 0,
+        (members[2], rewards[0]): 0,
+        (members[2], rewards[1]): 0,
+    }

@@ -15,12 +15,22 @@ import pytest
 from redis.asyncio.client import Pipeline, Redis
 
 from persistence.repositories.ledger import PgLedgerRepository
+from persistence.repositories.rewards import PgRedemptionRepository
 from persistence.repositories.tiers import PgTierRepository
 from persistence.uow import PgTenantUnitOfWork
 
 _READS = {
     PgLedgerRepository: ("read_balance", "read_balances"),
-    PgTierRepository: ("all", "settings", "member_tier", "metric_value", "standings_of"),
+    PgTierRepository: (
+        "all",
+        "settings",
+        "member_tier",
+        "metric_value",
+        "standings_of",
+        "held",
+        "held_by",
+    ),
+    PgRedemptionRepository: ("counts_for_members",),
 }
 
 
