@@ -119,6 +119,29 @@ def _rewards_offered(found: list[Availability]) -> list[AvailableReward]:
     ]
 
 
+def _assembled(
+    cls: type[Member], member: m.Member, listed: bool, batch: MemberBatch | None
+) -> Member:
+    member_id = member.id
+    return assemble(
+        cls,
+        {
+            "id": to_global_id("Member", member_id),  # strawberry.ID(x) is x
+            "external_id": member.external_id,
+            "email": member.email,
+            "name": member.name,
+            "birthday": member.birthday,
+            "status": member.status,
+            "enrolled_at": member.enrolled_at,
+            "referral_code": member.referral_code,
+            "domain": member,
+            "member_id": member_id,
+            "batch": batch,
+            "listed": listed,
+        },
+    )
+
+
 def _page_batch(members: list[Member]) -> MemberBatch | None:
     """The batch all these members share, if they do."""
     batch = members[0].batch if members else None
@@ -147,30 +170,17 @@ class Member(Node):
     def of(
         cls, member: m.Member, *, listed: bool = False, batch: MemberBatch | None = None
     ) -> Member:
-        member_id = member.id
-        return assemble(
-            cls,
-            {
-                "id": to_global_id("Member", member_id),  # strawberry.ID(x) is x
-                "external_id": member.external_id,
-                "email": member.email,
-                "name": member.name,
-                "birthday": member.birthday,
-                "status": member.status,
-                "enrolled_at": member.enrolled_at,
-                "referral_code": member.referral_code,
-                "domain": member,
-                "member_id": member_id,
-                "batch": batch,
-                "listed": listed,
-            },
-        )
+        return _assembled(cls, member, listed, batch)
 
     @classmethod
     def of_page(cls, members: Sequence[m.Member]) -> Callable[[m.Member], Member]:
         """Members of one page, sharing its batch."""
         batch = MemberBatch([x.id for x in members])
-        return partial(cls.of, listed=True, batch=batch)
+
+        def page_member(member: m.Member) -> Member:
+            return _assembled(cls, member, True, batch)  # fifty per page: no keywords
+
+        return page_member
 
     @classmethod
     def known(cls, member_id: UUID) -> Member:

@@ -66,6 +66,7 @@ from graphql.pyutils import Undefined
 from graphql.type.scalars import GRAPHQL_MAX_INT, GRAPHQL_MIN_INT
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.schema.types.base_scalars import isoformat
+from strawberry.types.cast import TYPE_CAST_ATTRIBUTE as _CAST
 
 Complete = Callable[[Any], Any]  # a value that is not None → its JSON; raises to give up
 Render = Callable[[Any], dict[str, Any]]  # an object → the JSON of its selected fields
@@ -287,8 +288,11 @@ class PlainTrees:
             return None
         is_type_of = object_type.is_type_of
         is_awaitable = self._is_awaitable
+        own = _own_class(object_type)
 
         def complete(value: Any) -> dict[str, Any]:
+            if type(value) is own and _CAST not in value.__dict__:
+                return render(value)
             if is_type_of is None:
                 if is_awaitable(value):
                     raise GiveUp
@@ -298,6 +302,18 @@ class PlainTrees:
             return render(value)
 
         return complete
+
+
+def _own_class(object_type: GraphQLObjectType) -> type | None:
+    """The class strawberry made this type from, when an object of exactly that class is
+    known to be of this type without asking: strawberry's is_type_of answers True for it
+    unless it was cast to another type (strawberry.cast, an attribute in the object's
+    __dict__), and it is not awaitable. None for a class whose objects may hold no __dict__."""
+    definition = (object_type.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    origin = getattr(definition, "origin", None)
+    if not isinstance(origin, type) or hasattr(origin, "__await__") or not origin.__dictoffset__:
+        return None
+    return origin
 
 
 def _leaf(

@@ -90,6 +90,26 @@ def _thing(n: int) -> Thing:
     )
 
 
+@strawberry.interface
+class Animal:
+    name: str
+
+
+@strawberry.type
+class Dog(Animal):
+    barks: bool
+
+
+@strawberry.type
+class Cat(Animal):
+    lives: int
+
+
+@strawberry.type
+class Kennel:
+    dog: Dog  # a plain attribute holding an object whose type has an interface
+
+
 @strawberry.type
 class Query:
     @strawberry.field
@@ -99,6 +119,16 @@ class Query:
     @strawberry.field
     def one(self) -> Thing | None:
         return _thing(1)
+
+    @strawberry.field
+    def dogs(self) -> list[Dog]:
+        return [Dog(name="rex", barks=True), Dog(name="fido", barks=False)]
+
+    @strawberry.field
+    def kennels(self) -> list[Kennel]:
+        # the second Dog told to be a Cat: strawberry's is_type_of refuses it as a Dog
+        odd = strawberry.cast(Cat, Dog(name="odd", barks=False))
+        return [Kennel(dog=Dog(name="rex", barks=True)), Kennel(dog=odd)]
 
 
 def _schemas() -> tuple[strawberry.Schema, strawberry.Schema]:
@@ -124,6 +154,8 @@ def _plain(result: Any) -> dict[str, Any]:
         ),
         pytest.param("{ things { name brokenCount } }", id="refused-by-the-scalar"),
         pytest.param("{ things { count edgesOfInt } }", id="ints-at-the-edges-of-32-bits"),
+        pytest.param("{ dogs { name barks __typename } }", id="objects-of-their-types-class"),
+        pytest.param("{ kennels { dog { name barks } } }", id="an-object-cast-to-another-type"),
         pytest.param("{ one { count tooBig } }", id="an-int-past-32-bits"),
         pytest.param("{ things { tooSmall } }", id="an-int-below-32-bits-nullable"),
         pytest.param("{ one { name missing } }", id="null-in-a-non-null-field"),
