@@ -479,7 +479,8 @@ class PlanRun:
         self, step: Step, sources: list[Any], paths: _Paths, answered: Any
     ) -> list[Any]:
         """The field's value on each of the objects: what its batch resolver `answered`
-        when the objects share a batch, else its resolver's on each in turn."""
+        when the objects share a batch, else what its resolver answers on each, awaited
+        side by side."""
         if step.attribute is not None:
             get, attribute = step.attribute
             values = [get(source, attribute) for source in sources]
