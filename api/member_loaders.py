@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Sequence
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from typing import Any, TypeVar
 from uuid import UUID
 
 from strawberry.dataloader import DataLoader
@@ -81,54 +81,45 @@ class MemberBatch:
 
     def __init__(self, member_ids: Sequence[UUID]) -> None:
         self._ids = list(member_ids)
-        self._balances: dict[str, asyncio.Future[dict[UUID, Balance]]] = {}
-        self._standings: asyncio.Future[dict[UUID, Standing | None]] | None = None
-        self._tier_names: asyncio.Future[dict[UUID, str | None]] | None = None
-        self._offers: dict[int, asyncio.Future[Offers]] = {}
+        # Each read of the page, by what it reads: started once, shared by every member.
+        self._reads: dict[Hashable, asyncio.Future[Any]] = {}
 
     def balances_read(self, wallet: str) -> dict[UUID, Balance] | None:
         """The page's balances in this wallet, when they have been read (and not failed)."""
-        return _done(self._balances.get(wallet))
+        return _done(self._reads.get(("balances", wallet)))
 
     def standings_read(self) -> dict[UUID, Standing | None] | None:
-        return _done(self._standings)
+        return _done(self._reads.get("standings"))
 
     def offers_read(self, limit: int) -> Offers | None:
         """The page's available rewards (the first `limit` live rewards), when read."""
-        return _done(self._offers.get(limit))
+        return _done(self._reads.get(("offers", limit)))
 
     def balances(self, loaders: MemberLoaders, wallet: str) -> asyncio.Future[dict[UUID, Balance]]:
-        """The page's balances in this wallet, read once: a task of its own, started now, so
-        that members completed side by side, and the page's other batches, wait on it
-        together."""
-        read = self._balances.get(wallet)
-        if read is None:
-            read = asyncio.ensure_future(loaders.read_balances(self._ids, wallet))
-            self._balances[wallet] = read
-        return read
+        """The page's balances in this wallet."""
+        return self._once(("balances", wallet), lambda: loaders.read_balances(self._ids, wallet))
 
     def standings(self, loaders: MemberLoaders) -> asyncio.Future[dict[UUID, Standing | None]]:
-        read = self._standings
-        if read is None:
-            read = self._standings = asyncio.ensure_future(loaders.read_standings(self._ids))
-        return read
+        return self._once("standings", lambda: loaders.read_standings(self._ids))
 
     def tier_names(self, loaders: MemberLoaders) -> asyncio.Future[dict[UUID, str | None]]:
         """The tiers the page's members hold, by name."""
-        read = self._tier_names
-        if read is None:
-            read = self._tier_names = asyncio.ensure_future(loaders.read_tier_names(self._ids))
-        return read
+        return self._once("tier_names", lambda: loaders.read_tier_names(self._ids))
 
     def offers(self, loaders: MemberLoaders, limit: int) -> asyncio.Future[Offers]:
-        """The page's available rewards among the first `limit` live rewards, read once. The
-        balances are the page's `points` batch in the default wallet: a page asking for both
-        reads them once."""
-        read = self._offers.get(limit)
-        if read is None:
-            read = asyncio.ensure_future(self._read_offers(loaders, limit))
-            self._offers[limit] = read
-        return read
+        """The page's available rewards among the first `limit` live rewards. The balances
+        are the page's `points` batch in the default wallet: a page asking for both reads
+        them once."""
+        return self._once(("offers", limit), lambda: self._read_offers(loaders, limit))
+
+    def _once(self, what: Hashable, read: Callable[[], Awaitable[T]]) -> asyncio.Future[T]:
+        """The page's read of `what`, started the first time it is asked: a task of its own,
+        so that members completed side by side, and the page's other reads, wait on it
+        together."""
+        started = self._reads.get(what)
+        if started is None:
+            started = self._reads[what] = asyncio.ensure_future(read())
+        return started
 
     async def _read_offers(self, loaders: MemberLoaders, limit: int) -> Offers:
         balances, tiers = await asyncio.gather(

@@ -44,7 +44,7 @@ class Points:
             cls,
             {
                 "wallet": b.wallet,
-                "available": b.available - b.debt,  # b.spendable, without the call
+                "available": b.spendable,
                 "pending": b.pending,
                 "lifetime": b.lifetime,
                 "debt": b.debt,

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date, datetime
 from functools import partial
 from operator import attrgetter
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 import strawberry
 
 from api.auth.principal import Kind
 from api.context import Context, Info
-from api.member_loaders import MemberBatch, Offers
+from api.member_loaders import MemberBatch
 from api.schema import referrals as referral_fields
 from api.schema.assemble import assemble
 from api.schema.ids import to_global_id
@@ -26,11 +26,13 @@ from api.schema.reward_types import AvailableReward, Redemption, RedemptionStatu
 from api.schema.tier_types import MemberTierStanding, TierChange
 from domain import members as m
 from domain.catalog import Availability, availability
-from domain.ledger import DEFAULT_WALLET, Balance, validate_wallet
+from domain.ledger import DEFAULT_WALLET, validate_wallet
 from domain.points import read_balance
 from domain.tier_evaluation import Standing, member_standing, member_tier_name
 
 _ID = attrgetter("id")
+F = TypeVar("F")  # what a page's batch read holds for one member
+A = TypeVar("A")  # a member's answer to the field
 
 MemberStatus = strawberry.enum(m.MemberStatus, name="MemberStatus")
 
@@ -51,17 +53,12 @@ def _points_of_page(
     if batch is None:
         return None
     wallet = validate_wallet(arguments.get("wallet"))
-    read = batch.balances_read(wallet)
-    if read is None:
-        return _points_read(members, batch.balances(ctx.member_loaders, wallet))
-    return [Points.of(read[x.member_id]) for x in members]
-
-
-async def _points_read(
-    members: list[Member], reading: Awaitable[dict[UUID, Balance]]
-) -> list[Points]:
-    read = await reading
-    return [Points.of(read[x.member_id]) for x in members]
+    return _each_member(
+        members,
+        batch.balances_read(wallet),
+        lambda: batch.balances(ctx.member_loaders, wallet),
+        Points.of,
+    )
 
 
 def _tiers_of_page(
@@ -70,21 +67,9 @@ def _tiers_of_page(
     batch = _page_batch(members)
     if batch is None:
         return None
-    read = batch.standings_read()
-    if read is None:
-        return _tiers_read(members, batch.standings(ctx.member_loaders))
-    return [_standing(read[x.member_id]) for x in members]
-
-
-async def _tiers_read(
-    members: list[Member], reading: Awaitable[dict[UUID, Standing | None]]
-) -> list[MemberTierStanding | None]:
-    read = await reading
-    return [_standing(read[x.member_id]) for x in members]
-
-
-def _standing(found: Standing | None) -> MemberTierStanding | None:
-    return MemberTierStanding.of(found) if found else None
+    return _each_member(
+        members, batch.standings_read(), lambda: batch.standings(ctx.member_loaders), _standing
+    )
 
 
 def _available_rewards_of_page(
@@ -94,17 +79,36 @@ def _available_rewards_of_page(
     if batch is None:
         return None
     size = page_size(arguments.get("first", _REWARDS_SHOWN), ctx.services.settings.max_page_size)
-    read = batch.offers_read(size)
+    return _each_member(
+        members,
+        batch.offers_read(size),
+        lambda: batch.offers(ctx.member_loaders, size),
+        _rewards_offered,
+    )
+
+
+def _each_member(
+    members: list[Member],
+    read: Mapping[UUID, F] | None,
+    reading: Callable[[], Awaitable[Mapping[UUID, F]]],
+    answer: Callable[[F], A],
+) -> list[A] | Awaitable[list[A]]:
+    """Each member's answer from the page's batch: at once when it is `read`, else once
+    `reading` it is done."""
     if read is None:
-        return _available_rewards_read(members, batch.offers(ctx.member_loaders, size))
-    return [_rewards_offered(read[x.member_id]) for x in members]
+        return _each_member_later(members, reading(), answer)
+    return [answer(read[x.member_id]) for x in members]
 
 
-async def _available_rewards_read(
-    members: list[Member], reading: Awaitable[Offers]
-) -> list[list[AvailableReward]]:
+async def _each_member_later(
+    members: list[Member], reading: Awaitable[Mapping[UUID, F]], answer: Callable[[F], A]
+) -> list[A]:
     read = await reading
-    return [_rewards_offered(read[x.member_id]) for x in members]
+    return [answer(read[x.member_id]) for x in members]
+
+
+def _standing(found: Standing | None) -> MemberTierStanding | None:
+    return MemberTierStanding.of(found) if found else None
 
 
 def _rewards_offered(found: list[Availability]) -> list[AvailableReward]:

@@ -286,22 +286,35 @@ class PlainTrees:
         render = self._object(object_type, fields)
         if render is None:
             return None
-        is_type_of = object_type.is_type_of
-        is_awaitable = self._is_awaitable
-        own = _own_class(object_type)
+        taken = of_type(object_type, self._is_awaitable)
 
         def complete(value: Any) -> dict[str, Any]:
-            if type(value) is own and _CAST not in value.__dict__:
-                return render(value)
-            if is_type_of is None:
-                if is_awaitable(value):
-                    raise GiveUp
-            # strawberry's is_type_of ignores its info and never returns an awaitable
-            elif is_type_of(value, None) is not True:  # type: ignore[arg-type]
+            if not taken(value):
                 raise GiveUp
             return render(value)
 
         return complete
+
+
+def of_type(
+    object_type: GraphQLObjectType, is_awaitable: Callable[[Any], bool] | None
+) -> Callable[[Any], bool]:
+    """Whether a value completes as an object of `object_type`, as graphql-core's executor
+    takes it: the type's is_type_of answers True (strawberry's ignores its info and never
+    returns an awaitable); a type without one takes anything but an awaitable (checked when
+    `is_awaitable` is given: the value was not awaited). An object of exactly the type's
+    own class is taken without asking (`_own_class`)."""
+    own = _own_class(object_type)
+    is_type_of = object_type.is_type_of
+
+    def taken(value: Any) -> bool:
+        if type(value) is own and _CAST not in value.__dict__:
+            return True
+        if is_type_of is None:
+            return is_awaitable is None or not is_awaitable(value)
+        return is_type_of(value, None) is True  # type: ignore[arg-type]
+
+    return taken
 
 
 def _own_class(object_type: GraphQLObjectType) -> type | None:

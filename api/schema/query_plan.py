@@ -77,6 +77,7 @@ from api.schema.plain_tree import (
     PlainTrees,
     attribute_read,
     has_directives,
+    of_type,
     reader,
     strawberry_field,
 )
@@ -121,6 +122,8 @@ class Step:
     arguments: Callable[[VariableValues], dict[str, Any]] | None = None
     # The field's batch resolver, when it is BATCHED.
     batch: BatchResolver | None = None
+    # Whether a value (an item's, for a list) is an object of `object_type` (plain_tree.of_type).
+    taken: Callable[[Any], bool] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,7 +230,9 @@ class _Compiler:
                 self._schema, self._fragments, _NO_VARIABLES, self._operation, inner, group
             ).grouped_field_set
             below = self.steps(inner, below_fields)
-            return None if below is None else replace(resolved, object_type=inner, below=below)
+            if below is None:
+                return None
+            return replace(resolved, object_type=inner, below=below, taken=of_type(inner, None))
         complete = self._trees.value(inner, group)
         if complete is not None:
             return replace(resolved, complete=complete)
@@ -250,6 +255,7 @@ class _Compiler:
         return replace(
             resolved,
             object_type=item,
+            taken=of_type(item, None),
             below=below,
             items=True,
             items_non_null=non_null,
@@ -411,22 +417,17 @@ class PlanRun:
             return step.complete(value)
         if step.items:
             return await self._items(step, value, path)
-        object_type = step.object_type
-        assert object_type is not None
-        is_type_of = object_type.is_type_of
-        # strawberry's is_type_of ignores its info and never returns an awaitable
-        if is_type_of is not None and is_type_of(value, cast(Any, None)) is not True:
+        assert step.taken is not None
+        if not step.taken(value):
             raise GiveUp
         return await self.object(step.below, value, path)
 
     async def _items(self, step: Step, value: Any, path: Path) -> list[Any]:
         """The list's items completed at once, so that what each item's resolvers load
         is loaded together; raises where the executor would report an error."""
-        object_type = step.object_type
-        assert object_type is not None
         if not isinstance(value, list | tuple):
             raise GiveUp
-        _check_items(step, object_type, value)
+        _check_items(step, value)
         if step.items_in_turn:
             present = [item for item in value if item is not None]
             paths = _Paths(partial(_item_paths, path, value))
@@ -522,15 +523,13 @@ class PlanRun:
         if non_null and len(kept) != len(values):
             raise GiveUp
         present = [values[i] for i in kept]
-        object_type = step.object_type
-        assert object_type is not None
         if step.items:
             assert step.items_in_turn  # nothing below an in-turn list waits for more
             lists = cast(list[Sequence[Any]], present)
             for items in lists:
                 if not isinstance(items, list | tuple):
                     raise GiveUp
-                _check_items(step, object_type, items)
+                _check_items(step, items)
             flat = [item for items in lists for item in items if item is not None]
             rows = iter(
                 await self._column(
@@ -539,11 +538,11 @@ class PlanRun:
             )
             answers: list[Any] = [[None if x is None else next(rows) for x in xs] for xs in lists]
         else:
-            is_type_of = object_type.is_type_of
-            if is_type_of is not None:
-                for value in present:
-                    if is_type_of(value, cast(Any, None)) is not True:
-                        raise GiveUp
+            taken = step.taken
+            assert taken is not None
+            for value in present:
+                if not taken(value):
+                    raise GiveUp
             answers = await self._column(step.below, present, paths.only(kept))
         if len(kept) == len(values):
             return answers
@@ -553,14 +552,15 @@ class PlanRun:
         return with_nulls
 
 
-def _check_items(step: Step, object_type: GraphQLObjectType, items: Sequence[Any]) -> None:
+def _check_items(step: Step, items: Sequence[Any]) -> None:
     """Raises GiveUp unless every item is of the list's type, or null where it may be."""
-    is_type_of = object_type.is_type_of
+    taken = step.taken
+    assert taken is not None
     for item in items:
         if item is None:
             if step.items_non_null:
                 raise GiveUp
-        elif is_type_of is not None and is_type_of(item, cast(Any, None)) is not True:
+        elif not taken(item):
             raise GiveUp
 
 
