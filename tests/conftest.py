@@ -6,20 +6,17 @@ import signal
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 
 from api.app import create_app
-from api.auth.keys import display_prefix, hash_key, new_key
-from api.auth.principal import operator_signing_key
-from api.auth.tokens import issue_operator_session
 from api.services import Services
 from api.settings import Settings
 from domain.clock import FixedClock
-from tenants.provisioning import create_tenant
 from tests.support.gql import GraphQLClient, TenantKit
+from tests.support.provision import provision_tenant
 from tests.support.servers import (
     OwnRedis,
     create_test_database,
@@ -128,33 +125,7 @@ def make_tenant(services: Services) -> MakeTenant:
     """Creates a tenant with an owner operator, a secret key and a publishable key."""
 
     async def make(role: str = "OWNER") -> TenantKit:
-        slug = "t" + uuid.uuid4().hex[:12]
-        agency = await services.control.create_agency(f"agency of {slug}")
-        operator = await services.control.create_operator(
-            f"{slug}@ops.example", "argon2-not-used-here", "Op", agency
-        )
-        tenant = await create_tenant(
-            services.pool, slug=slug, name=f"Shop {slug}", agency_id=agency
-        )
-        await services.control.grant(operator.id, tenant.id, role)
-        keys = {}
-        for kind in ("SECRET", "PUBLISHABLE"):
-            key = new_key(kind)
-            await services.control.add_api_key(
-                tenant.id, kind, "test", display_prefix(key), hash_key(key, TEST_SECRET.encode())
-            )
-            keys[kind] = key
-        token, _ = issue_operator_session(
-            operator.id, operator_signing_key(services), timedelta(hours=1)
-        )
-        return TenantKit(
-            id=str(tenant.id),
-            slug=slug,
-            secret_key=keys["SECRET"],
-            publishable_key=keys["PUBLISHABLE"],
-            operator_token=token,
-            operator_email=operator.email,
-        )
+        return await provision_tenant(services, TEST_SECRET, role)
 
     return make
 
