@@ -51,6 +51,8 @@ class Write:
     key: str
     amount: int
     placed_at: str = ""
+    # Sent once more after its acknowledgement, as a client does whose answer was lost.
+    resend: bool = False
 
     def request(self) -> dict[str, Any]:
         if self.kind == "adjust":
@@ -72,17 +74,20 @@ class Write:
 
 
 def plan_writes(member_ids: Sequence[str], count: int, seed: int = 12) -> list[Write]:
-    """`count` writes spread over the members: two adjustments to each order."""
+    """`count` writes spread over the members: two adjustments to each order, and one write
+    in ten sent again after its acknowledgement."""
     rng = random.Random(seed)
     placed_at = datetime.now(UTC).replace(microsecond=0).isoformat()
     writes = []
     for i in range(count):
         member = member_ids[i % len(member_ids)]
         key = f"fault-{uuid.uuid4().hex}"
+        resend = i % 10 == 5
         if i % 3 == 2:
-            writes.append(Write("order", member, key, rng.randint(1, 50) * 100, placed_at))
+            amount = rng.randint(1, 50) * 100
+            writes.append(Write("order", member, key, amount, placed_at, resend))
         else:
-            writes.append(Write("adjust", member, key, rng.randint(1, 50)))
+            writes.append(Write("adjust", member, key, rng.randint(1, 50), resend=resend))
     return writes
 
 
@@ -94,10 +99,15 @@ class LoadReport:
     writes still unacknowledged when their attempts ran out."""
 
     acknowledged: dict[str, int] = field(default_factory=dict)
+    # Keys whose first acknowledgement was already a replay (an earlier attempt had committed
+    # but its answer was lost).
     replayed: set[str] = field(default_factory=set)
     attempts: Counter[str] = field(default_factory=Counter)
     refused: list[tuple[Write, list[dict[str, Any]]]] = field(default_factory=list)
     unanswered: list[Write] = field(default_factory=list)
+    # Answers to a deliberate second send of an acknowledged write that were not the first
+    # result replayed.
+    resend_answers: list[tuple[Write, dict[str, Any]]] = field(default_factory=list)
 
     @property
     def failed_attempts(self) -> int:
@@ -114,6 +124,7 @@ class LoadReport:
         lines = [
             f"acknowledged writes: {len(self.acknowledged)} ({len(self.replayed)} as replays)",
             f"refused writes: {len(self.refused)}, unanswered writes: {len(self.unanswered)}",
+            f"second sends not answered with the first result: {len(self.resend_answers)}",
             "attempts by outcome:",
         ]
         lines += [f"  {n:5d}  {kind}" for kind, n in self.attempts.most_common()]
@@ -162,19 +173,37 @@ class WriteLoad:
                 event.set()
 
     async def _until_acknowledged(self, write: Write) -> None:
+        body = await self._send(write)
+        if body is None:
+            return
+        points, replayed = _result(write, body)
+        self.report.acknowledged[write.key] = points
+        if replayed:
+            self.report.replayed.add(write.key)
+        self._wake()
+        if write.resend:
+            # As if the answer had been lost on its way back: the same key and input again,
+            # which must be answered with the first result and change nothing.
+            again = await self._send(write)
+            if again is not None and _result(write, again) != (points, True):
+                self.report.resend_answers.append((write, again))
+
+    async def _send(self, write: Write) -> dict[str, Any] | None:
+        """The body of the write's first acknowledgement; None if it was refused, or its
+        attempts or the load's time ran out."""
         for attempt in range(MAX_ATTEMPTS):
             if asyncio.get_running_loop().time() > self._deadline:
                 break
             outcome, body = await self._attempt(write)
             self.report.attempts[outcome] += 1
             if outcome == ACKNOWLEDGED:
-                self._acknowledge(write, body)
-                return
+                return body
             if outcome == "refused with a user error":
                 self.report.refused.append((write, _payload(write, body)["errors"]))
-                return
+                return None
             await asyncio.sleep(min(MAX_BACKOFF, 0.02 * 2**attempt))
         self.report.unanswered.append(write)
+        return None
 
     async def _attempt(self, write: Write) -> tuple[str, dict[str, Any]]:
         try:
@@ -184,17 +213,6 @@ class WriteLoad:
         except httpx.TransportError as exc:
             return f"no answer: {type(exc).__name__}", {}
         return classify(response)
-
-    def _acknowledge(self, write: Write, body: dict[str, Any]) -> None:
-        payload = _payload(write, body)
-        if write.kind == "adjust":
-            points, replayed = payload["entry"]["points"], payload["replayed"]
-        else:
-            points, replayed = payload["order"]["points"], payload["unchanged"]
-        self.report.acknowledged[write.key] = points
-        if replayed:
-            self.report.replayed.add(write.key)
-        self._wake()
 
 
 def classify(response: httpx.Response) -> tuple[str, dict[str, Any]]:
@@ -218,6 +236,14 @@ def classify(response: httpx.Response) -> tuple[str, dict[str, Any]]:
     if payload.get("errors"):
         return "refused with a user error", body
     return ACKNOWLEDGED, body
+
+
+def _result(write: Write, body: dict[str, Any]) -> tuple[int, bool]:
+    """The points an acknowledged write moved, and whether the answer was a replay."""
+    payload = _payload(write, body)
+    if write.kind == "adjust":
+        return payload["entry"]["points"], payload["replayed"]
+    return payload["order"]["points"], payload["unchanged"]
 
 
 def _payload(write: Write, body: dict[str, Any]) -> dict[str, Any]:
