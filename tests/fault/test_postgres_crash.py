@@ -17,21 +17,18 @@ from api.auth.keys import display_prefix
 from persistence.control_store import REVOCATIONS, ControlStore
 from tests.support.deployment import Deployment
 from tests.support.fault_checks import (
-    BALANCE,
+    MEMBER_BY_EXTERNAL_ID,
     assert_every_write_applied_once,
     assert_recovered_in_place,
 )
+from tests.support.operations import operation
 from tests.support.write_load import WriteLoad, plan_writes, under_fault
 
 pytestmark = pytest.mark.fault
 
 WRITES = 240
-API_KEYS = "query ApiKeys { apiKeys { id prefix revokedAt } }"
-REVOKE = """
-mutation RevokeApiKey($input: RevokeApiKeyInput!) {
-  revokeApiKey(input: $input) { apiKey { id revokedAt } errors { code field message } }
-}
-"""
+API_KEYS = operation("agency/ApiKeys.graphql")
+REVOKE_API_KEY = operation("agency/RevokeApiKey.graphql")
 # Waits, never assertions: how long the server may take to listen again after the restart,
 # and how long an announcement may take from the database to the server's event loop (far
 # below the seconds a process keeps a key when it hears no announcements).
@@ -41,7 +38,7 @@ ANNOUNCEMENT_GRACE = 0.5
 
 async def test_a_postgres_crash_under_load_loses_and_doubles_no_write(deployment: Deployment):
     d = deployment
-    writes = plan_writes(d.member_ids, WRITES)
+    writes = plan_writes(list(d.members), WRITES)
     load = WriteLoad(d.http, d.kit.secret_key)
     pid = d.server.pid
 
@@ -65,8 +62,8 @@ async def test_a_postgres_crash_under_load_loses_and_doubles_no_write(deployment
     # and a key revoked through this server is refused by the very next request
     revoked_here = d.spare_keys[0]
     await _use(d, revoked_here)
-    revoke = await d.gql(
-        REVOKE,
+    revoke = await d.data(
+        REVOKE_API_KEY,
         {"input": {"id": await _key_global_id(d, revoked_here)}},
         token=d.kit.operator_token,
         tenant=d.kit.slug,
@@ -90,7 +87,8 @@ async def test_a_postgres_crash_under_load_loses_and_doubles_no_write(deployment
 
 
 async def _balance_response(d: Deployment, key: str) -> httpx.Response:
-    return await d.gql.raw(BALANCE, {"id": d.member_ids[0]}, token=key)
+    variables = {"externalId": next(iter(d.members.values()))}
+    return await d.send(MEMBER_BY_EXTERNAL_ID, variables, token=key)
 
 
 async def _use(d: Deployment, key: str) -> None:
@@ -100,7 +98,7 @@ async def _use(d: Deployment, key: str) -> None:
 
 
 async def _key_global_id(d: Deployment, key: str) -> str:
-    keys = await d.gql(API_KEYS, token=d.kit.operator_token, tenant=d.kit.slug)
+    keys = await d.data(API_KEYS, {}, token=d.kit.operator_token, tenant=d.kit.slug)
     [found] = [k["id"] for k in keys["apiKeys"] if k["prefix"] == display_prefix(key)]
     return str(found)
 

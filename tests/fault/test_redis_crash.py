@@ -33,9 +33,9 @@ async def test_a_redis_crash_under_load_loses_and_doubles_no_write(deployment: D
     d = deployment
     # given the members' balances read once, and so cached
     await balances_through_api(d)
-    assert await _cached(d) == dict.fromkeys(d.member_ids, (0, 0))
+    assert await _cached(d) == dict.fromkeys(d.members, (0, 0))
 
-    writes = plan_writes(d.member_ids, WRITES)
+    writes = plan_writes(list(d.members), WRITES)
     load = WriteLoad(d.http, d.kit.secret_key)
     pid = d.server.pid
     during_outage: list[int] = []
@@ -70,7 +70,7 @@ async def _cached(d: Deployment) -> dict[str, tuple[int, int] | None]:
     client = aioredis.from_url(d.redis.url)
     try:
         found: dict[str, tuple[int, int] | None] = {}
-        for member_id in d.member_ids:
+        for member_id in d.members:
             key = balance_key(UUID(d.kit.id), uuid_of(member_id, "Member"), "points")
             raw = await client.hgetall(key)
             found[member_id] = (int(raw[b"a"]) + int(raw[b"p"]), int(raw[b"l"])) if raw else None

@@ -1,6 +1,7 @@
 """A whole deployment of its own, for a test that kills its parts: a private PostgreSQL and
 Redis (never the shared servers, which other tests and processes use) and the API as a uvicorn
-process on them, with one tenant, its keys and ten members."""
+process on them, configured as production is (persisted queries required), with one tenant,
+its keys and ten members. Clients send the documents of graphql/operations/ by hash."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 import httpx
@@ -16,18 +18,15 @@ import httpx
 from api.services import Services
 from api.settings import Settings
 from tests.support.api_server import ApiServer
-from tests.support.gql import GraphQLClient, TenantKit
+from tests.support.gql import TenantKit
+from tests.support.operations import Operation, operation
 from tests.support.own_postgres import OwnPostgres
 from tests.support.provision import add_key, provision_tenant
 from tests.support.servers import OwnRedis
 
 SECRET = "fault-test-secret-key-not-for-production"
 MEMBERS = 10
-ENROLL = """
-mutation Enroll($input: EnrollMemberInput!) {
-  enrollMember(input: $input) { member { id } errors { code field message } }
-}
-"""
+ENROLL_MEMBER = operation("storefront/EnrollMember.graphql")
 
 
 @dataclass
@@ -36,12 +35,29 @@ class Deployment:
     redis: OwnRedis
     server: ApiServer
     http: httpx.AsyncClient
-    gql: GraphQLClient
     kit: TenantKit
     schema: str
     # More secret keys of the tenant, for the test to revoke.
     spare_keys: list[str]
-    member_ids: list[str]
+    # The members' external ids by their global ids.
+    members: dict[str, str]
+
+    async def send(
+        self, op: Operation, variables: dict[str, Any], *, token: str, tenant: str | None = None
+    ) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}"}
+        if tenant:
+            headers["X-Tenant"] = tenant
+        return await self.http.post("/graphql", json=op.body(variables), headers=headers)
+
+    async def data(
+        self, op: Operation, variables: dict[str, Any], *, token: str, tenant: str | None = None
+    ) -> dict[str, Any]:
+        """The `data` of an answer that must have no top-level errors."""
+        response = await self.send(op, variables, token=token, tenant=tenant)
+        assert response.status_code == 200 and not response.json().get("errors"), response.text
+        data: dict[str, Any] = response.json()["data"]
+        return data
 
 
 def server_env(postgres: OwnPostgres, redis: OwnRedis) -> dict[str, str]:
@@ -55,6 +71,7 @@ def server_env(postgres: OwnPostgres, redis: OwnRedis) -> dict[str, str]:
         # A dead Redis is noticed within a request and skipped for half a second at a time.
         "LOYALTY_REDIS_TIMEOUT": "0.2",
         "LOYALTY_REDIS_BREAKER_SECONDS": "0.5",
+        "LOYALTY_REQUIRE_PERSISTED_QUERIES": "true",
     }
 
 
@@ -80,13 +97,16 @@ async def _provision(postgres: OwnPostgres, redis: OwnRedis) -> tuple[TenantKit,
         await services.close()
 
 
-async def _enroll(gql: GraphQLClient, kit: TenantKit) -> list[str]:
-    ids = []
+async def _enroll(http: httpx.AsyncClient, kit: TenantKit) -> dict[str, str]:
+    members = {}
+    headers = {"Authorization": f"Bearer {kit.secret_key}"}
     for i in range(MEMBERS):
-        data = await gql(ENROLL, {"input": {"externalId": f"fault-{i}"}}, token=kit.secret_key)
-        assert data["enrollMember"]["errors"] == [], data
-        ids.append(data["enrollMember"]["member"]["id"])
-    return ids
+        external_id = f"fault-{i}"
+        body = ENROLL_MEMBER.body({"input": {"externalId": external_id}})
+        answer = (await http.post("/graphql", json=body, headers=headers)).json()
+        assert answer.get("data") and answer["data"]["enrollMember"]["errors"] == [], answer
+        members[answer["data"]["enrollMember"]["member"]["id"]] = external_id
+    return members
 
 
 @asynccontextmanager
@@ -104,6 +124,5 @@ async def own_deployment() -> AsyncIterator[Deployment]:
         stack.callback(server.stop)
         await asyncio.to_thread(server.start)
         http = await stack.enter_async_context(httpx.AsyncClient(base_url=server.url, timeout=5))
-        gql = GraphQLClient(http)
-        member_ids = await _enroll(gql, kit)
-        yield Deployment(postgres, redis, server, http, gql, kit, schema, spare, member_ids)
+        members = await _enroll(http, kit)
+        yield Deployment(postgres, redis, server, http, kit, schema, spare, members)

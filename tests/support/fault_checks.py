@@ -10,9 +10,10 @@ import asyncpg
 from tests.support.deployment import Deployment
 from tests.support.ledger_checks import assert_schema_ledger_consistent
 from tests.support.ledger_totals import entries_per_key, entry_totals
+from tests.support.operations import operation
 from tests.support.write_load import LoadReport, Write
 
-BALANCE = "query Balance($id: ID!) { member(id: $id) { points { available pending lifetime } } }"
+MEMBER_BY_EXTERNAL_ID = operation("storefront/MemberByExternalId.graphql")
 
 
 async def assert_recovered_in_place(d: Deployment, pid: int | None) -> None:
@@ -26,8 +27,9 @@ async def assert_recovered_in_place(d: Deployment, pid: int | None) -> None:
 async def balances_through_api(d: Deployment) -> dict[str, tuple[int, int]]:
     """Each member's (available + pending, lifetime), as a storefront reads them."""
     found = {}
-    for member_id in d.member_ids:
-        data = await d.gql(BALANCE, {"id": member_id}, token=d.kit.secret_key)
+    for member_id, external_id in d.members.items():
+        variables = {"externalId": external_id}
+        data = await d.data(MEMBER_BY_EXTERNAL_ID, variables, token=d.kit.secret_key)
         points = data["member"]["points"]
         found[member_id] = (points["available"] + points["pending"], points["lifetime"])
     return found

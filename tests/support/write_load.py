@@ -17,24 +17,10 @@ from typing import Any
 
 import httpx
 
-ADJUST = """
-mutation Adjust($input: AdjustPointsInput!) {
-  adjustPoints(input: $input) {
-    entry { id points }
-    replayed
-    errors { code field message }
-  }
-}
-"""
-RECORD_ORDER = """
-mutation RecordOrder($input: RecordOrderInput!) {
-  recordOrder(input: $input) {
-    order { orderId points }
-    unchanged
-    errors { code field message }
-  }
-}
-"""
+from tests.support.operations import operation
+
+ADJUST_POINTS = operation("storefront/AdjustPoints.graphql")
+RECORD_ORDER = operation("storefront/RecordOrder.graphql")
 
 MAX_ATTEMPTS = 60
 MAX_BACKOFF = 0.5
@@ -62,7 +48,7 @@ class Write:
                 "reason": "fault load",
                 "idempotencyKey": self.key,
             }
-            return {"query": ADJUST, "variables": {"input": variables}}
+            return ADJUST_POINTS.body(variables)
         order = {
             "orderId": self.key,
             "memberId": self.member_id,
@@ -70,7 +56,7 @@ class Write:
             "placedAt": self.placed_at,
             "lines": [{"sku": "SKU-1", "quantity": 1, "unitPrice": self.amount}],
         }
-        return {"query": RECORD_ORDER, "variables": {"input": order}}
+        return RECORD_ORDER.body({"input": order})
 
 
 def plan_writes(member_ids: Sequence[str], count: int, seed: int = 12) -> list[Write]:
