@@ -180,25 +180,27 @@ class WriteLoad:
         for attempt in range(MAX_ATTEMPTS):
             if asyncio.get_running_loop().time() > self._deadline:
                 break
-            outcome, body = await self._attempt(write)
+            outcome, body, retry_after = await self._attempt(write)
             self.report.attempts[outcome] += 1
             if outcome == ACKNOWLEDGED:
                 return body
             if outcome == "refused with a user error":
                 self.report.refused.append((write, _payload(write, body)["errors"]))
                 return None
-            await asyncio.sleep(min(MAX_BACKOFF, 0.02 * 2**attempt))
+            backoff = min(MAX_BACKOFF, 0.02 * 2**attempt)
+            await asyncio.sleep(backoff if retry_after is None else min(retry_after, 5.0))
         self.report.unanswered.append(write)
         return None
 
-    async def _attempt(self, write: Write) -> tuple[str, dict[str, Any]]:
+    async def _attempt(self, write: Write) -> tuple[str, dict[str, Any], float | None]:
+        """The kind of answer, its body, and the seconds it asked the client to wait."""
         try:
             response = await self.http.post("/graphql", json=write.request(), headers=self.headers)
         except httpx.TimeoutException:
-            return "no answer: timed out", {}
+            return "no answer: timed out", {}, None
         except httpx.TransportError as exc:
-            return f"no answer: {type(exc).__name__}", {}
-        return classify(response)
+            return f"no answer: {type(exc).__name__}", {}, None
+        return (*classify(response), _retry_after(response))
 
 
 def classify(response: httpx.Response) -> tuple[str, dict[str, Any]]:
@@ -222,6 +224,14 @@ def classify(response: httpx.Response) -> tuple[str, dict[str, Any]]:
     if payload.get("errors"):
         return "refused with a user error", body
     return ACKNOWLEDGED, body
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """Retry-After in seconds (a 429 or a 503 says when to come back); None without one."""
+    try:
+        return max(0.0, float(response.headers["retry-after"]))
+    except (KeyError, ValueError):
+        return None
 
 
 def _result(write: Write, body: dict[str, Any]) -> tuple[int, bool]:
