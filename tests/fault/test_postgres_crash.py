@@ -38,6 +38,7 @@ ANNOUNCEMENT_GRACE = 0.5
 
 async def test_a_postgres_crash_under_load_loses_and_doubles_no_write(deployment: Deployment):
     d = deployment
+    # given a load of writes over the members, each with its own idempotency key
     writes = plan_writes(list(d.members), WRITES)
     load = WriteLoad(d.http, d.kit.secret_key)
     pid = d.server.pid

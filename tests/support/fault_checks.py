@@ -25,13 +25,13 @@ async def assert_recovered_in_place(d: Deployment, pid: int | None) -> None:
 
 
 async def balances_through_api(d: Deployment) -> dict[str, tuple[int, int]]:
-    """Each member's (available + pending, lifetime), as a storefront reads them."""
+    """Each member's (available, lifetime) points, as a storefront reads them."""
     found = {}
     for member_id, external_id in d.members.items():
         variables = {"externalId": external_id}
         data = await d.data(MEMBER_BY_EXTERNAL_ID, variables, token=d.kit.secret_key)
         points = data["member"]["points"]
-        found[member_id] = (points["available"] + points["pending"], points["lifetime"])
+        found[member_id] = (points["available"], points["lifetime"])
     return found
 
 
@@ -44,6 +44,8 @@ async def assert_every_write_applied_once(
     assert report.resend_answers == [], summary
     assert set(report.acknowledged) == {w.key for w in writes}, summary
 
+    # Every write earns or adds at once (the program has no return window): all of it is
+    # available, and all of it counts towards lifetime.
     acknowledged = report.points_by_member(writes)
     expected = {member: (points, points) for member, points in acknowledged.items()}
     assert await balances_through_api(d) == expected, summary

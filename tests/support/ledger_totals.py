@@ -9,15 +9,15 @@ from api.schema.ids import to_global_id
 
 
 async def entry_totals(url: str, schema: str) -> dict[str, tuple[int, int]]:
-    """Each member's (available + pending, lifetime) summed over its ledger entries, by the
+    """Each member's (available, lifetime) points summed over its ledger entries, by the
     member's global id."""
     rows = await _fetch(
         url,
-        f"""SELECT member_id, sum(available_delta + pending_delta) AS held,
+        f"""SELECT member_id, sum(available_delta) AS available,
                    sum(lifetime_delta) AS lifetime
             FROM "{schema}".ledger_entries GROUP BY member_id""",
     )
-    return {to_global_id("Member", r["member_id"]): (r["held"], r["lifetime"]) for r in rows}
+    return {to_global_id("Member", r["member_id"]): (r["available"], r["lifetime"]) for r in rows}
 
 
 async def entries_per_key(url: str, schema: str) -> dict[str, int]:
