@@ -25,6 +25,7 @@ RECORD_ORDER = operation("storefront/RecordOrder.graphql")
 MAX_ATTEMPTS = 60
 MAX_BACKOFF = 0.5
 ACKNOWLEDGED = "acknowledged"
+REFUSED = "refused with a user error"
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,7 @@ class WriteLoad:
             self.report.attempts[outcome] += 1
             if outcome == ACKNOWLEDGED:
                 return body
-            if outcome == "refused with a user error":
+            if outcome == REFUSED:
                 self.report.refused.append((write, _payload(write, body)["errors"]))
                 return None
             backoff = min(MAX_BACKOFF, 0.02 * 2**attempt)
@@ -222,7 +223,7 @@ def classify(response: httpx.Response) -> tuple[str, dict[str, Any]]:
     if not isinstance(payload, dict):
         return "HTTP 200 without a payload", body
     if payload.get("errors"):
-        return "refused with a user error", body
+        return REFUSED, body
     return ACKNOWLEDGED, body
 
 
