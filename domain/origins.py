@@ -30,7 +30,9 @@ def canonical_origin(text: str, *, production: bool) -> str:
     """`text` as an origin in canonical form, or a DomainError saying what is wrong."""
     if len(text) > _MAX_LENGTH:
         raise DomainError(f"An origin is at most {_MAX_LENGTH} characters.")
-    match = _ORIGIN.fullmatch(text.strip().lower())
+    if not text.isascii():
+        raise DomainError("Write an international host name in its xn-- (punycode) form.")
+    match = _ORIGIN.fullmatch(text.strip(" ").lower())  # a pasted space, not a newline
     if match is None:
         raise DomainError(
             "An origin is scheme://host[:port], with no path, query, user or wildcard,"
