@@ -8,23 +8,28 @@ a policy that lets exactly its own scripts and stylesheets load (api/graphiql_po
 
 from __future__ import annotations
 
-from starlette.datastructures import MutableHeaders
+from collections.abc import Iterable
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.graphiql_policy import graphiql_policy
 
 JSON_POLICY = "default-src 'none'; frame-ancestors 'none'"
 _ALWAYS = (
-    ("X-Content-Type-Options", "nosniff"),
-    ("Referrer-Policy", "no-referrer"),
-    ("X-Frame-Options", "DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
 )
+# Replaced whatever the application set; `server` is dropped (the HTTP server's own banner
+# is turned off where it is configured, api/cli.py).
+_REPLACED = {name for name, _ in _ALWAYS} | {b"content-security-policy", b"server"}
 
 
 class SecurityHeaders:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self._html_policy = graphiql_policy()
+        self._json = (*_ALWAYS, (b"content-security-policy", JSON_POLICY.encode()))
+        self._html = (*_ALWAYS, (b"content-security-policy", graphiql_policy().encode()))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -33,14 +38,19 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                headers = MutableHeaders(scope=message)
-                for name, value in _ALWAYS:
-                    headers[name] = value
-                html = headers.get("content-type", "").lower().startswith("text/html")
-                headers["Content-Security-Policy"] = self._html_policy if html else JSON_POLICY
-                if "server" in headers:
-                    del headers["server"]  # the server's own banner is off (api/cli.py)
+                message["headers"] = self._hardened(message.get("headers", ()))
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+    def _hardened(self, headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+        kept = []
+        html = False
+        for name, value in headers:
+            lowered = name.lower()
+            if lowered == b"content-type":
+                html = value[:9].lower() == b"text/html"
+            if lowered not in _REPLACED:
+                kept.append((name, value))
+        kept.extend(self._html if html else self._json)
+        return kept
