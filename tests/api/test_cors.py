@@ -239,10 +239,13 @@ async def test_an_origin_another_tenant_allows_gets_no_cors_headers(gql, make_te
     assert "origin" in _vary(response)
 
 
-async def test_a_secret_key_from_an_origin_its_tenant_does_not_allow_is_refused(gql, tenant):
+@pytest.mark.parametrize("origin", ["https://evil.example", "null"])
+async def test_a_secret_key_from_an_origin_its_tenant_does_not_allow_is_refused(
+    gql, tenant, origin
+):
     # given a tenant that allows no origin
-    # when a browser page sends its secret key
-    response = await _post(gql, PROGRAM, origin="https://evil.example", token=tenant.secret_key)
+    # when a browser page (or a sandboxed frame, whose origin is "null") sends its secret key
+    response = await _post(gql, PROGRAM, origin=origin, token=tenant.secret_key)
 
     # then it is refused before anything runs, with a typed error and no CORS headers
     assert response.status_code == 403
