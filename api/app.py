@@ -47,7 +47,7 @@ class _GraphQLRoute:
         await scope["app"].state.graphql(scope, receive, send)
 
 
-class _App(Starlette):
+class _HardenedStarlette(Starlette):
     def build_middleware_stack(self) -> ASGIApp:
         # Outside Starlette's own error handling, so its error answers carry them too.
         return SecurityHeaders(Cors(super().build_middleware_stack()))
@@ -92,7 +92,7 @@ def create_app(
             if owned:
                 await running.close()
 
-    app = _App(
+    app = _HardenedStarlette(
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),

@@ -20,10 +20,12 @@ def _free_port() -> int:
         return port
 
 
-def _wait_for(url: str, proc: subprocess.Popen[bytes], seconds: float = 60) -> httpx.Response:
+def _wait_for(
+    url: str, proc: subprocess.Popen[bytes], log: Path, seconds: float = 60
+) -> httpx.Response:
     deadline = time.monotonic() + seconds
     while True:
-        assert proc.poll() is None, "the server exited"
+        assert proc.poll() is None, f"the server exited:\n{log.read_text()[-3000:]}"
         try:
             return httpx.get(url, timeout=2)
         except httpx.TransportError:
@@ -41,16 +43,21 @@ def test_a_served_answer_names_no_server_software(database_url, redis_dsn, tmp_p
         "LOYALTY_REDIS_URL": redis_dsn,
         "LOYALTY_SECRET_KEY": "banner-test-secret",
         "LOYALTY_DATA_DIR": str(tmp_path / ".loyalty"),
+        # Few connections: the database server is shared with the rest of the suite.
+        "LOYALTY_DB_POOL_MIN": "1",
+        "LOYALTY_DB_POOL_MAX": "2",
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--no-worker"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    log = tmp_path / "serve.log"
+    with log.open("wb") as output:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--no-worker"],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     try:
         # when a client asks it anything
-        health = _wait_for(f"http://127.0.0.1:{port}/healthz", proc)
+        health = _wait_for(f"http://127.0.0.1:{port}/healthz", proc, log)
         missing = httpx.get(f"http://127.0.0.1:{port}/no-such-route", timeout=5)
 
         # then no answer says which server software runs it, and each is hardened
