@@ -11,9 +11,11 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.cors import Cors
 from api.graphql_endpoint import GraphQLEndpoint
+from api.security_headers import SecurityHeaders
 from api.services import Services
 from api.settings import Settings
 from api.worker import run_forever
@@ -43,6 +45,12 @@ class _GraphQLRoute:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await scope["app"].state.graphql(scope, receive, send)
+
+
+class _HardenedStarlette(Starlette):
+    def build_middleware_stack(self) -> ASGIApp:
+        # Outside Starlette's own error handling, so its error answers carry them too.
+        return SecurityHeaders(Cors(super().build_middleware_stack()))
 
 
 def freeze_startup_objects() -> None:
@@ -84,7 +92,7 @@ def create_app(
             if owned:
                 await running.close()
 
-    app = Starlette(
+    app = _HardenedStarlette(
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),

@@ -53,6 +53,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log_level="info",
         access_log=False,
         proxy_headers=True,
+        server_header=False,  # no banner naming the server software
     )
     return 0
 

@@ -25,6 +25,7 @@ from strawberry.http import process_result
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
+from api.auth.browser import browser_call
 from api.auth.principal import ANONYMOUS, Principal, resolve
 from api.context import Context
 from api.persisted_queries import PersistedQueries, PersistedQueryRefused
@@ -75,7 +76,10 @@ class GraphQLEndpoint:
         headers = Headers(scope=scope)
         try:
             principal: Principal = await resolve(
-                self._services, headers.get("authorization"), headers.get("x-tenant")
+                self._services,
+                headers.get("authorization"),
+                headers.get("x-tenant"),
+                browser_call(scope),  # the page's origin (api/cors.py)
             )
         except DomainError as exc:
             status = 403 if isinstance(exc, Forbidden) else 401

@@ -10,6 +10,7 @@ import redis.asyncio as aioredis
 from api.auth.token_cache import VerifiedMemberTokens
 from api.settings import Settings
 from domain.clock import Clock, SystemClock
+from persistence.allowed_origins import AllowedOrigins
 from persistence.balance_cache import RedisBalanceStore, redis_client
 from persistence.control_store import ControlStore
 from persistence.db import create_pool
@@ -28,6 +29,7 @@ class Services:
     registry: TenantRegistry
     control: ControlStore
     clock: Clock
+    origins: AllowedOrigins  # the browser origins each tenant allows (api/cors.py)
     member_tokens: VerifiedMemberTokens = field(default_factory=VerifiedMemberTokens)
     member_ids: MemberIdCache = field(default_factory=MemberIdCache)
     programs: ProgramMemory = field(default_factory=ProgramMemory)
@@ -43,7 +45,8 @@ class Services:
         control = ControlStore(pool)
         member_ids = MemberIdCache(external_id_seconds=settings.external_id_cache_seconds)
         programs = ProgramMemory(seconds=settings.program_cache_seconds)
-        await control.listen_for_revocations(also=(member_ids, programs))
+        origins = AllowedOrigins(pool, seconds=settings.allowed_origins_cache_seconds)
+        await control.listen_for_revocations(also=(member_ids, programs, origins))
         return cls(
             settings=settings,
             pool=pool,
@@ -54,6 +57,7 @@ class Services:
             registry=TenantRegistry(pool),
             control=control,
             clock=clock or SystemClock(),
+            origins=origins,
             member_ids=member_ids,
             programs=programs,
         )

@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     # (persistence/program_memory.py).
     program_cache_seconds: float = 5.0
 
+    # Browser hygiene (api/cors.py, api/security_headers.py): how long a process trusts
+    # the tenants' allowed origins it read when it may have missed the announcement of a
+    # change, and how long a browser may keep a preflight's answer.
+    allowed_origins_cache_seconds: float = 5.0
+    cors_max_age: int = 600
+
     worker_interval: float = 15.0
     # Objects alive after start-up are kept out of the garbage collector's sight (api/app.py).
     freeze_startup_objects: bool = True

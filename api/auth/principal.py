@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from uuid import UUID
 
+from api.auth.browser import BrowserCall
 from api.auth.keys import hash_key, kind_of
 from api.auth.tokens import (
     unverified_tenant,
@@ -72,6 +73,46 @@ async def _active_tenant(services: Services, tenant_id: UUID) -> Tenant:
 
 
 async def resolve(
+    services: Services,
+    authorization: str | None,
+    tenant_ref: str | None,
+    browser: BrowserCall | None = None,
+) -> Principal:
+    """The caller; with `browser` (the request came from a page on some origin), also
+    whether that page may use this credential and read the answer."""
+    principal = await _credential(services, authorization, tenant_ref)
+    if browser is not None:
+        await _admit_origin(services, principal, browser)
+    return principal
+
+
+async def _admit_origin(services: Services, principal: Principal, browser: BrowserCall) -> None:
+    """A page may use a secret key only from an origin its tenant allows, and an operator
+    session only from the platform's own origin: either, in a page elsewhere, has leaked
+    (or is about to). Publishable keys and member tokens are meant for pages; from an origin
+    the tenant does not allow they are served without CORS headers, so the page cannot read
+    the answer."""
+    if browser.own:
+        return
+    tenant = principal.tenant
+    if tenant is not None and principal.kind is not Kind.OPERATOR:
+        browser.allowed = browser.origin in await services.origins.of_tenant(tenant.id)
+    if browser.allowed:
+        return
+    if principal.kind is Kind.SECRET_KEY:
+        raise Forbidden(
+            "A secret key is not accepted from a browser page on this origin: call from your"
+            " server, or allow the origin (configureAllowedOrigins).",
+            field=("Origin",),
+        )
+    if principal.kind is Kind.OPERATOR:
+        raise Forbidden(
+            "Operator sessions are accepted only from the platform's own origin.",
+            field=("Origin",),
+        )
+
+
+async def _credential(
     services: Services, authorization: str | None, tenant_ref: str | None
 ) -> Principal:
     if not authorization:

@@ -17,6 +17,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from api.schema.actions import ActionMutations
+from api.schema.allowed_origins import AllowedOriginsMutations
 from api.schema.auth import AuthMutations
 from api.schema.documents import DocumentCache, PreparedOperation
 from api.schema.execution import PlainTreeExecutionContext
@@ -66,6 +67,7 @@ class Mutation(
     AuthMutations,
     TenantMutations,
     TierMutations,
+    AllowedOriginsMutations,
 ):
     pass
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from uuid import UUID
 
 import strawberry
 
@@ -33,13 +34,22 @@ class Tenant(Node):
     name: str
     status: str
     created_at: datetime
+    tenant_id: strawberry.Private[UUID]
     role: OperatorRole | None = strawberry.field(  # type: ignore[valid-type]
         default=None, description="Your role on this tenant."
     )
 
+    @strawberry.field(
+        description="Browser origins (scheme://host[:port]) whose pages may call the API for"
+        " this tenant and read its answers (configureAllowedOrigins)."
+    )
+    async def allowed_origins(self, info: Info) -> list[str]:
+        return sorted(await info.context.services.origins.of_tenant(self.tenant_id))
+
     @classmethod
     def of(cls, t: TenantRecord, role: str | None = None) -> Tenant:
         return cls(
+            tenant_id=t.id,
             id=strawberry.ID(to_global_id("Tenant", t.id)),
             slug=t.slug,
             name=t.name,

@@ -670,6 +670,11 @@ mutation ConfigureTiers($input: ConfigureTiersInput!) {
   configureTiers(input: $input) { settings { version } errors { code field message } }
 }
 """
+CONFIGURE_ALLOWED_ORIGINS = """
+mutation ConfigureAllowedOrigins($input: ConfigureAllowedOriginsInput!) {
+  configureAllowedOrigins(input: $input) { tenant { allowedOrigins } errors { code field message } }
+}
+"""
 TIERS_STATE = """
 query TiersState {
   program { tiers(includeArchived: true) { id name threshold } tierSettings { version } }
@@ -733,6 +738,10 @@ def _every_mutation(
         "createTier": (CREATE_TIER, {"input": {"name": "Gold", "threshold": 500}}),
         "updateTier": (UPDATE_TIER, {"input": {"id": tier_id, "threshold": 1}}),
         "configureTiers": (CONFIGURE_TIERS, {"input": {"metric": "ORDER_COUNT"}}),
+        "configureAllowedOrigins": (
+            CONFIGURE_ALLOWED_ORIGINS,
+            {"input": {"origins": ["https://evil.example"]}},
+        ),
     }
 
 
