@@ -115,11 +115,13 @@ class MemberBatch:
     def _once(self, what: Hashable, read: Callable[[], Awaitable[T]]) -> asyncio.Future[T]:
         """The page's read of `what`, started the first time it is asked: a task of its own,
         so that members completed side by side, and the page's other reads, wait on it
-        together."""
+        together. Each of them waits through a shield: graphql-core cancels a list's other
+        items when one fails, and a member cancelled that way must not cancel the read the
+        rest of the page (another list of the same members) still waits for."""
         started = self._reads.get(what)
         if started is None:
             started = self._reads[what] = asyncio.ensure_future(read())
-        return started
+        return asyncio.shield(started)
 
     async def _read_offers(self, loaders: MemberLoaders, limit: int) -> Offers:
         balances, tiers = await asyncio.gather(
