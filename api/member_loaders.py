@@ -49,6 +49,13 @@ class MemberLoaders:
         self.balances: DataLoader[BalanceKey, Balance] = DataLoader(self._balances)
         self.standings: DataLoader[UUID, Standing | None] = DataLoader(self._standings)
 
+    def balance(self, member_id: UUID, wallet: str) -> asyncio.Future[Balance]:
+        """The member's balance, read with the other members' loaded before it runs."""
+        return _shared(self.balances.load((member_id, wallet)))
+
+    def standing(self, member_id: UUID) -> asyncio.Future[Standing | None]:
+        return _shared(self.standings.load(member_id))
+
     async def read_balances(self, member_ids: Sequence[UUID], wallet: str) -> dict[UUID, Balance]:
         return await read_balances(self._uow, self._cache, member_ids, wallet)
 
@@ -129,6 +136,13 @@ class MemberBatch:
         )
         shoppers = [Shopper(m, balances[m].spendable, tiers[m]) for m in self._ids]
         return await loaders.read_offers(shoppers, limit)
+
+
+def _shared(load: Awaitable[T]) -> asyncio.Future[T]:
+    """A DataLoader's load, awaited through a shield: the loader hands every item of a list
+    that asks for the same key the same future, and an item that graphql-core cancels (a
+    sibling failed) would otherwise cancel that future under the items still waiting."""
+    return asyncio.shield(load)
 
 
 def _done(read: asyncio.Future[T] | None) -> T | None:
