@@ -26,54 +26,124 @@ query TwoLists {
   }
 }
 """
-# A directive keeps the query from the plan: the direct way's graphql-core executor answers.
-TWO_LISTS_EXECUTED = TWO_LISTS.replace("b: nodes {", "b: nodes @include(if: true) {")
+# The same beside another root field, which the failure must leave answered.
+TWO_LISTS_AND_PROGRAM = TWO_LISTS.replace(
+    "query TwoLists {", "query TwoListsAndProgram {\n  program { currency }"
+)
 
 PATHS = ["plan", "executor", "strawberry"]
 
 
 async def _answer(
     gql: GraphQLClient,
-    monkeypatch: pytest.MonkeyPatch,
     kit: TenantKit,
     path: str,
     query: str,
+    variables: dict[str, Any] | None = None,
 ) -> tuple[int, dict[str, Any]]:
-    """The status and body of `query` answered by one execution path."""
-    if path == "strawberry":
+    """The status and body of `query` answered by one execution path: the query plan (with
+    the executor after it when it gives up), the direct way's graphql-core executor (a
+    directive keeps a query from the plan), or strawberry's `Schema.execute` alone."""
+    with pytest.MonkeyPatch.context() as patch:
+        if path == "strawberry":
 
-        async def strawberry_only(*args: Any, **kwargs: Any) -> None:
-            return None
+            async def strawberry_only(*args: Any, **kwargs: Any) -> None:
+                return None
 
-        monkeypatch.setattr(endpoint, "run_cached", strawberry_only)
-    if path == "executor":
-        query = query.replace("b: nodes {", "b: nodes @include(if: true) {")
-    try:
-        response = await gql.raw(query, token=kit.secret_key)
-    finally:
-        monkeypatch.undo()
+            patch.setattr(endpoint, "run_cached", strawberry_only)
+        if path == "executor":
+            # on the root field's line, below which the errors are: their locations stay
+            operation, root, rest = query.split("{\n", 2)
+            query = f"{operation}{{\n{root}@include(if: true) {{\n{rest}"
+        response = await gql.raw(query, variables, token=kit.secret_key)
     return response.status_code, response.json()
+
+
+def _without_request_ids(body: dict[str, Any]) -> dict[str, Any]:
+    for error in body.get("errors") or []:
+        (error.get("extensions") or {}).pop("requestId", None)
+    return body
 
 
 @pytest.mark.parametrize("path", PATHS)
 async def test_one_failing_member_of_a_shared_batch_answers_its_error_at_its_path(
-    gql, tenant, enroll, monkeypatch, path
+    gql, tenant, enroll, path
 ):
     # given a page of members
     for points in (0, 10, 20):
         await enroll(tenant, points=points)
 
     # when the page is read through two lists, one member field of which fails
-    status, body = await _answer(gql, monkeypatch, tenant, path, TWO_LISTS)
+    status, body = await _answer(gql, tenant, path, TWO_LISTS)
 
-    # then the answer is the history's refusal at its path, nulled up to `members`
+    # then the answer is the history's refusal at its path, nulled up to `members` (a
+    # member of `b` is non-null, and so is `b`)
     assert status == 200, body
     assert body["data"] == {"members": None}
     errors = body["errors"]
     assert len(errors) == 1, errors
-    assert errors[0]["path"][:2] == ["members", "b"]
-    assert errors[0]["path"][3] == "history"
+    assert errors[0]["path"] == ["members", "b", errors[0]["path"][2], "history"]
     assert errors[0]["extensions"]["code"] == "INVALID"
+
+
+async def test_every_path_answers_a_failing_member_of_a_shared_batch_alike(gql, tenant, enroll):
+    # given a page of members
+    for points in (0, 10, 20):
+        await enroll(tenant, points=points)
+
+    # when the page is read through two lists beside the program, on every path
+    answers = [await _answer(gql, tenant, path, TWO_LISTS_AND_PROGRAM) for path in PATHS]
+
+    # then every path answers the same: the program, and the history's refusal
+    plan, executor, strawberry = answers
+    assert plan == executor == strawberry
+    status, body = plan
+    assert status == 200
+    assert body["data"]["program"] == {"currency": "USD"}
+    assert body["data"]["members"] is None
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["INVALID"]
+
+
+# --- a shared read cancelled under the page --------------------------------------------------
+
+TIERS_PAGE = """
+query TiersPage {
+  members(first: 20) {
+    nodes { id tier { current { name } } }
+  }
+}
+"""
+
+
+async def _read_cancelled(self: MemberLoaders, member_ids: Any) -> Any:
+    """The page's read of its standings, cancelled under it (as a shared read would be,
+    were it not shielded, when one of the page's members is cancelled)."""
+    raise asyncio.CancelledError
+
+
+async def test_a_read_cancelled_under_a_page_is_each_members_error_not_a_crash(
+    gql, tenant, enroll, monkeypatch
+):
+    # given a page of members whose shared read of their tiers gets cancelled
+    members = [await enroll(tenant, points=points) for points in (0, 10)]
+    monkeypatch.setattr(MemberLoaders, "read_standings", _read_cancelled)
+
+    # when the page is read, on every path
+    answers = [(path, *await _answer(gql, tenant, path, TIERS_PAGE)) for path in PATHS]
+
+    # then every path answers each member with a null tier and a masked error at its path,
+    # with the request id, and no server error
+    for path, status, body in answers:
+        assert status == 200, (path, body)
+        assert body["data"] == {"members": {"nodes": [{"id": m, "tier": None} for m in members]}}, (
+            path
+        )
+        errors = sorted(body["errors"], key=lambda e: e["path"])
+        assert [e["path"] for e in errors] == [["members", "nodes", i, "tier"] for i in (0, 1)]
+        assert {e["extensions"]["code"] for e in errors} == {"INTERNAL"}
+        assert all(e["extensions"]["requestId"] for e in errors)
+    bodies = [_without_request_ids(body) for _, _, body in answers]
+    assert bodies[0] == bodies[1] == bodies[2]
 
 
 # --- a DataLoader's read, shared by the members of a list ----------------------------------
@@ -125,28 +195,16 @@ async def _referrer_with_friends(gql: GraphQLClient, kit: TenantKit, friends: in
 
 
 @pytest.mark.parametrize("path", PATHS)
-async def test_a_load_shared_by_a_lists_members_survives_one_of_them_failing(
-    gql, tenant, monkeypatch, path
-):
+async def test_a_load_shared_by_a_lists_members_survives_one_of_them_failing(gql, tenant, path):
     # given a referrer with three friends
     referrer = await _referrer_with_friends(gql, tenant, 3)
 
     # when each friend's referrer is read with their points and a history that fails
-    if path == "strawberry":
-
-        async def strawberry_only(*args: Any, **kwargs: Any) -> None:
-            return None
-
-        monkeypatch.setattr(endpoint, "run_cached", strawberry_only)
-    query = REFERRER_OF_EACH_FRIEND
-    if path == "executor":
-        query = query.replace("b: nodes {", "b: nodes @include(if: true) {")
-    response = await gql.raw(query, {"id": referrer}, token=tenant.secret_key)
+    status, body = await _answer(gql, tenant, path, REFERRER_OF_EACH_FRIEND, {"id": referrer})
 
     # then the first list answers each friend's referrer's points, and in the second each
     # friend's referrer is null with the history's refusal at its path
-    assert response.status_code == 200, response.text
-    body = response.json()
+    assert status == 200, body
     referrals = body["data"]["member"]["referrals"]
     assert referrals["a"] == [{"referee": {"referredBy": {"points": {"available": 0}}}}] * 3
     assert referrals["b"] == [{"referee": {"referredBy": None}}] * 3
