@@ -14,7 +14,9 @@ import pytest
 
 import api.graphql_endpoint as endpoint
 from api.member_loaders import MemberLoaders
+from api.schema import member_type
 from api.schema.ids import uuid_of
+from api.services import Services
 from persistence.uow import PgUnitOfWorkFactory
 from tests.support.gql import GraphQLClient, TenantKit
 
@@ -46,11 +48,7 @@ async def _answer(
     directive keeps a query from the plan), or strawberry's `Schema.execute` alone."""
     with pytest.MonkeyPatch.context() as patch:
         if path == "strawberry":
-
-            async def strawberry_only(*args: Any, **kwargs: Any) -> None:
-                return None
-
-            patch.setattr(endpoint, "run_cached", strawberry_only)
+            patch.setattr(endpoint, "run_cached", _strawberry_only)
         if path == "executor":
             # on the root field's line, below which the errors are: their locations stay
             operation, root, rest = query.split("{\n", 2)
@@ -248,3 +246,120 @@ async def test_a_load_cancelled_for_one_item_is_still_answered_to_the_others(
 
 async def _awaited(load: Awaitable[Any]) -> Any:
     return await load
+
+
+# --- a mutation whose payload's read is cancelled under it ---------------------------------
+
+ENROLL_WITH_TIER = """
+mutation EnrollWithTier($input: EnrollMemberInput!) {
+  enrollMember(input: $input) { member { externalId tier { current { name } } } errors { code } }
+}
+"""
+COUNT = "query Count { members(first: 50) { nodes { externalId } } }"
+
+
+async def _standing_cancelled(*args: Any, **kwargs: Any) -> Any:
+    raise asyncio.CancelledError
+
+
+@pytest.mark.parametrize("path", PATHS)
+async def test_a_mutation_whose_payload_read_is_cancelled_runs_once_and_answers(
+    gql, tenant, monkeypatch, path
+):
+    # given a member's tier whose read gets cancelled under the request
+    monkeypatch.setattr(member_type, "member_standing", _standing_cancelled)
+
+    # when a member is enrolled and the payload asks for their tier
+    with pytest.MonkeyPatch.context() as patch:
+        if path == "strawberry":
+            patch.setattr(endpoint, "run_cached", _strawberry_only)
+        query = ENROLL_WITH_TIER
+        if path == "executor":  # a directive keeps the mutation from its plan
+            query = query.replace("member {", "member @include(if: true) {")
+        response = await gql.raw(query, {"input": {"externalId": "once"}}, token=tenant.secret_key)
+
+    # then the member is enrolled once, and the tier is null with a masked error at its path
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["data"]["enrollMember"] == {
+        "member": {"externalId": "once", "tier": None},
+        "errors": [],
+    }
+    assert [e["path"] for e in body["errors"]] == [["enrollMember", "member", "tier"]]
+    assert body["errors"][0]["extensions"]["code"] == "INTERNAL"
+    listed = await gql(COUNT, token=tenant.secret_key)
+    assert listed["members"]["nodes"] == [{"externalId": "once"}]
+
+
+async def _strawberry_only(*args: Any, **kwargs: Any) -> None:
+    return None
+
+
+# --- a client that goes away while its page's read is in flight ----------------------------
+
+PAGE = """
+query Page {
+  members(first: 20) {
+    nodes { externalId points { available } tier { current { name } } }
+  }
+}
+"""
+CREATE_TIER = """
+mutation CreateTier($input: CreateTierInput!) {
+  createTier(input: $input) { tier { id } errors { code } }
+}
+"""
+
+
+async def _settled(services: Services, idle: int) -> None:
+    """Waits until the pool has `idle` connections again (a read left running finishes)."""
+    for _ in range(200):
+        if services.pool.get_idle_size() >= idle:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the pool kept {idle - services.pool.get_idle_size()} connections")
+
+
+async def test_a_client_gone_mid_page_leaves_nothing_broken_for_the_next_requests(
+    gql, services, tenant, enroll, monkeypatch
+):
+    # given a page of members in a tier, read once
+    created = await gql(
+        CREATE_TIER,
+        {"input": {"name": "Silver", "threshold": 10}},
+        token=tenant.operator_token,
+        tenant=tenant.slug,
+    )
+    assert created["createTier"]["errors"] == []
+    for i, points in enumerate((5, 15, 25)):
+        await enroll(tenant, f"m{i}", points=points)
+    before = await gql(PAGE, token=tenant.secret_key)
+    idle = services.pool.get_idle_size()
+    # and the page's read of its tiers held in flight
+    original = MemberLoaders.read_standings
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def held(self: MemberLoaders, member_ids: Any) -> Any:
+        reading = asyncio.ensure_future(original(self, member_ids))
+        started.set()
+        await release.wait()
+        return await reading
+
+    monkeypatch.setattr(MemberLoaders, "read_standings", held)
+
+    # when the client goes away while the read is in flight (the request's task cancelled)
+    request = asyncio.ensure_future(gql.raw(PAGE, token=tenant.secret_key))
+    await asyncio.wait_for(started.wait(), 30)
+    request.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await request
+    release.set()
+    await _settled(services, idle)
+    monkeypatch.undo()
+
+    # then the next requests are answered in full, as before, from every path
+    for path in PATHS:
+        status, body = await _answer(gql, tenant, path, PAGE)
+        assert status == 200, body
+        assert body == {"data": before}, path
+    assert not services.balances.breaker.open
