@@ -63,16 +63,29 @@ def _without_request_ids(body: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+# Each of a page's batches (api/member_loaders.py), read by two lists of the same members.
+BATCHED_FIELDS = {
+    "tier": "tier { current { name } }",
+    "points": "points { available }",
+    "availableRewards": "availableRewards { canRedeem }",
+}
+
+
+def _two_lists(field: str) -> str:
+    return TWO_LISTS.replace("tier { current { name } }", BATCHED_FIELDS[field])
+
+
+@pytest.mark.parametrize("field", BATCHED_FIELDS)
 @pytest.mark.parametrize("path", PATHS)
 async def test_one_failing_member_of_a_shared_batch_answers_its_error_at_its_path(
-    gql, tenant, enroll, path
+    gql, tenant, enroll, path, field
 ):
     # given a page of members
     for points in (0, 10, 20):
         await enroll(tenant, points=points)
 
     # when the page is read through two lists, one member field of which fails
-    status, body = await _answer(gql, tenant, path, TWO_LISTS)
+    status, body = await _answer(gql, tenant, path, _two_lists(field))
 
     # then the answer is the history's refusal at its path, nulled up to `members` (a
     # member of `b` is non-null, and so is `b`)
