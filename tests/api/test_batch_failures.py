@@ -14,9 +14,10 @@ import pytest
 
 import api.graphql_endpoint as endpoint
 from api.member_loaders import MemberLoaders
-from api.schema import member_type
+from api.schema import member_type, query_plan
 from api.schema.ids import uuid_of
 from api.services import Services
+from domain.errors import NotFound
 from persistence.uow import PgUnitOfWorkFactory
 from tests.support.gql import GraphQLClient, TenantKit
 
@@ -376,3 +377,118 @@ async def test_a_client_gone_mid_page_leaves_nothing_broken_for_the_next_request
         assert status == 200, body
         assert body == {"data": before}, path
     assert not services.balances.breaker.open
+
+
+# --- other failures inside a page's batches ------------------------------------------------
+
+POINTS_IN_A_WALLET = """
+query PointsInAWallet {
+  members(first: 20) {
+    nodes { externalId points(wallet: "stamps") { available } }
+  }
+}
+"""
+TIERS_OF_A_PAGE = """
+query TiersOfAPage {
+  members(first: 20) {
+    nodes { externalId tier { current { name } } }
+  }
+}
+"""
+
+
+def _answered_alike(answers: list[tuple[int, dict[str, Any]]]) -> dict[str, Any]:
+    """The one body every path answered, without its request ids, after a 200 on each."""
+    bodies = []
+    for status, body in answers:
+        assert status == 200, body
+        bodies.append(_without_request_ids(body))
+    assert bodies[0] == bodies[1] == bodies[2]
+    return bodies[0]
+
+
+async def test_a_refusal_by_a_batch_resolver_is_each_members_typed_error(gql, tenant, enroll):
+    # given a page of members
+    for i in range(2):
+        await enroll(tenant, f"w{i}")
+
+    # when the page asks for their points in a wallet the program does not have (refused
+    # by the batch resolver before anything is read), on every path
+    body = _answered_alike([await _answer(gql, tenant, p, POINTS_IN_A_WALLET) for p in PATHS])
+
+    # then the first member's refusal nulls the page (points is non-null, and so are the
+    # nodes), typed, at that member's path
+    [error] = body["errors"]
+    assert error["path"] == ["members", "nodes", error["path"][2], "points"]
+    assert error["extensions"]["code"] == "INVALID"
+    assert error["extensions"]["field"] == ["wallet"]
+    assert body["data"] == {"members": None}
+
+
+async def _refused_read(self: MemberLoaders, member_ids: Any) -> Any:
+    raise NotFound("The page's tiers are gone.", field=("tier",))
+
+
+async def test_a_refusal_inside_a_batch_read_is_each_members_typed_error(
+    gql, tenant, enroll, monkeypatch
+):
+    # given a page of members whose shared read of their tiers is refused by the domain
+    for i in range(2):
+        await enroll(tenant, f"r{i}")
+    monkeypatch.setattr(MemberLoaders, "read_standings", _refused_read)
+
+    # when the page is read, on every path
+    body = _answered_alike([await _answer(gql, tenant, p, TIERS_OF_A_PAGE) for p in PATHS])
+
+    # then each member's tier is null with the refusal, typed, at its own path
+    assert body["data"] == {
+        "members": {"nodes": [{"externalId": f"r{i}", "tier": None} for i in (0, 1)]}
+    }
+    errors = sorted(body["errors"], key=lambda e: e["path"])
+    assert [e["path"] for e in errors] == [["members", "nodes", i, "tier"] for i in (0, 1)]
+    assert {e["extensions"]["code"] for e in errors} == {"NOT_FOUND"}
+
+
+broken_answers: list[int] = []
+
+
+def _one_too_few(members: list[Any], ctx: Any, arguments: dict[str, Any]) -> list[Any]:
+    broken_answers.append(len(members))
+    return [None] * (len(members) - 1)
+
+
+async def test_a_batch_resolver_answering_the_wrong_count_leaves_the_answer_to_the_executor(
+    gql, tenant, enroll, monkeypatch
+):
+    # given a page of members in a tier, and its answer
+    created = await gql(
+        CREATE_TIER,
+        {"input": {"name": "Silver", "threshold": 10}},
+        token=tenant.operator_token,
+        tenant=tenant.slug,
+    )
+    assert created["createTier"]["errors"] == []
+    for i, points in enumerate((5, 15)):
+        await enroll(tenant, f"c{i}", points=points)
+    expected = await gql(TIERS_OF_A_PAGE, token=tenant.secret_key)
+
+    # when the tier's batch resolver answers one value too few (a query the plan compiles
+    # anew, with the broken resolver)
+    batch_resolver = query_plan._batch_resolver
+
+    def broken(field_def: Any) -> Any:
+        found = batch_resolver(field_def)
+        return _one_too_few if found is member_type._tiers_of_page else found
+
+    monkeypatch.setattr(query_plan, "_batch_resolver", broken)
+    fresh = TIERS_OF_A_PAGE.replace("TiersOfAPage", "TiersOfAPageAgain")
+    status, body = await _answer(gql, tenant, "plan", fresh)
+
+    # then the plan gives up and the executor answers each member as before
+    assert status == 200, body
+    assert body == {"data": expected}
+    assert [n["tier"] for n in expected["members"]["nodes"]] == [
+        {"current": None},
+        {"current": {"name": "Silver"}},
+    ]
+    assert broken_answers == [2]  # the plan did ask the broken resolver
