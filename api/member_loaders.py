@@ -24,11 +24,12 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from strawberry.dataloader import DataLoader
 
+from api.shared_waits import SharedWaits, abandoned
 from domain.catalog import Availability, Shopper, availabilities
 from domain.clock import Clock
 from domain.ledger import DEFAULT_WALLET, Balance
@@ -48,13 +49,19 @@ class MemberLoaders:
         self._clock = clock
         self.balances: DataLoader[BalanceKey, Balance] = DataLoader(self._balances)
         self.standings: DataLoader[UUID, Standing | None] = DataLoader(self._standings)
+        # A loader hands every item that loads the same key the same future: an item
+        # cancelled while it waits must not cancel it for the others (api/shared_waits.py).
+        self._waits = SharedWaits()
 
     def balance(self, member_id: UUID, wallet: str) -> asyncio.Future[Balance]:
         """The member's balance, read with the other members' loaded before it runs."""
-        return _shared(self.balances.load((member_id, wallet)))
+        return self._waits.wait(
+            cast(asyncio.Future[Balance], self.balances.load((member_id, wallet)))
+        )
 
     def standing(self, member_id: UUID) -> asyncio.Future[Standing | None]:
-        return _shared(self.standings.load(member_id))
+        load = self.standings.load(member_id)
+        return self._waits.wait(cast(asyncio.Future[Standing | None], load))
 
     async def read_balances(self, member_ids: Sequence[UUID], wallet: str) -> dict[UUID, Balance]:
         return await read_balances(self._uow, self._cache, member_ids, wallet)
@@ -90,6 +97,7 @@ class MemberBatch:
         self._ids = list(member_ids)
         # Each read of the page, by what it reads: started once, shared by every member.
         self._reads: dict[Hashable, asyncio.Future[Any]] = {}
+        self._waits = SharedWaits()
 
     def balances_read(self, wallet: str) -> dict[UUID, Balance] | None:
         """The page's balances in this wallet, when they have been read (and not failed)."""
@@ -122,13 +130,13 @@ class MemberBatch:
     def _once(self, what: Hashable, read: Callable[[], Awaitable[T]]) -> asyncio.Future[T]:
         """The page's read of `what`, started the first time it is asked: a task of its own,
         so that members completed side by side, and the page's other reads, wait on it
-        together. Each of them waits through a shield: graphql-core cancels a list's other
-        items when one fails, and a member cancelled that way must not cancel the read the
-        rest of the page (another list of the same members) still waits for."""
+        together. A member cancelled while it waits does not cancel the read for the others
+        (api/shared_waits.py); a read every member stopped waiting for is started anew when
+        one asks again."""
         started = self._reads.get(what)
-        if started is None:
+        if started is None or abandoned(started):
             started = self._reads[what] = asyncio.ensure_future(read())
-        return asyncio.shield(started)
+        return self._waits.wait(started)
 
     async def _read_offers(self, loaders: MemberLoaders, limit: int) -> Offers:
         balances, tiers = await asyncio.gather(
@@ -136,13 +144,6 @@ class MemberBatch:
         )
         shoppers = [Shopper(m, balances[m].spendable, tiers[m]) for m in self._ids]
         return await loaders.read_offers(shoppers, limit)
-
-
-def _shared(load: Awaitable[T]) -> asyncio.Future[T]:
-    """A DataLoader's load, awaited through a shield: the loader hands every item of a list
-    that asks for the same key the same future, and an item that graphql-core cancels (a
-    sibling failed) would otherwise cancel that future under the items still waiting."""
-    return asyncio.shield(load)
 
 
 def _done(read: asyncio.Future[T] | None) -> T | None:

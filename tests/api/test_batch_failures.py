@@ -233,10 +233,7 @@ async def test_a_load_cancelled_for_one_item_is_still_answered_to_the_others(
     # given the request's loaders, and two items of a list loading the same member's balance
     # and standing
     member_id = uuid_of(await enroll(tenant, points=12), "Member")
-    registered = await services.registry.get(UUID(tenant.id))
-    assert registered is not None
-    uow = PgUnitOfWorkFactory(services.pool, registered.schema_name, services.programs)
-    loaders = MemberLoaders(uow, services.balances.for_tenant(registered.id), services.clock)
+    loaders = await _loaders(services, tenant)
     cancelled = [
         asyncio.ensure_future(_awaited(loaders.balance(member_id, "points"))),
         asyncio.ensure_future(_awaited(loaders.standing(member_id))),
@@ -256,6 +253,30 @@ async def test_a_load_cancelled_for_one_item_is_still_answered_to_the_others(
     assert balance.available == 12
     assert standing is None  # the tenant has no tiers
     assert all(item.cancelled() for item in cancelled)
+
+
+async def test_a_load_no_item_waits_for_is_cancelled_and_loaded_anew(services, tenant, enroll):
+    # given the request's loaders, and every item loading a member's balance cancelled
+    member_id = uuid_of(await enroll(tenant, points=5), "Member")
+    loaders = await _loaders(services, tenant)
+    gone = [asyncio.ensure_future(_awaited(loaders.balance(member_id, "points"))) for _ in range(2)]
+    await asyncio.sleep(0)
+    for item in gone:
+        item.cancel()
+    await asyncio.gather(*gone, return_exceptions=True)
+
+    # when another item loads it
+    balance = await loaders.balance(member_id, "points")
+
+    # then it is read anew, not answered with the cancelled load
+    assert balance.available == 5
+
+
+async def _loaders(services: Services, kit: TenantKit) -> MemberLoaders:
+    registered = await services.registry.get(UUID(kit.id))
+    assert registered is not None
+    uow = PgUnitOfWorkFactory(services.pool, registered.schema_name, services.programs)
+    return MemberLoaders(uow, services.balances.for_tenant(registered.id), services.clock)
 
 
 async def _awaited(load: Awaitable[Any]) -> Any:

@@ -1,6 +1,7 @@
 """A page's batch read is shared by its members: a member whose wait is cancelled (graphql-core
 cancels a list's other items when one fails) leaves the read to the members still waiting,
-and the read is made once."""
+and the read is made once; a read that every member stopped waiting for is cancelled, and
+made anew if one asks again."""
 
 from __future__ import annotations
 
@@ -21,10 +22,15 @@ class HeldReads:
     def __init__(self) -> None:
         self.release = asyncio.Event()
         self.reads = 0
+        self.cancelled = 0
 
     async def read_standings(self, member_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Any]:
         self.reads += 1
-        await self.release.wait()
+        try:
+            await self.release.wait()
+        except asyncio.CancelledError:
+            self.cancelled += 1
+            raise
         return dict.fromkeys(member_ids)
 
 
@@ -50,10 +56,11 @@ async def test_a_member_cancelled_while_others_wait_leaves_them_the_read():
     assert await waiting == dict.fromkeys(MEMBERS)
     assert cancelled.cancelled()
     assert held.reads == 1
+    assert held.cancelled == 0
     assert batch.standings_read() == dict.fromkeys(MEMBERS)
 
 
-async def test_every_member_cancelled_leaves_the_read_whole_for_the_next_one():
+async def test_a_read_every_member_stopped_waiting_for_is_cancelled_and_read_anew():
     # given a page whose every member stopped waiting for its standings
     batch = MemberBatch(MEMBERS)
     held = HeldReads()
@@ -64,10 +71,13 @@ async def test_every_member_cancelled_leaves_the_read_whole_for_the_next_one():
         wait.cancel()
     await asyncio.sleep(0)
 
-    # when the read completes and another member of the page asks
+    # when another member of the page asks, and the reads complete
+    later = asyncio.ensure_future(_wait(batch.standings(loaders)))
+    await asyncio.sleep(0)
     held.release.set()
-    later = await batch.standings(loaders)
 
-    # then that member gets the read made once, not a cancelled one
-    assert later == dict.fromkeys(MEMBERS)
-    assert held.reads == 1
+    # then the read nobody waited for was cancelled, and that member gets a read of its own
+    assert await later == dict.fromkeys(MEMBERS)
+    assert held.reads == 2
+    assert held.cancelled == 1
+    assert batch.standings_read() == dict.fromkeys(MEMBERS)
