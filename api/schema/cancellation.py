@@ -8,8 +8,9 @@ needed). It is wrong when a field merely awaited something that was cancelled un
 read shared with an item that was cancelled): the request goes on, and that field's answer
 is an error at its path like any other unexpected error (masked `INTERNAL`, logged).
 
-Shared reads are shielded so this should not happen (api/member_loaders.py); this is what
-makes it a field's error instead of a crash if it ever does.
+Shared reads are waited on through shields so that this does not happen
+(api/shared_waits.py); this is what makes it a field's error instead of a crash if it ever
+does.
 """
 
 from __future__ import annotations

@@ -85,7 +85,7 @@ class PlainTreeExecutionContext(StrawberryGraphQLCoreExecutionContext):
         CancelledError that is not the task's own becomes an error of the field at its path
         instead of ending the request (api/schema/cancellation.py)."""
         try:
-            if self.abort_signal is None:  # graphql-core's own first step, without a frame
+            if self.abort_signal is None:  # as graphql-core does: no task, no frame more
                 return await awaitable
             return await super().with_abort_signal(awaitable)
         except CancelledError as cancelled:
