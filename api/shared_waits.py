@@ -36,7 +36,11 @@ class SharedWaits:
         mine.add_done_callback(partial(self._left, read))
         return mine
 
-    def _left(self, read: asyncio.Future[Any], _mine: asyncio.Future[Any]) -> None:
+    def _left(self, read: asyncio.Future[Any], mine: asyncio.Future[Any]) -> None:
+        if not mine.cancelled():
+            # Whoever awaits `mine` sees the error; a wait left unawaited (a query plan that
+            # gave up before it) must not log it again as never retrieved.
+            mine.exception()
         waiting = self._waiting
         left = waiting[read] - 1
         if left:

@@ -4,6 +4,7 @@ cancelled only when its last waiter is gone."""
 from __future__ import annotations
 
 import asyncio
+import gc
 from typing import Any
 
 from api.shared_waits import SharedWaits, abandoned
@@ -56,3 +57,26 @@ async def test_a_done_read_is_its_own_wait():
     read.set_result(3)
 
     assert waits.wait(read) is read
+
+
+async def test_a_failed_read_left_unawaited_is_not_reported_as_never_retrieved():
+    # given a wait on a read that nobody awaits (a query plan gave up before awaiting it)
+    loop = asyncio.get_running_loop()
+    reported: list[dict[str, Any]] = []
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _loop, context: reported.append(context))
+    try:
+        waits = SharedWaits()
+        read: asyncio.Future[int] = loop.create_future()
+        waits.wait(read)
+
+        # when the read fails and the wait is collected
+        read.set_exception(RuntimeError("the page's read failed"))
+        for _ in range(3):
+            await asyncio.sleep(0)
+        gc.collect()
+    finally:
+        loop.set_exception_handler(previous)
+
+    # then nothing is reported: the error was for whoever awaited the wait
+    assert reported == []
