@@ -24,11 +24,12 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from strawberry.dataloader import DataLoader
 
+from api.shared_waits import SharedWaits, abandoned
 from domain.catalog import Availability, Shopper, availabilities
 from domain.clock import Clock
 from domain.ledger import DEFAULT_WALLET, Balance
@@ -48,6 +49,19 @@ class MemberLoaders:
         self._clock = clock
         self.balances: DataLoader[BalanceKey, Balance] = DataLoader(self._balances)
         self.standings: DataLoader[UUID, Standing | None] = DataLoader(self._standings)
+        # A loader hands every item that loads the same key the same future: an item
+        # cancelled while it waits must not cancel it for the others (api/shared_waits.py).
+        self._waits = SharedWaits()
+
+    def balance(self, member_id: UUID, wallet: str) -> asyncio.Future[Balance]:
+        """The member's balance, read with the other members' loaded before it runs."""
+        return self._waits.wait(
+            cast(asyncio.Future[Balance], self.balances.load((member_id, wallet)))
+        )
+
+    def standing(self, member_id: UUID) -> asyncio.Future[Standing | None]:
+        load = self.standings.load(member_id)
+        return self._waits.wait(cast(asyncio.Future[Standing | None], load))
 
     async def read_balances(self, member_ids: Sequence[UUID], wallet: str) -> dict[UUID, Balance]:
         return await read_balances(self._uow, self._cache, member_ids, wallet)
@@ -83,6 +97,7 @@ class MemberBatch:
         self._ids = list(member_ids)
         # Each read of the page, by what it reads: started once, shared by every member.
         self._reads: dict[Hashable, asyncio.Future[Any]] = {}
+        self._waits = SharedWaits()
 
     def balances_read(self, wallet: str) -> dict[UUID, Balance] | None:
         """The page's balances in this wallet, when they have been read (and not failed)."""
@@ -115,11 +130,13 @@ class MemberBatch:
     def _once(self, what: Hashable, read: Callable[[], Awaitable[T]]) -> asyncio.Future[T]:
         """The page's read of `what`, started the first time it is asked: a task of its own,
         so that members completed side by side, and the page's other reads, wait on it
-        together."""
+        together. A member cancelled while it waits does not cancel the read for the others
+        (api/shared_waits.py); a read every member stopped waiting for is started anew when
+        one asks again."""
         started = self._reads.get(what)
-        if started is None:
+        if started is None or abandoned(started):
             started = self._reads[what] = asyncio.ensure_future(read())
-        return started
+        return self._waits.wait(started)
 
     async def _read_offers(self, loaders: MemberLoaders, limit: int) -> Offers:
         balances, tiers = await asyncio.gather(

@@ -18,6 +18,7 @@ before: a document not yet cached or invalid, an operation it cannot pick, a sub
 
 from __future__ import annotations
 
+from asyncio import CancelledError
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from api.masking import cleaned
+from api.schema.cancellation import field_error
 from api.schema.documents import Prepared
 from api.schema.execution import PlainTreeExecutionContext, ReplayExecutionContext
 from api.schema.mutation_plan import Replay, compile_mutation, run_mutation_plan
@@ -107,6 +109,13 @@ async def run_cached(
     except Exception as exc:  # as strawberry does: an error of the response, not a crash
         error = exc if isinstance(exc, GraphQLError) else GraphQLError(str(exc), original_error=exc)
         result = GraphQLExecutionResult(None, [error])
+    except CancelledError as cancelled:  # the request's own ends it; any other is an error
+        unexpected = field_error(cancelled)
+        if not isinstance(unexpected, Exception):
+            raise
+        result = GraphQLExecutionResult(
+            None, [GraphQLError(str(unexpected), original_error=unexpected)]
+        )
     assert isinstance(result, GraphQLExecutionResult)
     errors = result.errors
     if errors:

@@ -10,17 +10,22 @@ hooks of schema extensions) sees every field, so with any middleware nothing is 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from asyncio import CancelledError
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from graphql import GraphQLObjectType
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from api.schema.cancellation import field_error
 from api.schema.plain_tree import PlainTrees
 
 if TYPE_CHECKING:
     from api.schema.mutation_plan import Replay
+
+T = TypeVar("T")
 
 
 class PlainTreeExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -74,6 +79,17 @@ class PlainTreeExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )
+
+    async def with_abort_signal(self, awaitable: Awaitable[T]) -> T:
+        """Every awaited value of a resolver (or of a list's item) is awaited here: a
+        CancelledError that is not the task's own becomes an error of the field at its path
+        instead of ending the request (api/schema/cancellation.py)."""
+        try:
+            if self.abort_signal is None:  # as graphql-core does: no task, no frame more
+                return await awaitable
+            return await super().with_abort_signal(awaitable)
+        except CancelledError as cancelled:
+            raise field_error(cancelled) from None
 
 
 class _Outcome:

@@ -242,7 +242,7 @@ class Member(Node):
         if self.batch is not None:
             found = (await self.batch.balances(ctx.member_loaders, wallet))[self.member_id]
         elif self.listed:
-            found = await ctx.member_loaders.balances.load((self.member_id, wallet))
+            found = await ctx.member_loaders.balance(self.member_id, wallet)
         else:
             found = await read_balance(ctx.uow, ctx.balance_cache, self.member_id, wallet)
         return Points.of(found)
@@ -332,7 +332,7 @@ class Member(Node):
         if self.batch is not None:
             found = (await self.batch.standings(ctx.member_loaders))[self.member_id]
         elif self.listed:
-            found = await ctx.member_loaders.standings.load(self.member_id)
+            found = await ctx.member_loaders.standing(self.member_id)
         else:
             found = await member_standing(ctx.uow, self.member_id, ctx.services.clock.now())
         return _standing(found)

@@ -22,12 +22,14 @@ again. It gives up at one of two points:
 
 from __future__ import annotations
 
+from asyncio import CancelledError
 from dataclasses import dataclass
 from typing import Any
 
 from graphql import DocumentNode, GraphQLSchema, OperationType
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 
+from api.schema.cancellation import field_error
 from api.schema.query_plan import PlanRun, QueryPlan, compile_operation
 
 
@@ -81,9 +83,23 @@ async def run_mutation_plan(
             value = await value
     except Exception as exc:
         return Replay(step.name, error=exc)
+    except CancelledError as cancelled:
+        return Replay(step.name, error=_not_own(cancelled))
     try:
         data = await run.complete(step, call, value)
         await run.settle()
     except Exception:  # the executor completes the same value, errors and all
         return Replay(step.name, value=value)
+    except CancelledError as cancelled:
+        _not_own(cancelled)
+        return Replay(step.name, value=value)
     return {step.name: data}
+
+
+def _not_own(cancelled: CancelledError) -> Exception:
+    """The field's error for a value cancelled under the mutation (api/schema/cancellation.py);
+    raises `cancelled` again when it is the request's own."""
+    error = field_error(cancelled)
+    if not isinstance(error, Exception):
+        raise error
+    return error

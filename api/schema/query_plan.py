@@ -37,6 +37,7 @@ have resolvers (their values go the usual way).
 
 from __future__ import annotations
 
+from asyncio import CancelledError
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
@@ -71,6 +72,7 @@ from graphql.type.definition import GraphQLResolveInfoHelpers
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.schema.schema import _OperationContextAwareGraphQLResolveInfo
 
+from api.schema.cancellation import cancelling
 from api.schema.plain_tree import (
     Complete,
     GiveUp,
@@ -299,6 +301,10 @@ async def run_plan(
         await run.settle()
     except Exception:  # any error at all: the usual way answers it, errors and all
         return None
+    except CancelledError:
+        if cancelling():
+            raise  # the request's own: it ends here
+        return None  # a value cancelled under a field: the usual way answers it at its path
     return data
 
 
