@@ -14,6 +14,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from api.graphql_endpoint import GraphQLEndpoint
+from api.last_resort import ContractStarlette
 from api.services import Services
 from api.settings import Settings
 from api.worker import run_forever
@@ -84,7 +85,7 @@ def create_app(
             if owned:
                 await running.close()
 
-    app = Starlette(
+    app = ContractStarlette(  # failures answered as GraphQL JSON (api/last_resort.py)
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),

@@ -76,10 +76,11 @@ async def get(
 
 
 def refusal(response: httpx.Response) -> dict[str, Any]:
-    """The one error of a refused request, answered with HTTP 200 and no data."""
+    """The one error of a refused request, answered with HTTP 200 and no `data` key (a
+    request error, as the GraphQL-over-HTTP specification says)."""
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["data"] is None, body
+    assert "data" not in body, body
     [error] = body["errors"]
     return dict(error)
 

@@ -1,0 +1,78 @@
+"""strawberry's ASGI view, answering every failure as the contract says.
+
+strawberry's view answers its refusals (a body that is not JSON, a batch, a mutation over
+GET, an operation it cannot pick) in plain text, parses JSON with the standard library
+(which recurses into nested arrays until RecursionError, a 500), and puts `"data": null` on
+request errors. Here: refusals are GraphQL JSON with a typed code and the request id; JSON
+is parsed by orjson, which refuses invalid UTF-8 and nesting deeper than 1,024 as a decoding
+error; a request error has no `data` key; and an answer whose errors all say the database
+is unreachable is a 503 with Retry-After.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from cross_web import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse, process_result
+from strawberry.types import ExecutionResult
+
+from api.http_errors import RequestRefused, all_unavailable, code_of_status, request_id
+
+
+def graphql_body(result: ExecutionResult) -> GraphQLHTTPResponse:
+    """The response body of `result`; without `data` when the request failed before
+    execution (every error is the request's: none has a path into the data)."""
+    body = process_result(result)
+    errors = result.errors
+    if result.data is None and errors and all(e.path is None for e in errors):
+        body.pop("data", None)
+    return body
+
+
+def mark_unavailable(response: Response, body: Any, retry_after: int) -> None:
+    """503 and Retry-After on an answer that failed because the database was unreachable."""
+    if isinstance(body, dict) and all_unavailable(body):
+        response.status_code = 503
+        response.headers["Retry-After"] = str(retry_after)
+
+
+class ContractView(GraphQL):
+    retry_after = 5  # seconds a client waits before retrying an UNAVAILABLE answer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as refused:
+            status = refused.status_code
+            response = RequestRefused(status, code_of_status(status), refused.reason).response(
+                request_id(scope)
+            )
+        except RequestRefused as refused:
+            response = refused.response(request_id(scope))
+        await response(scope, receive, send)
+
+    def decode_json(self, data: str | bytes) -> object:
+        return orjson.loads(data)  # its JSONDecodeError is the standard library's: a 400
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        return graphql_body(result)
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        mark_unavailable(response, response_data, self.retry_after)
+        return response
