@@ -28,13 +28,33 @@ from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from graphql import DocumentNode, GraphQLError, GraphQLSchema, get_operation_ast, parse
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    get_operation_ast,
+    parse,
+)
 from graphql.validation import ASTValidationRule, specified_rules
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.exceptions import CannotGetOperationTypeError
 from strawberry.schema.schema import validate_document
 from strawberry.types.graphql import OperationType
 
 from api.masking import clean_errors
+
+
+class OperationNotNamed(CannotGetOperationTypeError):
+    """A document of several operations, and no operationName. strawberry would check the
+    first operation's type (a query may be sent over GET) and graphql-core would then run
+    one of them: refused instead, as the view refuses an operation it cannot pick (400)."""
+
+    def __init__(self) -> None:
+        super().__init__(None)
+
+    def as_http_error_reason(self) -> str:
+        return "The document has several operations: name the one to run in operationName."
 
 
 class Prepared:
@@ -61,6 +81,13 @@ class Prepared:
         if len(self._operation_types) < 16:  # names are the client's: keep a few
             self._operation_types[operation_name] = found
         return found
+
+    def unnamed_among_several(self, operation_name: str | None) -> bool:
+        """Whether the request names no operation of a document that has several."""
+        if operation_name is not None:
+            return False
+        definitions = self.document.definitions
+        return sum(isinstance(d, OperationDefinitionNode) for d in definitions) > 1
 
 
 # What a parsed document keeps alive besides its text, per token (measured ~430 bytes).
@@ -170,6 +197,8 @@ class PreparedOperation(SchemaExtension):
                 context.schema._schema, context.query, trusted=sent_by_trusted(context.context)
             )
             if prepared is not None:
+                if prepared.unnamed_among_several(context.operation_name):
+                    raise OperationNotNamed
                 context.graphql_document = prepared.document
                 # Set, even when empty, so strawberry's own validation is skipped.
                 context.pre_execution_errors = list(prepared.errors)
