@@ -403,3 +403,36 @@ async def test_a_method_the_route_does_not_take_is_answered_in_json(gql: GraphQL
 
     # then the refusal is JSON with a code
     refused(response, 405, "METHOD_NOT_ALLOWED")
+
+
+# --- the document cache ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["POST", "GET"])
+async def test_public_callers_documents_are_cached_apart_from_trusted_ones(
+    services: Services, tenant: TenantKit, method: str
+):
+    # given the app in development, where every caller runs the privileged schema
+    changed = dataclasses.replace(
+        services, settings=services.settings.model_copy(update={"environment": "development"})
+    )
+    app = create_app(services=changed)
+    documents = app.state.graphql._privileged.schema.documents
+    public = f"query Public{method} {{ program {{ name }} }}"
+    trusted = f"query Trusted{method} {{ program {{ name }} }}"
+
+    # when a publishable key and a secret key each send a document never seen
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test"
+    ) as http:
+        for query, key in ((public, tenant.publishable_key), (trusted, tenant.secret_key)):
+            headers = {"Authorization": f"Bearer {key}"}
+            if method == "GET":
+                response = await http.get("/graphql", params={"query": query}, headers=headers)
+            else:
+                response = await http.post("/graphql", json={"query": query}, headers=headers)
+            assert response.json()["data"]["program"]["name"] == f"Shop {tenant.slug}"
+
+    # then the publishable key's is kept in the untrusted pool, the secret key's in the other
+    assert public in documents.untrusted and public not in documents.trusted
+    assert trusted in documents.trusted and trusted not in documents.untrusted
