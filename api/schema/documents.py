@@ -46,9 +46,9 @@ from api.masking import clean_errors
 
 
 class OperationNotNamed(CannotGetOperationTypeError):
-    """A document of several operations, and no operationName. strawberry would check the
-    first operation's type (a query may be sent over GET) and graphql-core would then run
-    one of them: refused instead, as the view refuses an operation it cannot pick (400)."""
+    """A document of several operations, and no operationName: strawberry would run the
+    first, where GraphQL says the request must name one. Refused instead, as the view
+    refuses an operation it cannot pick (400)."""
 
     def __init__(self) -> None:
         super().__init__(None)
@@ -197,6 +197,8 @@ class PreparedOperation(SchemaExtension):
                 context.schema._schema, context.query, trusted=sent_by_trusted(context.context)
             )
             if prepared is not None:
+                # Asked before the document is set: strawberry's operation_name then is the
+                # one the request gave, not the first operation's, which it falls back to.
                 if prepared.unnamed_among_several(context.operation_name):
                     raise OperationNotNamed
                 context.graphql_document = prepared.document
