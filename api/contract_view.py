@@ -3,17 +3,16 @@
 strawberry's view answers its refusals (a body that is not JSON, a batch, a mutation over
 GET, an operation it cannot pick) in plain text, parses JSON with the standard library
 (which recurses into nested arrays until RecursionError, a 500), and puts `"data": null` on
-request errors. Here: refusals are GraphQL JSON with a typed code and the request id; JSON
-is parsed by orjson, which refuses invalid UTF-8 and nesting deeper than 1,024 as a decoding
-error; a request error has no `data` key; and an answer whose errors all say the database
-is unreachable is a 503 with Retry-After.
+request errors. Here: refusals are GraphQL JSON with a typed code and the request id; what
+JSON cannot be read (invalid UTF-8, nesting too deep) is a decoding error, a 400
+(api/json_body.py); a request error has no `data` key; and an answer whose errors all say
+the database is unreachable is a 503 with Retry-After.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -23,6 +22,7 @@ from strawberry.http import GraphQLHTTPResponse, process_result
 from strawberry.types import ExecutionResult
 
 from api.http_errors import RequestRefused, all_unavailable, code_of_status, request_id
+from api.json_body import decode_json
 
 
 def graphql_body(result: ExecutionResult) -> GraphQLHTTPResponse:
@@ -61,7 +61,7 @@ class ContractView(GraphQL):
         await response(scope, receive, send)
 
     def decode_json(self, data: str | bytes) -> object:
-        return orjson.loads(data)  # its JSONDecodeError is the standard library's: a 400
+        return decode_json(data)  # its errors are JSONDecodeError: strawberry answers 400
 
     async def process_result(
         self, request: Request, result: ExecutionResult

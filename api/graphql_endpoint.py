@@ -17,6 +17,7 @@ code and the request id (api/http_errors.py).
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -41,6 +42,7 @@ from api.body_limits import (
 from api.context import Context
 from api.contract_view import graphql_body
 from api.http_errors import RequestRefused
+from api.json_body import decode_json
 from api.persisted_queries import PersistedQueries, PersistedQueryRefused
 from api.persisted_view import PersistedQueryView
 from api.schema.build import LoyaltySchema, build_schema
@@ -217,8 +219,8 @@ def _json_body(headers: Headers, raw: bytes) -> object:
     if "application/json" not in content_type:
         return None
     try:
-        data = orjson.loads(raw)  # invalid UTF-8 and nesting past 1,024 are errors too
-    except orjson.JSONDecodeError:
+        data = decode_json(raw)
+    except json.JSONDecodeError:
         raise RequestRefused(
             400, http_errors.BAD_REQUEST, "Unable to parse request body as JSON"
         ) from None

@@ -256,6 +256,25 @@ async def test_a_body_that_is_not_a_json_object_is_a_400(
     refused(response, 400, "BAD_REQUEST")
 
 
+async def test_an_escaped_lone_surrogate_is_read_and_left_to_input_validation(
+    gql: GraphQLClient, tenant: TenantKit
+):
+    # given a body whose variable is an escaped lone surrogate: JSON's grammar allows it,
+    # orjson refuses it, and input validation is where a string is judged
+    body = (
+        b'{"query": "query N($id: ID!) { node(id: $id) { id } }", "variables": {"id": "\\ud800"}}'
+    )
+
+    # when it is posted
+    response = await gql.http.post("/graphql", content=body, headers=_json(tenant))
+
+    # then it is not refused as unreadable JSON: the operation ran, and judged the id
+    assert response.status_code == 200, response.text
+    body_out = response.json()
+    assert body_out["data"] == {"node": None}, body_out
+    assert body_out["errors"][0]["path"] == ["node"]
+
+
 async def test_deeply_nested_variables_in_a_get_are_a_400(gql: GraphQLClient, tenant: TenantKit):
     # given a GET whose variables nest 1,024 arrays deep (the standard library's json would
     # recurse until RecursionError)
