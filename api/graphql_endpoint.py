@@ -206,10 +206,9 @@ class GraphQLEndpoint:
 
 def _check_size(scope: Scope, limit: int) -> None:
     """A body or a query string over the limit is refused before the caller is looked up."""
+    check_query_string(scope, limit)
     if scope["method"] == "POST":
         check_declared_length(scope, limit)
-    else:
-        check_query_string(scope, limit)
 
 
 def _json_body(headers: Headers, raw: bytes) -> object:

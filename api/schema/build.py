@@ -105,6 +105,7 @@ def _documents(settings: Settings, *, privileged: bool, persisted: frozenset[str
         untrusted_bytes=settings.untrusted_document_cache_bytes,
         persisted=persisted,
         maxsize=512,
+        max_length=settings.max_query_length,
     )
 
 

@@ -149,9 +149,11 @@ class DocumentCache:
         untrusted_bytes: int,
         persisted: frozenset[str] = frozenset(),
         maxsize: int = 512,
+        max_length: int | None = None,
     ) -> None:
         self.rules = (*specified_rules, *rules)
         self.max_tokens = max_tokens
+        self.max_length = max_length
         self._persisted_texts = persisted
         self.persisted: dict[str, Prepared] = {}
         self.trusted = DocumentPool(trusted_bytes, maxsize)
@@ -192,6 +194,14 @@ class PreparedOperation(SchemaExtension):
         context = self.execution_context
         context.parse_options["max_tokens"] = self._cache.max_tokens
         context.validation_rules = self._cache.rules
+        too_long = self._cache.max_length
+        if context.query and too_long is not None and len(context.query) > too_long:
+            # The HTTP endpoint refuses these with a 413 before they get here; this is for
+            # what comes another way (a subscription over a WebSocket).
+            raise GraphQLError(
+                f"The GraphQL document is longer than the limit of {too_long} characters.",
+                extensions={"code": "QUERY_TOO_LARGE"},
+            )
         if context.query and context.graphql_document is None:
             prepared = self._cache.get(
                 context.schema._schema, context.query, trusted=sent_by_trusted(context.context)

@@ -104,3 +104,20 @@ def test_a_document_heavier_than_its_pool_is_answered_but_not_kept():
     assert heavy is not None and not heavy.errors
     assert distinct(2, padding=20_000) not in documents.untrusted
     assert documents.get(schema(), distinct(1), trusted=False) is small
+
+
+async def test_a_document_over_the_length_limit_is_refused_before_it_is_parsed_on_any_path():
+    # given a schema whose documents may be 100 characters long (the HTTP endpoint refuses
+    # longer ones itself: this is what guards a document arriving another way)
+    limited = build_schema(Settings(secret_key="x", max_query_length=100))
+    long = "query { __typename } #" + "x" * 100
+
+    # when a longer document is executed, and a short one
+    refused = await limited.execute(long)
+    served = await limited.execute("query { __typename }")
+
+    # then only the long one is refused, with its code
+    assert refused.data is None
+    [error] = refused.errors or []
+    assert error.extensions == {"code": "QUERY_TOO_LARGE"}
+    assert served.data == {"__typename": "Query"}
