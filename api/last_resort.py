@@ -25,14 +25,14 @@ log = logging.getLogger("loyalty.errors")
 INTERNAL_MESSAGE = "Unexpected error."
 
 
-def internal_error(request: Request, exc: Exception) -> Response:
+async def internal_error(request: Request, exc: Exception) -> Response:
     """Starlette's handler of last resort (its ServerErrorMiddleware calls it)."""
     rid = request_id(request.scope)
     log.error("unexpected error in request %s", rid, exc_info=exc)
     return error_response(500, INTERNAL, INTERNAL_MESSAGE, rid)
 
 
-def http_error(request: Request, exc: Exception) -> Response:
+async def http_error(request: Request, exc: Exception) -> Response:
     """The router's refusals (404, 405), in the contract's shape."""
     assert isinstance(exc, HTTPException)
     rid = request_id(request.scope)
