@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from cross_web import HTTPException
+from graphql import GraphQLError, GraphQLSyntaxError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -23,16 +24,37 @@ from strawberry.types import ExecutionResult
 
 from api.http_errors import RequestRefused, all_unavailable, code_of_status, request_id
 from api.json_body import decode_json
+from api.masking import cleaned
 
 
-def graphql_body(result: ExecutionResult) -> GraphQLHTTPResponse:
-    """The response body of `result`; without `data` when the request failed before
-    execution (every error is the request's: none has a path into the data)."""
-    body = process_result(result)
+def graphql_body(result: ExecutionResult, request_id: str) -> GraphQLHTTPResponse:
+    """The response body of `result`. A request that failed before execution (every error
+    is the request's: none has a path into the data) answers without `data`, each error
+    with a code (Apollo's: the document did not parse, did not validate, or its variables
+    did not fit) and the request id. Errors are cleaned once more on the way out
+    (api/masking.py; a cleaned error is left as it is), so no exception's own text can reach
+    the client whichever way it was raised."""
     errors = result.errors
-    if result.data is None and errors and all(e.path is None for e in errors):
+    if not errors:
+        return process_result(result)
+    result.errors = cleaned(errors, request_id)
+    body = process_result(result)
+    if result.data is None and all(e.path is None for e in result.errors):
         body.pop("data", None)
+        for error, formatted in zip(result.errors, body.get("errors") or (), strict=True):
+            assert isinstance(formatted, dict)
+            extensions = formatted.setdefault("extensions", {})
+            extensions.setdefault("code", _request_error_code(error))
+            extensions.setdefault("requestId", request_id)
     return body
+
+
+def _request_error_code(error: GraphQLError) -> str:
+    if isinstance(error, GraphQLSyntaxError):
+        return "GRAPHQL_PARSE_FAILED"  # the token limit's refusal is one too
+    if error.message.startswith("Variable '$"):  # graphql-core's wording for variables
+        return "BAD_USER_INPUT"
+    return "GRAPHQL_VALIDATION_FAILED"
 
 
 def mark_unavailable(response: Response, body: Any, retry_after: int) -> None:
@@ -66,7 +88,7 @@ class ContractView(GraphQL):
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
-        return graphql_body(result)
+        return graphql_body(result, request_id(request.scope))
 
     def create_response(
         self,

@@ -199,7 +199,7 @@ class GraphQLEndpoint:
             )
         except (CannotGetOperationTypeError, InvalidOperationTypeError, MissingQueryError):
             return False  # refused before execution: the view answers these with a 400
-        response = view.create_response(graphql_body(result), sub_response)
+        response = view.create_response(graphql_body(result, request_id), sub_response)
         await response(scope, receive, send)
         return True
 

@@ -309,18 +309,18 @@ async def test_a_batch_is_refused_as_json(gql: GraphQLClient, tenant: TenantKit)
 @pytest.mark.parametrize(
     "case",
     [
-        ("validation", UNKNOWN_FIELD, None),
-        ("syntax", SYNTAX_ERROR, None),
-        ("missing-variable", NEEDS_A_VARIABLE, None),
-        ("wrong-variable", NEEDS_A_VARIABLE, {"externalId": 42}),
+        ("validation", UNKNOWN_FIELD, None, "GRAPHQL_VALIDATION_FAILED"),
+        ("syntax", SYNTAX_ERROR, None, "GRAPHQL_PARSE_FAILED"),
+        ("missing-variable", NEEDS_A_VARIABLE, None, "BAD_USER_INPUT"),
+        ("wrong-variable", NEEDS_A_VARIABLE, {"externalId": 42}, "BAD_USER_INPUT"),
     ],
     ids=lambda case: case[0],
 )
-async def test_a_request_error_has_no_data_key(
-    gql: GraphQLClient, tenant: TenantKit, method: str, case: tuple[str, str, Any]
+async def test_a_request_error_has_no_data_key_and_a_code(
+    gql: GraphQLClient, tenant: TenantKit, method: str, case: tuple[str, str, Any, str]
 ):
     # given a document that cannot run: invalid, unparsable, or with bad variables
-    _, query, variables = case
+    _, query, variables, code = case
 
     # when it is sent, on the fast path (POST) and through strawberry's view (GET)
     if method == "POST":
@@ -333,8 +333,11 @@ async def test_a_request_error_has_no_data_key(
             params["variables"] = orjson.dumps(variables).decode()
         response = await gql.http.get("/graphql", params=params, headers=_auth(tenant))
 
-    # then the answer is the errors alone, as GraphQL over HTTP says of request errors
-    assert request_error(response)
+    # then the answer is the errors alone, as GraphQL over HTTP says of request errors, each
+    # with its code and the request id
+    request_id = response.headers["x-request-id"]
+    for error in request_error(response):
+        assert error["extensions"] == {"code": code, "requestId": request_id}, error
 
 
 async def test_a_field_error_keeps_its_data(gql: GraphQLClient, tenant: TenantKit):

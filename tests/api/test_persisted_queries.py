@@ -82,6 +82,7 @@ def refusal(response: httpx.Response) -> dict[str, Any]:
     body = response.json()
     assert "data" not in body, body
     [error] = body["errors"]
+    assert error["extensions"].pop("requestId") == response.headers["x-request-id"]
     return dict(error)
 
 
