@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.cors import Cors
 from api.graphql_endpoint import GraphQLEndpoint
+from api.last_resort import ContractStarlette, LastResort
 from api.security_headers import SecurityHeaders
 from api.services import Services
 from api.settings import Settings
@@ -47,10 +48,15 @@ class _GraphQLRoute:
         await scope["app"].state.graphql(scope, receive, send)
 
 
-class _HardenedStarlette(Starlette):
+class _HardenedStarlette(ContractStarlette):
+    """Failures answered as GraphQL JSON (api/last_resort.py), CORS (api/cors.py) and the
+    security headers (api/security_headers.py)."""
+
     def build_middleware_stack(self) -> ASGIApp:
-        # Outside Starlette's own error handling, so its error answers carry them too.
-        return SecurityHeaders(Cors(super().build_middleware_stack()))
+        # The headers outermost, so every answer carries them, the last resort's too; CORS
+        # inside the last resort, so a failure of its own is answered in JSON.
+        stack = Starlette.build_middleware_stack(self)
+        return SecurityHeaders(LastResort(Cors(stack)))
 
 
 def freeze_startup_objects() -> None:

@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 
-import orjson
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api import http_errors
 from api.auth.browser import SCOPE_KEY, BrowserCall
+from api.http_errors import request_id
 from api.services import Services
 from domain.errors import ErrorCode
 from domain.origins import origin_of_url
@@ -38,7 +38,6 @@ ALLOWED_HEADERS = "Authorization, Content-Type, X-Tenant"
 EXPOSED_HEADERS = "X-Request-Id, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset"
 _PREFLIGHT_VARY = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
 # The code a database outage answers with everywhere (503).
-_UNAVAILABLE = "UNAVAILABLE"
 
 
 class Cors:
@@ -88,7 +87,10 @@ class Cors:
         except Exception as exc:  # the database is unreachable: refuse, and say it is temporary
             # One line, not a traceback: during an outage every preflight lands here.
             log.warning("preflight: the allowed origins could not be read: %r", exc)
-            await _error(503, _UNAVAILABLE, "Try again shortly.")(scope, receive, send)
+            retry = services.settings.unavailable_retry_seconds
+            answer = http_errors.unavailable(request_id(scope), retry)
+            answer.headers["Vary"] = _PREFLIGHT_VARY
+            await answer(scope, receive, send)
             return
         if not allowed or method not in ("GET", "POST"):
             message = (
@@ -96,7 +98,14 @@ class Cors:
                 if not allowed
                 else "Only GET and POST are allowed."
             )
-            await _error(403, ErrorCode.FORBIDDEN.value, message)(scope, receive, send)
+            answer = http_errors.error_response(
+                403,
+                ErrorCode.FORBIDDEN.value,
+                message,
+                request_id(scope),
+                {"Vary": _PREFLIGHT_VARY},
+            )
+            await answer(scope, receive, send)
             return
         response = Response(
             status_code=204,
@@ -125,14 +134,3 @@ def _own_origin(services: Services, scope: Scope, headers: Headers, origin: str)
 @functools.cache
 def _public_origin(public_url: str) -> str | None:
     return origin_of_url(public_url)
-
-
-def _error(status: int, code: str, message: str) -> Response:
-    request_id = os.urandom(16).hex()
-    body = {"errors": [{"message": message, "extensions": {"code": code, "requestId": request_id}}]}
-    headers = {"X-Request-Id": request_id, "Vary": _PREFLIGHT_VARY}
-    if status == 503:
-        headers["Retry-After"] = "1"
-    return Response(
-        orjson.dumps(body), status_code=status, headers=headers, media_type="application/json"
-    )

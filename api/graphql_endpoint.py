@@ -5,14 +5,20 @@ run here directly: orjson reads the body, the schema executes it (a cached docum
 through graphql-core: api/schema/direct.py), and the result is answered as strawberry's view
 answers it. That skips the view's content negotiation, request adapters
 and body parsing, a fifth of the server's time on a one-field query. Anything else (GET, other
-content types, batches, streaming, malformed bodies, an operation the view refuses with a
-400, a refused persisted query) goes to strawberry's view, which gets the body replayed and
-answers exactly as before.
+content types, batches, streaming, an operation the view refuses with a 400, a refused
+persisted query) goes to strawberry's view, which gets the body replayed and answers exactly
+as before.
+
+Before either, the request is held to the edge's bounds (api/body_limits.py: body, query
+string and document sizes) and a JSON body must be an object; whatever fails on the way
+(a refusal, a database that cannot be reached) is answered as GraphQL JSON with a typed
+code and the request id (api/http_errors.py).
 """
 
 from __future__ import annotations
 
-import os
+import json
+import logging
 from typing import Any
 
 import orjson
@@ -21,19 +27,32 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 from strawberry.exceptions import MissingQueryError
-from strawberry.http import process_result
+from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
+from api import http_errors
 from api.auth.browser import browser_call
 from api.auth.principal import ANONYMOUS, Principal, resolve
+from api.body_limits import (
+    check_declared_length,
+    check_query_length,
+    check_query_string,
+    read_body,
+)
 from api.context import Context
+from api.contract_view import graphql_body
+from api.http_errors import RequestRefused
+from api.json_body import decode_json
 from api.persisted_queries import PersistedQueries, PersistedQueryRefused
 from api.persisted_view import PersistedQueryView
 from api.schema.build import LoyaltySchema, build_schema
 from api.schema.direct import run_cached
 from api.services import Services
 from domain.errors import DomainError, Forbidden
+from persistence.unreachable import database_unreachable
+
+log = logging.getLogger("loyalty.errors")
 
 _SCOPE_KEY = "loyalty.call"
 _POST_OPERATIONS = OperationType.from_http("POST")
@@ -41,8 +60,10 @@ _POST_OPERATIONS = OperationType.from_http("POST")
 
 class _SchemaView(PersistedQueryView):
     def __init__(self, services: Services, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+        settings = services.settings
+        super().__init__(max_query_length=settings.max_query_length, **kwargs)
         self._services = services
+        self.retry_after = settings.unavailable_retry_seconds
 
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
         principal, request_id = request.scope.get(_SCOPE_KEY, (ANONYMOUS, "-"))
@@ -56,24 +77,48 @@ class GraphQLEndpoint:
     def __init__(self, services: Services) -> None:
         settings = services.settings
         self._services = services
+        self._settings = settings
         self._dev = not settings.production
         self._persisted = PersistedQueries.from_settings(settings)
         self._privileged = _SchemaView(
             services,
             persisted=self._persisted,
-            schema=build_schema(settings, privileged=True),
+            schema=build_schema(settings, privileged=True, persisted=self._persisted.texts),
             graphql_ide="graphiql",
         )
         self._public = _SchemaView(
             services,
             persisted=self._persisted,
-            schema=build_schema(settings, privileged=False),
+            schema=build_schema(settings, privileged=False, persisted=self._persisted.texts),
             graphql_ide="graphiql" if self._dev else None,
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request_id = os.urandom(16).hex()  # as random as uuid4().hex, a quarter of its cost
+        request_id = http_errors.request_id(scope)
+        started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                MutableHeaders(scope=message)["X-Request-Id"] = request_id
+            await send(message)
+
+        try:
+            await self._serve(scope, receive, send_with_id, request_id)
+        except RequestRefused as refused:  # raised before anything was sent
+            await refused.response(request_id)(scope, receive, send)
+        except Exception as exc:
+            if started or scope["type"] != "http" or not database_unreachable(exc):
+                raise
+            log.warning("database unreachable in request %s: %r", request_id, exc)
+            retry = self._settings.unavailable_retry_seconds
+            await http_errors.unavailable(request_id, retry)(scope, receive, send)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
         headers = Headers(scope=scope)
+        if scope["type"] == "http":
+            _check_size(scope, self._settings.max_body_bytes)
         try:
             principal: Principal = await resolve(
                 self._services,
@@ -97,23 +142,18 @@ class GraphQLEndpoint:
         scope[_SCOPE_KEY] = (principal, request_id)
         view = self._privileged if (self._dev or principal.privileged) else self._public
 
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                MutableHeaders(scope=message).append("X-Request-Id", request_id)
-            await send(message)
-
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["method"] != "POST":
             await view(scope, receive, send)
             return
-        if scope["method"] == "POST" and _plain_json(headers):
-            raw = await _read_body(receive)
-            if raw is None:
-                return  # the client went away
-            answered = await self._answer(view, scope, receive, send, raw, principal, request_id)
+        raw = await read_body(receive, self._settings.max_body_bytes)
+        if raw is None:
+            return  # the client went away
+        data = _json_body(headers, raw)
+        if isinstance(data, dict) and _plain_json(headers):
+            answered = await self._answer(view, scope, receive, send, raw, data, principal)
             if answered:
                 return
-            receive = _replay(raw, receive)
-        await view(scope, receive, send_with_id)
+        await view(scope, _replay(raw, receive), send)
 
     async def _answer(
         self,
@@ -122,17 +162,11 @@ class GraphQLEndpoint:
         receive: Receive,
         send: Send,
         body: bytes,
+        data: dict[str, Any],
         principal: Principal,
-        request_id: str,
     ) -> bool:
         """Runs one JSON operation; False (nothing sent, no resolver run) leaves the request
         to strawberry's view."""
-        try:
-            data = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            return False
-        if not isinstance(data, dict):
-            return False
         query, variables = data.get("query"), data.get("variables")
         extensions = data.get("extensions")
         operation_name = data.get("operationName")
@@ -146,6 +180,8 @@ class GraphQLEndpoint:
             return False  # the view answers the refusal
         if not query:
             return False
+        check_query_length(query, self._settings.max_query_length)
+        request_id = scope[_SCOPE_KEY][1]
         request = Request(scope, _replay(body, receive))  # the body stays readable
         # What resolvers may set a status or headers on, as strawberry's sub-response: made
         # empty directly rather than by deleting the content-length Response() starts with.
@@ -167,10 +203,35 @@ class GraphQLEndpoint:
             )
         except (CannotGetOperationTypeError, InvalidOperationTypeError, MissingQueryError):
             return False  # refused before execution: the view answers these with a 400
-        response = view.create_response(process_result(result), sub_response)
-        response.raw_headers.append((b"x-request-id", request_id.encode()))
+        response = view.create_response(graphql_body(result, request_id), sub_response)
         await response(scope, receive, send)
         return True
+
+
+def _check_size(scope: Scope, limit: int) -> None:
+    """A body or a query string over the limit is refused before the caller is looked up."""
+    check_query_string(scope, limit)
+    if scope["method"] == "POST":
+        check_declared_length(scope, limit)
+
+
+def _json_body(headers: Headers, raw: bytes) -> object:
+    """The JSON of a body strawberry's view would read as JSON (None for other bodies),
+    refused unless it is an object, or a list (a batch, which the view refuses)."""
+    content_type, _ = parse_content_type(headers.get("content-type", ""))
+    if "application/json" not in content_type:
+        return None
+    try:
+        data = decode_json(raw)
+    except json.JSONDecodeError:
+        raise RequestRefused(
+            400, http_errors.BAD_REQUEST, "Unable to parse request body as JSON"
+        ) from None
+    if not isinstance(data, dict | list):
+        raise RequestRefused(
+            400, http_errors.BAD_REQUEST, "The request body must be a JSON object."
+        )
+    return data
 
 
 def _plain_json(headers: Headers) -> bool:
@@ -181,17 +242,6 @@ def _plain_json(headers: Headers) -> bool:
     return content_type == "application/json" and not (
         "multipart/" in accept or "text/event-stream" in accept
     )
-
-
-async def _read_body(receive: Receive) -> bytes | None:
-    chunks = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            return None
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            return b"".join(chunks)
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

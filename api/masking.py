@@ -1,5 +1,7 @@
 """Error hygiene: domain refusals are shown with their code, anything unexpected is masked,
-logged with the request id, and answered with that id so support can find the log line."""
+logged with the request id, and answered with that id so support can find the log line.
+A database that could not be reached is no bug of the request: it is UNAVAILABLE (the
+endpoint answers 503 with Retry-After), logged as a warning without the trace."""
 
 from __future__ import annotations
 
@@ -10,7 +12,9 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
+from api.http_errors import UNAVAILABLE, UNAVAILABLE_MESSAGE
 from domain.errors import DomainError
+from persistence.unreachable import database_unreachable
 
 log = logging.getLogger("loyalty.errors")
 
@@ -39,6 +43,14 @@ def _clean(error: GraphQLError, request_id: str) -> GraphQLError:
             nodes=error.nodes,
             path=error.path,
             extensions={"code": original.code.value, "field": list(original.field or ())},
+        )
+    if database_unreachable(original):
+        log.warning("database unreachable in request %s: %r", request_id, original)
+        return GraphQLError(
+            UNAVAILABLE_MESSAGE,
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": UNAVAILABLE, "requestId": request_id},
         )
     log.error("unexpected error in request %s", request_id, exc_info=original)
     return GraphQLError(

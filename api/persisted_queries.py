@@ -98,7 +98,7 @@ class PersistedQueries:
         self.documents = documents
         self.required = required
         self._by_hash = {d.sha256: d for d in documents}
-        self._texts = frozenset(d.text for d in documents)
+        self.texts = frozenset(d.text for d in documents)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PersistedQueries:
@@ -138,7 +138,7 @@ class PersistedQueries:
                     "persistedQuery.sha256Hash is not the sha256 of the query sent with it.",
                 )
         required = self.required and principal.kind is not Kind.OPERATOR
-        if query and required and query not in self._texts:
+        if query and required and query not in self.texts:
             raise PersistedQueryRefused(
                 "PERSISTED_QUERY_REQUIRED",
                 "Only persisted queries are accepted: send the text or the sha256Hash "

@@ -13,18 +13,22 @@ from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter
 from starlette.requests import Request
-from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
 from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 
+from api.body_limits import check_query_length
+from api.contract_view import ContractView
 from api.persisted_queries import PersistedQueries, PersistedQueryRefused
 
 
-class PersistedQueryView(GraphQL):
-    def __init__(self, persisted: PersistedQueries, **kwargs: Any) -> None:
+class PersistedQueryView(ContractView):
+    def __init__(
+        self, persisted: PersistedQueries, *, max_query_length: int, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.persisted = persisted
+        self.max_query_length = max_query_length
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         # A GET naming its document by hash has no `query` either, and is not a browser
@@ -50,6 +54,7 @@ class PersistedQueryView(GraphQL):
                 )
             except PersistedQueryRefused as refused:
                 return refused.result()
+            check_query_length(query, self.max_query_length)
             request_data = dataclasses.replace(request_data, query=query)
         return await super().execute_operation(
             request, request_adapter, request_data, context, root_value, sub_response

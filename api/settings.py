@@ -57,6 +57,18 @@ class Settings(BaseSettings):
     # Where the persisted documents are; unset, the repository's graphql/operations/.
     operations_dir: Path | None = None
 
+    # The HTTP edge (docs/security/http-edge.md): a body (or a GET's query string) over
+    # max_body_bytes is refused with 413 before it is parsed, a document over
+    # max_query_length characters before it is parsed; parsed documents are cached per
+    # schema within these byte budgets, callers without a secret key or operator session
+    # in the smaller pool of their own; an answer failed by an unreachable database tells
+    # the client to retry after unavailable_retry_seconds.
+    max_body_bytes: int = 1_048_576
+    max_query_length: int = 100_000
+    document_cache_bytes: int = 32 * 1_048_576
+    untrusted_document_cache_bytes: int = 8 * 1_048_576
+    unavailable_retry_seconds: int = 5
+
     @property
     def production(self) -> bool:
         return self.environment == "production"

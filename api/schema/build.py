@@ -90,9 +90,9 @@ class LoyaltySchema(strawberry.Schema):
                 error.message = _SUGGESTION.sub("", error.message)
 
 
-def _documents(settings: Settings, *, privileged: bool) -> DocumentCache:
+def _documents(settings: Settings, *, privileged: bool, persisted: frozenset[str]) -> DocumentCache:
     """The schema's cache of parsed documents, validated with the limits below (and no
-    introspection for the public schema)."""
+    introspection for the public schema), bounded by bytes (api/schema/documents.py)."""
     rules: list[type[ASTValidationRule]] = [
         depth_limit(settings.max_query_depth),
         alias_limit(settings.max_aliases),
@@ -100,14 +100,25 @@ def _documents(settings: Settings, *, privileged: bool) -> DocumentCache:
     ]
     if not privileged:
         rules.append(NoSchemaIntrospectionCustomRule)
-    return DocumentCache(rules, max_tokens=settings.max_tokens, maxsize=512)
+    return DocumentCache(
+        rules,
+        max_tokens=settings.max_tokens,
+        trusted_bytes=settings.document_cache_bytes,
+        untrusted_bytes=settings.untrusted_document_cache_bytes,
+        persisted=persisted,
+        maxsize=512,
+        max_length=settings.max_query_length,
+    )
 
 
-def build_schema(settings: Settings, *, privileged: bool = True) -> LoyaltySchema:
+def build_schema(
+    settings: Settings, *, privileged: bool = True, persisted: frozenset[str] = frozenset()
+) -> LoyaltySchema:
     """One extension, made per request around the cache shared by every request to this
     schema, supplies the cached document and cleans the errors of the result; requests
-    for cached documents mostly skip it (api/schema/direct.py) and do the same."""
-    documents = _documents(settings, privileged=privileged)
+    for cached documents mostly skip it (api/schema/direct.py) and do the same. The texts
+    of the `persisted` documents stay cached for good."""
+    documents = _documents(settings, privileged=privileged, persisted=persisted)
     schema = LoyaltySchema(
         query=Query,
         mutation=Mutation,

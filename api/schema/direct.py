@@ -71,7 +71,7 @@ async def run_cached(
     context: Context,
     operation_extensions: dict[str, Any] | None = None,
 ) -> ExecutionResult | None:
-    prepared = schema.documents.get(schema._schema, query)
+    prepared = schema.documents.get(schema._schema, query, trusted=context.principal.privileged)
     if prepared is None or prepared.errors:
         return None
     operation_type = prepared.operation_type(operation_name)

@@ -76,11 +76,13 @@ async def get(
 
 
 def refusal(response: httpx.Response) -> dict[str, Any]:
-    """The one error of a refused request, answered with HTTP 200 and no data."""
+    """The one error of a refused request, answered with HTTP 200 and no `data` key (a
+    request error, as the GraphQL-over-HTTP specification says)."""
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["data"] is None, body
+    assert "data" not in body, body
     [error] = body["errors"]
+    assert error["extensions"].pop("requestId") == response.headers["x-request-id"]
     return dict(error)
 
 
