@@ -16,7 +16,15 @@ from uuid import UUID
 
 from domain.errors import DomainError, ErrorCode
 from domain.money import MAX_MINOR, units, validate_currency, validate_minor
-from domain.program import Channel, EarnRule, ExpiryUnit, ProgramConfig, Rounding, RuleKind
+from domain.program import (
+    Channel,
+    EarnRule,
+    ExpiryUnit,
+    ProgramConfig,
+    Rounding,
+    RuleKind,
+    refuse_if_damaged,
+)
 
 MAX_LINES = 500
 MAX_QUANTITY = 100_000
@@ -128,6 +136,7 @@ def _line_multiplier(rules: list[EarnRule], line: OrderLine) -> tuple[Decimal, E
 
 def evaluate(config: ProgramConfig, order: Order, tier_multiplier: Decimal = Decimal(1)) -> Earning:
     """Points an order earns under `config`, for a member whose tier multiplies them."""
+    refuse_if_damaged(config)
     if order.currency != config.currency:
         raise DomainError(
             f"The program earns on {config.currency}, not {order.currency}.",
