@@ -148,11 +148,18 @@ DEFAULT_PROGRAM = ProgramConfig()
 
 
 def _decimal(
-    value: Any, name: str, *, minimum: Decimal, maximum: Decimal, places: int = 6
+    value: Any,
+    name: str,
+    *,
+    minimum: Decimal,
+    maximum: Decimal,
+    places: int = 6,
+    where: tuple[str, ...] = (),
 ) -> Decimal:
-    number = bounded_decimal(value, (name,), places=places)
+    field = (*where, name)
+    number = bounded_decimal(value, field, places=places)
     if number < minimum or number > maximum:
-        raise DomainError(f"{name} must be between {minimum} and {maximum}.", field=(name,))
+        raise DomainError(f"{name} must be between {minimum} and {maximum}.", field=field)
     return number
 
 
@@ -195,7 +202,12 @@ def validate(config: ProgramConfig) -> ProgramConfig:
                     "A multiplier rule needs a multiplier.", field=(*where, "multiplier")
                 )
             _decimal(
-                rule.multiplier, "multiplier", minimum=Decimal(0), maximum=Decimal(100), places=3
+                rule.multiplier,
+                "multiplier",
+                minimum=Decimal(0),
+                maximum=Decimal(100),
+                places=3,
+                where=where,
             )
         elif rule.points is None or not 1 <= rule.points <= 1_000_000:
             raise DomainError("A bonus rule needs 1 to 1,000,000 points.", field=(*where, "points"))
@@ -226,12 +238,12 @@ def next_version(current: ProgramConfig, changed: ProgramConfig) -> ProgramConfi
 
 
 def refuse_if_damaged(config: ProgramConfig) -> None:
-    """Points are never computed from a stand-in for a value the tenant stored."""
+    """Points are never computed from a stand-in for a value the tenant stored. No field:
+    the request that is refused did not send the value."""
     if config.damaged:
         raise DomainError(
             f"The program's stored {', '.join(config.damaged)} is out of bounds; "
             "configure the program again.",
-            field=tuple(config.damaged[0].split(".")),
         )
 
 
