@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.schema.types.base_scalars import isoformat
 from strawberry.types.scalar import ScalarDefinition
 
 from domain.decimals import MAX_INTEGER_DIGITS, MAX_PLACES, bounded_decimal
@@ -75,6 +76,6 @@ DATETIME: ScalarDefinition = strawberry.scalar(
         "An ISO 8601 date and time with a UTC offset (2026-01-01T09:30:00Z or +02:00); "
         f"in the years {EARLIEST.year} to {LATEST.year - 1} in UTC."
     ),
-    serialize=datetime.isoformat,
+    serialize=isoformat,  # strawberry's own: api/schema/plain_tree.py knows it
     parse_value=parse_datetime,
 )
