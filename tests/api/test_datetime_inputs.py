@@ -12,6 +12,11 @@ import pytest
 from tests.support.earning import RECORD, enroll, fetch, order
 from tests.support.paths import PATHS, take
 
+CREATE_REWARD = """
+mutation CreateReward($input: CreateRewardInput!) {
+  createReward(input: $input) { reward { id } errors { code field message } }
+}
+"""
 MEMBERS_ENROLLED_AFTER = """
 query MembersEnrolledAfter($after: DateTime) {
   members(first: 5, filter: {enrolledAfter: $after}) { nodes { id } }
@@ -73,6 +78,24 @@ async def test_a_filter_time_outside_the_rule_is_invalid_as_a_variable_and_a_lit
     # then both are refused as INVALID
     assert [e["extensions"]["code"] for e in as_variable] == ["INVALID"]
     assert [e["extensions"]["code"] for e in as_literal] == ["INVALID"]
+
+
+@pytest.mark.parametrize("field", ["startsAt", "endsAt"])
+async def test_a_reward_window_without_an_offset_is_invalid(gql, tenant, path, field):
+    # given a tenant
+    reward = {"name": "Five off", "kind": "FIXED_AMOUNT", "value": 500, "pointsCost": 100}
+
+    # when a reward is created with a window edge that has no offset
+    errors = await gql.errors(
+        CREATE_REWARD,
+        {"input": {**reward, field: "2026-03-01T00:00:00"}},
+        token=tenant.operator_token,
+        tenant=tenant.slug,
+    )
+
+    # then it is refused as INVALID, naming the field
+    assert [e["extensions"]["code"] for e in errors] == ["INVALID"]
+    assert field in errors[0]["message"]
 
 
 @pytest.mark.parametrize(
