@@ -17,6 +17,10 @@ from domain.errors import DomainError
 
 MAX_INTEGER_DIGITS = 12
 MAX_PLACES = 6
+# Values read back from storage may have been saved before the bound: they are allowed more
+# places. MAX_INTEGER_DIGITS + places stays within the default context's 28 digits, so the
+# exactness check below is itself exact.
+STORED_PLACES = 12
 # Longer text cannot be a number within the bounds above (digits, sign, point, exponent),
 # and is refused before it is parsed at all.
 MAX_TEXT = 40
@@ -52,6 +56,6 @@ def bounded_decimal(
     # the exponent is small and quantize is cheap.
     if not -places <= number.adjusted() < MAX_INTEGER_DIGITS:
         raise refusal
-    if number != number.quantize(Decimal(1).scaleb(-places)):
+    if number != number.quantize(Decimal(1).scaleb(-min(places, STORED_PLACES))):
         raise refusal
     return number

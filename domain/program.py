@@ -13,7 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from domain.decimals import bounded_decimal
+from domain.decimals import STORED_PLACES, bounded_decimal
 from domain.errors import DomainError
 from domain.money import validate_currency
 
@@ -316,15 +316,17 @@ def to_json(config: ProgramConfig) -> dict[str, Any]:
 
 
 class _Reread:
-    """Stored decimals read back through the same bound as input: a value stored before
-    the bound existed becomes a stand-in, and its field is named in `damaged`."""
+    """Stored decimals read back through the decimal bound: a value stored before the bound
+    existed becomes a stand-in, and its field is named in `damaged`. The places allowed are
+    looser than an input's (`STORED_PLACES`), so a fine rate saved before the bound is kept;
+    only what no rate could mean, and what would be slow to compute with, is refused."""
 
     def __init__(self) -> None:
         self.damaged: list[str] = []
 
-    def decimal(self, value: Any, name: str, stand_in: Decimal, places: int = 6) -> Decimal:
+    def decimal(self, value: Any, name: str, stand_in: Decimal) -> Decimal:
         try:
-            return bounded_decimal(value, (name,), places=places)
+            return bounded_decimal(value, (name,), places=STORED_PLACES)
         except DomainError:
             self.damaged.append(name)
             return stand_in
@@ -332,7 +334,7 @@ class _Reread:
     def multiplier(self, value: Any, where: str) -> Decimal | None:
         if value is None:
             return None
-        return self.decimal(value, where, Decimal(1), places=3)
+        return self.decimal(value, where, Decimal(1))
 
 
 def from_json(version: int, data: dict[str, Any]) -> ProgramConfig:

@@ -35,8 +35,10 @@ def parse_decimal(value: object) -> object:
         number = bounded_decimal(value)
     except DomainError as exc:
         raise _invalid(exc.message) from None
-    # 1E+3 is 1000: read back as the client would write it
-    return number.quantize(Decimal(1)) if number.as_tuple().exponent > 0 else number  # type: ignore[operator]
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > 0:
+        return number.quantize(Decimal(1))  # 1E+3 is 1000: answered as a client writes it
+    return number
 
 
 _DATETIME_RULE = (

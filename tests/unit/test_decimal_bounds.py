@@ -98,7 +98,12 @@ def test_a_stored_program_out_of_bounds_is_read_as_damaged_and_earns_nothing():
     assert still_damaged(config, {"points_per_unit", "rules"}) == ()
 
 
-def test_a_stored_program_within_bounds_reads_back_as_it_was_saved():
-    config = from_json(1, {**STORED, "points_per_unit": "0.015625"})
+@pytest.mark.parametrize("rate", ["0.015625", "0.000000125"], ids=["input-places", "finer"])
+def test_a_stored_program_within_bounds_reads_back_as_it_was_saved(rate):
+    # given a rate as an input may give it, and a finer one saved before the bound existed
+    config = from_json(1, {**STORED, "points_per_unit": rate})
+
+    # then both are read as they were saved
     assert config.damaged == ()
+    assert config.points_per_unit == Decimal(rate)
     assert from_json(1, to_json(config)) == config
