@@ -19,6 +19,7 @@ from strawberry.http.base import BaseRequestProtocol
 from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 
 from api.persisted_queries import PersistedQueries, PersistedQueryRefused
+from api.schema.text_inputs import refused_request
 
 
 class PersistedQueryView(GraphQL):
@@ -44,6 +45,9 @@ class PersistedQueryView(GraphQL):
         sub_response: Any,
     ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
         if isinstance(request_data, GraphQLRequestData):  # batches are refused before this
+            unfit = refused_request(request_data.query, request_data.operation_name)
+            if unfit:
+                return ExecutionResult(data=None, errors=unfit)
             try:
                 query = self.persisted.text_to_run(
                     request_data.query, request_data.extensions, context.principal

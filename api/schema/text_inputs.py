@@ -9,7 +9,11 @@ refused once, at the edge, for every argument and input field at the same time:
 - in the document's literals, by a validation rule (its verdict is cached with the
   document, for both execution paths);
 - in the request's variables, by `refused_variables`, called before execution by the
-  standard path (api/schema/documents.py) and the direct one (api/schema/direct.py).
+  standard path (api/schema/documents.py) and the direct one (api/schema/direct.py);
+- in the document's text and the operation's name, by `refused_request`, before
+  strawberry's view runs a request (api/persisted_view.py): echoed in an error message (an
+  unknown operation, a lexer error) a lone surrogate would make the answer itself
+  unencodable. The direct path never sees one: its JSON reader refuses them.
 
 A variable's strings are checked whatever type the variable has: no scalar or enum of the
 schema has a use for these characters either.
@@ -26,6 +30,7 @@ from graphql.validation import ValidationRule
 from domain.errors import ErrorCode
 
 _UNFIT = re.compile("[\x00\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _MESSAGE = "Text must not contain NUL characters or unpaired surrogates."
 
 
@@ -40,6 +45,8 @@ def _unfit_path(value: Any, path: list[str | int]) -> list[str | int] | None:
         return None if _UNFIT.search(value) is None else path
     if isinstance(value, dict):
         for key, item in value.items():
+            if isinstance(key, str) and _UNFIT.search(key) is not None:
+                return [*path, key]  # an input field's name: graphql-core would echo it
             found = _unfit_path(item, [*path, key])
             if found is not None:
                 return found
@@ -56,19 +63,40 @@ def refused_variables(variables: dict[str, Any] | None) -> list[GraphQLError]:
     if not variables:
         return []
     for name, value in variables.items():
-        found = _unfit_path(value, [])
+        found = [] if _UNFIT.search(name) is not None else _unfit_path(value, [])
         if found is not None:
-            where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in found)
+            field = [_shown(name), *(_shown(str(p)) for p in found)]
+            where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in field[1:])
             return [
                 GraphQLError(
-                    f"Variable '${name}' has invalid value{where and ' at ' + where}: {_MESSAGE}",
-                    extensions={
-                        "code": ErrorCode.INVALID.value,
-                        "field": [name, *(str(p) for p in found)],
-                    },
+                    f"Variable '${field[0]}' has invalid value{where and ' at ' + where}: "
+                    f"{_MESSAGE}",
+                    extensions={"code": ErrorCode.INVALID.value, "field": field},
                 )
             ]
     return []
+
+
+def refused_request(query: str | None, operation_name: str | None) -> list[GraphQLError]:
+    """The error for unfit text in a request's document or operation name, if any."""
+    # A NUL in the document is harmless until it is in a literal, which FitTextRule refuses
+    # on both paths; only surrogates are refused anywhere in it.
+    checks = ((query, _SURROGATE), (operation_name, _UNFIT))
+    for (text, unfit), what in zip(checks, ("The document", "The operation name"), strict=True):
+        if text is not None and unfit.search(text) is not None:
+            return [
+                GraphQLError(
+                    f"{what} must not contain unpaired surrogates"
+                    + ("." if unfit is _SURROGATE else " or NUL characters."),
+                    extensions={"code": ErrorCode.INVALID.value},
+                )
+            ]
+    return []
+
+
+def _shown(name: str) -> str:
+    """A name from the request as the answer may show it: unfit characters replaced."""
+    return _UNFIT.sub("\ufffd", name)
 
 
 class FitTextRule(ValidationRule):

@@ -165,3 +165,34 @@ async def test_text_with_other_characters_is_accepted(gql, tenant, path):
     # then it is enrolled as sent
     assert answer["data"]["enrollMember"]["errors"] == []
     assert answer["data"]["enrollMember"]["member"]["externalId"] == "ché\t🎉-shopper"
+
+
+async def _post_body(gql: GraphQLClient, body: dict[str, Any], token: str) -> dict[str, Any]:
+    headers = {"content-type": "application/json", "Authorization": f"Bearer {token}"}
+    response = await gql.http.post("/graphql", content=json.dumps(body).encode(), headers=headers)
+    assert response.status_code < 500, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(
+            {"query": ENROLL, "variables": {"input": {"externalId": "a", "\ud800": 1}}},
+            id="input-field-name",
+        ),
+        pytest.param({"query": COUNT, "variables": {"\ud800": 1}}, id="variable-name"),
+        pytest.param({"query": COUNT, "operationName": "\ud800"}, id="operation-name"),
+        pytest.param({"query": COUNT, "operationName": "Count\x00"}, id="operation-name-nul"),
+        pytest.param({"query": COUNT + " # \ud800"}, id="document-comment"),
+    ],
+)
+async def test_unfit_text_anywhere_else_in_a_request_is_invalid_not_a_crash(gql, tenant, body):
+    # given a request whose names or document hold unfit text, which an error message
+    # would echo into an answer that cannot be encoded
+    # when it is sent
+    answer = await _post_body(gql, body, tenant.secret_key)
+
+    # then it is answered, refused as INVALID
+    assert [e["extensions"]["code"] for e in answer["errors"]] == ["INVALID"]
