@@ -60,8 +60,8 @@ def _unfit_path(value: Any, path: list[str | int]) -> list[str | int] | None:
 
 def refused_variables(variables: dict[str, Any] | None) -> list[GraphQLError]:
     """The error for the first variable holding unfit text (none: an empty list)."""
-    if not variables:
-        return []
+    if not variables or not isinstance(variables, dict):
+        return []  # anything but an object is graphql-core's to refuse
     for name, value in variables.items():
         found = [] if _UNFIT.search(name) is not None else _unfit_path(value, [])
         if found is not None:
@@ -77,13 +77,13 @@ def refused_variables(variables: dict[str, Any] | None) -> list[GraphQLError]:
     return []
 
 
-def refused_request(query: str | None, operation_name: str | None) -> list[GraphQLError]:
+def refused_request(query: object, operation_name: object) -> list[GraphQLError]:
     """The error for unfit text in a request's document or operation name, if any."""
     # A NUL in the document is harmless until it is in a literal, which FitTextRule refuses
     # on both paths; only surrogates are refused anywhere in it.
     checks = ((query, _SURROGATE), (operation_name, _UNFIT))
     for (text, unfit), what in zip(checks, ("The document", "The operation name"), strict=True):
-        if text is not None and unfit.search(text) is not None:
+        if isinstance(text, str) and unfit.search(text) is not None:
             return [
                 GraphQLError(
                     f"{what} must not contain unpaired surrogates"
