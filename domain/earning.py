@@ -15,6 +15,7 @@ from fractions import Fraction
 from uuid import UUID
 
 from domain.errors import DomainError, ErrorCode
+from domain.ledger import MAX_BALANCE
 from domain.money import MAX_MINOR, units, validate_currency, validate_minor
 from domain.program import (
     Channel,
@@ -224,6 +225,11 @@ def evaluate(config: ProgramConfig, order: Order, tier_multiplier: Decimal = Dec
         if bonus:
             breakdown.append(BreakdownLine(rule.id, rule.name, bonus))
             total += bonus
+    if total > MAX_BALANCE:  # answered as a GraphQL Int: refused, not answered with null
+        raise DomainError(
+            f"This order would earn more than {MAX_BALANCE:,} points.",
+            code=ErrorCode.INVALID_AMOUNT,
+        )
     return Earning(max(total, 0), tuple(breakdown), config.version, config.rate)
 
 

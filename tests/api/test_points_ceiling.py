@@ -15,7 +15,7 @@ from api.schema.ids import uuid_of
 from domain.ledger import MAX_BALANCE
 from persistence.balance_cache import balance_key
 from tests.conftest import ADJUST
-from tests.support.earning import RECORD, fetch, order
+from tests.support.earning import RECORD, configure, fetch, order
 from tests.support.gql import GraphQLClient, TenantKit
 
 PAGE = """
@@ -118,3 +118,27 @@ async def test_spending_is_never_refused_by_the_limit(gql, services, tenant, enr
     # then the deduction is made
     assert deducted["errors"] == []
     assert deducted["points"]["available"] == MAX_BALANCE - 50
+
+
+PREVIEW = """
+query Preview($input: RecordOrderInput!) { previewOrder(input: $input) { points } }
+"""
+
+
+async def test_an_order_earning_more_than_the_limit_is_refused_in_preview_and_record(
+    gql, services, tenant, enroll
+):
+    # given a program earning 10,000 points per dollar and a member with none
+    await configure(gql, tenant, pointsPerUnit="10000")
+    member_id = await enroll(tenant)
+    before = await _written(services, tenant)
+
+    # when an order of $20 billion is previewed and recorded
+    body = order("o-" + uuid.uuid4().hex, member_id, ("a", 1_000, 2_000_000_000))
+    preview = await gql.errors(PREVIEW, {"input": body}, token=tenant.secret_key)
+    recorded = (await gql(RECORD, {"input": body}, token=tenant.secret_key))["recordOrder"]
+
+    # then both are refused as INVALID_AMOUNT, and nothing was written
+    assert [e["extensions"]["code"] for e in preview] == ["INVALID_AMOUNT"]
+    assert [e["code"] for e in recorded["errors"]] == ["INVALID_AMOUNT"]
+    assert await _written(services, tenant) == before
