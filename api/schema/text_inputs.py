@@ -34,27 +34,22 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _MESSAGE = "Text must not contain NUL characters or unpaired surrogates."
 
 
-def fit(text: str) -> bool:
-    """Whether `text` can be stored and sent as UTF-8 text."""
-    return _UNFIT.search(text) is None
-
-
-def _unfit_path(value: Any, path: list[str | int]) -> list[str | int] | None:
-    """The path of the first unfit string within a JSON value, or None."""
-    if isinstance(value, str):
-        return None if _UNFIT.search(value) is None else path
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if isinstance(key, str) and _UNFIT.search(key) is not None:
-                return [*path, key]  # an input field's name: graphql-core would echo it
-            found = _unfit_path(item, [*path, key])
-            if found is not None:
-                return found
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found = _unfit_path(item, [*path, index])
-            if found is not None:
-                return found
+def _unfit_path(value: Any) -> list[str | int] | None:
+    """The path of an unfit string (or object key) within a JSON value, or None. A loop, not
+    recursion: a request may nest its variables deeper than Python's stack."""
+    pending: list[tuple[Any, list[str | int]]] = [(value, [])]
+    while pending:
+        item, path = pending.pop()
+        if isinstance(item, str):
+            if _UNFIT.search(item) is not None:
+                return path
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                if isinstance(key, str) and _UNFIT.search(key) is not None:
+                    return [*path, key]  # an input field's name: graphql-core would echo it
+                pending.append((inner, [*path, key]))
+        elif isinstance(item, list):
+            pending.extend((inner, [*path, index]) for index, inner in enumerate(item))
     return None
 
 
@@ -63,10 +58,10 @@ def refused_variables(variables: dict[str, Any] | None) -> list[GraphQLError]:
     if not variables or not isinstance(variables, dict):
         return []  # anything but an object is graphql-core's to refuse
     for name, value in variables.items():
-        found = [] if _UNFIT.search(name) is not None else _unfit_path(value, [])
+        found = [] if _UNFIT.search(name) is not None else _unfit_path(value)
         if found is not None:
             field = [_shown(name), *(_shown(str(p)) for p in found)]
-            where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in field[1:])
+            where = "".join(f"[{p}]" if isinstance(p, int) else f".{_shown(p)}" for p in found)
             return [
                 GraphQLError(
                     f"Variable '${field[0]}' has invalid value{where and ' at ' + where}: "
