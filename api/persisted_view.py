@@ -20,6 +20,7 @@ from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 from api.body_limits import check_query_length
 from api.contract_view import ContractView
 from api.persisted_queries import PersistedQueries, PersistedQueryRefused
+from api.schema.text_inputs import refused_request
 
 
 class PersistedQueryView(ContractView):
@@ -48,6 +49,9 @@ class PersistedQueryView(ContractView):
         sub_response: Any,
     ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
         if isinstance(request_data, GraphQLRequestData):  # batches are refused before this
+            unfit = refused_request(request_data.query, request_data.operation_name)
+            if unfit:
+                return ExecutionResult(data=None, errors=unfit)
             try:
                 query = self.persisted.text_to_run(
                     request_data.query, request_data.extensions, context.principal

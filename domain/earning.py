@@ -15,8 +15,17 @@ from fractions import Fraction
 from uuid import UUID
 
 from domain.errors import DomainError, ErrorCode
+from domain.ledger import MAX_BALANCE
 from domain.money import MAX_MINOR, units, validate_currency, validate_minor
-from domain.program import Channel, EarnRule, ExpiryUnit, ProgramConfig, Rounding, RuleKind
+from domain.program import (
+    Channel,
+    EarnRule,
+    ExpiryUnit,
+    ProgramConfig,
+    Rounding,
+    RuleKind,
+    refuse_if_damaged,
+)
 
 MAX_LINES = 500
 MAX_QUANTITY = 100_000
@@ -128,6 +137,7 @@ def _line_multiplier(rules: list[EarnRule], line: OrderLine) -> tuple[Decimal, E
 
 def evaluate(config: ProgramConfig, order: Order, tier_multiplier: Decimal = Decimal(1)) -> Earning:
     """Points an order earns under `config`, for a member whose tier multiplies them."""
+    refuse_if_damaged(config)
     if order.currency != config.currency:
         raise DomainError(
             f"The program earns on {config.currency}, not {order.currency}.",
@@ -215,6 +225,11 @@ def evaluate(config: ProgramConfig, order: Order, tier_multiplier: Decimal = Dec
         if bonus:
             breakdown.append(BreakdownLine(rule.id, rule.name, bonus))
             total += bonus
+    if total > MAX_BALANCE:  # answered as a GraphQL Int: refused, not answered with null
+        raise DomainError(
+            f"This order would earn more than {MAX_BALANCE:,} points.",
+            code=ErrorCode.INVALID_AMOUNT,
+        )
     return Earning(max(total, 0), tuple(breakdown), config.version, config.rate)
 
 

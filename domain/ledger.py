@@ -17,6 +17,11 @@ DEFAULT_WALLET = "points"
 # One request may not move more than this: it keeps every member's points inside GraphQL's
 # 32-bit Int and catches a misplaced decimal point before it reaches the ledger.
 MAX_POINTS_PER_CHANGE = 10_000_000
+# What one member's balance may hold: GraphQL's Int, in which clients read available,
+# pending and lifetime. A change that would take available + pending (what maturing can
+# move into available) or lifetime past it is refused, so no page of members ever holds a
+# number its type cannot carry.
+MAX_BALANCE = 2**31 - 1
 MAX_REASON = 500
 
 
@@ -47,6 +52,18 @@ class Balance:
     def spendable(self) -> int:
         """What the member sees as available: negative while a refund left a debt."""
         return self.available - self.debt
+
+    def refuse_overflow(self, available: int, pending: int, lifetime: int) -> None:
+        """Refuses deltas that would take this balance past MAX_BALANCE; a change that
+        lowers the balance is never refused."""
+        held = self.available + available + self.pending + pending
+        if (available + pending > 0 and held > MAX_BALANCE) or (
+            lifetime > 0 and self.lifetime + lifetime > MAX_BALANCE
+        ):
+            raise DomainError(
+                f"This would take the member's points past {MAX_BALANCE:,}.",
+                code=ErrorCode.INVALID_AMOUNT,
+            )
 
     def apply(self, available: int, pending: int, lifetime: int, debt: int = 0) -> Balance:
         return replace(

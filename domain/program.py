@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from domain.decimals import STORED_PLACES, bounded_decimal
 from domain.errors import DomainError
 from domain.money import validate_currency
 
@@ -131,6 +132,9 @@ class ProgramConfig:
     refund_policy: RefundPolicy = RefundPolicy.CLAWBACK_AVAILABLE
     rules: tuple[EarnRule, ...] = ()
     actions: tuple[ActionRule, ...] = field(default_factory=tuple)
+    # The fields whose stored values were out of bounds when read (see from_json): they
+    # hold safe stand-ins, orders are refused until the program is configured again.
+    damaged: tuple[str, ...] = ()
 
     def action(self, key: str) -> ActionRule | None:
         return next((a for a in self.actions if a.key == key and a.active), None)
@@ -143,13 +147,19 @@ class ProgramConfig:
 DEFAULT_PROGRAM = ProgramConfig()
 
 
-def _decimal(value: Any, name: str, *, minimum: Decimal, maximum: Decimal) -> Decimal:
-    try:
-        number = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise DomainError(f"{name} must be a decimal number.", field=(name,)) from None
-    if not number.is_finite() or number < minimum or number > maximum:
-        raise DomainError(f"{name} must be between {minimum} and {maximum}.", field=(name,))
+def _decimal(
+    value: Any,
+    name: str,
+    *,
+    minimum: Decimal,
+    maximum: Decimal,
+    places: int = 6,
+    where: tuple[str, ...] = (),
+) -> Decimal:
+    field = (*where, name)
+    number = bounded_decimal(value, field, places=places)
+    if number < minimum or number > maximum:
+        raise DomainError(f"{name} must be between {minimum} and {maximum}.", field=field)
     return number
 
 
@@ -161,6 +171,11 @@ def _bounded(value: int, name: str, low: int, high: int) -> int:
 
 def validate(config: ProgramConfig) -> ProgramConfig:
     """Checks every field; returns the config with values normalised."""
+    if config.damaged:
+        raise DomainError(
+            f"The stored {config.damaged[0]} is out of bounds: give a new value.",
+            field=tuple(config.damaged[0].split(".")),
+        )
     validate_currency(config.currency)
     _decimal(config.points_per_unit, "pointsPerUnit", minimum=Decimal(0), maximum=Decimal(10_000))
     _decimal(config.point_value_minor, "pointValue", minimum=Decimal(0), maximum=Decimal(1_000_000))
@@ -186,7 +201,14 @@ def validate(config: ProgramConfig) -> ProgramConfig:
                 raise DomainError(
                     "A multiplier rule needs a multiplier.", field=(*where, "multiplier")
                 )
-            _decimal(rule.multiplier, "multiplier", minimum=Decimal(0), maximum=Decimal(100))
+            _decimal(
+                rule.multiplier,
+                "multiplier",
+                minimum=Decimal(0),
+                maximum=Decimal(100),
+                places=3,
+                where=where,
+            )
         elif rule.points is None or not 1 <= rule.points <= 1_000_000:
             raise DomainError("A bonus rule needs 1 to 1,000,000 points.", field=(*where, "points"))
         if rule.starts_at and rule.ends_at and rule.ends_at <= rule.starts_at:
@@ -213,6 +235,26 @@ def validate(config: ProgramConfig) -> ProgramConfig:
 
 def next_version(current: ProgramConfig, changed: ProgramConfig) -> ProgramConfig:
     return replace(validate(changed), version=current.version + 1)
+
+
+def refuse_if_damaged(config: ProgramConfig) -> None:
+    """Points are never computed from a stand-in for a value the tenant stored. No field:
+    the request that is refused did not send the value."""
+    if config.damaged:
+        raise DomainError(
+            f"The program's stored {', '.join(config.damaged)} is out of bounds; "
+            "configure the program again.",
+        )
+
+
+def still_damaged(config: ProgramConfig, changed: set[str]) -> tuple[str, ...]:
+    """The damaged fields of `config` that a change of the attributes `changed` leaves."""
+    attribute = {"pointsPerUnit": "points_per_unit", "pointValue": "point_value_minor"}
+    return tuple(
+        name
+        for name in config.damaged
+        if attribute.get(name, name.partition(".")[0]) not in changed
+    )
 
 
 # --- storage form -------------------------------------------------------------------------
@@ -273,14 +315,37 @@ def to_json(config: ProgramConfig) -> dict[str, Any]:
     }
 
 
+class _Reread:
+    """Stored decimals read back through the decimal bound: a value stored before the bound
+    existed becomes a stand-in, and its field is named in `damaged`. The places allowed are
+    looser than an input's (`STORED_PLACES`), so a fine rate saved before the bound is kept;
+    only what no rate could mean, and what would be slow to compute with, is refused."""
+
+    def __init__(self) -> None:
+        self.damaged: list[str] = []
+
+    def decimal(self, value: Any, name: str, stand_in: Decimal) -> Decimal:
+        try:
+            return bounded_decimal(value, (name,), places=STORED_PLACES)
+        except DomainError:
+            self.damaged.append(name)
+            return stand_in
+
+    def multiplier(self, value: Any, where: str) -> Decimal | None:
+        if value is None:
+            return None
+        return self.decimal(value, where, Decimal(1))
+
+
 def from_json(version: int, data: dict[str, Any]) -> ProgramConfig:
     expiry = data.get("lot_expiry")
-    return ProgramConfig(
+    reread = _Reread()
+    config = ProgramConfig(
         version=version,
         currency=data["currency"],
-        points_per_unit=Decimal(data["points_per_unit"]),
+        points_per_unit=reread.decimal(data["points_per_unit"], "pointsPerUnit", Decimal(1)),
         rounding=Rounding(data["rounding"]),
-        point_value_minor=Decimal(data["point_value_minor"]),
+        point_value_minor=reread.decimal(data["point_value_minor"], "pointValue", Decimal(1)),
         min_order_minor=data.get("min_order_minor", 0),
         earn_on_shipping=data.get("earn_on_shipping", False),
         earn_on_tax=data.get("earn_on_tax", False),
@@ -295,7 +360,7 @@ def from_json(version: int, data: dict[str, Any]) -> ProgramConfig:
                 id=r["id"],
                 name=r["name"],
                 kind=RuleKind(r["kind"]),
-                multiplier=Decimal(r["multiplier"]) if r.get("multiplier") is not None else None,
+                multiplier=reread.multiplier(r.get("multiplier"), f"rules.{i}.multiplier"),
                 points=r.get("points"),
                 skus=tuple(r.get("skus", ())),
                 categories=tuple(r.get("categories", ())),
@@ -305,7 +370,7 @@ def from_json(version: int, data: dict[str, Any]) -> ProgramConfig:
                 ends_at=_dt(r.get("ends_at")),
                 active=r.get("active", True),
             )
-            for r in data.get("rules", ())
+            for i, r in enumerate(data.get("rules", ()))
         ),
         actions=tuple(
             ActionRule(
@@ -320,3 +385,4 @@ def from_json(version: int, data: dict[str, Any]) -> ProgramConfig:
             for a in data.get("actions", ())
         ),
     )
+    return replace(config, damaged=tuple(reread.damaged)) if reread.damaged else config

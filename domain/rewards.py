@@ -10,6 +10,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from domain.codes import random_code
+from domain.decimals import bounded_decimal
 from domain.errors import DomainError, ErrorCode
 from domain.program import LimitPeriod
 
@@ -225,11 +226,10 @@ def validate_reward(r: Reward) -> Reward:
             "value",
         )
     if r.kind is RewardKind.PERCENTAGE:
-        _require(
-            r.percentage is not None and 0 < r.percentage <= 100,
-            "percentage must be 0 to 100.",
-            "percentage",
-        )
+        _require(r.percentage is not None, "percentage must be 0 to 100.", "percentage")
+        # two decimals: what the stored column holds, so none is silently rounded away
+        percentage = bounded_decimal(r.percentage, ("percentage",), places=2)
+        _require(0 < percentage <= 100, "percentage must be 0 to 100.", "percentage")
     _require(
         r.max_discount_minor is None or r.max_discount_minor > 0,
         "maxDiscount must be positive.",

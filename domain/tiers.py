@@ -17,10 +17,11 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
+from domain.decimals import bounded_decimal
 from domain.errors import DomainError, Duplicate, ErrorCode
 
 MAX_TIERS = 50
@@ -266,10 +267,9 @@ def retention(
 
 def _multiplier(value: Decimal) -> Decimal:
     try:
-        exact = Decimal(value)
-        ok = exact.is_finite() and Decimal(0) <= exact <= MAX_MULTIPLIER
-        ok = ok and exact == exact.quantize(Decimal("0.001"))
-    except (InvalidOperation, ValueError, TypeError):
+        exact = bounded_decimal(value, ("multiplier",), places=3)
+        ok = Decimal(0) <= exact <= MAX_MULTIPLIER
+    except DomainError:
         ok = False
     if not ok:
         raise DomainError(

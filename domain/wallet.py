@@ -52,6 +52,9 @@ class LockedWallet:
         return self.balance.wallet
 
     async def _append(self, entry: NewEntry) -> LedgerEntry:
+        self.balance.refuse_overflow(
+            entry.available_delta, entry.pending_delta, entry.lifetime_delta
+        )
         written = await self._ledger.append(entry, self.now)
         self.balance = self.balance.apply(
             entry.available_delta, entry.pending_delta, entry.lifetime_delta, entry.debt_delta

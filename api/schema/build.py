@@ -36,6 +36,7 @@ from api.schema.reward_types import Redemption, Reward
 from api.schema.rewards import RewardMutations, RewardQueries
 from api.schema.scalars import SCALARS
 from api.schema.tenants import ApiKey, Tenant, TenantMutations, TenantQueries
+from api.schema.text_inputs import FitTextRule
 from api.schema.tiers import TierMutations, TierQueries
 from api.settings import Settings
 
@@ -97,6 +98,7 @@ def _documents(settings: Settings, *, privileged: bool, persisted: frozenset[str
         depth_limit(settings.max_query_depth),
         alias_limit(settings.max_aliases),
         cost_limit(settings.max_query_cost, settings.max_page_size),
+        FitTextRule,
     ]
     if not privileged:
         rules.append(NoSchemaIntrospectionCustomRule)

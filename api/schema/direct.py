@@ -34,6 +34,7 @@ from api.schema.documents import Prepared
 from api.schema.execution import PlainTreeExecutionContext, ReplayExecutionContext
 from api.schema.mutation_plan import Replay, compile_mutation, run_mutation_plan
 from api.schema.query_plan import QueryPlan, compile_query, run_plan
+from api.schema.text_inputs import refused_variables
 
 if TYPE_CHECKING:
     from api.context import Context
@@ -77,6 +78,9 @@ async def run_cached(
     operation_type = prepared.operation_type(operation_name)
     if operation_type not in _DIRECT:
         return None
+    refused = refused_variables(variables)
+    if refused:
+        return ExecutionResult(data=None, errors=refused)
     replay: Replay | None = None
     if operation_type is OperationType.QUERY:
         plan = _plan(schema, prepared, operation_name, compile_query)

@@ -43,6 +43,7 @@ from strawberry.schema.schema import validate_document
 from strawberry.types.graphql import OperationType
 
 from api.masking import clean_errors
+from api.schema.text_inputs import refused_variables
 
 
 class OperationNotNamed(CannotGetOperationTypeError):
@@ -213,6 +214,9 @@ class PreparedOperation(SchemaExtension):
                     raise OperationNotNamed
                 context.graphql_document = prepared.document
                 # Set, even when empty, so strawberry's own validation is skipped.
-                context.pre_execution_errors = list(prepared.errors)
+                context.pre_execution_errors = [
+                    *prepared.errors,
+                    *refused_variables(context.variables),
+                ]
         yield
         clean_errors(context)

@@ -269,6 +269,7 @@ def _apply(i: ConfigureProgramInput, c: p.ProgramConfig) -> p.ProgramConfig:
             )
             for a in i.actions
         )
+    changes["damaged"] = p.still_damaged(c, set(changes))
     return replace(c, **changes)  # type: ignore[arg-type]
 
 

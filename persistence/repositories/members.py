@@ -14,6 +14,7 @@ from domain.members import Member, MemberDraft, MemberStatus
 from domain.ports import MemberFilter
 from persistence.db import Conn
 from persistence.member_ids import EXTERNAL_ID_CHANGES
+from persistence.repositories.like import contains
 from persistence.repositories.records import rebuilder
 
 _COLUMNS = "id, seq, external_id, email, name, birthday, status, referral_code, enrolled_at"
@@ -162,8 +163,8 @@ class PgMemberRepository:
                 WHERE ($1::bigint IS NULL OR seq > $1)
                   AND ($2::text IS NULL OR status = $2)
                   AND ($3::text IS NULL OR email = $3)
-                  AND ($4::text IS NULL OR name ILIKE '%' || $4 || '%'
-                       OR email ILIKE '%' || $4 || '%' OR external_id = $4)
+                  AND ($4::text IS NULL OR name ILIKE $8 ESCAPE '\\'
+                       OR email ILIKE $8 ESCAPE '\\' OR external_id = $4)
                   AND ($5::timestamptz IS NULL OR enrolled_at >= $5)
                   AND ($6::timestamptz IS NULL OR enrolled_at < $6)
                 ORDER BY seq LIMIT $7""",
@@ -174,6 +175,7 @@ class PgMemberRepository:
             where.enrolled_after,
             where.enrolled_before,
             limit,
+            contains(where.search),
         )
         return [_member(r) for r in rows]
 

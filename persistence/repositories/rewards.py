@@ -14,6 +14,7 @@ from domain.program import LimitPeriod
 from domain.redemption import Redemption
 from domain.rewards import CodeSource, RedemptionStatus, Reward, RewardKind, Terms
 from persistence.db import Conn
+from persistence.repositories.like import contains
 
 _REWARD_FIELDS = [f.name for f in dataclasses.fields(Reward)]
 _REWARD_COLUMNS = ", ".join(_REWARD_FIELDS)
@@ -127,13 +128,13 @@ class PgRewardRepository:
                   AND ($3::timestamptz IS NULL OR (
                         (starts_at IS NULL OR starts_at <= $3) AND (ends_at IS NULL OR ends_at > $3)
                         AND (stock IS NULL OR issued < stock)))
-                  AND ($4::text IS NULL OR name ILIKE '%' || $4 || '%')
+                  AND ($4::text IS NULL OR name ILIKE $4 ESCAPE '\\')
                   AND (cardinality($6::text[]) = 0 OR kind = ANY($6))
                 ORDER BY seq LIMIT $5""",
             after_seq,
             where.include_archived,
             where.live_at,
-            where.search,
+            contains(where.search),
             limit,
             [k.value for k in where.kinds],
         )

@@ -13,9 +13,11 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 
+from persistence.repositories.members import PgMemberRepository
 from tests.conftest import ENROLL
 from tests.support.gql import GraphQLClient, TenantKit
 
@@ -477,15 +479,25 @@ async def test_a_batch_of_operations_is_refused_and_runs_none(gql, shop):
 # --- masking and request ids ----------------------------------------------------------------
 
 
-async def test_an_unexpected_error_is_masked_and_logged_with_the_request_id(gql, shop, caplog):
-    # given a lookup the database cannot run: PostgreSQL text cannot hold a NUL character,
-    # and nothing before the query refuses one
+async def test_an_unexpected_error_is_masked_and_logged_with_the_request_id(
+    gql, shop, caplog, monkeypatch
+):
+    # given a lookup the database fails to run (the text inputs are refused before they
+    # reach it since NUL is refused at the edge, so the failure is raised where the query
+    # would be: PostgreSQL's own error for a NUL in text)
     kit, _ = shop
+
+    async def unrunnable(*_args: Any, **_kwargs: Any) -> None:
+        raise asyncpg.CharacterNotInRepertoireError(
+            'invalid byte sequence for encoding "UTF8": 0x00'
+        )
+
+    monkeypatch.setattr(PgMemberRepository, "get_by_external_id", unrunnable)
 
     # when it is sent
     with caplog.at_level(logging.ERROR, logger="loyalty.errors"):
         response = await _post(
-            gql, MEMBER_BY_EXTERNAL_ID, _auth(kit.secret_key), externalId="cust\x00001"
+            gql, MEMBER_BY_EXTERNAL_ID, _auth(kit.secret_key), externalId="cust-001"
         )
 
     # then the client sees a masked error carrying the request id of the response

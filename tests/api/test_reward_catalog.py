@@ -118,7 +118,6 @@ VARIABLE = {
         ({**FIVE_OFF, "stock": -1}, "stock"),
         ({**FIVE_OFF, "perMemberLimit": 0}, "perMemberLimit"),
         ({**FIVE_OFF, "perMemberPeriod": "DAY"}, "perMemberPeriod"),
-        ({**FIVE_OFF, "startsAt": "2026-03-01T00:00:00"}, "startsAt"),
         (
             {**FIVE_OFF, "startsAt": "2026-03-02T00:00:00Z", "endsAt": "2026-03-01T00:00:00Z"},
             "endsAt",
