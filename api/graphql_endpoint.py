@@ -48,6 +48,7 @@ from api.persisted_queries import PersistedQueries, PersistedQueryRefused
 from api.persisted_view import PersistedQueryView
 from api.schema.build import LoyaltySchema, build_schema
 from api.schema.direct import run_cached
+from api.schema.text_inputs import refused_request
 from api.services import Services
 from domain.errors import DomainError, Forbidden
 from persistence.unreachable import database_unreachable
@@ -181,6 +182,8 @@ class GraphQLEndpoint:
         if not query:
             return False
         check_query_length(query, self._settings.max_query_length)
+        if refused_request(query, operation_name):
+            return False  # unfit text in the document or its name: the view refuses it
         request_id = scope[_SCOPE_KEY][1]
         request = Request(scope, _replay(body, receive))  # the body stays readable
         # What resolvers may set a status or headers on, as strawberry's sub-response: made
