@@ -77,7 +77,7 @@ class AnnouncementListener:
     def server_pid(self) -> int | None:
         """The PostgreSQL backend serving the listening connection, if any."""
         conn = self._conn
-        return conn.get_server_pid() if conn is not None and not conn.is_closed() else None
+        return conn.get_server_pid() if conn is not None and _open(conn) else None
 
     async def start(self) -> None:
         """Listens before it returns (a process that cannot listen does not start), then
@@ -95,10 +95,12 @@ class AnnouncementListener:
         conn, self._conn = self._conn, None
         if conn is None:
             return
+        if not _open(conn):
+            await self._discard(conn)
+            return
         conn.remove_termination_listener(self._on_terminated)
-        if not conn.is_closed():
-            for subscriber in self._subscribers:
-                await conn.remove_listener(subscriber.channel, subscriber.on_notification)
+        for subscriber in self._subscribers:
+            await conn.remove_listener(subscriber.channel, subscriber.on_notification)
         await self._pool.release(conn)
 
     async def _listen(self) -> None:
@@ -135,7 +137,7 @@ class AnnouncementListener:
 
     async def _answers(self) -> bool:
         conn = self._conn
-        if conn is None or conn.is_closed():
+        if conn is None or not _open(conn):
             return False
         try:
             await asyncio.wait_for(conn.fetchval("SELECT 1"), self._timing.check_timeout)
@@ -182,8 +184,16 @@ class AnnouncementListener:
             subscriber.forget_all()
 
     async def _discard(self, conn: PoolConnectionProxy) -> None:
-        conn.remove_termination_listener(self._on_terminated)
-        if not conn.is_closed():
+        if _open(conn):
+            conn.remove_termination_listener(self._on_terminated)
             conn.terminate()
         with contextlib.suppress(Exception):
             await self._pool.release(conn, timeout=self._timing.connect_timeout)
+
+
+def _open(conn: PoolConnectionProxy) -> bool:
+    # The pool takes a connection back (and detaches the proxy) as soon as it is closed.
+    try:
+        return not conn.is_closed()
+    except asyncpg.InterfaceError:
+        return False
