@@ -95,9 +95,12 @@ class AnnouncementListener:
         conn, self._conn = self._conn, None
         if conn is None:
             return
-        if not _open(conn):
+        try:
+            await asyncio.wait_for(self._unlisten(conn), self._timing.check_timeout)
+        except Exception:  # a connection that does not answer is not handed back to the pool
             await self._discard(conn)
-            return
+
+    async def _unlisten(self, conn: PoolConnectionProxy) -> None:
         conn.remove_termination_listener(self._on_terminated)
         for subscriber in self._subscribers:
             await conn.remove_listener(subscriber.channel, subscriber.on_notification)
