@@ -165,8 +165,9 @@ async def test_after_a_restart_the_process_listens_again_and_revocation_is_insta
         assert await _until(lambda: _refuses(serving, key.secret))
 
 
+@pytest.mark.parametrize("loss", ["terminated", "restarted"])
 async def test_while_the_listener_is_down_a_revoked_key_is_refused_within_the_short_trust(
-    own_settings,
+    own_settings, own_pg, loss
 ):
     # given a replica that will not try to listen again for an hour once it has lost its
     # listening connection
@@ -178,15 +179,21 @@ async def test_while_the_listener_is_down_a_revoked_key_is_refused_within_the_sh
         listener = serving.services.announcements
         assert listener is not None and listener.server_pid is not None
 
-        # when its listening connection is terminated by the server
-        await revoking.services.pool.execute("SELECT pg_terminate_backend($1)", listener.server_pid)
+        # when its listening connection is terminated by the server, or the server restarts
+        if loss == "terminated":
+            await revoking.services.pool.execute(
+                "SELECT pg_terminate_backend($1)", listener.server_pid
+            )
+        else:
+            own_pg.restart()
+            assert await _until(lambda: _ready(revoking))
 
         # then it says it is deaf, and not ready
         assert await _until(lambda: _deaf(serving))
         assert (await serving.http.get("/readyz")).status_code == 503
 
         # and when it uses a key, which another replica then revokes
-        assert await serving.accepts(key.secret)
+        assert await _until(lambda: serving.accepts(key.secret))
         await revoking.services.control.revoke_api_key(key.tenant_id, key.id)
 
         # then the key is refused within the short trust, not the minute of the key cache
