@@ -272,7 +272,9 @@ EXIT_CONFIG = 78
 
 
 def main(argv: list[str] | None = None) -> int:
-    from api.startup_checks import StartupRefused
+    from pydantic import ValidationError
+
+    from api.startup_checks import StartupRefused, invalid_settings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     args = parser().parse_args(argv)
@@ -280,6 +282,9 @@ def main(argv: list[str] | None = None) -> int:
         code: int = args.fn(args)
     except StartupRefused as refused:
         print(f"loyalty: {refused}", file=sys.stderr)
+        return EXIT_CONFIG
+    except ValidationError as invalid:
+        print(f"loyalty: {invalid_settings(invalid)}", file=sys.stderr)
         return EXIT_CONFIG
     return code
 

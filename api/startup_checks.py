@@ -9,6 +9,8 @@ keyed request). So a production process refuses to start, before it serves anyth
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 from api.settings import Settings
 
 # The secret key keys the API-key hashes and signs operator sessions (HMAC-SHA-256): at
@@ -41,3 +43,11 @@ def refuse_unsafe_start(settings: Settings) -> None:
     wrong = production_refusals(settings)
     if wrong:
         raise StartupRefused("refusing to start in production: " + "; ".join(wrong))
+
+
+def invalid_settings(error: ValidationError) -> str:
+    """A settings error as one line naming each variable: `LOYALTY_X: why; LOYALTY_Y: why`."""
+    return "invalid settings: " + "; ".join(
+        f"LOYALTY_{'_'.join(str(part) for part in e['loc']).upper()}: {e['msg']}"
+        for e in error.errors()
+    )

@@ -130,3 +130,28 @@ async def test_services_refuse_to_start_on_incomplete_production_settings(settin
     # then they refuse before connecting to anything
     with pytest.raises(StartupRefused, match="shorter than 32 bytes"):
         await Services.start(short)
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        pytest.param("environment", "prod", id="unknown-environment"),
+        pytest.param("listen_retry_first_seconds", "0", id="retry-without-a-wait"),
+    ],
+)
+def test_an_invalid_setting_is_refused_in_one_line(
+    tmp_path, database_url, redis_dsn, setting, value
+):
+    # given settings one of which is not valid (a mistyped environment would otherwise not
+    # be production at all)
+    env = _env(tmp_path, **{**_production(database_url, redis_dsn, {}), setting: value})
+
+    # when the server is started
+    done = _loyalty(env, "serve", "--port", str(free_port()))
+
+    # then it exits with a configuration error and one line naming the variable
+    assert done.returncode == EXIT_CONFIG, done.stderr
+    assert "Traceback" not in done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("loyalty: invalid settings: ")
+    assert f"LOYALTY_{setting.upper()}: " in last
