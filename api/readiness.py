@@ -89,6 +89,7 @@ async def _within(step: Awaitable[T], seconds: float) -> T | None:
     """The step's answer, or None when it fails or takes longer than `seconds`: any failure
     means not ready, and the pool and the Redis client log their own errors."""
     try:
-        return await asyncio.wait_for(step, seconds)
+        async with asyncio.timeout(seconds):
+            return await step
     except Exception:
         return None

@@ -89,14 +89,15 @@ class AnnouncementListener:
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            # Waits for it to end without taking its cancellation for this caller's own.
+            await asyncio.wait({task}, timeout=self._timing.connect_timeout)
         self._deafened(quietly=True)
         conn, self._conn = self._conn, None
         if conn is None:
             return
         try:
-            await asyncio.wait_for(self._unlisten(conn), self._timing.check_timeout)
+            async with asyncio.timeout(self._timing.check_timeout):
+                await self._unlisten(conn)
         except Exception:  # a connection that does not answer is not handed back to the pool
             await self._discard(conn)
 
@@ -131,8 +132,12 @@ class AnnouncementListener:
 
     async def _until_lost(self) -> None:
         while True:
+            _end_if_stopped()
+            # asyncio.timeout, not wait_for: on Python 3.11, wait_for can turn a cancellation
+            # (stop) that meets the timeout into a TimeoutError, and the loop would go on.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._lost.wait(), self._timing.check_every)
+                async with asyncio.timeout(self._timing.check_every):
+                    await self._lost.wait()
                 return
             if not await self._answers():
                 self._deafened()
@@ -143,7 +148,8 @@ class AnnouncementListener:
         if conn is None or not _open(conn):
             return False
         try:
-            await asyncio.wait_for(conn.fetchval("SELECT 1"), self._timing.check_timeout)
+            async with asyncio.timeout(self._timing.check_timeout):
+                await conn.fetchval("SELECT 1")
         except Exception as exc:  # whatever the reason, announcements cannot be relied on
             log.warning("the listening connection does not answer: %r", exc)
             return False
@@ -152,6 +158,7 @@ class AnnouncementListener:
     async def _reconnect(self) -> None:
         attempt = 0
         while True:
+            _end_if_stopped()
             await asyncio.sleep(
                 backoff_delay(attempt, first=self._timing.retry_first, cap=self._timing.retry_cap)
             )
@@ -192,6 +199,14 @@ class AnnouncementListener:
             conn.terminate()
         with contextlib.suppress(Exception):
             await self._pool.release(conn, timeout=self._timing.connect_timeout)
+
+
+def _end_if_stopped() -> None:
+    """Ends the loop when `stop` has cancelled it, even if a library on the way swallowed
+    the cancellation (a loop that outlives `stop` holds a pool connection for good)."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 def _open(conn: PoolConnectionProxy) -> bool:

@@ -314,3 +314,31 @@ async def test_readiness_names_postgres_down_while_it_is_stopped(own_settings, o
 
 async def _ready(r: Replica) -> bool:
     return (await r.ready())["status"] == "ready"
+
+
+async def test_stopping_a_listener_always_ends_it_and_hands_its_connection_back(own_pg):
+    # given a pool of two connections, and listeners that check their connection all the
+    # time, so that a stop often meets a check in flight or a timer firing
+    pool = await create_pool(own_pg.url, min_size=1, max_size=2)
+    timing = ListenerTiming(check_every=0.0005, check_timeout=0.5)
+    running_before = _listener_tasks()
+    try:
+        # when listeners are started and stopped many times over
+        for attempt in range(200):
+            listener = AnnouncementListener(pool, (_Counting(),), Hearing(), timing)
+            await asyncio.wait_for(listener.start(), 10)
+            await asyncio.sleep(0.001 * (attempt % 7))
+            # (waited on from outside, so that a stop that never ends fails the test)
+            stopping = asyncio.create_task(listener.stop())
+            await asyncio.wait({stopping}, timeout=10)
+            assert stopping.done(), f"stop {attempt} did not end"
+
+        # then each stop ended its listener and handed its connection back: the pool of two
+        # never ran dry, and no listener is left running
+        assert _listener_tasks() == running_before
+    finally:
+        pool.terminate()  # not close(): after a failure, it would wait for the lost listeners
+
+
+def _listener_tasks() -> set[asyncio.Task[Any]]:
+    return {t for t in asyncio.all_tasks() if t.get_name() == "announcement-listener"}
