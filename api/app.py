@@ -16,29 +16,16 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from api.cors import Cors
 from api.graphql_endpoint import GraphQLEndpoint
 from api.last_resort import ContractStarlette, LastResort
+from api.readiness import readyz
 from api.security_headers import SecurityHeaders
 from api.services import Services
 from api.settings import Settings
 from api.worker import run_forever
+from api.worker_heartbeat import WorkerHeartbeat, stale_after
 
 
 async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
-
-
-async def readyz(request: Request) -> JSONResponse:
-    services: Services = request.app.state.services
-    try:
-        await asyncio.wait_for(services.pool.fetchval("SELECT 1"), timeout=2)
-        postgres = "ok"
-    except Exception:  # any failure means not ready; the reason is in the server log
-        postgres = "down"
-    redis = "ok" if await services.balances.ping() else "down"
-    status = "down" if postgres != "ok" else ("degraded" if redis != "ok" else "ready")
-    return JSONResponse(
-        {"status": status, "postgres": postgres, "redis": redis},
-        status_code=503 if status == "down" else 200,
-    )
 
 
 class _GraphQLRoute:
@@ -85,9 +72,13 @@ def create_app(
         app.state.graphql = GraphQLEndpoint(running)
         if settings.freeze_startup_objects:
             freeze_startup_objects()
-        jobs = (
-            asyncio.create_task(run_forever(running, settings.worker_interval)) if worker else None
-        )
+        jobs = None
+        if worker:
+            heartbeat = WorkerHeartbeat(
+                stale_after(settings.worker_interval, settings.worker_stale_seconds)
+            )
+            jobs = asyncio.create_task(run_forever(running, settings.worker_interval, heartbeat))
+            heartbeat.task, app.state.worker_heartbeat = jobs, heartbeat
         try:
             yield
         finally:

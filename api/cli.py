@@ -37,11 +37,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.app import create_app
+    from api.startup_checks import refuse_unsafe_start
 
     # Links the server prints and builds (GraphQL URL, referral URLs) follow --host/--port
     # unless a public URL is configured.
     os.environ.setdefault("LOYALTY_PUBLIC_URL", f"http://{args.host}:{args.port}")
     settings = Settings()
+    refuse_unsafe_start(settings)  # before embedded servers, the demo or the port
     if args.demo:
         cmd_demo(argparse.Namespace(json=False))
     else:
@@ -266,10 +268,25 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+# sysexits.h EX_CONFIG: a supervisor can tell a configuration error from a crash.
+EXIT_CONFIG = 78
+
+
 def main(argv: list[str] | None = None) -> int:
+    from pydantic import ValidationError
+
+    from api.startup_checks import StartupRefused, invalid_settings
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     args = parser().parse_args(argv)
-    code: int = args.fn(args)
+    try:
+        code: int = args.fn(args)
+    except StartupRefused as refused:
+        print(f"loyalty: {refused}", file=sys.stderr)
+        return EXIT_CONFIG
+    except ValidationError as invalid:
+        print(f"loyalty: {invalid_settings(invalid)}", file=sys.stderr)
+        return EXIT_CONFIG
     return code
 
 

@@ -7,6 +7,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -41,6 +42,26 @@ class Settings(BaseSettings):
     cors_max_age: int = 600
 
     worker_interval: float = 15.0
+
+    # Startup and recovery (api/startup_checks.py, persistence/announcements.py,
+    # api/readiness.py). How long a live API key is remembered by a process that hears
+    # revocations announced (persistence/control_store.py).
+    api_key_cache_seconds: float = 5.0
+    # While the listening connection that carries the announcements of changes is down,
+    # cached API keys, externalIds and programs are trusted this long only.
+    unheard_cache_seconds: float = Field(default=1.0, ge=0)
+    # Reopening a lost listening connection: the first wait, doubling up to the cap, jittered.
+    listen_retry_first_seconds: float = Field(default=0.1, gt=0)
+    listen_retry_max_seconds: float = Field(default=5.0, gt=0)
+    # A quiet listening connection is asked this often whether it still answers.
+    listen_check_seconds: float = Field(default=5.0, gt=0)
+    listen_check_timeout: float = Field(default=2.0, gt=0)
+    # Each check of /readyz gives up after this long.
+    readiness_timeout: float = Field(default=2.0, gt=0)
+    # /readyz calls the worker loop of this process stuck when it has made no progress (a
+    # round begun, a tenant done) for this long; unset, three intervals plus a minute.
+    worker_stale_seconds: float | None = Field(default=None, gt=0)
+
     # Objects alive after start-up are kept out of the garbage collector's sight (api/app.py).
     freeze_startup_objects: bool = True
 

@@ -12,6 +12,7 @@ import logging
 import zlib
 
 from api.services import Services
+from api.worker_heartbeat import WorkerHeartbeat
 from domain.jobs import JobReport, run_jobs
 from persistence.uow import PgUnitOfWorkFactory
 from tenants.registry import Tenant
@@ -20,13 +21,15 @@ log = logging.getLogger("loyalty.worker")
 _LOCK_SPACE = 5501
 
 
-async def run_once(services: Services) -> JobReport:
+async def run_once(services: Services, heartbeat: WorkerHeartbeat | None = None) -> JobReport:
     total = JobReport()
     for tenant in await services.registry.active():
         try:
             total += await run_tenant(services, tenant) or JobReport()
         except Exception:  # one tenant's trouble must not stop the others' jobs
             log.exception("jobs failed for tenant %s", tenant.slug)
+        if heartbeat is not None:
+            heartbeat.beat()
     return total
 
 
@@ -46,10 +49,14 @@ async def run_tenant(services: Services, tenant: Tenant) -> JobReport | None:
             await conn.execute("SELECT pg_advisory_unlock($1, $2)", _LOCK_SPACE, key)
 
 
-async def run_forever(services: Services, interval: float = 15.0) -> None:
+async def run_forever(
+    services: Services, interval: float = 15.0, heartbeat: WorkerHeartbeat | None = None
+) -> None:
     while True:
+        if heartbeat is not None:
+            heartbeat.beat()
         try:
-            report = await run_once(services)
+            report = await run_once(services, heartbeat)
             if any(vars(report).values()):
                 log.info("worker: %s", report)
         except Exception:

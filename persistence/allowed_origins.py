@@ -11,7 +11,8 @@ This process remembers, as the API keys are remembered (persistence/control_stor
   the change commits); every listening process forgets that tenant and the whole set as
   soon as it arrives. The process making the change forgets them itself at once.
 - A read that raced an announcement does not remember what it read.
-- The cache time bounds only what a process misses while its listening connection is down.
+- The cache time bounds only what a process misses while its listening connection is down,
+  and then it is short (persistence/hearing.py).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from uuid import UUID
 
 import asyncpg
 
+from persistence.hearing import Hearing
+
 ORIGIN_CHANGES = "loyalty_allowed_origins_changed"
 ORIGINS_SECONDS = 5.0
 CACHE_SIZE = 10_000
@@ -32,9 +35,16 @@ CACHE_SIZE = 10_000
 class AllowedOrigins:
     channel = ORIGIN_CHANGES
 
-    def __init__(self, pool: asyncpg.Pool, *, seconds: float = ORIGINS_SECONDS) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        *,
+        seconds: float = ORIGINS_SECONDS,
+        hearing: Hearing | None = None,
+    ) -> None:
         self._pool = pool
         self._seconds = seconds
+        self._hearing = hearing or Hearing()
         self._by_tenant: OrderedDict[UUID, tuple[float, frozenset[str]]] = OrderedDict()
         self._anywhere: tuple[float, frozenset[str]] | None = None
         self._reading_anywhere: asyncio.Lock | None = None
@@ -50,8 +60,9 @@ class AllowedOrigins:
             "SELECT allowed_origins FROM control.tenants WHERE id = $1", tenant_id
         )
         origins = frozenset(stored or ())
-        if self._seconds > 0 and changes == self._changes:
-            self._by_tenant[tenant_id] = (time.monotonic() + self._seconds, origins)
+        trust = self._hearing.trust(self._seconds)
+        if trust > 0 and changes == self._changes:
+            self._by_tenant[tenant_id] = (time.monotonic() + trust, origins)
             self._by_tenant.move_to_end(tenant_id)
             if len(self._by_tenant) > CACHE_SIZE:
                 self._by_tenant.popitem(last=False)
@@ -77,8 +88,9 @@ class AllowedOrigins:
                 "SELECT DISTINCT unnest(allowed_origins) AS origin FROM control.tenants"
             )
             found = frozenset(r["origin"] for r in rows)
-            if self._seconds > 0 and changes == self._changes:
-                self._anywhere = (time.monotonic() + self._seconds, found)
+            trust = self._hearing.trust(self._seconds)
+            if trust > 0 and changes == self._changes:
+                self._anywhere = (time.monotonic() + trust, found)
             return found
 
     async def configure(self, tenant_id: UUID, origins: Sequence[str]) -> tuple[str, ...] | None:

@@ -5,16 +5,14 @@ from __future__ import annotations
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 from uuid import UUID
 
 import asyncpg
-from asyncpg.pool import PoolConnectionProxy
 
 from domain.errors import Duplicate
+from persistence.hearing import Hearing
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,66 +38,38 @@ class ApiKeyRecord:
 _KEY_COLUMNS = "id, tenant_id, kind, name, prefix, created_at, revoked_at"
 # Every request with an API key looks its hash up. Live keys are kept this long in the
 # process. A revocation is announced to every process on REVOCATIONS (PostgreSQL
-# LISTEN/NOTIFY), which drop the key at once; the cache time bounds what a process misses
-# while its listening connection is down (as the tenant registry, tenants/registry.py,
-# notices a suspended tenant within its own few seconds).
+# LISTEN/NOTIFY, persistence/announcements.py), which drop the key at once; while a process
+# does not hear the announcements, it keeps what it reads for a short time only
+# (persistence/hearing.py).
 KEY_CACHE_SECONDS = 5.0
 REVOCATIONS = "loyalty_api_key_revoked"
 KEY_CACHE_SIZE = 10_000
 
 
-class Subscriber(Protocol):
-    """Another in-process cache kept fresh by announcements (persistence/member_ids.py), on
-    the same listening connection as the revocations: one connection per process for all."""
-
-    channel: str
-
-    def on_notification(self, conn: object, pid: int, channel: str, payload: object) -> None: ...
-
-    def forget_all(self) -> None: ...
-
-
 class ControlStore:
-    def __init__(self, pool: asyncpg.Pool, *, key_cache_seconds: float = KEY_CACHE_SECONDS) -> None:
+    channel = REVOCATIONS
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        *,
+        key_cache_seconds: float = KEY_CACHE_SECONDS,
+        hearing: Hearing | None = None,
+    ) -> None:
         self._pool = pool
         self._key_cache_seconds = key_cache_seconds
+        self._hearing = hearing or Hearing()
         self._live_keys: OrderedDict[bytes, tuple[float, ApiKeyRecord]] = OrderedDict()
         # Bumped by each revocation: a lookup that raced one does not cache what it read.
         self._revocations = 0
-        self._listener: PoolConnectionProxy | None = None
-        self._subscribers: Sequence[Subscriber] = ()
 
-    async def listen_for_revocations(self, *, also: Sequence[Subscriber] = ()) -> None:
-        """Drops a key from this process's cache as soon as any process revokes it, and
-        passes the announcements of `also`'s channels to them."""
-        conn = await self._pool.acquire()
-        conn.add_termination_listener(self._listener_lost)
-        await conn.add_listener(REVOCATIONS, self._on_revoked)
-        for subscriber in also:
-            await conn.add_listener(subscriber.channel, subscriber.on_notification)
-        self._listener, self._subscribers = conn, also
-
-    async def stop_listening(self) -> None:
-        conn, self._listener = self._listener, None
-        subscribers, self._subscribers = self._subscribers, ()
-        if conn is not None and not conn.is_closed():
-            conn.remove_termination_listener(self._listener_lost)
-            await conn.remove_listener(REVOCATIONS, self._on_revoked)
-            for subscriber in subscribers:
-                await conn.remove_listener(subscriber.channel, subscriber.on_notification)
-            await self._pool.release(conn)
-
-    def _on_revoked(self, conn: object, pid: int, channel: str, payload: object) -> None:
+    def on_notification(self, conn: object, pid: int, channel: str, payload: object) -> None:
         self._forget(UUID(str(payload)))
 
-    def _listener_lost(self, conn: object) -> None:
-        # Announcements may have been missed: forget everything; the cache time bounds
-        # anything missed from now on.
-        self._listener = None
+    def forget_all(self) -> None:
+        """Revocations may have been missed (the listening connection was lost)."""
         self._revocations += 1
         self._live_keys.clear()
-        for subscriber in self._subscribers:
-            subscriber.forget_all()
 
     def _forget(self, key_id: UUID) -> None:
         self._revocations += 1
@@ -198,9 +168,11 @@ class ControlStore:
         record = ApiKeyRecord(**dict(row)) if row else None
         if record is None or record.revoked_at is not None:
             self._live_keys.pop(key_hash, None)
-        elif self._key_cache_seconds > 0 and revocations == self._revocations:
+        elif (seconds := self._hearing.trust(self._key_cache_seconds)) > 0 and (
+            revocations == self._revocations
+        ):
             # Only live keys: unknown and revoked ones are read again every time.
-            self._live_keys[key_hash] = (time.monotonic() + self._key_cache_seconds, record)
+            self._live_keys[key_hash] = (time.monotonic() + seconds, record)
             self._live_keys.move_to_end(key_hash)
             if len(self._live_keys) > KEY_CACHE_SIZE:
                 self._live_keys.popitem(last=False)

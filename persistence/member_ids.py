@@ -6,9 +6,10 @@ the row for it is a transaction (three round trips) per request. This process re
 - externalId → member id, for a few seconds. An externalId changes (updateMember) and is
   cleared (eraseMember): each of those announces the member's id on EXTERNAL_ID_CHANGES
   (PostgreSQL LISTEN/NOTIFY, delivered when the change commits) and every listening process
-  forgets what it remembered for that member as soon as the announcement arrives. The cache
-  time bounds only what a process misses while its listening connection is down. A lookup
-  that raced an announcement does not remember what it read.
+  forgets what it remembered for that member as soon as the announcement arrives. While its
+  listening connection is down, a process remembers for a short time only
+  (persistence/hearing.py). A lookup that raced an announcement does not remember what it
+  read.
 - member ids that exist. Members are never deleted (erasure keeps the row), so a member once
   read exists for good, and this needs no invalidation.
 
@@ -22,6 +23,8 @@ import time
 from collections import OrderedDict
 from uuid import UUID
 
+from persistence.hearing import Hearing
+
 EXTERNAL_ID_CHANGES = "loyalty_member_external_id_changed"
 EXTERNAL_ID_SECONDS = 5.0
 CACHE_SIZE = 50_000
@@ -30,8 +33,11 @@ CACHE_SIZE = 50_000
 class MemberIdCache:
     channel = EXTERNAL_ID_CHANGES
 
-    def __init__(self, *, external_id_seconds: float = EXTERNAL_ID_SECONDS) -> None:
+    def __init__(
+        self, *, external_id_seconds: float = EXTERNAL_ID_SECONDS, hearing: Hearing | None = None
+    ) -> None:
         self._seconds = external_id_seconds
+        self._hearing = hearing or Hearing()
         self._by_external_id: OrderedDict[tuple[UUID, str], tuple[float, UUID]] = OrderedDict()
         # member id → the externalIds remembered for it (more than one only while a rename's
         # announcement is on its way), so an announcement forgets them without a scan.
@@ -64,13 +70,14 @@ class MemberIdCache:
         """Records a member read from the database; `changes` is `self.changes` as it was
         before the read began."""
         self._remember_exists(tenant_id, member_id)
-        if external_id is None or self._seconds <= 0 or changes != self._changes:
+        seconds = self._hearing.trust(self._seconds)
+        if external_id is None or seconds <= 0 or changes != self._changes:
             return
         key = (tenant_id, external_id)
         old = self._by_external_id.pop(key, None)
         if old is not None:
             self._unlink(key, old[1])
-        self._by_external_id[key] = (time.monotonic() + self._seconds, member_id)
+        self._by_external_id[key] = (time.monotonic() + seconds, member_id)
         self._names_of.setdefault(member_id, set()).add(key)
         if len(self._by_external_id) > CACHE_SIZE:
             evicted, (_, evicted_member) = self._by_external_id.popitem(last=False)

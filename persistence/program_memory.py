@@ -13,7 +13,8 @@ schema:
   remember it until that transaction has ended, then forgets it again: once the change has
   committed, no request of this process can be answered from the memory from before.
 - A read that raced an announcement does not remember what it read.
-- The cache time bounds only what a process misses while its listening connection is down.
+- While its listening connection is down, a process remembers for a short time only
+  (persistence/hearing.py).
 
 Only "no tiers" is remembered, never the tiers: a tenant with tiers reads them as before.
 A unit of work that changed the program reads it from its own transaction.
@@ -26,6 +27,7 @@ from collections import Counter, OrderedDict
 from typing import TypeVar
 
 from domain.program import ProgramConfig
+from persistence.hearing import Hearing
 
 PROGRAM_CHANGES = "loyalty_program_changed"
 PROGRAM_SECONDS = 5.0
@@ -37,8 +39,9 @@ V = TypeVar("V")
 class ProgramMemory:
     channel = PROGRAM_CHANGES
 
-    def __init__(self, *, seconds: float = PROGRAM_SECONDS) -> None:
+    def __init__(self, *, seconds: float = PROGRAM_SECONDS, hearing: Hearing | None = None) -> None:
         self._seconds = seconds
+        self._hearing = hearing or Hearing()
         self._programs: OrderedDict[str, tuple[float, ProgramConfig]] = OrderedDict()
         self._without_tiers: OrderedDict[str, float] = OrderedDict()
         # Schemas that a unit of work of this process is changing right now.
@@ -62,7 +65,7 @@ class ProgramMemory:
 
     def remember_program(self, schema: str, config: ProgramConfig, *, changes: int) -> None:
         if self._fresh(schema, changes):
-            _put(self._programs, schema, (time.monotonic() + self._seconds, config))
+            _put(self._programs, schema, (self._until(), config))
 
     def without_tiers(self, schema: str) -> bool:
         until = self._without_tiers.get(schema)
@@ -75,7 +78,7 @@ class ProgramMemory:
 
     def remember_without_tiers(self, schema: str, *, changes: int) -> None:
         if self._fresh(schema, changes):
-            _put(self._without_tiers, schema, time.monotonic() + self._seconds)
+            _put(self._without_tiers, schema, self._until())
 
     def begin_change(self, schema: str) -> None:
         """A unit of work is about to write a change of `schema`'s program or tiers."""
@@ -104,7 +107,11 @@ class ProgramMemory:
         self.forget(str(payload))
 
     def _fresh(self, schema: str, changes: int) -> bool:
-        return self._seconds > 0 and changes == self._changes and schema not in self._changing
+        trusted = self._hearing.trust(self._seconds) > 0
+        return trusted and changes == self._changes and schema not in self._changing
+
+    def _until(self) -> float:
+        return time.monotonic() + self._hearing.trust(self._seconds)
 
 
 def _put(entries: OrderedDict[str, V], schema: str, value: V) -> None:

@@ -8,7 +8,9 @@ import asyncio
 import uuid
 
 from api.auth.keys import display_prefix, hash_key, new_key
+from persistence.announcements import AnnouncementListener
 from persistence.control_store import ControlStore
+from persistence.hearing import Hearing
 
 CACHE_SECONDS = 0.2
 
@@ -50,8 +52,10 @@ async def test_a_listening_process_refuses_the_key_long_before_its_cache_time(se
     # given two listening processes (replicas) that keep keys for a minute and have both
     # looked a live key up
     revoking = ControlStore(services.pool, key_cache_seconds=60)
-    other = ControlStore(services.pool, key_cache_seconds=60)
-    await other.listen_for_revocations()
+    hearing = Hearing()
+    other = ControlStore(services.pool, key_cache_seconds=60, hearing=hearing)
+    listener = AnnouncementListener(services.pool, (other,), hearing)
+    await listener.start()
     try:
         key_hash, key_id = await _new_key(revoking, uuid.UUID(tenant.id))
         for store in (revoking, other):
@@ -63,7 +67,7 @@ async def test_a_listening_process_refuses_the_key_long_before_its_cache_time(se
         # then the other refuses it as soon as the announcement arrives, not a minute later
         assert await _refused_soon(other, key_hash, wait=10)
     finally:
-        await other.stop_listening()
+        await listener.stop()
 
 
 async def test_a_process_not_listening_refuses_the_key_within_its_cache_time(services, tenant):

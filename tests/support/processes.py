@@ -27,8 +27,8 @@ async def second_process(
     running = await Services.start(
         settings.model_copy(update={"db_pool_min": 1, "db_pool_max": 4, **overrides})
     )
-    if not listening:
-        await running.control.stop_listening()
+    if not listening and running.announcements is not None:
+        await running.announcements.stop()
     transport = httpx.ASGITransport(app=create_app(services=running))
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:

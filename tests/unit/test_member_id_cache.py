@@ -7,6 +7,9 @@ from __future__ import annotations
 import time
 import uuid
 
+import pytest
+
+from persistence.hearing import Hearing
 from persistence.member_ids import MemberIdCache
 
 TENANT = uuid.uuid4()
@@ -86,3 +89,43 @@ def test_a_remembered_externalid_lasts_only_its_cache_time():
 
     # then the name is read again
     assert cache.member_for(TENANT, "shopper-4") is None
+
+
+def test_a_name_read_while_announcements_are_unheard_lasts_the_short_trust(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    # given a process that trusts a name for a minute while it hears announcements, and for
+    # half a second while it does not, and does not hear them now
+    hearing = Hearing(unheard_seconds=0.5)
+    cache = MemberIdCache(external_id_seconds=60, hearing=hearing)
+    member = uuid.uuid4()
+    now = time.monotonic()
+    monkeypatch.setattr(time, "monotonic", lambda: now)
+
+    # when it reads a name
+    cache.remember(TENANT, member, "shopper-5", changes=cache.changes)
+
+    # then it trusts the name for the short time only
+    monkeypatch.setattr(time, "monotonic", lambda: now + 0.4)
+    assert cache.member_for(TENANT, "shopper-5") == member
+    monkeypatch.setattr(time, "monotonic", lambda: now + 0.5)
+    assert cache.member_for(TENANT, "shopper-5") is None
+
+
+def test_a_name_read_while_announcements_are_heard_lasts_the_cache_time(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    # given a process that hears announcements and trusts a name for a minute
+    hearing = Hearing(unheard_seconds=0.5)
+    hearing.listening = True
+    cache = MemberIdCache(external_id_seconds=60, hearing=hearing)
+    member = uuid.uuid4()
+    now = time.monotonic()
+    monkeypatch.setattr(time, "monotonic", lambda: now)
+
+    # when it reads a name
+    cache.remember(TENANT, member, "shopper-6", changes=cache.changes)
+
+    # then it trusts the name for the minute
+    monkeypatch.setattr(time, "monotonic", lambda: now + 59)
+    assert cache.member_for(TENANT, "shopper-6") == member

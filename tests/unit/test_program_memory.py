@@ -9,6 +9,7 @@ import time
 import pytest
 
 from domain.program import ProgramConfig
+from persistence.hearing import Hearing
 from persistence.program_memory import ProgramMemory, SchemaMemory
 
 SCHEMA, OTHER_SCHEMA = "t_shop", "t_other"
@@ -125,8 +126,14 @@ def test_a_lost_listener_forgets_everything():
         assert (memory.program(schema), memory.without_tiers(schema)) == (None, False)
 
 
+def _heard() -> Hearing:
+    hearing = Hearing()
+    hearing.listening = True
+    return hearing
+
+
 def test_what_is_remembered_lasts_the_cache_time(monkeypatch: pytest.MonkeyPatch):
-    memory = ProgramMemory(seconds=5)
+    memory = ProgramMemory(seconds=5, hearing=_heard())
     now = time.monotonic()
     monkeypatch.setattr(time, "monotonic", lambda: now)
     memory.remember_program(SCHEMA, V1, changes=memory.changes)
@@ -144,4 +151,25 @@ def test_a_cache_time_of_zero_remembers_nothing():
     memory.remember_program(SCHEMA, V1, changes=memory.changes)
     memory.remember_without_tiers(SCHEMA, changes=memory.changes)
 
+    assert (memory.program(SCHEMA), memory.without_tiers(SCHEMA)) == (None, False)
+
+
+def test_what_is_read_while_announcements_are_unheard_lasts_the_short_trust(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    # given a process that trusts its memory for a minute while it hears announcements, and
+    # for half a second while it does not, and does not hear them now
+    hearing = Hearing(unheard_seconds=0.5)
+    memory = ProgramMemory(seconds=60, hearing=hearing)
+    now = time.monotonic()
+    monkeypatch.setattr(time, "monotonic", lambda: now)
+
+    # when it reads a program and that it has no tiers
+    memory.remember_program(SCHEMA, V1, changes=memory.changes)
+    memory.remember_without_tiers(SCHEMA, changes=memory.changes)
+
+    # then it trusts them for the short time only
+    monkeypatch.setattr(time, "monotonic", lambda: now + 0.4)
+    assert (memory.program(SCHEMA), memory.without_tiers(SCHEMA)) == (V1, True)
+    monkeypatch.setattr(time, "monotonic", lambda: now + 0.5)
     assert (memory.program(SCHEMA), memory.without_tiers(SCHEMA)) == (None, False)

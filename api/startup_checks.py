@@ -1,0 +1,53 @@
+"""What a production process refuses to start without.
+
+In development, a missing database or Redis URL starts embedded servers and a missing secret
+key is generated into the data folder. In production either would be wrong in a way that
+shows only later: embedded servers on an application host, or a key that differs between
+replicas (every API key hash and operator session would fail to check, as 500s on every
+keyed request). So a production process refuses to start, before it serves anything.
+"""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from api.settings import Settings
+
+# The secret key keys the API-key hashes and signs operator sessions (HMAC-SHA-256): at
+# least as many bytes as the hash's output.
+MIN_SECRET_KEY_BYTES = 32
+
+
+class StartupRefused(RuntimeError):
+    """The settings are not fit to run in production; the message is one line."""
+
+
+def production_refusals(settings: Settings) -> list[str]:
+    """What is wrong with `settings` for production; empty when nothing is (or when the
+    environment is development)."""
+    if not settings.production:
+        return []
+    wrong = []
+    if not settings.secret_key:
+        wrong.append("LOYALTY_SECRET_KEY is not set")
+    elif len(settings.secret_key.encode()) < MIN_SECRET_KEY_BYTES:
+        wrong.append(f"LOYALTY_SECRET_KEY is shorter than {MIN_SECRET_KEY_BYTES} bytes")
+    if not settings.database_url:
+        wrong.append("LOYALTY_DATABASE_URL is not set (embedded PostgreSQL is for development)")
+    if not settings.redis_url:
+        wrong.append("LOYALTY_REDIS_URL is not set (embedded Redis is for development)")
+    return wrong
+
+
+def refuse_unsafe_start(settings: Settings) -> None:
+    wrong = production_refusals(settings)
+    if wrong:
+        raise StartupRefused("refusing to start in production: " + "; ".join(wrong))
+
+
+def invalid_settings(error: ValidationError) -> str:
+    """A settings error as one line naming each variable: `LOYALTY_X: why; LOYALTY_Y: why`."""
+    return "invalid settings: " + "; ".join(
+        f"LOYALTY_{'_'.join(str(part) for part in e['loc']).upper()}: {e['msg']}"
+        for e in error.errors()
+    )
