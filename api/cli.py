@@ -148,7 +148,7 @@ def cmd_apikey_create(args: argparse.Namespace) -> int:
 
 
 def cmd_operator_create(args: argparse.Namespace) -> int:
-    from api.auth.passwords import MIN_PASSWORD, hash_password
+    from api.auth.passwords import MIN_PASSWORD
     from domain.emails import canonical_email
 
     if len(args.password) < MIN_PASSWORD:
@@ -162,8 +162,9 @@ def cmd_operator_create(args: argparse.Namespace) -> int:
             print(f"error: an operator {email} exists", file=sys.stderr)
             return 1
         agency_id = await services.control.create_agency(args.agency or email)
+        password_hash = await services.abuse.passwords.hash(args.password)
         operator = await services.control.create_operator(
-            email, hash_password(args.password), args.name, agency_id
+            email, password_hash, args.name, agency_id
         )
         for slug in args.tenant or []:
             tenant = await services.registry.by_slug(slug)

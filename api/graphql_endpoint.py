@@ -29,6 +29,7 @@ from api.auth.principal import ANONYMOUS, Principal, resolve
 from api.context import Context
 from api.persisted_queries import PersistedQueries, PersistedQueryRefused
 from api.persisted_view import PersistedQueryView
+from api.rate_limits import RequestLimits
 from api.schema.build import LoyaltySchema, build_schema
 from api.schema.direct import run_cached
 from api.services import Services
@@ -57,6 +58,7 @@ class GraphQLEndpoint:
         self._services = services
         self._dev = not settings.production
         self._persisted = PersistedQueries.from_settings(settings)
+        self._limits = RequestLimits(services)
         self._privileged = _SchemaView(
             services,
             persisted=self._persisted,
@@ -92,6 +94,10 @@ class GraphQLEndpoint:
             return
         scope[_SCOPE_KEY] = (principal, request_id)
         view = self._privileged if (self._dev or principal.privileged) else self._public
+        guarded = await self._limits.admit(scope, receive, send, principal, request_id, view.schema)
+        if guarded is None:
+            return  # refused with 429 (api/rate_limits.py)
+        receive, send = guarded
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":

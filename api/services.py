@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import asyncpg
 import redis.asyncio as aioredis
 
+from api.abuse import AbuseGuards
 from api.auth.token_cache import VerifiedMemberTokens
 from api.settings import Settings
 from domain.clock import Clock, SystemClock
@@ -28,6 +29,7 @@ class Services:
     registry: TenantRegistry
     control: ControlStore
     clock: Clock
+    abuse: AbuseGuards  # password hashing, login throttling, tenants' rate limits
     member_tokens: VerifiedMemberTokens = field(default_factory=VerifiedMemberTokens)
     member_ids: MemberIdCache = field(default_factory=MemberIdCache)
     programs: ProgramMemory = field(default_factory=ProgramMemory)
@@ -54,11 +56,13 @@ class Services:
             registry=TenantRegistry(pool),
             control=control,
             clock=clock or SystemClock(),
+            abuse=AbuseGuards.start(settings, client, pool),
             member_ids=member_ids,
             programs=programs,
         )
 
     async def close(self) -> None:
         await self.control.stop_listening()
+        self.abuse.close()
         await self.redis.aclose()
         await self.pool.close()
