@@ -38,6 +38,7 @@ class AbuseGuards:
                 account_free=settings.login_account_free,
                 address_free=settings.login_address_free,
                 pair_free=settings.login_pair_free,
+                lockout=settings.login_lockout,
                 max_lockout=settings.login_max_lockout,
                 cooldown=settings.redis_breaker_seconds,
             ),

@@ -57,12 +57,13 @@ class Settings(BaseSettings):
     password_hash_workers: int = 2
     password_hash_max_pending: int = 32
     # Failed logins, counted per account, per client address and per (account, address)
-    # pair within `login_failure_window`; past each free budget every further failure
-    # doubles a temporary lockout, capped at `login_max_lockout` seconds.
+    # pair within `login_failure_window`; past each free budget a failure locks it for
+    # `login_lockout` seconds, doubled by each further failure, capped at `login_max_lockout`.
     login_failure_window: int = 3600
     login_account_free: int = 10
     login_address_free: int = 50
     login_pair_free: int = 5
+    login_lockout: int = 30
     login_max_lockout: int = 900
     # Request budgets in units per minute (a request spends 1 + its estimated cost //
     # `rate_limit_cost_unit`): per credential (anonymous callers: per client address),

@@ -8,9 +8,9 @@ tag `{login}` so the scripts below may touch several in one call on Redis Cluste
 - `{login}:p:<account>:<address>`  failures of one email from one address;
 - `{login}:k:<account>`  addresses that logged in to the account before.
 
-Each counter allows a free budget of failures; past it every failure doubles a lockout that
-runs from the last failure, capped, so a lockout is always temporary. A refused attempt
-counts nothing, so an attacker cannot extend it. The account counter does not apply to an
+Each counter allows a free budget of failures; past it a lockout runs from the last failure
+(30 s, doubled by every further failure, capped), so a lockout is always temporary. A
+refused attempt counts nothing, so an attacker cannot extend it. The account counter does not apply to an
 address the owner logged in from before: an attacker hammering an email locks out their
 own addresses and strangers, while the owner's usual address keeps its own pair budget.
 Emails and addresses are stored as keyed digests. Unknown emails count exactly like known
@@ -35,11 +35,12 @@ log = logging.getLogger(__name__)
 _CHECK = """
 local now = tonumber(ARGV[1])
 local cap = tonumber(ARGV[5]) * 1000
+local base = tonumber(ARGV[7]) * 1000
 local function wait(key, free)
   local v = redis.call('HMGET', key, 'n', 't')
   local n = tonumber(v[1]) or 0
   if n <= free then return 0 end
-  local left = tonumber(v[2]) + math.min(1000 * 2 ^ (n - free - 1), cap) - now
+  local left = tonumber(v[2]) + math.min(base * 2 ^ (n - free - 1), cap) - now
   if left > 0 then return left end
   return 0
 end
@@ -83,16 +84,21 @@ class LoginThrottle:
         account_free: int = 10,
         address_free: int = 50,
         pair_free: int = 5,
+        lockout: int = 30,
         max_lockout: int = 900,
         cooldown: float = 5.0,
     ) -> None:
         self._key = key
         self._window = window
-        self._budgets = (account_free, address_free, pair_free, max_lockout)
+        self._budgets = (account_free, address_free, pair_free, max_lockout, lockout)
         self._check = client.register_script(_CHECK)
         self._failed = client.register_script(_FAILED)
         self._succeeded = client.register_script(_SUCCEEDED)
         self.breaker = Breaker(cooldown)
+
+    @property
+    def max_lockout(self) -> int:
+        return self._budgets[3]
 
     def attempt(self, email: str, address: str) -> LoginAttempt:
         return LoginAttempt(self, self._digest(b"a", email), self._digest(b"d", address))
@@ -126,9 +132,10 @@ class LoginAttempt:
     async def check(self) -> None:
         """Raises RateLimited while any budget that applies is locked out."""
         t = self._t
-        account_free, address_free, pair_free, max_lockout = t._budgets
+        account_free, address_free, pair_free, max_lockout, lockout = t._budgets
         keys = [self._account_key, self._address_key, self._pair_key, self._known_key]
         args = [_now_ms(), account_free, address_free, pair_free, max_lockout, self._address]
+        args.append(lockout)
         retry_after = await t._call("check", t._check, keys, args)
         if retry_after > 0:
             raise RateLimited(

@@ -48,6 +48,11 @@ class PasswordWork:
         self._max_pending = max(1, max_pending)
         self._pending = 0
 
+    @property
+    def pending(self) -> int:
+        """Hashes in flight: running or waiting for a thread."""
+        return self._pending
+
     async def _run(self, fn: Callable[..., _T], *args: Any) -> _T:
         if self._pending >= self._max_pending:
             raise RateLimited("Too many logins at once; try again shortly.", retry_after=1)
