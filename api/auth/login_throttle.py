@@ -10,9 +10,10 @@ tag `{login}` so the scripts below may touch several in one call on Redis Cluste
 
 Each counter allows a free budget of failures; past it a lockout runs from the last failure
 (30 s, doubled by every further failure, capped), so a lockout is always temporary. A
-refused attempt counts nothing, so an attacker cannot extend it. The account counter does not apply to an
-address the owner logged in from before: an attacker hammering an email locks out their
-own addresses and strangers, while the owner's usual address keeps its own pair budget.
+refused attempt counts nothing, so an attacker cannot extend it. The account counter does
+not apply to an address the owner logged in from before: an attacker hammering an email
+locks out their own addresses and strangers, while the owner's usual address keeps its own
+pair budget.
 Emails and addresses are stored as keyed digests. Unknown emails count exactly like known
 ones. With Redis down, logins are not throttled (logged; the breaker skips Redis a while).
 """
