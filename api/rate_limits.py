@@ -24,7 +24,8 @@ import hashlib
 import logging
 import math
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -144,11 +145,14 @@ class RequestLimits:
             return 0
         return estimated_cost(prepared.document, self._max_page_size)
 
-    async def _redis(self, what: str, calls: list[Awaitable[Any]]) -> list[Any] | None:
+    async def _redis(
+        self, what: str, calls: list[Callable[[], Awaitable[Any]]]
+    ) -> list[Any] | None:
+        """The calls' results, made side by side (one round trip); None when Redis is down."""
         if self.breaker.open:
             return None
         try:
-            return list(await asyncio.gather(*calls))
+            return list(await asyncio.gather(*(call() for call in calls)))
         except _FAILURES as exc:
             log.warning("redis unavailable, requests not rate limited (%s): %s", what, exc)
             self.breaker.failed()
@@ -170,13 +174,14 @@ class _Charge:
         # count shown may not yet include this request's unit.
         limiter = self._limits._limiter
         own, who = self._budgets[0]
-        calls = [limiter.hit(item, *ids) for item, ids in self._budgets]
-        results = await self._limits._redis("spend", [*calls, limiter.get_window_stats(own, *who)])
+        calls = [partial(limiter.hit, item, *ids) for item, ids in self._budgets]
+        read = partial(limiter.get_window_stats, own, *who)
+        results = await self._limits._redis("spend", [*calls, read])
         if results is None:
             return True
-        *hits, stats = results
-        self._reset = max(0.0, stats.reset_time - time.time())
-        self._remaining = stats.remaining
+        *hits, window = results
+        self._reset = max(0.0, window.reset_time - time.time())
+        self._remaining = window.remaining
         if all(hits):
             return True
         if not hits[0]:
@@ -188,14 +193,14 @@ class _Charge:
     async def _tenant_retry_after(self) -> int:
         item, ids = self._budgets[-1]
         found = await self._limits._redis(
-            "stats", [self._limits._limiter.get_window_stats(item, *ids)]
+            "stats", [partial(self._limits._limiter.get_window_stats, item, *ids)]
         )
         return max(1, math.ceil(found[0].reset_time - time.time())) if found else 1
 
     async def spend(self, units: int) -> None:
         limiter = self._limits._limiter
         await self._limits._redis(
-            "cost", [limiter.hit(item, *ids, cost=units) for item, ids in self._budgets]
+            "cost", [partial(limiter.hit, item, *ids, cost=units) for item, ids in self._budgets]
         )
 
     def headers(self) -> list[tuple[bytes, bytes]]:
