@@ -1,7 +1,7 @@
 """Request budgets per credential and per tenant, shared by every replica through Redis.
 
-The `limits` package keeps them (sliding-window counters, async Redis storage on the
-process's own redis-py connection pool). A request spends one unit before any work is done
+The `limits` package keeps them: sliding-window counters in Redis, all of a request's spent
+in one round trip (persistence/rate_windows.py). A request spends one unit before any work is done
 (429 with Retry-After when the budget is spent), and after its answer has been sent, the
 rest of its estimated cost: `estimated_cost // rate_limit_cost_unit` units more, so an
 expensive query spends more of the budget than `me { points }`, and the next requests pay
@@ -19,20 +19,14 @@ breaker skips Redis a while) and the headers show a full budget.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable
-from functools import partial
-from typing import Any
 from urllib.parse import parse_qs
 
 import orjson
-from limits import RateLimitItem, RateLimitItemPerMinute
-from limits.aio.storage import RedisStorage
-from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from limits import RateLimitItemPerMinute
 from redis.exceptions import RedisError
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import JSONResponse
@@ -44,24 +38,18 @@ from api.schema.build import LoyaltySchema
 from api.schema.limits import estimated_cost
 from api.services import Services
 from persistence.breaker import Breaker
+from persistence.rate_windows import Budget, SlidingWindows, Spent
 
 log = logging.getLogger(__name__)
 
 _FAILURES = (RedisError, OSError, TimeoutError)
 Guarded = tuple[Receive, Send]
-Budget = tuple[RateLimitItem, tuple[str, ...]]
 
 
 class RequestLimits:
     def __init__(self, services: Services) -> None:
         settings = services.settings
-        storage = RedisStorage(
-            "async+redis://",
-            implementation="redispy",
-            key_prefix="rl",
-            connection_pool=services.redis.connection_pool,  # type: ignore[arg-type]
-        )
-        self._limiter = SlidingWindowCounterRateLimiter(storage)
+        self.windows = SlidingWindows(services.redis)
         self._overrides = services.abuse.tenant_limits
         self._enabled = settings.rate_limits_enabled
         self._per_minute = settings.rate_limit_per_minute
@@ -88,20 +76,42 @@ class RequestLimits:
         per_minute = self._per_minute
         if tenant is not None:
             per_minute = await self._overrides.per_minute(tenant.id) or per_minute
-        own = RateLimitItemPerMinute(per_minute)
-        shared = RateLimitItemPerMinute(per_minute * self._tenant_factor)
         scope_id = str(tenant.id) if tenant is not None else "-"
-        who = (scope_id, *_credential(scope, principal))
-        budgets: list[Budget] = [(own, who)]
+        budgets: list[Budget] = [
+            (RateLimitItemPerMinute(per_minute), (scope_id, *_credential(scope, principal)))
+        ]
         if tenant is not None:
+            shared = RateLimitItemPerMinute(per_minute * self._tenant_factor)
             budgets.append((shared, (scope_id, "tenant")))
-        charge = _Charge(self, budgets)
-        admitted = await charge.spend_first_unit()
-        headers = charge.headers()
-        if not admitted:
-            await _refuse(scope, receive, send, request_id, headers, charge.retry_after)
+        spent = await self._spend(budgets, 1)
+        headers = _headers(per_minute, spent)
+        if spent is not None and not all(spent.admitted):
+            retry_after = await self._retry_after(budgets, spent)
+            await _refuse(scope, receive, send, request_id, headers, retry_after)
             return None
-        return self._observe(scope, receive, send, headers, charge, schema)
+        return self._observe(scope, receive, send, headers, budgets, schema)
+
+    async def _spend(self, budgets: list[Budget], cost: int) -> Spent | None:
+        """None when Redis is down: nothing is limited then."""
+        if self.breaker.open:
+            return None
+        try:
+            return await self.windows.spend(budgets, cost)
+        except _FAILURES as exc:
+            log.warning("redis unavailable, requests not rate limited: %s", exc)
+            self.breaker.failed()
+            return None
+
+    async def _retry_after(self, budgets: list[Budget], spent: Spent) -> int:
+        if not spent.admitted[0]:
+            return max(1, math.ceil(spent.reset_in))
+        # The tenant's budget is spent, not the caller's own: read when it has room.
+        item, ids = budgets[-1]
+        try:
+            stats = await self.windows.limiter.get_window_stats(item, *ids)
+        except _FAILURES:
+            return 1
+        return max(1, math.ceil(stats.reset_time - time.time()))
 
     def _observe(
         self,
@@ -109,7 +119,7 @@ class RequestLimits:
         receive: Receive,
         send: Send,
         headers: list[tuple[bytes, bytes]],
-        charge: _Charge,
+        budgets: list[Budget],
         schema: BaseSchema,
     ) -> Guarded:
         body: list[bytes] = []
@@ -132,9 +142,18 @@ class RequestLimits:
             if finished and status == 200 and isinstance(schema, LoyaltySchema):
                 units = self._cost(scope, b"".join(body), schema) // self._cost_unit
                 if units > 0:
-                    await charge.spend(units)
+                    await self._charge(budgets, units)
 
         return receive_body, send_with_headers
+
+    async def _charge(self, budgets: list[Budget], units: int) -> None:
+        """Spends the rest of an answered request's cost; where the caller's budget has less
+        room than that, what room it has."""
+        spent = await self._spend(budgets, units)
+        if spent is None or spent.admitted[0] or spent.remaining == 0:
+            return
+        refused = [b for b, ok in zip(budgets, spent.admitted, strict=True) if not ok]
+        await self._spend(refused, min(units, spent.remaining))
 
     def _cost(self, scope: Scope, body: bytes, schema: LoyaltySchema) -> int:
         query = _query_text(scope, body)
@@ -145,71 +164,15 @@ class RequestLimits:
             return 0
         return estimated_cost(prepared.document, self._max_page_size)
 
-    async def _redis(
-        self, what: str, calls: list[Callable[[], Awaitable[Any]]]
-    ) -> list[Any] | None:
-        """The calls' results, made side by side (one round trip); None when Redis is down."""
-        if self.breaker.open:
-            return None
-        try:
-            return list(await asyncio.gather(*(call() for call in calls)))
-        except _FAILURES as exc:
-            log.warning("redis unavailable, requests not rate limited (%s): %s", what, exc)
-            self.breaker.failed()
-            return None
 
-
-class _Charge:
-    """One request's spending of its budgets; the first is the caller's own."""
-
-    def __init__(self, limits: RequestLimits, budgets: list[Budget]) -> None:
-        self._limits = limits
-        self._budgets = budgets
-        self._remaining = budgets[0][0].amount
-        self._reset = 60.0
-        self.retry_after = 1
-
-    async def spend_first_unit(self) -> bool:
-        # The caller's window is read in the same round trip as the hits: the remaining
-        # count shown may not yet include this request's unit.
-        limiter = self._limits._limiter
-        own, who = self._budgets[0]
-        calls = [partial(limiter.hit, item, *ids) for item, ids in self._budgets]
-        read = partial(limiter.get_window_stats, own, *who)
-        results = await self._limits._redis("spend", [*calls, read])
-        if results is None:
-            return True
-        *hits, window = results
-        self._reset = max(0.0, window.reset_time - time.time())
-        self._remaining = window.remaining
-        if all(hits):
-            return True
-        if not hits[0]:
-            self.retry_after = max(1, math.ceil(self._reset))
-        else:  # the tenant's budget is spent, not the caller's own
-            self.retry_after = await self._tenant_retry_after()
-        return False
-
-    async def _tenant_retry_after(self) -> int:
-        item, ids = self._budgets[-1]
-        found = await self._limits._redis(
-            "stats", [partial(self._limits._limiter.get_window_stats, item, *ids)]
-        )
-        return max(1, math.ceil(found[0].reset_time - time.time())) if found else 1
-
-    async def spend(self, units: int) -> None:
-        limiter = self._limits._limiter
-        await self._limits._redis(
-            "cost", [partial(limiter.hit, item, *ids, cost=units) for item, ids in self._budgets]
-        )
-
-    def headers(self) -> list[tuple[bytes, bytes]]:
-        values = [
-            (b"ratelimit-limit", self._budgets[0][0].amount),
-            (b"ratelimit-remaining", self._remaining),
-            (b"ratelimit-reset", math.ceil(self._reset)),
-        ]
-        return [(name, str(value).encode()) for name, value in values]
+def _headers(limit: int, spent: Spent | None) -> list[tuple[bytes, bytes]]:
+    remaining, reset = (limit, 0.0) if spent is None else (spent.remaining, spent.reset_in)
+    values = [
+        (b"ratelimit-limit", limit),
+        (b"ratelimit-remaining", remaining),
+        (b"ratelimit-reset", math.ceil(reset)),
+    ]
+    return [(name, str(value).encode()) for name, value in values]
 
 
 def _credential(scope: Scope, principal: Principal) -> tuple[str, str]:
