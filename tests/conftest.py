@@ -53,6 +53,9 @@ def settings(database_url: str, redis_dsn: str) -> Settings:
         redis_url=redis_dsn,
         secret_key=TEST_SECRET,
         db_pool_max=30,
+        # The suite asks far faster than any client: budgets no test spends by accident.
+        # The throttling tests set tight ones of their own (tests/api/test_rate_limits.py).
+        rate_limit_per_minute=100_000,
     )
 
 
