@@ -25,8 +25,12 @@ class AbuseGuards:
 
     @classmethod
     def start(cls, settings: Settings, client: aioredis.Redis, pool: asyncpg.Pool) -> AbuseGuards:
-        # Its own key, so the digests of emails in Redis are not those of any other use.
-        key = hmac.new(settings.resolved_secret_key, b"login-throttle", hashlib.sha256).digest()
+        def key() -> bytes:
+            # Its own key, so the digests of emails in Redis are not those of any other use.
+            return hmac.new(
+                settings.resolved_secret_key, b"login-throttle", hashlib.sha256
+            ).digest()
+
         return cls(
             passwords=PasswordWork(
                 settings.password_hash_workers, settings.password_hash_max_pending

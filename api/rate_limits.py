@@ -24,7 +24,9 @@ import logging
 import math
 import time
 from urllib.parse import parse_qs
+from uuid import UUID
 
+import asyncpg
 import orjson
 from limits import RateLimitItemPerMinute
 from redis.exceptions import RedisError
@@ -75,7 +77,7 @@ class RequestLimits:
         tenant = principal.tenant
         per_minute = self._per_minute
         if tenant is not None:
-            per_minute = await self._overrides.per_minute(tenant.id) or per_minute
+            per_minute = await self._tenant_budget(tenant.id) or per_minute
         scope_id = str(tenant.id) if tenant is not None else "-"
         budgets: list[Budget] = [
             (RateLimitItemPerMinute(per_minute), (scope_id, *_credential(scope, principal)))
@@ -90,6 +92,13 @@ class RequestLimits:
             await _refuse(scope, receive, send, request_id, headers, retry_after)
             return None
         return self._observe(scope, receive, send, headers, budgets, schema)
+
+    async def _tenant_budget(self, tenant_id: UUID) -> int | None:
+        try:
+            return await self._overrides.per_minute(tenant_id)
+        except (asyncpg.PostgresError, OSError) as exc:  # the request meets it again, and says so
+            log.warning("tenant rate limit unread, using the default: %s", exc)
+            return None
 
     async def _spend(self, budgets: list[Budget], cost: int) -> Spent | None:
         """None when Redis is down: nothing is limited then."""
@@ -208,6 +217,10 @@ async def _refuse(
     headers: list[tuple[bytes, bytes]],
     retry_after: int,
 ) -> None:
+    if scope["type"] == "websocket":  # refused before it is accepted: 1013, try again later
+        await receive()
+        await send({"type": "websocket.close", "code": 1013})
+        return
     body = {
         "errors": [
             {

@@ -24,6 +24,8 @@ import hashlib
 import hmac
 import logging
 import time
+from collections.abc import Callable
+from functools import cached_property
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
@@ -79,7 +81,7 @@ class LoginThrottle:
     def __init__(
         self,
         client: aioredis.Redis,
-        key: bytes,
+        key: Callable[[], bytes],
         *,
         window: int = 3600,
         account_free: int = 10,
@@ -89,7 +91,7 @@ class LoginThrottle:
         max_lockout: int = 900,
         cooldown: float = 5.0,
     ) -> None:
-        self._key = key
+        self._key_source = key  # read when first needed: commands that never log in need none
         self._window = window
         self._budgets = (account_free, address_free, pair_free, max_lockout, lockout)
         self._check = client.register_script(_CHECK)
@@ -103,6 +105,10 @@ class LoginThrottle:
 
     def attempt(self, email: str, address: str) -> LoginAttempt:
         return LoginAttempt(self, self._digest(b"a", email), self._digest(b"d", address))
+
+    @cached_property
+    def _key(self) -> bytes:
+        return self._key_source()
 
     def _digest(self, kind: bytes, value: str) -> str:
         return hmac.new(self._key, kind + value.encode(), hashlib.sha256).hexdigest()[:32]
