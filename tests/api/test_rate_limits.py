@@ -173,3 +173,57 @@ async def test_with_redis_down_requests_are_not_limited(settings, own_redis, ten
     # then all are answered (fail open; the server logs it), still with the headers
     assert [r.status_code for r in answers] == [200, 200, 200]
     assert all(_budget(r)[0] == 1 for r in answers)
+
+
+SET_RATE_LIMIT = """
+mutation SetTenantRateLimit($input: SetTenantRateLimitInput!) {
+  setTenantRateLimit(input: $input) { perMinute errors { code field message } }
+}
+"""
+
+
+async def test_an_owner_lowers_the_tenants_budget_but_may_not_raise_it(gql, services, make_tenant):
+    # given a tenant's owner
+    kit = await make_tenant()
+    default = services.settings.rate_limit_per_minute
+
+    # when they lower the budget to 7, then ask for more than the default
+    lowered = await gql(
+        SET_RATE_LIMIT, {"input": {"perMinute": 7}}, token=kit.operator_token, tenant=kit.slug
+    )
+    answer = await gql.raw(PROGRAM, token=kit.secret_key)
+    raised = await gql(
+        SET_RATE_LIMIT,
+        {"input": {"perMinute": default + 1}},
+        token=kit.operator_token,
+        tenant=kit.slug,
+    )
+
+    # then the lower budget is in force at once, and the higher one refused on the field
+    assert lowered["setTenantRateLimit"] == {"perMinute": 7, "errors": []}
+    assert _budget(answer)[0] == 7
+    assert [(e["code"], e["field"]) for e in raised["setTenantRateLimit"]["errors"]] == [
+        ("INVALID", ["input", "perMinute"])
+    ]
+
+    # and returning to the default works
+    reset = await gql(
+        SET_RATE_LIMIT, {"input": {"perMinute": None}}, token=kit.operator_token, tenant=kit.slug
+    )
+    assert reset["setTenantRateLimit"]["perMinute"] == default
+    assert _budget(await gql.raw(PROGRAM, token=kit.secret_key))[0] == default
+
+
+async def test_a_viewer_or_a_key_may_not_set_the_budget(gql, make_tenant):
+    # given a viewer of a tenant, and the tenant's secret key
+    kit = await make_tenant(role="VIEWER")
+
+    # when each sets the budget
+    as_viewer = await gql.errors(
+        SET_RATE_LIMIT, {"input": {"perMinute": 5}}, token=kit.operator_token, tenant=kit.slug
+    )
+    as_key = await gql.errors(SET_RATE_LIMIT, {"input": {"perMinute": 5}}, token=kit.secret_key)
+
+    # then both are refused
+    assert [e["extensions"]["code"] for e in as_viewer] == ["FORBIDDEN"]
+    assert [e["extensions"]["code"] for e in as_key] == ["FORBIDDEN"]
