@@ -90,7 +90,7 @@ class GraphQLEndpoint:
                 ]
             }
             response = JSONResponse(body, status_code=status, headers={"X-Request-Id": request_id})
-            await response(scope, receive, send)
+            await response(scope, receive, await self._limits.refused_credential(scope, send))
             return
         scope[_SCOPE_KEY] = (principal, request_id)
         view = self._privileged if (self._dev or principal.privileged) else self._public

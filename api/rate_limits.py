@@ -93,6 +93,26 @@ class RequestLimits:
             return None
         return self._observe(scope, receive, send, headers, budgets, schema)
 
+    async def refused_credential(self, scope: Scope, send: Send) -> Send:
+        """The `send` for the answer to a refused credential (401/403): it spends a unit of
+        the client address's budget, as an anonymous request does, and carries its headers."""
+        if not self._enabled:
+            return send
+        client = scope.get("client")
+        budget = (
+            RateLimitItemPerMinute(self._per_minute),
+            ("-", "address", client[0] if client else "unknown"),
+        )
+        headers = _headers(self._per_minute, await self._spend([budget], 1))
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                MutableHeaders(scope=message).raw.extend(headers)
+            await send(message)
+
+        return send_with_headers
+
     async def _tenant_budget(self, tenant_id: UUID) -> int | None:
         try:
             return await self._overrides.per_minute(tenant_id)

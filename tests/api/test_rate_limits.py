@@ -55,7 +55,8 @@ async def _secret_key(services: Services, tenant_id: str) -> str:
 
 
 async def test_every_answer_carries_the_rate_limit_headers(gql, services, tenant):
-    # given a secret key, an anonymous caller, a valid query, an invalid one and a refusal
+    # given a secret key, an anonymous caller, a valid query, an invalid one, a refusal, and
+    # a credential refused
     default = services.settings.rate_limit_per_minute
     answers = [
         await gql.raw(PROGRAM, token=tenant.secret_key),
@@ -63,7 +64,9 @@ async def test_every_answer_carries_the_rate_limit_headers(gql, services, tenant
         await gql.raw(ENROLL, {"input": {"externalId": ""}}, token=tenant.secret_key),
         await gql.raw(PROGRAM),
         await gql.http.get("/graphql", params={"query": "{ program { name } }"}),
+        await gql.raw(PROGRAM, token="lp_sk_" + "x" * 43),  # a key refused with a 401
     ]
+    assert answers[-1].status_code == 401
 
     # then each answer says the budget, what is left of it, and when it refills
     for response in answers:
