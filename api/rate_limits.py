@@ -35,7 +35,7 @@ from starlette.responses import JSONResponse
 from starlette.types import Message, Receive, Scope, Send
 from strawberry.schema.base import BaseSchema
 
-from api.auth.principal import Kind, Principal
+from api.auth.principal import ANONYMOUS, Kind, Principal
 from api.schema.build import LoyaltySchema
 from api.schema.limits import estimated_cost
 from api.services import Services
@@ -98,17 +98,12 @@ class RequestLimits:
         the client address's budget, as an anonymous request does, and carries its headers."""
         if not self._enabled:
             return send
-        client = scope.get("client")
-        budget = (
-            RateLimitItemPerMinute(self._per_minute),
-            ("-", "address", client[0] if client else "unknown"),
-        )
+        budget = (RateLimitItemPerMinute(self._per_minute), ("-", *_credential(scope, ANONYMOUS)))
         headers = _headers(self._per_minute, await self._spend([budget], 1))
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                MutableHeaders(scope=message).raw.extend(headers)
+                _add(message, headers)
             await send(message)
 
         return send_with_headers
@@ -164,8 +159,7 @@ class RequestLimits:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", [])
-                MutableHeaders(scope=message).raw.extend(headers)
+                _add(message, headers)
             await send(message)
             finished = message["type"] == "http.response.body" and not message.get("more_body")
             if finished and status == 200 and isinstance(schema, LoyaltySchema):
@@ -192,6 +186,11 @@ class RequestLimits:
         if prepared is None or prepared.errors:
             return 0
         return estimated_cost(prepared.document, self._max_page_size)
+
+
+def _add(start: Message, headers: list[tuple[bytes, bytes]]) -> None:
+    start.setdefault("headers", [])
+    MutableHeaders(scope=start).raw.extend(headers)
 
 
 def _headers(limit: int, spent: Spent | None) -> list[tuple[bytes, bytes]]:

@@ -670,6 +670,11 @@ mutation ConfigureTiers($input: ConfigureTiersInput!) {
   configureTiers(input: $input) { settings { version } errors { code field message } }
 }
 """
+SET_TENANT_RATE_LIMIT = """
+mutation SetTenantRateLimit($input: SetTenantRateLimitInput!) {
+  setTenantRateLimit(input: $input) { perMinute errors { code field message } }
+}
+"""
 TIERS_STATE = """
 query TiersState {
   program { tiers(includeArchived: true) { id name threshold } tierSettings { version } }
@@ -733,6 +738,7 @@ def _every_mutation(
         "createTier": (CREATE_TIER, {"input": {"name": "Gold", "threshold": 500}}),
         "updateTier": (UPDATE_TIER, {"input": {"id": tier_id, "threshold": 1}}),
         "configureTiers": (CONFIGURE_TIERS, {"input": {"metric": "ORDER_COUNT"}}),
+        "setTenantRateLimit": (SET_TENANT_RATE_LIMIT, {"input": {"perMinute": 1}}),
     }
 
 
