@@ -150,8 +150,28 @@ def cmd_apikey_create(args: argparse.Namespace) -> int:
     return _run(go)
 
 
+def cmd_tenant_rate_limit(args: argparse.Namespace) -> int:
+    """Sets a tenant's own request budget, or with `default` returns it to the default."""
+    if args.per_minute != "default" and not args.per_minute.isdecimal():
+        print("error: give a whole number of units per minute, or 'default'", file=sys.stderr)
+        return 1
+    per_minute = None if args.per_minute == "default" else int(args.per_minute)
+
+    async def go(services: Any) -> int:
+        tenant = await services.registry.by_slug(args.slug)
+        if tenant is None:
+            print(f"no tenant {args.slug}", file=sys.stderr)
+            return 1
+        await services.abuse.tenant_limits.set(tenant.id, per_minute)
+        shown = per_minute or f"default ({services.settings.rate_limit_per_minute})"
+        print(f"tenant {tenant.slug}: {shown} units per minute per credential")
+        return 0
+
+    return _run(go)
+
+
 def cmd_operator_create(args: argparse.Namespace) -> int:
-    from api.auth.passwords import MIN_PASSWORD, hash_password
+    from api.auth.passwords import MIN_PASSWORD
     from domain.emails import canonical_email
 
     if len(args.password) < MIN_PASSWORD:
@@ -165,8 +185,9 @@ def cmd_operator_create(args: argparse.Namespace) -> int:
             print(f"error: an operator {email} exists", file=sys.stderr)
             return 1
         agency_id = await services.control.create_agency(args.agency or email)
+        password_hash = await services.abuse.passwords.hash(args.password)
         operator = await services.control.create_operator(
-            email, hash_password(args.password), args.name, agency_id
+            email, password_hash, args.name, agency_id
         )
         for slug in args.tenant or []:
             tenant = await services.registry.by_slug(slug)
@@ -234,6 +255,10 @@ def parser() -> argparse.ArgumentParser:
     tc.add_argument("--name", required=True)
     tc.add_argument("--owner", help="email of an operator to make owner")
     tc.set_defaults(fn=cmd_tenant_create)
+    tr = t.add_parser("rate-limit", help="a tenant's request budget per credential")
+    tr.add_argument("--slug", required=True)
+    tr.add_argument("per_minute", help="units per minute, or 'default'")
+    tr.set_defaults(fn=cmd_tenant_rate_limit)
 
     k = sub.add_parser("apikey", help="create API keys").add_subparsers(
         dest="action", required=True

@@ -7,7 +7,6 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 
 from api.auth.keys import display_prefix, hash_key, new_key
-from api.auth.passwords import hash_password
 from api.services import Services
 from domain.catalog import create_reward, draft_reward
 from domain.enrolment import enroll
@@ -58,14 +57,13 @@ async def create_demo(services: Services) -> DemoCredentials:
     """Idempotent: a second run keeps the data, resets the operator password, adds new keys."""
     control = services.control
     password = secrets.token_urlsafe(12)
+    password_hash = await services.abuse.passwords.hash(password)
     operator = await control.operator_by_email(DEMO_EMAIL)
     if operator is None:
         agency_id = await control.create_agency("Demo Agency")
-        operator = await control.create_operator(
-            DEMO_EMAIL, hash_password(password), "Demo Owner", agency_id
-        )
+        operator = await control.create_operator(DEMO_EMAIL, password_hash, "Demo Owner", agency_id)
     else:
-        await control.set_password_hash(operator.id, hash_password(password))
+        await control.set_password_hash(operator.id, password_hash)
 
     tenant = await services.registry.by_slug(DEMO_SLUG)
     if tenant is None:

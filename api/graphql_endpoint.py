@@ -46,6 +46,7 @@ from api.http_errors import RequestRefused
 from api.json_body import decode_json
 from api.persisted_queries import PersistedQueries, PersistedQueryRefused
 from api.persisted_view import PersistedQueryView
+from api.rate_limits import RequestLimits
 from api.schema.build import LoyaltySchema, build_schema
 from api.schema.direct import run_cached
 from api.schema.text_inputs import refused_request
@@ -81,6 +82,7 @@ class GraphQLEndpoint:
         self._settings = settings
         self._dev = not settings.production
         self._persisted = PersistedQueries.from_settings(settings)
+        self._limits = RequestLimits(services)
         self._privileged = _SchemaView(
             services,
             persisted=self._persisted,
@@ -138,10 +140,14 @@ class GraphQLEndpoint:
                 ]
             }
             response = JSONResponse(body, status_code=status, headers={"X-Request-Id": request_id})
-            await response(scope, receive, send)
+            await response(scope, receive, await self._limits.refused_credential(scope, send))
             return
         scope[_SCOPE_KEY] = (principal, request_id)
         view = self._privileged if (self._dev or principal.privileged) else self._public
+        guarded = await self._limits.admit(scope, receive, send, principal, request_id, view.schema)
+        if guarded is None:
+            return  # refused with 429 (api/rate_limits.py)
+        receive, send = guarded
 
         if scope["type"] != "http" or scope["method"] != "POST":
             await view(scope, receive, send)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import asyncpg
 import redis.asyncio as aioredis
 
+from api.abuse import AbuseGuards
 from api.auth.token_cache import VerifiedMemberTokens
 from api.settings import Settings
 from api.startup_checks import refuse_unsafe_start
@@ -33,6 +34,7 @@ class Services:
     control: ControlStore
     clock: Clock
     origins: AllowedOrigins  # the browser origins each tenant allows (api/cors.py)
+    abuse: AbuseGuards  # password hashing, login throttling, tenants' rate limits
     member_tokens: VerifiedMemberTokens = field(default_factory=VerifiedMemberTokens)
     member_ids: MemberIdCache = field(default_factory=MemberIdCache)
     programs: ProgramMemory = field(default_factory=ProgramMemory)
@@ -73,6 +75,7 @@ class Services:
             control=control,
             clock=clock or SystemClock(),
             origins=origins,
+            abuse=AbuseGuards.start(settings, client, pool),
             member_ids=member_ids,
             programs=programs,
             announcements=announcements,
@@ -81,6 +84,7 @@ class Services:
     async def close(self) -> None:
         if self.announcements is not None:
             await self.announcements.stop()
+        self.abuse.close()
         await self.redis.aclose()
         await self.pool.close()
 

@@ -90,6 +90,31 @@ class Settings(BaseSettings):
     untrusted_document_cache_bytes: int = 8 * 1_048_576
     unavailable_retry_seconds: int = 5
 
+    # Abuse throttling (docs/security/throttling.md). Password hashing runs on a small
+    # thread pool so argon2 never blocks the event loop; beyond `password_hash_max_pending`
+    # hashes in flight a login is refused with RATE_LIMITED rather than queued.
+    password_hash_workers: int = 2
+    password_hash_max_pending: int = 32
+    # Failed logins, counted per account, per client address and per (account, address)
+    # pair within `login_failure_window`; past each free budget a failure locks it for
+    # `login_lockout` seconds, doubled by each further failure, capped at `login_max_lockout`.
+    login_failure_window: int = 3600
+    login_account_free: int = 10
+    login_address_free: int = 50
+    login_pair_free: int = 5
+    login_lockout: int = 30
+    login_max_lockout: int = 900
+    # Request budgets in units per minute (a request spends 1 + its estimated cost //
+    # `rate_limit_cost_unit`): per credential (anonymous callers: per client address),
+    # and per tenant `rate_limit_tenant_factor` times that. A tenant may have its own
+    # per-credential budget (control.tenants.rate_limit_per_minute).
+    rate_limits_enabled: bool = True
+    rate_limit_per_minute: int = 1200
+    rate_limit_tenant_factor: int = 5
+    rate_limit_cost_unit: int = 100
+    # Tenants an agency may hold; only its owners and admins create them.
+    max_tenants_per_agency: int = 50
+
     @property
     def production(self) -> bool:
         return self.environment == "production"

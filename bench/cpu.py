@@ -32,7 +32,7 @@ from api.services import Services
 from api.settings import Settings
 from bench.floor_app import FLOOR_ROUTES
 from bench.scenarios import scenarios
-from bench.seed import seed
+from bench.seed import BENCH_RATE_LIMIT, seed
 from bench.servers import create_database, delete_tenant_keys, drop_database, find_servers
 
 
@@ -101,6 +101,7 @@ async def run(args: argparse.Namespace) -> int:
             database_url=url,
             redis_url=servers.redis,
             secret_key=secrets.token_urlsafe(32),
+            rate_limit_per_minute=BENCH_RATE_LIMIT,  # measured, never refusing
         )
         services = await Services.start(settings)
         try:

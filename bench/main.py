@@ -30,7 +30,7 @@ from api.settings import Settings
 from bench import wrk
 from bench.report import compare, markdown, table
 from bench.scenarios import FLOOR_OF, Scenario, scenarios
-from bench.seed import Fixture, seed
+from bench.seed import BENCH_RATE_LIMIT, Fixture, seed
 from bench.server import ROOT, Server
 from bench.servers import (
     Servers,
@@ -226,6 +226,9 @@ def main(argv: list[str] | None = None) -> int:
             "LOYALTY_SECRET_KEY": secret,
             "LOYALTY_DATABASE_URL": db_url,
             "LOYALTY_REDIS_URL": servers.redis,
+            # The load is one key's: a budget it never spends, so the limiter's cost is
+            # measured without refusing anything.
+            "LOYALTY_RATE_LIMIT_PER_MINUTE": str(BENCH_RATE_LIMIT),
         }
         env.pop("LOYALTY_DATA_DIR", None)
         all_scenarios = scenarios(fixture)

@@ -31,6 +31,7 @@ class ErrorCode(StrEnum):
     CODE_POOL_EXHAUSTED = "CODE_POOL_EXHAUSTED"
     REDEMPTION_CLOSED = "REDEMPTION_CLOSED"
     MIN_ORDER_NOT_MET = "MIN_ORDER_NOT_MET"
+    RATE_LIMITED = "RATE_LIMITED"
 
 
 class DomainError(Exception):
@@ -74,3 +75,13 @@ class Forbidden(DomainError):
 
 class Unauthenticated(DomainError):
     code = ErrorCode.UNAUTHENTICATED
+
+
+class RateLimited(DomainError):
+    """Too many attempts or requests: try again after `retry_after` seconds."""
+
+    code = ErrorCode.RATE_LIMITED
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)

@@ -8,6 +8,7 @@ from uuid import UUID
 
 import asyncpg
 
+from domain.agency import require_room_for_tenant
 from domain.errors import DomainError, Duplicate
 from persistence.migrator import migrate_schema
 from tenants.naming import schema_for, validate_slug
@@ -21,13 +22,22 @@ async def create_tenant(
     name: str,
     agency_id: UUID | None = None,
     owner_id: UUID | None = None,
+    agency_limit: int | None = None,
 ) -> Tenant:
+    """`agency_limit`: refuse (LIMIT_REACHED) when the agency already holds that many."""
     slug = validate_slug(slug)
     name = name.strip()
     if not name or len(name) > 200:
         raise DomainError("name must be 1 to 200 characters.", field=("name",))
     schema = schema_for(slug)
     async with pool.acquire() as conn, conn.transaction():
+        if agency_id is not None and agency_limit is not None:
+            # The agency's row lock orders concurrent creations, so none passes the limit.
+            await conn.execute("SELECT 1 FROM control.agencies WHERE id = $1 FOR UPDATE", agency_id)
+            held = await conn.fetchval(
+                "SELECT count(*) FROM control.tenants WHERE agency_id = $1", agency_id
+            )
+            require_room_for_tenant(int(held), agency_limit)
         try:
             row = await conn.fetchrow(
                 """INSERT INTO control.tenants (id, slug, name, agency_id, schema_name, jwt_secret)

@@ -24,6 +24,7 @@ from tests.support.servers import (
     postgres_admin_url,
     redis_url,
 )
+from tests.support.throttling import new_address
 
 TEST_SECRET = "test-secret-key-not-for-production"
 
@@ -49,6 +50,9 @@ def settings(database_url: str, redis_dsn: str) -> Settings:
         redis_url=redis_dsn,
         secret_key=TEST_SECRET,
         db_pool_max=30,
+        # The suite asks far faster than any client: budgets no test spends by accident.
+        # The throttling tests set tight ones of their own (tests/api/test_rate_limits.py).
+        rate_limit_per_minute=100_000,
     )
 
 
@@ -62,7 +66,9 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
 @pytest.fixture(scope="session")
 async def gql(services: Services) -> AsyncIterator[GraphQLClient]:
     app = create_app(services=services)
-    transport = httpx.ASGITransport(app=app)
+    # An address of its own per run: logins and anonymous requests are throttled per client
+    # address in the shared Redis, so runs must not spend each other's budgets.
+    transport = httpx.ASGITransport(app=app, client=(new_address(), 123))
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         yield GraphQLClient(http)
 

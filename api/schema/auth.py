@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime, timedelta
 
 import strawberry
 
-from api.auth.passwords import hash_password, needs_rehash, verify_password
+from api.auth.passwords import needs_rehash
 from api.auth.principal import Kind, operator_signing_key
 from api.auth.tokens import issue_member_token, issue_operator_session
 from api.context import Info
@@ -14,7 +15,7 @@ from api.schema.errors import UserError, returns_payload
 from api.schema.member_type import Member
 from api.schema.members import require_member
 from domain.emails import canonical_email
-from domain.errors import DomainError, ErrorCode
+from domain.errors import DomainError, ErrorCode, RateLimited
 from domain.members import require_active
 
 
@@ -59,16 +60,31 @@ class AuthMutations:
     @strawberry.mutation(description="Operator login with email and password.")
     @returns_payload(LoginPayload)
     async def login(self, info: Info, input: LoginInput) -> LoginPayload:
-        services = info.context.services
-        operator = await services.control.operator_by_email(canonical_email(input.email))
-        # verify_password runs argon2 even for unknown emails: timing tells nothing.
-        if not verify_password(operator.password_hash if operator else None, input.password):
+        ctx = info.context
+        services = ctx.services
+        email = canonical_email(input.email)
+        client = ctx.request.client
+        attempt = services.abuse.logins.attempt(email, client.host if client else "unknown")
+        try:
+            await attempt.check()  # before any hashing: a locked-out guess costs nothing
+            operator = await services.control.operator_by_email(email)
+            # argon2 runs even for unknown emails, off the event loop: timing tells nothing.
+            password_hash = operator.password_hash if operator else None
+            verified = await services.abuse.passwords.verify(password_hash, input.password)
+        except RateLimited as exc:
+            ctx.response.headers["Retry-After"] = str(exc.retry_after)
+            raise
+        if not verified:
+            await attempt.failed()
             raise DomainError(
                 "Wrong email or password.", field=("email",), code=ErrorCode.INVALID_CREDENTIALS
             )
         assert operator is not None
+        await attempt.succeeded()
         if needs_rehash(operator.password_hash):
-            await services.control.set_password_hash(operator.id, hash_password(input.password))
+            with contextlib.suppress(RateLimited):  # busy: the next login rehashes it
+                rehashed = await services.abuse.passwords.hash(input.password)
+                await services.control.set_password_hash(operator.id, rehashed)
         token, expires = issue_operator_session(
             operator.id,
             operator_signing_key(services),

@@ -30,6 +30,7 @@ from api.schema.node_query import NodeQueries
 from api.schema.orders import OrderMutations, OrderQueries
 from api.schema.points import PointsMutations
 from api.schema.program import ProgramMutations, ProgramQueries
+from api.schema.rate_limit_mutation import RateLimitMutations
 from api.schema.redemptions import RedemptionMutations, RedemptionQueries
 from api.schema.referrals import ReferralMutations
 from api.schema.reward_types import Redemption, Reward
@@ -69,6 +70,7 @@ class Mutation(
     TenantMutations,
     TierMutations,
     AllowedOriginsMutations,
+    RateLimitMutations,
 ):
     pass
 

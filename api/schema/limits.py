@@ -137,17 +137,10 @@ def cost_limit(max_cost: int, max_page_size: int) -> type[ValidationRule]:
     `members(first: 100) { nodes { history(first: 100) { … } } }` costs over 20,000.
     Fields of one response key merge into one when executed, so they count once."""
 
-    def cost(field: FieldNode, inner: Costs) -> Costs:
-        if field.selection_set is None or field.name.value.startswith("__"):
-            return {}
-        key = field.alias.value if field.alias else field.name.value
-        return {key: _page_size(field, max_page_size) * (1 + sum(inner.values()))}
-
     class CostLimit(ValidationRule):
         def __init__(self, context: ValidationContext) -> None:
             super().__init__(context)
-            for operation, costs in _measure(context.document, cost, _merge_by_key):
-                estimate = sum(costs.values())
+            for operation, estimate in _costs(context.document, max_page_size):
                 if estimate > max_cost:
                     name = operation.name.value if operation.name else "anonymous"
                     message = (
@@ -159,6 +152,25 @@ def cost_limit(max_cost: int, max_page_size: int) -> type[ValidationRule]:
 
 
 Costs = dict[str, int]
+
+
+def _costs(document: DocumentNode, max_page_size: int) -> list[tuple[OperationDefinitionNode, int]]:
+    def cost(field: FieldNode, inner: Costs) -> Costs:
+        if field.selection_set is None or field.name.value.startswith("__"):
+            return {}
+        key = field.alias.value if field.alias else field.name.value
+        return {key: _page_size(field, max_page_size) * (1 + sum(inner.values()))}
+
+    return [
+        (operation, sum(costs.values()))
+        for operation, costs in _measure(document, cost, _merge_by_key)
+    ]
+
+
+def estimated_cost(document: DocumentNode, max_page_size: int) -> int:
+    """The estimated cost of the costliest operation of a document (as cost_limit counts
+    it): what a request for it spends of its rate limit (api/rate_limits.py)."""
+    return max((estimate for _, estimate in _costs(document, max_page_size)), default=0)
 
 
 def _merge_by_key(measures: Iterable[Costs]) -> Costs:

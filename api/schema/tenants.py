@@ -14,7 +14,9 @@ from api.context import Info
 from api.schema.errors import UserError, returns_payload
 from api.schema.ids import to_global_id, uuid_of
 from api.schema.node import Node
+from domain.agency import require_may_create_tenant
 from domain.errors import DomainError, Forbidden, NotFound
+from persistence.agency_standing import agency_standing
 from persistence.control_store import ApiKeyRecord
 from tenants.provisioning import create_tenant
 from tenants.registry import Tenant as TenantRecord
@@ -152,15 +154,19 @@ class TenantMutations:
         p = ctx.principal
         if p.kind is not Kind.OPERATOR or p.operator_id is None:
             raise Forbidden("Only operators create tenants.")
-        operator = await ctx.services.control.operator(p.operator_id)
-        if operator is None:
-            raise Forbidden("Unknown operator.")
+        services = ctx.services
+        operator = await services.control.operator(p.operator_id)
+        if operator is None or operator.agency_id is None:
+            raise Forbidden("Only an agency's operators create tenants.")
+        roles, held = await agency_standing(services.pool, operator.id, operator.agency_id)
+        require_may_create_tenant(roles, held)
         tenant = await create_tenant(
-            ctx.services.pool,
+            services.pool,
             slug=input.slug,
             name=input.name,
             agency_id=operator.agency_id,
             owner_id=operator.id,
+            agency_limit=services.settings.max_tenants_per_agency,
         )
         return CreateTenantPayload(tenant=Tenant.of(tenant, "OWNER"))
 

@@ -675,6 +675,11 @@ mutation ConfigureAllowedOrigins($input: ConfigureAllowedOriginsInput!) {
   configureAllowedOrigins(input: $input) { tenant { allowedOrigins } errors { code field message } }
 }
 """
+SET_TENANT_RATE_LIMIT = """
+mutation SetTenantRateLimit($input: SetTenantRateLimitInput!) {
+  setTenantRateLimit(input: $input) { perMinute errors { code field message } }
+}
+"""
 TIERS_STATE = """
 query TiersState {
   program { tiers(includeArchived: true) { id name threshold } tierSettings { version } }
@@ -742,6 +747,7 @@ def _every_mutation(
             CONFIGURE_ALLOWED_ORIGINS,
             {"input": {"origins": ["https://evil.example"]}},
         ),
+        "setTenantRateLimit": (SET_TENANT_RATE_LIMIT, {"input": {"perMinute": 1}}),
     }
 
 

@@ -42,8 +42,13 @@ class RoundTrips:
     redis: list[list[tuple[str, str]]] = field(default_factory=list)
 
     def redis_of(self, tenant_id: str) -> list[list[tuple[str, str]]]:
-        """The round trips that touched this tenant's keys."""
-        return [trip for trip in self.redis if any(tenant_id in key for _, key in trip)]
+        """The round trips that touched this tenant's data; the request's own spending of
+        its rate limits (one round trip on keys `rl:…`, api/rate_limits.py) is not counted."""
+        return [
+            trip
+            for trip in self.redis
+            if any(tenant_id in key and not key.startswith("rl:") for _, key in trip)
+        ]
 
 
 def _command(args: tuple[Any, ...]) -> tuple[str, str]:

@@ -1,0 +1,27 @@
+"""Who in an agency may create tenants, and how many an agency may hold."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from domain.errors import DomainError, ErrorCode, Forbidden
+
+# Roles that manage an agency's tenants; viewers only read.
+MANAGING_ROLES = frozenset({"OWNER", "ADMIN"})
+
+
+def require_may_create_tenant(roles_in_agency: Collection[str], agency_tenants: int) -> None:
+    """An agency's owners and admins (a role of either on any of its tenants) create its
+    tenants; so does the operator who founded an agency that has none yet."""
+    if agency_tenants == 0 and not roles_in_agency:
+        return
+    if not MANAGING_ROLES.intersection(roles_in_agency):
+        raise Forbidden("Only the agency's owners and admins create tenants.")
+
+
+def require_room_for_tenant(agency_tenants: int, limit: int) -> None:
+    if agency_tenants >= limit:
+        raise DomainError(
+            f"The agency has reached its limit of {limit} tenants.",
+            code=ErrorCode.LIMIT_REACHED,
+        )

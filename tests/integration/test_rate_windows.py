@@ -1,0 +1,52 @@
+"""The pipelined sliding windows are limits' own counters: its API reads and spends them."""
+
+from __future__ import annotations
+
+import uuid
+
+from limits import RateLimitItemPerMinute
+
+from persistence.balance_cache import redis_client
+from persistence.rate_windows import SlidingWindows
+
+
+async def test_spending_in_one_round_trip_agrees_with_the_limits_api(own_redis):
+    # given a fresh Redis (its scripts not yet loaded) and a budget of five units a minute
+    client = redis_client(own_redis.url, timeout=2)
+    windows = SlidingWindows(client)
+    budget = RateLimitItemPerMinute(5)
+    ids = ("tenant-" + uuid.uuid4().hex, "key", "abc")
+    try:
+        # when three units are spent through the pipeline
+        first = await windows.spend([(budget, ids)], 3)
+        # then limits' own API sees two left, and may spend them
+        seen = await windows.limiter.get_window_stats(budget, *ids)
+        spent_by_limits = await windows.limiter.hit(budget, *ids, cost=2)
+        # and the pipeline sees none left, and is refused
+        last = await windows.spend([(budget, ids)], 1)
+    finally:
+        await client.aclose()
+
+    assert first.admitted == (True,) and first.remaining == 2
+    assert seen.remaining == 2
+    assert spent_by_limits
+    assert last.admitted == (False,) and last.remaining == 0
+    assert 0 <= last.reset_in <= 60
+
+
+async def test_each_budget_is_admitted_or_refused_on_its_own(redis_dsn):
+    # given a caller's budget with room and a tenant's that is spent
+    client = redis_client(redis_dsn, timeout=2)
+    windows = SlidingWindows(client)
+    tenant = "tenant-" + uuid.uuid4().hex
+    own, shared = RateLimitItemPerMinute(10), RateLimitItemPerMinute(1)
+    try:
+        await windows.spend([(shared, (tenant, "tenant"))], 1)
+        # when a request spends both
+        spent = await windows.spend([(own, (tenant, "key", "k1")), (shared, (tenant, "tenant"))])
+    finally:
+        await client.aclose()
+
+    # then the caller's is spent and the tenant's refused, and the caller's remaining shown
+    assert spent.admitted == (True, False)
+    assert spent.remaining == 9
