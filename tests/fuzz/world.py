@@ -1,0 +1,128 @@
+"""A tenant for the fuzzers to aim at: a member with points, a reward, a tier, a code issued,
+and one credential of each kind, so generated requests reach past "not found"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from tests.support.gql import TenantKit
+from tests.support.live_api import LiveApi, bearer
+
+ENROLL = """
+mutation Enroll($input: EnrollMemberInput!) {
+  enrollMember(input: $input) { member { id } errors { code field message } }
+}
+"""
+ADJUST = """
+mutation Adjust($input: AdjustPointsInput!) {
+  adjustPoints(input: $input) { entry { id } errors { code field message } }
+}
+"""
+CREATE_REWARD = """
+mutation CreateReward($input: CreateRewardInput!) {
+  createReward(input: $input) { reward { id } errors { code field message } }
+}
+"""
+CREATE_TIER = """
+mutation CreateTier($input: CreateTierInput!) {
+  createTier(input: $input) { tier { id } errors { code field message } }
+}
+"""
+ISSUE_TOKEN = """
+mutation IssueToken($input: IssueMemberTokenInput!) {
+  issueMemberToken(input: $input) { token errors { code field message } }
+}
+"""
+REDEEM = """
+mutation Redeem($input: RedeemRewardInput!) {
+  redeemReward(input: $input) { redemption { id code } errors { code field message } }
+}
+"""
+RECORD_ORDER = """
+mutation RecordOrder($input: RecordOrderInput!) {
+  recordOrder(input: $input) { order { orderId } errors { code field message } }
+}
+"""
+
+CREDENTIAL_KINDS = ("secret", "publishable", "member", "operator")
+MEMBER_EXTERNAL_ID = "fuzz-member"
+ORDER_ID = "fuzz-order-1"
+
+
+@dataclass(frozen=True)
+class World:
+    """What the fuzzers know of their tenant: its credentials and the ids worth aiming at."""
+
+    kit: TenantKit
+    credentials: dict[str, dict[str, str]]
+    member_id: str
+    reward_id: str
+    tier_id: str
+    redemption_id: str
+    code: str
+
+    @property
+    def known_ids(self) -> tuple[str, ...]:
+        return (self.member_id, self.reward_id, self.tier_id, self.redemption_id)
+
+    @property
+    def known_strings(self) -> tuple[str, ...]:
+        return (MEMBER_EXTERNAL_ID, ORDER_ID, self.code, self.kit.slug)
+
+
+def _payload(api: LiveApi, query: str, given: dict[str, Any], headers: dict[str, str]) -> Any:
+    response, _ = api.post({"query": query, "variables": {"input": given}}, headers)
+    body = response.json()
+    assert response.status_code == 200 and not body.get("errors"), body
+    (payload,) = body["data"].values()
+    assert payload["errors"] == [], payload
+    return payload
+
+
+def build_world(api: LiveApi, kit: TenantKit) -> World:
+    secret = bearer(kit.secret_key, kind="secret")
+    operator = bearer(kit.operator_token, kit.slug, kind="operator")
+    member_id = _payload(
+        api, ENROLL, {"externalId": MEMBER_EXTERNAL_ID, "email": "fuzz@example.com"}, secret
+    )["member"]["id"]
+    _payload(api, ADJUST, {"memberId": member_id, "points": 5000, "reason": "seed"}, secret)
+    reward_id = _payload(
+        api,
+        CREATE_REWARD,
+        {"name": "Five off", "kind": "FIXED_AMOUNT", "value": 500, "pointsCost": 100},
+        secret,
+    )["reward"]["id"]
+    tier_id = _payload(api, CREATE_TIER, {"name": "Gold", "threshold": "1000"}, operator)[
+        "tier"
+    ]["id"]
+    _payload(
+        api,
+        RECORD_ORDER,
+        {
+            "orderId": ORDER_ID,
+            "memberId": member_id,
+            "currency": "USD",
+            "placedAt": "2026-03-01T12:00:00+00:00",
+            "lines": [{"sku": "SKU-1", "quantity": 2, "unitPrice": 2500}],
+        },
+        secret,
+    )
+    redemption = _payload(api, REDEEM, {"rewardId": reward_id, "memberId": member_id}, secret)[
+        "redemption"
+    ]
+    token = _payload(api, ISSUE_TOKEN, {"memberId": member_id}, secret)["token"]
+    return World(
+        kit=kit,
+        credentials={
+            "secret": secret,
+            "publishable": bearer(kit.publishable_key, kind="publishable"),
+            "member": bearer(token, kind="member"),
+            "operator": operator,
+        },
+        member_id=member_id,
+        reward_id=reward_id,
+        tier_id=tier_id,
+        redemption_id=redemption["id"],
+        code=redemption["code"],
+    )
