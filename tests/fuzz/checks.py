@@ -47,8 +47,7 @@ def assert_answered(response: httpx.Response, sent: Sent) -> None:
     body = assert_no_server_error(response, sent)
     where = f"\nrequest: {sent.reproducer()}"
     assert isinstance(body, dict), (
-        f"not a GraphQL JSON answer (HTTP {response.status_code}): {response.text[:300]!r}"
-        + where
+        f"not a GraphQL JSON answer (HTTP {response.status_code}): {response.text[:300]!r}" + where
     )
     errors = _errors_of(body)
     assert body.get("data") is not None or errors, f"neither data nor errors: {body}" + where

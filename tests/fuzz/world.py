@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from tests.fuzz.scalars import Seeds
 from tests.support.gql import TenantKit
 from tests.support.live_api import LiveApi, bearer
 
@@ -67,8 +68,34 @@ class World:
         return (self.member_id, self.reward_id, self.tier_id, self.redemption_id)
 
     @property
+    def seeds(self) -> Seeds:
+        """The world's ids and strings, and which field names take which of them."""
+        return Seeds(
+            ids=self.known_ids,
+            strings=self.known_strings,
+            by_name={
+                "memberId": (self.member_id,),
+                "rewardId": (self.reward_id,),
+                "id": self.known_ids,
+                "externalId": (MEMBER_EXTERNAL_ID,),
+                "orderId": (ORDER_ID,),
+                "code": (self.code,),
+                "currency": ("USD",),
+                "email": ("fuzz@example.com",),
+                "slug": (self.kit.slug,),
+                "kind": ("FIXED_AMOUNT",),
+                "unitPrice": (2500,),
+                "quantity": (1, 2),
+                "points": (10, 100),
+                "sku": ("SKU-1",),
+                "name": ("Fuzz",),
+                "placedAt": ("2026-03-01T12:00:00+00:00",),
+            },
+        )
+
+    @property
     def known_strings(self) -> tuple[str, ...]:
-        return (MEMBER_EXTERNAL_ID, ORDER_ID, self.code, self.kit.slug)
+        return (MEMBER_EXTERNAL_ID, ORDER_ID, self.code, self.kit.slug, "USD", "fuzz@example.com")
 
 
 def _payload(api: LiveApi, query: str, given: dict[str, Any], headers: dict[str, str]) -> Any:
@@ -93,9 +120,9 @@ def build_world(api: LiveApi, kit: TenantKit) -> World:
         {"name": "Five off", "kind": "FIXED_AMOUNT", "value": 500, "pointsCost": 100},
         secret,
     )["reward"]["id"]
-    tier_id = _payload(api, CREATE_TIER, {"name": "Gold", "threshold": "1000"}, operator)[
-        "tier"
-    ]["id"]
+    tier_id = _payload(api, CREATE_TIER, {"name": "Gold", "threshold": "1000"}, operator)["tier"][
+        "id"
+    ]
     _payload(
         api,
         RECORD_ORDER,

@@ -119,9 +119,7 @@ class LiveApi:
             )
         except httpx.TimeoutException:
             self.stuck_on = sent
-            raise ServerStuck(
-                f"no answer within {ANSWER_SECONDS} s: {sent.reproducer()}"
-            ) from None
+            raise ServerStuck(f"no answer within {ANSWER_SECONDS} s: {sent.reproducer()}") from None
         except httpx.TransportError as exc:
             self.stuck_on = sent
             raise ServerStuck(f"connection dropped ({exc!r}): {sent.reproducer()}") from None

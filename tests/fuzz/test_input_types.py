@@ -1,0 +1,62 @@
+"""Given every scalar and input object type graphql/schema.graphql defines, when hostile
+values of it (NUL bytes, lone surrogates, huge exponents, naive and out-of-range datetimes,
+2^63, deep nesting, wrong JSON types) arrive in the variables of any root field that takes it,
+then the server answers GraphQL JSON below HTTP 500 with data or typed errors, never a masked
+INTERNAL error.
+
+The types are read from the schema, so a type added to it is fuzzed without a change here,
+and a scalar without values in tests/fuzz/scalars.py fails loudly."""
+
+from __future__ import annotations
+
+import pytest
+from graphql import GraphQLScalarType
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.fuzz.checks import assert_answered
+from tests.fuzz.inputs import Inputs, fuzzed_types, load_schema
+from tests.fuzz.scalars import Seeds, scalar_values
+from tests.fuzz.settings import fuzz_settings
+from tests.fuzz.world import World
+from tests.support.live_api import LiveApi
+
+SCHEMA = load_schema()
+TYPES = [t.name for t in fuzzed_types(SCHEMA)]
+
+# Keys and operators reach every root field that takes input; the fuzz of each credential
+# kind over every operation is test_schemathesis.py's.
+CALLERS = ("secret", "operator")
+
+
+def test_every_scalar_and_input_type_is_fuzzed() -> None:
+    # given the schema's scalars and input object types
+    inputs = Inputs(SCHEMA, Seeds())
+
+    # then each has values to send and a root field to send them through
+    for name in TYPES:
+        type_ = SCHEMA.type_map[name]
+        if isinstance(type_, GraphQLScalarType):
+            scalar_values(name)  # raises, naming the scalar, when it has none
+        assert inputs.carriers(type_), f"no root field argument can hold a {name}"
+    assert {"BigInt", "Decimal", "DateTime", "Date", "ID", "String", "Int"} <= set(TYPES)
+
+
+@pytest.mark.parametrize("target", TYPES)
+@fuzz_settings(default_examples=20)
+@given(data=st.data())
+def test_hostile_values_of_each_type_are_answered(
+    target: str, world: World, live_api: LiveApi, data: st.DataObject
+) -> None:
+    # given a root field that takes `target`, and variables with hostile values of it
+    inputs = Inputs(SCHEMA, world.seeds)
+    type_ = SCHEMA.type_map[target]
+    carrier = data.draw(st.sampled_from(inputs.carriers(type_)), label="carrier")
+    body = data.draw(inputs.request(carrier, type_), label="body")
+    caller = data.draw(st.sampled_from(CALLERS), label="credential")
+
+    # when it is sent
+    response, sent = live_api.post(body, world.credentials[caller])
+
+    # then it is answered: data or typed errors, below 500, nothing masked as INTERNAL
+    assert_answered(response, sent)
