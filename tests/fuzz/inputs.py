@@ -144,7 +144,8 @@ class Inputs:
             )
         elif isinstance(inner, GraphQLScalarType):
             values = scalar_values(inner.name)
-            drawn = st.one_of(values.plain(self.seeds), values.attacks(self.seeds))
+            attacks = values.attacks(self.seeds)
+            drawn = st.one_of(attacks, attacks, values.plain(self.seeds))
         else:
             assert isinstance(inner, GraphQLInputObjectType)
             drawn = st.one_of(
@@ -152,7 +153,7 @@ class Inputs:
                 self._object(inner, self.hostile).map(lambda v: {**v, "notAField\x00": "x"}),
                 st.sampled_from((DEEP_OBJECT, DEEP_LIST, "{}", [{}])),
             )
-        return st.one_of(drawn, st.sampled_from((None, {}, [], "", 0)))
+        return st.one_of(drawn, drawn, drawn, st.sampled_from((None, {}, [], "", 0)))
 
     def aimed(self, type_: GraphQLInputType, target: GraphQLNamedType) -> Strategy:
         """Hostile values of `target` wherever `type_` can hold one, plain values elsewhere."""
@@ -200,7 +201,7 @@ class Inputs:
             isinstance(type_, GraphQLNonNull) and isinstance(type_.of_type, GraphQLList)
         ) or isinstance(type_, GraphQLList):
             value = st.lists(value, min_size=1, max_size=2)
-        return st.one_of(value, value, drawn)
+        return st.one_of(value, value, value, drawn)
 
     # --- requests ---------------------------------------------------------------------------
 
