@@ -124,7 +124,7 @@ class Inputs:
         if isinstance(type_, GraphQLScalarType):
             return scalar_values(type_.name).plain(self.seeds)
         assert isinstance(type_, GraphQLInputObjectType)
-        return self._object(type_, self.plain)
+        return self._on_base(type_, self._object(type_, self.plain), {})
 
     def hostile(self, type_: GraphQLInputType) -> Strategy:
         """Well-typed values and attacks, all the way down."""
@@ -150,6 +150,12 @@ class Inputs:
             assert isinstance(inner, GraphQLInputObjectType)
             drawn = st.one_of(
                 self._object(inner, self.hostile),
+                self._on_base(
+                    inner,
+                    st.nothing(),
+                    {n: self.hostile(f.type) for n, f in inner.fields.items()},
+                    some=True,
+                ),
                 self._object(inner, self.hostile).map(lambda v: {**v, "notAField\x00": "x"}),
                 st.sampled_from((DEEP_OBJECT, DEEP_LIST, "{}", [{}])),
             )
@@ -165,9 +171,33 @@ class Inputs:
         if get_named_type(inner) is target:
             return self.hostile(inner)
         assert isinstance(inner, GraphQLInputObjectType)
-        return self._object(
+        generated = self._object(
             inner, lambda t: self.aimed(t, target), always=lambda t: self.holds(t, target)
         )
+        aimed = {
+            n: self.aimed(f.type, target)
+            for n, f in inner.fields.items()
+            if self.holds(f.type, target)
+        }
+        return self._on_base(inner, generated, aimed)
+
+    def _on_base(
+        self,
+        type_: GraphQLInputObjectType,
+        generated: Strategy,
+        over: dict[str, Strategy],
+        some: bool = False,
+    ) -> Strategy:
+        """Mostly the seeds' valid example of `type_` with the fields in `over` drawn (all
+        of them, or `some`), so the domain's own checks of the other fields pass and the
+        drawn ones are what gets judged; else `generated`. Types without an example:
+        `generated`."""
+        base = self.seeds.examples.get(type_.name)
+        if base is None:
+            return generated if not generated.is_empty else self._object(type_, self.hostile)
+        drawn = st.fixed_dictionaries({}, optional=over) if some else st.fixed_dictionaries(over)
+        on_base = drawn.map(lambda values: {**base, **values})
+        return st.one_of(on_base, on_base, on_base, generated)
 
     def _object(
         self,

@@ -161,6 +161,8 @@ class Seeds:
     strings: Sequence[str] = ()
     # Values that name real things, by the name of the field or argument that takes them.
     by_name: Mapping[str, Sequence[object]] = field(default_factory=dict)
+    # A valid value of an input type, by the type's name: the domain accepts it.
+    examples: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
 
 
 def _or_known(values: Sequence[str], other: Strategy) -> Strategy:

@@ -91,7 +91,61 @@ class World:
                 "name": ("Fuzz",),
                 "placedAt": ("2026-03-01T12:00:00+00:00",),
             },
+            examples=self.examples,
         )
+
+    @property
+    def examples(self) -> dict[str, dict[str, object]]:
+        """A value of each input type the domain accepts, on this tenant's rows."""
+        line = {"sku": "SKU-1", "quantity": 1, "unitPrice": 2500}
+        return {
+            "EnrollMemberInput": {"externalId": "fuzz-new", "email": "new@example.com"},
+            "UpdateMemberInput": {"id": self.member_id, "name": "Ada"},
+            "EraseMemberInput": {"id": self.member_id},
+            "AdjustPointsInput": {"memberId": self.member_id, "points": 10, "reason": "r"},
+            "OrderLineInput": line,
+            "RecordOrderInput": {
+                "orderId": "fuzz-order-2",
+                "memberId": self.member_id,
+                "currency": "USD",
+                "placedAt": "2026-03-01T12:00:00+00:00",
+                "lines": [line],
+            },
+            "RefundOrderInput": {"orderId": ORDER_ID, "refundId": "fuzz-refund", "amount": 100},
+            "RefundLineInput": {"sku": "SKU-1", "quantity": 1},
+            "RecordActionInput": {"memberId": self.member_id, "action": "review"},
+            "CreateRewardInput": {
+                "name": "Ten off",
+                "kind": "FIXED_AMOUNT",
+                "value": 1000,
+                "pointsCost": 200,
+            },
+            "UpdateRewardInput": {"id": self.reward_id, "name": "Five off"},
+            "ArchiveRewardInput": {"id": self.reward_id},
+            "RedeemRewardInput": {"rewardId": self.reward_id, "memberId": self.member_id},
+            "MarkRedemptionUsedInput": {"code": self.code, "orderId": ORDER_ID},
+            "CancelRedemptionInput": {"code": self.code},
+            "IssueMemberTokenInput": {"memberId": self.member_id},
+            "CreateTierInput": {"name": "Silver", "threshold": "500", "multiplier": "1.5"},
+            "UpdateTierInput": {"id": self.tier_id, "name": "Gold"},
+            "ConfigureTiersInput": {"metric": "POINTS_EARNED", "window": "LIFETIME"},
+            "PreviewTierChangeInput": {"create": {"name": "Bronze", "threshold": "100"}},
+            "ConfigureProgramInput": {"pendingDays": 0},
+            "LotExpiryInput": {"after": 12, "unit": "MONTHS"},
+            "EarnRuleInput": {
+                "id": "double",
+                "name": "Double",
+                "kind": "MULTIPLIER",
+                "multiplier": "2",
+            },
+            "ActionRuleInput": {"key": "review", "points": 10},
+            "ConfigureReferralsInput": {"active": True},
+            "ReferralRewardInput": {"points": 100},
+            "MemberFilterInput": {"status": "ACTIVE"},
+            "RewardFilterInput": {"availableNow": True},
+            "CreateApiKeyInput": {"kind": "PUBLISHABLE", "name": "fuzz"},
+            "CreateTenantInput": {"slug": "fuzz-" + self.kit.slug, "name": "Fuzz"},
+        }
 
     @property
     def known_strings(self) -> tuple[str, ...]:
