@@ -27,6 +27,7 @@ from strawberry.types.graphql import OperationType
 
 from api.auth.principal import ANONYMOUS, Principal, resolve
 from api.context import Context
+from api.json_encoding import encode_json
 from api.persisted_queries import PersistedQueries, PersistedQueryRefused
 from api.persisted_view import PersistedQueryView
 from api.schema.build import LoyaltySchema, build_schema
@@ -48,7 +49,7 @@ class _SchemaView(PersistedQueryView):
         return Context(request, response, self._services, principal, request_id)
 
     def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
+        return encode_json(data)
 
 
 class GraphQLEndpoint:
