@@ -7,8 +7,7 @@ the hostile value gets past variable coercion of its neighbours and reaches the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from graphql import (
     get_named_type,
     is_leaf_type,
 )
+from graphql.pyutils import Undefined
 from hypothesis import strategies as st
 
 from tests.fuzz.scalars import Seeds, Strategy, scalar_values
@@ -73,6 +73,7 @@ class Carrier:
 class Inputs:
     schema: GraphQLSchema
     seeds: Seeds
+    _holds: dict[tuple[str, str], bool] = field(default_factory=dict, repr=False)
 
     def roots(self) -> list[Carrier]:
         found = []
@@ -90,10 +91,6 @@ class Inputs:
             for c in self.roots()
             if any(self.holds(a.type, target) for a in c.field.args.values())
         ]
-
-    @cached_property
-    def _holds(self) -> dict[tuple[str, str], bool]:
-        return {}
 
     def holds(self, type_: GraphQLInputType, target: GraphQLNamedType) -> bool:
         """Whether a value of `type_` can contain a value of `target`."""
@@ -152,7 +149,7 @@ class Inputs:
                 self._object(inner, self.hostile),
                 self._on_base(
                     inner,
-                    st.nothing(),
+                    self._object(inner, self.hostile),
                     {n: self.hostile(f.type) for n, f in inner.fields.items()},
                     some=True,
                 ),
@@ -194,7 +191,7 @@ class Inputs:
         `generated`."""
         base = self.seeds.examples.get(type_.name)
         if base is None:
-            return generated if not generated.is_empty else self._object(type_, self.hostile)
+            return generated
         drawn = st.fixed_dictionaries({}, optional=over) if some else st.fixed_dictionaries(over)
         on_base = drawn.map(lambda values: {**base, **values})
         return st.one_of(on_base, on_base, on_base, generated)
@@ -252,18 +249,12 @@ class Inputs:
         return variables.map(lambda v: {"query": query, "variables": v})
 
 
-def _undefined() -> object:
-    from graphql.pyutils import Undefined
-
-    return Undefined
-
-
 def _required_field(field: GraphQLInputField) -> bool:
-    return isinstance(field.type, GraphQLNonNull) and field.default_value is _undefined()
+    return isinstance(field.type, GraphQLNonNull) and field.default_value is Undefined
 
 
 def _required(arg: GraphQLArgument) -> bool:
-    return isinstance(arg.type, GraphQLNonNull) and arg.default_value is _undefined()
+    return isinstance(arg.type, GraphQLNonNull) and arg.default_value is Undefined
 
 
 def document(carrier: Carrier) -> str:

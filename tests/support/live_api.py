@@ -51,9 +51,7 @@ class LiveApi:
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
     stuck_on: Sent | None = None
-    log_path: str = field(
-        default_factory=lambda: tempfile.mktemp(prefix="loyalty-fuzz-api-", suffix=".log")
-    )
+    log_path: str = field(default_factory=lambda: _new_log())
     _http: httpx.Client | None = None
 
     @property
@@ -123,6 +121,12 @@ class LiveApi:
         except httpx.TransportError as exc:
             self.stuck_on = sent
             raise ServerStuck(f"connection dropped ({exc!r}): {sent.reproducer()}") from None
+
+
+def _new_log() -> str:
+    handle, path = tempfile.mkstemp(prefix="loyalty-fuzz-api-", suffix=".log")
+    os.close(handle)
+    return path
 
 
 def bearer(token: str, tenant: str | None = None, kind: str = "") -> dict[str, Any]:
