@@ -52,7 +52,7 @@ def register_scalars() -> None:
 
 register_scalars()
 schema = schemathesis.graphql.from_path(SCHEMA_FILE)
-EXAMPLES = 8
+EXAMPLES = 10
 
 
 def send(case: Any, world: World, live_api: LiveApi, credential: str) -> None:
