@@ -62,10 +62,15 @@ class World:
     tier_id: str
     redemption_id: str
     code: str
+    # Rows a fuzzed erasure or archival may take away: the ones above must outlive them.
+    spare_member_id: str
+    spare_reward_id: str
 
     @property
     def known_ids(self) -> tuple[str, ...]:
-        return (self.member_id, self.reward_id, self.tier_id, self.redemption_id)
+        """Ids plain values may name: not the member or reward every test relies on, since a
+        hostile value may be an erasure or archival of whatever it names."""
+        return (self.spare_member_id, self.spare_reward_id, self.tier_id, self.redemption_id)
 
     @property
     def seeds(self) -> Seeds:
@@ -76,7 +81,7 @@ class World:
             by_name={
                 "memberId": (self.member_id,),
                 "rewardId": (self.reward_id,),
-                "id": self.known_ids,
+                "id": (self.spare_member_id, self.spare_reward_id, self.tier_id),
                 "externalId": (MEMBER_EXTERNAL_ID,),
                 "orderId": (ORDER_ID,),
                 "code": (self.code,),
@@ -101,7 +106,7 @@ class World:
         return {
             "EnrollMemberInput": {"externalId": "fuzz-new", "email": "new@example.com"},
             "UpdateMemberInput": {"id": self.member_id, "name": "Ada"},
-            "EraseMemberInput": {"id": self.member_id},
+            "EraseMemberInput": {"id": self.spare_member_id},
             "AdjustPointsInput": {"memberId": self.member_id, "points": 10, "reason": "r"},
             "OrderLineInput": line,
             "RecordOrderInput": {
@@ -121,7 +126,7 @@ class World:
                 "pointsCost": 200,
             },
             "UpdateRewardInput": {"id": self.reward_id, "name": "Five off"},
-            "ArchiveRewardInput": {"id": self.reward_id},
+            "ArchiveRewardInput": {"id": self.spare_reward_id},
             "RedeemRewardInput": {"rewardId": self.reward_id, "memberId": self.member_id},
             "MarkRedemptionUsedInput": {"code": self.code, "orderId": ORDER_ID},
             "CancelRedemptionInput": {"code": self.code},
@@ -206,4 +211,8 @@ def build_world(api: LiveApi, kit: TenantKit) -> World:
         tier_id=tier_id,
         redemption_id=redemption["id"],
         code=redemption["code"],
+        spare_member_id=_payload(api, ENROLL, {"externalId": "fuzz-spare"}, secret)["member"]["id"],
+        spare_reward_id=_payload(
+            api, CREATE_REWARD, {"name": "Spare", "kind": "CUSTOM", "pointsCost": 1}, secret
+        )["reward"]["id"],
     )
