@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import schemathesis
 from graphql import GraphQLScalarType
 from hypothesis import strategies as st
@@ -39,6 +40,11 @@ def literal(value: Any) -> Any:
     return nodes.String(value)
 
 
+# Ids and strings of the fuzzed tenant's rows, filled in by `know_the_world` before the
+# first document is drawn (the strategies below are built at that first draw).
+KNOWN = Seeds(ids=[], strings=[])
+
+
 def register_scalars() -> None:
     """Every scalar, GraphQL's own included, gets plain values and attacks (schemathesis
     alone sends neither NUL bytes nor lone surrogates); one without values in
@@ -46,13 +52,22 @@ def register_scalars() -> None:
     for name, type_ in load_schema().type_map.items():
         if isinstance(type_, GraphQLScalarType) and not name.startswith("__"):
             values = scalar_values(name)
-            drawn = st.one_of(values.plain(Seeds()), values.attacks(Seeds()))
+            drawn = st.deferred(
+                lambda values=values: st.one_of(values.plain(KNOWN), values.attacks(KNOWN))
+            )
             schemathesis.graphql.scalar(name, drawn.map(literal))
 
 
 register_scalars()
 schema = schemathesis.graphql.from_path(SCHEMA_FILE)
 EXAMPLES = 10
+
+
+@pytest.fixture(autouse=True)
+def know_the_world(world: World) -> None:
+    for known, now in ((KNOWN.ids, world.known_ids), (KNOWN.strings, world.known_strings)):
+        assert isinstance(known, list)
+        known[:] = now
 
 
 def send(case: Any, world: World, live_api: LiveApi, credential: str) -> None:
