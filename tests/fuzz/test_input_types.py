@@ -12,7 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from graphql import GraphQLScalarType, specified_scalar_types
+from graphql import (
+    GraphQLInputObjectType,
+    GraphQLScalarType,
+    coerce_input_value,
+    specified_scalar_types,
+)
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -58,6 +63,17 @@ def test_every_scalar_and_input_type_is_fuzzed() -> None:
             scalar_values(name)  # raises, naming the scalar, when it has none
         assert inputs.carriers(type_), f"no root field argument can hold a {name}"
     assert {"BigInt", "Decimal", "DateTime", "Date", "ID", "String", "Int"} <= set(TYPES)
+
+
+def test_the_valid_examples_are_well_typed_values_of_real_input_types(world: World) -> None:
+    # given the world's valid example of each input type
+    for name, example in world.examples.items():
+        type_ = SCHEMA.type_map.get(name)
+
+        # then each names an input type and is a value of it, so it still is when the
+        # schema changes
+        assert isinstance(type_, GraphQLInputObjectType), f"{name} is no input type"
+        coerce_input_value(example, type_)  # raises GraphQLError, naming the field
 
 
 @pytest.mark.parametrize(("target", "carrier"), aims(CUSTOM_SCALARS))
