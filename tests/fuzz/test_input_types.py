@@ -18,6 +18,7 @@ from graphql import (
     coerce_input_value,
     specified_scalar_types,
 )
+from graphql.pyutils import Undefined
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -73,7 +74,8 @@ def test_the_valid_examples_are_well_typed_values_of_real_input_types(world: Wor
         # then each names an input type and is a value of it, so it still is when the
         # schema changes
         assert isinstance(type_, GraphQLInputObjectType), f"{name} is no input type"
-        coerce_input_value(example, type_)  # raises GraphQLError, naming the field
+        coerced = coerce_input_value(example, type_)
+        assert coerced is not Undefined, f"the example of {name} is no value of it: {example}"
 
 
 @pytest.mark.parametrize(("target", "carrier"), aims(CUSTOM_SCALARS))
