@@ -21,7 +21,6 @@ import json
 import logging
 from typing import Any
 
-import orjson
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -44,6 +43,7 @@ from api.context import Context
 from api.contract_view import graphql_body
 from api.http_errors import RequestRefused
 from api.json_body import decode_json
+from api.json_encoding import encode_json
 from api.persisted_queries import PersistedQueries, PersistedQueryRefused
 from api.persisted_view import PersistedQueryView
 from api.rate_limits import RequestLimits
@@ -72,7 +72,7 @@ class _SchemaView(PersistedQueryView):
         return Context(request, response, self._services, principal, request_id)
 
     def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
+        return encode_json(data)
 
 
 class GraphQLEndpoint:
