@@ -227,7 +227,9 @@ def validate_reward(r: Reward) -> Reward:
         )
     if r.kind is RewardKind.PERCENTAGE:
         _require(r.percentage is not None, "percentage must be 0 to 100.", "percentage")
-        # two decimals: what the stored column holds, so none is silently rounded away
+    if r.percentage is not None:
+        # Checked whatever the kind, since it is stored whatever the kind: two decimals and
+        # at most 100, what the stored column holds, so none is rounded away or overflows.
         percentage = bounded_decimal(r.percentage, ("percentage",), places=2)
         _require(0 < percentage <= 100, "percentage must be 0 to 100.", "percentage")
     _require(

@@ -42,7 +42,7 @@ mutation Enroll($input: EnrollMemberInput!) {
 """
 
 REQUEST_ID = re.compile(r"^[0-9a-f]{32}$")
-SECRET = "own-postgres-secret-key"
+SECRET = "own-postgres-secret-key-at-least-32-bytes"
 
 
 @dataclass

@@ -145,6 +145,35 @@ async def test_tier_multipliers_and_reward_percentages_are_bounded_too(gql, tena
     assert _codes(reward) == ["INVALID"]
 
 
+@pytest.mark.parametrize("percentage", ["1000", "1e3", "100.5"])
+async def test_a_percentage_out_of_range_is_refused_whatever_the_rewards_kind(
+    gql, tenant, percentage
+):
+    # given a tenant
+    # when a fixed-amount reward is sent with a percentage past 100 (stored, though unused)
+    answer = await gql(
+        CREATE_REWARD,
+        {
+            "input": {
+                "name": "Five off",
+                "kind": "FIXED_AMOUNT",
+                "pointsCost": 10,
+                "value": 500,
+                "percentage": percentage,
+            }
+        },
+        token=tenant.operator_token,
+        tenant=tenant.slug,
+    )
+
+    # then it is refused on the field, not an unexpected error of the database
+    payload = answer["createReward"]
+    assert payload["reward"] is None
+    assert [(e["code"], e["field"]) for e in payload["errors"]] == [
+        ("INVALID", ["input", "percentage"])
+    ]
+
+
 async def test_sensible_decimals_are_accepted_and_read_back_as_sent(gql, tenant):
     # given a tenant
     # when a rate with six decimals and a value written with an exponent are configured
