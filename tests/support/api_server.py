@@ -20,9 +20,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 class ApiServer:
-    """`start()` runs `uvicorn --factory api.app:create_app` with `env` (and no LOYALTY_*
-    variable of the test's own environment) and waits for /healthz; `log()` is what it
-    printed, for a failing test's message."""
+    """`start()` runs `loyalty serve --no-worker` (the production entry point: its start-up
+    checks, no server banner) with `env` (and no LOYALTY_* variable of the test's own
+    environment) and waits for /healthz; `log()` is what it printed, for a failing test's
+    message."""
 
     def __init__(self, env: dict[str, str]) -> None:
         self.port = free_port()
@@ -44,16 +45,13 @@ class ApiServer:
             [
                 sys.executable,
                 "-m",
-                "uvicorn",
-                "--factory",
-                "api.app:create_app",
+                "api.cli",
+                "serve",
+                "--no-worker",
                 "--host",
                 "127.0.0.1",
                 "--port",
                 str(self.port),
-                "--no-access-log",
-                "--log-level",
-                "warning",
             ],
             cwd=ROOT,
             env={**inherited, **self.env},
@@ -81,6 +79,13 @@ class ApiServer:
         self._log.flush()
         text = Path(self._log.name).read_text(errors="replace")
         return text[-tail:]
+
+    def kill(self) -> None:
+        """Ends the process at once (a server that stopped answering)."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

@@ -10,16 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-import tempfile
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from persistence.local_servers import free_port
+from tests.support.api_server import ApiServer
 
 # Long enough for any honest request on a loaded 2-core machine; a request still unanswered
 # then has pinned the server.
@@ -45,42 +41,32 @@ class Sent:
 
 @dataclass
 class LiveApi:
-    """`start()` serves the app; `post()` sends one GraphQL body; `restart()` after a hang."""
+    """`start()` serves the app (tests/support/api_server.py); `post()` sends one GraphQL
+    body; `restart()` after a hang."""
 
     env: dict[str, str]
-    port: int = field(default_factory=free_port)
-    proc: subprocess.Popen[bytes] | None = None
+    server: ApiServer | None = None
     stuck_on: Sent | None = None
-    log_path: str = field(default_factory=lambda: _new_log())
     _http: httpx.Client | None = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        assert self.server is not None, "start() the server first"
+        return self.server.url
 
     def start(self) -> None:
-        command = [sys.executable, "-m", "api.cli", "serve", "--no-worker"]
-        command += ["--host", "127.0.0.1", "--port", str(self.port)]
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(
-                command, env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT
-            )
+        self.server = ApiServer(self.env)
+        self.server.start()
         self._http = httpx.Client(base_url=self.url, timeout=ANSWER_SECONDS)
-        deadline = time.monotonic() + 60
-        while not self._healthy():
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the API did not start; its log is {self.log_path}")
-            time.sleep(0.1)
         self.stuck_on = None
 
     def stop(self) -> None:
         if self._http is not None:
             self._http.close()
             self._http = None
-        if self.proc is not None:
-            self.proc.kill()
-            self.proc.wait()
-            self.proc = None
+        if self.server is not None:
+            self.server.kill()
+            self.server.stop()
 
     def restart(self) -> None:
         self.stop()
@@ -88,14 +74,7 @@ class LiveApi:
 
     @property
     def needs_restart(self) -> bool:
-        return self.stuck_on is not None or self.proc is None or self.proc.poll() is not None
-
-    def _healthy(self) -> bool:
-        try:
-            assert self._http is not None
-            return self._http.get("/healthz", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
+        return self.stuck_on is not None or self.server is None or not self.server.running()
 
     def post(self, payload: object, headers: dict[str, str]) -> tuple[httpx.Response, Sent]:
         """Sends `payload` as JSON text with every non-ASCII character escaped, so values no
@@ -121,12 +100,6 @@ class LiveApi:
         except httpx.TransportError as exc:
             self.stuck_on = sent
             raise ServerStuck(f"connection dropped ({exc!r}): {sent.reproducer()}") from None
-
-
-def _new_log() -> str:
-    handle, path = tempfile.mkstemp(prefix="loyalty-fuzz-api-", suffix=".log")
-    os.close(handle)
-    return path
 
 
 def bearer(token: str, tenant: str | None = None, kind: str = "") -> dict[str, Any]:
