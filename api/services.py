@@ -60,5 +60,6 @@ class Services:
 
     async def close(self) -> None:
         await self.control.stop_listening()
+        await self.balances.aclose()
         await self.redis.aclose()
         await self.pool.close()
