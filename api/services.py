@@ -85,6 +85,7 @@ class Services:
         if self.announcements is not None:
             await self.announcements.stop()
         self.abuse.close()
+        await self.balances.aclose()
         await self.redis.aclose()
         await self.pool.close()
 

@@ -3,12 +3,18 @@
 Keys: `{t:<tenant id>}:bal:<member id>:<wallet>` (hash-tagged by tenant for Redis Cluster).
 Writes go through a compare-and-set script that only stores a newer version, so a slow reader
 can never put an older balance back. Redis being slow or down costs one short timeout, then
-the breaker skips it; a write that could not be made leaves its key marked dirty, and those
-keys are deleted before the cache is read again, so nothing stale outlives an outage.
+the breaker skips it; a write that could not be made leaves its key marked dirty with the
+version it should have stored. While keys are dirty the cache is not read, and a background
+task (never a request) retries until Redis answers again, then drops each dirty key's older
+balance and raises its floor (`<key>:floor`, the lowest version the compare-and-set still
+accepts): a timed-out write that Redis runs late, when it wakes up, cannot bring an older
+balance back. Only then is the cache trusted again, so nothing stale outlives an outage.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -26,13 +32,28 @@ from persistence.repositories.records import rebuilder
 log = logging.getLogger(__name__)
 
 _CAS = """
+local floor = redis.call('GET', KEYS[2])
+if floor and tonumber(floor) > tonumber(ARGV[1]) then return 0 end
 local v = redis.call('HGET', KEYS[1], 'v')
 if v and tonumber(v) >= tonumber(ARGV[1]) then return 0 end
 redis.call('HSET', KEYS[1], 'v', ARGV[1], 'a', ARGV[2], 'p', ARGV[3], 'l', ARGV[4], 'd', ARGV[6])
 redis.call('EXPIRE', KEYS[1], ARGV[5])
 return 1
 """
+# Drops a balance older than version ARGV[1] and raises the key's floor to that version.
+_DROP = """
+local v = redis.call('HGET', KEYS[1], 'v')
+if not v or tonumber(v) < tonumber(ARGV[1]) then redis.call('DEL', KEYS[1]) end
+local floor = redis.call('GET', KEYS[2])
+if not floor or tonumber(floor) < tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2])
+end
+return 1
+"""
 MAX_DIRTY = 10_000
+# The background cleanup tries again at most this often while Redis refuses connections (a
+# paused Redis makes each try wait for the socket timeout instead).
+RETRY_SECONDS = 0.05
 
 
 def tenant_prefix(tenant_id: UUID) -> str:
@@ -47,6 +68,10 @@ def _key(prefix: str, member_id: UUID, wallet: str) -> str:
     return f"{prefix}:bal:{member_id}:{wallet}"
 
 
+def _floor(key: str) -> str:
+    return f"{key}:floor"  # the same hash tag, so the same slot as the balance
+
+
 class RedisBalanceStore:
     """One per process, shared by every tenant; `for_tenant` gives the port a request uses."""
 
@@ -55,20 +80,53 @@ class RedisBalanceStore:
         self._ttl = ttl
         self._cas = client.register_script(_CAS)
         self.breaker = Breaker(cooldown)
-        self._dirty: set[str] = set()
+        # Key -> the newest version a write could not store there.
+        self._dirty: dict[str, int] = {}
         self._overflowed = False
+        self._cleanup: asyncio.Task[None] | None = None
 
     def for_tenant(self, tenant_id: UUID) -> TenantBalanceCache:
         return TenantBalanceCache(self, tenant_id)
 
-    def _mark_dirty(self, key: str) -> None:
-        if len(self._dirty) >= MAX_DIRTY:
+    def _mark_dirty(self, key: str, version: int) -> None:
+        if len(self._dirty) >= MAX_DIRTY and key not in self._dirty:
             # Too many to delete one by one: stop trusting the cache until the TTL has
             # removed anything this process may have left stale.
             self._overflowed = True
             self._dirty.clear()
-        else:
-            self._dirty.add(key)
+            return
+        self._dirty[key] = max(version, self._dirty.get(key, version))
+        if self._cleanup is None or self._cleanup.done():
+            self._cleanup = asyncio.get_running_loop().create_task(self._clean())
+
+    async def _clean(self) -> None:
+        """Until no key is dirty: drop their older balances and raise their floors, in one
+        pipeline, tried again (in the background) until Redis answers."""
+        loop = asyncio.get_running_loop()
+        while self._dirty:
+            started = loop.time()
+            pending = dict(self._dirty)
+            try:
+                # EVAL, not EVALSHA: a Redis that was restarted has lost its scripts.
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    for key, version in pending.items():
+                        pipe.eval(_DROP, 2, key, _floor(key), version, self._ttl)
+                    await pipe.execute()
+            except (RedisError, OSError, TimeoutError) as exc:
+                log.debug("redis still unavailable, balances stay dirty: %s", exc)
+                await asyncio.sleep(max(0.0, RETRY_SECONDS - (loop.time() - started)))
+                continue
+            for key, version in pending.items():
+                if self._dirty.get(key) == version:  # not failed again meanwhile
+                    del self._dirty[key]
+        # Redis answered: it is trusted again now, not after the rest of the cooldown.
+        self.breaker.recovered()
+
+    async def aclose(self) -> None:
+        if self._cleanup is not None:
+            self._cleanup.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._cleanup
 
     def _fail(self, exc: BaseException) -> None:
         log.warning("redis unavailable, serving balances from postgres: %s", exc)
@@ -85,20 +143,10 @@ class RedisBalanceStore:
             self._overflowed = False
             self.breaker.failed(for_at_least=self._ttl)
             return False
-        if self._dirty:
-            pending = list(self._dirty)
-            try:
-                # One DEL per key: in Redis Cluster, keys of different tenants live in
-                # different slots, and a multi-key DEL across slots is refused.
-                async with self._redis.pipeline(transaction=False) as pipe:
-                    for key in pending:
-                        pipe.delete(key)
-                    await pipe.execute()
-            except (RedisError, OSError, TimeoutError) as exc:
-                self._fail(exc)
-                return False
-            self._dirty.difference_update(pending)
-        return True
+        # Dirty keys may hold older balances than the ledger: the cleanup task drops them
+        # first. (One script per key: in Redis Cluster, different tenants' keys live in
+        # different slots, and a multi-key command across slots is refused.)
+        return not self._dirty
 
     async def get(self, key: str, member_id: UUID, wallet: str) -> Balance | None:
         if not await self._usable():
@@ -140,12 +188,12 @@ class RedisBalanceStore:
 
     async def put(self, key: str, balance: Balance) -> None:
         if not await self._usable():
-            self._mark_dirty(key)
+            self._mark_dirty(key, balance.version)
             return
         try:
-            await self._cas(keys=[key], args=self._cas_args(balance))
+            await self._cas(keys=[key, _floor(key)], args=self._cas_args(balance))
         except (RedisError, OSError, TimeoutError) as exc:
-            self._mark_dirty(key)
+            self._mark_dirty(key, balance.version)
             self._fail(exc)
 
     async def put_many(self, entries: Sequence[tuple[str, Balance]]) -> None:
@@ -153,8 +201,8 @@ class RedisBalanceStore:
         if not entries:
             return
         if not await self._usable():
-            for key, _ in entries:
-                self._mark_dirty(key)
+            for key, balance in entries:
+                self._mark_dirty(key, balance.version)
             return
         try:
             # EVALSHA, not the script object: in a pipeline redis-py would first ask
@@ -162,11 +210,11 @@ class RedisBalanceStore:
             # those keys NOSCRIPT, and they are put one by one, which loads it again.
             async with self._redis.pipeline(transaction=False) as pipe:
                 for key, balance in entries:
-                    pipe.evalsha(self._cas.sha, 1, key, *self._cas_args(balance))
+                    pipe.evalsha(self._cas.sha, 2, key, _floor(key), *self._cas_args(balance))
                 results = await pipe.execute(raise_on_error=False)
         except (RedisError, OSError, TimeoutError) as exc:
-            for key, _ in entries:
-                self._mark_dirty(key)
+            for key, balance in entries:
+                self._mark_dirty(key, balance.version)
             self._fail(exc)
             return
         refused: BaseException | None = None
@@ -174,7 +222,7 @@ class RedisBalanceStore:
             if isinstance(result, NoScriptError):
                 await self.put(key, balance)
             elif isinstance(result, Exception):
-                self._mark_dirty(key)
+                self._mark_dirty(key, balance.version)
                 refused = result
         if refused is not None:
             self._fail(refused)

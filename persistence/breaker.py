@@ -21,3 +21,9 @@ class Breaker:
 
     def succeeded(self) -> None:
         self._open_until = 0.0
+
+    def recovered(self) -> None:
+        """The dependency answered a probe: close, unless opened for longer than the usual
+        cooldown on purpose."""
+        if self._open_until - self._now() <= self._cooldown:
+            self._open_until = 0.0
