@@ -98,13 +98,18 @@ class GraphQLEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request_id = http_errors.request_id(scope)
+        id_bytes = request_id.encode("latin-1")
         started = False
 
         async def send_with_id(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                MutableHeaders(scope=message)["X-Request-Id"] = request_id
+                raw = message.get("headers")
+                if type(raw) is list and all(n != b"x-request-id" for n, _ in raw):
+                    raw.append((b"x-request-id", id_bytes))  # as MutableHeaders would set it
+                else:
+                    MutableHeaders(scope=message)["X-Request-Id"] = request_id
             await send(message)
 
         try:
@@ -227,7 +232,9 @@ def _check_size(scope: Scope, limit: int) -> None:
 def _json_body(headers: Headers, raw: bytes) -> object:
     """The JSON of a body strawberry's view would read as JSON (None for other bodies),
     refused unless it is an object, or a list (a batch, which the view refuses)."""
-    content_type, _ = parse_content_type(headers.get("content-type", ""))
+    content_type = headers.get("content-type", "")
+    if content_type != "application/json":  # the usual one needs no parsing
+        content_type, _ = parse_content_type(content_type)
     if "application/json" not in content_type:
         return None
     try:
