@@ -21,6 +21,7 @@ import json
 import logging
 from typing import Any
 
+import orjson
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -46,7 +47,7 @@ from api.json_body import decode_json
 from api.json_encoding import encode_json
 from api.persisted_queries import PersistedQueries, PersistedQueryRefused
 from api.persisted_view import PersistedQueryView
-from api.rate_limits import RequestLimits
+from api.rate_limits import SENT_QUERY, RequestLimits
 from api.schema.build import LoyaltySchema, build_schema
 from api.schema.direct import run_cached
 from api.schema.text_inputs import refused_request
@@ -160,7 +161,12 @@ class GraphQLEndpoint:
         raw = await read_body(receive, self._settings.max_body_bytes)
         if raw is None:
             return  # the client went away
-        data = _json_body(headers, raw)
+        data, fast = _json_body(headers, raw)
+        if fast and isinstance(data, dict):
+            # The document text sent, for the rate limits' cost (api/rate_limits.py): read
+            # as it reads it from the body (orjson), so it need not read the body again.
+            query = data.get("query")
+            scope[SENT_QUERY] = query if isinstance(query, str) else None
         if isinstance(data, dict) and _plain_json(headers):
             answered = await self._answer(view, scope, receive, send, raw, data, principal)
             if answered:
@@ -229,25 +235,31 @@ def _check_size(scope: Scope, limit: int) -> None:
         check_declared_length(scope, limit)
 
 
-def _json_body(headers: Headers, raw: bytes) -> object:
+def _json_body(headers: Headers, raw: bytes) -> tuple[object, bool]:
     """The JSON of a body strawberry's view would read as JSON (None for other bodies),
-    refused unless it is an object, or a list (a batch, which the view refuses)."""
+    refused unless it is an object, or a list (a batch, which the view refuses); and
+    whether orjson read it (not the standard library, api/json_body.py)."""
     content_type = headers.get("content-type", "")
     if content_type != "application/json":  # the usual one needs no parsing
         content_type, _ = parse_content_type(content_type)
     if "application/json" not in content_type:
-        return None
+        return None, False
+    fast = True
     try:
-        data = decode_json(raw)
-    except json.JSONDecodeError:
-        raise RequestRefused(
-            400, http_errors.BAD_REQUEST, "Unable to parse request body as JSON"
-        ) from None
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        fast = False
+        try:
+            data = decode_json(raw)
+        except json.JSONDecodeError:
+            raise RequestRefused(
+                400, http_errors.BAD_REQUEST, "Unable to parse request body as JSON"
+            ) from None
     if not isinstance(data, dict | list):
         raise RequestRefused(
             400, http_errors.BAD_REQUEST, "The request body must be a JSON object."
         )
-    return data
+    return data, fast
 
 
 def _plain_json(headers: Headers) -> bool:

@@ -48,6 +48,9 @@ from persistence.rate_windows import Budget, SlidingWindows, Spent
 log = logging.getLogger(__name__)
 
 _MAX_OWED = 4096
+# Where the endpoint keeps the document text a JSON body sent ("query", None when it sent
+# none), so the cost is read without parsing the body again.
+SENT_QUERY = "loyalty.sent_query"
 
 _FAILURES = (RedisError, OSError, TimeoutError)
 Guarded = tuple[Receive, Send]
@@ -209,7 +212,7 @@ class RequestLimits:
             owed[budget] = owed.get(budget, 0) + units
 
     def _cost(self, scope: Scope, body: bytes, schema: LoyaltySchema, trusted: bool) -> int:
-        query = _query_text(scope, body)
+        query = scope[SENT_QUERY] if SENT_QUERY in scope else _query_text(scope, body)
         if not query:
             return 0  # a persisted query named by its hash alone: the unit already spent
         prepared = schema.documents.get(
