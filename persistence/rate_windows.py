@@ -3,7 +3,7 @@
 limits' async API makes one Redis call per budget spent and another per window read: three
 for a request that spends its credential's and its tenant's budgets and reports what is
 left. This runs limits' own Lua scripts, on limits' own keys, as functions of one script
-sent with one EVALSHA (one command, not a pipeline of three: a third of the client's CPU),
+sent with one EVALSHA (one command, not a pipeline of three),
 so the counters are exactly those limits' API reads, tests and clears (`self.limiter`). It relies
 on names of limits' Redis storage that are not public (pinned: limits>=5.8,<6); they are
 looked up when built, and a missing one stops start-up with a message naming it.

@@ -1,4 +1,4 @@
-"""The pipelined sliding windows are limits' own counters: its API reads and spends them."""
+"""The scripted sliding windows are limits' own counters: its API reads and spends them."""
 
 from __future__ import annotations
 
