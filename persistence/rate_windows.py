@@ -20,6 +20,7 @@ import redis.asyncio as aioredis
 from limits import RateLimitItem
 from limits.aio.storage import RedisStorage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from redis.exceptions import NoScriptError
 
 Budget = tuple[RateLimitItem, tuple[str, ...]]
 
@@ -48,6 +49,7 @@ class SlidingWindows:
             acquire, window = bridge.SCRIPT_ACQUIRE_SLIDING_WINDOW, bridge.SCRIPT_SLIDING_WINDOW
         except AttributeError as missing:
             raise RuntimeError(f"limits no longer has {missing.name}: pin limits>=5.8,<6") from None
+        self._client = client
         self._script = client.register_script(_combined(acquire, window))
         self._key_cache: dict[tuple[RateLimitItem, tuple[str, ...]], tuple[str, str]] = {}
 
@@ -55,7 +57,11 @@ class SlidingWindows:
         cached = self._key_cache.get((item, ids))
         if cached is None:
             key = item.key_for(*ids)
-            cached = (self._prefixed(self._previous(key)), self._prefixed(self._current(key)))
+            previous, current = (
+                self._prefixed(self._previous(key)),
+                self._prefixed(self._current(key)),
+            )
+            cached = (previous, current)
             if len(self._key_cache) >= _KEY_CACHE_SIZE:
                 self._key_cache.clear()
             self._key_cache[(item, ids)] = cached
@@ -69,11 +75,20 @@ class SlidingWindows:
         room for it, then reads the first's window: one script, one round trip. Raises
         redis' errors."""
         keys: list[str] = []
-        args: list[int] = [len(budgets), cost]
+        words = [len(budgets), cost]
         for index, (item, ids) in enumerate(budgets):
-            keys.extend(self._keys(item, ids))
-            args += (item.amount, item.get_expiry(), owed[index] if owed else 0)
-        *hits, window = await self._script(keys=keys, args=args)
+            keys += self._keys(item, ids)
+            words += (item.amount, item.get_expiry(), owed[index] if owed else 0)
+        # The numbers in one argument, split by the script: redis-py encodes each argument
+        # in Python, and a request sends eight.
+        numbers = " ".join(map(str, words)).encode()
+        script = self._script
+        try:
+            result = await self._client.evalsha(script.sha, len(keys), *keys, numbers)
+        except NoScriptError:  # a new or flushed Redis
+            script.sha = await self._client.script_load(script.script)
+            result = await self._client.evalsha(script.sha, len(keys), *keys, numbers)
+        *hits, window = result
         own = budgets[0][0]
         return Spent(tuple(bool(h) for h in hits), *_stats(own, window))
 
@@ -83,6 +98,10 @@ _KEY_CACHE_SIZE = 4096
 # limits' two scripts, each as a function of its own KEYS and ARGV, run for every budget in
 # one EVALSHA: the counters and their arithmetic are exactly limits' own.
 _MAIN = """
+local ARGV = {}
+for number in string.gmatch(KEYS_ARGV[1], "%S+") do
+    ARGV[#ARGV + 1] = number
+end
 local budgets = tonumber(ARGV[1])
 local cost = tonumber(ARGV[2])
 local hits = {}
@@ -117,7 +136,8 @@ def _combined(acquire: str | bytes, window: str | bytes) -> str:
         window = window.decode()
     return (
         f"local function acquire(KEYS, ARGV)\n{acquire}\nend\n"
-        f"local function window(KEYS, ARGV)\n{window}\nend\n{_MAIN}"
+        f"local function window(KEYS, ARGV)\n{window}\nend\n"
+        f"local KEYS_ARGV = ARGV\n{_MAIN}"
     )
 
 
