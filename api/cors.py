@@ -68,10 +68,14 @@ class Cors:
         async def send_with_cors(message: Message) -> None:
             if message["type"] == "http.response.start":
                 raw = message.setdefault("headers", [])
-                if call is None and type(raw) is list and all(n != b"vary" for n, _ in raw):
-                    raw.append(_VARY_ORIGIN)  # what add_vary_header adds to no Vary
-                    await send(message)
-                    return
+                if call is None and type(raw) is list:
+                    for name, _ in raw:
+                        if name == b"vary":
+                            break
+                    else:
+                        raw.append(_VARY_ORIGIN)  # what add_vary_header adds to no Vary
+                        await send(message)
+                        return
                 answer = MutableHeaders(scope=message)
                 answer.add_vary_header("Origin")
                 if call is not None and call.allowed:

@@ -107,7 +107,7 @@ class GraphQLEndpoint:
             if message["type"] == "http.response.start":
                 started = True
                 raw = message.get("headers")
-                if type(raw) is list and all(n != b"x-request-id" for n, _ in raw):
+                if type(raw) is list and _absent(raw, b"x-request-id"):
                     raw.append((b"x-request-id", id_bytes))  # as MutableHeaders would set it
                 else:
                     MutableHeaders(scope=message)["X-Request-Id"] = request_id
@@ -226,6 +226,13 @@ class GraphQLEndpoint:
         response = view.create_response(graphql_body(result, request_id), sub_response)
         await response(scope, receive, send)
         return True
+
+
+def _absent(headers: list[tuple[bytes, bytes]], name: bytes) -> bool:
+    for each, _ in headers:  # noqa: SIM110 (a loop: no generator per response)
+        if each == name:
+            return False
+    return True
 
 
 def _check_size(scope: Scope, limit: int) -> None:
