@@ -37,6 +37,7 @@ ALLOWED_HEADERS = "Authorization, Content-Type, X-Tenant"
 # Headers a page may read from an answer: the request id to quote, and the rate limit.
 EXPOSED_HEADERS = "X-Request-Id, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset"
 _PREFLIGHT_VARY = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
+_VARY_ORIGIN = (b"vary", b"Origin")
 # The code a database outage answers with everywhere (503).
 
 
@@ -49,10 +50,14 @@ class Cors:
         if scope["type"] != "http" or scope["path"] != self._path:
             await self.app(scope, receive, send)
             return
-        headers = Headers(scope=scope)
-        origin = headers.get("origin")
+        origin = None
+        for name, value in scope["headers"]:  # as Headers.get, without building one
+            if name == b"origin":
+                origin = value.decode("latin-1")
+                break
         call = None
         if origin is not None:
+            headers = Headers(scope=scope)
             services: Services = scope["app"].state.services
             call = BrowserCall(origin, own=_own_origin(services, scope, headers, origin))
             if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
@@ -62,7 +67,15 @@ class Cors:
 
         async def send_with_cors(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
+                raw = message.setdefault("headers", [])
+                if call is None and type(raw) is list:
+                    for name, _ in raw:
+                        if name == b"vary":
+                            break
+                    else:
+                        raw.append(_VARY_ORIGIN)  # what add_vary_header adds to no Vary
+                        await send(message)
+                        return
                 answer = MutableHeaders(scope=message)
                 answer.add_vary_header("Origin")
                 if call is not None and call.allowed:

@@ -21,6 +21,7 @@ import json
 import logging
 from typing import Any
 
+import orjson
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -46,7 +47,7 @@ from api.json_body import decode_json
 from api.json_encoding import encode_json
 from api.persisted_queries import PersistedQueries, PersistedQueryRefused
 from api.persisted_view import PersistedQueryView
-from api.rate_limits import RequestLimits
+from api.rate_limits import SENT_QUERY, RequestLimits
 from api.schema.build import LoyaltySchema, build_schema
 from api.schema.direct import run_cached
 from api.schema.text_inputs import refused_request
@@ -98,13 +99,18 @@ class GraphQLEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request_id = http_errors.request_id(scope)
+        id_bytes = request_id.encode("latin-1")
         started = False
 
         async def send_with_id(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                MutableHeaders(scope=message)["X-Request-Id"] = request_id
+                raw = message.get("headers")
+                if type(raw) is list and _absent(raw, b"x-request-id"):
+                    raw.append((b"x-request-id", id_bytes))  # as MutableHeaders would set it
+                else:
+                    MutableHeaders(scope=message)["X-Request-Id"] = request_id
             await send(message)
 
         try:
@@ -155,7 +161,12 @@ class GraphQLEndpoint:
         raw = await read_body(receive, self._settings.max_body_bytes)
         if raw is None:
             return  # the client went away
-        data = _json_body(headers, raw)
+        data, fast = _json_body(headers, raw)
+        if fast and isinstance(data, dict):
+            # The document text sent, for the rate limits' cost (api/rate_limits.py): read
+            # as it reads it from the body (orjson), so it need not read the body again.
+            query = data.get("query")
+            scope[SENT_QUERY] = query if isinstance(query, str) else None
         if isinstance(data, dict) and _plain_json(headers):
             answered = await self._answer(view, scope, receive, send, raw, data, principal)
             if answered:
@@ -217,6 +228,13 @@ class GraphQLEndpoint:
         return True
 
 
+def _absent(headers: list[tuple[bytes, bytes]], name: bytes) -> bool:
+    for each, _ in headers:  # noqa: SIM110 (a loop: no generator per response)
+        if each == name:
+            return False
+    return True
+
+
 def _check_size(scope: Scope, limit: int) -> None:
     """A body or a query string over the limit is refused before the caller is looked up."""
     check_query_string(scope, limit)
@@ -224,23 +242,31 @@ def _check_size(scope: Scope, limit: int) -> None:
         check_declared_length(scope, limit)
 
 
-def _json_body(headers: Headers, raw: bytes) -> object:
+def _json_body(headers: Headers, raw: bytes) -> tuple[object, bool]:
     """The JSON of a body strawberry's view would read as JSON (None for other bodies),
-    refused unless it is an object, or a list (a batch, which the view refuses)."""
-    content_type, _ = parse_content_type(headers.get("content-type", ""))
+    refused unless it is an object, or a list (a batch, which the view refuses); and
+    whether orjson read it (not the standard library, api/json_body.py)."""
+    content_type = headers.get("content-type", "")
+    if content_type != "application/json":  # the usual one needs no parsing
+        content_type, _ = parse_content_type(content_type)
     if "application/json" not in content_type:
-        return None
+        return None, False
+    fast = True
     try:
-        data = decode_json(raw)
-    except json.JSONDecodeError:
-        raise RequestRefused(
-            400, http_errors.BAD_REQUEST, "Unable to parse request body as JSON"
-        ) from None
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        fast = False
+        try:
+            data = decode_json(raw)
+        except json.JSONDecodeError:
+            raise RequestRefused(
+                400, http_errors.BAD_REQUEST, "Unable to parse request body as JSON"
+            ) from None
     if not isinstance(data, dict | list):
         raise RequestRefused(
             400, http_errors.BAD_REQUEST, "The request body must be a JSON object."
         )
-    return data
+    return data, fast
 
 
 def _plain_json(headers: Headers) -> bool:

@@ -5,7 +5,10 @@ in one round trip (persistence/rate_windows.py). A request spends one unit befor
 (429 with Retry-After when the budget is spent), and after its answer has been sent, the
 rest of its estimated cost: `estimated_cost // rate_limit_cost_unit` units more, so an
 expensive query spends more of the budget than `me { points }`, and the next requests pay
-for it.
+for it. That rest is owed, in this process, by each of the request's budgets, and charged
+in the round trip of the next request that spends the same budget (before its own unit),
+so a page costs one round trip, not two; past `_MAX_OWED` budgets owing, it is charged at
+once in a round trip of its own.
 
 Who spends: a credential (an API key by its digest, a member, an operator), or for
 anonymous callers their client address; a tenant's requests also spend the tenant's budget,
@@ -44,6 +47,11 @@ from persistence.rate_windows import Budget, SlidingWindows, Spent
 
 log = logging.getLogger(__name__)
 
+_MAX_OWED = 4096
+# Where the endpoint keeps the document text a JSON body sent ("query", None when it sent
+# none), so the cost is read without parsing the body again.
+SENT_QUERY = "loyalty.sent_query"
+
 _FAILURES = (RedisError, OSError, TimeoutError)
 Guarded = tuple[Receive, Send]
 
@@ -59,6 +67,9 @@ class RequestLimits:
         self._cost_unit = max(1, settings.rate_limit_cost_unit)
         self._max_page_size = settings.max_page_size
         self.breaker = Breaker(settings.redis_breaker_seconds)
+        # Units each budget owes for answered requests, charged by its next request.
+        self._owed: dict[Budget, int] = {}
+        self._items: dict[int, RateLimitItemPerMinute] = {}
 
     async def admit(
         self,
@@ -80,12 +91,12 @@ class RequestLimits:
             per_minute = await self._tenant_budget(tenant.id) or per_minute
         scope_id = str(tenant.id) if tenant is not None else "-"
         budgets: list[Budget] = [
-            (RateLimitItemPerMinute(per_minute), (scope_id, *_credential(scope, principal)))
+            (self._item(per_minute), (scope_id, *_credential(scope, principal)))
         ]
         if tenant is not None:
-            shared = RateLimitItemPerMinute(per_minute * self._tenant_factor)
+            shared = self._item(per_minute * self._tenant_factor)
             budgets.append((shared, (scope_id, "tenant")))
-        spent = await self._spend(budgets, 1)
+        spent = await self._spend(budgets, 1, self._owed_by(budgets))
         headers = _headers(per_minute, spent)
         if spent is not None and not all(spent.admitted):
             retry_after = await self._retry_after(budgets, spent)
@@ -98,8 +109,10 @@ class RequestLimits:
         the client address's budget, as an anonymous request does, and carries its headers."""
         if not self._enabled:
             return send
-        budget = (RateLimitItemPerMinute(self._per_minute), ("-", *_credential(scope, ANONYMOUS)))
-        headers = _headers(self._per_minute, await self._spend([budget], 1))
+        budget = (self._item(self._per_minute), ("-", *_credential(scope, ANONYMOUS)))
+        headers = _headers(
+            self._per_minute, await self._spend([budget], 1, self._owed_by([budget]))
+        )
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -108,6 +121,21 @@ class RequestLimits:
 
         return send_with_headers
 
+    def _item(self, per_minute: int) -> RateLimitItemPerMinute:
+        item = self._items.get(per_minute)
+        if item is None:
+            if len(self._items) >= 1024:
+                self._items.clear()
+            item = self._items[per_minute] = RateLimitItemPerMinute(per_minute)
+        return item
+
+    def _owed_by(self, budgets: list[Budget]) -> list[int] | None:
+        """What the budgets owe, no longer owed: the caller charges it now."""
+        if not self._owed:
+            return None
+        owed = [self._owed.pop(budget, 0) for budget in budgets]
+        return owed if any(owed) else None
+
     async def _tenant_budget(self, tenant_id: UUID) -> int | None:
         try:
             return await self._overrides.per_minute(tenant_id)
@@ -115,12 +143,14 @@ class RequestLimits:
             log.warning("tenant rate limit unread, using the default: %s", exc)
             return None
 
-    async def _spend(self, budgets: list[Budget], cost: int) -> Spent | None:
-        """None when Redis is down: nothing is limited then."""
+    async def _spend(
+        self, budgets: list[Budget], cost: int, owed: list[int] | None = None
+    ) -> Spent | None:
+        """None when Redis is down: nothing is limited then (nor charged what was owed)."""
         if self.breaker.open:
             return None
         try:
-            return await self.windows.spend(budgets, cost)
+            return await self.windows.spend(budgets, cost, owed)
         except _FAILURES as exc:
             log.warning("redis unavailable, requests not rate limited: %s", exc)
             self.breaker.failed()
@@ -171,16 +201,18 @@ class RequestLimits:
         return receive_body, send_with_headers
 
     async def _charge(self, budgets: list[Budget], units: int) -> None:
-        """Spends the rest of an answered request's cost; where the caller's budget has less
-        room than that, what room it has."""
-        spent = await self._spend(budgets, units)
-        if spent is None or spent.admitted[0] or spent.remaining == 0:
+        """Owes the rest of an answered request's cost to each of its budgets, charged by
+        the next request spending that budget; where a budget has less room than that, what
+        room it has. Past `_MAX_OWED` budgets owing, charged now, in a round trip."""
+        owed = self._owed
+        if len(owed) >= _MAX_OWED and any(budget not in owed for budget in budgets):
+            await self._spend(budgets, 0, [units + owed.pop(b, 0) for b in budgets])
             return
-        refused = [b for b, ok in zip(budgets, spent.admitted, strict=True) if not ok]
-        await self._spend(refused, min(units, spent.remaining))
+        for budget in budgets:
+            owed[budget] = owed.get(budget, 0) + units
 
     def _cost(self, scope: Scope, body: bytes, schema: LoyaltySchema, trusted: bool) -> int:
-        query = _query_text(scope, body)
+        query = scope[SENT_QUERY] if SENT_QUERY in scope else _query_text(scope, body)
         if not query:
             return 0  # a persisted query named by its hash alone: the unit already spent
         prepared = schema.documents.get(
@@ -188,7 +220,9 @@ class RequestLimits:
         )  # cached by the answer
         if prepared is None or prepared.errors:
             return 0
-        return estimated_cost(prepared.document, self._max_page_size)
+        if prepared.cost is None:  # measured once per cached document
+            prepared.cost = estimated_cost(prepared.document, self._max_page_size)
+        return prepared.cost
 
 
 def _add(start: Message, headers: list[tuple[bytes, bytes]]) -> None:

@@ -2,8 +2,9 @@
 
 limits' async API makes one Redis call per budget spent and another per window read: three
 for a request that spends its credential's and its tenant's budgets and reports what is
-left. This sends limits' own Lua scripts, on limits' own keys, in one pipeline, so the
-counters are exactly those limits' API reads, tests and clears (`self.limiter`). It relies
+left. This runs limits' own Lua scripts, on limits' own keys, as functions of one script
+sent with one EVALSHA (one command, not a pipeline of three),
+so the counters are exactly those limits' API reads, tests and clears (`self.limiter`). It relies
 on names of limits' Redis storage that are not public (pinned: limits>=5.8,<6); they are
 looked up when built, and a missing one stops start-up with a message naming it.
 """
@@ -11,6 +12,7 @@ looked up when built, and a missing one stops start-up with a message naming it.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,36 +50,95 @@ class SlidingWindows:
         except AttributeError as missing:
             raise RuntimeError(f"limits no longer has {missing.name}: pin limits>=5.8,<6") from None
         self._client = client
-        self._acquire = client.register_script(acquire)
-        self._window = client.register_script(window)
+        self._script = client.register_script(_combined(acquire, window))
+        self._key_cache: dict[tuple[RateLimitItem, tuple[str, ...]], tuple[str, str]] = {}
 
-    def _keys(self, item: RateLimitItem, ids: tuple[str, ...]) -> list[str]:
-        key = item.key_for(*ids)
-        return [self._prefixed(self._previous(key)), self._prefixed(self._current(key))]
+    def _keys(self, item: RateLimitItem, ids: tuple[str, ...]) -> tuple[str, str]:
+        cached = self._key_cache.get((item, ids))
+        if cached is None:
+            key = item.key_for(*ids)
+            previous, current = (
+                self._prefixed(self._previous(key)),
+                self._prefixed(self._current(key)),
+            )
+            cached = (previous, current)
+            if len(self._key_cache) >= _KEY_CACHE_SIZE:
+                self._key_cache.clear()
+            self._key_cache[(item, ids)] = cached
+        return cached
 
-    async def spend(self, budgets: list[Budget], cost: int = 1) -> Spent:
-        """Spends `cost` of each budget that has room for it, then reads the first's window,
-        in one round trip. Raises redis' errors."""
-        results = await self._send(budgets, cost)
-        if any(isinstance(r, NoScriptError) for r in results):  # a new or flushed Redis
-            await self._client.script_load(self._acquire.script)
-            await self._client.script_load(self._window.script)
-            results = await self._send(budgets, cost)
-        for result in results:
-            if isinstance(result, Exception):
-                raise result
-        *hits, window = results
+    async def spend(
+        self, budgets: list[Budget], cost: int = 1, owed: Sequence[int] | None = None
+    ) -> Spent:
+        """Charges what each budget is `owed` (an answered request's rest of cost, or as
+        much of it as the budget has room for), then spends `cost` of each budget that has
+        room for it, then reads the first's window: one script, one round trip. Raises
+        redis' errors."""
+        keys: list[str] = []
+        words = [len(budgets), cost]
+        for index, (item, ids) in enumerate(budgets):
+            keys += self._keys(item, ids)
+            words += (item.amount, item.get_expiry(), owed[index] if owed else 0)
+        # The numbers in one argument, split by the script: redis-py encodes each argument
+        # in Python, and a request sends eight.
+        numbers = " ".join(map(str, words)).encode()
+        script = self._script
+        try:
+            result = await self._client.evalsha(script.sha, len(keys), *keys, numbers)
+        except NoScriptError:  # a new or flushed Redis
+            script.sha = await self._client.script_load(script.script)
+            result = await self._client.evalsha(script.sha, len(keys), *keys, numbers)
+        *hits, window = result
         own = budgets[0][0]
         return Spent(tuple(bool(h) for h in hits), *_stats(own, window))
 
-    async def _send(self, budgets: list[Budget], cost: int) -> list[Any]:
-        pipe = self._client.pipeline(transaction=False)
-        for item, ids in budgets:
-            args = (item.amount, item.get_expiry(), cost)
-            pipe.evalsha(self._acquire.sha, 2, *self._keys(item, ids), *args)
-        own, who = budgets[0]
-        pipe.evalsha(self._window.sha, 2, *self._keys(own, who), own.get_expiry())
-        return list(await pipe.execute(raise_on_error=False))
+
+_KEY_CACHE_SIZE = 4096
+
+# limits' two scripts, each as a function of its own KEYS and ARGV, run for every budget in
+# one EVALSHA: the counters and their arithmetic are exactly limits' own.
+_MAIN = """
+local ARGV = {}
+for number in string.gmatch(KEYS_ARGV[1], "%S+") do
+    ARGV[#ARGV + 1] = number
+end
+local budgets = tonumber(ARGV[1])
+local cost = tonumber(ARGV[2])
+local hits = {}
+for i = 1, budgets do
+    local keys = {KEYS[2 * i - 1], KEYS[2 * i]}
+    local limit, expiry, owed = ARGV[3 * i], ARGV[3 * i + 1], tonumber(ARGV[3 * i + 2])
+    if owed > 0 and not acquire(keys, {limit, expiry, owed}) then
+        local seen = window(keys, {expiry})
+        local previous_count = tonumber(seen[1]) or 0
+        local previous_ttl = math.max(tonumber(seen[2]) or 0, 0)
+        local weighted = math.floor(previous_count * previous_ttl / (tonumber(expiry) * 1000))
+        local room = tonumber(limit) - (weighted + (tonumber(seen[3]) or 0))
+        if room > 0 then
+            acquire(keys, {limit, expiry, math.min(owed, room)})
+        end
+    end
+    if acquire(keys, {limit, expiry, cost}) then
+        hits[i] = 1
+    else
+        hits[i] = 0
+    end
+end
+hits[budgets + 1] = window({KEYS[1], KEYS[2]}, {ARGV[4]})
+return hits
+"""
+
+
+def _combined(acquire: str | bytes, window: str | bytes) -> str:
+    if isinstance(acquire, bytes):
+        acquire = acquire.decode()
+    if isinstance(window, bytes):
+        window = window.decode()
+    return (
+        f"local function acquire(KEYS, ARGV)\n{acquire}\nend\n"
+        f"local function window(KEYS, ARGV)\n{window}\nend\n"
+        f"local KEYS_ARGV = ARGV\n{_MAIN}"
+    )
 
 
 def _stats(item: RateLimitItem, window: list[Any]) -> tuple[int, float]:

@@ -61,7 +61,7 @@ class OperationNotNamed(CannotGetOperationTypeError):
 class Prepared:
     """A parsed document, its validation errors, and the type of each operation asked for."""
 
-    __slots__ = ("_operation_types", "document", "errors", "plans")
+    __slots__ = ("_operation_types", "cost", "document", "errors", "plans")
 
     def __init__(self, document: DocumentNode, errors: tuple[GraphQLError, ...]) -> None:
         self.document = document
@@ -69,6 +69,8 @@ class Prepared:
         self._operation_types: dict[str | None, OperationType | None] = {}
         # The query plan of each operation asked for (api/schema/query_plan.py), or None.
         self.plans: dict[str | None, Any] = {}
+        # Its estimated cost (api/schema/limits.py) once the rate limits asked for it.
+        self.cost: int | None = None
 
     def operation_type(self, operation_name: str | None) -> OperationType | None:
         """The type of the operation a request names (or the only one); None when the

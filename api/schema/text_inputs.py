@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import orjson
 from graphql import GraphQLError, StringValueNode
 from graphql.validation import ValidationRule
 
@@ -57,6 +58,11 @@ def refused_variables(variables: dict[str, Any] | None) -> list[GraphQLError]:
     """The error for the first variable holding unfit text (none: an empty list)."""
     if not variables or not isinstance(variables, dict):
         return []  # anything but an object is graphql-core's to refuse
+    try:  # the usual answer in one C call: orjson refuses lone surrogates, escapes NUL
+        if b"\\u0000" not in orjson.dumps(variables):
+            return []
+    except TypeError:  # a surrogate, nesting orjson refuses, a key or a number it cannot write
+        pass
     for name, value in variables.items():
         found = [] if _UNFIT.search(name) is not None else _unfit_path(value)
         if found is not None:

@@ -1,4 +1,4 @@
-"""The pipelined sliding windows are limits' own counters: its API reads and spends them."""
+"""The scripted sliding windows are limits' own counters: its API reads and spends them."""
 
 from __future__ import annotations
 
@@ -50,3 +50,26 @@ async def test_each_budget_is_admitted_or_refused_on_its_own(redis_dsn):
     # then the caller's is spent and the tenant's refused, and the caller's remaining shown
     assert spent.admitted == (True, False)
     assert spent.remaining == 9
+
+
+async def test_what_is_owed_is_charged_first_or_as_much_as_there_is_room_for(redis_dsn):
+    # given a caller's budget of ten units and a tenant's of a hundred, both fresh
+    client = redis_client(redis_dsn, timeout=2)
+    windows = SlidingWindows(client)
+    tenant = "tenant-" + uuid.uuid4().hex
+    own, shared = RateLimitItemPerMinute(10), RateLimitItemPerMinute(100)
+    budgets = [(own, (tenant, "key", "k1")), (shared, (tenant, "tenant"))]
+    try:
+        # when a request owing four units spends one
+        first = await windows.spend(budgets, 1, [4, 4])
+        # and the next owes twenty: more than the caller's budget has room for
+        second = await windows.spend(budgets, 1, [20, 20])
+        tenant_left = await windows.limiter.get_window_stats(shared, tenant, "tenant")
+    finally:
+        await client.aclose()
+
+    # then the debt is charged before the unit, and the caller's budget, with room for five
+    # only, is charged those five and refuses the unit; the tenant's is charged in full
+    assert first.admitted == (True, True) and first.remaining == 5
+    assert second.admitted == (False, True) and second.remaining == 0
+    assert tenant_left.remaining == 100 - 5 - 21
