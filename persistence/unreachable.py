@@ -41,9 +41,18 @@ def database_unreachable(exc: BaseException) -> bool:
     return False
 
 
+# asyncpg's protocol states of a connection that is failing or reading the server's last
+# error (coreproto.pxd: FAILED, ERROR_CONSUME, TERMINATING): a query started on such a
+# connection, as happens while the server shuts down under load, meets "cannot switch to
+# state N; another operation (S) is in progress" with S one of these.
+_DYING_STATES = ("operation (1)", "operation (2)", "operation (4)")
+
+
 def _unreachable(exc: BaseException) -> bool:
     if isinstance(exc, (*_SERVER_GONE, TimeoutError)):
         return True
+    if isinstance(exc, asyncpg.exceptions.InternalClientError):
+        return any(state in str(exc) for state in _DYING_STATES)
     if isinstance(exc, asyncpg.InterfaceError):
         # "connection is closed", "pool is closing": the pool lost its server
         return "clos" in str(exc)

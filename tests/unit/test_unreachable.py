@@ -31,12 +31,19 @@ UNREACHABLE = {
     "admin-shutdown": asyncpg.exceptions.AdminShutdownError("terminating connection"),
     "interface-closed": asyncpg.InterfaceError("connection is closed"),
     "wrapped": _raised_from(ConnectionRefusedError(111, "refused")),
+    # a pooled connection still reading the server's shutdown error when a query started
+    "dying-connection": asyncpg.exceptions.InternalClientError(
+        "cannot switch to state 15; another operation (2) is in progress"
+    ),
 }
 
 REACHED = {
     "unique-violation": asyncpg.UniqueViolationError("duplicate key"),
     "bad-character": asyncpg.CharacterNotInRepertoireError("invalid byte sequence"),
     "interface-misuse": asyncpg.InterfaceError("another operation is in progress"),
+    "busy-connection": asyncpg.exceptions.InternalClientError(
+        "cannot switch to state 15; another operation (12) is in progress"
+    ),
     "file": FileNotFoundError("no such file"),
     "bug": KeyError("x"),
     "value": ValueError("x"),
