@@ -6,8 +6,6 @@ development still starts on its embedded defaults."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +14,7 @@ from api.cli import EXIT_CONFIG
 from api.services import Services
 from api.settings import Settings
 from api.startup_checks import StartupRefused, production_refusals
+from tests.integration.test_cli import loyalty
 from tests.support.servers import free_port
 
 GOOD_SECRET = "k" * 32
@@ -27,17 +26,6 @@ def _env(tmp_path: Path, **loyalty: str) -> dict[str, str]:
     env["LOYALTY_DATA_DIR"] = str(tmp_path / ".loyalty")
     env.update({f"LOYALTY_{k.upper()}": v for k, v in loyalty.items()})
     return env
-
-
-def _loyalty(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "api.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def _production(database: str, redis: str, changes: dict[str, str | None]) -> dict[str, str]:
@@ -71,7 +59,7 @@ def test_serve_in_production_refuses_to_start_without_what_it_needs(
     env = _env(tmp_path, **_production(database_url, redis_dsn, missing))
 
     # when the server is started
-    done = _loyalty(env, "serve", "--port", str(free_port()))
+    done = loyalty(env, "serve", "--port", str(free_port()))
 
     # then it exits with a configuration error and one line naming what is missing, before
     # it started anything (no embedded server's data folder, no application start-up)
@@ -90,7 +78,7 @@ def test_every_command_that_starts_services_refuses_too(tmp_path, redis_dsn, com
     env = _env(tmp_path, environment="production", redis_url=redis_dsn)
 
     # when a command that needs the database runs
-    done = _loyalty(env, *command)
+    done = loyalty(env, *command)
 
     # then it refuses the same way, naming everything that is missing at once
     assert done.returncode == EXIT_CONFIG, done.stderr
@@ -147,7 +135,7 @@ def test_an_invalid_setting_is_refused_in_one_line(
     env = _env(tmp_path, **{**_production(database_url, redis_dsn, {}), setting: value})
 
     # when the server is started
-    done = _loyalty(env, "serve", "--port", str(free_port()))
+    done = loyalty(env, "serve", "--port", str(free_port()))
 
     # then it exits with a configuration error and one line naming the variable
     assert done.returncode == EXIT_CONFIG, done.stderr
