@@ -24,7 +24,7 @@ from typing import Any
 import orjson
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 from strawberry.exceptions import MissingQueryError
 from strawberry.http.parse_content_type import parse_content_type
@@ -137,15 +137,7 @@ class GraphQLEndpoint:
             )
         except DomainError as exc:
             status = 403 if isinstance(exc, Forbidden) else 401
-            body = {
-                "errors": [
-                    {
-                        "message": exc.message,
-                        "extensions": {"code": exc.code.value, "requestId": request_id},
-                    }
-                ]
-            }
-            response = JSONResponse(body, status_code=status, headers={"X-Request-Id": request_id})
+            response = http_errors.error_response(status, exc.code.value, exc.message, request_id)
             await response(scope, receive, await self._limits.refused_credential(scope, send))
             return
         scope[_SCOPE_KEY] = (principal, request_id)
