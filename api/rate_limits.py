@@ -34,14 +34,15 @@ import orjson
 from limits import RateLimitItemPerMinute
 from redis.exceptions import RedisError
 from starlette.datastructures import Headers, MutableHeaders
-from starlette.responses import JSONResponse
 from starlette.types import Message, Receive, Scope, Send
 from strawberry.schema.base import BaseSchema
 
+from api import http_errors
 from api.auth.principal import ANONYMOUS, Kind, Principal
 from api.schema.build import LoyaltySchema
 from api.schema.limits import estimated_cost
 from api.services import Services
+from domain.errors import ErrorCode
 from persistence.breaker import Breaker
 from persistence.rate_windows import Budget, SlidingWindows, Spent
 
@@ -277,15 +278,12 @@ async def _refuse(
         await receive()
         await send({"type": "websocket.close", "code": 1013})
         return
-    body = {
-        "errors": [
-            {
-                "message": "Too many requests; try again later.",
-                "extensions": {"code": "RATE_LIMITED", "requestId": request_id},
-            }
-        ]
-    }
-    response = JSONResponse(body, status_code=429, headers={"X-Request-Id": request_id})
+    response = http_errors.error_response(
+        429,
+        ErrorCode.RATE_LIMITED.value,
+        "Too many requests; try again later.",
+        request_id,
+        {"Retry-After": str(retry_after)},
+    )
     response.raw_headers.extend(headers)
-    response.headers["Retry-After"] = str(retry_after)
     await response(scope, receive, send)
