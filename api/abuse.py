@@ -1,6 +1,6 @@
 """What guards the platform against abuse, made once per process (docs/security/throttling.md):
 password hashing off the event loop, login throttling, and each tenant's request budget.
-The request limits themselves are the /graphql endpoint's (api/rate_limits.py)."""
+The request limits themselves are the /graphql endpoint's (api/http/rate_limits.py)."""
 
 from __future__ import annotations
 

@@ -36,7 +36,7 @@ def _run(fn: Callable[[Any], Awaitable[int]]) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from api.app import create_app
+    from api.http.app import create_app
     from api.startup_checks import refuse_unsafe_start
 
     # Links the server prints and builds (GraphQL URL, referral URLs) follow --host/--port
@@ -215,7 +215,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_persisted_queries(args: argparse.Namespace) -> int:
-    from api.persisted_queries import PersistedQueries
+    from api.http.persisted_queries import PersistedQueries
 
     # Only the files are read: client builds run this without a database.
     print(json.dumps(PersistedQueries.from_settings(Settings()).manifest(), indent=2))

@@ -12,7 +12,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
-from api.http_errors import UNAVAILABLE, UNAVAILABLE_MESSAGE
+from api.http.errors import UNAVAILABLE, UNAVAILABLE_MESSAGE
 from domain.errors import DomainError
 from persistence.unreachable import database_unreachable
 

@@ -10,7 +10,7 @@ per member's rewards. Two ways batch them:
   find theirs already read. No member waits for another to be asked, so a query plan
   completes such a page a field at a time, the field of all its members by one call of the
   field's batch resolver, and starts the page's batches (points, tiers, rewards) side by
-  side (api/schema/query_plan.py, `BATCHED`).
+  side (engine/query_plan.py, `BATCHED`).
 - Members reached one by one from a list (a referral's friend, that friend's referrer) use
   the request's DataLoaders: a list's items are completed together, so every item's load
   starts before any of them waits, and a DataLoader answers them with one read.

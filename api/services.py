@@ -33,7 +33,7 @@ class Services:
     registry: TenantRegistry
     control: ControlStore
     clock: Clock
-    origins: AllowedOrigins  # the browser origins each tenant allows (api/cors.py)
+    origins: AllowedOrigins  # the browser origins each tenant allows (api/http/cors.py)
     abuse: AbuseGuards  # password hashing, login throttling, tenants' rate limits
     member_tokens: VerifiedMemberTokens = field(default_factory=VerifiedMemberTokens)
     member_ids: MemberIdCache = field(default_factory=MemberIdCache)

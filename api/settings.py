@@ -15,6 +15,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LOYALTY_", extra="ignore")
 
     environment: Literal["development", "production"] = "development"
+    # How a valid request is executed: "fast", the engine (engine/README.md), or "stock",
+    # strawberry and graphql-core as they come, the engine turned off.
+    engine: Literal["fast", "stock"] = "fast"
     database_url: str | None = None
     redis_url: str | None = None
     data_dir: Path = Path(".loyalty")
@@ -35,7 +38,7 @@ class Settings(BaseSettings):
     # (persistence/program_memory.py).
     program_cache_seconds: float = 5.0
 
-    # Browser hygiene (api/cors.py, api/security_headers.py): how long a process trusts
+    # Browser hygiene (api/http/cors.py, api/http/security_headers.py): how long a process trusts
     # the tenants' allowed origins it read when it may have missed the announcement of a
     # change, and how long a browser may keep a preflight's answer.
     allowed_origins_cache_seconds: float = 5.0
@@ -44,7 +47,7 @@ class Settings(BaseSettings):
     worker_interval: float = 15.0
 
     # Startup and recovery (api/startup_checks.py, persistence/announcements.py,
-    # api/readiness.py). How long a live API key is remembered by a process that hears
+    # api/http/readiness.py). How long a live API key is remembered by a process that hears
     # revocations announced (persistence/control_store.py).
     api_key_cache_seconds: float = 5.0
     # While the listening connection that carries the announcements of changes is down,
@@ -62,7 +65,7 @@ class Settings(BaseSettings):
     # round begun, a tenant done) for this long; unset, three intervals plus a minute.
     worker_stale_seconds: float | None = Field(default=None, gt=0)
 
-    # Objects alive after start-up are kept out of the garbage collector's sight (api/app.py).
+    # Objects alive after start-up are kept out of the garbage collector's sight (api/http/app.py).
     freeze_startup_objects: bool = True
 
     operator_session_hours: int = 12
@@ -73,7 +76,7 @@ class Settings(BaseSettings):
     max_query_cost: int = 25_000
     max_page_size: int = 100
     # In production, refuse documents other than those in graphql/operations/, except from
-    # operator sessions (api/persisted_queries.py).
+    # operator sessions (api/http/persisted_queries.py).
     require_persisted_queries: bool = False
     # Where the persisted documents are; unset, the repository's graphql/operations/.
     operations_dir: Path | None = None

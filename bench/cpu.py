@@ -90,7 +90,7 @@ def _write_profile(profiler: cProfile.Profile, path: Path) -> None:
 
 
 async def run(args: argparse.Namespace) -> int:
-    from api.app import create_app, freeze_startup_objects
+    from api.http.app import create_app, freeze_startup_objects
 
     servers = await find_servers()
     db_name, url = await create_database(servers.postgres_admin, "loyalty_bench_cpu")

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from api.app import create_app
+from api.http.app import create_app
 from api.services import Services
 from domain import redemption
 from domain.earning import Order, OrderLine

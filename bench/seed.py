@@ -15,7 +15,7 @@ from typing import Any
 
 from api.auth.keys import display_prefix, hash_key, new_key
 from api.auth.tokens import issue_member_token
-from api.schema.ids import to_global_id
+from api.schema.common.ids import to_global_id
 from api.services import Services
 from domain.catalog import create_reward, draft_reward
 from domain.enrolment import enroll
@@ -28,7 +28,7 @@ from tenants.provisioning import create_tenant
 STATUS_MEMBERS = 256
 MUTATION_MEMBERS = 256
 HISTORY_MEMBERS = 20
-# Request budget per credential for benchmark servers (api/rate_limits.py): high enough that
+# Request budget per credential for benchmark servers (api/http/rate_limits.py): high enough that
 # a load from one key is never refused, so the limiter's cost is measured, not its 429s.
 BENCH_RATE_LIMIT = 1_000_000_000
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from api.app import create_app
+from api.http.app import create_app
 from api.services import Services
 from api.settings import Settings
 from domain.clock import FixedClock

@@ -1,6 +1,6 @@
 """A request sent by a browser page: its `Origin`, and what resolving its credential decided.
 
-api/cors.py makes one for every /graphql request that carries an `Origin` header; resolving
+api/http/cors.py makes one for every /graphql request that carries an `Origin` header; resolving
 the principal (api/auth/principal.py) refuses the credentials a page on that origin may not
 use and says whether the tenant allows the origin, which decides whether the answer carries
 `Access-Control-Allow-Origin` (and so whether the page may read it).

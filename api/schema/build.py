@@ -16,30 +16,33 @@ from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRul
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
-from api.schema.actions import ActionMutations
-from api.schema.allowed_origins import AllowedOriginsMutations
-from api.schema.auth import AuthMutations
-from api.schema.documents import DocumentCache, PreparedOperation
-from api.schema.execution import PlainTreeExecutionContext
-from api.schema.lean_resolvers import install as install_lean_resolvers
-from api.schema.ledger_types import LedgerEntry
-from api.schema.limits import alias_limit, cost_limit, depth_limit
-from api.schema.member_type import Member
-from api.schema.members import MemberMutations, MemberQueries
-from api.schema.node_query import NodeQueries
-from api.schema.orders import OrderMutations, OrderQueries
-from api.schema.points import PointsMutations
-from api.schema.program import ProgramMutations, ProgramQueries
-from api.schema.rate_limit_mutation import RateLimitMutations
-from api.schema.redemptions import RedemptionMutations, RedemptionQueries
-from api.schema.referrals import ReferralMutations
-from api.schema.reward_types import Redemption, Reward
-from api.schema.rewards import RewardMutations, RewardQueries
-from api.schema.scalars import SCALARS
-from api.schema.tenants import ApiKey, Tenant, TenantMutations, TenantQueries
-from api.schema.text_inputs import FitTextRule
-from api.schema.tiers import TierMutations, TierQueries
+from api.masking import cleaned
+from api.schema.actions.actions import ActionMutations
+from api.schema.auth.auth import AuthMutations
+from api.schema.common.limits import alias_limit, cost_limit, depth_limit
+from api.schema.common.node_query import NodeQueries
+from api.schema.common.scalars import SCALARS
+from api.schema.common.text_inputs import FitTextRule, refused_variables
+from api.schema.members.member_type import Member
+from api.schema.members.members import MemberMutations, MemberQueries
+from api.schema.orders.orders import OrderMutations, OrderQueries
+from api.schema.points.adjust_points import PointsMutations
+from api.schema.points.ledger_types import LedgerEntry
+from api.schema.program.program import ProgramMutations, ProgramQueries
+from api.schema.referrals.referrals import ReferralMutations
+from api.schema.rewards.redemptions import RedemptionMutations, RedemptionQueries
+from api.schema.rewards.reward_types import Redemption, Reward
+from api.schema.rewards.rewards import RewardMutations, RewardQueries
+from api.schema.tenants.allowed_origins import AllowedOriginsMutations
+from api.schema.tenants.rate_limit_mutation import RateLimitMutations
+from api.schema.tenants.tenants import ApiKey, Tenant, TenantMutations, TenantQueries
+from api.schema.tiers.tiers import TierMutations, TierQueries
 from api.settings import Settings
+from engine.direct import CachedSchema
+from engine.documents import DocumentCache, PreparedOperation
+from engine.execution import PlainTreeExecutionContext
+from engine.lean_resolvers import install as install_lean_resolvers
+from engine.policy import Policy
 
 
 @strawberry.type
@@ -80,9 +83,7 @@ class Mutation(
 _SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
 
 
-class LoyaltySchema(strawberry.Schema):
-    documents: DocumentCache  # parsed and validated documents, shared with its extension
-
+class LoyaltySchema(CachedSchema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -93,9 +94,23 @@ class LoyaltySchema(strawberry.Schema):
                 error.message = _SUGGESTION.sub("", error.message)
 
 
+def _cleaned(errors: list[GraphQLError], context: object) -> list[GraphQLError]:
+    return cleaned(errors, getattr(context, "request_id", "-"))
+
+
+def _sent_by_trusted(context: object) -> bool:
+    """Whether the request's caller may fill the larger pool (a secret key, an operator)."""
+    principal = getattr(context, "principal", None)
+    return bool(getattr(principal, "privileged", False))
+
+
+# The platform's rules the engine applies on every path (engine/policy.py).
+POLICY = Policy(refused_variables=refused_variables, cleaned=_cleaned, trusted=_sent_by_trusted)
+
+
 def _documents(settings: Settings, *, privileged: bool, persisted: frozenset[str]) -> DocumentCache:
     """The schema's cache of parsed documents, validated with the limits below (and no
-    introspection for the public schema), bounded by bytes (api/schema/documents.py)."""
+    introspection for the public schema), bounded by bytes (engine/documents.py)."""
     rules: list[type[ASTValidationRule]] = [
         depth_limit(settings.max_query_depth),
         alias_limit(settings.max_aliases),
@@ -112,6 +127,7 @@ def _documents(settings: Settings, *, privileged: bool, persisted: frozenset[str
         persisted=persisted,
         maxsize=512,
         max_length=settings.max_query_length,
+        policy=POLICY,
     )
 
 
@@ -120,17 +136,24 @@ def build_schema(
 ) -> LoyaltySchema:
     """One extension, made per request around the cache shared by every request to this
     schema, supplies the cached document and cleans the errors of the result; requests
-    for cached documents mostly skip it (api/schema/direct.py) and do the same. The texts
-    of the `persisted` documents stay cached for good."""
+    for cached documents mostly skip it (engine/direct.py) and do the same. The texts
+    of the `persisted` documents stay cached for good.
+
+    With `LOYALTY_ENGINE=stock` the engine's execution is left out (engine/README.md):
+    strawberry's own execution context and resolver wrapping, and the endpoint never takes
+    the engine's direct path. The document cache and its policy stay: they decide what is
+    valid and what a client may see, not how a valid request runs."""
     documents = _documents(settings, privileged=privileged, persisted=persisted)
+    fast = settings.engine == "fast"
     schema = LoyaltySchema(
         query=Query,
         mutation=Mutation,
         types=[Member, LedgerEntry, Tenant, ApiKey, Reward, Redemption],
         extensions=[lambda: PreparedOperation(documents)],
-        execution_context_class=PlainTreeExecutionContext,
+        execution_context_class=PlainTreeExecutionContext if fast else None,
         config=StrawberryConfig(disable_field_suggestions=not privileged, scalar_map=SCALARS),
     )
     schema.documents = documents
-    install_lean_resolvers(schema)
+    if fast:
+        install_lean_resolvers(schema)
     return schema

@@ -12,12 +12,13 @@ from uuid import UUID
 
 import pytest
 
-import api.graphql_endpoint as endpoint
+import api.http.graphql_endpoint as endpoint
 from api.member_loaders import MemberLoaders
-from api.schema import member_type, query_plan
-from api.schema.ids import uuid_of
+from api.schema.common.ids import uuid_of
+from api.schema.members import member_type
 from api.services import Services
 from domain.errors import NotFound
+from engine import query_plan
 from persistence.uow import PgUnitOfWorkFactory
 from tests.support.gql import GraphQLClient, TenantKit
 

@@ -19,7 +19,7 @@ from graphql import build_schema
 from api.auth.keys import new_key
 from api.auth.passwords import hash_password
 from api.auth.tokens import issue_member_token, issue_operator_session
-from api.schema.ids import to_global_id, uuid_of
+from api.schema.common.ids import to_global_id, uuid_of
 from api.schema_export import SCHEMA_FILE
 from tests.conftest import ADJUST, ENROLL
 from tests.support.gql import GraphQLClient, TenantKit

@@ -20,8 +20,8 @@ from typing import Any
 import httpx
 import pytest
 
-from api.app import create_app
 from api.auth.keys import display_prefix, hash_key, new_key
+from api.http.app import create_app
 from api.services import Services
 from api.settings import Settings
 from tenants.provisioning import create_tenant

@@ -1,4 +1,4 @@
-"""A cached, valid document runs straight through graphql-core (api/schema/direct.py) and is
+"""A cached, valid document runs straight through graphql-core (engine/direct.py) and is
 answered exactly as strawberry's `Schema.execute` answers it: data, refusals, masked errors,
 validation errors and operations it cannot pick alike."""
 
@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-import api.graphql_endpoint as endpoint
-from api.schema.direct import run_cached
+import api.http.graphql_endpoint as endpoint
+from engine.direct import run_cached
 from tests.conftest import ADJUST
 from tests.support.gql import GraphQLClient
 

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from api.schema.ids import to_global_id
+from api.schema.common.ids import to_global_id
 from tests.conftest import ADJUST, ENROLL
 from tests.support.ledger_checks import assert_ledger_matches_balances
 

@@ -16,7 +16,7 @@ import httpx
 import orjson
 import pytest
 
-from api.app import create_app
+from api.http.app import create_app
 from api.services import Services
 from tests.support.gql import GraphQLClient, TenantKit
 
@@ -269,7 +269,7 @@ async def test_an_escaped_lone_surrogate_is_read_and_left_to_input_validation(
     response = await gql.http.post("/graphql", content=body, headers=_json(tenant))
 
     # then it is not refused as unreadable JSON: the variables were read, and input
-    # validation refused the id as unfit text (api/schema/text_inputs.py)
+    # validation refused the id as unfit text (api/schema/common/text_inputs.py)
     body_out = response.json()
     assert response.status_code < 500, response.text
     assert [e["extensions"]["code"] for e in body_out["errors"]] == ["INVALID"], body_out

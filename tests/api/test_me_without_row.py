@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 
-from api.schema.ids import uuid_of
+from api.schema.common.ids import uuid_of
 from tests.support.gql import GraphQLClient, TenantKit
 from tests.support.processes import while_table_is_locked
 

@@ -15,7 +15,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from api.schema.ids import uuid_of
+from api.schema.common.ids import uuid_of
 from api.services import Services
 from domain.catalog import Shopper, availabilities, availability
 from domain.ledger import Balance

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from api.app import create_app
+from api.http.app import create_app
 from api.services import Services
 from tests.support.gql import GraphQLClient, TenantKit
 

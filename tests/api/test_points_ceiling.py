@@ -11,7 +11,7 @@ from uuid import UUID
 
 import pytest
 
-from api.schema.ids import uuid_of
+from api.schema.common.ids import uuid_of
 from domain.ledger import MAX_BALANCE
 from persistence.balance_cache import balance_key
 from tests.conftest import ADJUST

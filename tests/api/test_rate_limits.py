@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from api.app import create_app
 from api.auth.keys import display_prefix, hash_key, new_key
+from api.http.app import create_app
 from api.services import Services
 from api.settings import Settings
 from tests.conftest import TEST_SECRET

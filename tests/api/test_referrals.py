@@ -8,7 +8,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from api.schema.ids import to_global_id
+from api.schema.common.ids import to_global_id
 from tests.conftest import CLOCK_START
 from tests.support.ledger_checks import assert_ledger_matches_balances
 

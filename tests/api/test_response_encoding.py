@@ -8,7 +8,7 @@ import json
 
 import orjson
 
-from api.json_encoding import encode_json
+from api.http.json_encoding import encode_json
 from tests.support.gql import GraphQLClient, TenantKit
 from tests.support.rewards import make_reward
 

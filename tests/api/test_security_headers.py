@@ -13,8 +13,8 @@ import pytest
 from starlette.requests import Request
 from starlette.responses import Response
 
-from api.app import create_app
-from api.security_headers import JSON_POLICY
+from api.http.app import create_app
+from api.http.security_headers import JSON_POLICY
 
 PROGRAM = """
 query Program { program { name } }

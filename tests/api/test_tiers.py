@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from api.schema.ids import to_global_id
+from api.schema.common.ids import to_global_id
 from domain.jobs import JobReport, run_jobs
 from persistence.uow import PgUnitOfWorkFactory
 from tests.conftest import ADJUST, CLOCK_START, ENROLL

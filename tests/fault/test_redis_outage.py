@@ -15,7 +15,7 @@ from uuid import UUID
 import pytest
 import redis.asyncio as aioredis
 
-from api.schema.ids import uuid_of
+from api.schema.common.ids import uuid_of
 from persistence.balance_cache import balance_key
 from tests.support.deployment import Deployment
 from tests.support.fault_checks import (

@@ -7,7 +7,7 @@ import asyncio
 from typing import Any
 from uuid import UUID
 
-from api.schema.ids import uuid_of
+from api.schema.common.ids import uuid_of
 from domain.ledger import DEFAULT_WALLET
 from persistence.uow import PgUnitOfWorkFactory
 from tests.support.earning import enroll, schema_of

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from api.app import create_app
+from api.http.app import create_app
 from api.services import Services
 from tests.support.own_postgres import OwnPostgres
 

@@ -114,7 +114,7 @@ async def test_services_refuse_to_start_on_incomplete_production_settings(settin
     # given production settings whose secret key is too short
     short = settings.model_copy(update={"secret_key": "short"})
 
-    # when the process's services are started (as `uvicorn api.app:create_app` would)
+    # when the process's services are started (as `uvicorn api.http.app:create_app` would)
     # then they refuse before connecting to anything
     with pytest.raises(StartupRefused, match="shorter than 32 bytes"):
         await Services.start(short)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from uuid import UUID
 
-from api.schema.ids import uuid_of
+from api.schema.common.ids import uuid_of
 from domain.ledger import DEFAULT_WALLET, spend_order
 from persistence.uow import PgUnitOfWorkFactory
 from tests.support.earning import adjust, configure, enroll, fetch, schema_of

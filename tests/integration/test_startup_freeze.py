@@ -7,7 +7,7 @@ import gc
 
 import pytest
 
-from api.app import create_app
+from api.http.app import create_app
 from api.settings import Settings
 
 

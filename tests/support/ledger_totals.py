@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from api.schema.ids import to_global_id
+from api.schema.common.ids import to_global_id
 
 
 async def entry_totals(url: str, schema: str) -> dict[str, tuple[int, int]]:

@@ -1,4 +1,4 @@
-"""The two ways the endpoint runs a JSON POST: directly (api/schema/direct.py) or through
+"""The two ways the endpoint runs a JSON POST: directly (engine/direct.py) or through
 strawberry's `Schema.execute`. A test parametrized over both proves an answer does not
 depend on the path."""
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-import api.graphql_endpoint as endpoint
+import api.http.graphql_endpoint as endpoint
 
 PATHS = ("direct", "standard")
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from api.app import create_app
+from api.http.app import create_app
 from api.services import Services
 from api.settings import Settings
 from tests.support.earning import schema_of

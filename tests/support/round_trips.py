@@ -43,7 +43,7 @@ class RoundTrips:
 
     def redis_of(self, tenant_id: str) -> list[list[tuple[str, str]]]:
         """The round trips that touched this tenant's data; the request's own spending of
-        its rate limits (one round trip on keys `rl:…`, api/rate_limits.py) is not counted."""
+        its rate limits (one round trip on keys `rl:…`, api/http/rate_limits.py) is not counted."""
         return [
             trip
             for trip in self.redis

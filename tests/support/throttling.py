@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator
 
 import httpx
 
-from api.app import create_app
 from api.auth.passwords import hash_password
+from api.http.app import create_app
 from api.services import Services
 from tests.support.gql import GraphQLClient
 

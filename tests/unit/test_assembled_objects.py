@@ -1,4 +1,4 @@
-"""Page objects built without their dataclass __init__ (api/schema/assemble.py) are the
+"""Page objects built without their dataclass __init__ (engine/assemble.py) are the
 same objects __init__ builds: every init field set, nothing else, equal values."""
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from datetime import UTC, date, datetime
 import pytest
 import strawberry
 
-from api.schema.ids import to_global_id
-from api.schema.ledger_types import LedgerEntry, Points
-from api.schema.member_type import Member
-from api.schema.pagination import Connection, Edge, connection, encode_cursor, page_of
+from api.schema.common.ids import to_global_id
+from api.schema.common.pagination import Connection, Edge, connection, encode_cursor, page_of
+from api.schema.members.member_type import Member
+from api.schema.points.ledger_types import LedgerEntry, Points
 from domain import ledger
 from domain import members as m
 

@@ -9,8 +9,8 @@ from functools import cache
 from graphql import GraphQLSchema
 
 from api.schema.build import build_schema
-from api.schema.documents import TOKEN_BYTES, DocumentCache, weight
 from api.settings import Settings
+from engine.documents import TOKEN_BYTES, DocumentCache, weight
 
 PERSISTED = "query Persisted { program { name } }"
 TRUSTED = "query Trusted { program { name currency } }"

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 from starlette.types import Message, Receive, Scope, Send
 
-from api.last_resort import LastResort
+from api.http.last_resort import LastResort
 
 
 async def _never(*args: Any) -> None:

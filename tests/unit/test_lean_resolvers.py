@@ -1,4 +1,4 @@
-"""Resolvers called without strawberry's per-call wrapping (api/schema/lean_resolvers.py)
+"""Resolvers called without strawberry's per-call wrapping (engine/lean_resolvers.py)
 answer exactly as strawberry's own: the same data and errors, arguments renamed, defaults
 and nulls kept, info given; fields that need strawberry's conversion keep its resolver."""
 
@@ -13,7 +13,7 @@ import strawberry
 from strawberry import relay
 from strawberry.permission import BasePermission
 
-from api.schema.lean_resolvers import install
+from engine.lean_resolvers import install
 
 
 @strawberry.enum

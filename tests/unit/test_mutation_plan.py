@@ -1,4 +1,4 @@
-"""A mutation plan (api/schema/mutation_plan.py) answers a mutation as graphql-core's executor
+"""A mutation plan (engine/mutation_plan.py) answers a mutation as graphql-core's executor
 does, and runs it once: when the plan gives up before its resolver runs, the executor runs it
 from the start; after, the executor completes the outcome the resolver already gave."""
 
@@ -11,9 +11,9 @@ import strawberry
 from graphql import ExecutionResult, execute, parse
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 
-from api.schema.execution import PlainTreeExecutionContext, ReplayExecutionContext
-from api.schema.lean_resolvers import install
-from api.schema.mutation_plan import Replay, compile_mutation, run_mutation_plan
+from engine.execution import PlainTreeExecutionContext, ReplayExecutionContext
+from engine.lean_resolvers import install
+from engine.mutation_plan import Replay, compile_mutation, run_mutation_plan
 
 
 @strawberry.type
@@ -152,7 +152,7 @@ async def _usual(schema: strawberry.Schema, query: str, variables: Any) -> dict[
 async def _planned(
     schema: strawberry.Schema, query: str, variables: Any
 ) -> tuple[dict[str, Any], Replay | None]:
-    """As api/schema/direct.py runs a cached mutation: by its plan, else by the executor
+    """As engine/direct.py runs a cached mutation: by its plan, else by the executor
     with the outcome the plan leaves it (or from the start)."""
     ledger = Ledger()
     plan = compile_mutation(schema._schema, parse(query), None)

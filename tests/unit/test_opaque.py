@@ -9,9 +9,9 @@ import uuid
 from hypothesis import given
 from hypothesis import strategies as st
 
-from api.schema.ids import from_global_id, to_global_id
-from api.schema.opaque import opaque, unopaque
-from api.schema.pagination import decode_cursor, encode_cursor
+from api.schema.common.ids import from_global_id, to_global_id
+from api.schema.common.opaque import opaque, unopaque
+from api.schema.common.pagination import decode_cursor, encode_cursor
 
 
 def reference_opaque(text: str) -> str:

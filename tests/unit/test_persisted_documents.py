@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from api.persisted_queries import PersistedQueries, read_documents
+from api.http.persisted_queries import PersistedQueries, read_documents
 from api.settings import Settings
 
 WINDOWS_LINES = "# Caf\u00e9 r\u00e9sum\u00e9\r\nquery Program {\r\n  program { name }\r\n}\r\n"

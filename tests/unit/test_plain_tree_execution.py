@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import strawberry
 
-from api.schema.execution import PlainTreeExecutionContext
+from engine.execution import PlainTreeExecutionContext
 
 
 @strawberry.enum

@@ -1,4 +1,4 @@
-"""A plan's variables and arguments (api/schema/plan_values.py) are graphql-core's own: for
+"""A plan's variables and arguments (engine/plan_values.py) are graphql-core's own: for
 any request variables, the compiled functions give what get_variable_values and
 get_argument_values give, errors included."""
 
@@ -12,7 +12,7 @@ from graphql.execution.values import VariableValues, get_argument_values, get_va
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from api.schema.plan_values import compile_arguments, compile_variables
+from engine.plan_values import compile_arguments, compile_variables
 
 SCHEMA = build_schema(
     """

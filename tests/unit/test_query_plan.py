@@ -1,4 +1,4 @@
-"""A query plan (api/schema/query_plan.py) answers a query exactly as graphql-core's
+"""A query plan (engine/query_plan.py) answers a query exactly as graphql-core's
 executor does, or not at all: whenever the executor would report an error, or the query is
 not one a plan covers, the plan gives up and the executor answers."""
 
@@ -12,9 +12,9 @@ import strawberry
 from graphql import parse
 from strawberry.dataloader import DataLoader
 
-from api.schema.execution import PlainTreeExecutionContext
-from api.schema.lean_resolvers import install
-from api.schema.query_plan import BATCHED, compile_query, run_plan
+from engine.execution import PlainTreeExecutionContext
+from engine.lean_resolvers import install
+from engine.query_plan import BATCHED, compile_query, run_plan
 
 # The size of each column a batch resolver was called with.
 SCORED: list[int] = []

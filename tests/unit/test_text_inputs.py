@@ -1,10 +1,10 @@
-"""The check of a request's variables for unfit text (api/schema/text_inputs.py): it finds
+"""The check of a request's variables for unfit text (api/schema/common/text_inputs.py): it finds
 unfit text wherever it is, names where, and is not stopped by nesting deeper than Python's
 stack."""
 
 from __future__ import annotations
 
-from api.schema.text_inputs import refused_variables
+from api.schema.common.text_inputs import refused_variables
 
 
 def test_unfit_text_nested_deeper_than_the_stack_is_found():

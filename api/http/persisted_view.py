@@ -1,0 +1,65 @@
+"""strawberry's view, speaking the persisted-query protocol (api/http/persisted_queries.py).
+
+Whatever the endpoint does not answer itself (GET, other content types, streamed answers, a
+refused hash) reaches strawberry's view. Here a hash becomes the text it names before the
+view runs it, so an operation sent by hash goes on exactly as its text would: the same
+document cache and limits, and the same refusal of a mutation over GET.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from cross_web import AsyncHTTPRequestAdapter
+from starlette.requests import Request
+from strawberry.http import GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
+from strawberry.types import ExecutionResult, SubscriptionExecutionResult
+
+from api.http.body_limits import check_query_length
+from api.http.contract_view import ContractView
+from api.http.persisted_queries import PersistedQueries, PersistedQueryRefused
+from api.schema.common.text_inputs import refused_request
+
+
+class PersistedQueryView(ContractView):
+    def __init__(
+        self, persisted: PersistedQueries, *, max_query_length: int, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.persisted = persisted
+        self.max_query_length = max_query_length
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        # A GET naming its document by hash has no `query` either, and is not a browser
+        # asking for GraphiQL.
+        return (
+            super().should_render_graphql_ide(request)
+            and request.query_params.get("extensions") is None
+        )
+
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: Any,
+        root_value: Any,
+        sub_response: Any,
+    ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
+        if isinstance(request_data, GraphQLRequestData):  # batches are refused before this
+            unfit = refused_request(request_data.query, request_data.operation_name)
+            if unfit:
+                return ExecutionResult(data=None, errors=unfit)
+            try:
+                query = self.persisted.text_to_run(
+                    request_data.query, request_data.extensions, context.principal
+                )
+            except PersistedQueryRefused as refused:
+                return refused.result()
+            check_query_length(query, self.max_query_length)
+            request_data = dataclasses.replace(request_data, query=query)
+        return await super().execute_operation(
+            request, request_adapter, request_data, context, root_value, sub_response
+        )

@@ -1,0 +1,305 @@
+"""Member queries and the enrollMember / updateMember / eraseMember mutations."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from operator import attrgetter
+from typing import cast
+from uuid import UUID
+
+import strawberry
+
+from api.auth.principal import Kind
+from api.context import Context, Info
+from api.schema.common.errors import UserError, returns_payload
+from api.schema.common.ids import uuid_of
+from api.schema.common.pagination import Connection, decode_cursor, page_of, page_size
+from api.schema.members.member_type import Member, MemberStatus
+from api.schema.members.selection import MEMBER_ID_ONLY_FIELDS, selects_only
+from api.schema.referrals.referrals import Referral
+from domain import enrolment
+from domain import members as m
+from domain.errors import DomainError, ErrorCode, NotFound
+from domain.ports import MemberFilter
+from domain.referral_program import enroll_referred
+
+_SEQ = attrgetter("seq")
+
+
+def member_reference(
+    member_id: strawberry.ID | None, external_id: str | None, field: str = "memberId"
+) -> tuple[UUID | None, str | None]:
+    """Exactly one of a global id (as a UUID) and an externalId (trimmed): how a use case
+    that looks the member up in its own transaction is told which one."""
+    if (member_id is None) == (external_id is None):
+        raise DomainError(
+            f"Give exactly one of {field} and externalId.", field=(field,), code=ErrorCode.REQUIRED
+        )
+    if member_id is not None:
+        return uuid_of(member_id, "Member", (field,)), None
+    assert external_id is not None
+    return None, external_id.strip()
+
+
+async def find_member(
+    info: Info,
+    member_id: strawberry.ID | None,
+    external_id: str | None,
+    field: str = "id",
+) -> m.Member | None:
+    by_id, by_external_id = member_reference(member_id, external_id, field)
+    ctx = info.context
+    known = ctx.services.member_ids
+    changes = known.changes
+    async with ctx.uow() as uow:
+        if by_id is not None:
+            found = await uow.members.get(by_id)
+        else:
+            assert by_external_id is not None
+            found = await uow.members.get_by_external_id(by_external_id)
+    if found is not None:
+        known.remember(ctx.tenant.id, found.id, found.external_id, changes=changes)
+    return found
+
+
+async def find_member_id(
+    info: Info,
+    member_id: strawberry.ID | None,
+    external_id: str | None,
+    field: str = "id",
+) -> UUID | None:
+    """The id of the member named, from what this process remembers when it can
+    (persistence/member_ids.py), else read as `find_member` does; None when there is none."""
+    remembered = remembered_member_id(info, member_id, external_id, field)
+    if remembered is not None:
+        return remembered
+    found = await find_member(info, member_id, external_id, field)
+    return found.id if found is not None else None
+
+
+def remembered_member_id(
+    info: Info, member_id: strawberry.ID | None, external_id: str | None, field: str = "id"
+) -> UUID | None:
+    """The id of the member named, when this process remembers it; None when it must be
+    read (a malformed reference is refused here, as `find_member` refuses it)."""
+    by_id, by_external_id = member_reference(member_id, external_id, field)
+    ctx = info.context
+    known = ctx.services.member_ids
+    if by_id is not None and known.exists(ctx.tenant.id, by_id):
+        return by_id
+    if by_external_id is not None:
+        return known.member_for(ctx.tenant.id, by_external_id)
+    return None
+
+
+async def require_member(
+    info: Info, member_id: strawberry.ID | None, external_id: str | None, field: str = "memberId"
+) -> m.Member:
+    found = await find_member(info, member_id, external_id, field)
+    if found is None:
+        raise NotFound("No such member.", field=(field,))
+    return found
+
+
+async def require_member_id(
+    info: Info, member_id: strawberry.ID | None, external_id: str | None, field: str = "memberId"
+) -> UUID:
+    """`require_member` for a caller that needs only the id (its use case reads the member
+    again in its own transaction, and judges its status there)."""
+    found = await find_member_id(info, member_id, external_id, field)
+    if found is None:
+        raise NotFound("No such member.", field=(field,))
+    return found
+
+
+@strawberry.input
+class MemberFilterInput:
+    status: MemberStatus | None = None  # type: ignore[valid-type]
+    email: str | None = None
+    search: str | None = strawberry.field(
+        default=None, description="Part of the name or email, or an exact externalId."
+    )
+    enrolled_after: datetime | None = None
+    enrolled_before: datetime | None = None
+
+
+@strawberry.type
+class MemberQueries:
+    @strawberry.field(description="One member by global id or by the store's externalId.")
+    def member(
+        self, info: Info, id: strawberry.ID | None = None, external_id: str | None = None
+    ) -> Member | None:
+        # Not a coroutine when the member's id is remembered and enough (as for `me`);
+        # graphql-core awaits what the other cases return.
+        info.context.require_reader()
+        if selects_only(info, MEMBER_ID_ONLY_FIELDS):
+            # As for `me`: the fields selected need the member's id, not its row.
+            remembered = remembered_member_id(info, id, external_id)
+            if remembered is not None:
+                return Member.known(remembered)
+            return cast(Member | None, _known_member(info, id, external_id))
+        return cast(Member | None, _member_row(info, id, external_id))
+
+    @strawberry.field(description="Members in enrolment order, a page at a time.")
+    async def members(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: MemberFilterInput | None = None,
+    ) -> Connection[Member] | None:
+        ctx = info.context
+        ctx.require_reader()
+        size = page_size(first, ctx.services.settings.max_page_size)
+        where = MemberFilter()
+        if filter is not None:
+            where = MemberFilter(
+                status=filter.status,
+                email=m.normalise_email(filter.email) if filter.email else None,
+                search=filter.search.strip()[:200] if filter.search else None,
+                enrolled_after=filter.enrolled_after,
+                enrolled_before=filter.enrolled_before,
+            )
+        async with ctx.uow() as uow:
+            found = await uow.members.page(decode_cursor(after), size + 1, where)
+        return page_of(found, size, after is not None, Member.of_page(found[:size]), _SEQ)
+
+    @strawberry.field(description="The member a member token belongs to.")
+    def me(self, info: Info) -> Member | None:
+        # Not a coroutine when the token's id is enough (the common case of a status
+        # read), so the executor has no awaitable to wait for; graphql-core awaits what
+        # the other case returns.
+        ctx = info.context
+        ctx.require(Kind.MEMBER)
+        assert ctx.principal.member_id is not None
+        if selects_only(info, MEMBER_ID_ONLY_FIELDS):
+            # A member token is issued only for a member that exists, and members are never
+            # deleted (erasure keeps the row): the token's id is enough for the balance,
+            # the ledger and the tiers, without a transaction to read the row.
+            return Member.known(ctx.principal.member_id)
+        return cast(Member | None, _my_row(ctx, ctx.principal.member_id))
+
+
+async def _known_member(
+    info: Info, id: strawberry.ID | None, external_id: str | None
+) -> Member | None:
+    """The member not remembered, read as `find_member_id` would read it."""
+    found = await find_member(info, id, external_id)
+    return Member.known(found.id) if found is not None else None
+
+
+async def _member_row(
+    info: Info, id: strawberry.ID | None, external_id: str | None
+) -> Member | None:
+    found = await find_member(info, id, external_id)
+    return Member.of(found) if found else None
+
+
+async def _my_row(ctx: Context, member_id: UUID) -> Member:
+    async with ctx.uow() as uow:
+        found = await uow.members.get(member_id)
+    if found is None:
+        raise NotFound("Your member record is gone.")
+    return Member.of(found)
+
+
+@strawberry.input
+class EnrollMemberInput:
+    external_id: str | None = None
+    email: str | None = None
+    name: str | None = None
+    birthday: date | None = None
+    referral_code: str | None = strawberry.field(
+        default=None, description="The code of the member who referred this shopper."
+    )
+
+
+@strawberry.type
+class EnrollMemberPayload:
+    member: Member | None = None
+    referral: Referral | None = strawberry.field(
+        default=None, description="The referral a referralCode made (REJECTED by a fraud rule)."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class UpdateMemberInput:
+    id: strawberry.ID
+    external_id: str | None = None
+    email: str | None = None
+    name: str | None = None
+    birthday: date | None = None
+
+
+@strawberry.type
+class UpdateMemberPayload:
+    member: Member | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class EraseMemberInput:
+    id: strawberry.ID
+
+
+@strawberry.type
+class EraseMemberPayload:
+    member: Member | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def _draft(info: Info, i: EnrollMemberInput | UpdateMemberInput) -> m.MemberDraft:
+    return m.draft(
+        external_id=i.external_id,
+        email=i.email,
+        name=i.name,
+        birthday=i.birthday,
+        today=info.context.services.clock.now().date(),
+    )
+
+
+@strawberry.type
+class MemberMutations:
+    @strawberry.mutation(description="Enrol a shopper. externalId and email are unique.")
+    @returns_payload(EnrollMemberPayload)
+    async def enroll_member(self, info: Info, input: EnrollMemberInput) -> EnrollMemberPayload:
+        ctx = info.context
+        ctx.require_writer()
+        if input.referral_code is not None and input.referral_code.strip():
+            enrolled = await enroll_referred(
+                ctx.uow,
+                ctx.balance_cache,
+                ctx.services.clock,
+                _draft(info, input),
+                input.referral_code,
+            )
+            return EnrollMemberPayload(
+                member=Member.of(enrolled.member), referral=Referral.of(enrolled.referral)
+            )
+        member = await enrolment.enroll(ctx.uow, ctx.services.clock, _draft(info, input))
+        return EnrollMemberPayload(member=Member.of(member))
+
+    @strawberry.mutation(description="Change a member's details; omitted fields stay as they are.")
+    @returns_payload(UpdateMemberPayload)
+    async def update_member(self, info: Info, input: UpdateMemberInput) -> UpdateMemberPayload:
+        ctx = info.context
+        ctx.require_writer()
+        member_id: UUID = uuid_of(input.id, "Member")
+        member = await enrolment.update(ctx.uow, member_id, _draft(info, input))
+        # Committed: this process answers for the old externalId no more from now on; the
+        # others as soon as the change's announcement reaches them.
+        ctx.services.member_ids.forget(member.id)
+        return UpdateMemberPayload(member=Member.of(member))
+
+    @strawberry.mutation(
+        description="Forget a member's personal data for good (a data-erasure request). "
+        "The ledger stays; the member earns and spends no more."
+    )
+    @returns_payload(EraseMemberPayload)
+    async def erase_member(self, info: Info, input: EraseMemberInput) -> EraseMemberPayload:
+        ctx = info.context
+        ctx.require_writer()
+        member = await enrolment.erase(ctx.uow, uuid_of(input.id, "Member"))
+        ctx.services.member_ids.forget(member.id)
+        return EraseMemberPayload(member=Member.of(member))

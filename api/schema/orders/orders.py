@@ -1,0 +1,249 @@
+"""recordOrder, refundOrder, previewOrder and `order(orderId:)`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from api.context import Info
+from api.schema.common.enums import Channel
+from api.schema.common.errors import UserError, returns_payload
+from api.schema.common.scalars import BigInt
+from api.schema.members.member_type import Member
+from api.schema.members.members import require_member_id
+from api.schema.points.ledger_types import Points
+from domain import earning as e
+from domain.ledger import Balance
+from domain.orders import (
+    OrderRecord,
+    RefundLine,
+    preview_order,
+    record_order,
+    refund_order,
+)
+from domain.program import Channel as DomainChannel
+from domain.tier_evaluation import member_multiplier
+
+
+@strawberry.type
+class EarnBreakdownLine:
+    rule: str = strawberry.field(description="'base', 'tier', or an earning rule's id.")
+    description: str
+    points: int
+
+
+@strawberry.type
+class Order:
+    order_id: str
+    currency: str
+    channel: Channel  # type: ignore[valid-type]
+    placed_at: datetime
+    subtotal: BigInt = strawberry.field(description="Lines before discounts, minor units.")
+    paid: BigInt = strawberry.field(description="What points are earned on, minor units.")
+    refunded: BigInt
+    earned_points: int
+    reversed_points: int
+    points: int = strawberry.field(description="Net points this order brought the member.")
+    config_version: int
+    breakdown: list[EarnBreakdownLine]
+    record: strawberry.Private[OrderRecord]
+
+    @classmethod
+    def of(cls, r: OrderRecord) -> Order:
+        return cls(
+            order_id=r.order.order_id,
+            currency=r.order.currency,
+            channel=r.order.channel,
+            placed_at=r.order.placed_at,
+            subtotal=BigInt(r.order.subtotal_minor),
+            paid=BigInt(r.paid_minor),
+            refunded=BigInt(r.refunded_minor),
+            earned_points=r.earned_points,
+            reversed_points=r.reversed_points,
+            points=r.net_points,
+            config_version=r.config_version,
+            breakdown=[
+                EarnBreakdownLine(rule=b.rule, description=b.description, points=b.points)
+                for b in r.breakdown
+            ],
+            record=r,
+        )
+
+    @strawberry.field(description="The member, or null for a guest order.")
+    async def member(self, info: Info) -> Member | None:
+        member_id = self.record.order.member_id
+        if member_id is None:
+            return None
+        async with info.context.uow() as uow:
+            found = await uow.members.get(member_id)
+        return Member.of(found) if found else None
+
+
+@strawberry.input
+class OrderLineInput:
+    sku: str
+    quantity: int
+    unit_price: int = strawberry.field(description="Minor units (cents).")
+    category: str | None = None
+
+
+@strawberry.input
+class RecordOrderInput:
+    order_id: str = strawberry.field(
+        description="The store's order id; recording it again upserts."
+    )
+    member_id: strawberry.ID | None = None
+    external_id: str | None = strawberry.field(
+        default=None, description="The member by the store's customer id. Neither: a guest order."
+    )
+    currency: str
+    channel: Channel = DomainChannel.WEB  # type: ignore[valid-type]
+    placed_at: datetime
+    lines: list[OrderLineInput]
+    discount_total: int = strawberry.field(
+        default=0, description="Order-level discounts, minor units."
+    )
+    shipping: int = 0
+    tax: int = 0
+
+
+@strawberry.type
+class RecordOrderPayload:
+    order: Order | None = None
+    points_delta: int | None = strawberry.field(
+        default=None, description="Points this call moved (0 when the order was unchanged)."
+    )
+    unchanged: bool = False
+    points: Points | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class RefundLineInput:
+    sku: str
+    quantity: int
+
+
+@strawberry.input
+class RefundOrderInput:
+    order_id: str
+    refund_id: str = strawberry.field(description="The store's refund id; the idempotency key.")
+    amount: int | None = strawberry.field(default=None, description="Minor units refunded.")
+    lines: list[RefundLineInput] | None = strawberry.field(
+        default=None, description="Or whole units refunded, by sku."
+    )
+
+
+@strawberry.type
+class RefundOrderPayload:
+    order: Order | None = None
+    reversed_points: int | None = None
+    shortfall: int | None = strawberry.field(
+        default=None, description="Points that could not be taken back (already spent)."
+    )
+    replayed: bool = False
+    points: Points | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class OrderPreview:
+    points: int
+    breakdown: list[EarnBreakdownLine]
+    config_version: int
+
+
+async def _order_from(info: Info, i: RecordOrderInput, order_id: str) -> e.Order:
+    member_id = None
+    if i.member_id is not None or i.external_id is not None:
+        member_id = await require_member_id(info, i.member_id, i.external_id)
+    return e.Order(
+        order_id=order_id,
+        member_id=member_id,
+        currency=i.currency,
+        channel=i.channel,
+        placed_at=i.placed_at,
+        lines=tuple(
+            e.OrderLine(
+                x.sku.strip(), x.quantity, x.unit_price, x.category.strip() if x.category else None
+            )
+            for x in i.lines
+        ),
+        discount_minor=i.discount_total,
+        shipping_minor=i.shipping,
+        tax_minor=i.tax,
+    )
+
+
+@strawberry.type
+class OrderQueries:
+    @strawberry.field(description="An order by the store's order id.")
+    async def order(self, info: Info, order_id: str) -> Order | None:
+        info.context.require_reader()
+        async with info.context.uow() as uow:
+            found = await uow.orders.get(order_id.strip())
+        return Order.of(found) if found else None
+
+    @strawberry.field(description="What an order would earn and why; writes nothing.")
+    async def preview_order(self, info: Info, input: RecordOrderInput) -> OrderPreview | None:
+        ctx = info.context
+        ctx.require_reader()
+        order = await _order_from(info, input, input.order_id)
+        multiplier = await member_multiplier(ctx.uow, order.member_id)
+        earning = await preview_order(ctx.uow, order, multiplier)
+        return OrderPreview(
+            points=earning.points,
+            breakdown=[
+                EarnBreakdownLine(rule=b.rule, description=b.description, points=b.points)
+                for b in earning.breakdown
+            ],
+            config_version=earning.config_version,
+        )
+
+
+def _points(balance: Balance | None) -> Points | None:
+    return Points.of(balance) if balance is not None else None
+
+
+@strawberry.type
+class OrderMutations:
+    @strawberry.mutation(description="Record an order's full state; replays are no-ops.")
+    @returns_payload(RecordOrderPayload)
+    async def record_order(self, info: Info, input: RecordOrderInput) -> RecordOrderPayload:
+        ctx = info.context
+        ctx.require_writer()
+        order = await _order_from(info, input, input.order_id)
+        result = await record_order(ctx.uow, ctx.balance_cache, ctx.services.clock, order)
+        return RecordOrderPayload(
+            order=Order.of(result.record),
+            points_delta=result.points_delta,
+            unchanged=result.unchanged,
+            points=_points(result.balance),
+        )
+
+    @strawberry.mutation(
+        description="Refund part or all of an order; points go back in proportion."
+    )
+    @returns_payload(RefundOrderPayload)
+    async def refund_order(self, info: Info, input: RefundOrderInput) -> RefundOrderPayload:
+        ctx = info.context
+        ctx.require_writer()
+        result = await refund_order(
+            ctx.uow,
+            ctx.balance_cache,
+            ctx.services.clock,
+            order_id=input.order_id,
+            refund_id=input.refund_id,
+            amount_minor=input.amount,
+            lines=[RefundLine(x.sku.strip(), x.quantity) for x in input.lines]
+            if input.lines is not None
+            else None,
+        )
+        return RefundOrderPayload(
+            order=Order.of(result.record),
+            reversed_points=result.refund.points,
+            shortfall=result.shortfall,
+            replayed=result.replayed,
+            points=_points(result.balance),
+        )

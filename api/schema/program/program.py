@@ -1,0 +1,307 @@
+"""`program` (any credential of the tenant) and configureProgram (operators)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from decimal import Decimal
+
+import strawberry
+
+from api.auth.principal import Kind, Role
+from api.context import Info
+from api.schema.common.changes import given
+from api.schema.common.enums import (
+    Channel,
+    ExpiryUnit,
+    LimitPeriod,
+    RefundPolicy,
+    Rounding,
+    RuleKind,
+)
+from api.schema.common.errors import UserError, returns_payload
+from api.schema.common.pagination import page_size
+from api.schema.referrals.referrals import ReferralProgram, program_referrals
+from api.schema.rewards.reward_types import Reward
+from api.schema.tiers.tier_types import Tier, TierSettings
+from domain import program as p
+from domain.catalog import list_rewards
+from domain.configuration import configure_program, current_program
+from domain.ports import RewardFilter
+from domain.tier_definitions import tier_definitions
+
+
+@strawberry.type
+class LotExpiry:
+    after: int
+    unit: ExpiryUnit  # type: ignore[valid-type]
+    end_of_month: bool = strawberry.field(description="Expire at the end of that month.")
+
+
+@strawberry.type
+class EarnRule:
+    id: str
+    name: str
+    kind: RuleKind  # type: ignore[valid-type]
+    multiplier: Decimal | None
+    points: int | None = strawberry.field(description="Bonus points (per unit on targeted lines).")
+    skus: list[str]
+    categories: list[str]
+    channels: list[Channel]  # type: ignore[valid-type]
+    min_order_value: int
+    starts_at: datetime | None
+    ends_at: datetime | None
+    active: bool
+
+
+@strawberry.type
+class ActionRule:
+    key: str
+    points: int
+    once: bool
+    max_per_period: int | None
+    period: LimitPeriod | None  # type: ignore[valid-type]
+    cooldown_hours: int
+    active: bool
+
+
+@strawberry.type(description="How the program earns, holds, values and loses points.")
+class Program:
+    name: str
+    slug: str
+    version: int = strawberry.field(description="Bumped by every configureProgram.")
+    currency: str
+    points_per_unit: Decimal = strawberry.field(description="Points per 1 unit of currency.")
+    rounding: Rounding  # type: ignore[valid-type]
+    point_value: Decimal = strawberry.field(description="What one point is worth, minor units.")
+    min_order_value: int = strawberry.field(description="Minor units; smaller orders earn 0.")
+    earn_on_shipping: bool = strawberry.field(
+        description="Shipping earns points too (by default only the lines after discounts)."
+    )
+    earn_on_tax: bool = strawberry.field(description="Tax earns points too.")
+    pending_days: int = strawberry.field(description="Return window before points are usable.")
+    lot_expiry: LotExpiry | None
+    inactivity_days: int | None = strawberry.field(
+        description="The whole balance expires after this many days without activity."
+    )
+    refund_policy: RefundPolicy  # type: ignore[valid-type]
+    earn_rules: list[EarnRule]
+    actions: list[ActionRule]
+
+    @strawberry.field(description="Rewards that can be redeemed now.")
+    async def rewards(self, info: Info, first: int = 50) -> list[Reward]:
+        ctx = info.context
+        size = page_size(first, ctx.services.settings.max_page_size)
+        found = await list_rewards(
+            ctx.uow, None, size, RewardFilter(live_at=ctx.services.clock.now())
+        )
+        return [Reward.of(x) for x in found]
+
+    @strawberry.field(description="The referral program: rewards, trigger, cap, link template.")
+    async def referrals(self, info: Info) -> ReferralProgram:
+        return await program_referrals(info)
+
+    @strawberry.field(description="The tiers members can hold, lowest first.")
+    async def tiers(self, info: Info, include_archived: bool = False) -> list[Tier]:
+        found = (await tier_definitions(info.context.uow)).tiers
+        return [Tier.of(x) for x in found if include_archived or not x.archived]
+
+    @strawberry.field(description="How members qualify for tiers and lose them.")
+    async def tier_settings(self, info: Info) -> TierSettings:
+        return TierSettings.of((await tier_definitions(info.context.uow)).settings)
+
+
+def program_of(name: str, slug: str, c: p.ProgramConfig) -> Program:
+    return Program(
+        name=name,
+        slug=slug,
+        version=c.version,
+        currency=c.currency,
+        points_per_unit=c.points_per_unit,
+        rounding=c.rounding,
+        point_value=c.point_value_minor,
+        min_order_value=c.min_order_minor,
+        earn_on_shipping=c.earn_on_shipping,
+        earn_on_tax=c.earn_on_tax,
+        pending_days=c.pending_days,
+        lot_expiry=LotExpiry(
+            after=c.lot_expiry.after, unit=c.lot_expiry.unit, end_of_month=c.lot_expiry.end_of_month
+        )
+        if c.lot_expiry
+        else None,
+        inactivity_days=c.inactivity_days,
+        refund_policy=c.refund_policy,
+        earn_rules=[
+            EarnRule(
+                id=r.id,
+                name=r.name,
+                kind=r.kind,
+                multiplier=r.multiplier,
+                points=r.points,
+                skus=list(r.skus),
+                categories=list(r.categories),
+                channels=list(r.channels),
+                min_order_value=r.min_order_minor,
+                starts_at=r.starts_at,
+                ends_at=r.ends_at,
+                active=r.active,
+            )
+            for r in c.rules
+        ],
+        actions=[
+            ActionRule(
+                key=a.key,
+                points=a.points,
+                once=a.once,
+                max_per_period=a.max_per_period,
+                period=a.period,
+                cooldown_hours=a.cooldown_hours,
+                active=a.active,
+            )
+            for a in c.actions
+        ],
+    )
+
+
+@strawberry.input
+class LotExpiryInput:
+    after: int
+    unit: ExpiryUnit  # type: ignore[valid-type]
+    end_of_month: bool = False
+
+
+@strawberry.input
+class EarnRuleInput:
+    id: str = strawberry.field(description="Your name for the rule: lowercase, digits, - and _.")
+    name: str
+    kind: RuleKind  # type: ignore[valid-type]
+    multiplier: Decimal | None = None
+    points: int | None = None
+    skus: list[str] = strawberry.field(default_factory=list)
+    categories: list[str] = strawberry.field(default_factory=list)
+    channels: list[Channel] = strawberry.field(default_factory=list)  # type: ignore[valid-type]
+    min_order_value: int = 0
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    active: bool = True
+
+
+@strawberry.input
+class ActionRuleInput:
+    key: str = strawberry.field(description="signup, birthday, review, … or your own name.")
+    points: int
+    once: bool = False
+    max_per_period: int | None = None
+    period: LimitPeriod | None = None  # type: ignore[valid-type]
+    cooldown_hours: int = 0
+    active: bool = True
+
+
+@strawberry.input(description="Only the fields given change; lists given replace the old list.")
+class ConfigureProgramInput:
+    currency: str | None = None
+    points_per_unit: Decimal | None = None
+    rounding: Rounding | None = None  # type: ignore[valid-type]
+    point_value: Decimal | None = None
+    min_order_value: int | None = None
+    earn_on_shipping: bool | None = None
+    earn_on_tax: bool | None = None
+    pending_days: int | None = None
+    lot_expiry: LotExpiryInput | None = strawberry.field(
+        default=None, description="Set to expire each lot; see clearLotExpiry."
+    )
+    clear_lot_expiry: bool = False
+    inactivity_days: int | None = None
+    clear_inactivity_expiry: bool = False
+    refund_policy: RefundPolicy | None = None  # type: ignore[valid-type]
+    earn_rules: list[EarnRuleInput] | None = None
+    actions: list[ActionRuleInput] | None = None
+
+
+@strawberry.type
+class ConfigureProgramPayload:
+    program: Program | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def _apply(i: ConfigureProgramInput, c: p.ProgramConfig) -> p.ProgramConfig:
+    changes = given(
+        currency=i.currency.strip().upper() if i.currency else None,
+        points_per_unit=i.points_per_unit,
+        rounding=i.rounding,
+        point_value_minor=i.point_value,
+        min_order_minor=i.min_order_value,
+        earn_on_shipping=i.earn_on_shipping,
+        earn_on_tax=i.earn_on_tax,
+        pending_days=i.pending_days,
+        inactivity_days=i.inactivity_days,
+        refund_policy=i.refund_policy,
+    )
+    if i.clear_inactivity_expiry:
+        changes["inactivity_days"] = None
+    if i.lot_expiry is not None:
+        changes["lot_expiry"] = p.LotExpiry(
+            i.lot_expiry.after, i.lot_expiry.unit, i.lot_expiry.end_of_month
+        )
+    if i.clear_lot_expiry:
+        changes["lot_expiry"] = None
+    if i.earn_rules is not None:
+        changes["rules"] = tuple(
+            p.EarnRule(
+                id=r.id.strip(),
+                name=r.name.strip()[:200],
+                kind=r.kind,
+                multiplier=r.multiplier,
+                points=r.points,
+                skus=tuple(s.strip() for s in r.skus),
+                categories=tuple(x.strip() for x in r.categories),
+                channels=tuple(r.channels),
+                min_order_minor=r.min_order_value,
+                starts_at=r.starts_at,
+                ends_at=r.ends_at,
+                active=r.active,
+            )
+            for r in i.earn_rules
+        )
+    if i.actions is not None:
+        changes["actions"] = tuple(
+            p.ActionRule(
+                key=a.key.strip(),
+                points=a.points,
+                once=a.once,
+                max_per_period=a.max_per_period,
+                period=a.period,
+                cooldown_hours=a.cooldown_hours,
+                active=a.active,
+            )
+            for a in i.actions
+        )
+    changes["damaged"] = p.still_damaged(c, set(changes))
+    return replace(c, **changes)  # type: ignore[arg-type]
+
+
+@strawberry.type
+class ProgramQueries:
+    @strawberry.field(description="The program of the calling tenant; any credential may read it.")
+    async def program(self, info: Info) -> Program | None:
+        ctx = info.context
+        config = await current_program(ctx.uow)
+        return program_of(ctx.tenant.name, ctx.tenant.slug, config)
+
+
+@strawberry.type
+class ProgramMutations:
+    @strawberry.mutation(description="Change the program; saved as a new version.")
+    @returns_payload(ConfigureProgramPayload)
+    async def configure_program(
+        self, info: Info, input: ConfigureProgramInput
+    ) -> ConfigureProgramPayload:
+        ctx = info.context
+        ctx.require(Kind.OPERATOR, roles=(Role.OWNER, Role.ADMIN))
+        config = await configure_program(
+            ctx.uow,
+            ctx.services.clock,
+            lambda current: _apply(input, current),
+            ctx.principal.actor,
+        )
+        return ConfigureProgramPayload(program=program_of(ctx.tenant.name, ctx.tenant.slug, config))

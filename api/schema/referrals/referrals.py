@@ -1,0 +1,338 @@
+"""Referrals as clients see them: the program's settings, a member's referrals and stats,
+and configureReferrals (operators)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+from uuid import UUID
+
+import strawberry
+
+from api.auth.principal import Kind, Role
+from api.context import Info
+from api.schema.common.changes import given
+from api.schema.common.enums import LimitPeriod
+from api.schema.common.errors import UserError, returns_payload
+from api.schema.common.ids import to_global_id, uuid_of
+from api.schema.common.node import Node
+from api.schema.common.pagination import Connection, connection, decode_cursor, page_size
+from api.schema.rewards.reward_types import Reward, reward_by_id
+from domain import referral_settings as rs
+from domain import referrals as r
+from domain.members import Member as DomainMember
+from domain.referral_program import configure_referrals, current_settings
+
+if TYPE_CHECKING:
+    from api.schema.members.member_type import Member
+
+ReferralStatus = strawberry.enum(r.ReferralStatus, name="ReferralStatus")
+ReferralRejectReason = strawberry.enum(
+    r.RejectReason, name="ReferralRejectReason", description="Which fraud rule refused it."
+)
+ReferralTrigger = strawberry.enum(
+    rs.ReferralTrigger, name="ReferralTrigger", description="When a referral is rewarded."
+)
+LazyMember = Annotated["Member", strawberry.lazy("api.schema.members.member_type")]
+
+
+def _internal(info: Info) -> bool:
+    """Members see other members only by a short name, never their record."""
+    return info.context.principal.kind is not Kind.MEMBER
+
+
+async def _member(info: Info, member_id: UUID) -> DomainMember | None:
+    async with info.context.uow() as uow:
+        return await uow.members.get(member_id)
+
+
+def short_name(member: DomainMember | None) -> str | None:
+    """'Ada L.' for 'Ada Lovelace': enough for the referrer to recognise a friend."""
+    if member is None or not member.name:
+        return None
+    first, *rest = member.name.split()
+    return f"{first} {rest[-1][0]}." if rest else first
+
+
+@strawberry.type(description="A friend a member brought, and what came of it.")
+class Referral(Node):
+    status: ReferralStatus  # type: ignore[valid-type]
+    reject_reason: ReferralRejectReason | None  # type: ignore[valid-type]
+    created_at: datetime
+    rewarded_at: datetime | None
+    reversed_at: datetime | None = strawberry.field(
+        description="When a refund of the qualifying order took the rewards back."
+    )
+    qualifying_order_id: str | None
+    referrer_points: int = strawberry.field(description="Points the referrer was given.")
+    referee_points: int = strawberry.field(description="Points the friend was given.")
+    domain: strawberry.Private[r.Referral]
+    # Loaded with the page that lists the referral, so its rows cost no query each.
+    referee_record: strawberry.Private[DomainMember | None] = None
+    # Came in a list: its referee is read with the list's other members' fields.
+    listed: strawberry.Private[bool] = False
+
+    @classmethod
+    def of(
+        cls, x: r.Referral, referee: DomainMember | None = None, *, listed: bool = False
+    ) -> Referral:
+        return cls(
+            id=strawberry.ID(to_global_id("Referral", x.id)),
+            status=x.status,
+            reject_reason=x.reject_reason,
+            created_at=x.created_at,
+            rewarded_at=x.rewarded_at,
+            reversed_at=x.reversed_at,
+            qualifying_order_id=x.qualifying_order_id,
+            referrer_points=x.referrer_points,
+            referee_points=x.referee_points,
+            domain=x,
+            referee_record=referee,
+            listed=listed,
+        )
+
+    async def _referee(self, info: Info) -> DomainMember | None:
+        if self.referee_record is None:
+            self.referee_record = await _member(info, self.domain.referee_id)
+        return self.referee_record
+
+    @strawberry.field(description="The friend; null for a member token, which sees refereeName.")
+    async def referee(self, info: Info) -> LazyMember | None:
+        if not _internal(info):
+            return None
+        from api.schema.members.member_type import Member
+
+        found = await self._referee(info)
+        return Member.of(found, listed=self.listed) if found else None
+
+    @strawberry.field(description="The friend's first name and initial, e.g. 'Ada L.'.")
+    async def referee_name(self, info: Info) -> str | None:
+        return short_name(await self._referee(info))
+
+
+@strawberry.type
+class ReferralStats:
+    invited: int = strawberry.field(description="Friends who signed up with this member's code.")
+    pending: int
+    rewarded: int
+    rejected: int
+    reversed: int
+    points_earned: int = strawberry.field(
+        description="Points this member was given for referrals that still stand."
+    )
+
+
+@strawberry.type
+class ReferralRewardSetting:
+    points: int | None
+    reward_id: strawberry.ID | None
+    domain: strawberry.Private[rs.ReferralReward]
+
+    @strawberry.field(description="The catalog reward given, when it is one.")
+    async def reward(self, info: Info) -> Reward | None:
+        if self.domain.reward_id is None:
+            return None
+        return await reward_by_id(info, self.domain.reward_id)
+
+
+def _reward_setting(x: rs.ReferralReward | None) -> ReferralRewardSetting | None:
+    if x is None:
+        return None
+    return ReferralRewardSetting(
+        points=x.points,
+        reward_id=strawberry.ID(to_global_id("Reward", x.reward_id)) if x.reward_id else None,
+        domain=x,
+    )
+
+
+@strawberry.type(description="What a referral gives each side, when, and how often.")
+class ReferralProgram:
+    version: int
+    active: bool
+    url_template: str | None = strawberry.field(
+        description="Template of members' referral links; null uses the platform's own link."
+    )
+    trigger: ReferralTrigger  # type: ignore[valid-type]
+    min_order_value: int = strawberry.field(
+        description="Minor units a FIRST_ORDER trigger's order must reach (net of refunds)."
+    )
+    referrer_reward: ReferralRewardSetting | None
+    referee_reward: ReferralRewardSetting | None
+    cap: int | None = strawberry.field(description="Rewarded referrals per referrer per period.")
+    cap_period: LimitPeriod | None = strawberry.field(  # type: ignore[valid-type]
+        description="The cap's calendar period (UTC); null counts forever."
+    )
+
+
+def referral_program_of(s: rs.ReferralSettings) -> ReferralProgram:
+    return ReferralProgram(
+        version=s.version,
+        active=s.active,
+        url_template=s.url_template,
+        trigger=s.trigger,
+        min_order_value=s.min_order_minor,
+        referrer_reward=_reward_setting(s.referrer_reward),
+        referee_reward=_reward_setting(s.referee_reward),
+        cap=s.cap,
+        cap_period=s.cap_period,
+    )
+
+
+async def referral_node(info: Info, gid: strawberry.ID) -> Referral | None:
+    """node(id:) for a Referral: a member token sees only its own, either side."""
+    ctx = info.context
+    ctx.require(Kind.SECRET_KEY, Kind.OPERATOR, Kind.MEMBER, roles=ctx.reader_roles)
+    async with ctx.uow() as uow:
+        found = await uow.referrals.get(uuid_of(gid, "Referral"))
+    if found is None:
+        return None
+    me = ctx.principal.member_id
+    if ctx.principal.kind is Kind.MEMBER and me not in (found.referrer_id, found.referee_id):
+        return None
+    return Referral.of(found)
+
+
+async def program_referrals(info: Info) -> ReferralProgram:
+    return referral_program_of(await current_settings(info.context.uow))
+
+
+# --- the Member fields (member_type.py delegates here) -------------------------------------
+
+
+async def referral_url(info: Info, code: str) -> str:
+    ctx = info.context
+    # One read per request, however many members the query lists.
+    memo = getattr(ctx.request.state, "referral_settings", None)
+    if memo is None:
+        memo = await current_settings(ctx.uow)
+        ctx.request.state.referral_settings = memo
+    if memo.url_template:
+        return rs.render_url(memo.url_template, ctx.tenant.slug, code)
+    return rs.default_url(ctx.services.settings.public_url, ctx.tenant.slug, code)
+
+
+async def member_referrals(
+    info: Info, member: DomainMember, first: int | None, after: str | None
+) -> Connection[Referral]:
+    ctx = info.context
+    size = page_size(first, ctx.services.settings.max_page_size)
+    async with ctx.uow() as uow:
+        found = await uow.referrals.for_referrer(member.id, decode_cursor(after), size + 1)
+        referees = {m.id: m for m in await uow.members.get_many([x.referee_id for x in found])}
+    return connection(
+        [Referral.of(x, referees.get(x.referee_id), listed=True) for x in found],
+        [x.seq for x in found],
+        size,
+        after is not None,
+    )
+
+
+async def member_referral_stats(info: Info, member: DomainMember) -> ReferralStats:
+    async with info.context.uow() as uow:
+        stats = await uow.referrals.stats(member.id)
+    return ReferralStats(
+        invited=stats.invited,
+        pending=stats.pending,
+        rewarded=stats.rewarded,
+        rejected=stats.rejected,
+        reversed=stats.reversed,
+        points_earned=stats.points_earned,
+    )
+
+
+async def member_referral(info: Info, member: DomainMember) -> Referral | None:
+    async with info.context.uow() as uow:
+        found = await uow.referrals.for_referee(member.id)
+    return Referral.of(found) if found else None
+
+
+async def referrer_of(info: Info, member: DomainMember) -> DomainMember | None:
+    if not _internal(info):
+        return None
+    async with info.context.uow() as uow:
+        found = await uow.referrals.for_referee(member.id)
+        return await uow.members.get(found.referrer_id) if found else None
+
+
+# --- configureReferrals --------------------------------------------------------------------
+
+
+@strawberry.input(description="Exactly one of points and rewardId.")
+class ReferralRewardInput:
+    points: int | None = None
+    reward_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A catalog reward with a fixed pointsCost, given free."
+    )
+
+
+@strawberry.input(description="Only the fields given change.")
+class ConfigureReferralsInput:
+    active: bool | None = None
+    url_template: str | None = strawberry.field(
+        default=None,
+        description="e.g. 'https://shop.example/?ref={code}'; {tenant} is the tenant's slug.",
+    )
+    clear_url_template: bool = False
+    trigger: ReferralTrigger | None = None  # type: ignore[valid-type]
+    min_order_value: int | None = None
+    referrer_reward: ReferralRewardInput | None = None
+    clear_referrer_reward: bool = False
+    referee_reward: ReferralRewardInput | None = None
+    clear_referee_reward: bool = False
+    cap: int | None = None
+    cap_period: LimitPeriod | None = None  # type: ignore[valid-type]
+    clear_cap: bool = False
+
+
+@strawberry.type
+class ConfigureReferralsPayload:
+    referrals: ReferralProgram | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def _reward_of(given: ReferralRewardInput, name: str) -> rs.ReferralReward:
+    reward_id = uuid_of(given.reward_id, "Reward", (name, "rewardId")) if given.reward_id else None
+    return rs.ReferralReward(points=given.points, reward_id=reward_id)
+
+
+def _apply(i: ConfigureReferralsInput, s: rs.ReferralSettings) -> rs.ReferralSettings:
+    changes = given(
+        active=i.active,
+        url_template=i.url_template,
+        trigger=i.trigger,
+        min_order_minor=i.min_order_value,
+        cap=i.cap,
+        cap_period=i.cap_period,
+    )
+    if i.referrer_reward is not None:
+        changes["referrer_reward"] = _reward_of(i.referrer_reward, "referrerReward")
+    if i.referee_reward is not None:
+        changes["referee_reward"] = _reward_of(i.referee_reward, "refereeReward")
+    for flag, names in (
+        (i.clear_url_template, ("url_template",)),
+        (i.clear_referrer_reward, ("referrer_reward",)),
+        (i.clear_referee_reward, ("referee_reward",)),
+        (i.clear_cap, ("cap", "cap_period")),
+    ):
+        if flag:
+            changes.update(dict.fromkeys(names))
+    return replace(s, **changes)  # type: ignore[arg-type]
+
+
+@strawberry.type
+class ReferralMutations:
+    @strawberry.mutation(description="Change the referral program; saved as a new version.")
+    @returns_payload(ConfigureReferralsPayload)
+    async def configure_referrals(
+        self, info: Info, input: ConfigureReferralsInput
+    ) -> ConfigureReferralsPayload:
+        ctx = info.context
+        ctx.require(Kind.OPERATOR, roles=(Role.OWNER, Role.ADMIN))
+        settings = await configure_referrals(
+            ctx.uow,
+            ctx.services.clock,
+            lambda current: _apply(input, current),
+            ctx.principal.actor,
+        )
+        return ConfigureReferralsPayload(referrals=referral_program_of(settings))

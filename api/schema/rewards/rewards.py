@@ -1,0 +1,263 @@
+"""The rewards catalog: rewards/reward queries, createReward, updateReward, archiveReward,
+importRewardCodes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+
+from api.auth.principal import Kind
+from api.context import Info
+from api.schema.common.enums import LimitPeriod
+from api.schema.common.errors import UserError, returns_payload
+from api.schema.common.ids import uuid_of
+from api.schema.common.pagination import Connection, connection, decode_cursor, page_size
+from api.schema.rewards.reward_types import CodeSource, Reward, RewardKind
+from domain import catalog
+from domain.codes import typed_code
+from domain.errors import DomainError
+from domain.ports import RewardFilter
+from domain.rewards import CodeSource as DomainCodeSource
+from domain.rewards import RewardKind as DomainRewardKind
+
+# Fields of the reward inputs, mapped to the domain's names where they differ.
+_RENAMED = {
+    "value": "value_minor",
+    "max_discount": "max_discount_minor",
+    "value_per_step": "value_per_step_minor",
+    "min_order_value": "min_order_minor",
+}
+_CLEARABLE = {
+    "image_url",
+    "value",
+    "percentage",
+    "max_discount",
+    "sku",
+    "points_cost",
+    "min_points",
+    "max_points",
+    "step_points",
+    "value_per_step",
+    "valid_days",
+    "starts_at",
+    "ends_at",
+    "stock",
+    "per_member_limit",
+    "per_member_period",
+}
+
+
+@strawberry.input
+class RewardFieldsInput:
+    description: str | None = None
+    image_url: str | None = None
+    value: int | None = strawberry.field(default=None, description="Minor units.")
+    percentage: Decimal | None = None
+    max_discount: int | None = None
+    sku: str | None = None
+    points_cost: int | None = strawberry.field(
+        default=None, description="Fixed cost. Leave out for a variable 'points for money' cost."
+    )
+    min_points: int | None = None
+    max_points: int | None = None
+    step_points: int | None = None
+    value_per_step: int | None = None
+    min_order_value: int | None = None
+    valid_days: int | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    stock: int | None = None
+    per_member_limit: int | None = None
+    per_member_period: LimitPeriod | None = None  # type: ignore[valid-type]
+    eligible_tiers: list[str] | None = None
+    eligible_segments: list[str] | None = None
+    code_prefix: str | None = None
+    code_length: int | None = None
+    code_alphabet: str | None = strawberry.field(
+        default=None,
+        description="Characters of generated codes: a choice from ACDEFGHJKMNPQRTUVWXY34679.",
+    )
+    refund_on_expiry: bool | None = None
+
+
+@strawberry.input
+class CreateRewardInput(RewardFieldsInput):
+    name: str
+    kind: RewardKind  # type: ignore[valid-type]
+    code_source: CodeSource = DomainCodeSource.GENERATED  # type: ignore[valid-type]
+
+
+@strawberry.input
+class UpdateRewardInput(RewardFieldsInput):
+    id: strawberry.ID
+    name: str | None = None
+    archived: bool | None = strawberry.field(
+        default=None, description="false brings an archived reward back to the catalog."
+    )
+    clear: list[str] = strawberry.field(
+        default_factory=list,
+        description="Fields to set back to null, e.g. ['stock', 'endsAt'] (camelCase).",
+    )
+
+
+def _fields(i: RewardFieldsInput) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in RewardFieldsInput.__annotations__:
+        value = getattr(i, name)
+        if value is None:
+            continue
+        if name in ("eligible_tiers", "eligible_segments"):
+            value = tuple(v.strip() for v in value)
+        if name in ("code_prefix", "code_alphabet"):
+            value = value.strip().upper()
+        out[_RENAMED.get(name, name)] = value
+    return out
+
+
+def _snake(name: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in name)
+
+
+@strawberry.input
+class RewardFilterInput:
+    include_archived: bool = False
+    available_now: bool = strawberry.field(
+        default=False, description="Only rewards live now and in stock."
+    )
+    search: str | None = strawberry.field(default=None, description="Part of the name.")
+    kinds: list[RewardKind] | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Only rewards of these kinds."
+    )
+
+
+@strawberry.type
+class RewardPayload:
+    reward: Reward | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class ArchiveRewardInput:
+    id: strawberry.ID
+
+
+@strawberry.input
+class ImportRewardCodesInput:
+    reward_id: strawberry.ID
+    codes: list[str]
+
+
+@strawberry.type
+class ImportRewardCodesPayload:
+    imported: int | None = None
+    duplicates: int | None = strawberry.field(default=None, description="Codes already known.")
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RewardQueries:
+    @strawberry.field(description="The catalog. Keys other than secret ones see live rewards only.")
+    async def rewards(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: RewardFilterInput | None = None,
+    ) -> Connection[Reward] | None:
+        ctx = info.context
+        size = page_size(first, ctx.services.settings.max_page_size)
+        f = filter or RewardFilterInput()
+        public = not ctx.principal.privileged
+        where = RewardFilter(
+            include_archived=f.include_archived and not public,
+            live_at=ctx.services.clock.now() if (f.available_now or public) else None,
+            search=f.search.strip()[:200] if f.search else None,
+            kinds=tuple(DomainRewardKind(k) for k in f.kinds or ()),
+        )
+        found = await catalog.list_rewards(ctx.uow, decode_cursor(after), size + 1, where)
+        return connection(
+            [Reward.of(x) for x in found], [x.seq for x in found], size, after is not None
+        )
+
+    @strawberry.field
+    async def reward(self, info: Info, id: strawberry.ID) -> Reward | None:
+        ctx = info.context
+        async with ctx.uow() as uow:
+            found = await uow.rewards.get(uuid_of(id, "Reward"))
+        if found is None or (
+            not ctx.principal.privileged and not found.live(ctx.services.clock.now())
+        ):
+            return None
+        return Reward.of(found)
+
+
+@strawberry.type
+class RewardMutations:
+    @strawberry.mutation(description="Add a reward to the catalog.")
+    @returns_payload(RewardPayload)
+    async def create_reward(self, info: Info, input: CreateRewardInput) -> RewardPayload:
+        ctx = info.context
+        ctx.require_writer()
+        fields = _fields(input)
+        fields.update(
+            name=input.name.strip(),
+            kind=DomainRewardKind(input.kind),
+            code_source=input.code_source,
+        )
+        reward = await catalog.create_reward(
+            ctx.uow, catalog.draft_reward(fields, ctx.services.clock)
+        )
+        return RewardPayload(reward=Reward.of(reward))
+
+    @strawberry.mutation(description="Change a reward; fields left out stay as they are.")
+    @returns_payload(RewardPayload)
+    async def update_reward(self, info: Info, input: UpdateRewardInput) -> RewardPayload:
+        ctx = info.context
+        ctx.require_writer()
+        fields = _fields(input)
+        if input.name is not None:
+            fields["name"] = input.name.strip()
+        if input.archived is not None:
+            fields["archived"] = input.archived
+        for name in input.clear:
+            snake = _snake(name)
+            if snake not in _CLEARABLE:
+                raise DomainError(f"{name} cannot be cleared.", field=("clear",))
+            fields[_RENAMED.get(snake, snake)] = None
+
+        reward = await catalog.change_reward(
+            ctx.uow, ctx.services.clock, uuid_of(input.id, "Reward"), lambda r: replace(r, **fields)
+        )
+        return RewardPayload(reward=Reward.of(reward))
+
+    @strawberry.mutation(description="Hide a reward from the catalog; issued codes stay valid.")
+    @returns_payload(RewardPayload)
+    async def archive_reward(self, info: Info, input: ArchiveRewardInput) -> RewardPayload:
+        ctx = info.context
+        ctx.require_writer()
+        reward = await catalog.change_reward(
+            ctx.uow,
+            ctx.services.clock,
+            uuid_of(input.id, "Reward"),
+            lambda r: replace(r, archived=True),
+        )
+        return RewardPayload(reward=Reward.of(reward))
+
+    @strawberry.mutation(description="Upload codes for a reward whose codes come from a pool.")
+    @returns_payload(ImportRewardCodesPayload)
+    async def import_reward_codes(
+        self, info: Info, input: ImportRewardCodesInput
+    ) -> ImportRewardCodesPayload:
+        ctx = info.context
+        ctx.require(Kind.SECRET_KEY, Kind.OPERATOR)
+        unique = len({typed_code(c) for c in input.codes})
+        added = await catalog.import_codes(
+            ctx.uow, uuid_of(input.reward_id, "Reward", ("rewardId",)), input.codes
+        )
+        return ImportRewardCodesPayload(
+            imported=added, duplicates=unique - added + (len(input.codes) - unique)
+        )
