@@ -202,15 +202,23 @@ def cmd_operator_create(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from api.schema_export import SCHEMA_FILE, current_sdl
+    from api.schema.field_index import README
+    from api.schema_export import SCHEMA_FILE, current_index_readme, current_sdl
 
-    sdl = current_sdl()
+    sdl, readme = current_sdl(), current_index_readme()
     if args.check:
         same = SCHEMA_FILE.exists() and SCHEMA_FILE.read_text() == sdl
         print("schema.graphql is current" if same else "schema.graphql is out of date")
-        return 0 if same else 1
+        indexed = README.read_text() == readme
+        print(
+            "the field index is current"
+            if indexed
+            else f"the field index in {README} is out of date"
+        )
+        return 0 if same and indexed else 1
     SCHEMA_FILE.write_text(sdl)
-    print(f"wrote {SCHEMA_FILE}")
+    README.write_text(readme)
+    print(f"wrote {SCHEMA_FILE} and the field index in {README}")
     return 0
 
 
