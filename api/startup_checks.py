@@ -58,7 +58,12 @@ def refuse_unsafe_start(settings: Settings) -> None:
     refuse_unfit_engine(settings)
 
 
-_ENGINE_OFF = "LOYALTY_ENGINE=stock runs without the engine (engine/README.md)"
+# A name gone outright fails the import of the engine's modules on both paths; a reshaped
+# one only the engine's execution, which LOYALTY_ENGINE=stock turns off.
+_WAY_OUT = (
+    "install the versions requirements.lock holds, or, for a reshaped name, run with"
+    " LOYALTY_ENGINE=stock (engine/README.md)"
+)
 
 
 def refuse_unfit_engine(settings: Settings) -> None:
@@ -68,7 +73,7 @@ def refuse_unfit_engine(settings: Settings) -> None:
     try:
         check_private_names()
     except PrivateNamesMoved as moved:
-        raise StartupRefused(f"refusing to start: {moved}; {_ENGINE_OFF}") from None
+        raise StartupRefused(f"refusing to start: {moved}; {_WAY_OUT}") from None
 
 
 def refuse_unfenced_schema(settings: Settings, schema: Any) -> None:
