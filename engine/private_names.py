@@ -284,8 +284,10 @@ PRIVATE_NAMES: tuple[PrivateName, ...] = (
 # What only an object shows, checked on the probe schema (`_probe`): names the engine reads
 # on a strawberry schema, its config, its fields, their resolvers and arguments.
 PROBED: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("strawberry Schema", ("_schema", "schema_converter", "config", "extensions")),
-    ("strawberry Schema", ("execution_context_class",)),
+    (
+        "strawberry Schema",
+        ("_schema", "schema_converter", "config", "extensions", "execution_context_class"),
+    ),
     ("schema_converter", ("exception_handlers", "scalar_registry")),
     ("config", ("info_class", "name_converter")),
     ("config.name_converter", ("from_field", "from_argument")),
