@@ -34,7 +34,7 @@ def test_a_missing_name_refuses_the_start_with_the_engine_on(monkeypatch):
 
     # when a development process with the engine on starts
     with pytest.raises(StartupRefused) as refused:
-        refuse_unsafe_start(Settings(secret_key="x", engine="fast"))
+        refuse_unsafe_start(Settings(environment="development", secret_key="x", engine="fast"))
 
     # then it refuses, naming the name and the way out
     message = str(refused.value)
@@ -50,7 +50,7 @@ def test_the_engine_off_needs_no_private_name(monkeypatch):
     # when a process with the engine off starts
     refused = None
     try:
-        refuse_unsafe_start(Settings(secret_key="x", engine="stock"))
+        refuse_unsafe_start(Settings(environment="development", secret_key="x", engine="stock"))
     except StartupRefused as error:
         refused = error
 
