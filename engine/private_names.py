@@ -66,6 +66,12 @@ PRIVATE_NAMES: tuple[PrivateName, ...] = (
         keywords=("executor_class", "is_awaitable", "**"),  # ** carries operation_extensions
     ),
     PrivateName(
+        "graphql",
+        "Executor.build",
+        "engine/direct.py (hands operation_extensions and a Replay to the executor's __init__)",
+        keywords=("**",),
+    ),
+    PrivateName(
         _COLLECT,
         "collect_fields",
         _PLAN,
