@@ -4,12 +4,15 @@ the installed versions (engine/private_names.py)."""
 
 from __future__ import annotations
 
+import ast
 import tomllib
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import graphql
 import pytest
+import strawberry
 import strawberry.schema.schema as strawberry_schema
 from graphql.execution import collect_fields as graphql_collect_fields
 from packaging.requirements import Requirement
@@ -184,3 +187,47 @@ def test_a_plain_field_no_longer_marked_by_strawberry_is_named(monkeypatch):
 
     # then the error says which mark is gone
     assert "_is_default" in message
+
+
+ENGINE = Path(__file__).resolve().parents[2] / "engine"
+# Documented API of the libraries that graphql-core's and strawberry's top-level exports
+# do not cover.
+PUBLIC = {
+    ("strawberry.types", "ExecutionResult"),
+    ("strawberry.types.graphql", "OperationType"),
+    ("strawberry.extensions", "SchemaExtension"),
+    ("graphql.pyutils", "Path"),
+}
+
+
+def _library_imports() -> set[tuple[str, str, str]]:
+    """(engine module, library module, name) of every import from the two libraries."""
+    found = set()
+    for source in sorted(ENGINE.glob("*.py")):
+        for node in ast.walk(ast.parse(source.read_text(), str(source))):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module
+                and node.module.split(".")[0] in ("graphql", "strawberry")
+            ):
+                found.update((source.name, node.module, a.name) for a in node.names)
+    return found
+
+
+def test_every_name_the_engine_imports_from_the_libraries_is_public_or_listed():
+    # given every import of the engine from strawberry and graphql-core
+    imports = _library_imports()
+    assert imports
+
+    # when those neither exported by the libraries' top level, documented, nor listed are kept
+    listed = {(n.module, n.path.split(".")[0]) for n in PRIVATE_NAMES}
+    unlisted = sorted(
+        (engine_module, f"{module}.{name}")
+        for engine_module, module, name in imports
+        if (module, name) not in listed | PUBLIC
+        and not (module.startswith("graphql") and name in graphql.__all__)
+        and not (module == "strawberry" and name in strawberry.__all__)
+    )
+
+    # then there are none: a new private import goes into engine/private_names.py
+    assert unlisted == []
