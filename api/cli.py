@@ -36,7 +36,6 @@ def _run(fn: Callable[[Any], Awaitable[int]]) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from api.http.app import create_app
     from api.startup_checks import refuse_unsafe_start
 
     # Links the server prints and builds (GraphQL URL, referral URLs) follow --host/--port
@@ -44,6 +43,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.environ.setdefault("LOYALTY_PUBLIC_URL", f"http://{args.host}:{args.port}")
     settings = Settings()
     refuse_unsafe_start(settings)  # before embedded servers, the demo or the port
+    # After the check: the app imports the engine, which fails outright on a missing name.
+    from api.http.app import create_app
+
     if args.demo:
         cmd_demo(argparse.Namespace(json=False))
     else:

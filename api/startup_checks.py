@@ -1,17 +1,29 @@
-"""What a production process refuses to start without.
+"""What a process refuses to start without.
 
-In development, a missing database or Redis URL starts embedded servers and a missing secret
-key is generated into the data folder. In production either would be wrong in a way that
-shows only later: embedded servers on an application host, or a key that differs between
-replicas (every API key hash and operator session would fail to check, as 500s on every
-keyed request). So a production process refuses to start, before it serves anything.
+Any process, with the engine on (`LOYALTY_ENGINE=fast`, the default): the private names of
+strawberry and graphql-core the engine relies on (engine/private_names.py), and a schema the
+engine can answer for (engine/schema_check.py). A library upgrade that moved one of them
+would otherwise fail at the first request, or answer differently; the message names what
+moved and the switch that runs without the engine. With `LOYALTY_ENGINE=stock` neither is
+checked: requests run through strawberry's own `Schema.execute`, and the engine's executor,
+plans and resolvers are never used.
+
+A production process, besides: in development, a missing database or Redis URL starts
+embedded servers and a missing secret key is generated into the data folder. In production
+either would be wrong in a way that shows only later: embedded servers on an application
+host, or a key that differs between replicas (every API key hash and operator session would
+fail to check, as 500s on every keyed request). So a production process refuses to start,
+before it serves anything.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import ValidationError
 
 from api.settings import Settings
+from engine.private_names import PrivateNamesMoved, check_private_names
 
 # The secret key keys the API-key hashes and signs operator sessions (HMAC-SHA-256): at
 # least as many bytes as the hash's output.
@@ -43,6 +55,39 @@ def refuse_unsafe_start(settings: Settings) -> None:
     wrong = production_refusals(settings)
     if wrong:
         raise StartupRefused("refusing to start in production: " + "; ".join(wrong))
+    refuse_unfit_engine(settings)
+
+
+# A name gone outright fails the import of the engine's modules on both paths; a reshaped
+# one only the engine's execution, which LOYALTY_ENGINE=stock turns off.
+_WAY_OUT = (
+    "install the versions requirements.lock holds, or, for a reshaped name, run with"
+    " LOYALTY_ENGINE=stock (engine/README.md)"
+)
+
+
+def refuse_unfit_engine(settings: Settings) -> None:
+    """With the engine on, refuses to start when a private name it relies on moved."""
+    if settings.engine != "fast":
+        return
+    try:
+        check_private_names()
+    except PrivateNamesMoved as moved:
+        raise StartupRefused(f"refusing to start: {moved}; {_WAY_OUT}") from None
+
+
+def refuse_unfenced_schema(settings: Settings, schema: Any) -> None:
+    """With the engine on, refuses a schema it would not answer for as strawberry does."""
+    if settings.engine != "fast":
+        return
+    # Imported here: engine.schema_check imports the engine's executor, whose imports of
+    # private names fail outright if one is gone; refuse_unfit_engine names those first.
+    from engine.schema_check import SchemaNotFenced, check_schema
+
+    try:
+        check_schema(schema)
+    except SchemaNotFenced as unfit:
+        raise StartupRefused(f"refusing to start: {unfit}") from None
 
 
 def invalid_settings(error: ValidationError) -> str:

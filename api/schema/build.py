@@ -38,6 +38,7 @@ from api.schema.tenants.rate_limit_mutation import RateLimitMutations
 from api.schema.tenants.tenants import ApiKey, Tenant, TenantMutations, TenantQueries
 from api.schema.tiers.tiers import TierMutations, TierQueries
 from api.settings import Settings
+from api.startup_checks import refuse_unfenced_schema
 from engine.direct import CachedSchema
 from engine.documents import DocumentCache, PreparedOperation
 from engine.execution import PlainTreeExecutionContext
@@ -155,5 +156,6 @@ def build_schema(
     )
     schema.documents = documents
     if fast:
+        refuse_unfenced_schema(settings, schema)
         install_lean_resolvers(schema)
     return schema

@@ -29,3 +29,19 @@ def test_no_domain_module_imports_an_adapter_or_an_outer_layer():
 
     # then none reaches outside the domain
     assert {name: bad for name, bad in found.items() if bad} == {}
+
+
+ENGINE = DOMAIN.parent / "engine"
+NOT_FOR_THE_ENGINE = {"api", "domain", "persistence", "tenants"}
+
+
+def test_no_engine_module_imports_the_application():
+    # given every module of the engine
+    modules = sorted(ENGINE.rglob("*.py"))
+    assert modules
+
+    # when their imports are read, type-checking-only ones included
+    found = {m.name: _imported(m) & NOT_FOR_THE_ENGINE for m in modules}
+
+    # then none reaches the application it runs: the engine knows nothing of loyalty
+    assert {name: bad for name, bad in found.items() if bad} == {}
