@@ -9,9 +9,9 @@ from uuid import UUID
 import asyncpg
 
 from domain.errors import Duplicate
-from domain.idempotency import Claim
-from domain.members import Member, MemberDraft, MemberStatus
 from domain.ports import MemberFilter
+from domain.records.idempotency import Claim
+from domain.records.members import Member, MemberDraft, MemberStatus
 from persistence.db import Conn
 from persistence.member_ids import EXTERNAL_ID_CHANGES
 from persistence.repositories.like import contains

@@ -35,10 +35,10 @@ from domain.enrolment import enroll
 from domain.errors import DomainError
 from domain.jobs import run_jobs
 from domain.ledger import DEFAULT_WALLET
-from domain.members import MemberDraft
 from domain.orders import record_order, refund_order
 from domain.points import AdjustPoints, adjust_points, read_balance
 from domain.program import Channel, ExpiryUnit, LotExpiry, RefundPolicy
+from domain.records.members import MemberDraft
 from persistence.uow import PgUnitOfWorkFactory
 from tenants.provisioning import create_tenant
 from tests.conftest import CLOCK_START

@@ -20,8 +20,8 @@ from api.schema.common.node import Node
 from api.schema.common.pagination import Connection, connection, decode_cursor, page_size
 from api.schema.rewards.reward_types import Reward, reward_by_id
 from domain import referral_settings as rs
-from domain import referrals as r
-from domain.members import Member as DomainMember
+from domain.records import referrals as r
+from domain.records.members import Member as DomainMember
 from domain.referral_program import configure_referrals, current_settings
 
 if TYPE_CHECKING:
