@@ -31,7 +31,7 @@ _ANNOUNCE = f"pg_notify('{EXTERNAL_ID_CHANGES}', id::text)"
 _ANNOUNCE_IF_RENAMED = f"CASE WHEN $2::text IS NOT NULL THEN {_ANNOUNCE} END"
 
 
-# _COLUMNS in the order of domain.members.Member's fields, so a row maps by position: the
+# _COLUMNS in the order of domain.records.members.Member's fields, so a row maps by position: the
 # pages read fifty of them per request. The status is looked up, not parsed, per row.
 _STATUSES = {status.value: status for status in MemberStatus}
 _rebuild_member = rebuilder(Member)
