@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from functools import cache
+from typing import Any
 from uuid import UUID
 
 import strawberry
@@ -35,6 +37,12 @@ ReferralTrigger = strawberry.enum(
 # is named lazily, with no import: strawberry imports that module when it builds the schema,
 # and the referee resolver reaches the class the same way.
 LAZY_MEMBER: LazyType[str, str] = LazyType("Member", "api.schema.members.member_type")
+
+
+@cache
+def _member_type() -> type[Any]:
+    """The Member class, resolved once: resolving looks at files on every call."""
+    return LAZY_MEMBER.resolve_type()
 
 
 def _internal(info: Info) -> bool:
@@ -105,7 +113,7 @@ class Referral(Node):
         if not _internal(info):
             return None
         found = await self._referee(info)
-        return LAZY_MEMBER.resolve_type().of(found, listed=self.listed) if found else None
+        return _member_type().of(found, listed=self.listed) if found else None
 
     @strawberry.field(description="The friend's first name and initial, e.g. 'Ada L.'.")
     async def referee_name(self, info: Info) -> str | None:
