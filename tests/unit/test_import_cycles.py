@@ -1,5 +1,6 @@
 """No import cycles, by construction: among modules, among the top-level packages, and the
-directions the layers allow (docs of the layers: README.md, DESIGN's layout).
+directions the layers allow (README.md's layout: `api` → `domain` ← `persistence`, `tenants`
+used by `api` and `persistence`, `engine` knowing nothing of loyalty).
 
 Imports under `if TYPE_CHECKING:` and inside functions count: a cycle hidden from the
 interpreter is still a cycle in the design.
