@@ -93,6 +93,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_migrate(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from persistence import migrator
     from tenants.migrate_all import migrate_all
     from tenants.registry import TenantRegistry
 
@@ -100,7 +101,10 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         total = len(await TenantRegistry(services.pool).schemas())
         with tqdm(total=total, unit="tenant", disable=args.quiet) as bar:
             summary = await migrate_all(
-                services.pool, concurrency=args.concurrency, on_progress=lambda _: bar.update()
+                services.pool,
+                migrator=migrator,
+                concurrency=args.concurrency,
+                on_progress=lambda _: bar.update(),
             )
         print("\n".join(summary.lines()))
         return 0 if summary.ok else 1
@@ -109,6 +113,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_tenant_create(args: argparse.Namespace) -> int:
+    from persistence import migrator
     from tenants.provisioning import create_tenant
 
     async def go(services: Any) -> int:
@@ -118,6 +123,7 @@ def cmd_tenant_create(args: argparse.Namespace) -> int:
             return 1
         tenant = await create_tenant(
             services.pool,
+            migrator=migrator,
             slug=args.slug,
             name=args.name,
             agency_id=owner.agency_id if owner else None,

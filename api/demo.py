@@ -14,6 +14,7 @@ from domain.members import draft
 from domain.points import AdjustPoints, adjust_points
 from domain.rewards import RewardKind
 from domain.tier_definitions import TierDraft, create_tier
+from persistence import migrator
 from persistence.uow import PgUnitOfWorkFactory
 from tenants.provisioning import create_tenant
 
@@ -69,6 +70,7 @@ async def create_demo(services: Services) -> DemoCredentials:
     if tenant is None:
         tenant = await create_tenant(
             services.pool,
+            migrator=migrator,
             slug=DEMO_SLUG,
             name="Demo Coffee Co.",
             agency_id=operator.agency_id,

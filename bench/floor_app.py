@@ -26,10 +26,10 @@ from api.http.app import create_app
 from api.services import Services
 from domain import redemption
 from domain.earning import Order, OrderLine
-from domain.idempotency import Claim
 from domain.ledger import DEFAULT_WALLET, EntryKind, NewEntry
 from domain.orders import record_order
 from domain.program import Channel
+from domain.records.idempotency import Claim
 from persistence.balance_cache import balance_key
 from persistence.repositories.ledger import _ENTRY_COLUMNS, PgLedgerRepository
 from persistence.repositories.members import _COLUMNS as _MEMBER_COLUMNS

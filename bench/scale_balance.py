@@ -30,6 +30,7 @@ from domain.enrolment import enroll
 from domain.ledger import DEFAULT_WALLET
 from domain.members import draft
 from domain.points import AdjustPoints, adjust_points, read_balance
+from persistence import migrator
 from persistence.uow import PgUnitOfWorkFactory
 from tenants.provisioning import create_tenant
 
@@ -82,7 +83,9 @@ async def run(args: argparse.Namespace) -> int:
         )
         services = await Services.start(settings)
         try:
-            tenant = await create_tenant(services.pool, slug="scale-balance", name="Scale")
+            tenant = await create_tenant(
+                services.pool, migrator=migrator, slug="scale-balance", name="Scale"
+            )
             tenant_id = str(tenant.id)
             uow = PgUnitOfWorkFactory(services.pool, tenant.schema_name)
             cache = services.balances.for_tenant(tenant.id)

@@ -21,6 +21,7 @@ import time
 from api.services import Services
 from api.settings import Settings
 from bench.servers import create_database, drop_database, find_servers
+from persistence import migrator
 from tenants.migrate_all import migrate_all
 from tenants.provisioning import create_tenant
 
@@ -50,7 +51,9 @@ async def run(args: argparse.Namespace) -> int:
                 nonlocal done
                 async with gate:
                     t0 = time.perf_counter()
-                    await create_tenant(services.pool, slug=f"scale-{i:05d}", name=f"Shop {i}")
+                    await create_tenant(
+                        services.pool, migrator=migrator, slug=f"scale-{i:05d}", name=f"Shop {i}"
+                    )
                     each.append(time.perf_counter() - t0)
                     done += 1
                     if done % max(1, args.tenants // 10) == 0:
@@ -61,7 +64,9 @@ async def run(args: argparse.Namespace) -> int:
             provision_s = time.perf_counter() - started
             rss_provisioned = _peak_rss_mib()
 
-            summary = await migrate_all(services.pool, concurrency=args.concurrency)
+            summary = await migrate_all(
+                services.pool, migrator=migrator, concurrency=args.concurrency
+            )
             rss_migrated = _peak_rss_mib()
             async with services.pool.acquire() as conn:
                 relations = await conn.fetchval(

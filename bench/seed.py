@@ -22,6 +22,7 @@ from domain.enrolment import enroll
 from domain.ledger import DEFAULT_WALLET
 from domain.members import draft
 from domain.points import AdjustPoints, adjust_points
+from persistence import migrator
 from persistence.uow import PgUnitOfWorkFactory
 from tenants.provisioning import create_tenant
 
@@ -79,7 +80,9 @@ async def seed(
     if members < 3:
         raise ValueError("need at least 3 members")
     slug = "bench-" + uuid.uuid4().hex[:8]
-    tenant = await create_tenant(services.pool, slug=slug, name="Bench Coffee Co.")
+    tenant = await create_tenant(
+        services.pool, migrator=migrator, slug=slug, name="Bench Coffee Co."
+    )
     secret_key = new_key("SECRET")
     await services.control.add_api_key(
         tenant.id,

@@ -7,8 +7,9 @@ from uuid import UUID
 
 from domain.clock import Clock
 from domain.errors import Duplicate, NotFound
-from domain.members import Member, MemberDraft, new_referral_code, require_identity
+from domain.members import new_referral_code, require_identity
 from domain.ports import MemberRepository, TenantUnitOfWork, UnitOfWorkFactory
+from domain.records.members import Member, MemberDraft
 from domain.tier_evaluation import evaluate_member_tier
 
 # Runs in the enrolment's transaction, after the member is added (e.g. to link a referral).

@@ -4,33 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from domain.errors import DomainError, ErrorCode, IdempotencyKeyReused
-
-if TYPE_CHECKING:  # ports.py imports this module
-    from domain.ports import IdempotencyStore
+from domain.ports import IdempotencyStore
+from domain.records.idempotency import IdempotencyRecord
 
 MAX_KEY_LENGTH = 255
-
-
-@dataclass(frozen=True, slots=True)
-class IdempotencyRecord:
-    operation: str
-    fingerprint: str
-    result: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class Claim:
-    """A key to reserve for `operation`, with the digest of the input it is used with."""
-
-    key: str
-    operation: str
-    fingerprint: str
-    at: datetime
 
 
 def fingerprint(operation: str, payload: dict[str, Any]) -> str:

@@ -1,55 +1,24 @@
-"""Members: the shoppers enrolled in one tenant's program."""
+"""Members: the rules of a member's fields and state, and finding the member a change is for.
+
+The records themselves are in domain/records/members.py."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import date, datetime
-from enum import StrEnum
-from typing import TYPE_CHECKING
+from datetime import date
 from uuid import UUID
 
 from domain.codes import random_code
 from domain.emails import canonical_email
 from domain.errors import DomainError, ErrorCode, NotFound
-
-if TYPE_CHECKING:  # ports.py imports this module
-    from domain.ports import MemberRepository
+from domain.ports import MemberRepository
+from domain.records.members import Member, MemberDraft, MemberStatus
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # No 0/O/1/I/L: codes are read aloud and typed from screens.
 _REFERRAL_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 MAX_EXTERNAL_ID = 255
 MAX_NAME = 200
-
-
-class MemberStatus(StrEnum):
-    ACTIVE = "ACTIVE"
-    SUSPENDED = "SUSPENDED"
-    ERASED = "ERASED"
-
-
-@dataclass(frozen=True, slots=True)
-class Member:
-    id: UUID
-    seq: int
-    external_id: str | None
-    email: str | None
-    name: str | None
-    birthday: date | None
-    status: MemberStatus
-    referral_code: str
-    enrolled_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class MemberDraft:
-    """Validated fields of a member to create or change; None means 'not given'."""
-
-    external_id: str | None = None
-    email: str | None = None
-    name: str | None = None
-    birthday: date | None = None
 
 
 def normalise_email(email: str) -> str:

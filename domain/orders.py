@@ -9,14 +9,12 @@ rate recorded when they were earned.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from domain import referring
 from domain.clock import Clock
 from domain.earning import (
-    BreakdownLine,
     Earning,
     Order,
     available_from,
@@ -30,40 +28,9 @@ from domain.idempotency import fingerprint, validate_key
 from domain.ledger import DEFAULT_WALLET, Balance, EntryKind
 from domain.members import active_member
 from domain.ports import BalanceCache, UnitOfWorkFactory
+from domain.records.orders import OrderRecord, RefundRecord
 from domain.tier_evaluation import evaluate_member_tier, tier_multiplier
 from domain.wallet import LockedWallet
-
-
-@dataclass(frozen=True, slots=True)
-class OrderRecord:
-    order: Order
-    fingerprint: str
-    config_version: int
-    earned_points: int
-    reversed_points: int
-    refunded_minor: int
-    breakdown: tuple[BreakdownLine, ...]
-    created_at: datetime
-    updated_at: datetime
-    # The member's tier multiplier when the order first earned: a change of the order is
-    # priced at it, as at its first program version.
-    tier_multiplier: Decimal = Decimal(1)
-
-    @property
-    def paid_minor(self) -> int:
-        return self.order.paid_minor
-
-    @property
-    def net_points(self) -> int:
-        return self.earned_points - self.reversed_points
-
-
-@dataclass(frozen=True, slots=True)
-class RefundRecord:
-    refund_id: str
-    order_id: str
-    amount_minor: int
-    points: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,10 +12,12 @@ from uuid import UUID
 from domain.clock import Clock
 from domain.earning import expiry_for
 from domain.errors import DomainError, NotFound
-from domain.idempotency import Claim, fingerprint, first_result, validate_key
+from domain.idempotency import fingerprint, first_result, validate_key
 from domain.ledger import Balance, EntryKind, LedgerEntry, validate_points, validate_reason
-from domain.members import Member, require_active
+from domain.members import require_active
 from domain.ports import BalanceCache, TenantUnitOfWork, UnitOfWorkFactory
+from domain.records.idempotency import Claim
+from domain.records.members import Member
 from domain.tier_evaluation import evaluate_member_tier
 from domain.wallet import LockedWallet
 

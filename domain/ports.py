@@ -1,4 +1,7 @@
-"""What the domain needs from outside, as protocols; persistence/ implements them."""
+"""What the domain needs from outside, as protocols; persistence/ implements them.
+
+Ports speak in records (domain/records/ and the pure value modules) and import no use case,
+so every use case can import them without a cycle."""
 
 from __future__ import annotations
 
@@ -6,21 +9,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Protocol, Self
+from typing import Any, Protocol, Self
 from uuid import UUID
 
-from domain.idempotency import Claim, IdempotencyRecord
 from domain.ledger import Balance, LedgerEntry, Lot, LotDraw, NewEntry
-from domain.members import Member, MemberDraft, MemberStatus
 from domain.program import ProgramConfig
+from domain.records.idempotency import Claim, IdempotencyRecord
+from domain.records.members import Member, MemberDraft, MemberStatus
+from domain.records.orders import OrderRecord, RefundRecord
+from domain.records.redemptions import Redemption
+from domain.records.referrals import Referral, ReferralStats
 from domain.referral_settings import ReferralSettings
-from domain.referrals import Referral, ReferralStats
 from domain.rewards import RedemptionStatus, Reward, RewardKind
 from domain.tiers import MemberTier, Tier, TierChangeReason, TierMetric, TierSettings
-
-if TYPE_CHECKING:  # orders.py uses these ports too: import only for type checking
-    from domain.orders import OrderRecord, RefundRecord
-    from domain.redemption import Redemption
 
 
 @dataclass(frozen=True, slots=True)

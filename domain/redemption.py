@@ -13,17 +13,19 @@ from uuid import UUID, uuid4
 from domain.clock import Clock
 from domain.codes import typed_code
 from domain.errors import DomainError, ErrorCode, NotFound
-from domain.idempotency import Claim, fingerprint, first_result, validate_key
+from domain.idempotency import fingerprint, first_result, validate_key
 from domain.ledger import DEFAULT_WALLET, Balance, EntryKind
-from domain.members import Member, active_member, require_active
+from domain.members import active_member, require_active
 from domain.periods import counted_since
 from domain.ports import BalanceCache, TenantUnitOfWork, UnitOfWorkFactory
+from domain.records.idempotency import Claim
+from domain.records.members import Member
+from domain.records.redemptions import Redemption
 from domain.rewards import (
     CodeSource,
     Discount,
     RedemptionStatus,
     Reward,
-    Terms,
     cost_of,
     discount_for,
     new_code,
@@ -32,26 +34,6 @@ from domain.rewards import (
 from domain.wallet import LockedWallet
 
 MAX_CODE_ATTEMPTS = 5
-
-
-@dataclass(frozen=True, slots=True)
-class Redemption:
-    id: UUID
-    seq: int
-    reward_id: UUID
-    member_id: UUID
-    code: str
-    status: RedemptionStatus
-    points: int
-    value_minor: int | None
-    spend_entry_id: int
-    return_entry_id: int | None
-    order_id: str | None
-    created_at: datetime
-    expires_at: datetime | None
-    used_at: datetime | None
-    closed_at: datetime | None
-    terms: Terms
 
 
 @dataclass(frozen=True, slots=True)

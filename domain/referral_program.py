@@ -9,10 +9,10 @@ from domain import enrolment
 from domain.clock import Clock
 from domain.errors import DomainError, NotFound
 from domain.ledger import Balance
-from domain.members import Member, MemberDraft
 from domain.ports import BalanceCache, TenantUnitOfWork, UnitOfWorkFactory
+from domain.records.members import Member, MemberDraft
+from domain.records.referrals import Referral
 from domain.referral_settings import ReferralReward, ReferralSettings, validate
-from domain.referrals import Referral
 from domain.referring import link
 
 

@@ -14,29 +14,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING
 from uuid import uuid4
 
 from domain.earning import available_from
 from domain.errors import NotFound
 from domain.ledger import DEFAULT_WALLET, Balance
-from domain.members import Member
 from domain.periods import counted_since
 from domain.ports import TenantUnitOfWork
+from domain.records.members import Member
+from domain.records.orders import OrderRecord
+from domain.records.referrals import Referral, ReferralStatus, RejectReason
 from domain.referral_grants import grant, take_back
 from domain.referral_settings import ReferralSettings, ReferralTrigger
-from domain.referrals import (
-    Referral,
-    ReferralStatus,
-    RejectReason,
-    clean_code,
-    refusal,
-)
+from domain.referrals import clean_code, refusal
 from domain.tier_evaluation import evaluate_member_tier
 from domain.wallet import LockedWallet
-
-if TYPE_CHECKING:  # orders.py calls into this module
-    from domain.orders import OrderRecord
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from asyncio import CancelledError
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from graphql import GraphQLObjectType
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
@@ -20,10 +20,8 @@ from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from engine.cancellation import field_error
+from engine.mutation_plan import Replay
 from engine.plain_tree import PlainTrees
-
-if TYPE_CHECKING:
-    from engine.mutation_plan import Replay
 
 T = TypeVar("T")
 

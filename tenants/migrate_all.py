@@ -1,7 +1,8 @@
 """`loyalty migrate`: the control schema, then every tenant schema, with bounded concurrency.
 
 Each schema migrates in its own transaction, so one tenant's failure is reported and rolled
-back without touching the others, and running it again finishes what is left.
+back without touching the others, and running it again finishes what is left. The migrator
+is handed in (persistence/migrator.py): tenants imports no persistence module.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
-from persistence.migrator import migrate_control, migrate_schema
 from tenants.registry import TenantRegistry
+from tenants.schema_migrator import SchemaMigrator
 
 
 @dataclass
@@ -43,6 +44,7 @@ class MigrationSummary:
 async def migrate_all(
     pool: asyncpg.Pool,
     *,
+    migrator: SchemaMigrator,
     concurrency: int = 4,
     on_progress: Callable[[str], None] | None = None,
     schemas: list[str] | None = None,
@@ -50,7 +52,7 @@ async def migrate_all(
     started = time.monotonic()
     summary = MigrationSummary()
     async with pool.acquire() as conn:
-        summary.control_applied = await migrate_control(conn)
+        summary.control_applied = await migrator.migrate_control(conn)
     targets = schemas if schemas is not None else await TenantRegistry(pool).schemas()
     gate = asyncio.Semaphore(max(1, concurrency))
 
@@ -58,7 +60,7 @@ async def migrate_all(
         async with gate:
             try:
                 async with pool.acquire() as conn:
-                    applied = await migrate_schema(conn, schema, "tenant")
+                    applied = await migrator.migrate_schema(conn, schema, "tenant")
             except Exception as exc:  # reported per tenant; the others carry on
                 summary.failed[schema] = f"{type(exc).__name__}: {exc}"
             else:

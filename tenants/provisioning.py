@@ -1,4 +1,7 @@
-"""Creating a tenant: its registry row and its schema at the latest version, atomically."""
+"""Creating a tenant: its registry row and its schema at the latest version, atomically.
+
+The schema is migrated by the migrator handed in (persistence/migrator.py): tenants imports no
+persistence module, since persistence imports tenants."""
 
 from __future__ import annotations
 
@@ -10,14 +13,15 @@ import asyncpg
 
 from domain.agency import require_room_for_tenant
 from domain.errors import DomainError, Duplicate
-from persistence.migrator import migrate_schema
 from tenants.naming import schema_for, validate_slug
 from tenants.registry import Tenant, tenant_from_row
+from tenants.schema_migrator import SchemaMigrator
 
 
 async def create_tenant(
     pool: asyncpg.Pool,
     *,
+    migrator: SchemaMigrator,
     slug: str,
     name: str,
     agency_id: UUID | None = None,
@@ -55,7 +59,7 @@ async def create_tenant(
             raise Duplicate("A tenant with this slug exists.", field=("slug",)) from err
         assert row is not None
         # Same transaction: a tenant row never exists without its schema, nor the reverse.
-        await migrate_schema(conn, schema, "tenant")
+        await migrator.migrate_schema(conn, schema, "tenant")
         if owner_id is not None:
             await conn.execute(
                 "INSERT INTO control.memberships (operator_id, tenant_id, role)"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from domain.idempotency import IdempotencyRecord
+from domain.records.idempotency import IdempotencyRecord
 from persistence.db import Conn
 
 

@@ -9,9 +9,9 @@ from uuid import UUID
 import asyncpg
 
 from domain.errors import Duplicate
-from domain.idempotency import Claim
-from domain.members import Member, MemberDraft, MemberStatus
 from domain.ports import MemberFilter
+from domain.records.idempotency import Claim
+from domain.records.members import Member, MemberDraft, MemberStatus
 from persistence.db import Conn
 from persistence.member_ids import EXTERNAL_ID_CHANGES
 from persistence.repositories.like import contains
@@ -31,7 +31,7 @@ _ANNOUNCE = f"pg_notify('{EXTERNAL_ID_CHANGES}', id::text)"
 _ANNOUNCE_IF_RENAMED = f"CASE WHEN $2::text IS NOT NULL THEN {_ANNOUNCE} END"
 
 
-# _COLUMNS in the order of domain.members.Member's fields, so a row maps by position: the
+# _COLUMNS in the order of domain.records.members.Member's fields, so a row maps by position: the
 # pages read fifty of them per request. The status is looked up, not parsed, per row.
 _STATUSES = {status.value: status for status in MemberStatus}
 _rebuild_member = rebuilder(Member)

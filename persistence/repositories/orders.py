@@ -10,8 +10,9 @@ from uuid import UUID
 import asyncpg
 
 from domain.earning import BreakdownLine, Order, OrderLine
-from domain.orders import OrderRecord, RefundRecord, order_to_json
+from domain.orders import order_to_json
 from domain.program import Channel
+from domain.records.orders import OrderRecord, RefundRecord
 from persistence.db import Conn
 
 _COLUMNS = (

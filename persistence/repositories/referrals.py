@@ -7,8 +7,8 @@ from uuid import UUID
 
 import asyncpg
 
+from domain.records.referrals import Referral, ReferralStats, ReferralStatus, RejectReason
 from domain.referral_settings import DEFAULT_SETTINGS, ReferralSettings, from_json, to_json
-from domain.referrals import Referral, ReferralStats, ReferralStatus, RejectReason
 from persistence.db import Conn
 from persistence.repositories import versioned
 

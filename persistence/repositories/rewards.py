@@ -11,7 +11,7 @@ import asyncpg
 
 from domain.ports import RewardFilter
 from domain.program import LimitPeriod
-from domain.redemption import Redemption
+from domain.records.redemptions import Redemption
 from domain.rewards import CodeSource, RedemptionStatus, Reward, RewardKind, Terms
 from persistence.db import Conn
 from persistence.repositories.like import contains

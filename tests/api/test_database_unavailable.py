@@ -24,6 +24,7 @@ from api.auth.keys import display_prefix, hash_key, new_key
 from api.http.app import create_app
 from api.services import Services
 from api.settings import Settings
+from persistence import migrator
 from tenants.provisioning import create_tenant
 from tests.support.own_postgres import OwnPostgres
 
@@ -91,7 +92,7 @@ async def shop(redis_dsn: str) -> AsyncIterator[Shop]:
     )
     services = await Services.start(settings)
     slug = "t" + uuid.uuid4().hex[:12]
-    tenant = await create_tenant(services.pool, slug=slug, name=f"Shop {slug}")
+    tenant = await create_tenant(services.pool, migrator=migrator, slug=slug, name=f"Shop {slug}")
     transport = httpx.ASGITransport(app=create_app(services=services))
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:

@@ -24,6 +24,7 @@ from api.auth.keys import display_prefix, hash_key, new_key
 from api.http.app import create_app
 from api.services import Services
 from api.settings import Settings
+from persistence import migrator
 from persistence.announcements import AnnouncementListener, ListenerTiming
 from persistence.db import create_pool
 from persistence.hearing import Hearing
@@ -107,7 +108,7 @@ class Key:
 
 async def _new_key(services: Services) -> Key:
     slug = "t" + uuid.uuid4().hex[:12]
-    tenant = await create_tenant(services.pool, slug=slug, name=f"Shop {slug}")
+    tenant = await create_tenant(services.pool, migrator=migrator, slug=slug, name=f"Shop {slug}")
     secret = new_key("SECRET")
     record = await services.control.add_api_key(
         tenant.id, "SECRET", "test", display_prefix(secret), hash_key(secret, TEST_SECRET.encode())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from persistence import migrator
 from persistence.migrator import latest_version, migrations
 from tenants.migrate_all import migrate_all
 
@@ -27,7 +28,11 @@ async def test_migrating_twice_changes_nothing_the_second_time(services, make_te
     progressed: list[str] = []
 
     summary = await migrate_all(
-        services.pool, concurrency=2, schemas=schemas, on_progress=progressed.append
+        services.pool,
+        migrator=migrator,
+        concurrency=2,
+        schemas=schemas,
+        on_progress=progressed.append,
     )
 
     assert summary.ok and summary.upgraded == {}
@@ -50,7 +55,9 @@ async def test_one_broken_tenant_is_reported_and_the_others_upgrade(services, ma
         await conn.execute(f'CREATE SCHEMA "{broken_schema}"')
         await conn.execute(f'CREATE TABLE "{broken_schema}".lots (squatter int)')
 
-    summary = await migrate_all(services.pool, schemas=[healthy_schema, broken_schema])
+    summary = await migrate_all(
+        services.pool, migrator=migrator, schemas=[healthy_schema, broken_schema]
+    )
 
     assert not summary.ok
     assert list(summary.failed) == [broken_schema]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from persistence import migrator
 from tenants.migrate_all import migrate_all
 from tests.support.rewards import code_of, make_reward
 
@@ -36,7 +37,7 @@ async def test_codes_issued_before_the_upgrade_keep_their_terms(gql, services, t
             "DELETE FROM control.schema_migrations WHERE schema_name = $1 AND version = 7", schema
         )
 
-    summary = await migrate_all(services.pool, schemas=[schema])
+    summary = await migrate_all(services.pool, migrator=migrator, schemas=[schema])
 
     assert summary.ok and summary.upgraded == {schema: [7]}
     check = await gql(VALIDATE, {"code": code, "subtotal": 10000}, token=tenant.secret_key)

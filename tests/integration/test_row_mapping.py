@@ -8,7 +8,7 @@ from dataclasses import fields
 from uuid import UUID
 
 from domain.ledger import EntryKind, LedgerEntry
-from domain.members import Member, MemberStatus
+from domain.records.members import Member, MemberStatus
 from persistence.repositories import ledger, members
 
 

@@ -35,10 +35,11 @@ from domain.enrolment import enroll
 from domain.errors import DomainError
 from domain.jobs import run_jobs
 from domain.ledger import DEFAULT_WALLET
-from domain.members import MemberDraft
 from domain.orders import record_order, refund_order
 from domain.points import AdjustPoints, adjust_points, read_balance
 from domain.program import Channel, ExpiryUnit, LotExpiry, RefundPolicy
+from domain.records.members import MemberDraft
+from persistence import migrator
 from persistence.uow import PgUnitOfWorkFactory
 from tenants.provisioning import create_tenant
 from tests.conftest import CLOCK_START
@@ -94,7 +95,9 @@ class LedgerMachine(RuleBasedStateMachine):
     ) -> None:
         self.clock = FixedClock(CLOCK_START)
         slug = "p" + uuid.uuid4().hex[:12]
-        tenant = self.run(create_tenant(self.services.pool, slug=slug, name=slug))
+        tenant = self.run(
+            create_tenant(self.services.pool, migrator=migrator, slug=slug, name=slug)
+        )
         self.schema = tenant.schema_name
         self.uow = PgUnitOfWorkFactory(self.services.pool, tenant.schema_name)
         self.cache = self.services.balances.for_tenant(tenant.id)

@@ -11,6 +11,7 @@ from api.auth.keys import display_prefix, hash_key, new_key
 from api.auth.principal import operator_signing_key
 from api.auth.tokens import issue_operator_session
 from api.services import Services
+from persistence import migrator
 from tenants.provisioning import create_tenant
 from tests.support.gql import TenantKit
 
@@ -24,7 +25,9 @@ async def provision_tenant(services: Services, secret: str, role: str = "OWNER")
     operator = await services.control.create_operator(
         f"{slug}@ops.example", "argon2-not-used-here", "Op", agency
     )
-    tenant = await create_tenant(services.pool, slug=slug, name=f"Shop {slug}", agency_id=agency)
+    tenant = await create_tenant(
+        services.pool, migrator=migrator, slug=slug, name=f"Shop {slug}", agency_id=agency
+    )
     await services.control.grant(operator.id, tenant.id, role)
     keys = {
         kind: await add_key(services, tenant.id, kind, secret) for kind in ("SECRET", "PUBLISHABLE")

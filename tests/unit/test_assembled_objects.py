@@ -15,7 +15,7 @@ from api.schema.common.pagination import Connection, Edge, connection, encode_cu
 from api.schema.members.member_type import Member
 from api.schema.points.ledger_types import LedgerEntry, Points
 from domain import ledger
-from domain import members as m
+from domain.records import members as m
 
 AT = datetime(2026, 3, 2, 12, 0, 30, 123456, tzinfo=UTC)
 

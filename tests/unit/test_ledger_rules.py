@@ -10,8 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.errors import DomainError, ErrorCode, IdempotencyKeyReused, InsufficientPoints
-from domain.idempotency import IdempotencyRecord, check_replay, fingerprint
+from domain.idempotency import check_replay, fingerprint
 from domain.ledger import MAX_POINTS_PER_CHANGE, Lot, plan_spend, validate_points, validate_wallet
+from domain.records.idempotency import IdempotencyRecord
 from tenants.naming import assert_schema_name, schema_for, validate_slug
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.ledger import Balance, EntryKind, LedgerEntry
-from domain.members import Member, MemberStatus
+from domain.records.members import Member, MemberStatus
 from persistence.repositories.records import rebuilder
 
 rebuild_member = rebuilder(Member)

@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 import pytest
 
 from domain.errors import DomainError, ErrorCode
-from domain.members import Member, MemberStatus
 from domain.program import LimitPeriod
+from domain.records.members import Member, MemberStatus
+from domain.records.referrals import RejectReason
 from domain.referral_settings import (
     ReferralReward,
     ReferralSettings,
@@ -20,7 +21,7 @@ from domain.referral_settings import (
     to_json,
     validate,
 )
-from domain.referrals import RejectReason, clean_code, comparable_email, refusal
+from domain.referrals import clean_code, comparable_email, refusal
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 

@@ -22,10 +22,10 @@ from api.schema.referrals import referrals as referral_fields
 from api.schema.referrals.referrals import Referral, ReferralStats
 from api.schema.rewards.reward_types import AvailableReward, Redemption, RedemptionStatus, Reward
 from api.schema.tiers.tier_types import MemberTierStanding, TierChange
-from domain import members as m
 from domain.catalog import Availability, availability
 from domain.ledger import DEFAULT_WALLET, validate_wallet
 from domain.points import read_balance
+from domain.records import members as m
 from domain.tier_evaluation import Standing, member_standing, member_tier_name
 from engine.assemble import assemble
 from engine.query_plan import BATCHED

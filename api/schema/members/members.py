@@ -21,6 +21,7 @@ from domain import enrolment
 from domain import members as m
 from domain.errors import DomainError, ErrorCode, NotFound
 from domain.ports import MemberFilter
+from domain.records import members as mr
 from domain.referral_program import enroll_referred
 
 _SEQ = attrgetter("seq")
@@ -46,7 +47,7 @@ async def find_member(
     member_id: strawberry.ID | None,
     external_id: str | None,
     field: str = "id",
-) -> m.Member | None:
+) -> mr.Member | None:
     by_id, by_external_id = member_reference(member_id, external_id, field)
     ctx = info.context
     known = ctx.services.member_ids
@@ -94,7 +95,7 @@ def remembered_member_id(
 
 async def require_member(
     info: Info, member_id: strawberry.ID | None, external_id: str | None, field: str = "memberId"
-) -> m.Member:
+) -> mr.Member:
     found = await find_member(info, member_id, external_id, field)
     if found is None:
         raise NotFound("No such member.", field=(field,))
@@ -249,7 +250,7 @@ class EraseMemberPayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-def _draft(info: Info, i: EnrollMemberInput | UpdateMemberInput) -> m.MemberDraft:
+def _draft(info: Info, i: EnrollMemberInput | UpdateMemberInput) -> mr.MemberDraft:
     return m.draft(
         external_id=i.external_id,
         email=i.email,

@@ -15,14 +15,9 @@ from api.schema.members.members import require_member_id
 from api.schema.points.ledger_types import Points
 from domain import earning as e
 from domain.ledger import Balance
-from domain.orders import (
-    OrderRecord,
-    RefundLine,
-    preview_order,
-    record_order,
-    refund_order,
-)
+from domain.orders import RefundLine, preview_order, record_order, refund_order
 from domain.program import Channel as DomainChannel
+from domain.records.orders import OrderRecord
 from domain.tier_evaluation import member_multiplier
 
 

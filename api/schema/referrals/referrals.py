@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from functools import cache
+from typing import Any
 from uuid import UUID
 
 import strawberry
+from strawberry.types.lazy_type import LazyType
 
 from api.auth.principal import Kind, Role
 from api.context import Info
@@ -20,12 +22,9 @@ from api.schema.common.node import Node
 from api.schema.common.pagination import Connection, connection, decode_cursor, page_size
 from api.schema.rewards.reward_types import Reward, reward_by_id
 from domain import referral_settings as rs
-from domain import referrals as r
-from domain.members import Member as DomainMember
+from domain.records import referrals as r
+from domain.records.members import Member as DomainMember
 from domain.referral_program import configure_referrals, current_settings
-
-if TYPE_CHECKING:
-    from api.schema.members.member_type import Member
 
 ReferralStatus = strawberry.enum(r.ReferralStatus, name="ReferralStatus")
 ReferralRejectReason = strawberry.enum(
@@ -34,7 +33,16 @@ ReferralRejectReason = strawberry.enum(
 ReferralTrigger = strawberry.enum(
     rs.ReferralTrigger, name="ReferralTrigger", description="When a referral is rewarded."
 )
-LazyMember = Annotated["Member", strawberry.lazy("api.schema.members.member_type")]
+# Member's module imports this one for the referral fields of a member, so the referee's type
+# is named lazily, with no import: strawberry imports that module when it builds the schema,
+# and the referee resolver reaches the class the same way.
+LAZY_MEMBER: LazyType[str, str] = LazyType("Member", "api.schema.members.member_type")
+
+
+@cache
+def _member_type() -> type[Any]:
+    """The Member class, resolved once: resolving looks at files on every call."""
+    return LAZY_MEMBER.resolve_type()
 
 
 def _internal(info: Info) -> bool:
@@ -97,14 +105,15 @@ class Referral(Node):
             self.referee_record = await _member(info, self.domain.referee_id)
         return self.referee_record
 
-    @strawberry.field(description="The friend; null for a member token, which sees refereeName.")
-    async def referee(self, info: Info) -> LazyMember | None:
+    @strawberry.field(
+        description="The friend; null for a member token, which sees refereeName.",
+        graphql_type=LAZY_MEMBER | None,
+    )
+    async def referee(self, info: Info) -> object | None:
         if not _internal(info):
             return None
-        from api.schema.members.member_type import Member
-
         found = await self._referee(info)
-        return Member.of(found, listed=self.listed) if found else None
+        return _member_type().of(found, listed=self.listed) if found else None
 
     @strawberry.field(description="The friend's first name and initial, e.g. 'Ada L.'.")
     async def referee_name(self, info: Info) -> str | None:

@@ -13,7 +13,7 @@ from api.schema.common.enums import LimitPeriod
 from api.schema.common.ids import to_global_id
 from api.schema.common.node import Node
 from domain import rewards as r
-from domain.redemption import Redemption as DomainRedemption
+from domain.records.redemptions import Redemption as DomainRedemption
 
 RewardKind = strawberry.enum(r.RewardKind, name="RewardKind")
 CodeSource = strawberry.enum(r.CodeSource, name="CodeSource")

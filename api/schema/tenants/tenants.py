@@ -16,6 +16,7 @@ from api.schema.common.ids import to_global_id, uuid_of
 from api.schema.common.node import Node
 from domain.agency import require_may_create_tenant
 from domain.errors import DomainError, Forbidden, NotFound
+from persistence import migrator
 from persistence.agency_standing import agency_standing
 from persistence.control_store import ApiKeyRecord
 from tenants.provisioning import create_tenant
@@ -162,6 +163,7 @@ class TenantMutations:
         require_may_create_tenant(roles, held)
         tenant = await create_tenant(
             services.pool,
+            migrator=migrator,
             slug=input.slug,
             name=input.name,
             agency_id=operator.agency_id,
