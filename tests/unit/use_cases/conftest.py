@@ -18,10 +18,11 @@ from domain import enrolment
 from domain.catalog import create_reward, draft_reward
 from domain.clock import FixedClock
 from domain.configuration import configure_program
+from domain.earning import Order, OrderLine
 from domain.ledger import DEFAULT_WALLET, Balance
 from domain.members import Member, MemberDraft
 from domain.points import AdjustPoints, adjust_points
-from domain.program import ProgramConfig
+from domain.program import Channel, ProgramConfig
 from domain.rewards import Reward, RewardKind
 from tests.unit.fakes import FakeBalanceCache, FakeDatabase, FakeUnitOfWorkFactory
 from tests.unit.fakes.checks import assert_ledger_consistent
@@ -65,6 +66,20 @@ class World:
         given = {"name": "Five off", "kind": RewardKind.FIXED_AMOUNT, "value_minor": 500}
         given |= {"points_cost": 100} | fields
         return await create_reward(self.uow, draft_reward(given, self.clock))
+
+    def order(
+        self, member_id: UUID | None, order_id: str = "o-1", *lines: OrderLine, **fields: Any
+    ) -> Order:
+        """An order placed now: by default two $25 tees, which earn 50 points."""
+        return Order(
+            order_id=order_id,
+            member_id=member_id,
+            currency="USD",
+            channel=Channel.WEB,
+            placed_at=self.clock.now(),
+            lines=lines or (OrderLine("tee", 2, 2500),),
+            **fields,
+        )
 
     async def balance(self, member_id: UUID) -> Balance:
         async with self.uow() as uow:

@@ -7,24 +7,12 @@ from datetime import timedelta
 
 import pytest
 
-from domain.earning import Order, OrderLine
+from domain.earning import OrderLine
 from domain.errors import DomainError, ErrorCode, IdempotencyKeyReused
 from domain.ledger import EntryKind
 from domain.orders import RefundLine, preview_order, record_order, refund_order
 from domain.points import AdjustPoints, adjust_points
-from domain.program import Channel, RefundPolicy
-
-
-def _order(world, member_id, order_id="o-1", *lines: OrderLine, **fields) -> Order:
-    return Order(
-        order_id=order_id,
-        member_id=member_id,
-        currency="USD",
-        channel=Channel.WEB,
-        placed_at=world.clock.now(),
-        lines=lines or (OrderLine("tee", 2, 2500),),
-        **fields,
-    )
+from domain.program import RefundPolicy
 
 
 async def _refund(world, order_id="o-1", refund_id="r-1", amount=None, lines=None):
@@ -44,8 +32,8 @@ async def test_an_order_earns_its_points_once_however_often_it_is_sent(world):
     member = await world.member()
 
     # when a $50 order is recorded, then sent again unchanged
-    first = await record_order(world.uow, world.cache, world.clock, _order(world, member.id))
-    again = await record_order(world.uow, world.cache, world.clock, _order(world, member.id))
+    first = await record_order(world.uow, world.cache, world.clock, world.order(member.id))
+    again = await record_order(world.uow, world.cache, world.clock, world.order(member.id))
 
     # then it earned 50 points once, with a lot tied to the order
     assert (first.points_delta, first.balance.available) == (50, 50)
@@ -57,12 +45,12 @@ async def test_an_order_earns_its_points_once_however_often_it_is_sent(world):
 async def test_a_changed_order_moves_points_by_the_difference(world):
     # given a recorded $50 order
     member = await world.member()
-    await record_order(world.uow, world.cache, world.clock, _order(world, member.id))
+    await record_order(world.uow, world.cache, world.clock, world.order(member.id))
 
     # when it grows to $80, then shrinks to $30
-    grown = _order(world, member.id, "o-1", OrderLine("tee", 2, 2500), OrderLine("cap", 1, 3000))
+    grown = world.order(member.id, "o-1", OrderLine("tee", 2, 2500), OrderLine("cap", 1, 3000))
     up = await record_order(world.uow, world.cache, world.clock, grown)
-    shrunk = _order(world, member.id, "o-1", OrderLine("cap", 1, 3000))
+    shrunk = world.order(member.id, "o-1", OrderLine("cap", 1, 3000))
     down = await record_order(world.uow, world.cache, world.clock, shrunk)
 
     # then points followed, each move one entry
@@ -78,7 +66,7 @@ async def test_points_wait_out_the_return_window_as_pending(world):
     member = await world.member()
 
     # when an order is recorded
-    result = await record_order(world.uow, world.cache, world.clock, _order(world, member.id))
+    result = await record_order(world.uow, world.cache, world.clock, world.order(member.id))
 
     # then its points are pending, and available once the window has passed
     assert (result.balance.available, result.balance.pending) == (0, 50)
@@ -90,10 +78,10 @@ async def test_points_wait_out_the_return_window_as_pending(world):
 async def test_a_guest_order_earns_nothing_until_it_gains_a_member(world):
     # given a guest order
     member = await world.member()
-    guest = await record_order(world.uow, world.cache, world.clock, _order(world, None))
+    guest = await record_order(world.uow, world.cache, world.clock, world.order(None))
 
     # when the same order is sent again with the member
-    claimed = await record_order(world.uow, world.cache, world.clock, _order(world, member.id))
+    claimed = await record_order(world.uow, world.cache, world.clock, world.order(member.id))
 
     # then only then it earned
     assert guest.record.earned_points == 0 and guest.balance is None
@@ -103,12 +91,12 @@ async def test_a_guest_order_earns_nothing_until_it_gains_a_member(world):
 async def test_an_order_cannot_change_member_or_currency(world):
     # given an order of one member
     ann, bob = await world.member(), await world.member()
-    await record_order(world.uow, world.cache, world.clock, _order(world, ann.id))
+    await record_order(world.uow, world.cache, world.clock, world.order(ann.id))
 
     # when it is sent for another member, or in another currency
     with pytest.raises(DomainError) as other_member:
-        await record_order(world.uow, world.cache, world.clock, _order(world, bob.id))
-    euros = replace(_order(world, ann.id), currency="EUR")
+        await record_order(world.uow, world.cache, world.clock, world.order(bob.id))
+    euros = replace(world.order(ann.id), currency="EUR")
     with pytest.raises(DomainError) as other_currency:
         await record_order(world.uow, world.cache, world.clock, euros)
 
@@ -123,7 +111,7 @@ async def test_an_order_in_another_currency_than_the_program_is_refused(world):
     member = await world.member()
     with pytest.raises(DomainError) as refused:
         await record_order(
-            world.uow, world.cache, world.clock, replace(_order(world, member.id), currency="EUR")
+            world.uow, world.cache, world.clock, replace(world.order(member.id), currency="EUR")
         )
 
     # then it is a currency mismatch and nothing is stored
@@ -135,7 +123,7 @@ async def test_a_preview_earns_what_recording_earns_and_stores_nothing(world):
     # given a program with double points on caps
     await world.configure(points_per_unit=2)
     member = await world.member()
-    order = _order(world, member.id, "o-1", OrderLine("cap", 3, 1999))
+    order = world.order(member.id, "o-1", OrderLine("cap", 3, 1999))
 
     # when the order is previewed, then recorded
     preview = await preview_order(world.uow, order)
@@ -149,7 +137,7 @@ async def test_a_preview_earns_what_recording_earns_and_stores_nothing(world):
 async def test_a_partial_refund_reverses_its_share_of_the_points(world):
     # given a $50 order that earned 50 points
     member = await world.member()
-    await record_order(world.uow, world.cache, world.clock, _order(world, member.id))
+    await record_order(world.uow, world.cache, world.clock, world.order(member.id))
 
     # when $20 is refunded
     result = await _refund(world, amount=2000)
@@ -162,7 +150,7 @@ async def test_a_partial_refund_reverses_its_share_of_the_points(world):
 async def test_a_refund_by_lines_reverses_those_lines(world):
     # given a $80 order of two lines
     member = await world.member()
-    order = _order(world, member.id, "o-1", OrderLine("tee", 2, 2500), OrderLine("cap", 1, 3000))
+    order = world.order(member.id, "o-1", OrderLine("tee", 2, 2500), OrderLine("cap", 1, 3000))
     await record_order(world.uow, world.cache, world.clock, order)
 
     # when the cap is refunded by line
@@ -175,7 +163,7 @@ async def test_a_refund_by_lines_reverses_those_lines(world):
 async def test_refunding_spent_points_claws_back_what_is_there_and_records_the_shortfall(world):
     # given a member who spent 40 of the 50 points an order earned
     member = await world.member()
-    await record_order(world.uow, world.cache, world.clock, _order(world, member.id))
+    await record_order(world.uow, world.cache, world.clock, world.order(member.id))
     await world.adjust(member.id, -40)
 
     # when the whole order is refunded under the default policy
@@ -190,7 +178,7 @@ async def test_under_allow_negative_a_refund_of_spent_points_leaves_a_debt_paid_
     # given the ALLOW_NEGATIVE policy and a member who spent 40 of 50 earned points
     await world.configure(refund_policy=RefundPolicy.ALLOW_NEGATIVE)
     member = await world.member()
-    await record_order(world.uow, world.cache, world.clock, _order(world, member.id))
+    await record_order(world.uow, world.cache, world.clock, world.order(member.id))
     await world.adjust(member.id, -40)
 
     # when the order is refunded in full
@@ -210,7 +198,7 @@ async def test_under_allow_negative_a_refund_of_spent_points_leaves_a_debt_paid_
 async def test_a_refund_id_replays_the_same_refund_and_refuses_another(world):
     # given a refund of $10
     member = await world.member()
-    await record_order(world.uow, world.cache, world.clock, _order(world, member.id))
+    await record_order(world.uow, world.cache, world.clock, world.order(member.id))
     first = await _refund(world, amount=1000)
 
     # when the same refundId comes again with the same amount, then with another
@@ -227,13 +215,13 @@ async def test_a_refund_id_replays_the_same_refund_and_refuses_another(world):
 async def test_refunds_never_exceed_what_was_paid_and_freeze_the_order(world):
     # given an order refunded in part
     member = await world.member()
-    await record_order(world.uow, world.cache, world.clock, _order(world, member.id))
+    await record_order(world.uow, world.cache, world.clock, world.order(member.id))
     await _refund(world, amount=4000)
 
     # when more than the rest is refunded, and when the order is then changed
     with pytest.raises(DomainError) as too_much:
         await _refund(world, refund_id="r-2", amount=1001)
-    grown = _order(world, member.id, "o-1", OrderLine("tee", 3, 2500))
+    grown = world.order(member.id, "o-1", OrderLine("tee", 3, 2500))
     with pytest.raises(DomainError) as changed:
         await record_order(world.uow, world.cache, world.clock, grown)
 
