@@ -54,7 +54,7 @@ async def test_each_tier_change_bumps_the_definitions_version(world):
 
 async def test_two_tiers_may_not_share_a_name_or_a_threshold(world):
     # given the ladder
-    bronze, silver, _ = await _ladder(world)
+    bronze, *_ = await _ladder(world)
 
     # when a tier takes another's name, or another's threshold
     with pytest.raises(Duplicate):
@@ -106,7 +106,11 @@ async def test_a_standing_says_what_the_next_tier_takes(world):
 
     # then Silver needs 380 more for Gold, Bronze 100 for Silver
     assert alone == both[silver.id]
-    assert (alone.current.name, alone.next.name, alone.progress.remaining) == ("Silver", "Gold", 380)
+    assert (alone.current.name, alone.next.name, alone.progress.remaining) == (
+        "Silver",
+        "Gold",
+        380,
+    )
     assert both[bronze.id].progress.remaining == 100
     assert names == {silver.id: "Silver", bronze.id: "Bronze"}
 
