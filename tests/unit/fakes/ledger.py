@@ -76,7 +76,7 @@ class FakeLedgerRepository:
         )
 
     async def append(self, entry: NewEntry, at: datetime) -> LedgerEntry:
-        references(entry.member_id in self._tables.members, "ledger_entries_member_id_fkey")
+        # The identity is drawn before any constraint is checked, as PostgreSQL does.
         written = LedgerEntry(
             id=self._sequences.next("ledger_entries"),
             member_id=entry.member_id,
@@ -94,6 +94,7 @@ class FakeLedgerRepository:
             rate=entry.rate,
             config_version=entry.config_version,
         )
+        references(entry.member_id in self._tables.members, "ledger_entries_member_id_fkey")
         self._tables.entries[written.id] = EntryRow(written, entry.idempotency_key, entry.actor)
         key = entry.idempotency_key
         if entry.answers_key and key is not None and key in self._tables.idempotency_keys:
@@ -114,7 +115,6 @@ class FakeLedgerRepository:
         pending: bool = False,
         order_id: str | None = None,
     ) -> Lot:
-        references(entry_id in self._tables.entries, "lots_entry_id_fkey")
         lot = Lot(
             self._sequences.next("lots"),
             member_id,
@@ -126,6 +126,7 @@ class FakeLedgerRepository:
             pending,
             order_id,
         )
+        references(entry_id in self._tables.entries, "lots_entry_id_fkey")
         _check_lot(lot)
         self._tables.lots[lot.id] = lot
         return lot

@@ -46,6 +46,7 @@ class FakeReferralRepository:
 
     async def add(self, referral: Referral) -> Referral:
         tables = self._tables
+        seq = self._sequences.next("referrals")
         unique(referral.id in tables.referrals, "referrals_pkey")
         unique(
             any(r.referee_id == referral.referee_id for r in tables.referrals.values()),
@@ -57,7 +58,7 @@ class FakeReferralRepository:
         # Only these columns are inserted; the others start at their defaults.
         stored = replace(
             referral,
-            seq=self._sequences.next("referrals"),
+            seq=seq,
             qualifying_order_id=None,
             referrer_points=0,
             referee_points=0,

@@ -36,8 +36,8 @@ class FakeRewardRepository:
         return self._tables.rewards.get(reward_id)
 
     async def add(self, reward: Reward) -> Reward:
-        unique(reward.id in self._tables.rewards, "rewards_pkey")
         stored = replace(reward, seq=self._sequences.next("rewards"))
+        unique(reward.id in self._tables.rewards, "rewards_pkey")
         _check_reward(stored)
         self._tables.rewards[stored.id] = stored
         return stored
@@ -118,6 +118,7 @@ class FakeRedemptionRepository:
 
     async def add(self, redemption: Redemption, answers_key: str | None = None) -> Redemption:
         tables = self._tables
+        stored = replace(redemption, seq=self._sequences.next("redemptions"))
         unique(redemption.id in tables.redemptions, "redemptions_pkey")
         unique(
             any(r.code == redemption.code for r in tables.redemptions.values()),
@@ -127,7 +128,6 @@ class FakeRedemptionRepository:
         references(redemption.member_id in tables.members, "redemptions_member_id_fkey")
         references(redemption.spend_entry_id in tables.entries, "redemptions_spend_entry_id_fkey")
         check(redemption.points > 0, "redemptions_points_check")
-        stored = replace(redemption, seq=self._sequences.next("redemptions"))
         tables.redemptions[stored.id] = stored
         if answers_key is not None and answers_key in tables.idempotency_keys:
             claimed = tables.idempotency_keys[answers_key]
