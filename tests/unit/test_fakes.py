@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from uuid import uuid4
 
 import asyncpg
@@ -85,3 +87,27 @@ async def test_one_unit_of_work_is_open_at_a_time_and_repositories_live_inside_i
 
     # then every port has its fake
     assert len(ports_of(uow.db)) == 13
+
+
+def test_the_fakes_stand_apart_from_the_adapters_they_imitate():
+    # given every module of the fakes
+    fakes = Path(__file__).resolve().parent / "fakes"
+    modules = sorted(fakes.glob("*.py"))
+    assert modules
+
+    # when their imports are read
+    adapters = {"persistence", "api", "tenants", "redis", "strawberry", "starlette"}
+    found = {m.name: _top_level_imports(m) & adapters for m in modules}
+
+    # then none borrows from an adapter or an outer layer (asyncpg only for its error types)
+    assert {name: bad for name, bad in found.items() if bad} == {}
+
+
+def _top_level_imports(source: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(source.read_text(), str(source))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
