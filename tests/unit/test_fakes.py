@@ -11,9 +11,9 @@ from uuid import uuid4
 import asyncpg
 import pytest
 
-from domain.ledger import DEFAULT_WALLET, EntryKind, NewEntry
+from domain.ledger import DEFAULT_WALLET, Balance, EntryKind, NewEntry
 from domain.members import MemberDraft
-from tests.unit.fakes import FakeDatabase, FakeUnitOfWorkFactory
+from tests.unit.fakes import FakeBalanceCache, FakeDatabase, FakeUnitOfWorkFactory
 from tests.unit.fakes.conformance import ports_of
 
 NOW = datetime(2026, 3, 2, tzinfo=UTC)
@@ -111,3 +111,19 @@ def _top_level_imports(source: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module.split(".")[0])
     return names
+
+
+async def test_the_fake_cache_keeps_the_newest_version_it_was_given():
+    # given a cached balance at version 2
+    cache = FakeBalanceCache()
+    member_id = uuid4()
+    newer = Balance(member_id, DEFAULT_WALLET, 20, 0, 20, 2)
+    await cache.put(newer)
+
+    # when a slow reader puts version 1 back, alone and in a batch
+    await cache.put(replace(newer, available=10, version=1))
+    await cache.put_many([replace(newer, available=10, version=1)])
+
+    # then version 2 stays
+    assert await cache.get(member_id, DEFAULT_WALLET) == newer
+    assert await cache.get_many([member_id, uuid4()], DEFAULT_WALLET) == {member_id: newer}

@@ -44,7 +44,6 @@ class FakeUnitOfWork:
     def __init__(self, db: FakeDatabase) -> None:
         self._db = db
         self._open: _Repositories | None = None
-        self.committed = False
 
     async def __aenter__(self) -> Self:
         if self._db.in_transaction:
@@ -62,7 +61,6 @@ class FakeUnitOfWork:
         assert self._open is not None
         if exc_type is None:
             self._db.tables = self._open.tables
-            self.committed = True
         self._open = None
         self._db.in_transaction = False
 

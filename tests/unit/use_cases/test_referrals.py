@@ -183,3 +183,35 @@ async def test_an_invalid_setting_is_refused(world):
 
     # then nothing was saved
     assert world.db.tables.referral_settings == {}
+
+
+async def test_a_refund_cancels_an_unused_gift_code_and_takes_its_points_back(world):
+    # given a first-order program giving the friend a 100-point reward as a code
+    reward = await world.reward(stock=1)
+    await configure_referrals(
+        world.uow,
+        world.clock,
+        lambda s: replace(s, referee_reward=ReferralReward(reward_id=reward.id)),
+        by=None,
+    )
+    referrer = await world.member()
+    friend = (await _referred(world, referrer)).member
+    await record_order(world.uow, world.cache, world.clock, world.order(friend.id))
+
+    # when the qualifying order is refunded in full
+    await refund_order(
+        world.uow,
+        world.cache,
+        world.clock,
+        order_id="o-1",
+        refund_id="r-1",
+        amount_minor=5000,
+        lines=None,
+    )
+
+    # then the unused code is cancelled, its unit back in stock, and no points are left
+    (redemption,) = world.db.tables.redemptions.values()
+    assert redemption.status is RedemptionStatus.CANCELLED
+    assert world.db.tables.rewards[reward.id].issued == 0
+    balance = await world.balance(friend.id)
+    assert (balance.available, balance.lifetime) == (0, 0)
