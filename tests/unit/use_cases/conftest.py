@@ -1,0 +1,94 @@
+"""Every use case on in-memory fakes of its ports: no PostgreSQL, no Redis, milliseconds.
+
+`world` is one fresh tenant: its unit-of-work factory, balance cache and clock, and the
+helpers the tests set it up with. After each test the ledger invariant is checked on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+
+from domain import enrolment
+from domain.catalog import create_reward, draft_reward
+from domain.clock import FixedClock
+from domain.configuration import configure_program
+from domain.earning import Order, OrderLine
+from domain.ledger import DEFAULT_WALLET, Balance
+from domain.members import Member, MemberDraft
+from domain.points import AdjustPoints, adjust_points
+from domain.program import Channel, ProgramConfig
+from domain.rewards import Reward, RewardKind
+from tests.unit.fakes import FakeBalanceCache, FakeDatabase, FakeUnitOfWorkFactory
+from tests.unit.fakes.checks import assert_ledger_consistent
+
+START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+
+class World:
+    def __init__(self) -> None:
+        self.uow = FakeUnitOfWorkFactory()
+        self.cache = FakeBalanceCache()
+        self.clock = FixedClock(START)
+
+    @property
+    def db(self) -> FakeDatabase:
+        return self.uow.db
+
+    async def member(self, points: int = 0, **fields: Any) -> Member:
+        draft = MemberDraft(**({"external_id": uuid4().hex} | fields))
+        member = await enrolment.enroll(self.uow, self.clock, draft)
+        if points:
+            await self.adjust(member.id, points)
+        return member
+
+    async def adjust(self, member_id: UUID, points: int, key: str | None = None) -> Balance:
+        changed = await adjust_points(
+            self.uow,
+            self.cache,
+            self.clock,
+            AdjustPoints(member_id, points, DEFAULT_WALLET, None, None, key),
+        )
+        assert changed.balance is not None
+        return changed.balance
+
+    async def configure(self, **changes: Any) -> ProgramConfig:
+        return await configure_program(
+            self.uow, self.clock, lambda c: replace(c, **changes), by=None
+        )
+
+    async def reward(self, **fields: Any) -> Reward:
+        given = {"name": "Five off", "kind": RewardKind.FIXED_AMOUNT, "value_minor": 500}
+        given |= {"points_cost": 100} | fields
+        return await create_reward(self.uow, draft_reward(given, self.clock))
+
+    def order(
+        self, member_id: UUID | None, order_id: str = "o-1", *lines: OrderLine, **fields: Any
+    ) -> Order:
+        """An order placed now: by default two $25 tees, which earn 50 points."""
+        return Order(
+            order_id=order_id,
+            member_id=member_id,
+            currency="USD",
+            channel=Channel.WEB,
+            placed_at=self.clock.now(),
+            lines=lines or (OrderLine("tee", 2, 2500),),
+            **fields,
+        )
+
+    async def balance(self, member_id: UUID) -> Balance:
+        async with self.uow() as uow:
+            return await uow.ledger.read_balance(member_id, DEFAULT_WALLET)
+
+
+@pytest.fixture
+def world() -> Iterator[World]:
+    made = World()
+    yield made
+    # Whatever the test did, the ledger explains every balance.
+    assert_ledger_consistent(made.db)
