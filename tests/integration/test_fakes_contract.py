@@ -26,16 +26,17 @@ from domain.catalog import create_reward, draft_reward
 from domain.clock import FixedClock
 from domain.earning import Order, OrderLine
 from domain.errors import DomainError
-from domain.idempotency import Claim
 from domain.ledger import DEFAULT_WALLET, EntryKind, LotDraw, NewEntry
-from domain.members import MemberDraft
-from domain.orders import OrderRecord, RefundRecord, record_order, refund_order
+from domain.orders import record_order, refund_order
 from domain.points import AdjustPoints, adjust_points
 from domain.ports import BalanceCache, MemberFilter, RewardFilter, UnitOfWorkFactory
 from domain.program import Channel, ProgramConfig
+from domain.records.idempotency import Claim
+from domain.records.members import MemberDraft
+from domain.records.orders import OrderRecord, RefundRecord
+from domain.records.referrals import Referral, ReferralStatus
 from domain.redemption import cancel_redemption, new_redemption, redeem_reward
 from domain.referral_settings import ReferralSettings
-from domain.referrals import Referral, ReferralStatus
 from domain.rewards import CodeSource, RedemptionStatus, RewardKind
 from domain.tiers import MemberTier, Tier, TierChangeReason, TierMetric
 from persistence.uow import PgUnitOfWorkFactory

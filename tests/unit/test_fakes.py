@@ -12,7 +12,7 @@ import asyncpg
 import pytest
 
 from domain.ledger import DEFAULT_WALLET, Balance, EntryKind, NewEntry
-from domain.members import MemberDraft
+from domain.records.members import MemberDraft
 from tests.unit.fakes import FakeBalanceCache, FakeDatabase, FakeUnitOfWorkFactory
 from tests.unit.fakes.conformance import ports_of
 

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from domain.idempotency import IdempotencyRecord
+from domain.records.idempotency import IdempotencyRecord
 from tests.unit.fakes.tables import Tables
 
 

@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime
 from uuid import UUID
 
 from domain.errors import Duplicate
-from domain.idempotency import Claim, IdempotencyRecord
-from domain.members import Member, MemberDraft, MemberStatus
 from domain.ports import MemberFilter
+from domain.records.idempotency import Claim, IdempotencyRecord
+from domain.records.members import Member, MemberDraft, MemberStatus
 from tests.unit.fakes.tables import Sequences, Tables
 
 # The unique columns, in the order their indexes were created (the first one broken is the

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
-from domain.orders import OrderRecord, RefundRecord
+from domain.records.orders import OrderRecord, RefundRecord
 from tests.unit.fakes.tables import Tables, check, references, unique
 
 # tier_multiplier is numeric(6, 3).

@@ -8,8 +8,8 @@ from datetime import datetime
 from uuid import UUID
 
 from domain.emails import comparable_email
+from domain.records.referrals import Referral, ReferralStats, ReferralStatus
 from domain.referral_settings import DEFAULT_SETTINGS, ReferralSettings, from_json, to_json
-from domain.referrals import Referral, ReferralStats, ReferralStatus
 from tests.unit.fakes.programs import add_version, latest
 from tests.unit.fakes.tables import Sequences, Tables, check, references, unique
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from uuid import UUID
 
 from domain.ports import RewardFilter
-from domain.redemption import Redemption
+from domain.records.redemptions import Redemption
 from domain.rewards import RedemptionStatus, Reward
 from tests.unit.fakes.tables import PoolCode, Sequences, Tables, check, references, unique
 

@@ -21,12 +21,12 @@ from uuid import UUID
 
 import asyncpg
 
-from domain.idempotency import IdempotencyRecord
 from domain.ledger import Balance, LedgerEntry, Lot
-from domain.members import Member
-from domain.orders import OrderRecord, RefundRecord
-from domain.redemption import Redemption
-from domain.referrals import Referral
+from domain.records.idempotency import IdempotencyRecord
+from domain.records.members import Member
+from domain.records.orders import OrderRecord, RefundRecord
+from domain.records.redemptions import Redemption
+from domain.records.referrals import Referral
 from domain.rewards import Reward
 from domain.tiers import MemberTier, Tier, TierChangeReason, TierSettings
 

@@ -10,8 +10,8 @@ from uuid import UUID
 
 from domain.errors import Duplicate
 from domain.ledger import DEFAULT_WALLET
-from domain.members import MemberStatus
 from domain.ports import TierHistoryEntry, TierStanding
+from domain.records.members import MemberStatus
 from domain.tiers import MemberTier, Tier, TierChangeReason, TierMetric, TierSettings
 from tests.unit.fakes.tables import (
     MemberTierRow,

@@ -20,9 +20,9 @@ from domain.clock import FixedClock
 from domain.configuration import configure_program
 from domain.earning import Order, OrderLine
 from domain.ledger import DEFAULT_WALLET, Balance
-from domain.members import Member, MemberDraft
 from domain.points import AdjustPoints, adjust_points
 from domain.program import Channel, ProgramConfig
+from domain.records.members import Member, MemberDraft
 from domain.rewards import Reward, RewardKind
 from tests.unit.fakes import FakeBalanceCache, FakeDatabase, FakeUnitOfWorkFactory
 from tests.unit.fakes.checks import assert_ledger_consistent

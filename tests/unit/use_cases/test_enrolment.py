@@ -8,7 +8,7 @@ import pytest
 
 from domain import enrolment
 from domain.errors import DomainError, Duplicate, ErrorCode, NotFound
-from domain.members import MemberDraft, MemberStatus
+from domain.records.members import MemberDraft, MemberStatus
 
 
 async def test_a_shopper_is_enrolled_active_with_a_referral_code(world):

@@ -9,12 +9,12 @@ from uuid import uuid4
 import pytest
 
 from domain.errors import DomainError, NotFound
-from domain.members import MemberDraft
 from domain.orders import record_order, refund_order
 from domain.program import LimitPeriod
+from domain.records.members import MemberDraft
+from domain.records.referrals import ReferralStatus, RejectReason
 from domain.referral_program import configure_referrals, current_settings, enroll_referred
 from domain.referral_settings import ReferralReward, ReferralTrigger
-from domain.referrals import ReferralStatus, RejectReason
 from domain.rewards import RedemptionStatus
 
 
