@@ -15,15 +15,9 @@ from api.schema.members.members import require_member_id
 from api.schema.points.ledger_types import Points
 from domain import earning as e
 from domain.ledger import Balance
-from domain.orders import (
-    OrderRecord,
-    RefundLine,
-    preview_order,
-    record_order,
-    refund_order,
-)
+from domain.order_preview import preview_member_order
+from domain.orders import OrderRecord, RefundLine, record_order, refund_order
 from domain.program import Channel as DomainChannel
-from domain.tier_evaluation import member_multiplier
 
 
 @strawberry.type
@@ -190,8 +184,7 @@ class OrderQueries:
         ctx = info.context
         ctx.require_reader()
         order = await _order_from(info, input, input.order_id)
-        multiplier = await member_multiplier(ctx.uow, order.member_id)
-        earning = await preview_order(ctx.uow, order, multiplier)
+        earning = await preview_member_order(ctx.uow, order)
         return OrderPreview(
             points=earning.points,
             breakdown=[
