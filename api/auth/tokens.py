@@ -8,10 +8,12 @@ from uuid import UUID
 
 import jwt
 
+from domain.member_tokens import MAX_LIFETIME
+
 ISSUER = "loyalty"
 MEMBER_AUDIENCE = "loyalty:member"
 OPERATOR_AUDIENCE = "loyalty:operator"
-MAX_MEMBER_TOKEN = timedelta(hours=1)
+MAX_MEMBER_TOKEN = MAX_LIFETIME
 
 
 def issue_member_token(
