@@ -54,6 +54,12 @@ def may_see_referral(viewer: Viewer, referral: Referral) -> bool:
     return viewer.member_id in (referral.referrer_id, referral.referee_id)
 
 
+def may_see_records_of(viewer: Viewer, member_id: UUID) -> bool:
+    """A member token sees only its own member's ledger entries and redemptions: another
+    member's do not exist for it."""
+    return not viewer.is_member or member_id == viewer.member_id
+
+
 def may_see_reward(viewer: Viewer, reward: Reward, now: datetime) -> bool:
     return viewer.sees_unlisted_rewards or reward.live(now)
 

@@ -1,5 +1,5 @@
-"""Who sees what: referrals, rewards and member records by kind of caller, read through
-in-memory repositories."""
+"""Who sees what: referrals, rewards, member records, ledger entries and redemptions by
+kind of caller, read through in-memory repositories."""
 
 from __future__ import annotations
 
@@ -17,11 +17,19 @@ from domain.clock import FixedClock
 from domain.errors import DomainError
 from domain.members import Member, MemberStatus
 from domain.ports import RewardFilter
+from domain.reads import members as member_reads
 from domain.reads import referrals as referral_reads
 from domain.reads.rewards import CatalogQuery, catalog_filter, catalog_page, reward_for
 from domain.referrals import Referral, ReferralStatus
 from domain.rewards import Reward, RewardKind
-from domain.viewers import Audience, Viewer, acting_member, may_see_referral, short_name
+from domain.viewers import (
+    Audience,
+    Viewer,
+    acting_member,
+    may_see_records_of,
+    may_see_referral,
+    short_name,
+)
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 ADA, BOB, EVE = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
@@ -294,3 +302,94 @@ async def test_one_reward_not_live_is_hidden_from_all_but_staff(fields, public_s
     assert by_staff is not None
     assert (by_public is not None) is public_sees
     assert (by_member is not None) is public_sees
+
+
+# --- a member's records -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Owned:
+    member_id: UUID
+
+
+@dataclass
+class InMemoryLedger:
+    """Ledger entries and redemptions by id; the expiring points asked for are recorded."""
+
+    owners: dict[object, UUID]
+    asked: list[tuple[datetime, datetime]] = field(default_factory=list)
+
+    @property
+    def ledger(self) -> InMemoryLedger:
+        return self
+
+    @property
+    def redemptions(self) -> InMemoryLedger:
+        return self
+
+    def __call__(self) -> InMemoryLedger:
+        return self
+
+    async def __aenter__(self) -> InMemoryLedger:
+        return self
+
+    async def __aexit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        return None
+
+    async def entry(self, entry_id: int) -> Any:
+        return Owned(self.owners[entry_id]) if entry_id in self.owners else None
+
+    async def get(self, redemption_id: UUID) -> Any:
+        return Owned(self.owners[redemption_id]) if redemption_id in self.owners else None
+
+    async def expiring(
+        self, member_id: UUID, wallet: str, now: datetime, until: datetime
+    ) -> list[tuple[datetime, int]]:
+        self.asked.append((now, until))
+        return [(until, 5)]
+
+
+@pytest.mark.parametrize(
+    ("viewer", "sees"), [(STAFF, True), (as_member(ADA), True), (as_member(BOB), False)]
+)
+async def test_a_member_token_sees_only_its_own_entries_and_redemptions(viewer, sees):
+    # given an entry and a redemption of Ada's
+    redemption_id = uuid.uuid4()
+    tenant = InMemoryLedger({7: ADA, redemption_id: ADA})
+
+    # when the viewer asks for them by id
+    entry = await member_reads.ledger_entry_for(tenant, viewer, 7)
+    redemption = await member_reads.redemption_for(tenant, viewer, redemption_id)
+
+    # then only staff and Ada's own token see them; for others they do not exist
+    assert (entry is not None) is sees
+    assert (redemption is not None) is sees
+    assert may_see_records_of(viewer, ADA) is sees
+
+
+async def test_expiring_points_are_read_for_the_days_asked():
+    # given a ledger
+    tenant = InMemoryLedger({})
+
+    # when the points expiring within 30 days are read
+    found = await member_reads.expiring_points(tenant, ADA, "points", NOW, 30)
+
+    # then the ledger is asked for exactly those days
+    assert tenant.asked == [(NOW, NOW + timedelta(days=30))]
+    assert found == [(NOW + timedelta(days=30), 5)]
+
+
+@pytest.mark.parametrize("days", [-1, member_reads.MAX_EXPIRING_DAYS + 1])
+async def test_expiring_points_beyond_the_bound_are_refused_before_any_read(days):
+    # given a ledger
+    tenant = InMemoryLedger({})
+
+    # when a range out of bounds is asked for
+    with pytest.raises(DomainError) as refused:
+        await member_reads.expiring_points(tenant, ADA, "points", NOW, days)
+
+    # then it is refused on withinDays, and the ledger is not read
+    assert refused.value.field == ("withinDays",)
+    assert tenant.asked == []

@@ -21,6 +21,7 @@ from domain import enrolment
 from domain import members as m
 from domain.errors import DomainError, ErrorCode, NotFound
 from domain.ports import MemberFilter
+from domain.reads.members import member_by_id, member_by_reference, members_page
 from domain.referral_program import enroll_referred
 
 _SEQ = attrgetter("seq")
@@ -51,12 +52,7 @@ async def find_member(
     ctx = info.context
     known = ctx.services.member_ids
     changes = known.changes
-    async with ctx.uow() as uow:
-        if by_id is not None:
-            found = await uow.members.get(by_id)
-        else:
-            assert by_external_id is not None
-            found = await uow.members.get_by_external_id(by_external_id)
+    found = await member_by_reference(ctx.uow, by_id, by_external_id)
     if found is not None:
         known.remember(ctx.tenant.id, found.id, found.external_id, changes=changes)
     return found
@@ -160,8 +156,7 @@ class MemberQueries:
                 enrolled_after=filter.enrolled_after,
                 enrolled_before=filter.enrolled_before,
             )
-        async with ctx.uow() as uow:
-            found = await uow.members.page(decode_cursor(after), size + 1, where)
+        found = await members_page(ctx.uow, decode_cursor(after), size + 1, where)
         return page_of(found, size, after is not None, Member.of_page(found[:size]), _SEQ)
 
     @strawberry.field(description="The member a member token belongs to.")
@@ -196,8 +191,7 @@ async def _member_row(
 
 
 async def _my_row(ctx: Context, member_id: UUID) -> Member:
-    async with ctx.uow() as uow:
-        found = await uow.members.get(member_id)
+    found = await member_by_id(ctx.uow, member_id)
     if found is None:
         raise NotFound("Your member record is gone.")
     return Member.of(found)

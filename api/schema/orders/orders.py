@@ -18,6 +18,8 @@ from domain.ledger import Balance
 from domain.order_preview import preview_member_order
 from domain.orders import OrderRecord, RefundLine, record_order, refund_order
 from domain.program import Channel as DomainChannel
+from domain.reads.members import member_by_id
+from domain.reads.orders import order_by_id
 
 
 @strawberry.type
@@ -69,8 +71,7 @@ class Order:
         member_id = self.record.order.member_id
         if member_id is None:
             return None
-        async with info.context.uow() as uow:
-            found = await uow.members.get(member_id)
+        found = await member_by_id(info.context.uow, member_id)
         return Member.of(found) if found else None
 
 
@@ -175,8 +176,7 @@ class OrderQueries:
     @strawberry.field(description="An order by the store's order id.")
     async def order(self, info: Info, order_id: str) -> Order | None:
         info.context.require_reader()
-        async with info.context.uow() as uow:
-            found = await uow.orders.get(order_id.strip())
+        found = await order_by_id(info.context.uow, order_id)
         return Order.of(found) if found else None
 
     @strawberry.field(description="What an order would earn and why; writes nothing.")
