@@ -10,7 +10,7 @@ from uuid import UUID
 
 from domain.errors import DomainError
 from domain.ledger import LedgerEntry
-from domain.members import Member
+from domain.members import Member, MemberStatus, normalise_email
 from domain.ports import MemberFilter, TierHistoryEntry, UnitOfWorkFactory
 from domain.redemption import Redemption
 from domain.rewards import RedemptionStatus
@@ -57,6 +57,28 @@ async def tier_moves(
         found = await uow.tiers.history(member_id, before_id, limit)
         tiers = {x.id: x for x in await uow.tiers.all()}
     return TierMoves(found, tiers)
+
+
+MAX_SEARCH = 200
+
+
+def member_filter(
+    *,
+    status: MemberStatus | None = None,
+    email: str | None = None,
+    search: str | None = None,
+    enrolled_after: datetime | None = None,
+    enrolled_before: datetime | None = None,
+) -> MemberFilter:
+    """The filter of a members query: the email as stored (refused when it cannot be one),
+    the search trimmed and bounded."""
+    return MemberFilter(
+        status=status,
+        email=normalise_email(email) if email else None,
+        search=search.strip()[:MAX_SEARCH] if search else None,
+        enrolled_after=enrolled_after,
+        enrolled_before=enrolled_before,
+    )
 
 
 # About ten years: bounds the stretch of the ledger one answer scans.

@@ -20,9 +20,8 @@ from api.schema.referrals.referrals import Referral
 from domain import enrolment
 from domain import members as m
 from domain.errors import DomainError, ErrorCode, NotFound
-from domain.ports import MemberFilter
-from domain.reads.members import member_by_id, member_by_reference, members_page
-from domain.referral_program import enroll_referred
+from domain.member_signup import sign_up
+from domain.reads.members import member_by_id, member_by_reference, member_filter, members_page
 
 _SEQ = attrgetter("seq")
 
@@ -147,15 +146,14 @@ class MemberQueries:
         ctx = info.context
         ctx.require_reader()
         size = page_size(first, ctx.services.settings.max_page_size)
-        where = MemberFilter()
-        if filter is not None:
-            where = MemberFilter(
-                status=filter.status,
-                email=m.normalise_email(filter.email) if filter.email else None,
-                search=filter.search.strip()[:200] if filter.search else None,
-                enrolled_after=filter.enrolled_after,
-                enrolled_before=filter.enrolled_before,
-            )
+        f = filter or MemberFilterInput()
+        where = member_filter(
+            status=f.status,
+            email=f.email,
+            search=f.search,
+            enrolled_after=f.enrolled_after,
+            enrolled_before=f.enrolled_before,
+        )
         found = await members_page(ctx.uow, decode_cursor(after), size + 1, where)
         return page_of(found, size, after is not None, Member.of_page(found[:size]), _SEQ)
 
@@ -260,19 +258,14 @@ class MemberMutations:
     async def enroll_member(self, info: Info, input: EnrollMemberInput) -> EnrollMemberPayload:
         ctx = info.context
         ctx.require_writer()
-        if input.referral_code is not None and input.referral_code.strip():
-            enrolled = await enroll_referred(
-                ctx.uow,
-                ctx.balance_cache,
-                ctx.services.clock,
-                _draft(info, input),
-                input.referral_code,
-            )
-            return EnrollMemberPayload(
-                member=Member.of(enrolled.member), referral=Referral.of(enrolled.referral)
-            )
-        member = await enrolment.enroll(ctx.uow, ctx.services.clock, _draft(info, input))
-        return EnrollMemberPayload(member=Member.of(member))
+        signed_up = await sign_up(
+            ctx.uow, ctx.balance_cache, ctx.services.clock, _draft(info, input), input.referral_code
+        )
+        referral = signed_up.referral
+        return EnrollMemberPayload(
+            member=Member.of(signed_up.member),
+            referral=Referral.of(referral) if referral is not None else None,
+        )
 
     @strawberry.mutation(description="Change a member's details; omitted fields stay as they are.")
     @returns_payload(UpdateMemberPayload)

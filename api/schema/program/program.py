@@ -26,6 +26,7 @@ from domain import program as p
 from domain.configuration import configure_program, current_program
 from domain.partial_updates import PartialUpdate
 from domain.program_update import updated_program
+from domain.reads.program import program_tiers
 from domain.reads.rewards import live_rewards
 from domain.tier_definitions import tier_definitions
 
@@ -100,8 +101,8 @@ class Program:
 
     @strawberry.field(description="The tiers members can hold, lowest first.")
     async def tiers(self, info: Info, include_archived: bool = False) -> list[Tier]:
-        found = (await tier_definitions(info.context.uow)).tiers
-        return [Tier.of(x) for x in found if include_archived or not x.archived]
+        found = await program_tiers(info.context.uow, include_archived=include_archived)
+        return [Tier.of(x) for x in found]
 
     @strawberry.field(description="How members qualify for tiers and lose them.")
     async def tier_settings(self, info: Info) -> TierSettings:

@@ -21,6 +21,7 @@ from domain import referrals as r
 from domain.members import Member as DomainMember
 from domain.partial_updates import PartialUpdate
 from domain.reads import referrals as reads
+from domain.referral_links import referral_link
 from domain.referral_program import configure_referrals, current_settings
 from domain.viewers import short_name
 
@@ -184,9 +185,7 @@ async def referral_url(info: Info, code: str) -> str:
     if memo is None:
         memo = await current_settings(ctx.uow)
         ctx.request.state.referral_settings = memo
-    if memo.url_template:
-        return rs.render_url(memo.url_template, ctx.tenant.slug, code)
-    return rs.default_url(ctx.services.settings.public_url, ctx.tenant.slug, code)
+    return referral_link(memo, ctx.services.settings.public_url, ctx.tenant.slug, code)
 
 
 async def member_referrals(

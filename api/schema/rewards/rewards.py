@@ -17,7 +17,7 @@ from api.schema.common.ids import uuid_of
 from api.schema.common.pagination import Connection, connection, decode_cursor, page_size
 from api.schema.rewards.reward_types import CodeSource, Reward, RewardKind
 from domain import catalog
-from domain.codes import typed_code
+from domain.code_import import import_reward_codes
 from domain.partial_updates import PartialUpdate
 from domain.reads.rewards import CatalogQuery, catalog_page, reward_for
 from domain.reward_update import reward_update
@@ -237,10 +237,7 @@ class RewardMutations:
     ) -> ImportRewardCodesPayload:
         ctx = info.context
         ctx.require(Kind.SECRET_KEY, Kind.OPERATOR)
-        unique = len({typed_code(c) for c in input.codes})
-        added = await catalog.import_codes(
+        found = await import_reward_codes(
             ctx.uow, uuid_of(input.reward_id, "Reward", ("rewardId",)), input.codes
         )
-        return ImportRewardCodesPayload(
-            imported=added, duplicates=unique - added + (len(input.codes) - unique)
-        )
+        return ImportRewardCodesPayload(imported=found.imported, duplicates=found.duplicates)
