@@ -1,4 +1,5 @@
-"""Reading the catalog as a caller may see it: a page of rewards, one reward by id."""
+"""Reading the catalog as a caller may see it: a page of rewards, one reward by id, and the
+rewards in reach of one member."""
 
 from __future__ import annotations
 
@@ -6,8 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from domain.ports import RewardFilter, UnitOfWorkFactory
+from domain.catalog import Availability, availability
+from domain.ledger import DEFAULT_WALLET
+from domain.points import read_balance
+from domain.ports import BalanceCache, RewardFilter, UnitOfWorkFactory
 from domain.rewards import Reward, RewardKind
+from domain.tier_evaluation import member_tier_name
 from domain.viewers import Viewer, may_see_reward
 
 MAX_SEARCH = 200
@@ -64,3 +69,19 @@ async def reward_by_id(uow_factory: UnitOfWorkFactory, reward_id: UUID) -> Rewar
     """A reward something else refers to (a redemption, a referral setting), as it is."""
     async with uow_factory() as uow:
         return await uow.rewards.get(reward_id)
+
+
+async def rewards_in_reach(
+    uow_factory: UnitOfWorkFactory,
+    cache: BalanceCache,
+    member_id: UUID,
+    now: datetime,
+    limit: int,
+) -> list[Availability]:
+    """The first `limit` live rewards the member's tier is eligible for, each with what the
+    member still misses: rewards are paid from the default wallet."""
+    balance = await read_balance(uow_factory, cache, member_id, DEFAULT_WALLET)
+    tier = await member_tier_name(uow_factory, member_id)
+    return await availability(
+        uow_factory, now, member_id=member_id, spendable=balance.spendable, limit=limit, tier=tier
+    )

@@ -1,10 +1,11 @@
 """Rules that the GraphQL layer used to apply itself: referral links, the program's tiers,
-the members filter, counting duplicate codes and enrolling with a blank referral code; read
-and written through in-memory repositories."""
+the members filter, counting duplicate codes, the rewards in a member's reach and enrolling
+with a blank referral code; read and written through in-memory repositories."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -14,16 +15,20 @@ from uuid import UUID
 
 import pytest
 
+from domain.catalog import draft_reward
 from domain.clock import FixedClock
 from domain.code_import import import_reward_codes
 from domain.errors import DomainError
+from domain.ledger import DEFAULT_WALLET, Balance
 from domain.member_signup import sign_up
 from domain.members import Member, MemberDraft, MemberStatus
+from domain.ports import RewardFilter
 from domain.reads.members import MAX_SEARCH, member_filter
 from domain.reads.program import program_tiers
+from domain.reads.rewards import rewards_in_reach
 from domain.referral_links import referral_link
 from domain.referral_settings import ReferralSettings
-from domain.rewards import CodeSource
+from domain.rewards import CodeSource, Reward, RewardKind
 from domain.tiers import Tier, TierSettings
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -38,6 +43,8 @@ class InMemoryTenant:
     people: list[Member] = field(default_factory=list)
     pool: set[str] = field(default_factory=set)
     code_source: CodeSource = CodeSource.POOL
+    held: dict[UUID, Tier] = field(default_factory=dict)
+    catalog: list[Reward] = field(default_factory=list)
 
     @property
     def members(self) -> InMemoryTenant:
@@ -49,6 +56,10 @@ class InMemoryTenant:
 
     @property
     def rewards(self) -> InMemoryTenant:
+        return self
+
+    @property
+    def redemptions(self) -> InMemoryTenant:
         return self
 
     def __call__(self) -> InMemoryTenant:
@@ -71,6 +82,9 @@ class InMemoryTenant:
 
     def known_empty(self) -> bool:
         return not self.tier_list
+
+    async def held_by(self, member_ids: Sequence[UUID]) -> dict[UUID, Tier]:
+        return {m: self.held[m] for m in member_ids if m in self.held}
 
     # members
     async def get_by_external_id(self, external_id: str) -> Member | None:
@@ -106,6 +120,14 @@ class InMemoryTenant:
         self.pool |= new
         return len(new)
 
+    async def page(self, after: int | None, limit: int, where: RewardFilter) -> list[Reward]:
+        assert where.live_at is not None
+        return [r for r in self.catalog if r.live(where.live_at)][:limit]
+
+    # redemptions
+    async def counts_for_members(self, member_ids: list[UUID], limited: object) -> dict:
+        return {}
+
 
 @dataclass(frozen=True)
 class _PoolReward:
@@ -116,6 +138,14 @@ class _PoolReward:
 class NoCache:
     async def put(self, balance: object) -> None:
         raise AssertionError("no balance changes without a referral")
+
+
+@dataclass
+class CachedBalances:
+    held: dict[tuple[UUID, str], Balance]
+
+    async def get(self, member_id: UUID, wallet: str) -> Balance | None:
+        return self.held.get((member_id, wallet))
 
 
 def tier(name: str, threshold: int, *, archived: bool = False) -> Tier:
@@ -204,6 +234,49 @@ async def test_codes_for_a_reward_that_generates_its_own_are_refused():
     with pytest.raises(DomainError) as refused:
         await import_reward_codes(tenant, uuid.uuid4(), ["GIFT-0001"])
     assert refused.value.field == ("rewardId",)
+
+
+# --- rewards in reach --------------------------------------------------------------------
+
+
+def reward(name: str, cost: int, **fields: object) -> Reward:
+    return draft_reward(
+        {"name": name, "kind": RewardKind.FIXED_AMOUNT, "value_minor": 500, "points_cost": cost}
+        | fields,
+        FixedClock(NOW),
+    )
+
+
+async def test_rewards_in_reach_are_paid_from_the_default_wallet_and_the_tier_held():
+    # given Ada with 150 points (and 900 stamps), holding Gold; two rewards open to all and
+    # one for Platinum members
+    ada = uuid.uuid4()
+    gold = tier("Gold", 1000)
+    tenant = InMemoryTenant(
+        tier_list=[gold],
+        held={ada: gold},
+        catalog=[
+            reward("Cheap", 100),
+            reward("Dear", 400),
+            reward("Platinum only", 50, eligible_tiers=("Platinum",)),
+        ],
+    )
+    cache = CachedBalances(
+        {
+            (ada, DEFAULT_WALLET): Balance(ada, DEFAULT_WALLET, 150, 0, 150, 1),
+            (ada, "stamps"): Balance(ada, "stamps", 900, 0, 900, 1),
+        }
+    )
+
+    # when the rewards in her reach are read
+    found = await rewards_in_reach(tenant, cache, ada, NOW, 10)
+
+    # then she can redeem the cheap one, misses 250 points for the dear one, and the reward
+    # for another tier is not offered
+    assert [(a.reward.name, a.can_redeem, a.points_missing) for a in found] == [
+        ("Cheap", True, 0),
+        ("Dear", False, 250),
+    ]
 
 
 # --- enrolling ----------------------------------------------------------------------------

@@ -22,11 +22,12 @@ from api.schema.referrals.referrals import Referral, ReferralStats
 from api.schema.rewards.reward_types import AvailableReward, Redemption, RedemptionStatus, Reward
 from api.schema.tiers.tier_types import MemberTierStanding, TierChange
 from domain import members as m
-from domain.catalog import Availability, availability
-from domain.ledger import DEFAULT_WALLET, validate_wallet
+from domain.catalog import Availability
+from domain.ledger import validate_wallet
 from domain.points import read_balance
 from domain.reads import members as reads
-from domain.tier_evaluation import Standing, member_standing, member_tier_name
+from domain.reads.rewards import rewards_in_reach
+from domain.tier_evaluation import Standing, member_standing
 from engine.assemble import assemble
 from engine.query_plan import BATCHED
 
@@ -300,15 +301,8 @@ class Member(Node):
         if self.batch is not None:
             found = (await self.batch.offers(ctx.member_loaders, size))[self.member_id]
             return _rewards_offered(found)
-        balance = await read_balance(ctx.uow, ctx.balance_cache, self.member_id, DEFAULT_WALLET)
-        tier = await member_tier_name(ctx.uow, self.member_id)
-        found = await availability(
-            ctx.uow,
-            ctx.services.clock.now(),
-            member_id=self.member_id,
-            spendable=balance.spendable,
-            limit=size,
-            tier=tier,
+        found = await rewards_in_reach(
+            ctx.uow, ctx.balance_cache, self.member_id, ctx.services.clock.now(), size
         )
         return _rewards_offered(found)
 
