@@ -1,5 +1,6 @@
-"""Who is reading, as the domain's visibility rules see it, and those rules: which
-referrals, rewards and member records each kind of caller may see."""
+"""The caller, as the domain's visibility rules see it, and those rules: which referrals,
+rewards and member records each kind of caller may see, and which member a member token
+acts for."""
 
 from __future__ import annotations
 
@@ -21,8 +22,10 @@ class Audience(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Viewer:
+    """What kind of caller this is, and a member token's own member."""
+
     audience: Audience
-    member_id: UUID | None = None  # a member token's own member
+    member_id: UUID | None = None
 
     @property
     def is_member(self) -> bool:
