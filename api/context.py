@@ -10,9 +10,11 @@ from starlette.responses import Response
 from strawberry.types import Info as _Info
 
 from api.auth.principal import Kind, Principal, Role
+from api.auth.viewer import viewer_of
 from api.member_loaders import MemberLoaders
 from api.services import Services
 from domain.errors import Forbidden, Unauthenticated
+from domain.viewers import Viewer
 from persistence.balance_cache import TenantBalanceCache
 from persistence.uow import PgUnitOfWorkFactory
 from tenants.registry import Tenant
@@ -34,6 +36,10 @@ class Context:
                 raise Forbidden("Name the tenant in the X-Tenant header.", field=("X-Tenant",))
             raise Unauthenticated("Authenticate with a key or token of a tenant.")
         return tenant
+
+    @cached_property
+    def viewer(self) -> Viewer:
+        return viewer_of(self.principal)
 
     @cached_property
     def uow(self) -> PgUnitOfWorkFactory:

@@ -97,13 +97,6 @@ async def import_codes(uow_factory: UnitOfWorkFactory, reward_id: UUID, codes: l
         return await uow.rewards.import_codes(reward_id, sorted(set(cleaned)))
 
 
-async def list_rewards(
-    uow_factory: UnitOfWorkFactory, after_seq: int | None, limit: int, where: RewardFilter
-) -> list[Reward]:
-    async with uow_factory() as uow:
-        return await uow.rewards.page(after_seq, limit, where)
-
-
 @dataclass(frozen=True, slots=True)
 class Availability:
     """One live reward as one member sees it."""

@@ -81,15 +81,6 @@ def order_to_json(order: Order) -> dict[str, Any]:
     }
 
 
-async def preview_order(
-    uow_factory: UnitOfWorkFactory, order: Order, tier_multiplier: Decimal = Decimal(1)
-) -> Earning:
-    order = validate_order(order)
-    async with uow_factory() as uow:
-        program = await uow.programs.current()
-    return evaluate(program, order, tier_multiplier)
-
-
 async def record_order(
     uow_factory: UnitOfWorkFactory, cache: BalanceCache, clock: Clock, order: Order
 ) -> OrderResult:

@@ -73,11 +73,6 @@ async def tier_multiplier(uow: TenantUnitOfWork, member_id: UUID | None) -> Deci
     return held.multiplier if held is not None else Decimal(1)
 
 
-async def member_multiplier(uow_factory: UnitOfWorkFactory, member_id: UUID | None) -> Decimal:
-    async with uow_factory() as uow:
-        return await tier_multiplier(uow, member_id)
-
-
 async def member_tier_name(uow_factory: UnitOfWorkFactory, member_id: UUID) -> str | None:
     """The name rewards' eligibleTiers refer to."""
     return (await member_tier_names(uow_factory, [member_id]))[member_id]

@@ -69,5 +69,8 @@ class PasswordWork:
         """As verify_password: an unknown account (None) still costs one argon2 check."""
         return await self._run(verify_password, password_hash, password)
 
+    def needs_rehash(self, password_hash: str) -> bool:
+        return needs_rehash(password_hash)
+
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -8,16 +8,17 @@ from uuid import UUID
 
 import jwt
 
+from domain.member_tokens import MAX_LIFETIME
+
 ISSUER = "loyalty"
 MEMBER_AUDIENCE = "loyalty:member"
 OPERATOR_AUDIENCE = "loyalty:operator"
-MAX_MEMBER_TOKEN = timedelta(hours=1)
 
 
 def issue_member_token(
     tenant_id: UUID, member_id: UUID, signing_key: bytes, lifetime: timedelta, now: datetime
 ) -> tuple[str, datetime]:
-    expires = now + min(lifetime, MAX_MEMBER_TOKEN)
+    expires = now + min(lifetime, MAX_LIFETIME)
     claims = {
         "iss": ISSUER,
         "aud": MEMBER_AUDIENCE,

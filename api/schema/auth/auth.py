@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
 from datetime import UTC, datetime, timedelta
 
 import strawberry
 
-from api.auth.passwords import needs_rehash
 from api.auth.principal import Kind, operator_signing_key
 from api.auth.tokens import issue_member_token, issue_operator_session
 from api.context import Info
 from api.schema.common.errors import UserError, returns_payload
 from api.schema.members.member_type import Member
 from api.schema.members.members import require_member
-from domain.emails import canonical_email
-from domain.errors import DomainError, ErrorCode, RateLimited
+from domain.errors import RateLimited
+from domain.member_tokens import token_lifetime
 from domain.members import require_active
+from domain.operator_login import log_in
 
 
 @strawberry.type
@@ -62,29 +61,19 @@ class AuthMutations:
     async def login(self, info: Info, input: LoginInput) -> LoginPayload:
         ctx = info.context
         services = ctx.services
-        email = canonical_email(input.email)
         client = ctx.request.client
-        attempt = services.abuse.logins.attempt(email, client.host if client else "unknown")
         try:
-            await attempt.check()  # before any hashing: a locked-out guess costs nothing
-            operator = await services.control.operator_by_email(email)
-            # argon2 runs even for unknown emails, off the event loop: timing tells nothing.
-            password_hash = operator.password_hash if operator else None
-            verified = await services.abuse.passwords.verify(password_hash, input.password)
+            operator = await log_in(
+                services.control,
+                services.abuse.passwords,  # argon2 off the event loop
+                services.abuse.logins,
+                email=input.email,
+                password=input.password,
+                address=client.host if client else "unknown",
+            )
         except RateLimited as exc:
             ctx.response.headers["Retry-After"] = str(exc.retry_after)
             raise
-        if not verified:
-            await attempt.failed()
-            raise DomainError(
-                "Wrong email or password.", field=("email",), code=ErrorCode.INVALID_CREDENTIALS
-            )
-        assert operator is not None
-        await attempt.succeeded()
-        if needs_rehash(operator.password_hash):
-            with contextlib.suppress(RateLimited):  # busy: the next login rehashes it
-                rehashed = await services.abuse.passwords.hash(input.password)
-                await services.control.set_password_hash(operator.id, rehashed)
         token, expires = issue_operator_session(
             operator.id,
             operator_signing_key(services),
@@ -105,15 +94,14 @@ class AuthMutations:
     ) -> IssueMemberTokenPayload:
         ctx = info.context
         ctx.require(Kind.SECRET_KEY)
-        if not 1 <= input.expires_in_minutes <= 60:
-            raise DomainError("expiresInMinutes must be 1 to 60.", field=("expiresInMinutes",))
+        lifetime = token_lifetime(input.expires_in_minutes)
         member = await require_member(info, input.member_id, input.external_id)
         require_active(member)
         token, expires = issue_member_token(
             ctx.tenant.id,
             member.id,
             ctx.tenant.jwt_secret,
-            timedelta(minutes=input.expires_in_minutes),
+            lifetime,
             datetime.now(UTC),  # tokens live in wall-clock time, whatever the domain clock says
         )
         return IssueMemberTokenPayload(token=token, expires_at=expires, member=Member.of(member))

@@ -14,6 +14,8 @@ from api.schema.referrals.referrals import referral_node
 from api.schema.rewards.reward_types import Redemption, Reward
 from api.schema.tiers.tier_types import Tier
 from domain.errors import DomainError, ErrorCode
+from domain.reads import members as reads
+from domain.reads.rewards import reward_for
 from domain.tier_definitions import tier_definitions
 
 
@@ -25,37 +27,22 @@ class NodeQueries:
         type_name, _ = from_global_id(id)
         if type_name == "Member":
             ctx.require_reader()
-            async with ctx.uow() as uow:
-                found = await uow.members.get(uuid_of(id, "Member"))
+            found = await reads.member_by_id(ctx.uow, uuid_of(id, "Member"))
             return Member.of(found) if found else None
         if type_name == "LedgerEntry":
             ctx.require(Kind.SECRET_KEY, Kind.OPERATOR, Kind.MEMBER, roles=ctx.reader_roles)
-            async with ctx.uow() as uow:
-                entry = await uow.ledger.entry(int_of(id, "LedgerEntry"))
+            entry = await reads.ledger_entry_for(ctx.uow, ctx.viewer, int_of(id, "LedgerEntry"))
             if entry is None:
                 return None
-            if ctx.principal.kind is Kind.MEMBER and entry.member_id != ctx.principal.member_id:
-                return None  # another member's entry does not exist for this caller
-            return LedgerEntry.of(entry, internal=ctx.principal.kind is not Kind.MEMBER)
+            return LedgerEntry.of(entry, internal=ctx.viewer.sees_internal_entries)
         if type_name == "Reward":
-            async with ctx.uow() as uow:
-                reward = await uow.rewards.get(uuid_of(id, "Reward"))
-            visible = reward is not None and (
-                ctx.principal.privileged or reward.live(ctx.services.clock.now())
-            )
-            return Reward.of(reward) if reward is not None and visible else None
+            now = ctx.services.clock.now()
+            reward = await reward_for(ctx.uow, ctx.viewer, uuid_of(id, "Reward"), now)
+            return Reward.of(reward) if reward is not None else None
         if type_name == "Redemption":
             ctx.require(Kind.SECRET_KEY, Kind.OPERATOR, Kind.MEMBER, roles=ctx.reader_roles)
-            async with ctx.uow() as uow:
-                redemption = await uow.redemptions.get(uuid_of(id, "Redemption"))
-            if redemption is None:
-                return None
-            if (
-                ctx.principal.kind is Kind.MEMBER
-                and redemption.member_id != ctx.principal.member_id
-            ):
-                return None
-            return Redemption.of(redemption)
+            redemption = await reads.redemption_for(ctx.uow, ctx.viewer, uuid_of(id, "Redemption"))
+            return Redemption.of(redemption) if redemption is not None else None
         if type_name == "Referral":
             return await referral_node(info, id)
         if type_name == "Tier":

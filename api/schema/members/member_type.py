@@ -11,7 +11,6 @@ from uuid import UUID
 
 import strawberry
 
-from api.auth.principal import Kind
 from api.context import Context, Info
 from api.member_loaders import MemberBatch
 from api.schema.common.ids import to_global_id
@@ -22,11 +21,13 @@ from api.schema.referrals import referrals as referral_fields
 from api.schema.referrals.referrals import Referral, ReferralStats
 from api.schema.rewards.reward_types import AvailableReward, Redemption, RedemptionStatus, Reward
 from api.schema.tiers.tier_types import MemberTierStanding, TierChange
-from domain.catalog import Availability, availability
-from domain.ledger import DEFAULT_WALLET, validate_wallet
+from domain.catalog import Availability
+from domain.ledger import validate_wallet
 from domain.points import read_balance
+from domain.reads import members as reads
+from domain.reads.rewards import rewards_in_reach
 from domain.records import members as m
-from domain.tier_evaluation import Standing, member_standing, member_tier_name
+from domain.tier_evaluation import Standing, member_standing
 from engine.assemble import assemble
 from engine.query_plan import BATCHED
 
@@ -258,12 +259,10 @@ class Member(Node):
         ctx = info.context
         size = page_size(first, ctx.services.settings.max_page_size)
         before = decode_cursor(after)
-        async with ctx.uow() as uow:
-            entries = await uow.ledger.history(
-                self.member_id, validate_wallet(wallet) if wallet else None, before, size + 1
-            )
-        internal = ctx.principal.kind is not Kind.MEMBER
-        node = partial(LedgerEntry.of, internal=internal)
+        entries = await reads.ledger_history(
+            ctx.uow, self.member_id, validate_wallet(wallet) if wallet else None, before, size + 1
+        )
+        node = partial(LedgerEntry.of, internal=ctx.viewer.sees_internal_entries)
         return page_of(entries, size, after is not None, node, _ID)
 
     @strawberry.field(description="Codes this member redeemed, newest first.")
@@ -276,10 +275,9 @@ class Member(Node):
     ) -> Connection[Redemption]:
         ctx = info.context
         size = page_size(first, ctx.services.settings.max_page_size)
-        async with ctx.uow() as uow:
-            found = await uow.redemptions.for_member(
-                self.member_id, decode_cursor(after), size + 1, tuple(status or ())
-            )
+        found = await reads.redemptions_of(
+            ctx.uow, self.member_id, decode_cursor(after), size + 1, tuple(status or ())
+        )
         return connection(
             [Redemption.of(x) for x in found], [x.seq for x in found], size, after is not None
         )
@@ -303,15 +301,8 @@ class Member(Node):
         if self.batch is not None:
             found = (await self.batch.offers(ctx.member_loaders, size))[self.member_id]
             return _rewards_offered(found)
-        balance = await read_balance(ctx.uow, ctx.balance_cache, self.member_id, DEFAULT_WALLET)
-        tier = await member_tier_name(ctx.uow, self.member_id)
-        found = await availability(
-            ctx.uow,
-            ctx.services.clock.now(),
-            member_id=self.member_id,
-            spendable=balance.spendable,
-            limit=size,
-            tier=tier,
+        found = await rewards_in_reach(
+            ctx.uow, ctx.balance_cache, self.member_id, ctx.services.clock.now(), size
         )
         return _rewards_offered(found)
 
@@ -343,9 +334,11 @@ class Member(Node):
     ) -> Connection[TierChange]:
         ctx = info.context
         size = page_size(first, ctx.services.settings.max_page_size)
-        async with ctx.uow() as uow:
-            found = await uow.tiers.history(self.member_id, decode_cursor(after), size + 1)
-            tiers = {x.id: x for x in await uow.tiers.all()}
+        read = await reads.tier_moves(ctx.uow, self.member_id, decode_cursor(after), size + 1)
+        found = read.moves
         return connection(
-            [TierChange.of(x, tiers) for x in found], [x.id for x in found], size, after is not None
+            [TierChange.of(x, read.tiers) for x in found],
+            [x.id for x in found],
+            size,
+            after is not None,
         )

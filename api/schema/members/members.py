@@ -20,9 +20,9 @@ from api.schema.referrals.referrals import Referral
 from domain import enrolment
 from domain import members as m
 from domain.errors import DomainError, ErrorCode, NotFound
-from domain.ports import MemberFilter
+from domain.member_signup import sign_up
+from domain.reads.members import member_by_id, member_by_reference, member_filter, members_page
 from domain.records import members as mr
-from domain.referral_program import enroll_referred
 
 _SEQ = attrgetter("seq")
 
@@ -52,12 +52,7 @@ async def find_member(
     ctx = info.context
     known = ctx.services.member_ids
     changes = known.changes
-    async with ctx.uow() as uow:
-        if by_id is not None:
-            found = await uow.members.get(by_id)
-        else:
-            assert by_external_id is not None
-            found = await uow.members.get_by_external_id(by_external_id)
+    found = await member_by_reference(ctx.uow, by_id, by_external_id)
     if found is not None:
         known.remember(ctx.tenant.id, found.id, found.external_id, changes=changes)
     return found
@@ -152,17 +147,15 @@ class MemberQueries:
         ctx = info.context
         ctx.require_reader()
         size = page_size(first, ctx.services.settings.max_page_size)
-        where = MemberFilter()
-        if filter is not None:
-            where = MemberFilter(
-                status=filter.status,
-                email=m.normalise_email(filter.email) if filter.email else None,
-                search=filter.search.strip()[:200] if filter.search else None,
-                enrolled_after=filter.enrolled_after,
-                enrolled_before=filter.enrolled_before,
-            )
-        async with ctx.uow() as uow:
-            found = await uow.members.page(decode_cursor(after), size + 1, where)
+        f = filter or MemberFilterInput()
+        where = member_filter(
+            status=f.status,
+            email=f.email,
+            search=f.search,
+            enrolled_after=f.enrolled_after,
+            enrolled_before=f.enrolled_before,
+        )
+        found = await members_page(ctx.uow, decode_cursor(after), size + 1, where)
         return page_of(found, size, after is not None, Member.of_page(found[:size]), _SEQ)
 
     @strawberry.field(description="The member a member token belongs to.")
@@ -197,8 +190,7 @@ async def _member_row(
 
 
 async def _my_row(ctx: Context, member_id: UUID) -> Member:
-    async with ctx.uow() as uow:
-        found = await uow.members.get(member_id)
+    found = await member_by_id(ctx.uow, member_id)
     if found is None:
         raise NotFound("Your member record is gone.")
     return Member.of(found)
@@ -267,19 +259,14 @@ class MemberMutations:
     async def enroll_member(self, info: Info, input: EnrollMemberInput) -> EnrollMemberPayload:
         ctx = info.context
         ctx.require_writer()
-        if input.referral_code is not None and input.referral_code.strip():
-            enrolled = await enroll_referred(
-                ctx.uow,
-                ctx.balance_cache,
-                ctx.services.clock,
-                _draft(info, input),
-                input.referral_code,
-            )
-            return EnrollMemberPayload(
-                member=Member.of(enrolled.member), referral=Referral.of(enrolled.referral)
-            )
-        member = await enrolment.enroll(ctx.uow, ctx.services.clock, _draft(info, input))
-        return EnrollMemberPayload(member=Member.of(member))
+        signed_up = await sign_up(
+            ctx.uow, ctx.balance_cache, ctx.services.clock, _draft(info, input), input.referral_code
+        )
+        referral = signed_up.referral
+        return EnrollMemberPayload(
+            member=Member.of(signed_up.member),
+            referral=Referral.of(referral) if referral is not None else None,
+        )
 
     @strawberry.mutation(description="Change a member's details; omitted fields stay as they are.")
     @returns_payload(UpdateMemberPayload)

@@ -15,10 +15,12 @@ from api.schema.members.members import require_member_id
 from api.schema.points.ledger_types import Points
 from domain import earning as e
 from domain.ledger import Balance
-from domain.orders import RefundLine, preview_order, record_order, refund_order
+from domain.order_preview import preview_member_order
+from domain.orders import RefundLine, record_order, refund_order
 from domain.program import Channel as DomainChannel
+from domain.reads.members import member_by_id
+from domain.reads.orders import order_by_id
 from domain.records.orders import OrderRecord
-from domain.tier_evaluation import member_multiplier
 
 
 @strawberry.type
@@ -70,8 +72,7 @@ class Order:
         member_id = self.record.order.member_id
         if member_id is None:
             return None
-        async with info.context.uow() as uow:
-            found = await uow.members.get(member_id)
+        found = await member_by_id(info.context.uow, member_id)
         return Member.of(found) if found else None
 
 
@@ -176,8 +177,7 @@ class OrderQueries:
     @strawberry.field(description="An order by the store's order id.")
     async def order(self, info: Info, order_id: str) -> Order | None:
         info.context.require_reader()
-        async with info.context.uow() as uow:
-            found = await uow.orders.get(order_id.strip())
+        found = await order_by_id(info.context.uow, order_id)
         return Order.of(found) if found else None
 
     @strawberry.field(description="What an order would earn and why; writes nothing.")
@@ -185,8 +185,7 @@ class OrderQueries:
         ctx = info.context
         ctx.require_reader()
         order = await _order_from(info, input, input.order_id)
-        multiplier = await member_multiplier(ctx.uow, order.member_id)
-        earning = await preview_order(ctx.uow, order, multiplier)
+        earning = await preview_member_order(ctx.uow, order)
         return OrderPreview(
             points=earning.points,
             breakdown=[

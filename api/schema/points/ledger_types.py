@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from uuid import UUID
 
 import strawberry
@@ -10,14 +10,13 @@ import strawberry
 from api.context import Info
 from api.schema.common.ids import to_global_id
 from api.schema.common.node import Node
-from domain.errors import DomainError
 from domain.ledger import Balance
 from domain.ledger import EntryKind as DomainEntryKind
 from domain.ledger import LedgerEntry as DomainEntry
+from domain.reads.members import expiring_points
 from engine.assemble import assemble
 
 EntryKind = strawberry.enum(DomainEntryKind, name="EntryKind")
-MAX_EXPIRING_DAYS = 3660
 
 
 @strawberry.type(description="Points that will expire at one moment.")
@@ -54,15 +53,10 @@ class Points:
 
     @strawberry.field(description="Available points that expire within the given days.")
     async def expiring(self, info: Info, within_days: int = 30) -> list[ExpiringPoints]:
-        if within_days < 0 or within_days > MAX_EXPIRING_DAYS:
-            raise DomainError(
-                f"withinDays must be between 0 and {MAX_EXPIRING_DAYS}.", field=("withinDays",)
-            )
-        now = info.context.services.clock.now()
-        async with info.context.uow() as uow:
-            rows = await uow.ledger.expiring(
-                self.member_id, self.wallet, now, now + timedelta(days=within_days)
-            )
+        ctx = info.context
+        rows = await expiring_points(
+            ctx.uow, self.member_id, self.wallet, ctx.services.clock.now(), within_days
+        )
         return [ExpiringPoints(points=p, expires_at=at) for at, p in rows]
 
 

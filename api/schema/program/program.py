@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -10,7 +9,6 @@ import strawberry
 
 from api.auth.principal import Kind, Role
 from api.context import Info
-from api.schema.common.changes import given
 from api.schema.common.enums import (
     Channel,
     ExpiryUnit,
@@ -25,9 +23,11 @@ from api.schema.referrals.referrals import ReferralProgram, program_referrals
 from api.schema.rewards.reward_types import Reward
 from api.schema.tiers.tier_types import Tier, TierSettings
 from domain import program as p
-from domain.catalog import list_rewards
 from domain.configuration import configure_program, current_program
-from domain.ports import RewardFilter
+from domain.partial_updates import PartialUpdate
+from domain.program_update import updated_program
+from domain.reads.program import program_tiers
+from domain.reads.rewards import live_rewards
 from domain.tier_definitions import tier_definitions
 
 
@@ -92,9 +92,7 @@ class Program:
     async def rewards(self, info: Info, first: int = 50) -> list[Reward]:
         ctx = info.context
         size = page_size(first, ctx.services.settings.max_page_size)
-        found = await list_rewards(
-            ctx.uow, None, size, RewardFilter(live_at=ctx.services.clock.now())
-        )
+        found = await live_rewards(ctx.uow, ctx.services.clock.now(), size)
         return [Reward.of(x) for x in found]
 
     @strawberry.field(description="The referral program: rewards, trigger, cap, link template.")
@@ -103,8 +101,8 @@ class Program:
 
     @strawberry.field(description="The tiers members can hold, lowest first.")
     async def tiers(self, info: Info, include_archived: bool = False) -> list[Tier]:
-        found = (await tier_definitions(info.context.uow)).tiers
-        return [Tier.of(x) for x in found if include_archived or not x.archived]
+        found = await program_tiers(info.context.uow, include_archived=include_archived)
+        return [Tier.of(x) for x in found]
 
     @strawberry.field(description="How members qualify for tiers and lose them.")
     async def tier_settings(self, info: Info) -> TierSettings:
@@ -224,8 +222,8 @@ class ConfigureProgramPayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-def _apply(i: ConfigureProgramInput, c: p.ProgramConfig) -> p.ProgramConfig:
-    changes = given(
+def _update(i: ConfigureProgramInput) -> PartialUpdate:
+    values: dict[str, object] = dict(
         currency=i.currency.strip().upper() if i.currency else None,
         points_per_unit=i.points_per_unit,
         rounding=i.rounding,
@@ -237,16 +235,12 @@ def _apply(i: ConfigureProgramInput, c: p.ProgramConfig) -> p.ProgramConfig:
         inactivity_days=i.inactivity_days,
         refund_policy=i.refund_policy,
     )
-    if i.clear_inactivity_expiry:
-        changes["inactivity_days"] = None
     if i.lot_expiry is not None:
-        changes["lot_expiry"] = p.LotExpiry(
+        values["lot_expiry"] = p.LotExpiry(
             i.lot_expiry.after, i.lot_expiry.unit, i.lot_expiry.end_of_month
         )
-    if i.clear_lot_expiry:
-        changes["lot_expiry"] = None
     if i.earn_rules is not None:
-        changes["rules"] = tuple(
+        values["rules"] = tuple(
             p.EarnRule(
                 id=r.id.strip(),
                 name=r.name.strip()[:200],
@@ -264,7 +258,7 @@ def _apply(i: ConfigureProgramInput, c: p.ProgramConfig) -> p.ProgramConfig:
             for r in i.earn_rules
         )
     if i.actions is not None:
-        changes["actions"] = tuple(
+        values["actions"] = tuple(
             p.ActionRule(
                 key=a.key.strip(),
                 points=a.points,
@@ -276,8 +270,15 @@ def _apply(i: ConfigureProgramInput, c: p.ProgramConfig) -> p.ProgramConfig:
             )
             for a in i.actions
         )
-    changes["damaged"] = p.still_damaged(c, set(changes))
-    return replace(c, **changes)  # type: ignore[arg-type]
+    cleared = [
+        name
+        for flag, name in (
+            (i.clear_inactivity_expiry, "inactivity_days"),
+            (i.clear_lot_expiry, "lot_expiry"),
+        )
+        if flag
+    ]
+    return PartialUpdate.of(values, cleared)
 
 
 @strawberry.type
@@ -298,10 +299,11 @@ class ProgramMutations:
     ) -> ConfigureProgramPayload:
         ctx = info.context
         ctx.require(Kind.OPERATOR, roles=(Role.OWNER, Role.ADMIN))
+        update = _update(input)
         config = await configure_program(
             ctx.uow,
             ctx.services.clock,
-            lambda current: _apply(input, current),
+            lambda current: updated_program(current, update),
             ctx.principal.actor,
         )
         return ConfigureProgramPayload(program=program_of(ctx.tenant.name, ctx.tenant.slug, config))

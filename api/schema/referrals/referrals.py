@@ -3,18 +3,15 @@ and configureReferrals (operators)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from functools import cache
 from typing import Any
-from uuid import UUID
 
 import strawberry
 from strawberry.types.lazy_type import LazyType
 
 from api.auth.principal import Kind, Role
 from api.context import Info
-from api.schema.common.changes import given
 from api.schema.common.enums import LimitPeriod
 from api.schema.common.errors import UserError, returns_payload
 from api.schema.common.ids import to_global_id, uuid_of
@@ -22,9 +19,13 @@ from api.schema.common.node import Node
 from api.schema.common.pagination import Connection, connection, decode_cursor, page_size
 from api.schema.rewards.reward_types import Reward, reward_by_id
 from domain import referral_settings as rs
+from domain.partial_updates import PartialUpdate
+from domain.reads import referrals as reads
 from domain.records import referrals as r
 from domain.records.members import Member as DomainMember
+from domain.referral_links import referral_link
 from domain.referral_program import configure_referrals, current_settings
+from domain.viewers import short_name
 
 ReferralStatus = strawberry.enum(r.ReferralStatus, name="ReferralStatus")
 ReferralRejectReason = strawberry.enum(
@@ -43,24 +44,6 @@ LAZY_MEMBER: LazyType[str, str] = LazyType("Member", "api.schema.members.member_
 def _member_type() -> type[Any]:
     """The Member class, resolved once: resolving looks at files on every call."""
     return LAZY_MEMBER.resolve_type()
-
-
-def _internal(info: Info) -> bool:
-    """Members see other members only by a short name, never their record."""
-    return info.context.principal.kind is not Kind.MEMBER
-
-
-async def _member(info: Info, member_id: UUID) -> DomainMember | None:
-    async with info.context.uow() as uow:
-        return await uow.members.get(member_id)
-
-
-def short_name(member: DomainMember | None) -> str | None:
-    """'Ada L.' for 'Ada Lovelace': enough for the referrer to recognise a friend."""
-    if member is None or not member.name:
-        return None
-    first, *rest = member.name.split()
-    return f"{first} {rest[-1][0]}." if rest else first
 
 
 @strawberry.type(description="A friend a member brought, and what came of it.")
@@ -102,7 +85,7 @@ class Referral(Node):
 
     async def _referee(self, info: Info) -> DomainMember | None:
         if self.referee_record is None:
-            self.referee_record = await _member(info, self.domain.referee_id)
+            self.referee_record = await reads.referee_of(info.context.uow, self.domain)
         return self.referee_record
 
     @strawberry.field(
@@ -110,14 +93,15 @@ class Referral(Node):
         graphql_type=LAZY_MEMBER | None,
     )
     async def referee(self, info: Info) -> object | None:
-        if not _internal(info):
+        if not info.context.viewer.sees_member_records:
             return None
         found = await self._referee(info)
         return _member_type().of(found, listed=self.listed) if found else None
 
     @strawberry.field(description="The friend's first name and initial, e.g. 'Ada L.'.")
     async def referee_name(self, info: Info) -> str | None:
-        return short_name(await self._referee(info))
+        found = await self._referee(info)
+        return short_name(found.name) if found else None
 
 
 @strawberry.type
@@ -192,14 +176,8 @@ async def referral_node(info: Info, gid: strawberry.ID) -> Referral | None:
     """node(id:) for a Referral: a member token sees only its own, either side."""
     ctx = info.context
     ctx.require(Kind.SECRET_KEY, Kind.OPERATOR, Kind.MEMBER, roles=ctx.reader_roles)
-    async with ctx.uow() as uow:
-        found = await uow.referrals.get(uuid_of(gid, "Referral"))
-    if found is None:
-        return None
-    me = ctx.principal.member_id
-    if ctx.principal.kind is Kind.MEMBER and me not in (found.referrer_id, found.referee_id):
-        return None
-    return Referral.of(found)
+    found = await reads.referral_for(ctx.uow, ctx.viewer, uuid_of(gid, "Referral"))
+    return Referral.of(found) if found else None
 
 
 async def program_referrals(info: Info) -> ReferralProgram:
@@ -216,9 +194,7 @@ async def referral_url(info: Info, code: str) -> str:
     if memo is None:
         memo = await current_settings(ctx.uow)
         ctx.request.state.referral_settings = memo
-    if memo.url_template:
-        return rs.render_url(memo.url_template, ctx.tenant.slug, code)
-    return rs.default_url(ctx.services.settings.public_url, ctx.tenant.slug, code)
+    return referral_link(memo, ctx.services.settings.public_url, ctx.tenant.slug, code)
 
 
 async def member_referrals(
@@ -226,11 +202,10 @@ async def member_referrals(
 ) -> Connection[Referral]:
     ctx = info.context
     size = page_size(first, ctx.services.settings.max_page_size)
-    async with ctx.uow() as uow:
-        found = await uow.referrals.for_referrer(member.id, decode_cursor(after), size + 1)
-        referees = {m.id: m for m in await uow.members.get_many([x.referee_id for x in found])}
+    page = await reads.referrals_made(ctx.uow, member.id, decode_cursor(after), size + 1)
+    found = page.referrals
     return connection(
-        [Referral.of(x, referees.get(x.referee_id), listed=True) for x in found],
+        [Referral.of(x, page.referees.get(x.referee_id), listed=True) for x in found],
         [x.seq for x in found],
         size,
         after is not None,
@@ -238,8 +213,7 @@ async def member_referrals(
 
 
 async def member_referral_stats(info: Info, member: DomainMember) -> ReferralStats:
-    async with info.context.uow() as uow:
-        stats = await uow.referrals.stats(member.id)
+    stats = await reads.referral_stats(info.context.uow, member.id)
     return ReferralStats(
         invited=stats.invited,
         pending=stats.pending,
@@ -251,17 +225,12 @@ async def member_referral_stats(info: Info, member: DomainMember) -> ReferralSta
 
 
 async def member_referral(info: Info, member: DomainMember) -> Referral | None:
-    async with info.context.uow() as uow:
-        found = await uow.referrals.for_referee(member.id)
+    found = await reads.referral_of(info.context.uow, member.id)
     return Referral.of(found) if found else None
 
 
 async def referrer_of(info: Info, member: DomainMember) -> DomainMember | None:
-    if not _internal(info):
-        return None
-    async with info.context.uow() as uow:
-        found = await uow.referrals.for_referee(member.id)
-        return await uow.members.get(found.referrer_id) if found else None
+    return await reads.referrer_of(info.context.uow, info.context.viewer, member.id)
 
 
 # --- configureReferrals --------------------------------------------------------------------
@@ -305,8 +274,8 @@ def _reward_of(given: ReferralRewardInput, name: str) -> rs.ReferralReward:
     return rs.ReferralReward(points=given.points, reward_id=reward_id)
 
 
-def _apply(i: ConfigureReferralsInput, s: rs.ReferralSettings) -> rs.ReferralSettings:
-    changes = given(
+def _update(i: ConfigureReferralsInput) -> PartialUpdate:
+    values: dict[str, object] = dict(
         active=i.active,
         url_template=i.url_template,
         trigger=i.trigger,
@@ -315,18 +284,21 @@ def _apply(i: ConfigureReferralsInput, s: rs.ReferralSettings) -> rs.ReferralSet
         cap_period=i.cap_period,
     )
     if i.referrer_reward is not None:
-        changes["referrer_reward"] = _reward_of(i.referrer_reward, "referrerReward")
+        values["referrer_reward"] = _reward_of(i.referrer_reward, "referrerReward")
     if i.referee_reward is not None:
-        changes["referee_reward"] = _reward_of(i.referee_reward, "refereeReward")
-    for flag, names in (
-        (i.clear_url_template, ("url_template",)),
-        (i.clear_referrer_reward, ("referrer_reward",)),
-        (i.clear_referee_reward, ("referee_reward",)),
-        (i.clear_cap, ("cap", "cap_period")),
-    ):
-        if flag:
-            changes.update(dict.fromkeys(names))
-    return replace(s, **changes)  # type: ignore[arg-type]
+        values["referee_reward"] = _reward_of(i.referee_reward, "refereeReward")
+    cleared = [
+        name
+        for flag, names in (
+            (i.clear_url_template, ("url_template",)),
+            (i.clear_referrer_reward, ("referrer_reward",)),
+            (i.clear_referee_reward, ("referee_reward",)),
+            (i.clear_cap, ("cap", "cap_period")),
+        )
+        if flag
+        for name in names
+    ]
+    return PartialUpdate.of(values, cleared)
 
 
 @strawberry.type
@@ -339,9 +311,6 @@ class ReferralMutations:
         ctx = info.context
         ctx.require(Kind.OPERATOR, roles=(Role.OWNER, Role.ADMIN))
         settings = await configure_referrals(
-            ctx.uow,
-            ctx.services.clock,
-            lambda current: _apply(input, current),
-            ctx.principal.actor,
+            ctx.uow, ctx.services.clock, _update(input).applied_to, ctx.principal.actor
         )
         return ConfigureReferralsPayload(referrals=referral_program_of(settings))

@@ -17,24 +17,22 @@ from api.schema.rewards.reward_types import Redemption, Reward
 from domain import redemption as rd
 from domain.errors import DomainError
 from domain.rewards import Discount
+from domain.viewers import acting_member
 
 
 async def _acting_member(
     info: Info, member_id: strawberry.ID | None, external_id: str | None
 ) -> UUID:
     """A member token acts for its member only; keys and operators name the member."""
-    ctx = info.context
-    if ctx.principal.kind is Kind.MEMBER:
-        if member_id is not None or external_id is not None:
-            own = ctx.principal.member_id
-            named = await require_member_id(info, member_id, external_id)
-            if named != own:
-                raise DomainError(
-                    "A member token acts for its own member only.", field=("memberId",)
-                )
-        assert ctx.principal.member_id is not None
-        return ctx.principal.member_id
-    return await require_member_id(info, member_id, external_id)
+    viewer = info.context.viewer
+    named = (
+        await require_member_id(info, member_id, external_id)
+        if not viewer.is_member or member_id is not None or external_id is not None
+        else None
+    )
+    acting = acting_member(viewer, named)
+    assert acting is not None  # a member token carries its member; others named one
+    return acting
 
 
 @strawberry.input
@@ -196,7 +194,7 @@ class RedemptionMutations:
     ) -> RedemptionPayload:
         ctx = info.context
         ctx.require(Kind.SECRET_KEY, Kind.OPERATOR, Kind.MEMBER)
-        own = ctx.principal.member_id if ctx.principal.kind is Kind.MEMBER else None
+        own = acting_member(ctx.viewer, None)  # a member token cancels its own codes only
         result = await rd.cancel_redemption(
             ctx.uow, ctx.balance_cache, ctx.services.clock, code=input.code, member_id=own
         )

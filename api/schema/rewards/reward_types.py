@@ -13,6 +13,7 @@ from api.schema.common.enums import LimitPeriod
 from api.schema.common.ids import to_global_id
 from api.schema.common.node import Node
 from domain import rewards as r
+from domain.reads import rewards as reads
 from domain.records.redemptions import Redemption as DomainRedemption
 
 RewardKind = strawberry.enum(r.RewardKind, name="RewardKind")
@@ -94,8 +95,7 @@ class Reward(Node):
 
 async def reward_by_id(info: Info, reward_id: UUID) -> Reward | None:
     """The catalog reward a redemption or a referral reward setting refers to."""
-    async with info.context.uow() as uow:
-        found = await uow.rewards.get(reward_id)
+    found = await reads.reward_by_id(info.context.uow, reward_id)
     return Reward.of(found) if found else None
 
 

@@ -3,7 +3,6 @@ importRewardCodes."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -18,9 +17,10 @@ from api.schema.common.ids import uuid_of
 from api.schema.common.pagination import Connection, connection, decode_cursor, page_size
 from api.schema.rewards.reward_types import CodeSource, Reward, RewardKind
 from domain import catalog
-from domain.codes import typed_code
-from domain.errors import DomainError
-from domain.ports import RewardFilter
+from domain.code_import import import_reward_codes
+from domain.partial_updates import PartialUpdate
+from domain.reads.rewards import CatalogQuery, catalog_page, reward_for
+from domain.reward_update import reward_update
 from domain.rewards import CodeSource as DomainCodeSource
 from domain.rewards import RewardKind as DomainRewardKind
 
@@ -30,24 +30,6 @@ _RENAMED = {
     "max_discount": "max_discount_minor",
     "value_per_step": "value_per_step_minor",
     "min_order_value": "min_order_minor",
-}
-_CLEARABLE = {
-    "image_url",
-    "value",
-    "percentage",
-    "max_discount",
-    "sku",
-    "points_cost",
-    "min_points",
-    "max_points",
-    "step_points",
-    "value_per_step",
-    "valid_days",
-    "starts_at",
-    "ends_at",
-    "stock",
-    "per_member_limit",
-    "per_member_period",
 }
 
 
@@ -122,6 +104,14 @@ def _snake(name: str) -> str:
     return "".join("_" + c.lower() if c.isupper() else c for c in name)
 
 
+def _reward_field(name: str) -> str | None:
+    """The reward's field a camelCase input name stands for; None when it is no input's."""
+    snake = _snake(name)
+    if snake not in RewardFieldsInput.__annotations__:
+        return None
+    return _RENAMED.get(snake, snake)
+
+
 @strawberry.input
 class RewardFilterInput:
     include_archived: bool = False
@@ -171,14 +161,15 @@ class RewardQueries:
         ctx = info.context
         size = page_size(first, ctx.services.settings.max_page_size)
         f = filter or RewardFilterInput()
-        public = not ctx.principal.privileged
-        where = RewardFilter(
-            include_archived=f.include_archived and not public,
-            live_at=ctx.services.clock.now() if (f.available_now or public) else None,
-            search=f.search.strip()[:200] if f.search else None,
+        query = CatalogQuery(
+            include_archived=f.include_archived,
+            available_now=f.available_now,
+            search=f.search,
             kinds=tuple(DomainRewardKind(k) for k in f.kinds or ()),
         )
-        found = await catalog.list_rewards(ctx.uow, decode_cursor(after), size + 1, where)
+        found = await catalog_page(
+            ctx.uow, ctx.viewer, query, ctx.services.clock.now(), decode_cursor(after), size + 1
+        )
         return connection(
             [Reward.of(x) for x in found], [x.seq for x in found], size, after is not None
         )
@@ -186,13 +177,10 @@ class RewardQueries:
     @strawberry.field
     async def reward(self, info: Info, id: strawberry.ID) -> Reward | None:
         ctx = info.context
-        async with ctx.uow() as uow:
-            found = await uow.rewards.get(uuid_of(id, "Reward"))
-        if found is None or (
-            not ctx.principal.privileged and not found.live(ctx.services.clock.now())
-        ):
-            return None
-        return Reward.of(found)
+        found = await reward_for(
+            ctx.uow, ctx.viewer, uuid_of(id, "Reward"), ctx.services.clock.now()
+        )
+        return Reward.of(found) if found else None
 
 
 @strawberry.type
@@ -223,14 +211,9 @@ class RewardMutations:
             fields["name"] = input.name.strip()
         if input.archived is not None:
             fields["archived"] = input.archived
-        for name in input.clear:
-            snake = _snake(name)
-            if snake not in _CLEARABLE:
-                raise DomainError(f"{name} cannot be cleared.", field=("clear",))
-            fields[_RENAMED.get(snake, snake)] = None
-
+        update = reward_update(fields, {name: _reward_field(name) for name in input.clear})
         reward = await catalog.change_reward(
-            ctx.uow, ctx.services.clock, uuid_of(input.id, "Reward"), lambda r: replace(r, **fields)
+            ctx.uow, ctx.services.clock, uuid_of(input.id, "Reward"), update.applied_to
         )
         return RewardPayload(reward=Reward.of(reward))
 
@@ -243,7 +226,7 @@ class RewardMutations:
             ctx.uow,
             ctx.services.clock,
             uuid_of(input.id, "Reward"),
-            lambda r: replace(r, archived=True),
+            PartialUpdate.of({"archived": True}).applied_to,
         )
         return RewardPayload(reward=Reward.of(reward))
 
@@ -254,10 +237,7 @@ class RewardMutations:
     ) -> ImportRewardCodesPayload:
         ctx = info.context
         ctx.require(Kind.SECRET_KEY, Kind.OPERATOR)
-        unique = len({typed_code(c) for c in input.codes})
-        added = await catalog.import_codes(
+        found = await import_reward_codes(
             ctx.uow, uuid_of(input.reward_id, "Reward", ("rewardId",)), input.codes
         )
-        return ImportRewardCodesPayload(
-            imported=added, duplicates=unique - added + (len(input.codes) - unique)
-        )
+        return ImportRewardCodesPayload(imported=found.imported, duplicates=found.duplicates)

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from decimal import Decimal
 
 import strawberry
 
 from api.auth.principal import Kind, Role
 from api.context import Info
-from api.schema.common.changes import given
 from api.schema.common.errors import UserError, returns_payload
 from api.schema.common.ids import uuid_of
 from api.schema.common.scalars import BigInt
 from api.schema.tiers.tier_types import Tier, TierDowngrade, TierMetric, TierSettings, TierWindow
 from domain import tier_definitions as defs
 from domain import tiers as t
+from domain.partial_updates import PartialUpdate
 
 
 @strawberry.input
@@ -90,25 +89,25 @@ def _draft(i: CreateTierInput) -> defs.TierDraft:
 
 
 def _tier_change(i: UpdateTierInput) -> Callable[[t.Tier], t.Tier]:
-    changes = given(
+    values = dict(
         name=i.name,
         threshold=int(i.threshold) if i.threshold is not None else None,
         multiplier=i.multiplier,
         perks=tuple(i.perks) if i.perks is not None else None,
         archived=i.archived,
     )
-    return lambda tier: replace(tier, **changes)  # type: ignore[arg-type]
+    return PartialUpdate.of(values).applied_to
 
 
 def _settings_change(i: ConfigureTiersInput) -> Callable[[t.TierSettings], t.TierSettings]:
-    changes = given(
+    values = dict(
         metric=i.metric,
         window=i.window,
         rolling_months=i.rolling_months,
         downgrade=i.downgrade,
         grace_days=i.grace_days,
     )
-    return lambda settings: replace(settings, **changes)  # type: ignore[arg-type]
+    return PartialUpdate.of(values).applied_to
 
 
 _MANAGERS = (Role.OWNER, Role.ADMIN)

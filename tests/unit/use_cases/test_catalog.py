@@ -14,12 +14,14 @@ from domain.catalog import (
     availability,
     change_reward,
     import_codes,
-    list_rewards,
 )
 from domain.errors import DomainError, ErrorCode, NotFound
-from domain.ports import RewardFilter
+from domain.reads.rewards import CatalogQuery, catalog_page
 from domain.redemption import redeem_reward
 from domain.rewards import CodeSource
+from domain.viewers import Audience, Viewer
+
+_STAFF = Viewer(Audience.STAFF)  # a secret key or an operator
 
 
 async def test_a_change_keeps_what_was_issued_and_is_validated(world):
@@ -84,15 +86,18 @@ async def test_the_catalog_lists_by_creation_with_filters(world):
     await world.reward(name="Old mug", archived=True)
     await world.reward(name="Soon", starts_at=world.clock.now() + timedelta(days=1))
 
-    # when the catalog is listed, live now, and searched
-    everything = await list_rewards(world.uow, None, 10, RewardFilter(include_archived=True))
-    live_now = await list_rewards(world.uow, None, 10, RewardFilter(live_at=world.clock.now()))
-    found = await list_rewards(world.uow, None, 10, RewardFilter(search="BAG"))
+    # when staff list the catalog, archived included, live now, and searched
+    async def listed(query: CatalogQuery, after: int | None = None) -> list:
+        return await catalog_page(world.uow, _STAFF, query, world.clock.now(), after, 10)
+
+    everything = await listed(CatalogQuery(include_archived=True))
+    live_now = await listed(CatalogQuery(available_now=True))
+    found = await listed(CatalogQuery(search="BAG"))
 
     # then each answers what it should, in creation order
     assert [r.name for r in everything] == ["Tote bag", "Old mug", "Soon"]
     assert live_now == [live] == found
-    assert await list_rewards(world.uow, live.seq, 10, RewardFilter()) == everything[2:]
+    assert await listed(CatalogQuery(), live.seq) == everything[2:]
 
 
 async def test_availability_says_what_each_member_can_redeem_and_what_they_miss(world):

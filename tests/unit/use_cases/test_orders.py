@@ -10,7 +10,8 @@ import pytest
 from domain.earning import OrderLine
 from domain.errors import DomainError, ErrorCode, IdempotencyKeyReused
 from domain.ledger import EntryKind
-from domain.orders import RefundLine, preview_order, record_order, refund_order
+from domain.order_preview import preview_member_order
+from domain.orders import RefundLine, record_order, refund_order
 from domain.points import AdjustPoints, adjust_points
 from domain.program import RefundPolicy
 
@@ -126,7 +127,7 @@ async def test_a_preview_earns_what_recording_earns_and_stores_nothing(world):
     order = world.order(member.id, "o-1", OrderLine("cap", 3, 1999))
 
     # when the order is previewed, then recorded
-    preview = await preview_order(world.uow, order)
+    preview = await preview_member_order(world.uow, order)
     assert world.db.tables.orders == {}
     recorded = await record_order(world.uow, world.cache, world.clock, order)
 

@@ -21,13 +21,13 @@ from domain.tier_definitions import (
     update_tier,
 )
 from domain.tier_evaluation import (
-    member_multiplier,
     member_standing,
     member_standings,
     member_tier_name,
     member_tier_names,
     reevaluate_changed_definitions,
     review_kept_tiers,
+    tier_multiplier,
 )
 from domain.tiers import TierChangeReason, TierWindow
 
@@ -85,7 +85,8 @@ async def test_a_gold_member_earns_at_the_gold_multiplier(world):
     # given a Gold member
     await _ladder(world)
     member = await world.member(points=500)
-    assert await member_multiplier(world.uow, member.id) == Decimal(2)
+    async with world.uow() as uow:
+        assert await tier_multiplier(uow, member.id) == Decimal(2)
 
     # when they place a $50 order
     result = await record_order(world.uow, world.cache, world.clock, world.order(member.id))

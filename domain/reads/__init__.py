@@ -1,0 +1,1 @@
+"""Read use cases: what a query may see, read through the ports."""
