@@ -1,0 +1,49 @@
+"""The sides of a comparison: the production app, the same app with the engine off, and the
+plain reference (tests/differential/reference.py), each sent the same request."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from tests.differential.answers import Answer, assert_same
+from tests.support.gql import GraphQLClient
+
+
+class Side(Protocol):
+    name: str
+
+    async def send(
+        self, query: str, variables: dict[str, Any] | None, token: str | None, tenant: str | None
+    ) -> Answer: ...
+
+
+class AppSide:
+    """An app over ASGI, sent the request as a client sends it."""
+
+    def __init__(self, name: str, client: GraphQLClient) -> None:
+        self.name = name
+        self.client = client
+
+    async def send(
+        self, query: str, variables: dict[str, Any] | None, token: str | None, tenant: str | None
+    ) -> Answer:
+        response = await self.client.raw(query, variables, token=token, tenant=tenant)
+        return Answer(response.status_code, response.json())
+
+
+async def same_everywhere(
+    sides: tuple[Side, ...],
+    query: str,
+    variables: dict[str, Any] | None,
+    credential: tuple[str | None, str | None],
+) -> Answer:
+    """Sends the request to every side, one after the other, and asserts that each answers
+    as the first; returns the first's answer."""
+    token, tenant = credential
+    first, *others = sides
+    expected = await first.send(query, variables, token, tenant)
+    request = {"query": query, "variables": variables, "X-Tenant": tenant}
+    for side in others:
+        answer = await side.send(query, variables, token, tenant)
+        assert_same(expected, answer, (first.name, side.name), request)
+    return expected
