@@ -2,8 +2,9 @@
 
 What legitimately differs between twins is replaced by a stable stand-in before comparing:
 - values of one twin's own (its slug, its members' global ids): named by what they are;
-- global ids made during the steps (a new redemption, ledger entry, key): numbered in the
-  order they appear, so the same id appearing twice must still be the same stand-in;
+- ids made during the steps (a new redemption, ledger entry, key; global ids and the
+  operators' plain UUIDs): numbered in the order they appear, so the same id appearing
+  twice must still be the same stand-in;
 - timestamps: the twins run a few milliseconds apart;
 - secrets and random strings (tokens, API keys and their prefixes, redemption codes,
   cursors, which hold ids): marked as present, numbered like ids.
@@ -18,6 +19,7 @@ from typing import Any
 from api.schema.common.opaque import unopaque
 
 _DATETIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _GLOBAL_ID = re.compile(r"^[A-Za-z][A-Za-z0-9]*:[0-9a-fA-F-]+$")
 # Keys whose string values are random per twin. `code` only outside an error: a user error's
 # code is an ErrorCode, the same for both.
@@ -55,6 +57,8 @@ class _Normaliser:
         is_code = key == "code" and parent is not None and "message" not in parent
         if key in _RANDOM or is_code:
             return self.numbered(value, key or "")
+        if _UUID.match(value):
+            return self.numbered(value, "uuid")
         kind = _global_id_type(value)
         if kind is not None:
             return self.numbered(value, kind)
