@@ -5,8 +5,10 @@ No custom execution context, no extensions (so no cached documents, no limits), 
 resolvers: a fresh schema object, because the lean resolvers are installed by replacing the
 resolvers of the GraphQL schema's fields, and the application's schemas have had theirs
 replaced. What the application adds around execution that is policy, not execution, is
-applied as the endpoint applies it: the caller is resolved from the same headers, and the
-result is turned into a body by the same function (errors cleaned, request errors coded).
+applied as the application applies it: the caller is resolved from the same headers, the
+document is held to the same limits (tokens, depth, aliases, cost, text) by graphql-core's
+own parse and validate, and the result is turned into a body by the same function (errors
+cleaned, request errors coded).
 """
 
 from __future__ import annotations
@@ -16,16 +18,20 @@ from typing import Any
 
 import orjson
 import strawberry
+from graphql import GraphQLError, parse, specified_rules, validate
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionResult
 
 from api.auth.principal import resolve
 from api.context import Context
 from api.http import errors as http_errors
 from api.http.contract_view import graphql_body
 from api.schema.build import Mutation, Query
+from api.schema.common.limits import alias_limit, cost_limit, depth_limit
 from api.schema.common.scalars import SCALARS
+from api.schema.common.text_inputs import FitTextRule
 from api.schema.members.member_type import Member
 from api.schema.points.ledger_types import LedgerEntry
 from api.schema.rewards.reward_types import Redemption, Reward
@@ -35,8 +41,16 @@ from domain.errors import DomainError, Forbidden
 from tests.differential.answers import Answer
 
 
+class _Unlogged(strawberry.Schema):
+    """strawberry's schema, but for the logging of each error (a formatted traceback per
+    refusal, most of the reference's time): the errors themselves are left as they are."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        pass
+
+
 def plain_schema() -> strawberry.Schema:
-    return strawberry.Schema(
+    return _Unlogged(
         query=Query,
         mutation=Mutation,
         types=[Member, LedgerEntry, Tenant, ApiKey, Reward, Redemption],
@@ -53,6 +67,23 @@ class Reference:
         self.schema = plain_schema()
         self.services = services
         self.address = address
+        settings = services.settings
+        self.max_tokens = settings.max_tokens
+        self.rules = (
+            *specified_rules,
+            depth_limit(settings.max_query_depth),
+            alias_limit(settings.max_aliases),
+            cost_limit(settings.max_query_cost, settings.max_page_size),
+            FitTextRule,
+        )
+
+    def refusals(self, query: str) -> list[GraphQLError]:
+        """What the application's limits refuse in the document, before it runs."""
+        try:
+            document = parse(query, max_tokens=self.max_tokens)
+        except GraphQLError as error:
+            return [error]
+        return validate(self.schema._schema, document, self.rules)
 
     async def send(
         self, query: str, variables: dict[str, Any] | None, token: str | None, tenant: str | None
@@ -81,6 +112,9 @@ class Reference:
             "server": ("test", 80),
             "scheme": "http",
         }
+        refused = self.refusals(query)
+        if refused:
+            return Answer(None, dict(graphql_body(ExecutionResult(None, refused), request_id)))
         response = Response()
         context = Context(Request(scope), response, self.services, principal, request_id)
         result = await self.schema.execute(query, variable_values=variables, context_value=context)
