@@ -9,6 +9,7 @@ and a step's results (a new member, a code) are carried into later steps per twi
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -337,11 +338,12 @@ async def test_the_story_of_mutations_answers_the_same_with_and_without_the_engi
     fast: AppSide, stock: AppSide, reference: Reference, make_tenant: MakeTenant, services
 ):
     # Given three twins, one for each side, seeded the same way (through the production app)
-    twins = []
-    for side in (fast, stock, reference):
+    async def twin(side: Side) -> Twin:
         world = await seed_world(fast.client, await make_tenant())
         login_email = await operator_with_password(services, world.kit.id)
-        twins.append(Twin(side, world, {"login email": login_email}))
+        return Twin(side, world, {"login email": login_email})
+
+    twins = await asyncio.gather(twin(fast), twin(stock), twin(reference))
 
     for number, step in enumerate(STORY):
         request = {"step": number, "document": step.path, "caller": step.caller}
