@@ -3,6 +3,7 @@ plain reference (tests/differential/reference.py), each sent the same request.""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any, Protocol
 
 from tests.differential.answers import Answer, assert_same
@@ -28,6 +29,26 @@ class AppSide:
         self, query: str, variables: dict[str, Any] | None, token: str | None, tenant: str | None
     ) -> Answer:
         response = await self.client.raw(query, variables, token=token, tenant=tenant)
+        return Answer(response.status_code, response.json())
+
+
+class ByHash:
+    """An app sent the document by its sha256 alone, as production clients send the
+    documents of graphql/operations/ (persisted queries)."""
+
+    def __init__(self, side: AppSide) -> None:
+        self.name = f"{side.name} by hash"
+        self.client = side.client
+
+    async def send(
+        self, query: str, variables: dict[str, Any] | None, token: str | None, tenant: str | None
+    ) -> Answer:
+        persisted = {"version": 1, "sha256Hash": hashlib.sha256(query.encode()).hexdigest()}
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if tenant:
+            headers["X-Tenant"] = tenant
+        body = {"variables": variables, "extensions": {"persistedQuery": persisted}}
+        response = await self.client.http.post("/graphql", json=body, headers=headers)
         return Answer(response.status_code, response.json())
 
 

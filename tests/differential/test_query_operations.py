@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.differential.reference import Reference
-from tests.differential.sides import AppSide, same_everywhere
+from tests.differential.sides import AppSide, ByHash, same_everywhere
 from tests.differential.world import CREDENTIALS, World
 from tests.support.operations import OPERATIONS
 
@@ -109,6 +109,22 @@ async def test_query_document_answers_the_same_with_and_without_the_engine(
         # When each kind of caller sends it to the three sides
         # Then each side answers as the production app does
         await same_everywhere((fast, stock, reference), query, variables, world.credential(kind))
+
+
+@pytest.mark.parametrize("path", sorted(QUERIES))
+async def test_query_document_sent_by_its_hash_answers_the_same(
+    path: str, fast: AppSide, stock: AppSide, reference: Reference, world: World
+):
+    # Given a document clients send, named by the sha256 of its text alone
+    query = (OPERATIONS / path).read_text()
+    variables = QUERIES[path][0](world)
+
+    for kind in CREDENTIALS:
+        # When each kind of caller sends its hash to both apps, and its text to the reference
+        # Then each answers as the production app does
+        await same_everywhere(
+            (ByHash(fast), ByHash(stock), reference), query, variables, world.credential(kind)
+        )
 
 
 async def test_paging_through_history_answers_the_same_page_by_page(
