@@ -7,8 +7,9 @@ resolvers of the GraphQL schema's fields, and the application's schemas have had
 replaced. What the application adds around execution that is policy, not execution, is
 applied as the application applies it: the caller is resolved from the same headers, the
 document is held to the same limits (tokens, depth, aliases, cost, text) by graphql-core's
-own parse and validate, and the result is turned into a body by the same function (errors
-cleaned, request errors coded).
+own parse and validate, the variables to the same bounds on text (engine/policy.py), and
+the result is turned into a body by the same function (errors cleaned, request errors
+coded). The logging of errors is left out; the errors themselves are not.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from api.http.contract_view import graphql_body
 from api.schema.build import Mutation, Query
 from api.schema.common.limits import alias_limit, cost_limit, depth_limit
 from api.schema.common.scalars import SCALARS
-from api.schema.common.text_inputs import FitTextRule
+from api.schema.common.text_inputs import FitTextRule, refused_variables
 from api.schema.members.member_type import Member
 from api.schema.points.ledger_types import LedgerEntry
 from api.schema.rewards.reward_types import Redemption, Reward
@@ -86,7 +87,12 @@ class Reference:
         return validate(self.schema._schema, document, self.rules)
 
     async def send(
-        self, query: str, variables: dict[str, Any] | None, token: str | None, tenant: str | None
+        self,
+        query: str,
+        variables: dict[str, Any] | None,
+        token: str | None,
+        tenant: str | None,
+        operation_name: str | None = None,
     ) -> Answer:
         request_id = uuid.uuid4().hex
         headers = [(b"content-type", b"application/json")]
@@ -112,10 +118,12 @@ class Reference:
             "server": ("test", 80),
             "scheme": "http",
         }
-        refused = self.refusals(query)
+        refused = self.refusals(query) or refused_variables(variables)
         if refused:
             return Answer(None, dict(graphql_body(ExecutionResult(None, refused), request_id)))
         response = Response()
         context = Context(Request(scope), response, self.services, principal, request_id)
-        result = await self.schema.execute(query, variable_values=variables, context_value=context)
+        result = await self.schema.execute(
+            query, variable_values=variables, context_value=context, operation_name=operation_name
+        )
         return Answer(None, dict(graphql_body(result, request_id)))

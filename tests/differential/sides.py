@@ -14,7 +14,12 @@ class Side(Protocol):
     name: str
 
     async def send(
-        self, query: str, variables: dict[str, Any] | None, token: str | None, tenant: str | None
+        self,
+        query: str,
+        variables: dict[str, Any] | None,
+        token: str | None,
+        tenant: str | None,
+        operation_name: str | None = None,
     ) -> Answer: ...
 
 
@@ -26,9 +31,19 @@ class AppSide:
         self.client = client
 
     async def send(
-        self, query: str, variables: dict[str, Any] | None, token: str | None, tenant: str | None
+        self,
+        query: str,
+        variables: dict[str, Any] | None,
+        token: str | None,
+        tenant: str | None,
+        operation_name: str | None = None,
     ) -> Answer:
-        response = await self.client.raw(query, variables, token=token, tenant=tenant)
+        body: dict[str, Any] = {"query": query, "variables": variables}
+        if operation_name is not None:
+            body["operationName"] = operation_name
+        response = await self.client.http.post(
+            "/graphql", json=body, headers=_headers(token, tenant)
+        )
         return Answer(response.status_code, response.json())
 
 
@@ -41,15 +56,28 @@ class ByHash:
         self.client = side.client
 
     async def send(
-        self, query: str, variables: dict[str, Any] | None, token: str | None, tenant: str | None
+        self,
+        query: str,
+        variables: dict[str, Any] | None,
+        token: str | None,
+        tenant: str | None,
+        operation_name: str | None = None,
     ) -> Answer:
         persisted = {"version": 1, "sha256Hash": hashlib.sha256(query.encode()).hexdigest()}
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        if tenant:
-            headers["X-Tenant"] = tenant
-        body = {"variables": variables, "extensions": {"persistedQuery": persisted}}
-        response = await self.client.http.post("/graphql", json=body, headers=headers)
+        body: dict[str, Any] = {"variables": variables, "extensions": {"persistedQuery": persisted}}
+        if operation_name is not None:
+            body["operationName"] = operation_name
+        response = await self.client.http.post(
+            "/graphql", json=body, headers=_headers(token, tenant)
+        )
         return Answer(response.status_code, response.json())
+
+
+def _headers(token: str | None, tenant: str | None) -> dict[str, str]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if tenant:
+        headers["X-Tenant"] = tenant
+    return headers
 
 
 async def same_everywhere(
@@ -57,14 +85,15 @@ async def same_everywhere(
     query: str,
     variables: dict[str, Any] | None,
     credential: tuple[str | None, str | None],
+    operation_name: str | None = None,
 ) -> Answer:
     """Sends the request to every side, one after the other, and asserts that each answers
     as the first; returns the first's answer."""
     token, tenant = credential
     first, *others = sides
-    expected = await first.send(query, variables, token, tenant)
-    request = {"query": query, "variables": variables, "X-Tenant": tenant}
+    expected = await first.send(query, variables, token, tenant, operation_name)
+    request = {"query": query, "variables": variables, "operationName": operation_name}
     for side in others:
-        answer = await side.send(query, variables, token, tenant)
+        answer = await side.send(query, variables, token, tenant, operation_name)
         assert_same(expected, answer, (first.name, side.name), request)
     return expected
