@@ -1,6 +1,7 @@
 """What the differential suite compares: two answers to the same request, engine and stock.
 
-Strict by default: the HTTP status, the keys of the body, `data` exactly, and every error's
+Strict by default: the HTTP status, the keys of the body, `data` exactly (the order of its
+keys too: GraphQL orders them as the selection set does), and every error's
 message, path, locations and extensions. Only graphql-core's own freedom is forgiven: the
 order of the errors, and, when a list's items fail, which of them report (see
 `_error_differences`). Request ids are random per request: their presence is compared, not
@@ -30,8 +31,11 @@ def differences(first: Answer, second: Answer) -> list[str]:
         found.append(f"status {first.status} != {second.status}")
     if sorted(first.body) != sorted(second.body):
         found.append(f"body keys {sorted(first.body)} != {sorted(second.body)}")
-    if first.body.get("data") != second.body.get("data"):
-        found.append(f"data {_dump(first.body.get('data'))} != {_dump(second.body.get('data'))}")
+    mine, theirs = first.body.get("data"), second.body.get("data")
+    if mine != theirs:
+        found.append(f"data {_dump(mine)} != {_dump(theirs)}")
+    elif _in_order(mine) != _in_order(theirs):  # the selection set orders the keys
+        found.append(f"data key order {_in_order(mine)} != {_in_order(theirs)}")
     found += _error_differences(first.body.get("errors") or [], second.body.get("errors") or [])
     return found
 
@@ -75,6 +79,10 @@ def _error_key(error: dict[str, Any], *, mask_indices: bool = False) -> str:
     if mask_indices and shown.get("path"):
         shown["path"] = ["[]" if isinstance(step, int) else step for step in shown["path"]]
     return _dump(shown)
+
+
+def _in_order(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
 
 
 def _dump(value: object) -> str:

@@ -51,6 +51,7 @@ def test_the_same_answer_has_no_differences():
         (Answer(200, _with(errors=[ERROR, ERROR])), "errors"),
         (Answer(200, _with(errors=[])), "errors"),
         (Answer(200, {"errors": [ERROR]}), "body keys"),
+        (Answer(200, _with(data={"program": {"name": "Shop"}, "member": None})), "data key order"),
     ],
     ids=[
         "status",
@@ -63,6 +64,7 @@ def test_the_same_answer_has_no_differences():
         "an error more",
         "no error",
         "no data key",
+        "the order of keys",
     ],
 )
 def test_a_difference_is_reported(second: Answer, reported: str):
