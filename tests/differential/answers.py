@@ -3,14 +3,15 @@
 Strict by default: the HTTP status, the keys of the body, `data` exactly (the order of its
 keys too: GraphQL orders them as the selection set does), and every error's
 message, path, locations and extensions. Only graphql-core's own freedom is forgiven: the
-order of the errors, and, when a list's items fail, which of them report (see
-`_error_differences`). Request ids are random per request: their presence is compared, not
-their value.
+order of the errors, which items of a failing list report, and whether siblings of a field
+whose failure nulled their parent report (see `_error_differences`). Request ids are random
+per request: their presence is compared, not their value.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +37,9 @@ def differences(first: Answer, second: Answer) -> list[str]:
         found.append(f"data {_dump(mine)} != {_dump(theirs)}")
     elif _in_order(mine) != _in_order(theirs):  # the selection set orders the keys
         found.append(f"data key order {_in_order(mine)} != {_in_order(theirs)}")
-    found += _error_differences(first.body.get("errors") or [], second.body.get("errors") or [])
+    found += _error_differences(
+        first.body.get("errors") or [], second.body.get("errors") or [], mine
+    )
     return found
 
 
@@ -50,12 +53,21 @@ def assert_same(first: Answer, second: Answer, names: tuple[str, str], request: 
     )
 
 
-def _error_differences(first: list[dict[str, Any]], second: list[dict[str, Any]]) -> list[str]:
-    """Errors compared as multisets. When those differ, they may still differ only in the
-    index of a failing list item: graphql-core resolves a list's items concurrently and
-    each failing item reports (or stops the list, after which the rest are dropped), so
-    how many items report and which is the executor's scheduling, not its answer. Then they
-    are compared once more with list indices masked, as sets."""
+def _error_differences(
+    first: list[dict[str, Any]], second: list[dict[str, Any]], data: object
+) -> list[str]:
+    """Errors compared as multisets. When those differ, they may still differ only where
+    graphql-core's executor is free, which holds for stock graphql-core against itself:
+
+    - which item of a failing list reports: a list's items are resolved concurrently, and
+      each failing item reports (or stops the list, after which the rest are dropped). Then
+      the errors are compared once more with list indices masked, as sets;
+    - whether a sibling of a failing non-null field reports: the failure nulls their
+      parent and cancels the siblings still running, so a sibling that failed too reports
+      only if it failed first. An error on one side only is forgiven when some ancestor of
+      its path is null in the (equal) data and an error both sides report lies under that
+      same ancestor: the one that nulled it.
+    """
     mine, theirs = sorted(map(_error_key, first)), sorted(map(_error_key, second))
     if mine == theirs:
         return []
@@ -63,7 +75,49 @@ def _error_differences(first: list[dict[str, Any]], second: list[dict[str, Any]]
         masked = {_error_key(e, mask_indices=True) for e in first}
         if masked == {_error_key(e, mask_indices=True) for e in second}:
             return []
+    both = [e for e in first if _error_key(e) in theirs]
+    one_side = _beyond(first, Counter(theirs)) + _beyond(second, Counter(mine))
+    if all(_cut_short(e, both, data) for e in one_side):
+        return []
     return [f"errors {mine} != {theirs}"]
+
+
+def _beyond(errors: list[dict[str, Any]], others: Counter[str]) -> list[dict[str, Any]]:
+    """The errors of `errors` that `others` do not match one for one."""
+    left = Counter(others)
+    extra = []
+    for error in errors:
+        key = _error_key(error)
+        if left[key]:
+            left[key] -= 1
+        else:
+            extra.append(error)
+    return extra
+
+
+_ABSENT = object()
+
+
+def _cut_short(error: dict[str, Any], both: list[dict[str, Any]], data: object) -> bool:
+    """Whether `error` lies under a null that an error of `both` lies under too."""
+    path = error.get("path") or []
+    for depth in range(len(path) - 1, -1, -1):
+        ancestor = path[:depth]
+        if _value_at(data, ancestor) is None and any(
+            (e.get("path") or [])[:depth] == ancestor and e.get("path") for e in both
+        ):
+            return True
+    return False
+
+
+def _value_at(data: object, path: list[Any]) -> object:
+    for step in path:
+        in_object = isinstance(data, dict) and isinstance(step, str) and step in data
+        in_list = isinstance(data, list) and isinstance(step, int) and step < len(data)
+        if not (in_object or in_list):
+            return _ABSENT
+        data = data[step]  # type: ignore[index]
+    return data
 
 
 def _in_list(error: dict[str, Any]) -> bool:

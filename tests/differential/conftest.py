@@ -14,7 +14,7 @@ from api.services import Services
 from api.settings import Settings
 from tests.conftest import MakeTenant
 from tests.differential.reference import Reference
-from tests.differential.sides import AppSide
+from tests.differential.sides import AppSide, EngineCount
 from tests.differential.world import World, seed_world
 from tests.support.gql import GraphQLClient
 from tests.support.throttling import new_address
@@ -54,3 +54,11 @@ def reference(services: Services) -> Reference:
 @pytest.fixture(scope="session")
 async def world(fast: AppSide, make_tenant: MakeTenant) -> World:
     return await seed_world(fast.client, await make_tenant())
+
+
+@pytest.fixture
+def engine_count(monkeypatch: pytest.MonkeyPatch) -> EngineCount:
+    """Counts what the engine answers itself during one test."""
+    count = EngineCount()
+    count.wrap(monkeypatch)
+    return count

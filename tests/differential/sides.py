@@ -6,6 +6,10 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Protocol
 
+import pytest
+
+import api.http.graphql_endpoint as endpoint
+import engine.direct as direct
 from tests.differential.answers import Answer, assert_same
 from tests.support.gql import GraphQLClient
 
@@ -97,3 +101,29 @@ async def same_everywhere(
         answer = await side.send(query, variables, token, tenant, operation_name)
         assert_same(expected, answer, (first.name, side.name), request)
     return expected
+
+
+class EngineCount:
+    """How many requests the engine's own paths answered (engine/direct.py): the cached
+    direct path, and of those the ones a query plan answered whole. A differential test
+    whose requests all went around the engine would compare stock with stock."""
+
+    def __init__(self) -> None:
+        self.direct = 0
+        self.planned = 0
+
+    def wrap(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        run_cached, run_plan = direct.run_cached, direct.run_plan
+
+        async def counted_cached(*args: Any, **kwargs: Any) -> Any:
+            result = await run_cached(*args, **kwargs)
+            self.direct += result is not None
+            return result
+
+        async def counted_plan(*args: Any, **kwargs: Any) -> Any:
+            data = await run_plan(*args, **kwargs)
+            self.planned += data is not None
+            return data
+
+        monkeypatch.setattr(direct, "run_plan", counted_plan)
+        monkeypatch.setattr(endpoint, "run_cached", counted_cached)

@@ -129,6 +129,39 @@ def test_which_failing_list_item_reports_is_forgiven_but_not_the_error():
     assert differences(first, third)
 
 
+def test_a_sibling_cut_short_by_a_failing_non_null_field_is_forgiven():
+    # Given a root nulled by a non-null field's error, reported on both sides, and a
+    # sibling's error that only one side reports (the other cancelled it in time)
+    nulled = _error(path=["previewTierChange"], message="Give exactly one.")
+    sibling = _error(path=["reward"], message="Expected a Reward id.")
+    first = Answer(200, {"data": None, "errors": [sibling, nulled]})
+    second = Answer(200, {"data": None, "errors": [nulled]})
+
+    # When they are compared
+    # Then they are the same
+    assert differences(first, second) == []
+
+
+@pytest.mark.parametrize(
+    ("data", "shared"),
+    [
+        ({"reward": None, "program": {"name": "Shop"}}, [_error(path=["program", "x"])]),
+        (None, []),
+    ],
+    ids=["the parent is not null", "no error both report nulled it"],
+)
+def test_an_error_on_one_side_only_is_reported_otherwise(data: Any, shared: list[Any]):
+    # Given an error one side reports and the other does not, where no shared error nulled
+    # an ancestor of its path
+    extra = _error(path=["reward"], message="Expected a Reward id.")
+    first = Answer(200, {"data": data, "errors": [extra, *shared]})
+    second = Answer(200, {"data": data, "errors": shared})
+
+    # When they are compared
+    # Then the difference is reported
+    assert differences(first, second)
+
+
 def test_twins_are_compared_without_what_legitimately_differs():
     # Given the same step answered by two twins: their own ids, new ids, times and codes
     def answer(member: str, new: str, code: str, at: str) -> dict[str, Any]:

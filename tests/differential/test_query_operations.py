@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.differential.reference import Reference
-from tests.differential.sides import AppSide, ByHash, same_everywhere
+from tests.differential.sides import AppSide, ByHash, EngineCount, same_everywhere
 from tests.differential.world import CREDENTIALS, World
 from tests.support.operations import OPERATIONS
 
@@ -99,7 +99,13 @@ def test_every_query_document_is_compared():
 
 @pytest.mark.parametrize(("path", "call"), CASES, ids=[f"{p}#{i}" for p, i in CASES])
 async def test_query_document_answers_the_same_with_and_without_the_engine(
-    path: str, call: int, fast: AppSide, stock: AppSide, reference: Reference, world: World
+    path: str,
+    call: int,
+    fast: AppSide,
+    stock: AppSide,
+    reference: Reference,
+    world: World,
+    engine_count: EngineCount,
 ):
     # Given a document clients send and the variables of a realistic call
     query = (OPERATIONS / path).read_text()
@@ -109,6 +115,9 @@ async def test_query_document_answers_the_same_with_and_without_the_engine(
         # When each kind of caller sends it to the three sides
         # Then each side answers as the production app does
         await same_everywhere((fast, stock, reference), query, variables, world.credential(kind))
+
+    # And the production app answered every one through the engine
+    assert engine_count.direct == len(CREDENTIALS)
 
 
 @pytest.mark.parametrize("path", sorted(QUERIES))
