@@ -18,6 +18,8 @@ from tests.differential.reference import Reference
 from tests.differential.sides import AppSide, Side, same_everywhere
 from tests.differential.world import CREDENTIALS, World
 
+pytestmark = pytest.mark.differential
+
 PRIVILEGED = ("secret", "operator", "agency")
 
 

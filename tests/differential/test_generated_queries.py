@@ -22,6 +22,8 @@ from tests.differential.shapes import Generated, generated_queries
 from tests.differential.sides import AppSide, EngineCount, same_everywhere
 from tests.differential.world import World
 
+pytestmark = pytest.mark.differential
+
 # For each of two callers: 200 comparisons.
 EXAMPLES = int(os.environ.get("LOYALTY_DIFFERENTIAL_EXAMPLES", 100))
 

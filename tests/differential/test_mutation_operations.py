@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from tests.conftest import MakeTenant
 from tests.differential.answers import Answer, assert_same
 from tests.differential.reference import Reference
@@ -24,6 +26,8 @@ from tests.differential.twins import normalise
 from tests.differential.world import World, seed_world
 from tests.support.operations import OPERATIONS
 from tests.support.throttling import PASSWORD, operator_with_password
+
+pytestmark = pytest.mark.differential
 
 Carried = dict[str, str]  # what earlier steps made, by name, on one twin
 Variables = Callable[[World, Carried], dict[str, Any]]

@@ -17,6 +17,8 @@ from tests.differential.sides import AppSide, ByHash, EngineCount, same_everywhe
 from tests.differential.world import CREDENTIALS, World
 from tests.support.operations import OPERATIONS
 
+pytestmark = pytest.mark.differential
+
 Variables = Callable[[World], dict[str, Any]]
 
 # Each query document with the variables of a few realistic calls: a member with history,

@@ -3,9 +3,13 @@ engine, the app with the engine off never does."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.differential.sides import AppSide, EngineCount
 from tests.differential.world import World
 from tests.support.operations import OPERATIONS
+
+pytestmark = pytest.mark.differential
 
 
 async def test_only_the_production_app_answers_through_the_engine(
