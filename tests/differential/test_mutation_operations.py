@@ -19,9 +19,9 @@ import pytest
 
 from tests.conftest import MakeTenant
 from tests.differential.answers import Answer, assert_same
+from tests.differential.documents import documents_of
 from tests.differential.reference import Reference
 from tests.differential.sides import AppSide, Side
-from tests.differential.test_query_operations import _first_keyword
 from tests.differential.twins import normalise
 from tests.differential.world import World, seed_world
 from tests.support.operations import OPERATIONS
@@ -296,11 +296,7 @@ STORY = [
 
 def test_every_mutation_document_is_in_the_story():
     # Given the mutation documents in graphql/operations/
-    documents = {
-        str(p.relative_to(OPERATIONS))
-        for p in OPERATIONS.rglob("*.graphql")
-        if _first_keyword(p) == "mutation"
-    }
+    documents = documents_of("mutation")
 
     # When the story is read
     played = {step.path for step in STORY}

@@ -7,11 +7,11 @@ are included: their refusals must be the same refusals."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.differential.documents import documents_of
 from tests.differential.reference import Reference
 from tests.differential.sides import AppSide, ByHash, EngineCount, same_everywhere
 from tests.differential.world import CREDENTIALS, World
@@ -74,23 +74,9 @@ QUERIES: dict[str, list[Variables]] = {
 CASES = [(path, i) for path, calls in QUERIES.items() for i in range(len(calls))]
 
 
-def _query_files() -> set[str]:
-    return {
-        str(p.relative_to(OPERATIONS))
-        for p in OPERATIONS.rglob("*.graphql")
-        if _first_keyword(p) == "query"
-    }
-
-
-def _first_keyword(path: Path) -> str:
-    """`query` or `mutation`: the documents' comments come first."""
-    lines = [line for line in path.read_text().splitlines() if not line.startswith("#")]
-    return " ".join(lines).split()[0]
-
-
 def test_every_query_document_is_compared():
     # Given the query documents in graphql/operations/
-    documents = _query_files()
+    documents = documents_of("query")
 
     # When the suite's table is read
     compared = set(QUERIES)
