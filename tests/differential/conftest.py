@@ -21,10 +21,12 @@ from tests.support.throttling import new_address
 
 
 async def _app_side(settings: Settings, engine: str) -> AsyncIterator[AppSide]:
-    # Pools of their own, small: the suite shares one PostgreSQL with every other test.
-    running = await Services.start(
-        settings.model_copy(update={"engine": engine, "db_pool_min": 1, "db_pool_max": 4})
-    )
+    # Pools of their own, small: the suite shares one PostgreSQL with every other test. No
+    # request budgets: the two apps share them in Redis (same credentials, same tenant), so
+    # one of them could be refused a request the other was not, which is no difference of
+    # execution.
+    changes = {"engine": engine, "db_pool_min": 1, "db_pool_max": 4, "rate_limits_enabled": False}
+    running = await Services.start(settings.model_copy(update=changes))
     # An address of its own per side: anonymous calls and logins are throttled per address.
     transport = httpx.ASGITransport(app=create_app(services=running), client=(new_address(), 1))
     try:
