@@ -17,11 +17,12 @@ from typing import Any
 
 import pytest
 
+from api.services import Services
 from tests.conftest import MakeTenant
 from tests.differential.answers import Answer, assert_same
 from tests.differential.documents import documents_of
 from tests.differential.reference import Reference
-from tests.differential.sides import AppSide, Side
+from tests.differential.sides import AppSide, EngineCount, Side
 from tests.differential.twins import normalise
 from tests.differential.world import World, seed_world
 from tests.support.operations import OPERATIONS
@@ -335,7 +336,12 @@ class Twin:
 
 
 async def test_the_story_of_mutations_answers_the_same_with_and_without_the_engine(
-    fast: AppSide, stock: AppSide, reference: Reference, make_tenant: MakeTenant, services
+    fast: AppSide,
+    stock: AppSide,
+    reference: Reference,
+    make_tenant: MakeTenant,
+    services: Services,
+    engine_count: EngineCount,
 ):
     # Given three twins, one for each side, seeded the same way (through the production app)
     async def twin(side: Side) -> Twin:
@@ -344,6 +350,7 @@ async def test_the_story_of_mutations_answers_the_same_with_and_without_the_engi
         return Twin(side, world, {"login email": login_email})
 
     twins = await asyncio.gather(twin(fast), twin(stock), twin(reference))
+    engine_count.direct = 0  # the seeding went through the production app too
 
     for number, step in enumerate(STORY):
         request = {"step": number, "document": step.path, "caller": step.caller}
@@ -361,3 +368,6 @@ async def test_the_story_of_mutations_answers_the_same_with_and_without_the_engi
         # Then each answers as the production app's twin, and carries what the step made
         for twin, answer in zip(twins[1:], answers[1:], strict=True):
             assert_same(answers[0], answer, (fast.name, twin.side.name), request)
+
+    # And the production app answered every step through the engine
+    assert engine_count.direct == sum(1 + (step.refused is not None) for step in STORY)
