@@ -173,7 +173,8 @@ def test_twins_are_compared_without_what_legitimately_differs():
                     "again": {"id": new},
                     "errors": [{"code": "NOT_FOUND", "field": None, "message": "x"}],
                 }
-            }
+            },
+            "errors": [{"message": "No.", "extensions": {"code": "FORBIDDEN", "field": []}}],
         }
 
     mine = normalise(
@@ -188,12 +189,13 @@ def test_twins_are_compared_without_what_legitimately_differs():
     # When they are compared
     found = differences(Answer(200, mine), Answer(200, theirs))
 
-    # Then they are the same, a new id is the same stand-in wherever it appears, and a user
-    # error's code is kept as it is
+    # Then they are the same, a new id is the same stand-in wherever it appears, and the
+    # codes of a user error and of an error are kept as they are
     assert found == []
     redeemed = mine["data"]["redeem"]
     assert redeemed["again"]["id"] == redeemed["redemption"]["id"] == "<Redemption #1>"
     assert redeemed["errors"][0]["code"] == "NOT_FOUND"
+    assert mine["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
 def test_twins_differing_in_a_value_that_matters_are_reported():

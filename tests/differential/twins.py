@@ -21,8 +21,9 @@ from api.schema.common.opaque import unopaque
 _DATETIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _GLOBAL_ID = re.compile(r"^[A-Za-z][A-Za-z0-9]*:[0-9a-fA-F-]+$")
-# Keys whose string values are random per twin. `code` only outside an error: a user error's
-# code is an ErrorCode, the same for both.
+# Keys whose string values are random per twin. `code` only outside an error: the code of a
+# user error ({code field message}) or of an error's extensions ({code field}) is an
+# ErrorCode, the same for both.
 _RANDOM = frozenset({"token", "key", "prefix", "cursor", "endCursor", "referralCode"})
 
 
@@ -54,7 +55,7 @@ class _Normaliser:
                 value = value.replace(mine, name)
         if _DATETIME.match(value):
             return "<datetime>"
-        is_code = key == "code" and parent is not None and "message" not in parent
+        is_code = key == "code" and parent is not None and not {"message", "field"} & set(parent)
         if key in _RANDOM or is_code:
             return self.numbered(value, key or "")
         if _UUID.match(value):
