@@ -64,9 +64,12 @@ def _error_differences(
       the errors are compared once more with list indices masked, as sets;
     - whether a sibling of a failing non-null field reports: the failure nulls their
       parent and cancels the siblings still running, so a sibling that failed too reports
-      only if it failed first. An error on one side only is forgiven when some ancestor of
-      its path is null in the (equal) data and an error both sides report lies under that
-      same ancestor: the one that nulled it.
+      only if it failed first, and of two failing non-null siblings either may be the one
+      that reports. An error on one side only is forgiven when some ancestor of its path is
+      null in the (equal) data and, under that same ancestor, either an error both sides
+      report lies (the one that nulled it) or the other side reports an error of its own
+      at another path (the sibling that failed first there). An error both sides report
+      at the same path, in other words, must be the same error.
     """
     mine, theirs = sorted(map(_error_key, first)), sorted(map(_error_key, second))
     if mine == theirs:
@@ -76,8 +79,10 @@ def _error_differences(
         if masked == {_error_key(e, mask_indices=True) for e in second}:
             return []
     both = [e for e in first if _error_key(e) in theirs]
-    one_side = _beyond(first, Counter(theirs)) + _beyond(second, Counter(mine))
-    if all(_cut_short(e, both, data) for e in one_side):
+    only_first, only_second = _beyond(first, Counter(theirs)), _beyond(second, Counter(mine))
+    if all(_cut_short(e, both, only_second, data) for e in only_first) and all(
+        _cut_short(e, both, only_first, data) for e in only_second
+    ):
         return []
     return [f"errors {mine} != {theirs}"]
 
@@ -98,16 +103,29 @@ def _beyond(errors: list[dict[str, Any]], others: Counter[str]) -> list[dict[str
 _ABSENT = object()
 
 
-def _cut_short(error: dict[str, Any], both: list[dict[str, Any]], data: object) -> bool:
-    """Whether `error` lies under a null that an error of `both` lies under too."""
+def _cut_short(
+    error: dict[str, Any],
+    both: list[dict[str, Any]],
+    others: list[dict[str, Any]],
+    data: object,
+) -> bool:
+    """Whether `error` lies under a null in `data` that an error of `both`, or one of the
+    other side's own `others` at another path, lies under too."""
     path = error.get("path") or []
     for depth in range(len(path) - 1, -1, -1):
         ancestor = path[:depth]
-        if _value_at(data, ancestor) is None and any(
-            (e.get("path") or [])[:depth] == ancestor and e.get("path") for e in both
-        ):
+        if _value_at(data, ancestor) is not None:
+            continue
+        if any(_under(e, ancestor) for e in both):
+            return True
+        if any(_under(e, ancestor) and e.get("path") != path for e in others):
             return True
     return False
+
+
+def _under(error: dict[str, Any], ancestor: list[Any]) -> bool:
+    path = error.get("path") or []
+    return len(path) > len(ancestor) and path[: len(ancestor)] == ancestor
 
 
 def _value_at(data: object, path: list[Any]) -> object:

@@ -121,10 +121,10 @@ def test_which_failing_list_item_reports_is_forgiven_but_not_the_error():
 
     first = Answer(200, {"data": data, "errors": [failing(0)]})
     second = Answer(200, {"data": data, "errors": [failing(1), failing(2)]})
-    third = Answer(200, {"data": data, "errors": [failing(1, "Other.")]})
+    third = Answer(200, {"data": data, "errors": [failing(0, "Other.")]})
 
     # When they are compared
-    # Then the items reporting are forgiven, a different error is not
+    # Then the items reporting are forgiven, another error from the same item is not
     assert differences(first, second) == []
     assert differences(first, third)
 
@@ -140,6 +140,33 @@ def test_a_sibling_cut_short_by_a_failing_non_null_field_is_forgiven():
     # When they are compared
     # Then they are the same
     assert differences(first, second) == []
+
+
+def test_either_of_two_failing_non_null_siblings_may_report():
+    # Given a parent nulled by one failing non-null child on one side, by its failing
+    # sibling on the other (whichever failed first)
+    data = {"me": None}
+    referrals = _error(path=["me", "referrals"], message="Malformed cursor.")
+    history = _error(path=["me", "tierHistory"], message="Malformed cursor.")
+    first = Answer(200, {"data": data, "errors": [referrals]})
+    second = Answer(200, {"data": data, "errors": [history]})
+
+    # When they are compared
+    # Then they are the same
+    assert differences(first, second) == []
+
+
+def test_two_errors_at_the_same_path_must_be_the_same_error():
+    # Given a nulled parent, and the error that nulled it told differently by each side
+    data = {"me": None}
+    first = Answer(200, {"data": data, "errors": [_error(path=["me", "referrals"])]})
+    second = Answer(
+        200, {"data": data, "errors": [_error(path=["me", "referrals"], message="No.")]}
+    )
+
+    # When they are compared
+    # Then the difference is reported
+    assert differences(first, second)
 
 
 @pytest.mark.parametrize(
