@@ -5,7 +5,8 @@ then all three answer the same (tests/differential/answers.py).
 
 The examples are drawn first, deterministically (derandomized, no example database), and
 then sent: the apps run on the session's event loop, which a synchronous hypothesis test
-cannot await. A failure prints the whole request; LOYALTY_DIFFERENTIAL_EXAMPLES draws more.
+cannot await. A failure prints the whole request; LOYALTY_DIFFERENTIAL_EXAMPLES draws more,
+and LOYALTY_DIFFERENTIAL_RANDOM=1 draws new ones on each run.
 """
 
 from __future__ import annotations
@@ -24,17 +25,19 @@ from tests.differential.world import World
 
 pytestmark = pytest.mark.differential
 
-# For each of two callers: 200 comparisons.
+# Documents per caller: 200 in all, each answered by the three sides. More, or new ones on
+# each run, to search rather than to check.
 EXAMPLES = int(os.environ.get("LOYALTY_DIFFERENTIAL_EXAMPLES", 100))
+RANDOM = os.environ.get("LOYALTY_DIFFERENTIAL_RANDOM", "") == "1"
 
 
 def drawn(strategy: st.SearchStrategy[Generated], count: int) -> list[Generated]:
-    """`count` examples of `strategy`, the same ones on every run."""
+    """`count` examples of `strategy`, the same ones on every run (unless RANDOM)."""
     found: list[Generated] = []
 
     @settings(
         max_examples=count,
-        derandomize=True,
+        derandomize=not RANDOM,
         database=None,
         deadline=None,
         phases=[Phase.generate],
