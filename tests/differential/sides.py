@@ -4,6 +4,7 @@ plain reference (tests/differential/reference.py), each sent the same request.""
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any, Protocol
 
 import pytest
@@ -73,6 +74,31 @@ class ByHash:
             body["operationName"] = operation_name
         response = await self.client.http.post(
             "/graphql", json=body, headers=_headers(token, tenant)
+        )
+        return Answer(response.status_code, response.json())
+
+
+class ByGet:
+    """An app sent the request as a GET with the document in the query string: strawberry's
+    view runs it, over the app's schema (with the engine's execution, where it is on)."""
+
+    def __init__(self, side: AppSide) -> None:
+        self.name = f"{side.name} by GET"
+        self.client = side.client
+
+    async def send(
+        self,
+        query: str,
+        variables: dict[str, Any] | None,
+        token: str | None,
+        tenant: str | None,
+        operation_name: str | None = None,
+    ) -> Answer:
+        params = {"query": query, "variables": json.dumps(variables or {})}
+        if operation_name is not None:
+            params["operationName"] = operation_name
+        response = await self.client.http.get(
+            "/graphql", params=params, headers=_headers(token, tenant)
         )
         return Answer(response.status_code, response.json())
 

@@ -13,7 +13,7 @@ import pytest
 
 from tests.differential.documents import documents_of
 from tests.differential.reference import Reference
-from tests.differential.sides import AppSide, ByHash, EngineCount, same_everywhere
+from tests.differential.sides import AppSide, ByGet, ByHash, EngineCount, same_everywhere
 from tests.differential.world import CREDENTIALS, World
 from tests.support.operations import OPERATIONS
 
@@ -121,6 +121,22 @@ async def test_query_document_sent_by_its_hash_answers_the_same(
         # Then each answers as the production app does
         await same_everywhere(
             (ByHash(fast), ByHash(stock), reference), query, variables, world.credential(kind)
+        )
+
+
+@pytest.mark.parametrize("path", sorted(QUERIES))
+async def test_query_document_sent_as_a_get_answers_the_same(
+    path: str, fast: AppSide, stock: AppSide, reference: Reference, world: World
+):
+    # Given a document clients send, in a GET's query string
+    query = (OPERATIONS / path).read_text()
+    variables = QUERIES[path][0](world)
+
+    for kind in CREDENTIALS:
+        # When each kind of caller sends it to both apps, and to the reference
+        # Then each answers as the production app does
+        await same_everywhere(
+            (ByGet(fast), ByGet(stock), reference), query, variables, world.credential(kind)
         )
 
 
