@@ -1,0 +1,421 @@
+"""Given three tenants seeded the same way (twins), when the same story of mutations (every
+mutation document clients send, retries, refusals and mistakes included) is played on each,
+one tenant through the production app, one through the same app with the engine off and one
+through the plain reference schema, then every step answers the same on all three, once
+what legitimately differs between twins (ids, times, random codes: twins.py) is set aside.
+
+Mutations change state, so each side writes to a tenant of its own; the steps run in lockstep,
+and a step's results (a new member, a code) are carried into later steps per twin."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from api.services import Services
+from tests.conftest import MakeTenant
+from tests.differential.answers import Answer, assert_same
+from tests.differential.documents import documents_of
+from tests.differential.reference import Reference
+from tests.differential.sides import AppSide, EngineCount, Side
+from tests.differential.twins import normalise
+from tests.differential.world import World, seed_world
+from tests.support.operations import OPERATIONS
+from tests.support.throttling import PASSWORD, operator_with_password
+
+pytestmark = pytest.mark.differential
+
+Carried = dict[str, str]  # what earlier steps made, by name, on one twin
+Variables = Callable[[World, Carried], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Step:
+    path: str  # under graphql/operations/, or the name of `text`
+    caller: str  # a kind of tests/differential/world.py CREDENTIALS, or "erin" (her token)
+    variables: Variables
+    # What to carry from the answer's data: a name and the path to the value
+    keep: tuple[str, tuple[str, ...]] | None = None
+    # Another caller, sent the same step first, who may not do it
+    refused: str | None = None
+    # A document of the suite's own, for what no client document does
+    text: str | None = None
+
+    def document(self) -> str:
+        return self.text if self.text is not None else (OPERATIONS / self.path).read_text()
+
+
+# Mutation fields run one after the other, and a failure of a non-null one (the refused
+# configureTiers: a secret key may not) nulls the data and stops the fields after it: the
+# third adjustment must not happen, which the balance read next shows.
+STOPPED = """
+mutation Stopped($m: ID!) {
+  first: adjustPoints(input: { memberId: $m, points: 5, idempotencyKey: "stopped-1" }) {
+    replayed points { available }
+  }
+  refused: configureTiers(input: { graceDays: 3 }) { errors { code } }
+  after: adjustPoints(input: { memberId: $m, points: 7, idempotencyKey: "stopped-2" }) {
+    points { available }
+  }
+}
+"""
+# Several fields, one skipped, one refused with a user error, payloads through a fragment.
+SEVERAL = """
+mutation Several($m: ID!, $skip: Boolean!) {
+  a: adjustPoints(input: { memberId: $m, points: 1, idempotencyKey: "several-1" }) {
+    ...Adjusted
+  }
+  b: adjustPoints(input: { memberId: $m, points: 2, idempotencyKey: "several-2" })
+    @skip(if: $skip) { ...Adjusted }
+  c: adjustPoints(input: { memberId: $m, points: -100000, idempotencyKey: "several-3" }) {
+    ...Adjusted
+  }
+  __typename
+}
+fragment Adjusted on AdjustPointsPayload {
+  __typename replayed points { available lifetime } errors { code field message }
+  entry { id kind points }
+}
+"""
+BALANCE = """
+query Balance($m: ID!) { member(id: $m) { points { available pending lifetime } } }
+"""
+
+
+# One time for every order, so that sending an order again is a retry, not a change.
+PLACED = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+
+
+def _order(order_id: str, who: dict[str, str]) -> dict[str, Any]:
+    lines = [{"sku": "SKU-9", "quantity": 3, "unitPrice": 1999, "category": "shoes"}]
+    return {
+        "input": {"orderId": order_id, "currency": "USD", "placedAt": PLACED, "lines": lines, **who}
+    }
+
+
+STORY = [
+    # A shopper signs up through alice's link, changes her details, gets and spends points
+    Step(
+        "storefront/EnrollMember.graphql",
+        "secret",
+        lambda w, c: {
+            "input": {
+                "externalId": "erin",
+                "email": "erin@example.com",
+                "name": "Erin",
+                "referralCode": w.referral_code,
+            }
+        },
+        keep=("erin", ("enrollMember", "member", "id")),
+        refused="publishable",
+    ),
+    Step(
+        "storefront/EnrollMember.graphql", "secret", lambda w, c: {"input": {"externalId": "alice"}}
+    ),
+    Step(
+        "storefront/UpdateMember.graphql",
+        "secret",
+        lambda w, c: {"input": {"id": c["erin"], "name": "Erin B", "birthday": "1991-02-03"}},
+        refused="member",
+    ),
+    Step(
+        "storefront/AdjustPoints.graphql",
+        "secret",
+        lambda w, c: {
+            "memberId": c["erin"],
+            "points": 500,
+            "reason": "goodwill",
+            "idempotencyKey": "adj-1",
+        },
+        refused="publishable",
+    ),
+    Step(  # a retry: the first result, replayed
+        "storefront/AdjustPoints.graphql",
+        "secret",
+        lambda w, c: {
+            "memberId": c["erin"],
+            "points": 500,
+            "reason": "goodwill",
+            "idempotencyKey": "adj-1",
+        },
+    ),
+    Step(  # the same key with another input
+        "storefront/AdjustPoints.graphql",
+        "secret",
+        lambda w, c: {"memberId": c["erin"], "points": 7, "idempotencyKey": "adj-1"},
+    ),
+    Step(  # more than carol has
+        "storefront/AdjustPoints.graphql",
+        "secret",
+        lambda w, c: {"externalId": "carol", "points": -10, "idempotencyKey": "adj-2"},
+    ),
+    Step(
+        "storefront/RecordOrder.graphql",
+        "secret",
+        lambda w, c: _order("o-9", {"memberId": c["erin"]}),
+    ),
+    Step(
+        "storefront/RecordOrder.graphql",
+        "secret",
+        lambda w, c: _order("o-9", {"memberId": c["erin"]}),
+    ),
+    Step(
+        "storefront/RecordOrder.graphql",
+        "secret",
+        lambda w, c: _order("o-10", {"externalId": "nobody"}),
+    ),
+    # Documents of several mutation fields, which no client document is
+    Step("own/Stopped", "secret", lambda w, c: {"m": c["erin"]}, text=STOPPED),
+    Step("own/Balance", "secret", lambda w, c: {"m": c["erin"]}, text=BALANCE),
+    Step("own/Several", "secret", lambda w, c: {"m": c["erin"], "skip": True}, text=SEVERAL),
+    Step("own/Several", "secret", lambda w, c: {"m": c["erin"], "skip": False}, text=SEVERAL),
+    Step("own/Balance", "secret", lambda w, c: {"m": c["erin"]}, text=BALANCE),
+    Step(
+        "storefront/RedeemReward.graphql",
+        "secret",
+        lambda w, c: {"rewardId": w.reward, "memberId": c["erin"], "idempotencyKey": "checkout-1"},
+        keep=("first code", ("redeemReward", "redemption", "code")),
+        refused="publishable",
+    ),
+    Step(
+        "storefront/RedeemReward.graphql",
+        "secret",
+        lambda w, c: {"rewardId": w.prize, "memberId": c["erin"]},
+    ),
+    Step(
+        "storefront/MarkRedemptionUsed.graphql",
+        "secret",
+        lambda w, c: {"code": c["first code"], "orderId": "o-11"},
+        refused="member",
+    ),
+    Step(  # another order for a used code
+        "storefront/MarkRedemptionUsed.graphql",
+        "secret",
+        lambda w, c: {"code": c["first code"], "orderId": "o-12"},
+    ),
+    Step(
+        "storefront/RedeemReward.graphql",
+        "secret",
+        lambda w, c: {"rewardId": w.reward, "externalId": "erin", "subtotal": 4000},
+        keep=("second code", ("redeemReward", "redemption", "code")),
+    ),
+    Step(
+        "storefront/CancelRedemption.graphql",
+        "secret",
+        lambda w, c: {"code": c["second code"]},
+        refused="publishable",
+    ),
+    Step("storefront/CancelRedemption.graphql", "secret", lambda w, c: {"code": "NOSUCHCODE"}),
+    Step(
+        "storefront/IssueMemberToken.graphql",
+        "secret",
+        lambda w, c: {"input": {"memberId": c["erin"], "expiresInMinutes": 30}},
+        keep=("erin token", ("issueMemberToken", "token")),
+        refused="publishable",
+    ),
+    Step(
+        "mobile/RedeemMyReward.graphql",
+        "erin",
+        lambda w, c: {"rewardId": w.reward, "idempotencyKey": "app-1"},
+        refused="publishable",
+    ),
+    Step(  # the app's retry
+        "mobile/RedeemMyReward.graphql",
+        "erin",
+        lambda w, c: {"rewardId": w.reward, "idempotencyKey": "app-1"},
+    ),
+    Step(
+        "storefront/EraseMember.graphql",
+        "secret",
+        lambda w, c: {"input": {"id": w.carol}},
+        refused="member",
+    ),
+    Step("storefront/EraseMember.graphql", "secret", lambda w, c: {"input": {"id": "bad id"}}),
+    # The agency configures the program, the catalog, the keys and a second shop
+    Step(
+        "agency/ConfigureTiers.graphql",
+        "operator",
+        lambda w, c: {
+            "input": {"metric": "AMOUNT_SPENT", "window": "ROLLING_MONTHS", "rollingMonths": 12}
+        },
+        refused="secret",
+    ),
+    Step(
+        "agency/CreateTier.graphql",
+        "operator",
+        lambda w, c: {
+            "input": {
+                "name": "Platinum",
+                "threshold": 20000,
+                "multiplier": "2",
+                "perks": ["lounge"],
+            }
+        },
+        keep=("platinum", ("createTier", "tier", "id")),
+        refused="member",
+    ),
+    Step(
+        "agency/CreateTier.graphql",
+        "operator",
+        lambda w, c: {"input": {"name": "", "threshold": -1}},
+    ),
+    Step(
+        "agency/UpdateTier.graphql",
+        "operator",
+        lambda w, c: {"input": {"id": c["platinum"], "name": "Platinum+", "archived": True}},
+        refused="publishable",
+    ),
+    Step(
+        "agency/CreateReward.graphql",
+        "operator",
+        lambda w, c: {
+            "input": {"name": "Gift", "kind": "CUSTOM", "pointsCost": 50, "codeSource": "POOL"}
+        },
+        keep=("gift", ("createReward", "reward", "id")),
+        refused="publishable",
+    ),
+    Step(
+        "agency/ImportRewardCodes.graphql",
+        "operator",
+        lambda w, c: {"rewardId": c["gift"], "codes": ["GIFT-1", "GIFT-2", "GIFT-1"]},
+        refused="member",
+    ),
+    Step(
+        "agency/ConfigureReferrals.graphql",
+        "operator",
+        lambda w, c: {"input": {"trigger": "FIRST_ORDER", "minOrderValue": 1000, "clearCap": True}},
+        refused="publishable",
+    ),
+    Step(
+        "agency/ConfigureAllowedOrigins.graphql",
+        "operator",
+        lambda w, c: {"input": {"origins": ["https://shop.example", "https://m.shop.example"]}},
+        refused="secret",
+    ),
+    Step(
+        "agency/ConfigureAllowedOrigins.graphql",
+        "operator",
+        lambda w, c: {"input": {"origins": ["http://shop.example/path"]}},
+    ),
+    Step(
+        "agency/SetTenantRateLimit.graphql",
+        "operator",
+        lambda w, c: {"input": {"perMinute": 90_000}},
+        refused="secret",
+    ),
+    Step(
+        "agency/SetTenantRateLimit.graphql", "operator", lambda w, c: {"input": {"perMinute": None}}
+    ),
+    Step(
+        "agency/CreateApiKey.graphql",
+        "operator",
+        lambda w, c: {"input": {"kind": "PUBLISHABLE", "name": "web"}},
+        keep=("web key", ("createApiKey", "apiKey", "id")),
+        refused="secret",
+    ),
+    Step(
+        "agency/RevokeApiKey.graphql",
+        "operator",
+        lambda w, c: {"input": {"id": c["web key"]}},
+        refused="member",
+    ),
+    Step(
+        "agency/CreateTenant.graphql",
+        "agency",
+        lambda w, c: {"input": {"slug": f"{w.kit.slug}x", "name": "Second shop"}},
+        refused="secret",
+    ),
+    Step(
+        "agency/Login.graphql",
+        "anonymous",
+        lambda w, c: {"input": {"email": c["login email"], "password": PASSWORD}},
+    ),
+    Step(
+        "agency/Login.graphql",
+        "anonymous",
+        lambda w, c: {"input": {"email": c["login email"], "password": "wrong"}},
+    ),
+]
+
+
+def test_every_mutation_document_is_in_the_story():
+    # Given the mutation documents in graphql/operations/
+    documents = documents_of("mutation")
+
+    # When the story is read
+    played = {step.path for step in STORY if step.text is None}
+
+    # Then it plays every one of them
+    assert played == documents
+
+
+@dataclass
+class Twin:
+    side: Side
+    world: World
+    carried: Carried
+
+    def credential(self, caller: str) -> tuple[str | None, str | None]:
+        if caller == "erin":
+            return self.carried["erin token"], None
+        return self.world.credential(caller)
+
+    def known(self) -> dict[str, str]:
+        return {**self.world.known(), **{v: f"<{k}>" for k, v in self.carried.items()}}
+
+    async def play(self, step: Step, caller: str) -> Answer:
+        """The step's answer, normalised; what it made is carried if the step says so."""
+        query = step.document()
+        variables = step.variables(self.world, self.carried)
+        answer = await self.side.send(query, variables, *self.credential(caller))
+        if step.keep is not None and caller == step.caller:
+            name, path = step.keep
+            value: Any = answer.body.get("data")
+            for key in path:
+                value = value[key] if isinstance(value, dict) else None
+            if isinstance(value, str):
+                self.carried[name] = value
+        return Answer(answer.status, normalise(answer.body, self.known()))
+
+
+async def test_the_story_of_mutations_answers_the_same_with_and_without_the_engine(
+    fast: AppSide,
+    stock: AppSide,
+    reference: Reference,
+    make_tenant: MakeTenant,
+    services: Services,
+    engine_count: EngineCount,
+):
+    # Given three twins, one for each side, seeded the same way (through the production app)
+    async def twin(side: Side) -> Twin:
+        world = await seed_world(fast.client, await make_tenant())
+        login_email = await operator_with_password(services, world.kit.id)
+        return Twin(side, world, {"login email": login_email})
+
+    twins = await asyncio.gather(twin(fast), twin(stock), twin(reference))
+    engine_count.direct = 0  # the seeding went through the production app too
+
+    for number, step in enumerate(STORY):
+        request = {"step": number, "document": step.path, "caller": step.caller}
+        if step.refused is not None:
+            # When a caller who may not do the step tries it on every twin
+            refusals = [await twin.play(step, step.refused) for twin in twins]
+
+            # Then each twin refuses it the same way
+            for twin, refusal in zip(twins[1:], refusals[1:], strict=True):
+                assert_same(refusals[0], refusal, (fast.name, twin.side.name), request)
+
+        # When the step is played on every twin
+        answers = [await twin.play(step, step.caller) for twin in twins]
+
+        # Then each answers as the production app's twin, and carries what the step made
+        for twin, answer in zip(twins[1:], answers[1:], strict=True):
+            assert_same(answers[0], answer, (fast.name, twin.side.name), request)
+
+    # And the production app answered every step through the engine
+    assert engine_count.direct == sum(1 + (step.refused is not None) for step in STORY)

@@ -1,0 +1,164 @@
+"""Given every query document clients send (graphql/operations/) and a seeded tenant, when
+each kind of caller sends it with realistic variables to the production app, to the same app
+with the engine off and to the plain reference schema, then all three answer the same:
+status, data and errors (tests/differential/answers.py). Callers that may not use a document
+are included: their refusals must be the same refusals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.differential.documents import documents_of
+from tests.differential.reference import Reference
+from tests.differential.sides import AppSide, ByGet, ByHash, EngineCount, same_everywhere
+from tests.differential.world import CREDENTIALS, World
+from tests.support.operations import OPERATIONS
+
+pytestmark = pytest.mark.differential
+
+Variables = Callable[[World], dict[str, Any]]
+
+# Each query document with the variables of a few realistic calls: a member with history,
+# one with none, an erased one, one that does not exist, a used and an unused code.
+QUERIES: dict[str, list[Variables]] = {
+    "agency/AgencyTenants.graphql": [lambda w: {}],
+    "agency/ApiKeys.graphql": [lambda w: {}],
+    "agency/Member.graphql": [
+        lambda w: {"id": w.alice, "historyFirst": 2},
+        lambda w: {"id": w.carol},
+        lambda w: {"id": w.dave},
+        lambda w: {"id": w.entry},  # an id of another type
+    ],
+    "agency/MemberReferrals.graphql": [lambda w: {"id": w.alice}, lambda w: {"id": w.bob}],
+    "agency/MemberTier.graphql": [lambda w: {"id": w.alice, "first": 1}, lambda w: {"id": "x"}],
+    "agency/Members.graphql": [
+        lambda w: {"first": 3},
+        lambda w: {"filter": {"search": "ali"}},
+        lambda w: {"first": 500},  # over the maximum page size
+    ],
+    "agency/Node.graphql": [
+        lambda w: {"id": w.alice},
+        lambda w: {"id": w.entry},
+        lambda w: {"id": w.silver},
+    ],
+    "agency/PreviewTierChange.graphql": [
+        lambda w: {"input": {"create": {"name": "Bronze", "threshold": 10}}},
+        lambda w: {"input": {"update": {"id": w.gold, "threshold": 300}}},
+    ],
+    "mobile/AvailableRewards.graphql": [lambda w: {}, lambda w: {"first": 1}],
+    "mobile/Me.graphql": [lambda w: {"historyFirst": 2}, lambda w: {"expiringWithinDays": 365}],
+    "mobile/MyRedemptions.graphql": [lambda w: {}, lambda w: {"status": ["USED"]}],
+    "mobile/MyReferrals.graphql": [lambda w: {}],
+    "storefront/MemberByExternalId.graphql": [
+        lambda w: {"externalId": "alice"},
+        lambda w: {"externalId": "nobody"},
+    ],
+    "storefront/Program.graphql": [lambda w: {}],
+    "storefront/ProgramTiers.graphql": [lambda w: {}],
+    "storefront/ReferralProgram.graphql": [lambda w: {}],
+    "storefront/Rewards.graphql": [
+        lambda w: {"first": 1},
+        lambda w: {"kinds": ["FIXED_AMOUNT"]},
+        lambda w: {"after": "not-a-cursor"},
+    ],
+    "storefront/ValidateCode.graphql": [
+        lambda w: {"code": w.issued_code, "subtotal": 3000, "externalId": "alice"},
+        lambda w: {"code": w.used_code, "subtotal": 3000},
+        lambda w: {"code": w.issued_code, "subtotal": 100, "externalId": "bob"},
+    ],
+}
+
+CASES = [(path, i) for path, calls in QUERIES.items() for i in range(len(calls))]
+
+
+def test_every_query_document_is_compared():
+    # Given the query documents in graphql/operations/
+    documents = documents_of("query")
+
+    # When the suite's table is read
+    compared = set(QUERIES)
+
+    # Then every one of them is compared, and nothing else
+    assert compared == documents
+
+
+@pytest.mark.parametrize(("path", "call"), CASES, ids=[f"{p}#{i}" for p, i in CASES])
+async def test_query_document_answers_the_same_with_and_without_the_engine(
+    path: str,
+    call: int,
+    fast: AppSide,
+    stock: AppSide,
+    reference: Reference,
+    world: World,
+    engine_count: EngineCount,
+):
+    # Given a document clients send and the variables of a realistic call
+    query = (OPERATIONS / path).read_text()
+    variables = QUERIES[path][call](world)
+
+    for kind in CREDENTIALS:
+        # When each kind of caller sends it to the three sides
+        # Then each side answers as the production app does
+        await same_everywhere((fast, stock, reference), query, variables, world.credential(kind))
+
+    # And the production app answered every one through the engine
+    assert engine_count.direct == len(CREDENTIALS)
+
+
+@pytest.mark.parametrize("path", sorted(QUERIES))
+async def test_query_document_sent_by_its_hash_answers_the_same(
+    path: str, fast: AppSide, stock: AppSide, reference: Reference, world: World
+):
+    # Given a document clients send, named by the sha256 of its text alone
+    query = (OPERATIONS / path).read_text()
+    variables = QUERIES[path][0](world)
+
+    for kind in CREDENTIALS:
+        # When each kind of caller sends its hash to both apps, and its text to the reference
+        # Then each answers as the production app does
+        await same_everywhere(
+            (ByHash(fast), ByHash(stock), reference), query, variables, world.credential(kind)
+        )
+
+
+@pytest.mark.parametrize("path", sorted(QUERIES))
+async def test_query_document_sent_as_a_get_answers_the_same(
+    path: str, fast: AppSide, stock: AppSide, reference: Reference, world: World
+):
+    # Given a document clients send, in a GET's query string
+    query = (OPERATIONS / path).read_text()
+    variables = QUERIES[path][0](world)
+
+    for kind in CREDENTIALS:
+        # When each kind of caller sends it to both apps, and to the reference
+        # Then each answers as the production app does
+        await same_everywhere(
+            (ByGet(fast), ByGet(stock), reference), query, variables, world.credential(kind)
+        )
+
+
+async def test_paging_through_history_answers_the_same_page_by_page(
+    fast: AppSide, stock: AppSide, reference: Reference, world: World
+):
+    # Given the agency's member document, one history entry a page
+    query = (OPERATIONS / "agency/Member.graphql").read_text()
+    variables: dict[str, Any] = {"id": world.alice, "historyFirst": 1}
+    pages = 0
+
+    while True:
+        # When a page is read on every side
+        answer = await same_everywhere(
+            (fast, stock, reference), query, variables, world.credential("secret")
+        )
+        pages += 1
+
+        # Then they agree, and the next page starts where this one ended
+        page_info = answer.body["data"]["member"]["history"]["pageInfo"]
+        if not page_info["hasNextPage"]:
+            break
+        variables = {**variables, "historyAfter": page_info["endCursor"]}
+
+    assert pages > 3  # the seeded history really spans pages
