@@ -17,7 +17,6 @@ from domain.emails import comparable_email
 from domain.errors import NotFound
 from domain.members import Member, MemberStatus
 
-MAX_CODE = 32
 _CODE = re.compile(r"^[A-Z0-9]{1,32}$")
 
 
