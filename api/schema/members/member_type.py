@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date, datetime
 from functools import partial
 from operator import attrgetter
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 from uuid import UUID
 
 import strawberry
@@ -226,16 +226,18 @@ class Member(Node):
     @strawberry.field(
         description="Balance in a wallet; the default wallet when none is named.",
         metadata={BATCHED: _points_of_page},
+        graphql_type=Points,
     )
-    def points(self, info: Info, wallet: str | None = None) -> Points:
+    def points(self, info: Info, wallet: str | None = None) -> Points | Awaitable[Points]:
         # Not a coroutine when this member's page has read its balances already: the other
         # forty-nine members of a page answer without one (graphql-core awaits the rest).
+        # The annotation says both, so the field's GraphQL type is `graphql_type`.
         name = validate_wallet(wallet)
         if self.batch is not None:
             read = self.batch.balances_read(name)
             if read is not None:
                 return Points.of(read[self.member_id])
-        return cast(Points, self._points(info, name))
+        return self._points(info, name)
 
     async def _points(self, info: Info, wallet: str) -> Points:
         ctx = info.context
@@ -288,15 +290,18 @@ class Member(Node):
         description="Rewards live now: which the member can redeem, and what the others still "
         "need.",
         metadata={BATCHED: _available_rewards_of_page},
+        graphql_type=list[AvailableReward],
     )
-    def available_rewards(self, info: Info, first: int = _REWARDS_SHOWN) -> list[AvailableReward]:
+    def available_rewards(
+        self, info: Info, first: int = _REWARDS_SHOWN
+    ) -> list[AvailableReward] | Awaitable[list[AvailableReward]]:
         # As `points`: not a coroutine once this member's page has read its rewards.
         size = page_size(first, info.context.services.settings.max_page_size)
         if self.batch is not None:
             read = self.batch.offers_read(size)
             if read is not None:
                 return _rewards_offered(read[self.member_id])
-        return cast(list[AvailableReward], self._read_available_rewards(info, size))
+        return self._read_available_rewards(info, size)
 
     async def _read_available_rewards(self, info: Info, size: int) -> list[AvailableReward]:
         ctx = info.context
@@ -318,14 +323,15 @@ class Member(Node):
     @strawberry.field(
         description="The member's tier, the next one up and what keeping it takes.",
         metadata={BATCHED: _tiers_of_page},
+        graphql_type=MemberTierStanding | None,
     )
-    def tier(self, info: Info) -> MemberTierStanding | None:
+    def tier(self, info: Info) -> MemberTierStanding | Awaitable[MemberTierStanding | None] | None:
         # As `points`: not a coroutine once this member's page has read its standings.
         if self.batch is not None:
             read = self.batch.standings_read()
             if read is not None:
                 return _standing(read[self.member_id])
-        return cast(MemberTierStanding | None, self._tier(info))
+        return self._tier(info)
 
     async def _tier(self, info: Info) -> MemberTierStanding | None:
         ctx = info.context
