@@ -14,6 +14,7 @@ from api.context import Context, Info
 from api.schema.common.errors import UserError, returns_payload
 from api.schema.common.ids import uuid_of
 from api.schema.common.pagination import Connection, decode_cursor, page_of, page_size
+from api.schema.members.member_by_id import MemberById
 from api.schema.members.member_type import Member, MemberStatus
 from api.schema.members.selection import MEMBER_ID_ONLY_FIELDS, selects_only
 from api.schema.referrals.referrals import Referral
@@ -131,7 +132,7 @@ class MemberQueries:
     )
     def member(
         self, info: Info, id: strawberry.ID | None = None, external_id: str | None = None
-    ) -> Member | Awaitable[Member | None] | None:
+    ) -> Member | MemberById | Awaitable[Member | MemberById | None] | None:
         # Not a coroutine when the member's id is remembered and enough (as for `me`);
         # graphql-core awaits what the other cases return. The annotation says both, so
         # the field's GraphQL type is `graphql_type`.
@@ -140,7 +141,7 @@ class MemberQueries:
             # As for `me`: the fields selected need the member's id, not its row.
             remembered = remembered_member_id(info, id, external_id)
             if remembered is not None:
-                return Member.known(remembered)
+                return MemberById(remembered)
             return _known_member(info, id, external_id)
         return _member_row(info, id, external_id)
 
@@ -171,7 +172,7 @@ class MemberQueries:
     @strawberry.field(
         description="The member a member token belongs to.", graphql_type=Member | None
     )
-    def me(self, info: Info) -> Member | Awaitable[Member | None] | None:
+    def me(self, info: Info) -> Member | MemberById | Awaitable[Member | None] | None:
         # Not a coroutine when the token's id is enough (the common case of a status
         # read), so the executor has no awaitable to wait for; graphql-core awaits what
         # the other case returns.
@@ -182,16 +183,16 @@ class MemberQueries:
             # A member token is issued only for a member that exists, and members are never
             # deleted (erasure keeps the row): the token's id is enough for the balance,
             # the ledger and the tiers, without a transaction to read the row.
-            return Member.known(ctx.principal.member_id)
+            return MemberById(ctx.principal.member_id)
         return _my_row(ctx, ctx.principal.member_id)
 
 
 async def _known_member(
     info: Info, id: strawberry.ID | None, external_id: str | None
-) -> Member | None:
+) -> MemberById | None:
     """The member not remembered, read as `find_member_id` would read it."""
     found = await find_member(info, id, external_id)
-    return Member.known(found.id) if found is not None else None
+    return MemberById(found.id) if found is not None else None
 
 
 async def _member_row(
