@@ -30,6 +30,7 @@ import orjson
 
 from api.services import Services
 from api.settings import Settings
+from bench.engine_choice import add_engine_option
 from bench.floor_app import FLOOR_ROUTES
 from bench.scenarios import scenarios
 from bench.seed import BENCH_RATE_LIMIT, seed
@@ -102,6 +103,7 @@ async def run(args: argparse.Namespace) -> int:
             redis_url=servers.redis,
             secret_key=secrets.token_urlsafe(32),
             rate_limit_per_minute=BENCH_RATE_LIMIT,  # measured, never refusing
+            engine=args.engine,
         )
         services = await Services.start(settings)
         try:
@@ -144,7 +146,7 @@ async def run(args: argparse.Namespace) -> int:
             heading = (
                 f"{'scenario':<22} {'app CPU us/req':>15} {'best block':>11} {'wall us/req':>12}"
             )
-            print(heading)
+            print(f"engine {args.engine}\n{heading}")
             for scenario in chosen:
                 name = scenario.name
                 cpu = statistics.median(cpus[name])
@@ -173,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--profile", default="", metavar="DIR", help="write a cProfile table per scenario here"
     )
+    add_engine_option(parser)
     args = parser.parse_args(argv)
     args.results = {}
     try:

@@ -26,6 +26,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench.engine_choice import add_engine_option
 from bench.scenarios import FLOOR_OF
 
 _COLLECTED = re.compile(rb"Collected : (\d+)")
@@ -40,7 +41,7 @@ _SLOWED_DOWN = {
 }
 
 
-async def _count(scenario: str, requests: int, members: int, out: Path) -> int:
+async def _count(scenario: str, requests: int, members: int, engine: str, out: Path) -> int:
     """Instructions executed by a whole bench.cpu run of one scenario."""
     process = await asyncio.create_subprocess_exec(
         "valgrind",
@@ -57,6 +58,8 @@ async def _count(scenario: str, requests: int, members: int, out: Path) -> int:
         str(members),
         "--only",
         scenario,
+        "--engine",
+        engine,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
         env={**os.environ, **_SLOWED_DOWN},
@@ -68,11 +71,11 @@ async def _count(scenario: str, requests: int, members: int, out: Path) -> int:
     return int(found.group(1))
 
 
-async def per_request(scenario: str, small: int, large: int, members: int) -> float:
+async def per_request(scenario: str, small: int, large: int, members: int, engine: str) -> float:
     with tempfile.TemporaryDirectory() as out:
         counts = await asyncio.gather(
-            _count(scenario, small, members, Path(out)),
-            _count(scenario, large, members, Path(out)),
+            _count(scenario, small, members, engine, Path(out)),
+            _count(scenario, large, members, engine, Path(out)),
         )
     return (counts[1] - counts[0]) / (large - small)
 
@@ -84,9 +87,10 @@ async def run(args: argparse.Namespace) -> int:
         if floor is not None and floor not in wanted:
             wanted.append(floor)
     counts: dict[str, float] = {}
+    print(f"engine {args.engine}", flush=True)
     print(f"{'scenario':<22} {'instructions/req':>17} {'floor share':>12}", flush=True)
     for name in wanted:
-        counts[name] = await per_request(name, args.small, args.large, args.members)
+        counts[name] = await per_request(name, args.small, args.large, args.members, args.engine)
         print(f"{name:<22} {counts[name]:>17,.0f}", flush=True)
     for name, floor in FLOOR_OF.items():
         if name in counts and floor in counts:
@@ -101,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     # bench.cpu warms up with min(200, requests): both counts must include the same warm-up
     parser.add_argument("--small", type=int, default=200)
     parser.add_argument("--large", type=int, default=500)
+    add_engine_option(parser)
     args = parser.parse_args(argv)
     if shutil.which("valgrind") is None:
         print("valgrind is not installed", file=sys.stderr)

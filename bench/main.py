@@ -28,6 +28,7 @@ from typing import Any
 from api.services import Services
 from api.settings import Settings
 from bench import wrk
+from bench.engine_choice import add_engine_option
 from bench.report import compare, markdown, table
 from bench.scenarios import FLOOR_OF, Scenario, scenarios
 from bench.seed import BENCH_RATE_LIMIT, Fixture, seed
@@ -67,6 +68,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         help="record the server with py-spy while SCENARIO runs (default status.me)",
     )
     p.add_argument("--out", type=Path, default=RESULTS / "latest.json")
+    add_engine_option(p)
     args = p.parse_args(argv)
     if args.quick:
         args.duration = 3.0
@@ -226,6 +228,7 @@ def main(argv: list[str] | None = None) -> int:
             "LOYALTY_SECRET_KEY": secret,
             "LOYALTY_DATABASE_URL": db_url,
             "LOYALTY_REDIS_URL": servers.redis,
+            "LOYALTY_ENGINE": args.engine,
             # The load is one key's: a budget it never spends, so the limiter's cost is
             # measured without refusing anything.
             "LOYALTY_RATE_LIMIT_PER_MINUTE": str(BENCH_RATE_LIMIT),
@@ -253,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
                 return 0
             print(
                 f"{args.duration:g} s per scenario after {args.warmup:g} s warm-up,"
-                f" {args.concurrency} connections, client {args.client}\n"
+                f" {args.concurrency} connections, client {args.client}, engine {args.engine}\n"
             )
             results: dict[str, dict[str, Any]] = {}
             for s in chosen:
@@ -293,6 +296,7 @@ def main(argv: list[str] | None = None) -> int:
                 "warmup_s": args.warmup,
                 "concurrency": args.concurrency,
                 "client": args.client,
+                "engine": args.engine,
                 "server": "uvicorn, 1 worker, LOYALTY_ENVIRONMENT=production, no access log",
                 "db_pool_max": Settings(_env_file=None).db_pool_max,  # type: ignore[call-arg]
             },

@@ -21,14 +21,6 @@ MAX_RULES = 200
 MAX_PENDING_DAYS = 365
 _RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _ACTION_KEY = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
-BUILT_IN_ACTIONS = (
-    "signup",
-    "birthday",
-    "review",
-    "social_follow",
-    "social_share",
-    "profile_completion",
-)
 
 
 class Rounding(StrEnum):

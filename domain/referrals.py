@@ -15,7 +15,6 @@ from domain.errors import NotFound
 from domain.records.members import Member, MemberStatus
 from domain.records.referrals import RejectReason
 
-MAX_CODE = 32
 _CODE = re.compile(r"^[A-Z0-9]{1,32}$")
 
 

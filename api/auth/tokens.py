@@ -39,11 +39,6 @@ def unverified_tenant(token: str) -> UUID | None:
         return None
 
 
-def verify_member_token(token: str, tenant_id: UUID, signing_key: bytes) -> UUID | None:
-    verified = verify_member_token_expiry(token, tenant_id, signing_key)
-    return verified[0] if verified else None
-
-
 def verify_member_token_expiry(
     token: str, tenant_id: UUID, signing_key: bytes
 ) -> tuple[UUID, int] | None:

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date, datetime
 from functools import partial
 from operator import attrgetter
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 from uuid import UUID
 
 import strawberry
@@ -16,6 +16,7 @@ from api.member_loaders import MemberBatch
 from api.schema.common.ids import to_global_id
 from api.schema.common.node import Node
 from api.schema.common.pagination import Connection, connection, decode_cursor, page_of, page_size
+from api.schema.members.member_by_id import MemberById
 from api.schema.points.ledger_types import LedgerEntry, Points
 from api.schema.referrals import referrals as referral_fields
 from api.schema.referrals.referrals import Referral, ReferralStats
@@ -188,15 +189,10 @@ class Member(Node):
         return page_member
 
     @classmethod
-    def known(cls, member_id: UUID) -> Member:
-        """A member whose row was not read, for a selection of ID_ONLY_FIELDS alone
-        (api/schema/members/selection.py): the id is all those fields need. The row's attributes
-        are left unset on purpose, so a field read by mistake fails loudly instead of
-        answering with made-up data."""
-        member = cls.__new__(cls)
-        member.id = strawberry.ID(to_global_id("Member", member_id))
-        member.member_id = member_id
-        return member
+    def is_type_of(cls, obj: object, _info: object) -> bool:
+        # A MemberById answers as a Member: the fields that it is returned for (the id and
+        # the id-keyed resolvers below, `self: Member | MemberById`) read nothing else.
+        return isinstance(obj, (Member, MemberById))
 
     @strawberry.field(
         description="Link a friend follows to be referred by this member (the program's "
@@ -227,30 +223,24 @@ class Member(Node):
     @strawberry.field(
         description="Balance in a wallet; the default wallet when none is named.",
         metadata={BATCHED: _points_of_page},
+        graphql_type=Points,
     )
-    def points(self, info: Info, wallet: str | None = None) -> Points:
+    def points(
+        self: Member | MemberById, info: Info, wallet: str | None = None
+    ) -> Points | Awaitable[Points]:
         # Not a coroutine when this member's page has read its balances already: the other
         # forty-nine members of a page answer without one (graphql-core awaits the rest).
+        # The annotation says both, so the field's GraphQL type is `graphql_type`.
         name = validate_wallet(wallet)
         if self.batch is not None:
             read = self.batch.balances_read(name)
             if read is not None:
                 return Points.of(read[self.member_id])
-        return cast(Points, self._points(info, name))
-
-    async def _points(self, info: Info, wallet: str) -> Points:
-        ctx = info.context
-        if self.batch is not None:
-            found = (await self.batch.balances(ctx.member_loaders, wallet))[self.member_id]
-        elif self.listed:
-            found = await ctx.member_loaders.balance(self.member_id, wallet)
-        else:
-            found = await read_balance(ctx.uow, ctx.balance_cache, self.member_id, wallet)
-        return Points.of(found)
+        return _read_points(self, info, name)
 
     @strawberry.field(description="Ledger entries, newest first.")
     async def history(
-        self,
+        self: Member | MemberById,
         info: Info,
         first: int | None = None,
         after: str | None = None,
@@ -267,7 +257,7 @@ class Member(Node):
 
     @strawberry.field(description="Codes this member redeemed, newest first.")
     async def redemptions(
-        self,
+        self: Member | MemberById,
         info: Info,
         first: int | None = None,
         after: str | None = None,
@@ -286,51 +276,37 @@ class Member(Node):
         description="Rewards live now: which the member can redeem, and what the others still "
         "need.",
         metadata={BATCHED: _available_rewards_of_page},
+        graphql_type=list[AvailableReward],
     )
-    def available_rewards(self, info: Info, first: int = _REWARDS_SHOWN) -> list[AvailableReward]:
+    def available_rewards(
+        self: Member | MemberById, info: Info, first: int = _REWARDS_SHOWN
+    ) -> list[AvailableReward] | Awaitable[list[AvailableReward]]:
         # As `points`: not a coroutine once this member's page has read its rewards.
         size = page_size(first, info.context.services.settings.max_page_size)
         if self.batch is not None:
             read = self.batch.offers_read(size)
             if read is not None:
                 return _rewards_offered(read[self.member_id])
-        return cast(list[AvailableReward], self._read_available_rewards(info, size))
-
-    async def _read_available_rewards(self, info: Info, size: int) -> list[AvailableReward]:
-        ctx = info.context
-        if self.batch is not None:
-            found = (await self.batch.offers(ctx.member_loaders, size))[self.member_id]
-            return _rewards_offered(found)
-        found = await rewards_in_reach(
-            ctx.uow, ctx.balance_cache, self.member_id, ctx.services.clock.now(), size
-        )
-        return _rewards_offered(found)
+        return _read_available_rewards(self, info, size)
 
     @strawberry.field(
         description="The member's tier, the next one up and what keeping it takes.",
         metadata={BATCHED: _tiers_of_page},
+        graphql_type=MemberTierStanding | None,
     )
-    def tier(self, info: Info) -> MemberTierStanding | None:
+    def tier(
+        self: Member | MemberById, info: Info
+    ) -> MemberTierStanding | Awaitable[MemberTierStanding | None] | None:
         # As `points`: not a coroutine once this member's page has read its standings.
         if self.batch is not None:
             read = self.batch.standings_read()
             if read is not None:
                 return _standing(read[self.member_id])
-        return cast(MemberTierStanding | None, self._tier(info))
-
-    async def _tier(self, info: Info) -> MemberTierStanding | None:
-        ctx = info.context
-        if self.batch is not None:
-            found = (await self.batch.standings(ctx.member_loaders))[self.member_id]
-        elif self.listed:
-            found = await ctx.member_loaders.standing(self.member_id)
-        else:
-            found = await member_standing(ctx.uow, self.member_id, ctx.services.clock.now())
-        return _standing(found)
+        return _read_tier(self, info)
 
     @strawberry.field(description="Moves between tiers, newest first.")
     async def tier_history(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self: Member | MemberById, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[TierChange]:
         ctx = info.context
         size = page_size(first, ctx.services.settings.max_page_size)
@@ -342,3 +318,41 @@ class Member(Node):
             size,
             after is not None,
         )
+
+
+# What `points`, `availableRewards` and `tier` wait for when the member's page has not read it.
+
+
+async def _read_points(member: Member | MemberById, info: Info, wallet: str) -> Points:
+    ctx = info.context
+    if member.batch is not None:
+        found = (await member.batch.balances(ctx.member_loaders, wallet))[member.member_id]
+    elif member.listed:
+        found = await ctx.member_loaders.balance(member.member_id, wallet)
+    else:
+        found = await read_balance(ctx.uow, ctx.balance_cache, member.member_id, wallet)
+    return Points.of(found)
+
+
+async def _read_available_rewards(
+    member: Member | MemberById, info: Info, size: int
+) -> list[AvailableReward]:
+    ctx = info.context
+    if member.batch is not None:
+        found = (await member.batch.offers(ctx.member_loaders, size))[member.member_id]
+        return _rewards_offered(found)
+    found = await rewards_in_reach(
+        ctx.uow, ctx.balance_cache, member.member_id, ctx.services.clock.now(), size
+    )
+    return _rewards_offered(found)
+
+
+async def _read_tier(member: Member | MemberById, info: Info) -> MemberTierStanding | None:
+    ctx = info.context
+    if member.batch is not None:
+        found = (await member.batch.standings(ctx.member_loaders))[member.member_id]
+    elif member.listed:
+        found = await ctx.member_loaders.standing(member.member_id)
+    else:
+        found = await member_standing(ctx.uow, member.member_id, ctx.services.clock.now())
+    return _standing(found)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import date, datetime
 from operator import attrgetter
-from typing import cast
 from uuid import UUID
 
 import strawberry
@@ -14,6 +14,7 @@ from api.context import Context, Info
 from api.schema.common.errors import UserError, returns_payload
 from api.schema.common.ids import uuid_of
 from api.schema.common.pagination import Connection, decode_cursor, page_of, page_size
+from api.schema.members.member_by_id import MemberById
 from api.schema.members.member_type import Member, MemberStatus
 from api.schema.members.selection import MEMBER_ID_ONLY_FIELDS, selects_only
 from api.schema.referrals.referrals import Referral
@@ -121,20 +122,24 @@ class MemberFilterInput:
 
 @strawberry.type
 class MemberQueries:
-    @strawberry.field(description="One member by global id or by the store's externalId.")
+    @strawberry.field(
+        description="One member by global id or by the store's externalId.",
+        graphql_type=Member | None,
+    )
     def member(
         self, info: Info, id: strawberry.ID | None = None, external_id: str | None = None
-    ) -> Member | None:
+    ) -> Member | MemberById | Awaitable[Member | MemberById | None] | None:
         # Not a coroutine when the member's id is remembered and enough (as for `me`);
-        # graphql-core awaits what the other cases return.
+        # graphql-core awaits what the other cases return. The annotation says both, so
+        # the field's GraphQL type is `graphql_type`.
         info.context.require_reader()
         if selects_only(info, MEMBER_ID_ONLY_FIELDS):
             # As for `me`: the fields selected need the member's id, not its row.
             remembered = remembered_member_id(info, id, external_id)
             if remembered is not None:
-                return Member.known(remembered)
-            return cast(Member | None, _known_member(info, id, external_id))
-        return cast(Member | None, _member_row(info, id, external_id))
+                return MemberById(remembered)
+            return _known_member(info, id, external_id)
+        return _member_row(info, id, external_id)
 
     @strawberry.field(description="Members in enrolment order, a page at a time.")
     async def members(
@@ -158,8 +163,10 @@ class MemberQueries:
         found = await members_page(ctx.uow, decode_cursor(after), size + 1, where)
         return page_of(found, size, after is not None, Member.of_page(found[:size]), _SEQ)
 
-    @strawberry.field(description="The member a member token belongs to.")
-    def me(self, info: Info) -> Member | None:
+    @strawberry.field(
+        description="The member a member token belongs to.", graphql_type=Member | None
+    )
+    def me(self, info: Info) -> Member | MemberById | Awaitable[Member | None] | None:
         # Not a coroutine when the token's id is enough (the common case of a status
         # read), so the executor has no awaitable to wait for; graphql-core awaits what
         # the other case returns.
@@ -170,16 +177,16 @@ class MemberQueries:
             # A member token is issued only for a member that exists, and members are never
             # deleted (erasure keeps the row): the token's id is enough for the balance,
             # the ledger and the tiers, without a transaction to read the row.
-            return Member.known(ctx.principal.member_id)
-        return cast(Member | None, _my_row(ctx, ctx.principal.member_id))
+            return MemberById(ctx.principal.member_id)
+        return _my_row(ctx, ctx.principal.member_id)
 
 
 async def _known_member(
     info: Info, id: strawberry.ID | None, external_id: str | None
-) -> Member | None:
+) -> MemberById | None:
     """The member not remembered, read as `find_member_id` would read it."""
     found = await find_member(info, id, external_id)
-    return Member.known(found.id) if found is not None else None
+    return MemberById(found.id) if found is not None else None
 
 
 async def _member_row(
