@@ -10,7 +10,7 @@ from domain.errors import DomainError
 from domain.ports import SurveyFilter, UnitOfWorkFactory
 from domain.records.surveys import Survey, SurveyResponse
 from domain.surveys import CsatSummary, NpsSummary, SurveyKind
-from domain.viewers import Audience, Viewer
+from domain.viewers import Audience, Viewer, may_see_records_of
 
 
 def survey_filter(viewer: Viewer, include_archived: bool, kind: SurveyKind | None) -> SurveyFilter:
@@ -85,3 +85,15 @@ async def csat_summary(
     _period(since, until)
     async with uow_factory() as uow:
         return await uow.surveys.csat_counts(since, until, survey_id)
+
+
+async def response_for(
+    uow_factory: UnitOfWorkFactory, viewer: Viewer, response_id: UUID
+) -> SurveyResponse | None:
+    """The answer, or None when there is none the viewer may see (a member token sees its
+    own member's answers only)."""
+    async with uow_factory() as uow:
+        found = await uow.surveys.response(response_id)
+    if found is None or not may_see_records_of(viewer, found.member_id):
+        return None
+    return found
