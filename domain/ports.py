@@ -310,6 +310,10 @@ class SurveyRepository(Protocol):
         """Newest first."""
         ...
 
+    async def forget_answers(self, member_id: UUID) -> None:
+        """Clears the text of the member's answers (erasure); scores stay, as counts."""
+        ...
+
     async def nps_counts(
         self, since: datetime, until: datetime, survey_id: UUID | None = None
     ) -> NpsSummary:

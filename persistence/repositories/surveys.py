@@ -167,6 +167,12 @@ class PgSurveyRepository:
         )
         return [_response(r) for r in rows]
 
+    async def forget_answers(self, member_id: UUID) -> None:
+        await self._conn.execute(
+            "UPDATE survey_responses SET answer = NULL WHERE member_id = $1 AND answer IS NOT NULL",
+            member_id,
+        )
+
     async def _counts(
         self, kind: SurveyKind, since: datetime, until: datetime, survey_id: UUID | None
     ) -> asyncpg.Record:

@@ -81,6 +81,11 @@ class FakeSurveyRepository:
     ) -> list[SurveyResponse]:
         return self._newest_first(before_seq, limit, "member_id", member_id)
 
+    async def forget_answers(self, member_id: UUID) -> None:
+        for r in list(self._tables.survey_responses.values()):
+            if r.member_id == member_id:
+                self._tables.survey_responses[r.id] = replace(r, answer=None)
+
     def _groups(
         self, kind: SurveyKind, since: datetime, until: datetime, survey_id: UUID | None
     ) -> list[ScoreGroup]:
