@@ -359,3 +359,31 @@ async def test_results_of_a_period_match_the_hand_computed_scores(clocked, tenan
         token=kit.secret_key,
     )  # fmt: skip
     assert [n["score"] for n in rest["survey"]["responses"]["nodes"]] == [6, 8, 9, 10]
+
+
+OPEN_SURVEYS = """
+query OpenSurveys { surveys { nodes { id question } } }
+"""
+
+RESPONSES = """
+query Responses($id: ID!) { survey(id: $id) { responses { nodes { score answer } } } }
+"""
+
+
+async def test_the_storefront_lists_open_surveys_and_only_staff_read_the_answers(gql, tenant):
+    # Given an open survey with one answer, and a paused survey
+    survey = await create(gql, tenant)
+    await create(gql, tenant, question="Paused", active=False)
+    member_id = await enroll(gql, tenant)
+    await submit(gql, tenant.secret_key, survey["id"], 2, memberId=member_id, answer="Too slow")
+    token = await member_token(gql, tenant, member_id)
+
+    # When the storefront's browser lists the surveys, and the app and the store read answers
+    listed = await gql(OPEN_SURVEYS, token=tenant.publishable_key)
+    refused = await gql.errors(RESPONSES, {"id": survey["id"]}, token=token)
+    read = await gql(RESPONSES, {"id": survey["id"]}, token=tenant.secret_key)
+
+    # Then the browser sees the open survey only, the app may not read answers, the store may
+    assert [s["id"] for s in listed["surveys"]["nodes"]] == [survey["id"]]
+    assert {e["extensions"]["code"] for e in refused} == {"FORBIDDEN"}
+    assert read["survey"]["responses"]["nodes"] == [{"score": 2, "answer": "Too slow"}]
