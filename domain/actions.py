@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from domain.clock import Clock
@@ -13,7 +13,8 @@ from domain.idempotency import fingerprint, first_result, validate_key
 from domain.ledger import DEFAULT_WALLET, Balance, EntryKind, LedgerEntry
 from domain.members import active_member
 from domain.periods import period_start
-from domain.ports import BalanceCache, UnitOfWorkFactory
+from domain.ports import ActionRepository, BalanceCache, UnitOfWorkFactory
+from domain.program import ActionRule
 from domain.tier_evaluation import evaluate_member_tier
 from domain.wallet import LockedWallet
 
@@ -23,6 +24,29 @@ class ActionResult:
     entry: LedgerEntry
     balance: Balance | None
     replayed: bool = False
+
+
+async def limit_refusal(
+    actions: ActionRepository, member_id: UUID, rule: ActionRule, now: datetime
+) -> str | None:
+    """Why `rule` pays `member_id` no more at `now` (once per member, N per period, a
+    cooldown), or None when it pays. The counts are race-free only under the member's wallet
+    lock: callers take it first."""
+    if rule.once and await actions.count_since(member_id, rule.key, None) > 0:
+        return f"{rule.key} earns points once per member."
+    if rule.period is not None and rule.max_per_period is not None:
+        done = await actions.count_since(member_id, rule.key, period_start(rule.period, now))
+        if done >= rule.max_per_period:
+            return (
+                f"{rule.key} earns points {rule.max_per_period} time(s) per "
+                f"{rule.period.value.lower()}."
+            )
+    if rule.cooldown_hours:
+        last = await actions.last_at(member_id, rule.key)
+        again = last + timedelta(hours=rule.cooldown_hours) if last else None
+        if again is not None and now < again:
+            return f"{rule.key} can earn again from {again:%Y-%m-%d %H:%M} UTC."
+    return None
 
 
 def _limit_reached(message: str) -> DomainError:
@@ -59,22 +83,9 @@ async def record_action(
         await active_member(uow.members, member_id)
         # The wallet lock serialises this member's actions, so the counts below cannot race.
         wallet = await LockedWallet.open(uow.ledger, member_id, DEFAULT_WALLET, now)
-        if rule.once and await uow.actions.count_since(member_id, rule.key, None) > 0:
-            raise _limit_reached(f"{rule.key} earns points once per member.")
-        if rule.period is not None and rule.max_per_period is not None:
-            done = await uow.actions.count_since(
-                member_id, rule.key, period_start(rule.period, now)
-            )
-            if done >= rule.max_per_period:
-                raise _limit_reached(
-                    f"{rule.key} earns points {rule.max_per_period} time(s) per "
-                    f"{rule.period.value.lower()}."
-                )
-        if rule.cooldown_hours:
-            last = await uow.actions.last_at(member_id, rule.key)
-            again = last + timedelta(hours=rule.cooldown_hours) if last else None
-            if again is not None and now < again:
-                raise _limit_reached(f"{rule.key} can earn again from {again:%Y-%m-%d %H:%M} UTC.")
+        refusal = await limit_refusal(uow.actions, member_id, rule, now)
+        if refusal is not None:
+            raise _limit_reached(refusal)
         entry = await wallet.credit(
             rule.points,
             kind=EntryKind.EARN,

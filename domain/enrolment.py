@@ -57,11 +57,12 @@ async def update(uow_factory: UnitOfWorkFactory, member_id: UUID, d: MemberDraft
 
 
 async def erase(uow_factory: UnitOfWorkFactory, member_id: UUID) -> Member:
-    """Forgets who the member is: externalId, email, name and birthday are cleared for good
-    and the member is ERASED, so it earns and spends no more. Its ledger stays, as the
-    merchant's accounts need it, under an id that no longer names anyone. Erasing again
-    changes nothing."""
+    """Forgets who the member is: externalId, email, name, birthday and the text of its
+    survey answers are cleared for good and the member is ERASED, so it earns and spends no
+    more. Its ledger stays, as the merchant's accounts need it, under an id that no longer
+    names anyone, and so do its survey scores. Erasing again changes nothing."""
     async with uow_factory() as uow:
         if await uow.members.get(member_id) is None:
             raise NotFound("No such member.", field=("id",))
+        await uow.surveys.forget_answers(member_id)
         return await uow.members.erase(member_id)

@@ -32,6 +32,7 @@ class ErrorCode(StrEnum):
     REDEMPTION_CLOSED = "REDEMPTION_CLOSED"
     MIN_ORDER_NOT_MET = "MIN_ORDER_NOT_MET"
     RATE_LIMITED = "RATE_LIMITED"
+    SURVEY_CLOSED = "SURVEY_CLOSED"
 
 
 class DomainError(Exception):

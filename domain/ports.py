@@ -19,8 +19,10 @@ from domain.records.members import Member, MemberDraft, MemberStatus
 from domain.records.orders import OrderRecord, RefundRecord
 from domain.records.redemptions import Redemption
 from domain.records.referrals import Referral, ReferralStats
+from domain.records.surveys import Survey, SurveyResponse
 from domain.referral_settings import ReferralSettings
 from domain.rewards import RedemptionStatus, Reward, RewardKind
+from domain.surveys import CsatSummary, NpsSummary, SurveyKind
 from domain.tiers import MemberTier, Tier, TierChangeReason, TierMetric, TierSettings
 
 
@@ -274,6 +276,58 @@ class ReferralRepository(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class SurveyFilter:
+    include_archived: bool = False
+    open_only: bool = False
+    kind: SurveyKind | None = None
+
+
+class SurveyRepository(Protocol):
+    async def add(self, survey: Survey) -> Survey:
+        """Stores a new survey; the result carries its seq."""
+        ...
+
+    async def get(self, survey_id: UUID) -> Survey | None: ...
+    async def lock(self, survey_id: UUID) -> Survey | None: ...
+    async def update(self, survey: Survey) -> Survey: ...
+    async def page(
+        self, after_seq: int | None, limit: int, where: SurveyFilter
+    ) -> list[Survey]: ...
+    async def add_response(self, response: SurveyResponse) -> SurveyResponse:
+        """Stores an answer; the result carries its seq."""
+        ...
+
+    async def response(self, response_id: UUID) -> SurveyResponse | None: ...
+    async def responses_of_survey(
+        self, survey_id: UUID, before_seq: int | None, limit: int
+    ) -> list[SurveyResponse]:
+        """Newest first."""
+        ...
+
+    async def responses_of_member(
+        self, member_id: UUID, before_seq: int | None, limit: int
+    ) -> list[SurveyResponse]:
+        """Newest first."""
+        ...
+
+    async def forget_answers(self, member_id: UUID) -> None:
+        """Clears the text of the member's answers (erasure); scores stay, as counts."""
+        ...
+
+    async def nps_counts(
+        self, since: datetime, until: datetime, survey_id: UUID | None = None
+    ) -> NpsSummary:
+        """NPS answers given in [since, until), of one survey or all of them, by group."""
+        ...
+
+    async def csat_counts(
+        self, since: datetime, until: datetime, survey_id: UUID | None = None
+    ) -> CsatSummary:
+        """CSAT answers given in [since, until), of one survey or all of them."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
 class TierHistoryEntry:
     id: int
     member_id: UUID
@@ -390,6 +444,8 @@ class TenantUnitOfWork(Protocol):
     def referrals(self) -> ReferralRepository: ...
     @property
     def tiers(self) -> TierRepository: ...
+    @property
+    def surveys(self) -> SurveyRepository: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -20,6 +20,7 @@ from persistence.repositories.orders import PgOrderRepository
 from persistence.repositories.programs import PgProgramRepository
 from persistence.repositories.referrals import PgReferralRepository
 from persistence.repositories.rewards import PgRedemptionRepository, PgRewardRepository
+from persistence.repositories.surveys import PgSurveyRepository
 from persistence.repositories.tiers import PgTierRepository
 from tenants.naming import assert_schema_name
 
@@ -125,6 +126,10 @@ class PgTenantUnitOfWork:
     @cached_property
     def tiers(self) -> PgTierRepository:
         return PgTierRepository(self._connection, self._memory)
+
+    @cached_property
+    def surveys(self) -> PgSurveyRepository:
+        return PgSurveyRepository(self._connection)
 
     async def __aexit__(
         self,

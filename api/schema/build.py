@@ -33,6 +33,9 @@ from api.schema.referrals.referrals import ReferralMutations
 from api.schema.rewards.redemptions import RedemptionMutations, RedemptionQueries
 from api.schema.rewards.reward_types import Redemption, Reward
 from api.schema.rewards.rewards import RewardMutations, RewardQueries
+from api.schema.surveys.submit_response import SurveyResponseMutations
+from api.schema.surveys.survey_types import Survey, SurveyResponse
+from api.schema.surveys.surveys import SurveyMutations, SurveyQueries
 from api.schema.tenants.allowed_origins import AllowedOriginsMutations
 from api.schema.tenants.rate_limit_mutation import RateLimitMutations
 from api.schema.tenants.tenants import ApiKey, Tenant, TenantMutations, TenantQueries
@@ -56,6 +59,7 @@ class Query(
     NodeQueries,
     TenantQueries,
     TierQueries,
+    SurveyQueries,
 ):
     pass
 
@@ -75,6 +79,8 @@ class Mutation(
     TierMutations,
     AllowedOriginsMutations,
     RateLimitMutations,
+    SurveyMutations,
+    SurveyResponseMutations,
 ):
     pass
 
@@ -149,7 +155,7 @@ def build_schema(
     schema = LoyaltySchema(
         query=Query,
         mutation=Mutation,
-        types=[Member, LedgerEntry, Tenant, ApiKey, Reward, Redemption],
+        types=[Member, LedgerEntry, Tenant, ApiKey, Reward, Redemption, Survey, SurveyResponse],
         extensions=[lambda: PreparedOperation(documents)],
         execution_context_class=PlainTreeExecutionContext if fast else None,
         config=StrawberryConfig(disable_field_suggestions=not privileged, scalar_map=SCALARS),

@@ -29,15 +29,24 @@ from domain.errors import DomainError
 from domain.ledger import DEFAULT_WALLET, EntryKind, LotDraw, NewEntry
 from domain.orders import record_order, refund_order
 from domain.points import AdjustPoints, adjust_points
-from domain.ports import BalanceCache, MemberFilter, RewardFilter, UnitOfWorkFactory
-from domain.program import Channel, ProgramConfig
+from domain.ports import (
+    BalanceCache,
+    MemberFilter,
+    RewardFilter,
+    SurveyFilter,
+    UnitOfWorkFactory,
+)
+from domain.program import Channel, LimitPeriod, ProgramConfig
 from domain.records.idempotency import Claim
 from domain.records.members import MemberDraft
 from domain.records.orders import OrderRecord, RefundRecord
 from domain.records.referrals import Referral, ReferralStatus
+from domain.records.surveys import SurveyResponse
 from domain.redemption import cancel_redemption, new_redemption, redeem_reward
 from domain.referral_settings import ReferralSettings
 from domain.rewards import CodeSource, RedemptionStatus, RewardKind
+from domain.survey_definitions import draft_survey
+from domain.surveys import ScoreGroup, SurveyKind
 from domain.tiers import MemberTier, Tier, TierChangeReason, TierMetric
 from persistence.uow import PgUnitOfWorkFactory
 from tests.support.ledger_checks import assert_schema_ledger_consistent
@@ -489,6 +498,62 @@ async def _referrals_and_tiers(uow: UnitOfWorkFactory, cache: BalanceCache, reco
         record("after refusal", await unit.tiers.all())
 
 
+async def _surveys(uow: UnitOfWorkFactory, cache: BalanceCache, record: Record) -> None:
+    clock = FixedClock(NOW)
+    async with uow() as unit:
+        ann = await unit.members.add(_draft("ann"), "CODEANN2", NOW)
+        nps = await unit.surveys.add(
+            draft_survey(
+                clock,
+                kind=SurveyKind.NPS,
+                question="Recommend us?",
+                follow_ups={ScoreGroup.DETRACTOR: "Why not?"},
+                points=5,
+                points_period=LimitPeriod.WEEK,
+            )
+        )
+        csat = await unit.surveys.add(
+            draft_survey(clock, kind=SurveyKind.CSAT, question="Happy?", active=False)
+        )
+        record("added", [nps, csat])
+        record("missing", await unit.surveys.get(uuid.uuid4()))
+        record("open", await unit.surveys.page(None, 10, SurveyFilter(open_only=True)))
+        record("csat only", await unit.surveys.page(None, 10, SurveyFilter(kind=SurveyKind.CSAT)))
+        record("after first", await unit.surveys.page(nps.seq, 10, SurveyFilter()))
+        changed = await unit.surveys.update(replace(nps, archived=True, thank_you="Thanks"))
+        record("updated", changed)
+        record("unarchived", await unit.surveys.page(None, 10, SurveyFilter()))
+        record("all", await unit.surveys.page(None, 10, SurveyFilter(include_archived=True)))
+        given = [(nps, 10), (nps, 7), (nps, 0), (csat, 4), (csat, 2)]
+        answers = [
+            await unit.surveys.add_response(
+                SurveyResponse(
+                    id=uuid.uuid4(),
+                    seq=0,
+                    survey_id=survey.id,
+                    member_id=ann.id,
+                    kind=survey.kind,
+                    score=score,
+                    answer=f"answer {i}",
+                    points=0,
+                    entry_id=None,
+                    created_at=NOW + i * DAY,
+                )
+            )
+            for i, (survey, score) in enumerate(given)
+        ]
+        record("answers", answers)
+        record("one", await unit.surveys.response(answers[1].id))
+        record("of survey", await unit.surveys.responses_of_survey(nps.id, answers[2].seq, 10))
+        record("of member", await unit.surveys.responses_of_member(ann.id, None, 2))
+        record("nps", await unit.surveys.nps_counts(NOW, NOW + 2 * DAY))
+        record("nps of one", await unit.surveys.nps_counts(NOW, NOW + 9 * DAY, nps.id))
+        record("csat", await unit.surveys.csat_counts(NOW, NOW + 9 * DAY))
+        record("csat of other", await unit.surveys.csat_counts(NOW, NOW + 9 * DAY, nps.id))
+        await unit.surveys.forget_answers(ann.id)
+        record("forgotten", await unit.surveys.responses_of_member(ann.id, None, 10))
+
+
 async def _use_cases(uow: UnitOfWorkFactory, cache: BalanceCache, record: Record) -> None:
     """A short life of one member through the use cases themselves."""
     clock = FixedClock(NOW)
@@ -536,6 +601,7 @@ SCENARIOS = {
     "orders, programs and actions": _orders_and_programs,
     "rewards and redemptions": _rewards,
     "referrals and tiers": _referrals_and_tiers,
+    "surveys": _surveys,
 }
 
 

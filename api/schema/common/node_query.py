@@ -12,6 +12,7 @@ from api.schema.members.member_type import Member
 from api.schema.points.ledger_types import LedgerEntry
 from api.schema.referrals.referrals import referral_node
 from api.schema.rewards.reward_types import Redemption, Reward
+from api.schema.surveys.survey_types import survey_node, survey_response_node
 from api.schema.tiers.tier_types import Tier
 from domain.errors import DomainError, ErrorCode
 from domain.reads import members as reads
@@ -50,4 +51,8 @@ class NodeQueries:
             tier_id = uuid_of(id, "Tier")
             tiers = (await tier_definitions(ctx.uow)).tiers
             return next((Tier.of(t) for t in tiers if t.id == tier_id), None)
+        if type_name == "Survey":
+            return await survey_node(info, id)
+        if type_name == "SurveyResponse":
+            return await survey_response_node(info, id)
         raise DomainError("Unknown id type.", field=("id",), code=ErrorCode.INVALID_ID)

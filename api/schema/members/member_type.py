@@ -21,6 +21,7 @@ from api.schema.points.ledger_types import LedgerEntry, Points
 from api.schema.referrals import referrals as referral_fields
 from api.schema.referrals.referrals import Referral, ReferralStats
 from api.schema.rewards.reward_types import AvailableReward, Redemption, RedemptionStatus, Reward
+from api.schema.surveys.survey_types import SurveyResponse, member_survey_responses
 from api.schema.tiers.tier_types import MemberTierStanding, TierChange
 from domain.catalog import Availability
 from domain.ledger import validate_wallet
@@ -254,6 +255,12 @@ class Member(Node):
         )
         node = partial(LedgerEntry.of, internal=ctx.viewer.sees_internal_entries)
         return page_of(entries, size, after is not None, node, _ID)
+
+    @strawberry.field(description="This member's survey answers, newest first.")
+    async def survey_responses(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[SurveyResponse]:
+        return await member_survey_responses(info, self.member_id, first, after)
 
     @strawberry.field(description="Codes this member redeemed, newest first.")
     async def redemptions(

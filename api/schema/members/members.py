@@ -24,6 +24,7 @@ from domain.errors import DomainError, ErrorCode, NotFound
 from domain.member_signup import sign_up
 from domain.reads.members import member_by_id, member_by_reference, member_filter, members_page
 from domain.records import members as mr
+from domain.viewers import acting_member
 
 _SEQ = attrgetter("seq")
 
@@ -107,6 +108,21 @@ async def require_member_id(
     if found is None:
         raise NotFound("No such member.", field=(field,))
     return found
+
+
+async def acting_member_id(
+    info: Info, member_id: strawberry.ID | None, external_id: str | None
+) -> UUID:
+    """A member token acts for its member only; keys and operators name the member."""
+    viewer = info.context.viewer
+    named = (
+        await require_member_id(info, member_id, external_id)
+        if not viewer.is_member or member_id is not None or external_id is not None
+        else None
+    )
+    acting = acting_member(viewer, named)
+    assert acting is not None  # a member token carries its member; others named one
+    return acting
 
 
 @strawberry.input

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated
-from uuid import UUID
 
 import strawberry
 
@@ -11,28 +10,13 @@ from api.auth.principal import Kind
 from api.context import Info
 from api.schema.common.errors import UserError, returns_payload
 from api.schema.common.ids import uuid_of
-from api.schema.members.members import require_member_id
+from api.schema.members.members import acting_member_id
 from api.schema.points.ledger_types import Points
 from api.schema.rewards.reward_types import Redemption, Reward
 from domain import redemption as rd
 from domain.errors import DomainError
 from domain.rewards import Discount
 from domain.viewers import acting_member
-
-
-async def _acting_member(
-    info: Info, member_id: strawberry.ID | None, external_id: str | None
-) -> UUID:
-    """A member token acts for its member only; keys and operators name the member."""
-    viewer = info.context.viewer
-    named = (
-        await require_member_id(info, member_id, external_id)
-        if not viewer.is_member or member_id is not None or external_id is not None
-        else None
-    )
-    acting = acting_member(viewer, named)
-    assert acting is not None  # a member token carries its member; others named one
-    return acting
 
 
 @strawberry.input
@@ -131,7 +115,7 @@ class RedemptionQueries:
         if subtotal < 0:
             raise DomainError("subtotal must not be negative.", field=("subtotal",))
         member = (
-            await _acting_member(info, member_id, external_id)
+            await acting_member_id(info, member_id, external_id)
             if ctx.principal.kind is Kind.MEMBER or member_id is not None or external_id
             else None
         )
@@ -156,7 +140,7 @@ class RedemptionMutations:
     async def redeem_reward(self, info: Info, input: RedeemRewardInput) -> RedeemRewardPayload:
         ctx = info.context
         ctx.require(Kind.SECRET_KEY, Kind.OPERATOR, Kind.MEMBER)
-        member_id = await _acting_member(info, input.member_id, input.external_id)
+        member_id = await acting_member_id(info, input.member_id, input.external_id)
         result = await rd.redeem_reward(
             ctx.uow,
             ctx.balance_cache,

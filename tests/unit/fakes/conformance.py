@@ -14,6 +14,7 @@ from domain.ports import (
     RedemptionRepository,
     ReferralRepository,
     RewardRepository,
+    SurveyRepository,
     TenantUnitOfWork,
     TierRepository,
     UnitOfWorkFactory,
@@ -27,6 +28,7 @@ from tests.unit.fakes.orders import FakeOrderRepository
 from tests.unit.fakes.programs import FakeProgramRepository
 from tests.unit.fakes.referrals import FakeReferralRepository
 from tests.unit.fakes.rewards import FakeRedemptionRepository, FakeRewardRepository
+from tests.unit.fakes.surveys import FakeSurveyRepository
 from tests.unit.fakes.tables import FakeDatabase, Tables
 from tests.unit.fakes.tiers import FakeTierRepository
 from tests.unit.fakes.uow import FakeUnitOfWork, FakeUnitOfWorkFactory
@@ -46,6 +48,7 @@ def ports_of(db: FakeDatabase) -> tuple[object, ...]:
     redemptions: RedemptionRepository = FakeRedemptionRepository(tables, sequences)
     referrals: ReferralRepository = FakeReferralRepository(tables, sequences)
     tiers: TierRepository = FakeTierRepository(tables, sequences)
+    surveys: SurveyRepository = FakeSurveyRepository(tables, sequences)
     uow: TenantUnitOfWork = FakeUnitOfWork(db)
     factory: UnitOfWorkFactory = FakeUnitOfWorkFactory(db)
     cache: BalanceCache = FakeBalanceCache()
@@ -60,6 +63,7 @@ def ports_of(db: FakeDatabase) -> tuple[object, ...]:
         redemptions,
         referrals,
         tiers,
+        surveys,
         uow,
         factory,
         cache,

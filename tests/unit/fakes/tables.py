@@ -27,6 +27,7 @@ from domain.records.members import Member
 from domain.records.orders import OrderRecord, RefundRecord
 from domain.records.redemptions import Redemption
 from domain.records.referrals import Referral
+from domain.records.surveys import Survey, SurveyResponse
 from domain.rewards import Reward
 from domain.tiers import MemberTier, Tier, TierChangeReason, TierSettings
 
@@ -110,6 +111,8 @@ class Tables:
     tier_settled_version: int = 0
     member_tiers: dict[UUID, MemberTierRow] = field(default_factory=dict)
     tier_history: list[TierHistoryRow] = field(default_factory=list)
+    surveys: dict[UUID, Survey] = field(default_factory=dict)
+    survey_responses: dict[UUID, SurveyResponse] = field(default_factory=dict)
 
     def snapshot(self) -> Tables:
         """A copy a transaction may change: each table's container is copied, rows are

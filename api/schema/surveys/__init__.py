@@ -1,0 +1,1 @@
+"""NPS and CSAT surveys: definitions, answers, and their scores."""
