@@ -12,9 +12,11 @@ from persistence.uow import PgUnitOfWorkFactory
 from tests.conftest import ADJUST
 from tests.support.earning import configure, earn, enroll, fetch, order, record, refund
 from tests.support.ledger_checks import assert_ledger_matches_balances
-from tests.support.rewards import make_reward
+from tests.support.operations import OPERATIONS
+from tests.support.rewards import make_reward, member_token
 from tests.support.stamps import configure_card, set_card, stamps_of
 
+MEMBER_STAMPS = (OPERATIONS / "mobile" / "MemberStamps.graphql").read_text()
 RECORD_ACTION = """
 mutation Action($input: RecordActionInput!) {
   recordAction(input: $input) { replayed errors { code field message } }
@@ -286,4 +288,27 @@ async def test_an_enabled_card_needs_a_reward(clocked, tenant):
     # Then it is refused on the field at fault
     assert [(e["code"], e["field"]) for e in payload["errors"]] == [
         ("INVALID", ["input", "rewardPoints"])
+    ]
+
+
+async def test_the_app_shows_the_member_their_card(clocked, tenant):
+    # Given stamps that expire after 10 days, and a member with 2 of 3 stamps
+    gql = clocked.gql
+    await set_card(gql, tenant, expiry={"after": 10, "unit": "DAYS"})
+    member_id = await enroll(gql, tenant)
+    for i in (1, 2):
+        await earn(gql, tenant, ten_dollars(f"o-{i}", member_id))
+    token = await member_token(gql, tenant, member_id)
+
+    # When the app sends its MemberStamps document with the member's token
+    data = await gql(MEMBER_STAMPS, {"withinDays": 30, "first": 5}, token=token)
+
+    # Then it shows the card, the stamps about to expire and the stamps' entries
+    stamps = data["me"]["stamps"]
+    assert (stamps["collected"], stamps["cardSize"], stamps["progress"]) == (2, 3, 2 / 3)
+    assert [x["points"] for x in stamps["expiring"]] == [2]
+    history = stamps["history"]["nodes"]
+    assert [(x["kind"], x["points"], x["orderId"]) for x in history] == [
+        ("EARN", 1, "o-2"),
+        ("EARN", 1, "o-1"),
     ]
