@@ -286,12 +286,13 @@ async def refund_order(
             shortfall = entry.shortfall
             balance = await wallet.save()
         stamps_balance = None
-        if (
-            member_id is not None
-            and (await uow.programs.version(record.config_version)).stamp_card is not None
-        ):
-            policy = (await uow.programs.current()).refund_policy
-            stamps_balance = await stamps.on_refund(uow, record, refunded, policy, now)
+        # A stamp card, once configured, is only ever disabled, never removed: a program
+        # without one now never had one, and no order of it holds stamps.
+        current = await uow.programs.current() if member_id is not None else None
+        if current is not None and current.stamp_card is not None:
+            stamps_balance = await stamps.on_refund(
+                uow, record, refunded, current.refund_policy, now
+            )
         record = replace(
             record,
             refunded_minor=refunded,

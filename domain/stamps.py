@@ -142,17 +142,18 @@ async def _earn(
     stamps = await LockedWallet.open(uow.ledger, member_id, STAMPS_WALLET, now)
     completed = await uow.ledger.count_entries(member_id, STAMPS_WALLET, EntryKind.REDEEM)
     credit = stamps_to_credit(card, earned, stamps.balance.spendable, completed)
-    if credit <= 0:
-        return Stamped(points_wallet)
-    await stamps.credit(
-        credit,
-        kind=EntryKind.EARN,
-        available_at=now,
-        expires_at=expires_at(card.expiry, now),
-        reason=reason,
-        order_id=order_id,
-        config_version=program.version,
-    )
+    if credit > 0:
+        await stamps.credit(
+            credit,
+            kind=EntryKind.EARN,
+            available_at=now,
+            expires_at=expires_at(card.expiry, now),
+            reason=reason,
+            order_id=order_id,
+            config_version=program.version,
+        )
+    # Even with nothing credited: a card filled by hand, or left full by a reward that
+    # could not be given, completes on the member's next stamp.
     done = await _complete_cards(uow, program, card, stamps, points_wallet, completed)
     return Stamped(points_wallet, await stamps.save(), credit, done)
 

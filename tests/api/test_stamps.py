@@ -17,6 +17,9 @@ from tests.support.rewards import make_reward, member_token
 from tests.support.stamps import configure_card, set_card, stamps_of
 
 MEMBER_STAMPS = (OPERATIONS / "mobile" / "MemberStamps.graphql").read_text()
+PROGRAM_CARD = """
+query { program { stampCard { enabled cardSize rewardPoints reward { id } resets } } }
+"""
 RECORD_ACTION = """
 mutation Action($input: RecordActionInput!) {
   recordAction(input: $input) { replayed errors { code field message } }
@@ -312,3 +315,27 @@ async def test_the_app_shows_the_member_their_card(clocked, tenant):
         ("EARN", 1, "o-2"),
         ("EARN", 1, "o-1"),
     ]
+
+
+async def test_a_partial_change_of_the_card_keeps_what_it_leaves_out(clocked, tenant):
+    # Given a card of 3 stamps worth 50 points
+    gql = clocked.gql
+    await set_card(gql, tenant)
+    reward_id = await make_reward(gql, tenant, name="Free coffee")
+
+    # When only the size changes, then the reward becomes a catalog reward
+    sized = await configure_card(gql, tenant, cardSize=5)
+    rewarded = await configure_card(gql, tenant, rewardId=reward_id)
+
+    # Then each change kept the rest, and the program shows the card as last saved
+    assert sized["stampCard"]["rules"] == [{"id": "visit", "stamps": 1, "action": None}]
+    assert (sized["stampCard"]["cardSize"], sized["stampCard"]["rewardPoints"]) == (5, 50)
+    assert rewarded["programVersion"] == sized["programVersion"] + 1
+    data = await gql(PROGRAM_CARD, token=tenant.publishable_key)
+    assert data["program"]["stampCard"] == {
+        "enabled": True,
+        "cardSize": 5,
+        "rewardPoints": None,
+        "reward": {"id": reward_id},
+        "resets": True,
+    }

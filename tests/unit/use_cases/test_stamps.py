@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from domain.actions import record_action
 from domain.earning import OrderLine
 from domain.ledger import EntryKind
 from domain.orders import record_order, refund_order
+from domain.points import AdjustPoints, adjust_points
 from domain.program import ActionRule
 from domain.stamp_card import STAMPS_WALLET, StampCard, StampRule
 
@@ -106,3 +109,24 @@ async def test_an_action_stamps_the_card(world):
     # then the card completed into its 9 points
     assert (await _stamps(world, member.id)).lifetime == 2
     assert (await world.balance(member.id)).available == 5 + 5 + 9
+
+
+async def test_a_card_filled_by_hand_completes_on_the_next_stamp_even_if_it_does_not_reset(world):
+    # given a card of 3 that completes once, filled with 3 stamps by an operator
+    await world.configure(stamp_card=replace(CARD, resets=False))
+    member = await world.member()
+    await adjust_points(
+        world.uow,
+        world.cache,
+        world.clock,
+        AdjustPoints(member.id, 3, STAMPS_WALLET, "goodwill", None, None),
+    )
+
+    # when the member buys a coffee
+    coffee = world.order(member.id, "o-1", OrderLine("coffee", 1, 100))
+    result = await record_order(world.uow, world.cache, world.clock, coffee)
+
+    # then no stamp went on the full card, and the card completed into its 20 points
+    stamps = await _stamps(world, member.id)
+    assert (result.stamps, stamps.available, stamps.lifetime) == (0, 0, 3)
+    assert (await world.balance(member.id)).available == 1 + 20
