@@ -8,7 +8,7 @@ from uuid import UUID
 
 from domain.clock import Clock
 from domain.configuration import configure_program
-from domain.errors import NotFound
+from domain.errors import DomainError, NotFound
 from domain.partial_updates import PartialUpdate
 from domain.ports import UnitOfWorkFactory
 from domain.program import ProgramConfig
@@ -33,8 +33,12 @@ async def configure_stamp_card(
     card_reward = update.changes().get("reward_id")
     if isinstance(card_reward, UUID):
         async with uow_factory() as uow:
-            if await uow.rewards.get(card_reward) is None:
-                raise NotFound("No such reward.", field=("rewardId",))
+            reward = await uow.rewards.get(card_reward)
+        if reward is None:
+            raise NotFound("No such reward.", field=("rewardId",))
+        if reward.points_cost is None:
+            # A full card is paid for with the reward's points cost, credited and spent.
+            raise DomainError("A card's reward needs a fixed points cost.", field=("rewardId",))
     return await configure_program(
         uow_factory,
         clock,

@@ -339,3 +339,30 @@ async def test_a_partial_change_of_the_card_keeps_what_it_leaves_out(clocked, te
         "reward": {"id": reward_id},
         "resets": True,
     }
+
+
+async def test_a_card_reward_must_have_a_fixed_points_cost(clocked, tenant):
+    # Given a store credit of variable cost
+    gql = clocked.gql
+    credit = await make_reward(
+        gql,
+        tenant,
+        name="Credit",
+        kind="STORE_CREDIT",
+        value=None,
+        pointsCost=None,
+        minPoints=100,
+        maxPoints=1000,
+        stepPoints=50,
+        valuePerStep=25,
+    )
+
+    # When a card is set to complete into it
+    payload = await configure_card(
+        gql, tenant, enabled=True, rules=[{"id": "visit", "stamps": 1}], rewardId=credit
+    )
+
+    # Then it is refused on rewardId: a card pays for its reward with a fixed cost
+    assert [(e["code"], e["field"]) for e in payload["errors"]] == [
+        ("INVALID", ["input", "rewardId"])
+    ]
