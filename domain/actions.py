@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
+from domain import stamps
 from domain.clock import Clock
 from domain.earning import expiry_for
 from domain.errors import DomainError, ErrorCode
@@ -24,6 +25,7 @@ class ActionResult:
     entry: LedgerEntry
     balance: Balance | None
     replayed: bool = False
+    stamps: int = 0  # the member's stamps this action added
 
 
 async def limit_refusal(
@@ -97,9 +99,12 @@ async def record_action(
             rate=program.rate,
         )
         await uow.actions.add(member_id, rule.key, now, entry.id)
+        stamped = await stamps.on_action(uow, program, member_id, rule.key, wallet, now)
         balance = await wallet.save()
         await evaluate_member_tier(uow, member_id, now)
         if key is not None:
             await uow.idempotency.complete(key, {"entryId": entry.id})
     await cache.put(balance)
-    return ActionResult(entry, balance)
+    if stamped.balance is not None:
+        await cache.put(stamped.balance)
+    return ActionResult(entry, balance, stamps=stamped.stamps)

@@ -6,21 +6,20 @@ recordOrder call the same evaluation, so a preview never disagrees with what is 
 
 from __future__ import annotations
 
-import calendar
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from uuid import UUID
 
 from domain.errors import DomainError, ErrorCode
 from domain.ledger import MAX_BALANCE
+from domain.lot_expiry import expires_at
 from domain.money import MAX_MINOR, units, validate_currency, validate_minor
 from domain.program import (
     Channel,
     EarnRule,
-    ExpiryUnit,
     ProgramConfig,
     Rounding,
     RuleKind,
@@ -234,21 +233,7 @@ def evaluate(config: ProgramConfig, order: Order, tier_multiplier: Decimal = Dec
 
 
 def expiry_for(config: ProgramConfig, earned_at: datetime) -> datetime | None:
-    rule = config.lot_expiry
-    if rule is None:
-        return None
-    if rule.unit is ExpiryUnit.DAYS:
-        at = earned_at + timedelta(days=rule.after)
-    else:
-        month_index = earned_at.month - 1 + rule.after
-        year, month = earned_at.year + month_index // 12, month_index % 12 + 1
-        day = min(earned_at.day, calendar.monthrange(year, month)[1])
-        at = earned_at.replace(year=year, month=month, day=day)
-    if rule.end_of_month:
-        at = at.astimezone(UTC)
-        last = calendar.monthrange(at.year, at.month)[1]
-        at = at.replace(day=last, hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
-    return at
+    return expires_at(config.lot_expiry, earned_at)
 
 
 def available_from(config: ProgramConfig, placed_at: datetime, now: datetime) -> datetime:

@@ -12,8 +12,11 @@ from enum import StrEnum
 from uuid import UUID
 
 from domain.errors import DomainError, ErrorCode, InsufficientPoints
+from domain.stamp_card import STAMPS_WALLET
 
 DEFAULT_WALLET = "points"
+# The wallets a program may have: its points, and the stamp card's stamps.
+KNOWN_WALLETS = frozenset({DEFAULT_WALLET, STAMPS_WALLET})
 # One request may not move more than this: it keeps every member's points inside GraphQL's
 # 32-bit Int and catches a misplaced decimal point before it reaches the ledger.
 MAX_POINTS_PER_CHANGE = 10_000_000
@@ -160,8 +163,11 @@ def validate_reason(text: str | None, field: str) -> str | None:
     return cleaned or None
 
 
-def validate_wallet(wallet: str | None, known: frozenset[str] = frozenset({DEFAULT_WALLET})) -> str:
-    """The wallet named, or the default one; an unknown wallet is refused, never created."""
+def validate_wallet(wallet: str | None, known: frozenset[str] = KNOWN_WALLETS) -> str:
+    """The wallet named, or the default one; an unknown wallet is refused, never created.
+
+    Reading the stamps wallet of a program without a stamp card answers an empty balance;
+    changing it is refused where the program is read (stamp_rules.refuse_closed_wallet)."""
     if wallet is None:
         return DEFAULT_WALLET
     if wallet not in known:

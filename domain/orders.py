@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from domain import referring
+from domain import referring, stamps
 from domain.clock import Clock
 from domain.earning import (
     Earning,
@@ -39,6 +39,7 @@ class OrderResult:
     points_delta: int
     balance: Balance | None
     unchanged: bool = False
+    stamps: int = 0  # the change of the member's stamps
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +112,7 @@ async def record_order(
         before = existing.earned_points if existing is not None else 0
         delta = earning.points - before
         balance = None
+        wallet: LockedWallet | None = None
         # A member's new order is activity even when it earns nothing (below the minimum):
         # it restarts the inactivity clock.
         new_for_member = existing is None or existing.order.member_id is None
@@ -139,7 +141,9 @@ async def record_order(
                     rate=earning.rate,
                     config_version=earning.config_version,
                 )
-            balance = await wallet.save()
+        stamped = await stamps.on_order(uow, program, existing, order, wallet, now)
+        if stamped.points_wallet is not None:
+            balance = await stamped.points_wallet.save()
         record = OrderRecord(
             order=order,
             fingerprint=digest,
@@ -158,11 +162,13 @@ async def record_order(
             await evaluate_member_tier(uow, order.member_id, now)
     if balance is not None:
         await cache.put(balance)
+    if stamped.balance is not None:
+        await cache.put(stamped.balance)
     for changed in referral.balances if referral else ():
         await cache.put(changed)
         if changed.member_id == order.member_id:
             balance = changed  # the order's member got a referral reward on top
-    return OrderResult(record, delta, balance)
+    return OrderResult(record, delta, balance, stamps=stamped.stamps)
 
 
 def _check_change(existing: OrderRecord, order: Order) -> None:
@@ -279,6 +285,14 @@ async def refund_order(
             )
             shortfall = entry.shortfall
             balance = await wallet.save()
+        stamps_balance = None
+        # A stamp card, once configured, is only ever disabled, never removed: a program
+        # without one now never had one, and no order of it holds stamps.
+        current = await uow.programs.current() if member_id is not None else None
+        if current is not None and current.stamp_card is not None:
+            stamps_balance = await stamps.on_refund(
+                uow, record, refunded, current.refund_policy, now
+            )
         record = replace(
             record,
             refunded_minor=refunded,
@@ -293,6 +307,8 @@ async def refund_order(
             await evaluate_member_tier(uow, member_id, now)
     if balance is not None:
         await cache.put(balance)
+    if stamps_balance is not None:
+        await cache.put(stamps_balance)
     for changed in referral.balances if referral else ():
         await cache.put(changed)
     return RefundResult(record, refund, shortfall, balance)

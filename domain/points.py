@@ -10,7 +10,6 @@ from typing import Any
 from uuid import UUID
 
 from domain.clock import Clock
-from domain.earning import expiry_for
 from domain.errors import DomainError, NotFound
 from domain.idempotency import fingerprint, first_result, validate_key
 from domain.ledger import Balance, EntryKind, LedgerEntry, validate_points, validate_reason
@@ -18,6 +17,7 @@ from domain.members import require_active
 from domain.ports import BalanceCache, TenantUnitOfWork, UnitOfWorkFactory
 from domain.records.idempotency import Claim
 from domain.records.members import Member
+from domain.stamp_rules import refuse_closed_wallet, wallet_expiry
 from domain.tier_evaluation import evaluate_member_tier
 from domain.wallet import LockedWallet
 
@@ -135,13 +135,14 @@ async def adjust_points(
             return PointsChanged(replayed, None, replayed=True, member=member)
         require_active(member)
         program = await uow.programs.current()
+        refuse_closed_wallet(program, cmd.wallet)
         wallet = await LockedWallet.open(uow.ledger, member.id, cmd.wallet, now)
         if points > 0:
             entry = await wallet.credit(
                 points,
                 kind=EntryKind.ADJUST,
                 available_at=now,
-                expires_at=expiry_for(program, now),
+                expires_at=wallet_expiry(program, cmd.wallet, now),
                 config_version=program.version,
                 reason=reason,
                 note=note,

@@ -12,7 +12,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 from uuid import UUID
 
-from domain.ledger import Balance, LedgerEntry, Lot, LotDraw, NewEntry
+from domain.ledger import Balance, EntryKind, LedgerEntry, Lot, LotDraw, NewEntry
 from domain.program import ProgramConfig
 from domain.records.idempotency import Claim, IdempotencyRecord
 from domain.records.members import Member, MemberDraft, MemberStatus
@@ -136,6 +136,11 @@ class LedgerRepository(Protocol):
     async def history(
         self, member_id: UUID, wallet: str | None, before_id: int | None, limit: int
     ) -> list[LedgerEntry]: ...
+    async def order_totals(self, order_id: str, member_id: UUID, wallet: str) -> tuple[int, int]:
+        """What an order earned in a wallet, and what was taken back from it since."""
+        ...
+
+    async def count_entries(self, member_id: UUID, wallet: str, kind: EntryKind) -> int: ...
 
 
 class IdempotencyStore(Protocol):

@@ -15,7 +15,9 @@ from typing import Any
 
 from domain.decimals import STORED_PLACES, bounded_decimal
 from domain.errors import DomainError
+from domain.lot_expiry import ExpiryUnit, LotExpiry
 from domain.money import validate_currency
+from domain.stamp_card import StampCard, card_from_json, card_to_json, validate_card
 
 MAX_RULES = 200
 MAX_PENDING_DAYS = 365
@@ -40,11 +42,6 @@ class Channel(StrEnum):
     MOBILE = "MOBILE"
 
 
-class ExpiryUnit(StrEnum):
-    DAYS = "DAYS"
-    MONTHS = "MONTHS"
-
-
 class RuleKind(StrEnum):
     MULTIPLIER = "MULTIPLIER"
     BONUS = "BONUS"
@@ -55,13 +52,6 @@ class LimitPeriod(StrEnum):
     WEEK = "WEEK"
     MONTH = "MONTH"
     YEAR = "YEAR"
-
-
-@dataclass(frozen=True, slots=True)
-class LotExpiry:
-    after: int
-    unit: ExpiryUnit
-    end_of_month: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +114,7 @@ class ProgramConfig:
     refund_policy: RefundPolicy = RefundPolicy.CLAWBACK_AVAILABLE
     rules: tuple[EarnRule, ...] = ()
     actions: tuple[ActionRule, ...] = field(default_factory=tuple)
+    stamp_card: StampCard | None = None
     # The fields whose stored values were out of bounds when read (see from_json): they
     # hold safe stand-ins, orders are refused until the program is configured again.
     damaged: tuple[str, ...] = ()
@@ -222,6 +213,8 @@ def validate(config: ProgramConfig) -> ProgramConfig:
             )
         if action.max_per_period is not None:
             _bounded(action.max_per_period, "maxPerPeriod", 1, 10_000)
+    if config.stamp_card is not None:
+        validate_card(config.stamp_card)
     return config
 
 
@@ -257,6 +250,13 @@ def _dt(value: str | None) -> datetime | None:
 
 
 def to_json(config: ProgramConfig) -> dict[str, Any]:
+    stored = _to_json(config)
+    if config.stamp_card is not None:  # absent, not null: older readers never knew of it
+        stored["stamp_card"] = card_to_json(config.stamp_card)
+    return stored
+
+
+def _to_json(config: ProgramConfig) -> dict[str, Any]:
     return {
         "currency": config.currency,
         "points_per_unit": str(config.points_per_unit),
@@ -376,5 +376,6 @@ def from_json(version: int, data: dict[str, Any]) -> ProgramConfig:
             )
             for a in data.get("actions", ())
         ),
+        stamp_card=card_from_json(data["stamp_card"]) if data.get("stamp_card") else None,
     )
     return replace(config, damaged=tuple(reread.damaged)) if reread.damaged else config

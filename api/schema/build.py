@@ -33,6 +33,7 @@ from api.schema.referrals.referrals import ReferralMutations
 from api.schema.rewards.redemptions import RedemptionMutations, RedemptionQueries
 from api.schema.rewards.reward_types import Redemption, Reward
 from api.schema.rewards.rewards import RewardMutations, RewardQueries
+from api.schema.stamps.stamp_card import StampCardMutations
 from api.schema.surveys.submit_response import SurveyResponseMutations
 from api.schema.surveys.survey_types import Survey, SurveyResponse
 from api.schema.surveys.surveys import SurveyMutations, SurveyQueries
@@ -81,6 +82,7 @@ class Mutation(
     RateLimitMutations,
     SurveyMutations,
     SurveyResponseMutations,
+    StampCardMutations,
 ):
     pass
 

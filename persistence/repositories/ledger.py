@@ -320,6 +320,30 @@ class PgLedgerRepository:
         )
         return [_entry(r) for r in rows]
 
+    async def order_totals(self, order_id: str, member_id: UUID, wallet: str) -> tuple[int, int]:
+        row = await self._conn.fetchrow(
+            """SELECT coalesce(sum(lifetime_delta) FILTER (WHERE kind = 'EARN'), 0) AS earned,
+                      coalesce(-sum(lifetime_delta) FILTER (WHERE kind = 'REVERSE'), 0)
+                        AS reversed
+               FROM ledger_entries
+               WHERE member_id = $1 AND wallet = $2 AND order_id = $3""",
+            member_id,
+            wallet,
+            order_id,
+        )
+        assert row is not None  # an aggregate always answers one row
+        return int(row["earned"]), int(row["reversed"])
+
+    async def count_entries(self, member_id: UUID, wallet: str, kind: EntryKind) -> int:
+        found: int = await self._conn.fetchval(
+            "SELECT count(*) FROM ledger_entries WHERE member_id = $1 AND wallet = $2"
+            " AND kind = $3",
+            member_id,
+            wallet,
+            kind.value,
+        )
+        return found
+
     async def wallets_with_due_lots(self, now: datetime, limit: int) -> list[tuple[UUID, str]]:
         rows = await self._conn.fetch(
             """SELECT DISTINCT member_id, wallet FROM (

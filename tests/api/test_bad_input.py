@@ -625,9 +625,7 @@ async def test_adjusting_an_unknown_wallet_is_refused_and_writes_nothing(
 async def test_reading_an_unknown_wallet_is_an_error(gql, shop, operation):
     kit, member_id, _ = shop
 
-    errors = await gql.errors(
-        operation, {"id": member_id, "wallet": "stamps"}, token=kit.secret_key
-    )
+    errors = await gql.errors(operation, {"id": member_id, "wallet": "miles"}, token=kit.secret_key)
 
     assert [(e["extensions"]["code"], e["extensions"]["field"]) for e in errors] == [
         ("INVALID", ["wallet"])

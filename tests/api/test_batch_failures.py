@@ -406,7 +406,7 @@ async def test_a_client_gone_mid_page_leaves_nothing_broken_for_the_next_request
 POINTS_IN_A_WALLET = """
 query PointsInAWallet {
   members(first: 20) {
-    nodes { externalId points(wallet: "stamps") { available } }
+    nodes { externalId points(wallet: "miles") { available } }
   }
 }
 """

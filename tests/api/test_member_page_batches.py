@@ -198,12 +198,12 @@ async def test_a_single_member_keeps_its_direct_read(gql, tenant, enroll):
 async def test_an_unknown_wallet_is_refused_for_each_member_as_for_one(gql, tenant, enroll):
     member_id = await enroll(tenant, points=7)
     query = (
-        'query { members(first: 5) { edges { node { points(wallet: "stamps") { available } } } } }'
+        'query { members(first: 5) { edges { node { points(wallet: "miles") { available } } } } }'
     )
 
     errors = await gql.errors(query, token=tenant.secret_key)
     alone = await gql.errors(
-        'query($id: ID!) { member(id: $id) { points(wallet: "stamps") { available } } }',
+        'query($id: ID!) { member(id: $id) { points(wallet: "miles") { available } } }',
         {"id": member_id},
         token=tenant.secret_key,
     )

@@ -66,8 +66,9 @@ def test_amounts_out_of_range_are_refused(points):
 
 def test_unknown_wallets_are_refused_and_none_means_the_default():
     assert validate_wallet(None) == "points"
+    assert validate_wallet("stamps") == "stamps"  # the stamp card's wallet
     with pytest.raises(DomainError):
-        validate_wallet("stamps")
+        validate_wallet("miles")
 
 
 def test_a_key_replays_only_the_same_operation_and_input():

@@ -21,6 +21,7 @@ from api.schema.points.ledger_types import LedgerEntry, Points
 from api.schema.referrals import referrals as referral_fields
 from api.schema.referrals.referrals import Referral, ReferralStats
 from api.schema.rewards.reward_types import AvailableReward, Redemption, RedemptionStatus, Reward
+from api.schema.stamps.stamp_types import MemberStamps
 from api.schema.surveys.survey_types import SurveyResponse, member_survey_responses
 from api.schema.tiers.tier_types import MemberTierStanding, TierChange
 from domain.catalog import Availability
@@ -28,6 +29,7 @@ from domain.ledger import validate_wallet
 from domain.points import read_balance
 from domain.reads import members as reads
 from domain.reads.rewards import rewards_in_reach
+from domain.reads.stamps import member_stamps
 from domain.records import members as m
 from domain.tier_evaluation import Standing, member_standing
 from engine.assemble import assemble
@@ -238,6 +240,15 @@ class Member(Node):
             if read is not None:
                 return Points.of(read[self.member_id])
         return _read_points(self, info, name)
+
+    @strawberry.field(
+        description="The member's stamp card; null when the program has none. "
+        'points(wallet: "stamps") reads the same wallet.'
+    )
+    async def stamps(self, info: Info) -> MemberStamps | None:
+        ctx = info.context
+        found = await member_stamps(ctx.uow, ctx.balance_cache, self.member_id)
+        return MemberStamps.of(found) if found else None
 
     @strawberry.field(description="Ledger entries, newest first.")
     async def history(

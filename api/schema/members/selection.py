@@ -23,6 +23,7 @@ MEMBER_ID_ONLY_FIELDS = frozenset(
         "availableRewards",
         "tier",
         "tierHistory",
+        "stamps",
     }
 )
 

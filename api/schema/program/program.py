@@ -11,16 +11,17 @@ from api.auth.principal import Kind, Role
 from api.context import Info
 from api.schema.common.enums import (
     Channel,
-    ExpiryUnit,
     LimitPeriod,
     RefundPolicy,
     Rounding,
     RuleKind,
 )
 from api.schema.common.errors import UserError, returns_payload
+from api.schema.common.lot_expiry import LotExpiry, LotExpiryInput
 from api.schema.common.pagination import page_size
 from api.schema.referrals.referrals import ReferralProgram, program_referrals
 from api.schema.rewards.reward_types import Reward
+from api.schema.stamps.stamp_types import StampCard
 from api.schema.tiers.tier_types import Tier, TierSettings
 from domain import program as p
 from domain.configuration import configure_program, current_program
@@ -29,13 +30,6 @@ from domain.program_update import updated_program
 from domain.reads.program import program_tiers
 from domain.reads.rewards import live_rewards
 from domain.tier_definitions import tier_definitions
-
-
-@strawberry.type
-class LotExpiry:
-    after: int
-    unit: ExpiryUnit  # type: ignore[valid-type]
-    end_of_month: bool = strawberry.field(description="Expire at the end of that month.")
 
 
 @strawberry.type
@@ -87,6 +81,9 @@ class Program:
     refund_policy: RefundPolicy  # type: ignore[valid-type]
     earn_rules: list[EarnRule]
     actions: list[ActionRule]
+    stamp_card: StampCard | None = strawberry.field(
+        description="The stamp card, when the program has one (configureStampCard)."
+    )
 
     @strawberry.field(description="Rewards that can be redeemed now.")
     async def rewards(self, info: Info, first: int = 50) -> list[Reward]:
@@ -158,14 +155,8 @@ def program_of(name: str, slug: str, c: p.ProgramConfig) -> Program:
             )
             for a in c.actions
         ],
+        stamp_card=StampCard.of(c.stamp_card),
     )
-
-
-@strawberry.input
-class LotExpiryInput:
-    after: int
-    unit: ExpiryUnit  # type: ignore[valid-type]
-    end_of_month: bool = False
 
 
 @strawberry.input

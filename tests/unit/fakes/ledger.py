@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
-from domain.ledger import Balance, LedgerEntry, Lot, LotDraw, NewEntry, spend_order
+from domain.ledger import Balance, EntryKind, LedgerEntry, Lot, LotDraw, NewEntry, spend_order
 from tests.unit.fakes.tables import (
     BalanceRow,
     EntryRow,
@@ -247,6 +247,24 @@ class FakeLedgerRepository:
         ]
         found.sort(key=lambda e: e.id, reverse=True)
         return found[:limit]
+
+    async def order_totals(self, order_id: str, member_id: UUID, wallet: str) -> tuple[int, int]:
+        mine = [
+            row.entry
+            for row in self._tables.entries.values()
+            if (row.entry.member_id, row.entry.wallet, row.entry.order_id)
+            == (member_id, wallet, order_id)
+        ]
+        earned = sum(e.lifetime_delta for e in mine if e.kind is EntryKind.EARN)
+        reversed_ = -sum(e.lifetime_delta for e in mine if e.kind is EntryKind.REVERSE)
+        return earned, reversed_
+
+    async def count_entries(self, member_id: UUID, wallet: str, kind: EntryKind) -> int:
+        return sum(
+            1
+            for row in self._tables.entries.values()
+            if (row.entry.member_id, row.entry.wallet, row.entry.kind) == (member_id, wallet, kind)
+        )
 
 
 def _due(lot: Lot, now: datetime) -> bool:
