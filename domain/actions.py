@@ -14,6 +14,7 @@ from domain.ledger import DEFAULT_WALLET, Balance, EntryKind, LedgerEntry
 from domain.members import active_member
 from domain.periods import period_start
 from domain.ports import BalanceCache, UnitOfWorkFactory
+from domain.segment_membership import refresh_member
 from domain.tier_evaluation import evaluate_member_tier
 from domain.wallet import LockedWallet
 
@@ -88,6 +89,7 @@ async def record_action(
         await uow.actions.add(member_id, rule.key, now, entry.id)
         balance = await wallet.save()
         await evaluate_member_tier(uow, member_id, now)
+        await refresh_member(uow, member_id, now)
         if key is not None:
             await uow.idempotency.complete(key, {"entryId": entry.id})
     await cache.put(balance)

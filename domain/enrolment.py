@@ -10,6 +10,7 @@ from domain.errors import Duplicate, NotFound
 from domain.members import new_referral_code, require_identity
 from domain.ports import MemberRepository, TenantUnitOfWork, UnitOfWorkFactory
 from domain.records.members import Member, MemberDraft
+from domain.segment_membership import refresh_member
 from domain.tier_evaluation import evaluate_member_tier
 
 # Runs in the enrolment's transaction, after the member is added (e.g. to link a referral).
@@ -45,6 +46,7 @@ async def enroll(
             await linked(uow, member)
         # A tier with no threshold is held from the first day.
         await evaluate_member_tier(uow, member.id, clock.now())
+        await refresh_member(uow, member.id, clock.now())
         return member
 
 
