@@ -137,11 +137,11 @@ async def redeem_reward(
         if refusal is not None:
             raise refusal
         tier = await _tier_name(uow, member_id) if reward.eligible_tiers else None
-        if not reward.eligible(tier):
+        if not reward.tier_allows(tier):
             raise reward_refusal("This reward is for other tiers.", ErrorCode.NOT_ELIGIBLE)
         if reward.eligible_segments:
             held = (await uow.segments.of_members([member_id]))[member_id]
-            if not reward.eligible(tier, held):
+            if not reward.segments_allow(held):
                 raise reward_refusal(
                     "This reward is for members of other segments.", ErrorCode.NOT_ELIGIBLE
                 )

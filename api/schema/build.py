@@ -33,6 +33,7 @@ from api.schema.referrals.referrals import ReferralMutations
 from api.schema.rewards.redemptions import RedemptionMutations, RedemptionQueries
 from api.schema.rewards.reward_types import Redemption, Reward
 from api.schema.rewards.rewards import RewardMutations, RewardQueries
+from api.schema.segments.segments import SegmentMutations, SegmentQueries
 from api.schema.tenants.allowed_origins import AllowedOriginsMutations
 from api.schema.tenants.rate_limit_mutation import RateLimitMutations
 from api.schema.tenants.tenants import ApiKey, Tenant, TenantMutations, TenantQueries
@@ -56,6 +57,7 @@ class Query(
     NodeQueries,
     TenantQueries,
     TierQueries,
+    SegmentQueries,
 ):
     pass
 
@@ -75,6 +77,7 @@ class Mutation(
     TierMutations,
     AllowedOriginsMutations,
     RateLimitMutations,
+    SegmentMutations,
 ):
     pass
 

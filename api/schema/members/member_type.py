@@ -26,6 +26,7 @@ from domain.ledger import validate_wallet
 from domain.points import read_balance
 from domain.reads import members as reads
 from domain.reads.rewards import rewards_in_reach
+from domain.reads.segments import segments_of_members
 from domain.records import members as m
 from domain.tier_evaluation import Standing, member_standing
 from engine.assemble import assemble
@@ -264,6 +265,11 @@ class Member(Node):
         )
         node = partial(LedgerEntry.of, internal=ctx.viewer.sees_internal_entries)
         return page_of(entries, size, after is not None, node, _ID)
+
+    @strawberry.field(description="Keys of the segments the member is in, kept current.")
+    async def segments(self, info: Info) -> list[str]:
+        held = await segments_of_members(info.context.uow, [self.member_id])
+        return sorted(held[self.member_id])
 
     @strawberry.field(description="Codes this member redeemed, newest first.")
     async def redemptions(

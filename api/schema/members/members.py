@@ -117,6 +117,9 @@ class MemberFilterInput:
     )
     enrolled_after: datetime | None = None
     enrolled_before: datetime | None = None
+    segment: str | None = strawberry.field(
+        default=None, description="Members of the segment with this key."
+    )
 
 
 @strawberry.type
@@ -154,6 +157,7 @@ class MemberQueries:
             search=f.search,
             enrolled_after=f.enrolled_after,
             enrolled_before=f.enrolled_before,
+            segment=f.segment,
         )
         found = await members_page(ctx.uow, decode_cursor(after), size + 1, where)
         return page_of(found, size, after is not None, Member.of_page(found[:size]), _SEQ)
