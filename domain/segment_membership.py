@@ -32,9 +32,16 @@ async def refresh_members(uow: TenantUnitOfWork, member_ids: Sequence[UUID], now
         return
     facts = await uow.segments.facts(member_ids, now)
     segments = in_force(await uow.segments.stored())
-    memberships = [
-        (key, member_id) for member_id, f in facts.items() for key in segments_of(f, segments, now)
-    ]
+    # One order for every writer (by member, then key): two transactions writing the same
+    # members' rows take their row locks in the same order and cannot deadlock.
+    memberships = sorted(
+        (
+            (key, member_id)
+            for member_id, f in facts.items()
+            for key in segments_of(f, segments, now)
+        ),
+        key=lambda x: (x[1], x[0]),
+    )
     await uow.segments.replace_memberships(member_ids, memberships, now)
 
 
