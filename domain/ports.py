@@ -19,10 +19,10 @@ from domain.records.members import Member, MemberDraft, MemberStatus
 from domain.records.orders import OrderRecord, RefundRecord
 from domain.records.redemptions import Redemption
 from domain.records.referrals import Referral, ReferralStats
-from domain.records.segments import Campaign, GrantDone, RefreshState, WinBack
+from domain.records.segments import Campaign, GrantDone, RefreshInputs, RefreshState, WinBack
 from domain.referral_settings import ReferralSettings
 from domain.rewards import RedemptionStatus, Reward, RewardKind
-from domain.segments import MemberFacts, Segment
+from domain.segments import Segment
 from domain.tiers import MemberTier, Tier, TierChangeReason, TierMetric, TierSettings
 
 
@@ -382,8 +382,9 @@ class SegmentRepository(Protocol):
         """Removes the segment and its memberships; False when there was none."""
         ...
 
-    async def facts(self, member_ids: Sequence[UUID], now: datetime) -> dict[UUID, MemberFacts]:
-        """The facts of those members that are active; others are left out."""
+    async def refresh_inputs(self, member_ids: Sequence[UUID], now: datetime) -> RefreshInputs:
+        """In one round trip: the facts of those members that are active (others are left
+        out), the stored definitions (as `stored`) and what each holds (as `of_members`)."""
         ...
 
     async def replace_memberships(

@@ -30,17 +30,16 @@ async def refresh_members(uow: TenantUnitOfWork, member_ids: Sequence[UUID], now
     is not active belongs to none."""
     if not member_ids:
         return
-    facts = await uow.segments.facts(member_ids, now)
-    segments = in_force(await uow.segments.stored())
+    read = await uow.segments.refresh_inputs(member_ids, now)
+    segments = in_force(read.stored)
+    wanted = {m: frozenset(segments_of(f, segments, now)) for m, f in read.facts.items()}
+    # Most events move no one: the write is skipped when every member keeps their segments.
+    if all(wanted.get(m, frozenset()) == read.held.get(m, frozenset()) for m in member_ids):
+        return
     # One order for every writer (by member, then key): two transactions writing the same
     # members' rows take their row locks in the same order and cannot deadlock.
     memberships = sorted(
-        (
-            (key, member_id)
-            for member_id, f in facts.items()
-            for key in segments_of(f, segments, now)
-        ),
-        key=lambda x: (x[1], x[0]),
+        ((k, m) for m, keys in wanted.items() for k in keys), key=lambda x: (x[1], x[0])
     )
     await uow.segments.replace_memberships(member_ids, memberships, now)
 

@@ -7,6 +7,8 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
+from domain.segments import MemberFacts, Segment
+
 
 class CampaignStatus(StrEnum):
     RUNNING = "RUNNING"
@@ -68,3 +70,13 @@ class RefreshState:
 
     cursor: int | None
     due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshInputs:
+    """What recomputing some members' segments reads, in one round trip: the facts of
+    those that are active, the stored definitions, and the segments each member holds now."""
+
+    facts: dict[UUID, MemberFacts]
+    stored: list[Segment]
+    held: dict[UUID, frozenset[str]]

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
+import asyncpg
+
 from domain.ledger import DEFAULT_WALLET
-from domain.records.segments import RefreshState
+from domain.records.segments import RefreshInputs, RefreshState
 from domain.segments import MemberFacts, Segment, rule_from_json, rule_to_json
 from persistence.db import Conn
 
@@ -38,6 +41,44 @@ SELECT m.id, m.enrolled_at, m.birthday,
  WHERE m.id = ANY($1::uuid[]) AND m.status = 'ACTIVE'
 """
 
+# The facts, the definitions and what each member holds, in one statement: what every
+# event of a member reads to keep their segments current.
+_REFRESH_INPUTS_SQL = f"""
+WITH defs AS (
+    SELECT coalesce(json_agg(json_build_object(
+               'key', key, 'name', name, 'rule', rule, 'builtin', builtin) ORDER BY key),
+           '[]'::json) AS defs
+      FROM segments),
+held AS (
+    SELECT member_id, array_agg(segment_key) AS keys FROM segment_members
+     WHERE member_id = ANY($1::uuid[]) GROUP BY member_id),
+facts AS ({_FACTS_SQL})
+SELECT d.defs, i.asked, h.keys AS held, f.*
+  FROM defs d
+ CROSS JOIN unnest($1::uuid[]) AS i(asked)
+  LEFT JOIN facts f ON f.id = i.asked
+  LEFT JOIN held h ON h.member_id = i.asked
+"""
+
+
+def _facts(r: asyncpg.Record) -> MemberFacts:
+    return MemberFacts(
+        enrolled_at=r["enrolled_at"],
+        birthday=r["birthday"],
+        order_times=tuple(r["order_times"] or ()),
+        order_count=r["order_count"],
+        lifetime_spend_minor=r["spend"],
+        points_balance=r["balance"],
+        last_activity_at=r["last_activity_at"],
+        tier=r["tier"],
+        in_top_tier=bool(r["top_tier"]),
+    )
+
+
+def _segment(d: dict[str, Any]) -> Segment:
+    rule = d["rule"] if isinstance(d["rule"], dict) else json.loads(d["rule"])
+    return Segment(d["key"], d["name"], rule_from_json(rule), d["builtin"])
+
 
 class PgSegmentRepository:
     def __init__(self, conn: Conn) -> None:
@@ -45,10 +86,7 @@ class PgSegmentRepository:
 
     async def stored(self) -> list[Segment]:
         rows = await self._conn.fetch("SELECT key, name, rule, builtin FROM segments ORDER BY key")
-        return [
-            Segment(r["key"], r["name"], rule_from_json(json.loads(r["rule"])), r["builtin"])
-            for r in rows
-        ]
+        return [_segment(dict(r)) for r in rows]
 
     async def save(self, segment: Segment, at: datetime) -> None:
         await self._conn.execute(
@@ -68,22 +106,15 @@ class PgSegmentRepository:
         status = await self._conn.execute("DELETE FROM segments WHERE key = $1", key)
         return bool(status != "DELETE 0")
 
-    async def facts(self, member_ids: Sequence[UUID], now: datetime) -> dict[UUID, MemberFacts]:
-        rows = await self._conn.fetch(_FACTS_SQL, list(member_ids))
-        return {
-            r["id"]: MemberFacts(
-                enrolled_at=r["enrolled_at"],
-                birthday=r["birthday"],
-                order_times=tuple(r["order_times"] or ()),
-                order_count=r["order_count"],
-                lifetime_spend_minor=r["spend"],
-                points_balance=r["balance"],
-                last_activity_at=r["last_activity_at"],
-                tier=r["tier"],
-                in_top_tier=bool(r["top_tier"]),
-            )
-            for r in rows
-        }
+    async def refresh_inputs(self, member_ids: Sequence[UUID], now: datetime) -> RefreshInputs:
+        if not member_ids:
+            return RefreshInputs({}, await self.stored(), {})
+        rows = await self._conn.fetch(_REFRESH_INPUTS_SQL, list(member_ids))
+        return RefreshInputs(
+            facts={r["asked"]: _facts(r) for r in rows if r["id"] is not None},
+            stored=[_segment(d) for d in json.loads(rows[0]["defs"])],
+            held={r["asked"]: frozenset(r["held"] or ()) for r in rows},
+        )
 
     async def replace_memberships(
         self, member_ids: Sequence[UUID], memberships: Sequence[tuple[str, UUID]], at: datetime

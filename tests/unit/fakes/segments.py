@@ -14,6 +14,7 @@ from domain.records.segments import (
     CampaignStatus,
     GrantDone,
     GrantStatus,
+    RefreshInputs,
     RefreshState,
     WinBack,
 )
@@ -41,7 +42,7 @@ class FakeSegmentRepository:
             del self._tables.segment_members[pair]
         return self._tables.segments.pop(key, None) is not None
 
-    async def facts(self, member_ids: Sequence[UUID], now: datetime) -> dict[UUID, MemberFacts]:
+    async def _facts(self, member_ids: Sequence[UUID], now: datetime) -> dict[UUID, MemberFacts]:
         t = self._tables
         top = max((x.threshold for x in t.tiers.values() if not x.archived), default=None)
         found: dict[UUID, MemberFacts] = {}
@@ -71,6 +72,13 @@ class FakeSegmentRepository:
                 in_top_tier=tier is not None and tier.threshold == top,
             )
         return found
+
+    async def refresh_inputs(self, member_ids: Sequence[UUID], now: datetime) -> RefreshInputs:
+        return RefreshInputs(
+            await self._facts(member_ids, now),
+            await self.stored(),
+            await self.of_members(member_ids),
+        )
 
     async def replace_memberships(
         self, member_ids: Sequence[UUID], memberships: Sequence[tuple[str, UUID]], at: datetime
