@@ -281,3 +281,22 @@ async def test_a_reward_kept_for_a_segment_is_offered_and_redeemable_only_by_its
         token=tenant.secret_key,
     )
     assert open_gift["redeemReward"]["errors"] == []
+
+
+PAGE_SEGMENTS = """
+query PageSegments { members(first: 50) { nodes { id segments } } }
+"""
+
+
+async def test_a_page_of_members_lists_each_members_segments(clocked, tenant):
+    gql = clocked.gql
+    # given a VIP member and a member who is only new
+    vip, plain = await join(gql, tenant), await join(gql, tenant)
+    await buy(gql, tenant, vip, 100_000, 0)
+
+    # when a page of members is read with their segments
+    data = await gql(PAGE_SEGMENTS, {}, token=tenant.secret_key)
+
+    # then each member shows their own
+    found = {n["id"]: n["segments"] for n in data["members"]["nodes"]}
+    assert found == {vip: ["new", "vip"], plain: ["new"]}

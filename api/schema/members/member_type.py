@@ -268,7 +268,11 @@ class Member(Node):
 
     @strawberry.field(description="Keys of the segments the member is in, kept current.")
     async def segments(self, info: Info) -> list[str]:
-        held = await segments_of_members(info.context.uow, [self.member_id])
+        ctx = info.context
+        if self.batch is not None:  # one read for the page's members
+            held = await self.batch.segments(ctx.member_loaders)
+        else:
+            held = await segments_of_members(ctx.uow, [self.member_id])
         return sorted(held[self.member_id])
 
     @strawberry.field(description="Codes this member redeemed, newest first.")
