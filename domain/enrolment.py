@@ -50,20 +50,32 @@ async def enroll(
         return member
 
 
-async def update(uow_factory: UnitOfWorkFactory, member_id: UUID, d: MemberDraft) -> Member:
+async def update(
+    uow_factory: UnitOfWorkFactory, member_id: UUID, d: MemberDraft, clock: Clock | None = None
+) -> Member:
+    """With `clock`, the member's segments follow the change in the same transaction (a
+    birthday month, a status: only active members are in segments)."""
     async with uow_factory() as uow:
         if await uow.members.get(member_id) is None:
             raise NotFound("No such member.", field=("id",))
         await _refuse_taken(uow.members, d, except_id=member_id)
-        return await uow.members.update(member_id, d)
+        updated = await uow.members.update(member_id, d)
+        if clock is not None:
+            await refresh_member(uow, member_id, clock.now())
+        return updated
 
 
-async def erase(uow_factory: UnitOfWorkFactory, member_id: UUID) -> Member:
+async def erase(
+    uow_factory: UnitOfWorkFactory, member_id: UUID, clock: Clock | None = None
+) -> Member:
     """Forgets who the member is: externalId, email, name and birthday are cleared for good
     and the member is ERASED, so it earns and spends no more. Its ledger stays, as the
     merchant's accounts need it, under an id that no longer names anyone. Erasing again
-    changes nothing."""
+    changes nothing. With `clock`, the member leaves every segment at once."""
     async with uow_factory() as uow:
         if await uow.members.get(member_id) is None:
             raise NotFound("No such member.", field=("id",))
-        return await uow.members.erase(member_id)
+        erased = await uow.members.erase(member_id)
+        if clock is not None:
+            await refresh_member(uow, member_id, clock.now())
+        return erased

@@ -300,3 +300,47 @@ async def test_a_page_of_members_lists_each_members_segments(clocked, tenant):
     # then each member shows their own
     found = {n["id"]: n["segments"] for n in data["members"]["nodes"]}
     assert found == {vip: ["new", "vip"], plain: ["new"]}
+
+
+UPDATE_MEMBER = """
+mutation UpdateMember($input: UpdateMemberInput!) {
+  updateMember(input: $input) { errors { code message } }
+}
+"""
+ERASE_MEMBER = """
+mutation EraseMember($input: EraseMemberInput!) {
+  eraseMember(input: $input) { errors { code message } }
+}
+"""
+
+
+async def test_a_birthday_given_and_an_erasure_move_the_member_at_once(clocked, tenant):
+    gql = clocked.gql
+    # given a segment of December birthdays and a member without a birthday
+    december = {"condition": {"field": "BIRTHDAY_MONTH", "op": "EQ", "value": 12}}
+    created = await operator(
+        gql,
+        tenant,
+        CREATE_SEGMENT,
+        {"input": {"key": "december", "name": "December", "rule": december}},
+    )
+    assert created["createSegment"]["errors"] == []
+    member = await join(gql, tenant)
+    assert await segments_of(gql, tenant, member) == ["new"]
+
+    # when the member's birthday is given as 24 December
+    given = {"input": {"id": member, "birthday": "1990-12-24"}}
+    assert (await gql(UPDATE_MEMBER, given, token=tenant.secret_key))["updateMember"] == {
+        "errors": []
+    }
+
+    # then they are in the segment, without a worker pass
+    assert await segments_of(gql, tenant, member) == ["december", "new"]
+
+    # when the member is erased
+    erased = await gql(ERASE_MEMBER, {"input": {"id": member}}, token=tenant.secret_key)
+    assert erased["eraseMember"]["errors"] == []
+
+    # then they are in no segment
+    assert await segments_of(gql, tenant, member) == []
+    assert await members_in(gql, tenant, "new") == set()

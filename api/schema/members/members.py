@@ -278,7 +278,7 @@ class MemberMutations:
         ctx = info.context
         ctx.require_writer()
         member_id: UUID = uuid_of(input.id, "Member")
-        member = await enrolment.update(ctx.uow, member_id, _draft(info, input))
+        member = await enrolment.update(ctx.uow, member_id, _draft(info, input), ctx.services.clock)
         # Committed: this process answers for the old externalId no more from now on; the
         # others as soon as the change's announcement reaches them.
         ctx.services.member_ids.forget(member.id)
@@ -292,6 +292,6 @@ class MemberMutations:
     async def erase_member(self, info: Info, input: EraseMemberInput) -> EraseMemberPayload:
         ctx = info.context
         ctx.require_writer()
-        member = await enrolment.erase(ctx.uow, uuid_of(input.id, "Member"))
+        member = await enrolment.erase(ctx.uow, uuid_of(input.id, "Member"), ctx.services.clock)
         ctx.services.member_ids.forget(member.id)
         return EraseMemberPayload(member=Member.of(member))
