@@ -408,6 +408,12 @@ class SegmentRepository(Protocol):
         """Every member (id, seq) in seq order: what a pass walks."""
         ...
 
+    async def quiet(self, member_ids: Sequence[UUID]) -> list[UUID]:
+        """Those members no transaction is changing the points of: their balance rows are
+        share-locked until this transaction ends, and rows another transaction holds are
+        skipped (members without one are quiet)."""
+        ...
+
 
 class CampaignRepository(Protocol):
     async def add(self, campaign: Campaign) -> Campaign | None:

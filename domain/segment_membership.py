@@ -4,7 +4,8 @@ members in and out: `new` members age, quiet members become at risk, then lapsed
 
 The pass is safe with several workers: its state row is locked for each batch, so two
 workers take turns and each batch starts where the last one stopped; a pass interrupted by
-a crash resumes from the last batch committed.
+a crash resumes from the last batch committed. It skips members whose points an event is
+changing at that moment (their balance row is locked): the event refreshes them itself.
 """
 
 from __future__ import annotations
@@ -66,7 +67,11 @@ async def refresh_all(uow_factory: UnitOfWorkFactory, clock: Clock, batch: int =
             if state.cursor is None and state.due_at > now:
                 return done
             found = await uow.segments.members_after(state.cursor, batch)
-            await refresh_members(uow, [m for m, _ in found], now)
+            # A member an event is changing right now is left to that event, which
+            # refreshes them when it is done: read now, their facts would be stale by then,
+            # and the pass would write the stale segments over the event's.
+            quiet = await uow.segments.quiet([m for m, _ in found])
+            await refresh_members(uow, quiet, now)
             finished = len(found) < batch
             await uow.segments.save_refresh(
                 RefreshState(None, now + PASS_EVERY)

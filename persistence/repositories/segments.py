@@ -184,3 +184,17 @@ class PgSegmentRepository:
             limit,
         )
         return [(r["id"], r["seq"]) for r in rows]
+
+    async def quiet(self, member_ids: Sequence[UUID]) -> list[UUID]:
+        rows = await self._conn.fetch(
+            f"""WITH held AS (
+                    SELECT member_id FROM balances
+                     WHERE member_id = ANY($1::uuid[]) AND wallet = '{DEFAULT_WALLET}'
+                     ORDER BY member_id FOR SHARE SKIP LOCKED)
+                SELECT i.id FROM unnest($1::uuid[]) AS i(id)
+                 WHERE i.id IN (SELECT member_id FROM held)
+                    OR NOT EXISTS (SELECT 1 FROM balances b
+                                    WHERE b.member_id = i.id AND b.wallet = '{DEFAULT_WALLET}')""",
+            list(member_ids),
+        )
+        return [r["id"] for r in rows]

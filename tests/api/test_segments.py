@@ -4,10 +4,12 @@ and rewards kept for segments."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
+from api.schema.common.ids import from_global_id
 from tests.api.test_tiers import (
     AVAILABLE,
     CREATE_REWARD,
@@ -344,3 +346,34 @@ async def test_a_birthday_given_and_an_erasure_move_the_member_at_once(clocked, 
     # then they are in no segment
     assert await segments_of(gql, tenant, member) == []
     assert await members_in(gql, tenant, "new") == set()
+
+
+async def test_the_pass_leaves_a_member_an_event_is_changing_to_that_event(clocked, tenant):
+    gql = clocked.gql
+    # given a segment of members with 100 points or more, and two members in it whose
+    # memberships were forgotten (so only a refresh writes them)
+    await operator(
+        gql,
+        tenant,
+        CREATE_SEGMENT,
+        {"input": {"key": "rich", "name": "Rich", "rule": balance_at_least(100)}},
+    )
+    busy, idle = await join(gql, tenant, 150), await join(gql, tenant, 150)
+    schema = (await clocked.services.registry.get(UUID(tenant.id))).schema_name
+    async with clocked.services.pool.acquire() as conn:
+        await conn.execute(f"DELETE FROM {schema}.segment_members WHERE segment_key = 'rich'")
+    # and a transaction in the middle of changing the busy member's points
+    async with clocked.services.pool.acquire() as event:
+        transaction = event.transaction()
+        await transaction.start()
+        await event.execute(
+            f"SELECT 1 FROM {schema}.balances WHERE member_id = $1 FOR UPDATE",
+            UUID(from_global_id(busy)[1]),
+        )
+
+        # when the worker's pass runs meanwhile
+        await asyncio.wait_for(run_worker(clocked, tenant), timeout=10)
+        await transaction.rollback()
+
+    # then it did not wait for the event: it refreshed the idle member, not the busy one
+    assert await members_in(gql, tenant, "rich") == {idle}

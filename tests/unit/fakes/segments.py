@@ -112,6 +112,9 @@ class FakeSegmentRepository:
         found = sorted((m.seq, m.id) for m in self._tables.members.values())
         return [(i, s) for s, i in found if after_seq is None or s > after_seq][:limit]
 
+    async def quiet(self, member_ids: Sequence[UUID]) -> list[UUID]:
+        return list(member_ids)  # one transaction at a time: nobody else is changing them
+
 
 class FakeCampaignRepository:
     def __init__(self, tables: Tables, sequences: Sequences) -> None:
