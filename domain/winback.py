@@ -99,6 +99,14 @@ async def grant_to_segment(
                         "Only a reward with a fixed points cost can be given.",
                         field=("rewardId",),
                     )
+                if reward.eligible_tiers or reward.eligible_segments:
+                    # Gifts are given as referral rewards are, to anyone: a gated reward
+                    # would be skipped for every member.
+                    raise DomainError(
+                        "A reward kept for tiers or segments cannot be given; give one open "
+                        "to all.",
+                        field=("rewardId",),
+                    )
             campaign = await uow.campaigns.add(
                 Campaign(
                     id=uuid4(),
