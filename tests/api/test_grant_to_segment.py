@@ -183,3 +183,34 @@ async def test_win_back_counts_members_who_ordered_again_within_the_days(clocked
     soon = await gql(CAMPAIGN, {"key": "gift", "days": 5}, token=tenant.secret_key)
     assert soon["winBackCampaign"]["winBack"]["reordered"] == 0
     assert gone != back
+
+
+async def test_a_campaign_that_cannot_run_is_refused_before_it_starts(clocked, tenant):
+    gql = clocked.gql
+    # given a segment, and a reward kept for it
+    await members_of_segment(clocked, tenant, [100])
+    gated = await gql(
+        CREATE_REWARD,
+        {"input": {"name": "Gated", "kind": "CUSTOM", "pointsCost": 5, "eligibleSegments": ["x"]}},
+        token=tenant.secret_key,
+    )
+    gated_id = gated["createReward"]["reward"]["id"]
+    cases = [
+        ({"segment": "nobody", "points": 5}, "NOT_FOUND", ["input", "segment"]),
+        ({"segment": "loyal"}, "REQUIRED", ["input", "points"]),
+        ({"segment": "loyal", "points": 5, "rewardId": gated_id}, "REQUIRED", ["input", "points"]),
+        ({"segment": "loyal", "points": -5}, "INVALID_AMOUNT", ["input", "points"]),
+        ({"segment": "loyal", "rewardId": gated_id}, "INVALID", ["input", "rewardId"]),
+    ]
+    for i, (given, code, field) in enumerate(cases):
+        # when each is sent
+        sent = await gql(
+            GRANT, {"input": {**given, "campaignKey": f"bad-{i}"}}, token=tenant.secret_key
+        )
+
+        # then it is refused on the field at fault, and no campaign exists
+        payload = sent["grantToSegment"]
+        assert payload["campaign"] is None
+        assert (payload["errors"][0]["code"], payload["errors"][0]["field"]) == (code, field)
+        found = await gql(CAMPAIGN, {"key": f"bad-{i}", "days": 30}, token=tenant.secret_key)
+        assert found["winBackCampaign"] is None
