@@ -35,6 +35,7 @@ from domain.clock import Clock
 from domain.ledger import DEFAULT_WALLET, Balance
 from domain.points import read_balances
 from domain.ports import BalanceCache, UnitOfWorkFactory
+from domain.reads.segments import segments_of_members
 from domain.tier_evaluation import Standing, member_standings, member_tier_names
 
 BalanceKey = tuple[UUID, str]  # (member id, wallet)
@@ -71,6 +72,9 @@ class MemberLoaders:
 
     async def read_tier_names(self, member_ids: Sequence[UUID]) -> dict[UUID, str | None]:
         return await member_tier_names(self._uow, member_ids)
+
+    async def read_segments(self, member_ids: Sequence[UUID]) -> dict[UUID, frozenset[str]]:
+        return await segments_of_members(self._uow, member_ids)
 
     async def read_offers(self, shoppers: Sequence[Shopper], limit: int) -> Offers:
         return await availabilities(self._uow, self._clock.now(), shoppers, limit)
@@ -120,6 +124,10 @@ class MemberBatch:
     def tier_names(self, loaders: MemberLoaders) -> asyncio.Future[dict[UUID, str | None]]:
         """The tiers the page's members hold, by name."""
         return self._once("tier_names", lambda: loaders.read_tier_names(self._ids))
+
+    def segments(self, loaders: MemberLoaders) -> asyncio.Future[dict[UUID, frozenset[str]]]:
+        """The keys of the segments each of the page's members is in."""
+        return self._once("segments", lambda: loaders.read_segments(self._ids))
 
     def offers(self, loaders: MemberLoaders, limit: int) -> asyncio.Future[Offers]:
         """The page's available rewards among the first `limit` live rewards. The balances

@@ -16,6 +16,7 @@ from domain.members import active_member
 from domain.periods import period_start
 from domain.ports import ActionRepository, BalanceCache, UnitOfWorkFactory
 from domain.program import ActionRule
+from domain.segment_membership import refresh_member
 from domain.tier_evaluation import evaluate_member_tier
 from domain.wallet import LockedWallet
 
@@ -102,6 +103,7 @@ async def record_action(
         stamped = await stamps.on_action(uow, program, member_id, rule.key, wallet, now)
         balance = await wallet.save()
         await evaluate_member_tier(uow, member_id, now)
+        await refresh_member(uow, member_id, now)
         if key is not None:
             await uow.idempotency.complete(key, {"entryId": entry.id})
     await cache.put(balance)

@@ -129,7 +129,8 @@ async def availability(
     limit: int,
     tier: str | None = None,
 ) -> list[Availability]:
-    """Live rewards the member is eligible for: what they can redeem now, what the rest miss."""
+    """Live rewards the member is eligible for (by tier and by segment): what they can
+    redeem now, what the rest miss."""
     found = await availabilities(uow_factory, now, [Shopper(member_id, spendable, tier)], limit)
     return found[member_id]
 
@@ -144,7 +145,16 @@ async def availabilities(
         return {}
     async with uow_factory() as uow:
         live = await uow.rewards.page(None, limit, RewardFilter(live_at=now))
-        eligible = {s.member_id: [r for r in live if r.eligible(s.tier)] for s in shoppers}
+        # Segments are read only when some live reward is kept for segments.
+        held = (
+            await uow.segments.of_members([s.member_id for s in shoppers])
+            if any(r.eligible_segments for r in live)
+            else {}
+        )
+        eligible = {
+            s.member_id: [r for r in live if r.eligible(s.tier, held.get(s.member_id, frozenset()))]
+            for s in shoppers
+        }
         offered = {r.id: r for rewards in eligible.values() for r in rewards}
         limited = {
             r.id: counted_since(r.per_member_period, now)

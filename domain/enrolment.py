@@ -10,6 +10,7 @@ from domain.errors import Duplicate, NotFound
 from domain.members import new_referral_code, require_identity
 from domain.ports import MemberRepository, TenantUnitOfWork, UnitOfWorkFactory
 from domain.records.members import Member, MemberDraft
+from domain.segment_membership import refresh_member
 from domain.tier_evaluation import evaluate_member_tier
 
 # Runs in the enrolment's transaction, after the member is added (e.g. to link a referral).
@@ -45,24 +46,38 @@ async def enroll(
             await linked(uow, member)
         # A tier with no threshold is held from the first day.
         await evaluate_member_tier(uow, member.id, clock.now())
+        await refresh_member(uow, member.id, clock.now())
         return member
 
 
-async def update(uow_factory: UnitOfWorkFactory, member_id: UUID, d: MemberDraft) -> Member:
+async def update(
+    uow_factory: UnitOfWorkFactory, member_id: UUID, d: MemberDraft, clock: Clock | None = None
+) -> Member:
+    """With `clock`, the member's segments follow the change in the same transaction (a
+    birthday month, a status: only active members are in segments)."""
     async with uow_factory() as uow:
         if await uow.members.get(member_id) is None:
             raise NotFound("No such member.", field=("id",))
         await _refuse_taken(uow.members, d, except_id=member_id)
-        return await uow.members.update(member_id, d)
+        updated = await uow.members.update(member_id, d)
+        if clock is not None:
+            await refresh_member(uow, member_id, clock.now())
+        return updated
 
 
-async def erase(uow_factory: UnitOfWorkFactory, member_id: UUID) -> Member:
+async def erase(
+    uow_factory: UnitOfWorkFactory, member_id: UUID, clock: Clock | None = None
+) -> Member:
     """Forgets who the member is: externalId, email, name, birthday and the text of its
     survey answers are cleared for good and the member is ERASED, so it earns and spends no
     more. Its ledger stays, as the merchant's accounts need it, under an id that no longer
-    names anyone, and so do its survey scores. Erasing again changes nothing."""
+    names anyone, and so do its survey scores. Erasing again changes nothing. With `clock`,
+    the member leaves every segment at once."""
     async with uow_factory() as uow:
         if await uow.members.get(member_id) is None:
             raise NotFound("No such member.", field=("id",))
         await uow.surveys.forget_answers(member_id)
-        return await uow.members.erase(member_id)
+        erased = await uow.members.erase(member_id)
+        if clock is not None:
+            await refresh_member(uow, member_id, clock.now())
+        return erased

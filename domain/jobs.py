@@ -1,4 +1,4 @@
-"""What time does to points: maturing, expiring, inactivity, birthdays and tiers.
+"""What time does to points: maturing, expiring, inactivity, birthdays, tiers and segments.
 
 Each job is idempotent and safe with several workers at once: every change happens under the
 member's balance row lock and re-checks what is due there, so two workers racing for the same
@@ -16,8 +16,10 @@ from domain.clock import Clock
 from domain.errors import DomainError
 from domain.ports import BalanceCache, UnitOfWorkFactory
 from domain.redemption import expire_unused
+from domain.segment_membership import refresh_all
 from domain.tier_evaluation import reevaluate_changed_definitions, review_kept_tiers
 from domain.wallet import LockedWallet
+from domain.winback import continue_campaigns
 
 BIRTHDAY_CATCH_UP_DAYS = 7
 
@@ -30,6 +32,8 @@ class JobReport:
     codes_expired: int = 0
     tiers_reevaluated: int = 0  # members moved because the tier definitions changed
     tiers_reviewed: int = 0  # members moved because their kept tier came due
+    segments_refreshed: int = 0  # members whose segments the periodic pass recomputed
+    campaigns_finished: int = 0  # win-back campaigns a request left running
 
     def __iadd__(self, other: JobReport) -> JobReport:
         self.settled += other.settled
@@ -38,6 +42,8 @@ class JobReport:
         self.codes_expired += other.codes_expired
         self.tiers_reevaluated += other.tiers_reevaluated
         self.tiers_reviewed += other.tiers_reviewed
+        self.segments_refreshed += other.segments_refreshed
+        self.campaigns_finished += other.campaigns_finished
         return self
 
 
@@ -131,4 +137,6 @@ async def run_jobs(uow_factory: UnitOfWorkFactory, cache: BalanceCache, clock: C
         codes_expired=await expire_unused(uow_factory, cache, clock),
         tiers_reevaluated=await reevaluate_changed_definitions(uow_factory, clock),
         tiers_reviewed=await review_kept_tiers(uow_factory, clock),
+        segments_refreshed=await refresh_all(uow_factory, clock),
+        campaigns_finished=await continue_campaigns(uow_factory, cache, clock),
     )

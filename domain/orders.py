@@ -29,6 +29,7 @@ from domain.ledger import DEFAULT_WALLET, Balance, EntryKind
 from domain.members import active_member
 from domain.ports import BalanceCache, UnitOfWorkFactory
 from domain.records.orders import OrderRecord, RefundRecord
+from domain.segment_membership import refresh_member
 from domain.tier_evaluation import evaluate_member_tier, tier_multiplier
 from domain.wallet import LockedWallet
 
@@ -160,6 +161,7 @@ async def record_order(
         referral = await referring.on_order(uow, record, now)
         if order.member_id is not None:  # upgrades happen at once
             await evaluate_member_tier(uow, order.member_id, now)
+            await refresh_member(uow, order.member_id, now)
     if balance is not None:
         await cache.put(balance)
     if stamped.balance is not None:
@@ -305,6 +307,7 @@ async def refund_order(
         referral = await referring.on_refund(uow, record, now)
         if member_id is not None:
             await evaluate_member_tier(uow, member_id, now)
+            await refresh_member(uow, member_id, now)
     if balance is not None:
         await cache.put(balance)
     if stamps_balance is not None:

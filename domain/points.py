@@ -17,6 +17,7 @@ from domain.members import require_active
 from domain.ports import BalanceCache, TenantUnitOfWork, UnitOfWorkFactory
 from domain.records.idempotency import Claim
 from domain.records.members import Member
+from domain.segment_membership import refresh_member
 from domain.stamp_rules import refuse_closed_wallet, wallet_expiry
 from domain.tier_evaluation import evaluate_member_tier
 from domain.wallet import LockedWallet
@@ -163,6 +164,7 @@ async def adjust_points(
         balance = await wallet.save()
         if points > 0:
             await evaluate_member_tier(uow, member.id, now)
+        await refresh_member(uow, member.id, now)
     await cache.put(balance)
     return PointsChanged(entry, balance, member=member)
 

@@ -19,9 +19,11 @@ from domain.records.members import Member, MemberDraft, MemberStatus
 from domain.records.orders import OrderRecord, RefundRecord
 from domain.records.redemptions import Redemption
 from domain.records.referrals import Referral, ReferralStats
+from domain.records.segments import Campaign, GrantDone, RefreshInputs, RefreshState, WinBack
 from domain.records.surveys import Survey, SurveyResponse
 from domain.referral_settings import ReferralSettings
 from domain.rewards import RedemptionStatus, Reward, RewardKind
+from domain.segments import Segment
 from domain.surveys import CsatSummary, NpsSummary, SurveyKind
 from domain.tiers import MemberTier, Tier, TierChangeReason, TierMetric, TierSettings
 
@@ -33,6 +35,7 @@ class MemberFilter:
     search: str | None = None
     enrolled_after: datetime | None = None
     enrolled_before: datetime | None = None
+    segment: str | None = None
 
 
 class MemberRepository(Protocol):
@@ -425,6 +428,72 @@ class TierRepository(Protocol):
         ...
 
 
+class SegmentRepository(Protocol):
+    async def stored(self) -> list[Segment]:
+        """Custom segments, and built-ins a tenant changed, by key."""
+        ...
+
+    async def save(self, segment: Segment, at: datetime) -> None:
+        """Inserts or replaces the segment of that key."""
+        ...
+
+    async def delete(self, key: str) -> bool:
+        """Removes the segment and its memberships; False when there was none."""
+        ...
+
+    async def refresh_inputs(self, member_ids: Sequence[UUID], now: datetime) -> RefreshInputs:
+        """In one round trip: the facts of those members that are active (others are left
+        out), the stored definitions (as `stored`) and what each holds (as `of_members`)."""
+        ...
+
+    async def replace_memberships(
+        self, member_ids: Sequence[UUID], memberships: Sequence[tuple[str, UUID]], at: datetime
+    ) -> None:
+        """Those members are now in exactly the (segment key, member) pairs given."""
+        ...
+
+    async def of_members(self, member_ids: Sequence[UUID]) -> dict[UUID, frozenset[str]]: ...
+    async def member_page(self, key: str, after_seq: int | None, limit: int) -> list[UUID]:
+        """The segment's members in enrolment order, after `after_seq`."""
+        ...
+
+    async def count(self, key: str) -> int: ...
+    async def lock_refresh(self) -> RefreshState:
+        """The state of the worker's pass, locked until the transaction ends."""
+        ...
+
+    async def save_refresh(self, state: RefreshState) -> None: ...
+    async def members_after(self, after_seq: int | None, limit: int) -> list[tuple[UUID, int]]:
+        """Every member (id, seq) in seq order: what a pass walks."""
+        ...
+
+    async def quiet(self, member_ids: Sequence[UUID]) -> list[UUID]:
+        """Those members no transaction is changing the points of: their balance rows are
+        share-locked until this transaction ends, and rows another transaction holds are
+        skipped (members without one are quiet)."""
+        ...
+
+
+class CampaignRepository(Protocol):
+    async def add(self, campaign: Campaign) -> Campaign | None:
+        """Inserts the campaign and a pending grant for each member of its segment now;
+        None when a campaign with its key exists (a concurrent insert waits for the first)."""
+        ...
+
+    async def by_key(self, key: str) -> Campaign | None: ...
+    async def get(self, campaign_id: UUID) -> Campaign | None: ...
+    async def claim_pending(self, campaign_id: UUID, limit: int) -> list[UUID]:
+        """Pending grants locked for this transaction, skipping those another holds."""
+        ...
+
+    async def record(self, campaign_id: UUID, done: Sequence[GrantDone], at: datetime) -> Campaign:
+        """Stores what was done and the campaign's progress; DONE when none is pending."""
+        ...
+
+    async def running(self, limit: int) -> list[UUID]: ...
+    async def win_back(self, campaign_id: UUID, days: int) -> WinBack: ...
+
+
 class TenantUnitOfWork(Protocol):
     """One transaction in one tenant's schema; commits on clean exit, else rolls back."""
 
@@ -451,6 +520,10 @@ class TenantUnitOfWork(Protocol):
     def tiers(self) -> TierRepository: ...
     @property
     def surveys(self) -> SurveyRepository: ...
+    @property
+    def segments(self) -> SegmentRepository: ...
+    @property
+    def campaigns(self) -> CampaignRepository: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

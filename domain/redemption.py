@@ -31,6 +31,7 @@ from domain.rewards import (
     new_code,
     reward_refusal,
 )
+from domain.segment_membership import refresh_member
 from domain.wallet import LockedWallet
 
 MAX_CODE_ATTEMPTS = 5
@@ -136,8 +137,14 @@ async def redeem_reward(
         if refusal is not None:
             raise refusal
         tier = await _tier_name(uow, member_id) if reward.eligible_tiers else None
-        if not reward.eligible(tier):
+        if not reward.tier_allows(tier):
             raise reward_refusal("This reward is for other tiers.", ErrorCode.NOT_ELIGIBLE)
+        if reward.eligible_segments:
+            held = (await uow.segments.of_members([member_id]))[member_id]
+            if not reward.segments_allow(held):
+                raise reward_refusal(
+                    "This reward is for members of other segments.", ErrorCode.NOT_ELIGIBLE
+                )
         cost = cost_of(reward, points)
         if subtotal_minor is not None and subtotal_minor < reward.min_order_minor:
             raise DomainError(
@@ -173,6 +180,7 @@ async def redeem_reward(
             answers_key=key,
         )
         balance = await wallet.save()
+        await refresh_member(uow, member_id, now)
         # Last before the commit: taking one from the stock locks the reward's row, and
         # every redemption of this reward by anyone waits for that lock until this
         # transaction ends. Refused, it rolls back everything above.

@@ -121,9 +121,14 @@ class Reward:
 
     def eligible(self, tier: str | None, segments: frozenset[str] = frozenset()) -> bool:
         """Tier and segment gates; an empty list lets everyone through."""
-        tier_ok = not self.eligible_tiers or (tier is not None and tier in self.eligible_tiers)
-        segment_ok = not self.eligible_segments or bool(segments & set(self.eligible_segments))
-        return tier_ok and segment_ok
+        return self.tier_allows(tier) and self.segments_allow(segments)
+
+    def tier_allows(self, tier: str | None) -> bool:
+        return not self.eligible_tiers or (tier is not None and tier in self.eligible_tiers)
+
+    def segments_allow(self, segments: frozenset[str]) -> bool:
+        """Whether a member in `segments` is in one of the reward's (if it names any)."""
+        return not self.eligible_segments or bool(segments & set(self.eligible_segments))
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from uuid import UUID
 
 from domain.clock import Clock
 from domain.ports import TenantUnitOfWork, UnitOfWorkFactory
+from domain.segment_membership import refresh_member
 from domain.tiers import (
     Decision,
     MemberTier,
@@ -167,7 +168,10 @@ async def _evaluate_each(
     moved = 0
     for member_id in member_ids:
         async with uow_factory() as uow:
-            decision = await evaluate_member_tier(uow, member_id, clock.now())
+            now = clock.now()
+            decision = await evaluate_member_tier(uow, member_id, now)
+            if decision is not None and decision.move is not TierMove.SAME:
+                await refresh_member(uow, member_id, now)  # vip and TIER rules follow
         if decision is not None and decision.move is not TierMove.SAME:
             moved += 1
     return moved

@@ -122,6 +122,10 @@ class _Converters:
         it is; None when only strawberry's own conversion will do."""
         known = self._known.get(id(kind))
         if known is None or known[0] is not kind:
+            # An input type may contain itself (a rule of rules): while its converter is
+            # being worked out it has none, so it and what contains it are left to
+            # strawberry's own conversion instead of recursing without end.
+            self._known[id(kind)] = (kind, None)
             known = self._known[id(kind)] = (kind, self._make(kind))
         return known[1]
 

@@ -13,6 +13,7 @@ from asyncpg.transaction import Transaction, TransactionState
 from persistence.db import release_after_transaction
 from persistence.program_memory import ProgramMemory, SchemaMemory
 from persistence.repositories.actions import PgActionRepository
+from persistence.repositories.campaigns import PgCampaignRepository
 from persistence.repositories.idempotency import PgIdempotencyStore
 from persistence.repositories.ledger import PgLedgerRepository
 from persistence.repositories.members import PgMemberRepository
@@ -20,6 +21,7 @@ from persistence.repositories.orders import PgOrderRepository
 from persistence.repositories.programs import PgProgramRepository
 from persistence.repositories.referrals import PgReferralRepository
 from persistence.repositories.rewards import PgRedemptionRepository, PgRewardRepository
+from persistence.repositories.segments import PgSegmentRepository
 from persistence.repositories.surveys import PgSurveyRepository
 from persistence.repositories.tiers import PgTierRepository
 from tenants.naming import assert_schema_name
@@ -130,6 +132,14 @@ class PgTenantUnitOfWork:
     @cached_property
     def surveys(self) -> PgSurveyRepository:
         return PgSurveyRepository(self._connection)
+
+    @cached_property
+    def segments(self) -> PgSegmentRepository:
+        return PgSegmentRepository(self._connection)
+
+    @cached_property
+    def campaigns(self) -> PgCampaignRepository:
+        return PgCampaignRepository(self._connection)
 
     async def __aexit__(
         self,

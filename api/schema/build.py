@@ -33,6 +33,7 @@ from api.schema.referrals.referrals import ReferralMutations
 from api.schema.rewards.redemptions import RedemptionMutations, RedemptionQueries
 from api.schema.rewards.reward_types import Redemption, Reward
 from api.schema.rewards.rewards import RewardMutations, RewardQueries
+from api.schema.segments.segments import SegmentMutations, SegmentQueries
 from api.schema.stamps.stamp_card import StampCardMutations
 from api.schema.surveys.submit_response import SurveyResponseMutations
 from api.schema.surveys.survey_types import Survey, SurveyResponse
@@ -61,6 +62,7 @@ class Query(
     TenantQueries,
     TierQueries,
     SurveyQueries,
+    SegmentQueries,
 ):
     pass
 
@@ -83,6 +85,7 @@ class Mutation(
     SurveyMutations,
     SurveyResponseMutations,
     StampCardMutations,
+    SegmentMutations,
 ):
     pass
 

@@ -70,6 +70,7 @@ def member_filter(
     search: str | None = None,
     enrolled_after: datetime | None = None,
     enrolled_before: datetime | None = None,
+    segment: str | None = None,
 ) -> MemberFilter:
     """The filter of a members query: the email as stored (refused when it cannot be one),
     the search trimmed and bounded."""
@@ -79,6 +80,7 @@ def member_filter(
         search=search.strip()[:MAX_SEARCH] if search else None,
         enrolled_after=enrolled_after,
         enrolled_before=enrolled_before,
+        segment=segment.strip().lower()[:MAX_SEARCH] if segment else None,
     )
 
 

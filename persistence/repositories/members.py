@@ -167,6 +167,9 @@ class PgMemberRepository:
                        OR email ILIKE $8 ESCAPE '\\' OR external_id = $4)
                   AND ($5::timestamptz IS NULL OR enrolled_at >= $5)
                   AND ($6::timestamptz IS NULL OR enrolled_at < $6)
+                  AND ($9::text IS NULL OR EXISTS (
+                      SELECT 1 FROM segment_members s
+                       WHERE s.segment_key = $9 AND s.member_id = members.id))
                 ORDER BY seq LIMIT $7""",
             after_seq,
             where.status.value if where.status else None,
@@ -176,6 +179,7 @@ class PgMemberRepository:
             where.enrolled_before,
             limit,
             contains(where.search),
+            where.segment,
         )
         return [_member(r) for r in rows]
 

@@ -37,6 +37,14 @@ class Filter:
     tags: list[str | None] | None = None
 
 
+@strawberry.input
+class Tree:
+    """An input that contains itself, as a rule of rules does."""
+
+    label: str
+    children: list[Tree] | None = None
+
+
 class Nobody(BasePermission):
     message = "Nobody may."
 
@@ -80,6 +88,10 @@ class Query:
         return repr((filter, many))
 
     @strawberry.field
+    def tree(self, tree: Tree) -> str:
+        return repr(tree)
+
+    @strawberry.field
     def maybe(self, word: strawberry.Maybe[str]) -> str:
         return repr(word)
 
@@ -113,6 +125,7 @@ QUERIES = [
     "query Q($f: Filter!) { found(filter: $f) }",
     '{ maybe(word: "x") globalId(id: "Qm94OjE=") }',
     "{ secret }",
+    '{ tree(tree: {label: "a", children: [{label: "b", children: [{label: "c"}]}]}) }',
 ]
 
 
@@ -140,7 +153,8 @@ def test_only_fields_strawberry_would_pass_through_get_a_lean_resolver():
     changed = install(schema)
 
     # then resolvers whose arguments strawberry converts plainly changed (a static method
-    # too: it takes no source), and Maybe, GlobalID and permissions kept strawberry's
+    # too: it takes no source), and Maybe, GlobalID, permissions and an input that
+    # contains itself kept strawberry's
     assert sorted(changed) == [
         "Box.broken",
         "Box.later",

@@ -26,6 +26,7 @@ from domain.reads.members import MAX_SEARCH, member_filter
 from domain.reads.program import program_tiers
 from domain.reads.rewards import rewards_in_reach
 from domain.records.members import Member, MemberDraft, MemberStatus
+from domain.records.segments import RefreshInputs
 from domain.referral_links import referral_link
 from domain.referral_settings import ReferralSettings
 from domain.rewards import CodeSource, Reward, RewardKind
@@ -62,6 +63,10 @@ class InMemoryTenant:
     def redemptions(self) -> InMemoryTenant:
         return self
 
+    @property
+    def segments(self) -> InMemoryTenant:
+        return self
+
     def __call__(self) -> InMemoryTenant:
         return self
 
@@ -72,6 +77,10 @@ class InMemoryTenant:
         self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
     ) -> None:
         return None
+
+    # segments: what an enrolment reads to place the member; nobody is in any here
+    async def refresh_inputs(self, member_ids: list[UUID], now: datetime) -> RefreshInputs:
+        return RefreshInputs({}, [], {})
 
     # tiers
     async def all(self) -> list[Tier]:

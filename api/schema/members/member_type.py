@@ -29,6 +29,7 @@ from domain.ledger import validate_wallet
 from domain.points import read_balance
 from domain.reads import members as reads
 from domain.reads.rewards import rewards_in_reach
+from domain.reads.segments import segments_of_members
 from domain.reads.stamps import member_stamps
 from domain.records import members as m
 from domain.tier_evaluation import Standing, member_standing
@@ -272,6 +273,15 @@ class Member(Node):
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[SurveyResponse]:
         return await member_survey_responses(info, self.member_id, first, after)
+
+    @strawberry.field(description="Keys of the segments the member is in, kept current.")
+    async def segments(self, info: Info) -> list[str]:
+        ctx = info.context
+        if self.batch is not None:  # one read for the page's members
+            held = await self.batch.segments(ctx.member_loaders)
+        else:
+            held = await segments_of_members(ctx.uow, [self.member_id])
+        return sorted(held[self.member_id])
 
     @strawberry.field(description="Codes this member redeemed, newest first.")
     async def redemptions(

@@ -134,6 +134,9 @@ class MemberFilterInput:
     )
     enrolled_after: datetime | None = None
     enrolled_before: datetime | None = None
+    segment: str | None = strawberry.field(
+        default=None, description="Members of the segment with this key."
+    )
 
 
 @strawberry.type
@@ -175,6 +178,7 @@ class MemberQueries:
             search=f.search,
             enrolled_after=f.enrolled_after,
             enrolled_before=f.enrolled_before,
+            segment=f.segment,
         )
         found = await members_page(ctx.uow, decode_cursor(after), size + 1, where)
         return page_of(found, size, after is not None, Member.of_page(found[:size]), _SEQ)
@@ -297,7 +301,7 @@ class MemberMutations:
         ctx = info.context
         ctx.require_writer()
         member_id: UUID = uuid_of(input.id, "Member")
-        member = await enrolment.update(ctx.uow, member_id, _draft(info, input))
+        member = await enrolment.update(ctx.uow, member_id, _draft(info, input), ctx.services.clock)
         # Committed: this process answers for the old externalId no more from now on; the
         # others as soon as the change's announcement reaches them.
         ctx.services.member_ids.forget(member.id)
@@ -311,6 +315,6 @@ class MemberMutations:
     async def erase_member(self, info: Info, input: EraseMemberInput) -> EraseMemberPayload:
         ctx = info.context
         ctx.require_writer()
-        member = await enrolment.erase(ctx.uow, uuid_of(input.id, "Member"))
+        member = await enrolment.erase(ctx.uow, uuid_of(input.id, "Member"), ctx.services.clock)
         ctx.services.member_ids.forget(member.id)
         return EraseMemberPayload(member=Member.of(member))

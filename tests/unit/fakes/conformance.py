@@ -6,6 +6,7 @@ from __future__ import annotations
 from domain.ports import (
     ActionRepository,
     BalanceCache,
+    CampaignRepository,
     IdempotencyStore,
     LedgerRepository,
     MemberRepository,
@@ -14,6 +15,7 @@ from domain.ports import (
     RedemptionRepository,
     ReferralRepository,
     RewardRepository,
+    SegmentRepository,
     SurveyRepository,
     TenantUnitOfWork,
     TierRepository,
@@ -28,6 +30,7 @@ from tests.unit.fakes.orders import FakeOrderRepository
 from tests.unit.fakes.programs import FakeProgramRepository
 from tests.unit.fakes.referrals import FakeReferralRepository
 from tests.unit.fakes.rewards import FakeRedemptionRepository, FakeRewardRepository
+from tests.unit.fakes.segments import FakeCampaignRepository, FakeSegmentRepository
 from tests.unit.fakes.surveys import FakeSurveyRepository
 from tests.unit.fakes.tables import FakeDatabase, Tables
 from tests.unit.fakes.tiers import FakeTierRepository
@@ -49,6 +52,8 @@ def ports_of(db: FakeDatabase) -> tuple[object, ...]:
     referrals: ReferralRepository = FakeReferralRepository(tables, sequences)
     tiers: TierRepository = FakeTierRepository(tables, sequences)
     surveys: SurveyRepository = FakeSurveyRepository(tables, sequences)
+    segments: SegmentRepository = FakeSegmentRepository(tables)
+    campaigns: CampaignRepository = FakeCampaignRepository(tables, sequences)
     uow: TenantUnitOfWork = FakeUnitOfWork(db)
     factory: UnitOfWorkFactory = FakeUnitOfWorkFactory(db)
     cache: BalanceCache = FakeBalanceCache()
@@ -64,6 +69,8 @@ def ports_of(db: FakeDatabase) -> tuple[object, ...]:
         referrals,
         tiers,
         surveys,
+        segments,
+        campaigns,
         uow,
         factory,
         cache,

@@ -131,6 +131,7 @@ class FakeMemberRepository:
                 )
                 and (where.enrolled_after is None or m.enrolled_at >= where.enrolled_after)
                 and (where.enrolled_before is None or m.enrolled_at < where.enrolled_before)
+                and (where.segment is None or (where.segment, m.id) in self._tables.segment_members)
             )
 
         found = sorted(filter(matches, self._tables.members.values()), key=lambda m: m.seq)

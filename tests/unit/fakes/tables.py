@@ -27,8 +27,10 @@ from domain.records.members import Member
 from domain.records.orders import OrderRecord, RefundRecord
 from domain.records.redemptions import Redemption
 from domain.records.referrals import Referral
+from domain.records.segments import Campaign, GrantDone, RefreshState
 from domain.records.surveys import Survey, SurveyResponse
 from domain.rewards import Reward
+from domain.segments import Segment
 from domain.tiers import MemberTier, Tier, TierChangeReason, TierSettings
 
 
@@ -113,6 +115,16 @@ class Tables:
     tier_history: list[TierHistoryRow] = field(default_factory=list)
     surveys: dict[UUID, Survey] = field(default_factory=dict)
     survey_responses: dict[UUID, SurveyResponse] = field(default_factory=dict)
+    segments: dict[str, Segment] = field(default_factory=dict)
+    # (segment key, member id) -> since
+    segment_members: dict[tuple[str, UUID], datetime] = field(default_factory=dict)
+    segment_refresh: RefreshState = field(
+        default_factory=lambda: RefreshState(None, datetime.fromtimestamp(0).astimezone())
+    )
+    campaigns: dict[UUID, Campaign] = field(default_factory=dict)
+    # (campaign id, member id) -> the grant; PENDING ones are GrantDone with that status
+    campaign_grants: dict[tuple[UUID, UUID], GrantDone] = field(default_factory=dict)
+    grant_times: dict[tuple[UUID, UUID], datetime] = field(default_factory=dict)
 
     def snapshot(self) -> Tables:
         """A copy a transaction may change: each table's container is copied, rows are

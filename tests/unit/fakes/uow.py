@@ -19,6 +19,7 @@ from tests.unit.fakes.orders import FakeOrderRepository
 from tests.unit.fakes.programs import FakeProgramRepository
 from tests.unit.fakes.referrals import FakeReferralRepository
 from tests.unit.fakes.rewards import FakeRedemptionRepository, FakeRewardRepository
+from tests.unit.fakes.segments import FakeCampaignRepository, FakeSegmentRepository
 from tests.unit.fakes.surveys import FakeSurveyRepository
 from tests.unit.fakes.tables import FakeDatabase, Tables
 from tests.unit.fakes.tiers import FakeTierRepository
@@ -40,6 +41,8 @@ class _Repositories:
         self.referrals = FakeReferralRepository(tables, db.sequences)
         self.tiers = FakeTierRepository(tables, db.sequences)
         self.surveys = FakeSurveyRepository(tables, db.sequences)
+        self.segments = FakeSegmentRepository(tables)
+        self.campaigns = FakeCampaignRepository(tables, db.sequences)
 
 
 class FakeUnitOfWork:
@@ -114,6 +117,14 @@ class FakeUnitOfWork:
     @property
     def surveys(self) -> FakeSurveyRepository:
         return self._repositories.surveys
+
+    @property
+    def segments(self) -> FakeSegmentRepository:
+        return self._repositories.segments
+
+    @property
+    def campaigns(self) -> FakeCampaignRepository:
+        return self._repositories.campaigns
 
 
 class FakeUnitOfWorkFactory:

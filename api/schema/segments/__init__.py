@@ -1,0 +1,1 @@
+"""api/schema/segments"""
