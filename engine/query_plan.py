@@ -37,7 +37,7 @@ have resolvers (their values go the usual way).
 
 from __future__ import annotations
 
-from asyncio import CancelledError
+from asyncio import CancelledError, gather
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
@@ -67,12 +67,11 @@ from graphql.execution.collect_fields import (
 )
 from graphql.execution.values import VariableValues
 from graphql.pyutils import Path
-from graphql.pyutils.gather_with_cancel import gather_with_cancel
 from graphql.type.definition import GraphQLResolveInfoHelpers
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.schema.schema import _OperationContextAwareGraphQLResolveInfo
 
-from engine.cancellation import cancelling
+from engine.cancellation import cancelling, field_error
 from engine.plain_tree import (
     Complete,
     GiveUp,
@@ -84,6 +83,7 @@ from engine.plain_tree import (
     strawberry_field,
 )
 from engine.plan_values import compile_arguments, compile_variables
+from engine.replay import Outcome, Ran, Replay
 
 _NO_VARIABLES = VariableValues({}, {})
 
@@ -135,6 +135,9 @@ class QueryPlan:
     root_type: GraphQLObjectType
     steps: tuple[Step, ...]
     variables: Callable[[dict[str, Any]], VariableValues | list[GraphQLError]]
+    # Every step whose resolver the plan may call: their arguments are worked out before
+    # any of them runs.
+    called: tuple[Step, ...] = ()
 
 
 def compile_query(
@@ -171,7 +174,7 @@ def compile_operation(
     if steps is None:
         return None
     variables = compile_variables(schema, tuple(operation.variable_definitions or ()))
-    return QueryPlan(operation, definitions, root_type, steps, variables)
+    return QueryPlan(operation, definitions, root_type, steps, variables, _called(steps))
 
 
 class _Compiler:
@@ -279,6 +282,16 @@ def _batched(steps: tuple[Step, ...]) -> bool:
     return True
 
 
+def _called(steps: tuple[Step, ...]) -> tuple[Step, ...]:
+    """The steps, at every depth, whose resolver the plan calls (with their arguments)."""
+    found: list[Step] = []
+    for step in steps:
+        if step.arguments is not None:
+            found.append(step)
+        found.extend(_called(step.below))
+    return tuple(found)
+
+
 def _batch_resolver(field_def: GraphQLField) -> BatchResolver | None:
     metadata = getattr(strawberry_field(field_def), "metadata", None)
     batch = (metadata or {}).get(BATCHED)
@@ -291,20 +304,21 @@ async def run_plan(
     context: Any,
     variables: dict[str, Any] | None,
     operation_extensions: dict[str, Any] | None,
-) -> dict[str, Any] | None:
-    """The query's data, or None when the plan gives up."""
+) -> dict[str, Any] | Replay | None:
+    """The query's data; else, when the plan stopped after resolvers ran, what they gave
+    for the executor to answer with (engine/replay.py); else None: nothing ran."""
     run = PlanRun.start(plan, schema, context, variables, operation_extensions)
     if run is None:
-        return None  # graphql-core reports the variables' errors
+        return None  # graphql-core reports the refused variables or arguments
     try:
         data = await run.object(plan.steps, None, None)
         await run.settle()
-    except Exception:  # any error at all: the usual way answers it, errors and all
-        return None
+    except Exception:  # any error at all: the executor answers it, errors and all
+        return run.ran.replay()
     except CancelledError:
         if cancelling():
             raise  # the request's own: it ends here
-        return None  # a value cancelled under a field: the usual way answers it at its path
+        return run.ran.replay()  # a value cancelled under a field: the executor reports it
     return data
 
 
@@ -316,6 +330,7 @@ class PlanRun:
         context: Any,
         variables: VariableValues,
         operation_extensions: dict[str, Any] | None,
+        arguments: dict[int, dict[str, Any]],
     ) -> None:
         self._plan = plan
         self._schema = schema
@@ -324,7 +339,10 @@ class PlanRun:
         self._operation_extensions = operation_extensions
         self._tracked: list[Awaitable[Any]] = []
         self._helpers = GraphQLResolveInfoHelpers(gather=_gather, track=self._track)
-        self._arguments: dict[int, dict[str, Any]] = {}
+        # Each step's arguments are the same for every object it is resolved on (its node
+        # and the variables are): worked out once per run, not once per item of a page.
+        self._arguments = arguments
+        self.ran = Ran()
 
     @classmethod
     def start(
@@ -335,11 +353,16 @@ class PlanRun:
         variables: dict[str, Any] | None,
         operation_extensions: dict[str, Any] | None,
     ) -> PlanRun | None:
-        """A run with the operation's variables coerced, or None when they are refused."""
+        """A run with the operation's variables coerced and every field's arguments worked
+        out, or None when any of them is refused: then no resolver has run."""
         coerced = plan.variables(variables or {})
         if not isinstance(coerced, VariableValues):
             return None
-        return cls(plan, schema, context, coerced, operation_extensions)
+        try:
+            arguments = {id(step): step.arguments(coerced) for step in plan.called}  # type: ignore[misc]
+        except Exception:  # graphql-core's argument values raise on a refused argument
+            return None
+        return cls(plan, schema, context, coerced, operation_extensions, arguments)
 
     def _track(self, values: Sequence[Any]) -> None:
         self._tracked.extend(v for v in values if optimized_is_awaitable(v))
@@ -363,15 +386,44 @@ class PlanRun:
         if step.attribute is not None:
             get, name = step.attribute
             assert step.parent_type is not None
+            here = Path(path, step.name, step.parent_type.name)
             value = get(source, name)
-            if optimized_is_awaitable(value):
-                value = await value
-            return await self.completed(step, value, Path(path, step.name, step.parent_type.name))
+            if optimized_is_awaitable(value):  # awaited once: the executor is handed it
+                value = await self.awaited(value, here, source)
+            return await self.completed(step, value, here)
         call = self.call(step, source, path)
-        value = call.resolve()
-        if optimized_is_awaitable(value):
-            value = await value
+        value = await self.resolved(call)
         return await self.complete(step, call, value)
+
+    async def resolved(self, call: Call) -> Any:
+        """What the resolver gives, awaited, recorded for the executor should the plan stop
+        (engine/replay.py)."""
+        try:
+            value = call.resolve()
+        except Exception as error:
+            self.ran.call(call.path, Outcome(call.source, error=error))
+            raise
+        if optimized_is_awaitable(value):
+            return await self.awaited(value, call.path, call.source)
+        self.ran.call(call.path, Outcome(call.source, value))
+        return value
+
+    async def awaited(self, value: Awaitable[Any], path: Path, source: Any) -> Any:
+        try:
+            value = await value
+        except Exception as error:
+            self.ran.call(path, Outcome(source, error=error, awaited=True))
+            raise
+        except CancelledError as cancelled:
+            # as the executor's own wait (engine/execution.py): the request's own ends it,
+            # any other is this field's error
+            unexpected = field_error(cancelled)
+            if not isinstance(unexpected, Exception):
+                raise
+            self.ran.call(path, Outcome(source, error=unexpected, awaited=True))
+            raise unexpected from None
+        self.ran.call(path, Outcome(source, value, awaited=True))
+        return value
 
     def call(self, step: Step, source: Any, path: Path | None) -> Call:
         """The field's resolver with its arguments and resolve info, as the executor would
@@ -401,13 +453,7 @@ class PlanRun:
         return Call(field_def.resolve, source, info, arguments, here)
 
     def _arguments_of(self, step: Step) -> dict[str, Any]:
-        # The same for every object the field is resolved on (its node and the variables
-        # are): worked out once per run, not once per item of a page.
-        arguments = self._arguments.get(id(step))
-        if arguments is None:
-            assert step.arguments is not None
-            arguments = self._arguments[id(step)] = step.arguments(self._variables)
-        return arguments
+        return self._arguments[id(step)]
 
     async def complete(self, step: Step, call: Call, value: Any) -> Any:
         """The field's value completed by the plan; raises where the executor would report
@@ -438,12 +484,12 @@ class PlanRun:
             present = [item for item in value if item is not None]
             paths = _Paths(partial(_item_paths, path, value))
             return _with_nulls(value, await self._column(step.below, present, paths))
-        completed = await gather_with_cancel(
-            *(
+        completed = await _gather_all(
+            [
                 self.object(step.below, item, Path(path, index, None))
                 for index, item in enumerate(value)
                 if item is not None
-            )
+            ]
         )
         return _with_nulls(value, completed)
 
@@ -490,26 +536,49 @@ class PlanRun:
         side by side."""
         if step.attribute is not None:
             get, attribute = step.attribute
-            values = [get(source, attribute) for source in sources]
-        else:
-            if step.batch is not None:
-                if optimized_is_awaitable(answered):
-                    answered = await answered
-                if answered is not None:
-                    # the values themselves, none of them awaitable
-                    if not isinstance(answered, list) or len(answered) != len(sources):
-                        raise GiveUp
-                    return answered
-            values = [self.call(step, s, paths[i]).resolve() for i, s in enumerate(sources)]
-            pending = [v for v in values if optimized_is_awaitable(v)]
-            if pending:
-                # Side by side, as graphql-core awaits a list's items: objects that share no
-                # batch may share a DataLoader, which reads only what was asked before it
-                # runs.
-                found = iter(await gather_with_cancel(*pending))
-                return [next(found) if optimized_is_awaitable(v) else v for v in values]
-            return values
-        return [await v if optimized_is_awaitable(v) else v for v in values]
+            assert step.parent_type is not None
+            here = paths.field(step.name, step.parent_type.name)
+            read = [get(source, attribute) for source in sources]
+            return [
+                await self.awaited(v, here[i], sources[i]) if optimized_is_awaitable(v) else v
+                for i, v in enumerate(read)
+            ]
+        if step.batch is not None:
+            if optimized_is_awaitable(answered):
+                answered = await answered
+            if answered is not None:
+                # the values themselves, none of them awaitable
+                if not isinstance(answered, list) or len(answered) != len(sources):
+                    raise GiveUp
+                assert step.parent_type is not None
+                here = paths.field(step.name, step.parent_type.name)
+                self.ran.column(here.all, sources, answered)
+                return answered
+        values: list[Any] = []
+        failed: Exception | None = None
+        for i, source in enumerate(sources):
+            call = self.call(step, source, paths[i])
+            try:
+                value = call.resolve()
+            except Exception as error:  # the others are called still: see _gather_all
+                self.ran.call(call.path, Outcome(source, error=error))
+                failed = failed or error
+                value = None
+            else:
+                if optimized_is_awaitable(value):
+                    value = self.awaited(value, call.path, source)
+                else:
+                    self.ran.call(call.path, Outcome(source, value))
+            values.append(value)
+        pending = [v for v in values if isinstance(v, Coroutine)]
+        if pending:
+            # Side by side, as graphql-core awaits a list's items: objects that share no
+            # batch may share a DataLoader, which reads only what was asked before it runs.
+            found = iter(await _gather_all(pending))
+            values = [next(found) if isinstance(v, Coroutine) else v for v in values]
+        if failed is not None:
+            raise failed
+        return values
 
     async def _completed_column(self, step: Step, values: list[Any], paths: _Paths) -> list[Any]:
         """The field's values completed, all of the column's at once."""
@@ -642,3 +711,16 @@ class Call:
 
 async def _gather(values: Sequence[Awaitable[Any]]) -> list[Any]:
     return [await v for v in values]
+
+
+async def _gather_all(values: list[Coroutine[Any, Any, Any]]) -> list[Any]:
+    """The values awaited side by side, each to its end even when another fails (its
+    resolvers' outcomes are recorded for the executor, which then runs none of them again);
+    raises the first failure."""
+    if len(values) == 1:
+        return [await values[0]]
+    settled = await gather(*values, return_exceptions=True)
+    for value in settled:
+        if isinstance(value, BaseException):
+            raise value
+    return settled
