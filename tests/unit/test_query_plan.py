@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import strawberry
-from graphql import ExecutionResult, GraphQLObjectType, execute, parse
+from graphql import ExecutionResult, execute, parse
 from strawberry.dataloader import DataLoader
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 
@@ -18,6 +18,7 @@ from engine.execution import PlainTreeExecutionContext, ReplayExecutionContext
 from engine.lean_resolvers import install
 from engine.query_plan import BATCHED, compile_query, run_plan
 from engine.replay import Replay
+from tests.support.resolver_calls import count_resolvers, twice
 
 # The size of each column a batch resolver was called with.
 SCORED: list[int] = []
@@ -223,15 +224,15 @@ GIVEN_UP = [
     ("query Q($n: String!) { item(name: $n) { name } }", {"n": 3}),  # a refused variable
     # late, after other resolvers ran: beside and below fields the plan already answered
     ('{ a: item(name: "p") { price twin { price } } b: item(name: "q") { fails } }', None),
-    ('{ items { price twin { price must { word } } } }', None),
-    ('{ someItems { price fails } items { price } }', None),
+    ("{ items { price twin { price must { word } } } }", None),
+    ("{ someItems { price fails } items { price } }", None),
 ]
 # Stopped before any resolver ran: the executor runs the whole query.
 REFUSED = [
     ("query Q($n: String!) { item(name: $n) { name } }", {"n": 3}),  # a refused variable
-    ("query Q($c: String) { item(name: \"p\") { price(currency: $c) } }", {"c": 5}),
+    ('query Q($c: String) { item(name: "p") { price(currency: $c) } }', {"c": 5}),
     # an argument refused deep below, worked out before the root field's resolver runs
-    ("query Q($t: Int) { boxes(names: [\"a\"]) { item { score(times: $t) } } }", {"t": "x"}),
+    ('query Q($t: Int) { boxes(names: ["a"]) { item { score(times: $t) } } }', {"t": "x"}),
 ]
 NOT_COMPILED = [
     '{ item(name: "box") { name @include(if: true) } }',  # a directive
@@ -279,27 +280,8 @@ async def test_a_plan_gives_up_where_the_executor_reports_an_error(query, variab
     assert not isinstance(planned, dict)
 
 
-def _counting(schema: strawberry.Schema, monkeypatch: pytest.MonkeyPatch) -> dict[Any, int]:
-    """The calls of every field resolver of the schema, by the path it was called at."""
-    calls: dict[Any, int] = {}
-    for kind in schema._schema.type_map.values():
-        if not isinstance(kind, GraphQLObjectType) or kind.name.startswith("__"):
-            continue
-        for field_def in kind.fields.values():
-            if field_def.resolve is None:
-                continue
-
-            def counted(source: Any, info: Any, *, _resolve: Any = field_def.resolve, **kw: Any):
-                key = tuple(info.path.as_list())
-                calls[key] = calls.get(key, 0) + 1
-                return _resolve(source, info, **kw)
-
-            monkeypatch.setattr(field_def, "resolve", counted)
-    return calls
-
-
 async def _planned_then_executed(
-    schema: strawberry.Schema, query: str, variables: Any, calls: dict[Any, int]
+    schema: strawberry.Schema, query: str, variables: Any
 ) -> tuple[dict[str, Any], Replay | None]:
     """As engine/direct.py runs a cached query: by its plan, else by the executor with what
     the plan's resolvers gave; the answer and the record the plan left."""
@@ -336,15 +318,15 @@ async def test_after_resolvers_ran_the_executor_answers_with_their_outcomes(
 
     # when the query runs by its plan, which stops after some resolvers ran, and the
     # executor answers with what they gave
-    calls = _counting(schema, monkeypatch)
-    answered, replay = await _planned_then_executed(schema, query, variables, calls)
+    calls = count_resolvers(schema._schema, monkeypatch)
+    answered, replay = await _planned_then_executed(schema, query, variables)
 
     # then the answer is the executor's own, the plan did hand over outcomes, and no
     # resolver was called twice at any path
     assert answered == usual
     assert isinstance(replay, Replay)
     assert calls, "the resolvers are counted"
-    assert {path: n for path, n in calls.items() if n > 1} == {}
+    assert twice(calls) == {}
 
 
 @pytest.mark.parametrize(("query", "variables"), REFUSED)
@@ -353,7 +335,7 @@ async def test_a_refused_variable_or_argument_stops_the_plan_before_any_resolver
 ):
     # given the schema, its resolvers counted by path
     schema = _schema()
-    calls = _counting(schema, monkeypatch)
+    calls = count_resolvers(schema._schema, monkeypatch)
 
     # when a query with a refused variable or argument runs by its plan
     plan = compile_query(schema._schema, parse(query), None)
