@@ -6,6 +6,10 @@ an object at once (a page's connection: its edges and pageInfo in one call), els
 field (the plain fields of an object that also has resolvers). Whatever is not plain, or
 whatever a compiled function gives up on, goes graphql-core's usual way. Middleware (field
 hooks of schema extensions) sees every field, so with any middleware nothing is compiled.
+
+`ReplayExecutionContext` is the same executor handed what a plan's resolvers already gave
+(engine/replay.py): at a recorded path, on the same source object, it completes the recorded
+outcome where it would have called the resolver.
 """
 
 from __future__ import annotations

@@ -13,12 +13,14 @@ a resolve info like the executor's, whose value is completed by the plan below i
 
 A plan is speculative. It answers only when everything is as expected: every resolver
 returns, no non-null field is null, every object is of its field's type, every value
-completes. On anything else (an error of any kind, a refused value, a null where none may
-be) the plan gives up and the query runs through graphql-core from the start, which answers
-with its data and errors exactly as before. Running a query's resolvers again costs time,
-not correctness: queries change nothing (what they remember, such as members' names, is
-remembered the same way twice). Mutations take a plan of their own that never runs them
-twice (engine/mutation_plan.py).
+completes. The give-up rule: what can be refused before anything runs (the variables, and
+every field's arguments, worked out when the run starts) is, and then graphql-core runs the
+whole query. On anything else (an error of any kind, a refused value, a null where none may
+be) the plan stops, lets what it started finish, and hands graphql-core's executor the
+outcome of every resolver it ran (engine/replay.py): the executor answers with its own data
+and errors, completing those outcomes instead of calling the resolvers again, so no
+resolver runs twice and no page or ledger is read twice. Mutations take the same rule
+(engine/mutation_plan.py).
 
 A list of objects whose fields have resolvers (a page of members with their points) is
 completed the items at once, as graphql-core's executor completes them: each item's
