@@ -27,6 +27,7 @@ from asyncio import CancelledError
 from typing import Any
 
 from graphql import DocumentNode, GraphQLSchema, OperationType
+from strawberry.execution.is_awaitable import optimized_is_awaitable
 
 from engine.cancellation import cancelling
 from engine.query_plan import PlanRun, QueryPlan, compile_operation
@@ -61,7 +62,9 @@ async def run_mutation_plan(
     step = plan.steps[0]
     call = run.call(step, None, None)
     try:
-        value = await run.resolved(call)
+        value = run.resolved(call)
+        if optimized_is_awaitable(value):
+            value = await run.awaited(value, call.path, None)
         data = await run.complete(step, call, value)
         await run.settle()
     except Exception:  # the executor completes the same outcomes, errors and all

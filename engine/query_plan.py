@@ -85,7 +85,7 @@ from engine.plain_tree import (
     strawberry_field,
 )
 from engine.plan_values import compile_arguments, compile_variables
-from engine.replay import Outcome, Ran, Replay
+from engine.replay import Ran, Replay
 
 _NO_VARIABLES = VariableValues({}, {})
 
@@ -394,27 +394,29 @@ class PlanRun:
                 value = await self.awaited(value, here, source)
             return await self.completed(step, value, here)
         call = self.call(step, source, path)
-        value = await self.resolved(call)
+        value = self.resolved(call)
+        if optimized_is_awaitable(value):
+            value = await self.awaited(value, call.path, source)
         return await self.complete(step, call, value)
 
-    async def resolved(self, call: Call) -> Any:
-        """What the resolver gives, awaited, recorded for the executor should the plan stop
-        (engine/replay.py)."""
+    def resolved(self, call: Call) -> Any:
+        """What the resolver gives: a value, recorded for the executor should the plan stop
+        (engine/replay.py), or an awaitable, to be awaited by `awaited`."""
         try:
             value = call.resolve()
         except Exception as error:
-            self.ran.call(call.path, Outcome(call.source, error=error))
+            self.ran.error(call.path, call.source, error, False)
             raise
-        if optimized_is_awaitable(value):
-            return await self.awaited(value, call.path, call.source)
-        self.ran.call(call.path, Outcome(call.source, value))
+        if not optimized_is_awaitable(value):
+            self.ran.value(call.path, call.source, value, False)
         return value
 
     async def awaited(self, value: Awaitable[Any], path: Path, source: Any) -> Any:
+        """The value a resolver's awaitable gives, recorded as `resolved` records."""
         try:
             value = await value
         except Exception as error:
-            self.ran.call(path, Outcome(source, error=error, awaited=True))
+            self.ran.error(path, source, error, True)
             raise
         except CancelledError as cancelled:
             # as the executor's own wait (engine/execution.py): the request's own ends it,
@@ -422,9 +424,9 @@ class PlanRun:
             unexpected = field_error(cancelled)
             if not isinstance(unexpected, Exception):
                 raise
-            self.ran.call(path, Outcome(source, error=unexpected, awaited=True))
+            self.ran.error(path, source, unexpected, True)
             raise unexpected from None
-        self.ran.call(path, Outcome(source, value, awaited=True))
+        self.ran.value(path, source, value, True)
         return value
 
     def call(self, step: Step, source: Any, path: Path | None) -> Call:
@@ -561,16 +563,13 @@ class PlanRun:
         for i, source in enumerate(sources):
             call = self.call(step, source, paths[i])
             try:
-                value = call.resolve()
+                value = self.resolved(call)
             except Exception as error:  # the others are called still: see _gather_all
-                self.ran.call(call.path, Outcome(source, error=error))
                 failed = failed or error
                 value = None
             else:
                 if optimized_is_awaitable(value):
                     value = self.awaited(value, call.path, source)
-                else:
-                    self.ran.call(call.path, Outcome(source, value))
             values.append(value)
         pending = [v for v in values if isinstance(v, Coroutine)]
         if pending:

@@ -66,17 +66,22 @@ class Replay:
 
 
 class Ran:
-    """A plan's record of its resolvers' outcomes, cheap to keep while the plan answers:
-    the paths of a column's objects are made only if the plan stops."""
+    """A plan's record of its resolvers' outcomes, cheap to keep while the plan answers (a
+    tuple a call; the outcomes, and the paths of a column's objects, are made only if the
+    plan stops)."""
 
     __slots__ = ("_calls", "_columns")
 
     def __init__(self) -> None:
-        self._calls: list[tuple[Path, Outcome]] = []
+        # path, source, value, error, awaited
+        self._calls: list[tuple[Path, Any, Any, BaseException | None, bool]] = []
         self._columns: list[tuple[Callable[[], list[Path]], Sequence[Any], Sequence[Any]]] = []
 
-    def call(self, path: Path, outcome: Outcome) -> None:
-        self._calls.append((path, outcome))
+    def value(self, path: Path, source: Any, value: Any, awaited: bool) -> None:
+        self._calls.append((path, source, value, None, awaited))
+
+    def error(self, path: Path, source: Any, error: BaseException, awaited: bool) -> None:
+        self._calls.append((path, source, None, error, awaited))
 
     def column(
         self, paths: Callable[[], list[Path]], sources: Sequence[Any], values: Sequence[Any]
@@ -89,7 +94,10 @@ class Ran:
         """The outcomes for the executor, or None when no resolver ran."""
         if not self._calls and not self._columns:
             return None
-        outcomes = {tuple(path.as_list()): outcome for path, outcome in self._calls}
+        outcomes = {
+            tuple(path.as_list()): Outcome(source, value, error, awaited)
+            for path, source, value, error, awaited in self._calls
+        }
         for paths, sources, values in self._columns:
             for path, source, value in zip(paths(), sources, values, strict=True):
                 outcomes[tuple(path.as_list())] = Outcome(source, value)
