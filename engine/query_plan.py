@@ -19,7 +19,9 @@ whole query. On anything else (an error of any kind, a refused value, a null whe
 be) the plan stops, lets what it started finish, and hands graphql-core's executor the
 outcome of every resolver it ran (engine/replay.py): the executor answers with its own data
 and errors, completing those outcomes instead of calling the resolvers again, so no
-resolver runs twice and no page or ledger is read twice. Mutations take the same rule
+resolver runs twice and no page or ledger is read twice. Where a failure nulls a whole
+list, graphql-core cancels the items still running; the plan lets them finish instead (the
+executor may need them, and their reads have started). Mutations take the same rule
 (engine/mutation_plan.py).
 
 A list of objects whose fields have resolvers (a page of members with their points) is
