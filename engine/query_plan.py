@@ -139,9 +139,9 @@ class QueryPlan:
     root_type: GraphQLObjectType
     steps: tuple[Step, ...]
     variables: Callable[[dict[str, Any]], VariableValues | list[GraphQLError]]
-    # Every step whose resolver the plan may call: their arguments are worked out before
-    # any of them runs.
-    called: tuple[Step, ...] = ()
+    # The arguments of every step whose resolver the plan may call, by the step's id: they
+    # are worked out before any resolver runs.
+    arguments: tuple[tuple[int, Callable[[VariableValues], dict[str, Any]]], ...] = ()
 
 
 def compile_query(
@@ -178,7 +178,7 @@ def compile_operation(
     if steps is None:
         return None
     variables = compile_variables(schema, tuple(operation.variable_definitions or ()))
-    return QueryPlan(operation, definitions, root_type, steps, variables, _called(steps))
+    return QueryPlan(operation, definitions, root_type, steps, variables, _arguments(steps))
 
 
 class _Compiler:
@@ -286,13 +286,15 @@ def _batched(steps: tuple[Step, ...]) -> bool:
     return True
 
 
-def _called(steps: tuple[Step, ...]) -> tuple[Step, ...]:
-    """The steps, at every depth, whose resolver the plan calls (with their arguments)."""
-    found: list[Step] = []
+def _arguments(
+    steps: tuple[Step, ...],
+) -> tuple[tuple[int, Callable[[VariableValues], dict[str, Any]]], ...]:
+    """The arguments of the steps, at every depth, whose resolver the plan calls."""
+    found: list[tuple[int, Callable[[VariableValues], dict[str, Any]]]] = []
     for step in steps:
         if step.arguments is not None:
-            found.append(step)
-        found.extend(_called(step.below))
+            found.append((id(step), step.arguments))
+        found.extend(_arguments(step.below))
     return tuple(found)
 
 
@@ -363,7 +365,7 @@ class PlanRun:
         if not isinstance(coerced, VariableValues):
             return None
         try:
-            arguments = {id(step): step.arguments(coerced) for step in plan.called}  # type: ignore[misc]
+            arguments = {step: of(coerced) for step, of in plan.arguments}
         except Exception:  # graphql-core's argument values raise on a refused argument
             return None
         return cls(plan, schema, context, coerced, operation_extensions, arguments)
