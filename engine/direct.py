@@ -10,7 +10,10 @@ then treat the errors as the schema and the extension would (suggestions removed
 refusals shown with their code, anything else masked and logged with the request id).
 
 A query or a mutation its plan covers (engine/query_plan.py, mutation_plan.py) is
-answered by the plan; the executor answers whatever a plan leaves.
+answered by the plan; the executor answers whatever a plan leaves. No resolver runs twice:
+a plan that stops before any resolver ran leaves the executor the whole operation; one that
+stops after hands it what its resolvers gave (engine/replay.py), which the executor
+completes in place of calling them again.
 
 Anything else returns None, and the caller runs `Schema.execute`, which reports it as
 before: a document not yet cached or invalid, an operation it cannot pick, a subscription.
@@ -32,8 +35,9 @@ from strawberry.types.graphql import OperationType
 from engine.cancellation import field_error
 from engine.documents import DocumentCache, Prepared
 from engine.execution import PlainTreeExecutionContext, ReplayExecutionContext
-from engine.mutation_plan import Replay, compile_mutation, run_mutation_plan
+from engine.mutation_plan import compile_mutation, run_mutation_plan
 from engine.query_plan import QueryPlan, compile_query, run_plan
+from engine.replay import Replay
 
 
 class CachedSchema(Schema):
@@ -89,9 +93,10 @@ async def run_cached(
     if operation_type is OperationType.QUERY:
         plan = _plan(schema, prepared, operation_name, compile_query)
         if plan is not None:
-            data = await run_plan(plan, schema._schema, context, variables, operation_extensions)
-            if data is not None:
-                return ExecutionResult(data=data, errors=None)
+            outcome = await run_plan(plan, schema._schema, context, variables, operation_extensions)
+            if isinstance(outcome, dict):
+                return ExecutionResult(data=outcome, errors=None)
+            replay = outcome  # None: nothing ran, the executor runs it all
     else:
         plan = _plan(schema, prepared, operation_name, compile_mutation)
         if plan is not None:
@@ -100,7 +105,7 @@ async def run_cached(
             )
             if isinstance(outcome, dict):
                 return ExecutionResult(data=outcome, errors=None)
-            replay = outcome  # None: nothing ran, the executor runs it all
+            replay = outcome
     try:
         result = execute(
             schema._schema,

@@ -6,6 +6,10 @@ an object at once (a page's connection: its edges and pageInfo in one call), els
 field (the plain fields of an object that also has resolvers). Whatever is not plain, or
 whatever a compiled function gives up on, goes graphql-core's usual way. Middleware (field
 hooks of schema extensions) sees every field, so with any middleware nothing is compiled.
+
+`ReplayExecutionContext` is the same executor handed what a plan's resolvers already gave
+(engine/replay.py): at a recorded path, on the same source object, it completes the recorded
+outcome where it would have called the resolver.
 """
 
 from __future__ import annotations
@@ -20,8 +24,8 @@ from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from engine.cancellation import field_error
-from engine.mutation_plan import Replay
 from engine.plain_tree import PlainTrees
+from engine.replay import Outcome, Replay
 
 T = TypeVar("T")
 
@@ -92,28 +96,29 @@ class PlainTreeExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
 class _Outcome:
     """A stand-in for graphql-core's middleware manager, the one hook its `execute_field`
-    offers on the resolver it calls: asked once, for the root field's resolver, it gives the
-    replayed outcome and puts the usual manager back before anything below is resolved."""
+    offers on the resolver it calls: asked once, for the field being replayed, it gives the
+    recorded outcome and puts the usual manager back before anything below is resolved."""
 
     middlewares = ()  # no field hooks: plain subtrees are compiled as usual
 
-    def __init__(self, executor: ReplayExecutionContext, replay: Replay, usual: Any) -> None:
+    def __init__(self, executor: ReplayExecutionContext, outcome: Outcome, usual: Any) -> None:
         self._executor = executor
-        self._replay = replay
+        self._outcome = outcome
         self._usual = usual
 
     def get_field_resolver(self, _resolve: Any) -> Any:
         self._executor.middleware_manager = self._usual
-        return self._replay.resolver
+        return self._outcome.resolver
 
 
 class ReplayExecutionContext(PlainTreeExecutionContext):
-    """The executor, with one root field's outcome already known (engine/mutation_plan.py):
-    that field's resolver is not called again, the outcome is completed in its place."""
+    """The executor, with the outcomes of the resolvers a plan already ran
+    (engine/replay.py): at each of their paths, on the same source, the outcome is completed
+    in place of calling the resolver again."""
 
     def __init__(self, *args: Any, replay: Replay, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._replay: Replay | None = replay
+        self._replay = replay
 
     def execute_field(
         self,
@@ -123,14 +128,13 @@ class ReplayExecutionContext(PlainTreeExecutionContext):
         path: Path,
         position_context: Any,
     ) -> Any:
-        replay = self._replay
-        if replay is None or path.prev is not None or path.key != replay.name:
+        outcome = self._replay.take(path, source)
+        if outcome is None:
             return super().execute_field(
                 parent_type, source, field_details_list, path, position_context
             )
-        self._replay = None  # the root field, once
         usual = self.middleware_manager
-        self.middleware_manager = _Outcome(self, replay, usual)  # type: ignore[assignment]
+        self.middleware_manager = _Outcome(self, outcome, usual)  # type: ignore[assignment]
         try:
             return super().execute_field(
                 parent_type, source, field_details_list, path, position_context

@@ -7,45 +7,31 @@ fields, running them serially through a reducer, completing the awaited payload 
 field. A cached mutation with one root field and a payload a query plan could complete
 (engine/query_plan.py) is compiled once into that plan.
 
-Unlike a query, a mutation must never run twice, so the plan cannot give up by starting
-again. It gives up at one of two points:
+A mutation must never run twice, and neither does any resolver of its payload. The plan
+stops at one of two points:
 
-- before the resolver is called (the variables or the arguments are refused): nothing has
-  run, and the executor runs the mutation from the start, reporting what was refused;
-- after: the plan hands graphql-core the root field's outcome, the value its resolver
-  returned or the exception it raised, and the executor completes the operation with that
-  outcome in place of calling the resolver again (`Replay`, with
-  engine/execution.py's `ReplayExecutionContext`). The answer, the payload's data and any
-  error with its path, is the executor's own. The payload's own field resolvers (a member's
-  tier, an entry's id) read; they may run again, as a query's do when its plan gives up.
+- before the resolver is called (the variables or any field's arguments are refused):
+  nothing has run, and the executor runs the mutation from the start, reporting what was
+  refused;
+- after: the plan hands graphql-core the outcome of every resolver it ran, the root
+  field's (the value its resolver returned or the exception it raised) and those of the
+  payload's fields, and the executor completes the operation with those outcomes in place
+  of calling the resolvers again (engine/replay.py, with engine/execution.py's
+  `ReplayExecutionContext`). The answer, the payload's data and any error with its path,
+  is the executor's own.
 """
 
 from __future__ import annotations
 
 from asyncio import CancelledError
-from dataclasses import dataclass
 from typing import Any
 
 from graphql import DocumentNode, GraphQLSchema, OperationType
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 
-from engine.cancellation import field_error
+from engine.cancellation import cancelling
 from engine.query_plan import PlanRun, QueryPlan, compile_operation
-
-
-@dataclass(frozen=True, slots=True)
-class Replay:
-    """What the root field's resolver gave (`value`) or raised (`error`), for the executor to
-    complete instead of calling the resolver."""
-
-    name: str
-    value: Any = None
-    error: Exception | None = None
-
-    def resolver(self, _source: Any, _info: Any, **_arguments: Any) -> Any:
-        if self.error is not None:
-            raise self.error
-        return self.value
+from engine.replay import Replay
 
 
 def compile_mutation(
@@ -67,39 +53,24 @@ async def run_mutation_plan(
     variables: dict[str, Any] | None,
     operation_extensions: dict[str, Any] | None,
 ) -> dict[str, Any] | Replay | None:
-    """The mutation's data; else its root field's outcome for the executor to complete
-    (`Replay`); else None, when nothing has run and the executor should run it all."""
+    """The mutation's data; else the outcomes of the resolvers that ran, for the executor
+    to complete (`Replay`); else None, when nothing has run and the executor should run it
+    all."""
     run = PlanRun.start(plan, schema, context, variables, operation_extensions)
     if run is None:
-        return None  # refused variables: graphql-core reports them
+        return None  # refused variables or arguments: graphql-core reports them
     step = plan.steps[0]
+    call = run.call(step, None, None)
     try:
-        call = run.call(step, None, None)
-    except Exception:  # a refused argument: graphql-core reports it
-        return None
-    try:
-        value = call.resolve()
+        value = run.resolved(call)
         if optimized_is_awaitable(value):
-            value = await value
-    except Exception as exc:
-        return Replay(step.name, error=exc)
-    except CancelledError as cancelled:
-        return Replay(step.name, error=_not_own(cancelled))
-    try:
+            value = await run.awaited(value, call.path, None)
         data = await run.complete(step, call, value)
         await run.settle()
-    except Exception:  # the executor completes the same value, errors and all
-        return Replay(step.name, value=value)
-    except CancelledError as cancelled:
-        _not_own(cancelled)
-        return Replay(step.name, value=value)
+    except Exception:  # the executor completes the same outcomes, errors and all
+        return run.ran.replay()
+    except CancelledError:
+        if cancelling():
+            raise  # the request's own: it ends here
+        return run.ran.replay()  # a value cancelled under the payload: the executor reports it
     return {step.name: data}
-
-
-def _not_own(cancelled: CancelledError) -> Exception:
-    """The field's error for a value cancelled under the mutation (engine/cancellation.py);
-    raises `cancelled` again when it is the request's own."""
-    error = field_error(cancelled)
-    if not isinstance(error, Exception):
-        raise error
-    return error

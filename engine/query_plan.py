@@ -13,12 +13,16 @@ a resolve info like the executor's, whose value is completed by the plan below i
 
 A plan is speculative. It answers only when everything is as expected: every resolver
 returns, no non-null field is null, every object is of its field's type, every value
-completes. On anything else (an error of any kind, a refused value, a null where none may
-be) the plan gives up and the query runs through graphql-core from the start, which answers
-with its data and errors exactly as before. Running a query's resolvers again costs time,
-not correctness: queries change nothing (what they remember, such as members' names, is
-remembered the same way twice). Mutations take a plan of their own that never runs them
-twice (engine/mutation_plan.py).
+completes. The give-up rule: what can be refused before anything runs (the variables, and
+every field's arguments, worked out when the run starts) is, and then graphql-core runs the
+whole query. On anything else (an error of any kind, a refused value, a null where none may
+be) the plan stops, lets what it started finish, and hands graphql-core's executor the
+outcome of every resolver it ran (engine/replay.py): the executor answers with its own data
+and errors, completing those outcomes instead of calling the resolvers again, so no
+resolver runs twice and no page or ledger is read twice. Where a failure nulls a whole
+list, graphql-core cancels the items still running; the plan lets them finish instead (the
+executor may need them, and their reads have started). Mutations take the same rule
+(engine/mutation_plan.py).
 
 A list of objects whose fields have resolvers (a page of members with their points) is
 completed the items at once, as graphql-core's executor completes them: each item's
@@ -37,7 +41,7 @@ have resolvers (their values go the usual way).
 
 from __future__ import annotations
 
-from asyncio import CancelledError
+from asyncio import CancelledError, gather
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
@@ -67,12 +71,11 @@ from graphql.execution.collect_fields import (
 )
 from graphql.execution.values import VariableValues
 from graphql.pyutils import Path
-from graphql.pyutils.gather_with_cancel import gather_with_cancel
 from graphql.type.definition import GraphQLResolveInfoHelpers
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.schema.schema import _OperationContextAwareGraphQLResolveInfo
 
-from engine.cancellation import cancelling
+from engine.cancellation import cancelling, field_error
 from engine.plain_tree import (
     Complete,
     GiveUp,
@@ -84,6 +87,7 @@ from engine.plain_tree import (
     strawberry_field,
 )
 from engine.plan_values import compile_arguments, compile_variables
+from engine.replay import Ran, Replay
 
 _NO_VARIABLES = VariableValues({}, {})
 
@@ -135,6 +139,9 @@ class QueryPlan:
     root_type: GraphQLObjectType
     steps: tuple[Step, ...]
     variables: Callable[[dict[str, Any]], VariableValues | list[GraphQLError]]
+    # The arguments of every step whose resolver the plan may call, by the step's id: they
+    # are worked out before any resolver runs.
+    arguments: tuple[tuple[int, Callable[[VariableValues], dict[str, Any]]], ...] = ()
 
 
 def compile_query(
@@ -171,7 +178,7 @@ def compile_operation(
     if steps is None:
         return None
     variables = compile_variables(schema, tuple(operation.variable_definitions or ()))
-    return QueryPlan(operation, definitions, root_type, steps, variables)
+    return QueryPlan(operation, definitions, root_type, steps, variables, _arguments(steps))
 
 
 class _Compiler:
@@ -279,6 +286,18 @@ def _batched(steps: tuple[Step, ...]) -> bool:
     return True
 
 
+def _arguments(
+    steps: tuple[Step, ...],
+) -> tuple[tuple[int, Callable[[VariableValues], dict[str, Any]]], ...]:
+    """The arguments of the steps, at every depth, whose resolver the plan calls."""
+    found: list[tuple[int, Callable[[VariableValues], dict[str, Any]]]] = []
+    for step in steps:
+        if step.arguments is not None:
+            found.append((id(step), step.arguments))
+        found.extend(_arguments(step.below))
+    return tuple(found)
+
+
 def _batch_resolver(field_def: GraphQLField) -> BatchResolver | None:
     metadata = getattr(strawberry_field(field_def), "metadata", None)
     batch = (metadata or {}).get(BATCHED)
@@ -291,20 +310,21 @@ async def run_plan(
     context: Any,
     variables: dict[str, Any] | None,
     operation_extensions: dict[str, Any] | None,
-) -> dict[str, Any] | None:
-    """The query's data, or None when the plan gives up."""
+) -> dict[str, Any] | Replay | None:
+    """The query's data; else, when the plan stopped after resolvers ran, what they gave
+    for the executor to answer with (engine/replay.py); else None: nothing ran."""
     run = PlanRun.start(plan, schema, context, variables, operation_extensions)
     if run is None:
-        return None  # graphql-core reports the variables' errors
+        return None  # graphql-core reports the refused variables or arguments
     try:
         data = await run.object(plan.steps, None, None)
         await run.settle()
-    except Exception:  # any error at all: the usual way answers it, errors and all
-        return None
+    except Exception:  # any error at all: the executor answers it, errors and all
+        return run.ran.replay()
     except CancelledError:
         if cancelling():
             raise  # the request's own: it ends here
-        return None  # a value cancelled under a field: the usual way answers it at its path
+        return run.ran.replay()  # a value cancelled under a field: the executor reports it
     return data
 
 
@@ -316,6 +336,7 @@ class PlanRun:
         context: Any,
         variables: VariableValues,
         operation_extensions: dict[str, Any] | None,
+        arguments: dict[int, dict[str, Any]],
     ) -> None:
         self._plan = plan
         self._schema = schema
@@ -324,7 +345,10 @@ class PlanRun:
         self._operation_extensions = operation_extensions
         self._tracked: list[Awaitable[Any]] = []
         self._helpers = GraphQLResolveInfoHelpers(gather=_gather, track=self._track)
-        self._arguments: dict[int, dict[str, Any]] = {}
+        # Each step's arguments are the same for every object it is resolved on (its node
+        # and the variables are): worked out once per run, not once per item of a page.
+        self._arguments = arguments
+        self.ran = Ran()
 
     @classmethod
     def start(
@@ -335,11 +359,16 @@ class PlanRun:
         variables: dict[str, Any] | None,
         operation_extensions: dict[str, Any] | None,
     ) -> PlanRun | None:
-        """A run with the operation's variables coerced, or None when they are refused."""
+        """A run with the operation's variables coerced and every field's arguments worked
+        out, or None when any of them is refused: then no resolver has run."""
         coerced = plan.variables(variables or {})
         if not isinstance(coerced, VariableValues):
             return None
-        return cls(plan, schema, context, coerced, operation_extensions)
+        try:
+            arguments = {step: of(coerced) for step, of in plan.arguments}
+        except Exception:  # graphql-core's argument values raise on a refused argument
+            return None
+        return cls(plan, schema, context, coerced, operation_extensions, arguments)
 
     def _track(self, values: Sequence[Any]) -> None:
         self._tracked.extend(v for v in values if optimized_is_awaitable(v))
@@ -363,15 +392,46 @@ class PlanRun:
         if step.attribute is not None:
             get, name = step.attribute
             assert step.parent_type is not None
+            here = Path(path, step.name, step.parent_type.name)
             value = get(source, name)
-            if optimized_is_awaitable(value):
-                value = await value
-            return await self.completed(step, value, Path(path, step.name, step.parent_type.name))
+            if optimized_is_awaitable(value):  # awaited once: the executor is handed it
+                value = await self.awaited(value, here, source)
+            return await self.completed(step, value, here)
         call = self.call(step, source, path)
-        value = call.resolve()
+        value = self.resolved(call)
         if optimized_is_awaitable(value):
-            value = await value
+            value = await self.awaited(value, call.path, source)
         return await self.complete(step, call, value)
+
+    def resolved(self, call: Call) -> Any:
+        """What the resolver gives: a value, recorded for the executor should the plan stop
+        (engine/replay.py), or an awaitable, to be awaited by `awaited`."""
+        try:
+            value = call.resolve()
+        except Exception as error:
+            self.ran.error(call.path, call.source, error, False)
+            raise
+        if not optimized_is_awaitable(value):
+            self.ran.value(call.path, call.source, value, False)
+        return value
+
+    async def awaited(self, value: Awaitable[Any], path: Path, source: Any) -> Any:
+        """The value a resolver's awaitable gives, recorded as `resolved` records."""
+        try:
+            value = await value
+        except Exception as error:
+            self.ran.error(path, source, error, True)
+            raise
+        except CancelledError as cancelled:
+            # as the executor's own wait (engine/execution.py): the request's own ends it,
+            # any other is this field's error
+            unexpected = field_error(cancelled)
+            if not isinstance(unexpected, Exception):
+                raise
+            self.ran.error(path, source, unexpected, True)
+            raise unexpected from None
+        self.ran.value(path, source, value, True)
+        return value
 
     def call(self, step: Step, source: Any, path: Path | None) -> Call:
         """The field's resolver with its arguments and resolve info, as the executor would
@@ -401,13 +461,7 @@ class PlanRun:
         return Call(field_def.resolve, source, info, arguments, here)
 
     def _arguments_of(self, step: Step) -> dict[str, Any]:
-        # The same for every object the field is resolved on (its node and the variables
-        # are): worked out once per run, not once per item of a page.
-        arguments = self._arguments.get(id(step))
-        if arguments is None:
-            assert step.arguments is not None
-            arguments = self._arguments[id(step)] = step.arguments(self._variables)
-        return arguments
+        return self._arguments[id(step)]
 
     async def complete(self, step: Step, call: Call, value: Any) -> Any:
         """The field's value completed by the plan; raises where the executor would report
@@ -438,12 +492,12 @@ class PlanRun:
             present = [item for item in value if item is not None]
             paths = _Paths(partial(_item_paths, path, value))
             return _with_nulls(value, await self._column(step.below, present, paths))
-        completed = await gather_with_cancel(
-            *(
+        completed = await _gather_all(
+            [
                 self.object(step.below, item, Path(path, index, None))
                 for index, item in enumerate(value)
                 if item is not None
-            )
+            ]
         )
         return _with_nulls(value, completed)
 
@@ -490,26 +544,46 @@ class PlanRun:
         side by side."""
         if step.attribute is not None:
             get, attribute = step.attribute
-            values = [get(source, attribute) for source in sources]
-        else:
-            if step.batch is not None:
-                if optimized_is_awaitable(answered):
-                    answered = await answered
-                if answered is not None:
-                    # the values themselves, none of them awaitable
-                    if not isinstance(answered, list) or len(answered) != len(sources):
-                        raise GiveUp
-                    return answered
-            values = [self.call(step, s, paths[i]).resolve() for i, s in enumerate(sources)]
-            pending = [v for v in values if optimized_is_awaitable(v)]
-            if pending:
-                # Side by side, as graphql-core awaits a list's items: objects that share no
-                # batch may share a DataLoader, which reads only what was asked before it
-                # runs.
-                found = iter(await gather_with_cancel(*pending))
-                return [next(found) if optimized_is_awaitable(v) else v for v in values]
-            return values
-        return [await v if optimized_is_awaitable(v) else v for v in values]
+            assert step.parent_type is not None
+            here = paths.field(step.name, step.parent_type.name)
+            read = [get(source, attribute) for source in sources]
+            return [
+                await self.awaited(v, here[i], sources[i]) if optimized_is_awaitable(v) else v
+                for i, v in enumerate(read)
+            ]
+        if step.batch is not None:
+            if optimized_is_awaitable(answered):
+                answered = await answered
+            if answered is not None:
+                # the values themselves, none of them awaitable
+                if not isinstance(answered, list) or len(answered) != len(sources):
+                    raise GiveUp
+                assert step.parent_type is not None
+                here = paths.field(step.name, step.parent_type.name)
+                self.ran.column(here.all, sources, answered)
+                return answered
+        values: list[Any] = []
+        failed: Exception | None = None
+        for i, source in enumerate(sources):
+            call = self.call(step, source, paths[i])
+            try:
+                value = self.resolved(call)
+            except Exception as error:  # the others are called still: see _gather_all
+                failed = failed or error
+                value = None
+            else:
+                if optimized_is_awaitable(value):
+                    value = self.awaited(value, call.path, source)
+            values.append(value)
+        pending = [v for v in values if isinstance(v, Coroutine)]
+        if pending:
+            # Side by side, as graphql-core awaits a list's items: objects that share no
+            # batch may share a DataLoader, which reads only what was asked before it runs.
+            found = iter(await _gather_all(pending))
+            values = [next(found) if isinstance(v, Coroutine) else v for v in values]
+        if failed is not None:
+            raise failed
+        return values
 
     async def _completed_column(self, step: Step, values: list[Any], paths: _Paths) -> list[Any]:
         """The field's values completed, all of the column's at once."""
@@ -642,3 +716,16 @@ class Call:
 
 async def _gather(values: Sequence[Awaitable[Any]]) -> list[Any]:
     return [await v for v in values]
+
+
+async def _gather_all(values: list[Coroutine[Any, Any, Any]]) -> list[Any]:
+    """The values awaited side by side, each to its end even when another fails (its
+    resolvers' outcomes are recorded for the executor, which then runs none of them again);
+    raises the first failure."""
+    if len(values) == 1:
+        return [await values[0]]
+    settled = await gather(*values, return_exceptions=True)
+    for value in settled:
+        if isinstance(value, BaseException):
+            raise value
+    return settled

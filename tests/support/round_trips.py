@@ -15,12 +15,14 @@ import pytest
 from redis.asyncio.client import Pipeline, Redis
 
 from persistence.repositories.ledger import PgLedgerRepository
+from persistence.repositories.members import PgMemberRepository
 from persistence.repositories.rewards import PgRedemptionRepository
 from persistence.repositories.tiers import PgTierRepository
 from persistence.uow import PgTenantUnitOfWork
 
 _READS = {
-    PgLedgerRepository: ("read_balance", "read_balances"),
+    PgMemberRepository: ("page",),
+    PgLedgerRepository: ("read_balance", "read_balances", "history"),
     PgTierRepository: (
         "all",
         "settings",

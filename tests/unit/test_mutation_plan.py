@@ -1,6 +1,7 @@
 """A mutation plan (engine/mutation_plan.py) answers a mutation as graphql-core's executor
 does, and runs it once: when the plan gives up before its resolver runs, the executor runs it
-from the start; after, the executor completes the outcome the resolver already gave."""
+from the start; after, the executor completes the outcomes the resolvers already gave, the
+root field's and its payload's, calling none of them again."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from strawberry.execution.is_awaitable import optimized_is_awaitable
 from engine.execution import PlainTreeExecutionContext, ReplayExecutionContext
 from engine.lean_resolvers import install
 from engine.mutation_plan import Replay, compile_mutation, run_mutation_plan
+from tests.support.resolver_calls import count_resolvers, twice
 
 
 @strawberry.type
@@ -109,6 +111,8 @@ REPLAYED = [
     (ADD, {"input": {"points": 1, "note": "nothing"}}),  # a null payload where none may be
     ("mutation { add(input: {points: 2}) { total entry { must } } }", None),  # null below
     ("mutation M($p: Int!) { maybeAdd(points: $p) { total } }", {"p": -1}),  # raises, nullable
+    # a payload field's resolver answered, then another one's value fails
+    ("mutation { add(input: {points: 2}) { total entry { label must } } }", None),
 ]
 REFUSED = [
     (ADD, {"input": {"points": "three"}}),  # a refused variable: nothing runs
@@ -215,3 +219,41 @@ def test_mutations_a_plan_does_not_cover_are_not_compiled(query):
     schema = _schema()
 
     assert compile_mutation(schema._schema, parse(query), None) is None
+
+
+# Each path, with what the plan does there: answers, hands over before running, or replays.
+EVERY_PATH = [*ANSWERED, *REFUSED, *REPLAYED]
+
+
+@pytest.mark.parametrize(("query", "variables"), EVERY_PATH)
+async def test_no_resolver_runs_twice_on_any_path(query, variables, monkeypatch):
+    # given the schema, the calls of its root mutation and payload resolvers counted by path
+    schema = _schema()
+    calls = count_resolvers(schema._schema, monkeypatch)
+
+    # when the mutation runs as a cached one runs (by its plan, then the executor)
+    planned, _ = await _planned(schema, query, variables)
+
+    # then the root mutation's resolver ran at most once, and so did each payload field's
+    root = parse(query).definitions[0].selection_set.selections[0]  # type: ignore[attr-defined]
+    assert calls.get((root.name.value,), 0) == planned["calls"] <= 1
+    assert twice(calls) == {}
+
+
+async def test_a_payload_field_that_fails_after_another_ran_is_not_run_again(monkeypatch):
+    # given the schema, its resolvers counted by path
+    schema = _schema()
+    calls = count_resolvers(schema._schema, monkeypatch)
+
+    # when the mutation's payload answers a label, then a null where none may be
+    query = "mutation { add(input: {points: 2}) { total entry { label must } } }"
+    planned, replay = await _planned(schema, query, None)
+
+    # then the executor completed the outcomes (the entry nulled, with the error at its
+    # path), and the mutation, the label and the failing field each ran once
+    assert isinstance(replay, Replay)
+    assert planned == await _usual(_schema(), query, None)
+    assert planned["data"] == {"add": {"total": 2, "entry": None}}
+    ran = ("add",), ("add", "entry", "label"), ("add", "entry", "must")
+    assert [calls.get(path) for path in ran] == [1, 1, 1]
+    assert twice(calls) == {}

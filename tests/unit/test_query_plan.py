@@ -1,6 +1,7 @@
 """A query plan (engine/query_plan.py) answers a query exactly as graphql-core's
 executor does, or not at all: whenever the executor would report an error, or the query is
-not one a plan covers, the plan gives up and the executor answers."""
+not one a plan covers, the plan gives up and the executor answers, handed what the plan's
+resolvers already gave (engine/replay.py), so that none of them runs twice."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ from typing import Any
 
 import pytest
 import strawberry
-from graphql import parse
+from graphql import ExecutionResult, execute, parse
 from strawberry.dataloader import DataLoader
+from strawberry.execution.is_awaitable import optimized_is_awaitable
 
-from engine.execution import PlainTreeExecutionContext
+from engine.execution import PlainTreeExecutionContext, ReplayExecutionContext
 from engine.lean_resolvers import install
 from engine.query_plan import BATCHED, compile_query, run_plan
+from engine.replay import Replay
+from tests.support.resolver_calls import count_resolvers, twice
 
 # The size of each column a batch resolver was called with.
 SCORED: list[int] = []
@@ -218,6 +222,17 @@ GIVEN_UP = [
     ('{ boxes(names: ["lone", "bad"]) { item { score } } }', None),  # in an item's resolver
     ("{ shelf { missing { price } } }", None),  # a null attribute in a non-null field
     ("query Q($n: String!) { item(name: $n) { name } }", {"n": 3}),  # a refused variable
+    # late, after other resolvers ran: beside and below fields the plan already answered
+    ('{ a: item(name: "p") { price twin { price } } b: item(name: "q") { fails } }', None),
+    ("{ items { price twin { price must { word } } } }", None),
+    ("{ someItems { price fails } items { price } }", None),
+]
+# Stopped before any resolver ran: the executor runs the whole query.
+REFUSED = [
+    ("query Q($n: String!) { item(name: $n) { name } }", {"n": 3}),  # a refused variable
+    ('query Q($c: String) { item(name: "p") { price(currency: $c) } }', {"c": 5}),
+    # an argument refused deep below, worked out before the root field's resolver runs
+    ('query Q($t: Int) { boxes(names: ["a"]) { item { score(times: $t) } } }', {"t": None}),
 ]
 NOT_COMPILED = [
     '{ item(name: "box") { name @include(if: true) } }',  # a directive
@@ -262,7 +277,74 @@ async def test_a_plan_gives_up_where_the_executor_reports_an_error(query, variab
 
     # then the plan gave up, leaving the answer to the executor
     assert usual["errors"] != []
-    assert planned is None
+    assert not isinstance(planned, dict)
+
+
+async def _planned_then_executed(
+    schema: strawberry.Schema, query: str, variables: Any
+) -> tuple[dict[str, Any], Replay | None]:
+    """As engine/direct.py runs a cached query: by its plan, else by the executor with what
+    the plan's resolvers gave; the answer and the record the plan left."""
+    document = parse(query)
+    plan = compile_query(schema._schema, document, None)
+    assert plan is not None, "this query should compile"
+    outcome = await run_plan(plan, schema._schema, None, variables, None)
+    assert not isinstance(outcome, dict), "this query should not be answered by the plan"
+    executor: dict[str, Any] = {"executor_class": PlainTreeExecutionContext}
+    if outcome is not None:
+        executor = {"executor_class": ReplayExecutionContext, "replay": outcome}
+    result = execute(
+        schema._schema,
+        document,
+        variable_values=variables,
+        is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
+        **executor,
+    )
+    if optimized_is_awaitable(result):
+        result = await result  # type: ignore[misc]
+    assert isinstance(result, ExecutionResult)
+    errors = [(e.message, e.path) for e in result.errors or []]
+    return {"data": result.data, "errors": errors}, outcome
+
+
+@pytest.mark.parametrize(("query", "variables"), GIVEN_UP[:-4] + GIVEN_UP[-3:])
+async def test_after_resolvers_ran_the_executor_answers_with_their_outcomes(
+    query, variables, monkeypatch
+):
+    # given the schema, its resolvers counted by path, and the executor's own answer
+    schema = _schema()
+    result = await schema.execute(query, variable_values=variables)
+    usual = {"data": result.data, "errors": [(e.message, e.path) for e in result.errors or []]}
+
+    # when the query runs by its plan, which stops after some resolvers ran, and the
+    # executor answers with what they gave
+    calls = count_resolvers(schema._schema, monkeypatch)
+    answered, replay = await _planned_then_executed(schema, query, variables)
+
+    # then the answer is the executor's own, the plan did hand over outcomes, and no
+    # resolver was called twice at any path
+    assert answered == usual
+    assert isinstance(replay, Replay)
+    assert calls, "the resolvers are counted"
+    assert twice(calls) == {}
+
+
+@pytest.mark.parametrize(("query", "variables"), REFUSED)
+async def test_a_refused_variable_or_argument_stops_the_plan_before_any_resolver_runs(
+    query, variables, monkeypatch
+):
+    # given the schema, its resolvers counted by path
+    schema = _schema()
+    calls = count_resolvers(schema._schema, monkeypatch)
+
+    # when a query with a refused variable or argument runs by its plan
+    plan = compile_query(schema._schema, parse(query), None)
+    assert plan is not None
+    outcome = await run_plan(plan, schema._schema, None, variables, None)
+
+    # then the plan stopped before calling any resolver, leaving the executor all of it
+    assert outcome is None
+    assert calls == {}
 
 
 @pytest.mark.parametrize("query", NOT_COMPILED)
@@ -335,7 +417,7 @@ async def test_a_plan_gives_up_when_a_batch_resolver_miscounts():
     usual = _usual(await schema.execute(query))
 
     # then the plan gave up, and the executor answered
-    assert planned is None
+    assert not isinstance(planned, dict)
     assert usual == {
         "data": {"boxes": [{"item": {"score": 5}}, {"item": {"score": 2}}]},
         "errors": [],
