@@ -14,7 +14,7 @@ import pytest
 from tests.differential.documents import documents_of
 from tests.differential.reference import Reference
 from tests.differential.sides import AppSide, ByGet, ByHash, EngineCount, same_everywhere
-from tests.differential.world import CREDENTIALS, World
+from tests.differential.world import CAMPAIGN, CREDENTIALS, SEGMENT, World
 from tests.support.operations import OPERATIONS
 
 pytestmark = pytest.mark.differential
@@ -22,7 +22,10 @@ pytestmark = pytest.mark.differential
 Variables = Callable[[World], dict[str, Any]]
 
 # Each query document with the variables of a few realistic calls: a member with history,
-# one with none, an erased one, one that does not exist, a used and an unused code.
+# one with none, an erased one, one that does not exist, a used and an unused code, a
+# survey with answers and one of another kind, a period with none, segments built in and
+# custom, a campaign and keys that name nothing.
+EVER = {"from": "2000-01-01T00:00:00Z", "to": "2100-01-01T00:00:00Z"}
 QUERIES: dict[str, list[Variables]] = {
     "agency/AgencyTenants.graphql": [lambda w: {}],
     "agency/ApiKeys.graphql": [lambda w: {}],
@@ -43,15 +46,42 @@ QUERIES: dict[str, list[Variables]] = {
         lambda w: {"id": w.alice},
         lambda w: {"id": w.entry},
         lambda w: {"id": w.silver},
+        lambda w: {"id": w.survey},
     ],
     "agency/PreviewTierChange.graphql": [
         lambda w: {"input": {"create": {"name": "Bronze", "threshold": 10}}},
         lambda w: {"input": {"update": {"id": w.gold, "threshold": 300}}},
     ],
+    "agency/Segment.graphql": [
+        lambda w: {"key": SEGMENT},
+        lambda w: {"key": "new", "first": 1},  # built in, a page of one of several
+        lambda w: {"key": "at-risk"},  # built in, an overdue rule
+        lambda w: {"key": "no-such-segment"},
+    ],
+    "agency/SurveyResults.graphql": [
+        lambda w: {"id": w.survey, **EVER},
+        lambda w: {"id": w.survey, **EVER, "first": 1},
+        lambda w: {"id": w.csat, **EVER},
+        # a period before any answer
+        lambda w: {"id": w.survey, "from": "2001-01-01T00:00:00Z", "to": "2001-02-01T00:00:00Z"},
+        lambda w: {"id": w.alice, **EVER},  # an id of another type
+    ],
+    "agency/WinBackCampaign.graphql": [
+        lambda w: {"key": CAMPAIGN},
+        lambda w: {"key": CAMPAIGN, "days": 1},
+        lambda w: {"key": "no-such-campaign"},
+    ],
     "mobile/AvailableRewards.graphql": [lambda w: {}, lambda w: {"first": 1}],
     "mobile/Me.graphql": [lambda w: {"historyFirst": 2}, lambda w: {"expiringWithinDays": 365}],
+    "mobile/MemberStamps.graphql": [lambda w: {}, lambda w: {"withinDays": 5, "first": 1}],
     "mobile/MyRedemptions.graphql": [lambda w: {}, lambda w: {"status": ["USED"]}],
     "mobile/MyReferrals.graphql": [lambda w: {}],
+    "mobile/MySegments.graphql": [lambda w: {}],
+    "mobile/OpenSurveys.graphql": [
+        lambda w: {"score": 2},  # a detractor's follow-up
+        lambda w: {"score": 10, "first": 1},
+        lambda w: {"score": 11},  # no score of any kind
+    ],
     "storefront/MemberByExternalId.graphql": [
         lambda w: {"externalId": "alice"},
         lambda w: {"externalId": "nobody"},

@@ -1,15 +1,23 @@
 """A tenant seeded as a live one looks: members with points history, tiers, rewards,
-referrals and redemptions, and a credential of every kind, so the documents compared reach
-real rows. Seeding the same way twice gives twins (tests/differential/twins.py)."""
+referrals and redemptions, a stamp card with stamps, a custom segment with a win-back
+campaign, surveys with answers, and a credential of every kind, so the documents compared
+reach real rows. Seeding the same way twice gives twins (tests/differential/twins.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from tests.differential.engagement import (
+    answer_survey,
+    create_segment,
+    create_survey,
+    grant_to_segment,
+)
 from tests.support.earning import adjust, configure, earn, enroll, order
 from tests.support.gql import GraphQLClient, TenantKit
 from tests.support.rewards import code_of, make_reward, member_token
+from tests.support.stamps import set_card
 
 # Every kind of caller: the four credentials, an operator who names no tenant (the agency
 # console's own queries), and no credential at all.
@@ -39,6 +47,17 @@ ENTRIES = """
 query Entries($id: ID!) { member(id: $id) { referralCode history(first: 1) { nodes { id } } } }
 """
 
+# A custom segment of members with 100 points or more and an order in the last 90 days
+# (alice alone), and the win-back campaign that gave its members points.
+SEGMENT = "big-spenders"
+SEGMENT_RULE = {
+    "all": [
+        {"condition": {"field": "POINTS_BALANCE", "op": "GTE", "value": 100}},
+        {"condition": {"field": "ORDERS", "op": "GTE", "value": 1, "windowDays": 90}},
+    ]
+}
+CAMPAIGN = "spring-back"
+
 
 @dataclass(frozen=True)
 class World:
@@ -56,6 +75,8 @@ class World:
     used_code: str
     issued_code: str
     member_token: str  # alice's
+    survey: str  # NPS, paying points once; answered by alice and bob
+    csat: str  # CSAT, paying nothing; answered by alice and carol
 
     def credential(self, kind: str) -> tuple[str | None, str | None]:
         """(the bearer token, the X-Tenant header) of a caller of `kind` (CREDENTIALS)."""
@@ -84,6 +105,8 @@ class World:
             "gold": self.gold,
             "used code": self.used_code,
             "issued code": self.issued_code,
+            "survey": self.survey,
+            "csat": self.csat,
             "tenant id": self.kit.id,
             "slug": self.kit.slug,
             "operator email": self.kit.operator_email,
@@ -109,6 +132,23 @@ async def seed_world(gql: GraphQLClient, kit: TenantKit) -> World:
     reward = await make_reward(gql, kit, description="Five off your next order")
     prize = await make_reward(gql, kit, name="Grand prize", pointsCost=100_000, stock=3)
 
+    # And a stamp card of four stamps worth 40 points, stamps that expire: one a unit of
+    # SKU-1 and one an order of $10 or more; and a custom segment, defined before anyone
+    # enrols, so that each member's own events keep it current
+    await set_card(
+        gql,
+        kit,
+        cardSize=4,
+        rules=[
+            {"id": "sku-1", "stamps": 1, "skus": ["SKU-1"]},
+            {"id": "visit", "stamps": 1, "minOrderValue": 1000},
+        ],
+        rewardPoints=40,
+        expiry={"after": 20, "unit": "DAYS"},
+        resets=True,
+    )
+    await create_segment(gql, kit, SEGMENT, "Big spenders", SEGMENT_RULE)
+
     # And alice with points from an adjustment and an order, bob she referred, carol with
     # nothing, and dave erased
     alice = await enroll(
@@ -132,6 +172,37 @@ async def seed_world(gql: GraphQLClient, kit: TenantKit) -> World:
     )
     assert marked["markRedemptionUsed"]["errors"] == [], marked
     issued_code = await code_of(gql, kit, reward, alice)
+    token = await member_token(gql, kit, alice)
+
+    # And a win-back campaign for the custom segment (alice alone), after which alice orders
+    # again: her first order's three stamps and this one's two complete a card
+    await grant_to_segment(
+        gql, kit, segment=SEGMENT, campaignKey=CAMPAIGN, points=25, reason="We miss you"
+    )
+    await earn(gql, kit, order("order-3", alice, ("SKU-1", 1, 1500), placed_at=datetime.now(UTC)))
+
+    # And an NPS survey paying 10 points once, with follow-ups, that alice answers in the
+    # app and the store answers for bob; and a CSAT survey paying nothing, that alice and
+    # carol answer (carol keeps no points)
+    survey = await create_survey(
+        gql,
+        kit,
+        kind="NPS",
+        question="Would you recommend us?",
+        followUps=[
+            {"group": "DETRACTOR", "question": "What went wrong?"},
+            {"group": "PROMOTER", "question": "What did you like?"},
+        ],
+        thankYou="Thank you!",
+        points=10,
+    )
+    csat = await create_survey(gql, kit, kind="CSAT", question="How was your visit?")
+    await answer_survey(gql, token, surveyId=survey, score=9, answer="Fast", idempotencyKey="a")
+    await answer_survey(
+        gql, kit.secret_key, surveyId=survey, externalId="bob", score=3, answer="Slow"
+    )
+    await answer_survey(gql, token, surveyId=csat, score=4)
+    await answer_survey(gql, kit.secret_key, surveyId=csat, externalId="carol", score=2)
     entries = await gql(ENTRIES, {"id": alice}, token=kit.secret_key)
     return World(
         kit=kit,
@@ -147,7 +218,9 @@ async def seed_world(gql: GraphQLClient, kit: TenantKit) -> World:
         gold=gold,
         used_code=used_code,
         issued_code=issued_code,
-        member_token=await member_token(gql, kit, alice),
+        member_token=token,
+        survey=survey,
+        csat=csat,
     )
 
 
