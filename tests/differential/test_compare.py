@@ -233,3 +233,24 @@ def test_twins_differing_in_a_value_that_matters_are_reported():
     # When they are compared
     # Then the difference is reported
     assert differences(Answer(200, mine), Answer(200, theirs))
+
+
+def test_twins_differing_in_a_segment_key_are_reported_and_in_an_api_key_are_not():
+    # Given twins that named different segments, and that made API keys of their own
+    def answer(segment: str, secret: str) -> dict:
+        return {
+            "data": {
+                "segment": {"key": segment, "name": "Savers"},
+                "createApiKey": {"key": secret, "apiKey": {"kind": "SECRET"}},
+            }
+        }
+
+    # When their answers are normalised and compared
+    mine = normalise(answer("savers", "sk_one"), {})
+    theirs = normalise(answer("vip", "sk_two"), {})
+    found = differences(Answer(200, mine), Answer(200, theirs))
+
+    # Then they differ, by the segment's key kept as it is, not by the secrets
+    assert found != []
+    assert (mine["data"]["segment"]["key"], theirs["data"]["segment"]["key"]) == ("savers", "vip")
+    assert mine["data"]["createApiKey"] == theirs["data"]["createApiKey"]

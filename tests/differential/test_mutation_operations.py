@@ -24,7 +24,7 @@ from tests.differential.documents import documents_of
 from tests.differential.reference import Reference
 from tests.differential.sides import AppSide, EngineCount, Side
 from tests.differential.twins import normalise
-from tests.differential.world import World, seed_world
+from tests.differential.world import SEGMENT, World, seed_world
 from tests.support.operations import OPERATIONS
 from tests.support.throttling import PASSWORD, operator_with_password
 
@@ -84,6 +84,18 @@ fragment Adjusted on AdjustPointsPayload {
 """
 BALANCE = """
 query Balance($m: ID!) { member(id: $m) { points { available pending lifetime } } }
+"""
+# What the engagement steps left a member: stamps, a card's gift code, answers, segments.
+ENGAGED = """
+query Engaged($m: ID!) {
+  member(id: $m) {
+    points { available }
+    stamps { collected cardSize cardsCompleted progress available lifetime }
+    redemptions { nodes { code status points reward { name } } }
+    surveyResponses { nodes { score group answer pointsAwarded } }
+    segments
+  }
+}
 """
 
 
@@ -291,6 +303,241 @@ STORY = [
         lambda w, c: {"input": {"trigger": "FIRST_ORDER", "minOrderValue": 1000, "clearCap": True}},
         refused="publishable",
     ),
+    # The stamp card becomes a card of two stamps a pair of shoes that issues the gift: erin's
+    # next order completes it, and takes a code from the gift's pool
+    Step(
+        "agency/ConfigureStampCard.graphql",
+        "operator",
+        lambda w, c: {
+            "input": {
+                "cardSize": 2,
+                "rules": [{"id": "shoes", "stamps": 1, "categories": ["shoes"]}],
+                "rewardId": c["gift"],
+                "clearExpiry": True,
+                "resets": False,
+            }
+        },
+        refused="secret",
+    ),
+    Step(
+        "agency/ConfigureStampCard.graphql",
+        "operator",
+        lambda w, c: {"input": {"cardSize": 0, "rules": [{"id": "Bad rule", "stamps": 500}]}},
+    ),
+    Step(
+        "agency/ConfigureStampCard.graphql",
+        "operator",
+        lambda w, c: {"input": {"rewardId": w.silver}},  # an id of another type
+    ),
+    Step(
+        "storefront/RecordOrder.graphql",
+        "secret",
+        lambda w, c: _order("o-13", {"memberId": c["erin"]}),
+    ),
+    Step("own/Engaged", "secret", lambda w, c: {"m": c["erin"]}, text=ENGAGED),
+    # Staff add a survey paying once a month; the store and the app answer it for erin, and
+    # the store answers the seeded survey again for alice, who was paid for it already
+    Step(
+        "agency/CreateSurvey.graphql",
+        "operator",
+        lambda w, c: {
+            "input": {
+                "kind": "CSAT",
+                "question": "How was the delivery?",
+                "followUps": [{"group": "DISSATISFIED", "question": "What should we fix?"}],
+                "thankYou": "Thanks for telling us.",
+                "points": 20,
+                "pointsPeriod": "MONTH",
+            }
+        },
+        keep=("delivery survey", ("createSurvey", "survey", "id")),
+        refused="member",
+    ),
+    Step(
+        "agency/CreateSurvey.graphql",
+        "operator",
+        lambda w, c: {"input": {"kind": "NPS", "question": " ", "points": -1}},
+    ),
+    Step(
+        "storefront/SubmitSurveyResponse.graphql",
+        "secret",
+        lambda w, c: {
+            "surveyId": c["delivery survey"],
+            "externalId": "erin",
+            "score": 5,
+            "idempotencyKey": "o-9",
+        },
+        refused="publishable",
+    ),
+    Step(  # the post-order email's retry: the first answer, replayed
+        "storefront/SubmitSurveyResponse.graphql",
+        "secret",
+        lambda w, c: {
+            "surveyId": c["delivery survey"],
+            "externalId": "erin",
+            "score": 5,
+            "idempotencyKey": "o-9",
+        },
+    ),
+    Step(  # the same key with another score
+        "storefront/SubmitSurveyResponse.graphql",
+        "secret",
+        lambda w, c: {
+            "surveyId": c["delivery survey"],
+            "externalId": "erin",
+            "score": 1,
+            "idempotencyKey": "o-9",
+        },
+    ),
+    Step(  # recorded, without points: alice was paid for this survey once
+        "storefront/SubmitSurveyResponse.graphql",
+        "secret",
+        lambda w, c: {
+            "surveyId": w.survey,
+            "externalId": "alice",
+            "score": 10,
+            "answer": "Still great",
+            "idempotencyKey": "o-14",
+        },
+    ),
+    Step(
+        "storefront/SubmitSurveyResponse.graphql",
+        "secret",
+        lambda w, c: {
+            "surveyId": w.survey,
+            "externalId": "nobody",
+            "score": 8,
+            "idempotencyKey": "o-15",
+        },
+    ),
+    Step(  # earned this month already: recorded without points
+        "mobile/SubmitSurveyResponse.graphql",
+        "erin",
+        lambda w, c: {
+            "surveyId": c["delivery survey"],
+            "score": 1,
+            "answer": "Late again",
+            "idempotencyKey": "tap-1",
+        },
+        refused="operator",
+    ),
+    Step(
+        "mobile/SubmitSurveyResponse.graphql",
+        "erin",
+        lambda w, c: {"surveyId": w.survey, "score": 12, "idempotencyKey": "tap-2"},
+    ),
+    Step(
+        "mobile/SubmitSurveyResponse.graphql",
+        "erin",
+        lambda w, c: {"surveyId": w.alice, "score": 9, "idempotencyKey": "tap-3"},
+    ),
+    # The agency defines a segment, changes it and a built-in, and runs win-back campaigns
+    Step(
+        "agency/CreateSegment.graphql",
+        "operator",
+        lambda w, c: {
+            "input": {
+                "key": "savers",
+                "name": "Savers",
+                "rule": {
+                    "any": [
+                        {"condition": {"field": "POINTS_BALANCE", "op": "GTE", "value": 400}},
+                        {"condition": {"field": "TIER", "op": "EQ", "text": "Gold"}},
+                    ]
+                },
+            }
+        },
+        refused="secret",
+    ),
+    Step(
+        "agency/CreateSegment.graphql",
+        "operator",
+        lambda w, c: {
+            "input": {
+                "key": "vip",
+                "name": "Mine",
+                "rule": {"condition": {"field": "ORDERS", "op": "GT"}},
+            }
+        },
+    ),
+    Step(
+        "agency/CreateSegment.graphql",
+        "operator",
+        lambda w, c: {"input": {"key": "Not A Key", "name": "", "rule": {}}},
+    ),
+    Step(
+        "agency/UpdateSegment.graphql",
+        "operator",
+        lambda w, c: {"input": {"key": "savers", "name": "Big savers"}},
+        refused="publishable",
+    ),
+    Step(  # a built-in's threshold
+        "agency/UpdateSegment.graphql",
+        "operator",
+        lambda w, c: {
+            "input": {
+                "key": "vip",
+                "rule": {"condition": {"field": "LIFETIME_SPEND", "op": "GTE", "value": 5000}},
+            }
+        },
+    ),
+    Step(
+        "agency/UpdateSegment.graphql",
+        "operator",
+        lambda w, c: {"input": {"key": "no-such-segment", "name": "Nothing"}},
+    ),
+    Step(
+        "agency/GrantToSegment.graphql",
+        "operator",
+        lambda w, c: {
+            "input": {
+                "segment": SEGMENT,
+                "campaignKey": "story-1",
+                "points": 15,
+                "reason": "Thanks for shopping",
+            }
+        },
+        refused="member",
+    ),
+    Step(  # sent again: the campaign as it is, nothing granted twice
+        "agency/GrantToSegment.graphql",
+        "operator",
+        lambda w, c: {
+            "input": {
+                "segment": SEGMENT,
+                "campaignKey": "story-1",
+                "points": 15,
+                "reason": "Thanks for shopping",
+            },
+            "winBackDays": 1,
+        },
+    ),
+    Step(  # the same key with other points
+        "agency/GrantToSegment.graphql",
+        "operator",
+        lambda w, c: {"input": {"segment": SEGMENT, "campaignKey": "story-1", "points": 30}},
+    ),
+    Step(  # a reward to every new member, from the store backend
+        "agency/GrantToSegment.graphql",
+        "secret",
+        lambda w, c: {
+            "input": {"segment": "new", "campaignKey": "welcome-gift", "rewardId": w.reward},
+            "winBackDays": 7,
+        },
+    ),
+    Step(
+        "agency/GrantToSegment.graphql",
+        "operator",
+        lambda w, c: {"input": {"segment": "no-such-segment", "campaignKey": "x", "points": 5}},
+    ),
+    Step(
+        "agency/GrantToSegment.graphql",
+        "operator",
+        lambda w, c: {
+            "input": {"segment": "new", "campaignKey": "y", "points": 5, "rewardId": w.reward}
+        },
+    ),
+    Step("own/Engaged", "secret", lambda w, c: {"m": c["erin"]}, text=ENGAGED),
     Step(
         "agency/ConfigureAllowedOrigins.graphql",
         "operator",

@@ -23,8 +23,9 @@ _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 _GLOBAL_ID = re.compile(r"^[A-Za-z][A-Za-z0-9]*:[0-9a-fA-F-]+$")
 # Keys whose string values are random per twin. `code` only outside an error: the code of a
 # user error ({code field message}) or of an error's extensions ({code field}) is an
-# ErrorCode, the same for both.
-_RANDOM = frozenset({"token", "key", "prefix", "cursor", "endCursor", "referralCode"})
+# ErrorCode, the same for both. `key` only beside an `apiKey` (the secret createApiKey
+# shows once): a segment's or a campaign's key is a name the client chose, the same for both.
+_RANDOM = frozenset({"token", "prefix", "cursor", "endCursor", "referralCode"})
 
 
 def normalise(value: Any, known: dict[str, str]) -> Any:
@@ -56,7 +57,8 @@ class _Normaliser:
         if _DATETIME.match(value):
             return "<datetime>"
         is_code = key == "code" and parent is not None and not {"message", "field"} & set(parent)
-        if key in _RANDOM or is_code:
+        is_secret = key == "key" and parent is not None and "apiKey" in parent
+        if key in _RANDOM or is_code or is_secret:
             return self.numbered(value, key or "")
         if _UUID.match(value):
             return self.numbered(value, "uuid")
