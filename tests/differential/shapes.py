@@ -45,7 +45,7 @@ from graphql import (
 )
 from hypothesis import strategies as st
 
-from tests.differential.world import World
+from tests.differential.world import CAMPAIGN, SEGMENT, World
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "graphql" / "schema.graphql"
 
@@ -69,10 +69,12 @@ def _strings(values: list[str]) -> st.SearchStrategy[StringValueNode]:
 def scalars(world: World) -> dict[str, st.SearchStrategy[Any]]:
     """Literal values for every scalar, aimed at the seeded tenant."""
     ids = [world.alice, world.bob, world.carol, world.dave, world.entry, world.reward]
-    ids += [world.prize, world.silver, world.gold]
+    ids += [world.prize, world.silver, world.gold, world.survey, world.csat]
     # A member id that names no member, a malformed one, and an empty one
     ids += ["TWVtYmVyOjAwMDAwMDAwLTAwMDAtMDAwMC0wMDAwLTAwMDAwMDAwMDAwMA", "x", ""]
     texts = ["alice", "bob", "nobody", "ali", "", world.issued_code, world.used_code, "USD"]
+    # Segment keys (custom and built in) and the seeded campaign's key
+    texts += [SEGMENT, "new", "vip", CAMPAIGN]
     # Mostly numbers a client sends (page sizes, subtotals), sometimes one that is refused
     usual = st.integers(min_value=1, max_value=30)
     edges = st.sampled_from([0, -1, 100, 101, 5000, 2**31 - 1, -(2**31)])

@@ -64,8 +64,13 @@ ROOTS = {
         "reward",
         "validateCode",
         "node",
+        "survey",
+        "surveys",
+        "segment",
+        "segments",
+        "winBackCampaign",
     ],
-    "member": ["me", "program", "rewards", "reward", "validateCode"],
+    "member": ["me", "program", "rewards", "reward", "validateCode", "surveys", "survey"],
 }
 
 
