@@ -14,6 +14,16 @@ from uuid import UUID
 
 from domain.ledger import Balance, LedgerEntry, Lot, LotDraw, NewEntry
 from domain.program import ProgramConfig
+from domain.records.analytics import (
+    AnalyticsSettings,
+    Bucket,
+    CustomerTotals,
+    DayTotals,
+    Interval,
+    ReferralTotals,
+    Retention,
+    TierCount,
+)
 from domain.records.idempotency import Claim, IdempotencyRecord
 from domain.records.members import Member, MemberDraft, MemberStatus
 from domain.records.orders import OrderRecord, RefundRecord
@@ -366,6 +376,26 @@ class TierRepository(Protocol):
         ...
 
 
+class AnalyticsRepository(Protocol):
+    """Reads the rollups kept with the facts; days are UTC, `end` exclusive."""
+
+    async def days(self, start: date, end: date) -> DayTotals: ...
+    async def customers(self, start: date, end: date) -> dict[str, CustomerTotals]:
+        """By kind: 'M' (members) and 'G' (guests with a guestId); a kind without rows is
+        left out."""
+        ...
+
+    async def retention(self, before: date, start: date, end: date) -> Retention: ...
+    async def series(self, start: date, end: date, interval: Interval) -> list[Bucket]:
+        """Buckets that hold any data, oldest first; `new_members` per bucket."""
+        ...
+
+    async def tier_counts(self) -> list[TierCount]: ...
+    async def referrals(self, start: date, end: date) -> ReferralTotals: ...
+    async def settings(self) -> AnalyticsSettings: ...
+    async def save_settings(self, settings: AnalyticsSettings) -> None: ...
+
+
 class TenantUnitOfWork(Protocol):
     """One transaction in one tenant's schema; commits on clean exit, else rolls back."""
 
@@ -390,6 +420,8 @@ class TenantUnitOfWork(Protocol):
     def referrals(self) -> ReferralRepository: ...
     @property
     def tiers(self) -> TierRepository: ...
+    @property
+    def analytics(self) -> AnalyticsRepository: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

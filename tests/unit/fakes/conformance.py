@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from domain.ports import (
     ActionRepository,
+    AnalyticsRepository,
     BalanceCache,
     IdempotencyStore,
     LedgerRepository,
@@ -19,6 +20,7 @@ from domain.ports import (
     UnitOfWorkFactory,
 )
 from tests.unit.fakes.actions import FakeActionRepository
+from tests.unit.fakes.analytics import FakeAnalyticsRepository
 from tests.unit.fakes.balance_cache import FakeBalanceCache
 from tests.unit.fakes.idempotency import FakeIdempotencyStore
 from tests.unit.fakes.ledger import FakeLedgerRepository
@@ -46,6 +48,7 @@ def ports_of(db: FakeDatabase) -> tuple[object, ...]:
     redemptions: RedemptionRepository = FakeRedemptionRepository(tables, sequences)
     referrals: ReferralRepository = FakeReferralRepository(tables, sequences)
     tiers: TierRepository = FakeTierRepository(tables, sequences)
+    analytics: AnalyticsRepository = FakeAnalyticsRepository(tables)
     uow: TenantUnitOfWork = FakeUnitOfWork(db)
     factory: UnitOfWorkFactory = FakeUnitOfWorkFactory(db)
     cache: BalanceCache = FakeBalanceCache()
@@ -60,6 +63,7 @@ def ports_of(db: FakeDatabase) -> tuple[object, ...]:
         redemptions,
         referrals,
         tiers,
+        analytics,
         uow,
         factory,
         cache,

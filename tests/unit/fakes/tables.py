@@ -22,6 +22,7 @@ from uuid import UUID
 import asyncpg
 
 from domain.ledger import Balance, LedgerEntry, Lot
+from domain.records.analytics import AnalyticsSettings
 from domain.records.idempotency import IdempotencyRecord
 from domain.records.members import Member
 from domain.records.orders import OrderRecord, RefundRecord
@@ -110,6 +111,7 @@ class Tables:
     tier_settled_version: int = 0
     member_tiers: dict[UUID, MemberTierRow] = field(default_factory=dict)
     tier_history: list[TierHistoryRow] = field(default_factory=list)
+    analytics_settings: AnalyticsSettings = field(default_factory=AnalyticsSettings)
 
     def snapshot(self) -> Tables:
         """A copy a transaction may change: each table's container is copied, rows are

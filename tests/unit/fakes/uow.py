@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import Self
 
 from tests.unit.fakes.actions import FakeActionRepository
+from tests.unit.fakes.analytics import FakeAnalyticsRepository
 from tests.unit.fakes.idempotency import FakeIdempotencyStore
 from tests.unit.fakes.ledger import FakeLedgerRepository
 from tests.unit.fakes.members import FakeMemberRepository
@@ -38,6 +39,7 @@ class _Repositories:
         self.redemptions = FakeRedemptionRepository(tables, db.sequences)
         self.referrals = FakeReferralRepository(tables, db.sequences)
         self.tiers = FakeTierRepository(tables, db.sequences)
+        self.analytics = FakeAnalyticsRepository(tables)
 
 
 class FakeUnitOfWork:
@@ -108,6 +110,10 @@ class FakeUnitOfWork:
     @property
     def tiers(self) -> FakeTierRepository:
         return self._repositories.tiers
+
+    @property
+    def analytics(self) -> FakeAnalyticsRepository:
+        return self._repositories.analytics
 
 
 class FakeUnitOfWorkFactory:
