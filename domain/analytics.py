@@ -141,11 +141,12 @@ def customer_lifetime_value(
 ) -> Fraction | None:
     """CLV over three years = AOV x frequency x margin x (1 + r + r^2 + ... + r^(n-1)):
     a member's gross profit per period, kept by the retention rate r period after period,
-    for the n periods in three years (n = 1095 / period days, rounded, at least 1).
+    for the n periods in three years (n = 1095 / period days, halves rounded up, at least 1).
     Source: 001_b912145bd3295e28.txt (CLV, three years)."""
     if aov is None or frequency is None or retention is None or gross_margin is None:
         return None
-    periods = max(1, round(Fraction(365 * CLV_YEARS, period_days)))
+    # Halves round up (36.5 periods of 30 days are 37), not to even as round() would.
+    periods = max(1, int(Fraction(365 * CLV_YEARS, period_days) + Fraction(1, 2)))
     kept = sum((retention**k for k in range(periods)), Fraction(0))
     return aov * frequency * Fraction(gross_margin) * kept
 
