@@ -53,7 +53,7 @@ _MEMBERS = """
 INSERT INTO members (id, external_id, referral_code, enrolled_at)
 SELECT gen_random_uuid(), 'm' || g, 'R' || g,
        now() - make_interval(days => $2 - (g * $2 / $1), secs => g % 86400)
-  FROM generate_series(1, $1) AS g
+  FROM generate_series(1, $1::bigint) AS g
 """
 # Seven in ten orders by a member, two by a guest with a guestId (a pool of 50,000), one
 # anonymous; one in twenty refunded in part; one in four with two products.
@@ -70,7 +70,7 @@ SELECT 'o' || g, m.id,
        'bench', 1, CASE WHEN g % 10 < 7 THEN p / 100 ELSE 0 END, t, t
   FROM (SELECT g, now() - make_interval(days => $3 - (g * $3 / $1), secs => g % 86400) AS t,
                1000 + (g * 7919) % 20000 AS p
-          FROM generate_series(1, $1) AS g) o
+          FROM generate_series(1, $1::bigint) AS g) o
   LEFT JOIN members m ON g % 10 < 7 AND m.seq = 1 + (g * 7919) % $2
 """
 # Earnings, one in five a redemption, one in twenty an adjustment.
@@ -82,7 +82,7 @@ SELECT m.id, 'points', k, d, 0, CASE WHEN k = 'REDEEM' THEN 0 ELSE d END, 'bench
                CASE WHEN g % 5 = 0 THEN 'REDEEM' WHEN g % 20 = 1 THEN 'ADJUST' ELSE 'EARN' END
                  AS k,
                CASE WHEN g % 5 = 0 THEN -100 ELSE 10 + g % 200 END AS d
-          FROM generate_series(1, $1) AS g) e
+          FROM generate_series(1, $1::bigint) AS g) e
   JOIN members m ON m.seq = 1 + (g * 104729) % $2
 """
 QUERY = """
