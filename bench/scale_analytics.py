@@ -52,7 +52,7 @@ TRIGGERS = (
 _MEMBERS = """
 INSERT INTO members (id, external_id, referral_code, enrolled_at)
 SELECT gen_random_uuid(), 'm' || g, 'R' || g,
-       now() - make_interval(days => $2 - (g * $2 / $1), secs => g % 86400)
+       now() - ($2 - g * $2 / $1) * interval '1 day' - (g % 86400) * interval '1 second'
   FROM generate_series(1, $1::bigint) AS g
 """
 # Seven in ten orders by a member, two by a guest with a guestId (a pool of 50,000), one
@@ -68,7 +68,9 @@ SELECT 'o' || g, m.id,
            THEN jsonb_build_array(jsonb_build_object('sku', 'a'), jsonb_build_object('sku', 'b'))
            ELSE jsonb_build_array(jsonb_build_object('sku', 'a')) END),
        'bench', 1, CASE WHEN g % 10 < 7 THEN p / 100 ELSE 0 END, t, t
-  FROM (SELECT g, now() - make_interval(days => $3 - (g * $3 / $1), secs => g % 86400) AS t,
+  FROM (SELECT g,
+               now() - ($3 - g * $3 / $1) * interval '1 day' - (g % 86400) * interval '1 second'
+                 AS t,
                1000 + (g * 7919) % 20000 AS p
           FROM generate_series(1, $1::bigint) AS g) o
   LEFT JOIN members m ON g % 10 < 7 AND m.seq = 1 + (g * 7919) % $2
@@ -78,7 +80,9 @@ _ENTRIES = """
 INSERT INTO ledger_entries (member_id, wallet, kind, available_delta, pending_delta,
                             lifetime_delta, reason, actor, created_at)
 SELECT m.id, 'points', k, d, 0, CASE WHEN k = 'REDEEM' THEN 0 ELSE d END, 'bench', 'bench', t
-  FROM (SELECT g, now() - make_interval(days => $3 - (g * $3 / $1), secs => g % 86400) AS t,
+  FROM (SELECT g,
+               now() - ($3 - g * $3 / $1) * interval '1 day' - (g % 86400) * interval '1 second'
+                 AS t,
                CASE WHEN g % 5 = 0 THEN 'REDEEM' WHEN g % 20 = 1 THEN 'ADJUST' ELSE 'EARN' END
                  AS k,
                CASE WHEN g % 5 = 0 THEN -100 ELSE 10 + g % 200 END AS d
