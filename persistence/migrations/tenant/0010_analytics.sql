@@ -42,37 +42,36 @@ CREATE FUNCTION analytics_shard() RETURNS smallint LANGUAGE sql STABLE AS $$
     SELECT (pg_backend_pid() % 16)::smallint
 $$;
 
-CREATE FUNCTION analytics_add_order(o orders, sign integer) RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-    d date := (o.placed_at AT TIME ZONE 'UTC')::date;
-    revenue bigint := sign * (o.paid_minor - o.refunded_minor);
-    is_member boolean := o.member_id IS NOT NULL;
-    multi integer;
-BEGIN
-    INSERT INTO analytics_days AS a (day, shard, member_orders, guest_orders,
-                                     member_revenue_minor, guest_revenue_minor)
-    VALUES (d, analytics_shard(),
-            CASE WHEN is_member THEN sign ELSE 0 END, CASE WHEN is_member THEN 0 ELSE sign END,
-            CASE WHEN is_member THEN revenue ELSE 0 END, CASE WHEN is_member THEN 0 ELSE revenue END)
-    ON CONFLICT (day, shard) DO UPDATE SET
-        member_orders = a.member_orders + EXCLUDED.member_orders,
-        guest_orders = a.guest_orders + EXCLUDED.guest_orders,
-        member_revenue_minor = a.member_revenue_minor + EXCLUDED.member_revenue_minor,
-        guest_revenue_minor = a.guest_revenue_minor + EXCLUDED.guest_revenue_minor;
-    IF NOT is_member AND o.guest_id IS NULL THEN
-        RETURN;  -- an anonymous guest: an order and revenue, no customer
-    END IF;
-    SELECT CASE WHEN count(DISTINCT line ->> 'sku') > 1 THEN sign ELSE 0 END INTO multi
-      FROM jsonb_array_elements(o.body -> 'lines') AS line;
+-- One statement per fact: the day's row and the customer's, in one round of the executor.
+CREATE FUNCTION analytics_add_order(o orders, sign integer) RETURNS void LANGUAGE sql AS $$
+    WITH facts AS (
+        SELECT (o.placed_at AT TIME ZONE 'UTC')::date AS day, o.member_id IS NOT NULL AS member,
+               sign * (o.paid_minor - o.refunded_minor) AS revenue),
+    day_row AS (
+        INSERT INTO analytics_days AS a (day, shard, member_orders, guest_orders,
+                                         member_revenue_minor, guest_revenue_minor)
+        SELECT day, analytics_shard(), CASE WHEN member THEN sign ELSE 0 END,
+               CASE WHEN member THEN 0 ELSE sign END,
+               CASE WHEN member THEN revenue ELSE 0 END, CASE WHEN member THEN 0 ELSE revenue END
+          FROM facts
+        ON CONFLICT (day, shard) DO UPDATE SET
+            member_orders = a.member_orders + EXCLUDED.member_orders,
+            guest_orders = a.guest_orders + EXCLUDED.guest_orders,
+            member_revenue_minor = a.member_revenue_minor + EXCLUDED.member_revenue_minor,
+            guest_revenue_minor = a.guest_revenue_minor + EXCLUDED.guest_revenue_minor)
+    -- An anonymous guest (no member, no guestId) is an order and revenue, not a customer.
     INSERT INTO customer_days AS c (day, kind, customer, orders, revenue_minor,
                                     multi_product_orders)
-    VALUES (d, CASE WHEN is_member THEN 'M' ELSE 'G' END,
-            CASE WHEN is_member THEN o.member_id::text ELSE o.guest_id END, sign, revenue, multi)
+    SELECT day, CASE WHEN member THEN 'M' ELSE 'G' END, coalesce(o.member_id::text, o.guest_id),
+           sign, revenue,
+           (SELECT CASE WHEN count(DISTINCT line ->> 'sku') > 1 THEN sign ELSE 0 END
+              FROM jsonb_array_elements(o.body -> 'lines') AS line)
+      FROM facts
+     WHERE member OR o.guest_id IS NOT NULL
     ON CONFLICT (day, kind, customer) DO UPDATE SET
         orders = c.orders + EXCLUDED.orders,
         revenue_minor = c.revenue_minor + EXCLUDED.revenue_minor,
         multi_product_orders = c.multi_product_orders + EXCLUDED.multi_product_orders;
-END;
 $$;
 
 CREATE FUNCTION analytics_on_order() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -100,31 +99,33 @@ CREATE TRIGGER orders_analytics AFTER INSERT OR UPDATE ON orders
 CREATE FUNCTION analytics_on_entry() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     net bigint := NEW.available_delta + NEW.pending_delta - NEW.debt_delta;
-    earned bigint := CASE WHEN NEW.kind = 'EARN' THEN net ELSE 0 END;
-    redeemed bigint := CASE WHEN NEW.kind = 'REDEEM' THEN -net
-                            WHEN NEW.kind = 'REVERSE' AND net > 0 THEN -net ELSE 0 END;
 BEGIN
-    IF NEW.wallet <> 'points' OR net = 0 THEN
-        RETURN NULL;
+    IF net = 0 THEN
+        RETURN NULL;  -- a maturation moves points between columns, not in or out
     END IF;
-    INSERT INTO analytics_days AS a (day, shard, points_earned, points_redeemed, points_net)
-    VALUES ((NEW.created_at AT TIME ZONE 'UTC')::date, analytics_shard(), earned, redeemed, net)
-    ON CONFLICT (day, shard) DO UPDATE SET
-        points_earned = a.points_earned + EXCLUDED.points_earned,
-        points_redeemed = a.points_redeemed + EXCLUDED.points_redeemed,
-        points_net = a.points_net + EXCLUDED.points_net;
-    IF NEW.kind IN ('EARN', 'REDEEM') THEN
-        INSERT INTO customer_days AS c (day, kind, customer, earns, redeems)
-        VALUES ((NEW.created_at AT TIME ZONE 'UTC')::date, 'M', NEW.member_id::text,
-                (NEW.kind = 'EARN')::integer, (NEW.kind = 'REDEEM')::integer)
-        ON CONFLICT (day, kind, customer) DO UPDATE SET
-            earns = c.earns + EXCLUDED.earns, redeems = c.redeems + EXCLUDED.redeems;
-    END IF;
+    WITH day_row AS (
+        INSERT INTO analytics_days AS a (day, shard, points_earned, points_redeemed, points_net)
+        VALUES ((NEW.created_at AT TIME ZONE 'UTC')::date, analytics_shard(),
+                CASE WHEN NEW.kind = 'EARN' THEN net ELSE 0 END,
+                CASE WHEN NEW.kind = 'REDEEM' THEN -net
+                     WHEN NEW.kind = 'REVERSE' AND net > 0 THEN -net ELSE 0 END,
+                net)
+        ON CONFLICT (day, shard) DO UPDATE SET
+            points_earned = a.points_earned + EXCLUDED.points_earned,
+            points_redeemed = a.points_redeemed + EXCLUDED.points_redeemed,
+            points_net = a.points_net + EXCLUDED.points_net)
+    INSERT INTO customer_days AS c (day, kind, customer, earns, redeems)
+    SELECT (NEW.created_at AT TIME ZONE 'UTC')::date, 'M', NEW.member_id::text,
+           (NEW.kind = 'EARN')::integer, (NEW.kind = 'REDEEM')::integer
+     WHERE NEW.kind IN ('EARN', 'REDEEM')
+    ON CONFLICT (day, kind, customer) DO UPDATE SET
+        earns = c.earns + EXCLUDED.earns, redeems = c.redeems + EXCLUDED.redeems;
     RETURN NULL;
 END;
 $$;
+-- Only the default wallet counts; other wallets (stamps) never call the function.
 CREATE TRIGGER ledger_entries_analytics AFTER INSERT ON ledger_entries
-    FOR EACH ROW EXECUTE FUNCTION analytics_on_entry();
+    FOR EACH ROW WHEN (NEW.wallet = 'points') EXECUTE FUNCTION analytics_on_entry();
 
 CREATE FUNCTION analytics_on_member() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
