@@ -64,11 +64,15 @@ WITH d AS (
            sum(member_revenue_minor + guest_revenue_minor) AS revenue_minor,
            sum(points_earned) AS points_earned, sum(points_redeemed) AS points_redeemed
       FROM analytics_days WHERE day >= $1 AND day < $2 GROUP BY 1),
+-- Distinct members per bucket by grouping twice: hashing (bucket, member) pairs is several
+-- times faster than count(DISTINCT), which sorts.
 a AS (
-    SELECT date_trunc($3, day::timestamp)::date AS b, count(DISTINCT customer) AS active
-      FROM customer_days
-     WHERE kind = 'M' AND day >= $1 AND day < $2 AND (earns > 0 OR redeems > 0)
-     GROUP BY 1)
+    SELECT b, count(*) AS active
+      FROM (SELECT date_trunc($3, day::timestamp)::date AS b, customer
+              FROM customer_days
+             WHERE kind = 'M' AND day >= $1 AND day < $2 AND (earns > 0 OR redeems > 0)
+             GROUP BY 1, 2) pairs
+     GROUP BY b)
 SELECT b, coalesce(new_members, 0) AS new_members, coalesce(active, 0) AS active,
        coalesce(orders, 0) AS orders, coalesce(revenue_minor, 0) AS revenue_minor,
        coalesce(points_earned, 0) AS points_earned, coalesce(points_redeemed, 0) AS points_redeemed
@@ -86,6 +90,9 @@ SELECT (SELECT count(*) FROM referrals WHERE created_at >= $1 AND created_at < $
 """
 
 
+_WORK_MEM = "64MB"
+
+
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=UTC)
 
@@ -93,12 +100,21 @@ def _midnight(day: date) -> datetime:
 class PgAnalyticsRepository:
     def __init__(self, conn: Conn) -> None:
         self._conn = conn
+        self._roomy = False
+
+    async def _make_room(self) -> None:
+        """Lets this transaction group a period's customers in memory: at the default
+        work_mem a year of a large tenant spills to disk and takes twice as long."""
+        if not self._roomy:
+            await self._conn.execute("SELECT set_config('work_mem', $1, true)", _WORK_MEM)
+            self._roomy = True
 
     async def days(self, start: date, end: date) -> DayTotals:
         row = await self._conn.fetchrow(_DAYS, start, end)
         return DayTotals(**{k: int(v) for k, v in dict(row).items()}) if row else DayTotals()
 
     async def customers(self, start: date, end: date) -> dict[str, CustomerTotals]:
+        await self._make_room()
         rows = await self._conn.fetch(_CUSTOMERS, start, end)
         return {
             r["kind"]: CustomerTotals(**{k: int(v) for k, v in dict(r).items() if k != "kind"})
@@ -106,10 +122,12 @@ class PgAnalyticsRepository:
         }
 
     async def retention(self, before: date, start: date, end: date) -> Retention:
+        await self._make_room()
         row = await self._conn.fetchrow(_RETENTION, before, start, end)
         return Retention(cohort=row["cohort"], retained=row["retained"]) if row else Retention(0, 0)
 
     async def series(self, start: date, end: date, interval: Interval) -> list[Bucket]:
+        await self._make_room()
         rows = await self._conn.fetch(_SERIES, start, end, interval.value.lower())
         return [
             Bucket(
