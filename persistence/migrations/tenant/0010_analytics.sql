@@ -140,7 +140,11 @@ CREATE TRIGGER members_analytics AFTER INSERT ON members
 
 -- Rebuilds the rollups from the facts, set-wise: for this migration on a tenant that already
 -- has data, and for bulk loads that write facts with triggers off.
+-- The lock waits for writers whose triggers already touched the rollups (their facts are
+-- then committed and counted here) and holds new ones back until the rebuild commits (their
+-- facts, unseen here, are then added by their own triggers).
 CREATE FUNCTION analytics_rebuild() RETURNS void LANGUAGE sql AS $$
+    LOCK TABLE analytics_days, customer_days IN SHARE ROW EXCLUSIVE MODE;
     DELETE FROM analytics_days;
     DELETE FROM customer_days;
     INSERT INTO analytics_days (day, shard, new_members, member_orders, guest_orders,
