@@ -139,7 +139,7 @@ async def time_queries(
     out: dict[str, tuple[float, float, Any]] = {}
     now = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
-        for days in (30, 365, 731):
+        for days in (30, 90, 365, 731):
             variables = {
                 "from": (now - timedelta(days=days - 1)).isoformat(),
                 "to": (now + timedelta(days=1)).isoformat(),

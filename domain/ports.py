@@ -17,11 +17,10 @@ from domain.program import ProgramConfig
 from domain.records.analytics import (
     AnalyticsSettings,
     Bucket,
-    CustomerTotals,
+    CustomerPeriod,
     DayTotals,
     Interval,
     ReferralTotals,
-    Retention,
     TierCount,
 )
 from domain.records.idempotency import Claim, IdempotencyRecord
@@ -380,12 +379,11 @@ class AnalyticsRepository(Protocol):
     """Reads the rollups kept with the facts; days are UTC, `end` exclusive."""
 
     async def days(self, start: date, end: date) -> DayTotals: ...
-    async def customers(self, start: date, end: date) -> dict[str, CustomerTotals]:
-        """By kind: 'M' (members) and 'G' (guests with a guestId); a kind without rows is
-        left out."""
+    async def customers(self, cohort_start: date, start: date, end: date) -> CustomerPeriod:
+        """The period's customers, and of the members who ordered from `cohort_start` to
+        `start`, how many ordered again within the period."""
         ...
 
-    async def retention(self, before: date, start: date, end: date) -> Retention: ...
     async def series(self, start: date, end: date, interval: Interval) -> list[Bucket]:
         """Buckets that hold any data, oldest first; `new_members` per bucket."""
         ...

@@ -11,7 +11,6 @@ from domain.ports import UnitOfWorkFactory
 from domain.records.analytics import (
     AnalyticsSettings,
     Bucket,
-    CustomerTotals,
     Interval,
     ReferralTotals,
 )
@@ -42,9 +41,7 @@ async def program_analytics(uow_factory: UnitOfWorkFactory, period: Period) -> P
     async with uow_factory() as uow:
         program = await uow.programs.current()
         days = await uow.analytics.days(period.start, period.end)
-        customers = await uow.analytics.customers(period.start, period.end)
-        before = period.previous
-        retention = await uow.analytics.retention(before.start, period.start, period.end)
+        customers = await uow.analytics.customers(period.previous.start, period.start, period.end)
         referrals = await uow.analytics.referrals(period.start, period.end)
         tiers = await uow.analytics.tier_counts()
         settings = await uow.analytics.settings()
@@ -52,9 +49,9 @@ async def program_analytics(uow_factory: UnitOfWorkFactory, period: Period) -> P
         kpis=kpis(
             period,
             days,
-            customers.get("M", CustomerTotals()),
-            customers.get("G", CustomerTotals()),
-            retention,
+            customers.members,
+            customers.guests,
+            customers.retention,
             settings,
             program.point_value_minor,
         ),

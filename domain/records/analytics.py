@@ -55,6 +55,15 @@ class Retention:
 
 
 @dataclass(frozen=True, slots=True)
+class CustomerPeriod:
+    """Members and guests with a guestId within a period, and the members' retention."""
+
+    members: CustomerTotals
+    guests: CustomerTotals
+    retention: Retention
+
+
+@dataclass(frozen=True, slots=True)
 class ReferralTotals:
     sent: int
     converted: int

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 from domain.records.analytics import (
     AnalyticsSettings,
     Bucket,
+    CustomerPeriod,
     CustomerTotals,
     DayTotals,
     Interval,
@@ -31,13 +33,22 @@ SELECT coalesce(sum(new_members), 0) AS members_total,
   FROM analytics_days WHERE day < $2
 """
 
+# One pass over the previous period and this one: each customer's sums within the period,
+# and whether they ordered in the previous one (the retention cohort).
 _CUSTOMERS = """
 WITH per AS (
-    SELECT kind, customer, sum(orders) AS o, sum(revenue_minor) AS r,
-           sum(multi_product_orders) AS mp, sum(earns) AS e, sum(redeems) AS rd
-      FROM customer_days WHERE day >= $1 AND day < $2
+    SELECT kind, customer,
+           coalesce(sum(orders) FILTER (WHERE day >= $2), 0) AS o,
+           coalesce(sum(revenue_minor) FILTER (WHERE day >= $2), 0) AS r,
+           coalesce(sum(multi_product_orders) FILTER (WHERE day >= $2), 0) AS mp,
+           coalesce(sum(earns) FILTER (WHERE day >= $2), 0) AS e,
+           coalesce(sum(redeems) FILTER (WHERE day >= $2), 0) AS rd,
+           coalesce(bool_or(orders > 0) FILTER (WHERE day < $2), false) AS before
+      FROM customer_days WHERE day >= $1 AND day < $3
      GROUP BY kind, customer)
 SELECT kind,
+       count(*) FILTER (WHERE before) AS cohort,
+       count(*) FILTER (WHERE before AND o > 0) AS retained,
        count(*) FILTER (WHERE o > 0) AS buyers,
        count(*) FILTER (WHERE o >= 2) AS repeat_buyers,
        coalesce(sum(o) FILTER (WHERE o > 0), 0) AS orders,
@@ -46,15 +57,6 @@ SELECT kind,
        count(*) FILTER (WHERE e > 0 OR rd > 0) AS active,
        count(*) FILTER (WHERE e > 0 AND rd > 0) AS engaged
   FROM per GROUP BY kind
-"""
-
-_RETENTION = """
-SELECT count(*) AS cohort, count(*) FILTER (WHERE again) AS retained
-  FROM (SELECT customer, bool_or(day < $2) AS before, bool_or(day >= $2) AS again
-          FROM customer_days
-         WHERE kind = 'M' AND day >= $1 AND day < $3 AND orders > 0
-         GROUP BY customer) members
- WHERE before
 """
 
 _SERIES = """
@@ -91,6 +93,11 @@ SELECT (SELECT count(*) FROM referrals WHERE created_at >= $1 AND created_at < $
 
 
 _WORK_MEM = "64MB"
+_TOTALS = ("buyers", "repeat_buyers", "orders", "revenue_minor", "upsold", "active", "engaged")
+
+
+def _totals(row: dict[str, Any]) -> CustomerTotals:
+    return CustomerTotals(**{k: int(row[k]) for k in _TOTALS}) if row else CustomerTotals()
 
 
 def _midnight(day: date) -> datetime:
@@ -113,18 +120,17 @@ class PgAnalyticsRepository:
         row = await self._conn.fetchrow(_DAYS, start, end)
         return DayTotals(**{k: int(v) for k, v in dict(row).items()}) if row else DayTotals()
 
-    async def customers(self, start: date, end: date) -> dict[str, CustomerTotals]:
+    async def customers(self, cohort_start: date, start: date, end: date) -> CustomerPeriod:
         await self._make_room()
-        rows = await self._conn.fetch(_CUSTOMERS, start, end)
-        return {
-            r["kind"]: CustomerTotals(**{k: int(v) for k, v in dict(r).items() if k != "kind"})
-            for r in rows
+        rows = {
+            r["kind"]: dict(r) for r in await self._conn.fetch(_CUSTOMERS, cohort_start, start, end)
         }
-
-    async def retention(self, before: date, start: date, end: date) -> Retention:
-        await self._make_room()
-        row = await self._conn.fetchrow(_RETENTION, before, start, end)
-        return Retention(cohort=row["cohort"], retained=row["retained"]) if row else Retention(0, 0)
+        members = rows.get("M", {})
+        return CustomerPeriod(
+            members=_totals(members),
+            guests=_totals(rows.get("G", {})),
+            retention=Retention(members.get("cohort", 0), members.get("retained", 0)),
+        )
 
     async def series(self, start: date, end: date, interval: Interval) -> list[Bucket]:
         await self._make_room()

@@ -10,6 +10,7 @@ from domain.ledger import EntryKind, LedgerEntry
 from domain.records.analytics import (
     AnalyticsSettings,
     Bucket,
+    CustomerPeriod,
     CustomerTotals,
     DayTotals,
     Interval,
@@ -72,7 +73,15 @@ class FakeAnalyticsRepository:
             points_outstanding=sum(_net(e) for e in entries),
         )
 
-    async def customers(self, start: date, end: date) -> dict[str, CustomerTotals]:
+    async def customers(self, cohort_start: date, start: date, end: date) -> CustomerPeriod:
+        totals = self._totals(start, end)
+        return CustomerPeriod(
+            members=totals.get("M", CustomerTotals()),
+            guests=totals.get("G", CustomerTotals()),
+            retention=self._retention(cohort_start, start, end),
+        )
+
+    def _totals(self, start: date, end: date) -> dict[str, CustomerTotals]:
         orders: dict[tuple[str, str], list[OrderRecord]] = defaultdict(list)
         for o in self._tables.orders.values():
             key = _customer(o)
@@ -105,7 +114,7 @@ class FakeAnalyticsRepository:
             )
         return out
 
-    async def retention(self, before: date, start: date, end: date) -> Retention:
+    def _retention(self, before: date, start: date, end: date) -> Retention:
         earlier: set[UUID] = set()
         later: set[UUID] = set()
         for o in self._tables.orders.values():
