@@ -86,7 +86,7 @@ SELECT (SELECT count(*) FROM referrals WHERE created_at >= $1 AND created_at < $
        (SELECT count(*) FROM referrals
          WHERE status = 'REWARDED' AND rewarded_at >= $1 AND rewarded_at < $2) AS converted,
        (SELECT coalesce(sum(c.revenue_minor), 0)
-          FROM customer_days c JOIN referrals r ON c.customer = r.referee_id::text
+          FROM customer_days c JOIN referrals r ON c.customer = r.referee_id
          WHERE c.kind = 'M' AND r.status = 'REWARDED' AND c.day >= $3 AND c.day < $4)
            AS revenue_minor
 """

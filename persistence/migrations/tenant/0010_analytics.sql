@@ -25,11 +25,14 @@ CREATE TABLE analytics_days (
     PRIMARY KEY (day, shard)
 );
 
--- Per customer and UTC day: kind 'M' (customer is the member id) or 'G' (the guest id).
+-- Per customer and UTC day: kind 'M' (customer is the member id) or 'G' (the MD5 of the
+-- guest id, as a uuid: a fixed 16-byte key hashes several times faster than text when a
+-- period's rows are grouped by customer; 128 bits make two guest ids sharing one a
+-- non-event).
 CREATE TABLE customer_days (
     day                   date NOT NULL,
     kind                  char(1) NOT NULL CHECK (kind IN ('M', 'G')),
-    customer              text NOT NULL,
+    customer              uuid NOT NULL,
     orders                integer NOT NULL DEFAULT 0,
     revenue_minor         bigint NOT NULL DEFAULT 0,
     multi_product_orders  integer NOT NULL DEFAULT 0,
@@ -62,8 +65,8 @@ CREATE FUNCTION analytics_add_order(o orders, sign integer) RETURNS void LANGUAG
     -- An anonymous guest (no member, no guestId) is an order and revenue, not a customer.
     INSERT INTO customer_days AS c (day, kind, customer, orders, revenue_minor,
                                     multi_product_orders)
-    SELECT day, CASE WHEN member THEN 'M' ELSE 'G' END, coalesce(o.member_id::text, o.guest_id),
-           sign, revenue,
+    SELECT day, CASE WHEN member THEN 'M' ELSE 'G' END,
+           coalesce(o.member_id, md5(o.guest_id)::uuid), sign, revenue,
            (SELECT CASE WHEN count(DISTINCT line ->> 'sku') > 1 THEN sign ELSE 0 END
               FROM jsonb_array_elements(o.body -> 'lines') AS line)
       FROM facts
@@ -115,7 +118,7 @@ BEGIN
             points_redeemed = a.points_redeemed + EXCLUDED.points_redeemed,
             points_net = a.points_net + EXCLUDED.points_net)
     INSERT INTO customer_days AS c (day, kind, customer, earns, redeems)
-    SELECT (NEW.created_at AT TIME ZONE 'UTC')::date, 'M', NEW.member_id::text,
+    SELECT (NEW.created_at AT TIME ZONE 'UTC')::date, 'M', NEW.member_id,
            (NEW.kind = 'EARN')::integer, (NEW.kind = 'REDEEM')::integer
      WHERE NEW.kind IN ('EARN', 'REDEEM')
     ON CONFLICT (day, kind, customer) DO UPDATE SET
@@ -176,14 +179,14 @@ CREATE FUNCTION analytics_rebuild() RETURNS void LANGUAGE sql AS $$
     SELECT day, kind, customer, sum(o), sum(rv), sum(mp), sum(e), sum(r)
       FROM (SELECT (placed_at AT TIME ZONE 'UTC')::date AS day,
                    CASE WHEN member_id IS NOT NULL THEN 'M' ELSE 'G' END AS kind,
-                   coalesce(member_id::text, guest_id) AS customer, 1 AS o,
+                   coalesce(member_id, md5(guest_id)::uuid) AS customer, 1 AS o,
                    paid_minor - refunded_minor AS rv,
                    (SELECT (count(DISTINCT line ->> 'sku') > 1)::int
                       FROM jsonb_array_elements(body -> 'lines') AS line) AS mp,
                    0 AS e, 0 AS r
               FROM orders WHERE member_id IS NOT NULL OR guest_id IS NOT NULL
             UNION ALL
-            SELECT (created_at AT TIME ZONE 'UTC')::date, 'M', member_id::text, 0, 0, 0,
+            SELECT (created_at AT TIME ZONE 'UTC')::date, 'M', member_id, 0, 0, 0,
                    (kind = 'EARN')::int, (kind = 'REDEEM')::int
               FROM ledger_entries
              WHERE wallet = 'points' AND kind IN ('EARN', 'REDEEM')
