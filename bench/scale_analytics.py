@@ -10,7 +10,7 @@ during the load and the rollups are then built set-wise by `analytics_rebuild()`
 function migration 0010 runs on existing tenants. Then:
 
 1. the `analytics` query (every KPI and a series) through the whole app (ASGI, secret
-   key) over the last 30, 365 and 731 days: p50 and max of `--reads` runs each;
+   key) over the last 30, 90, 365 and 731 days: min and p50 of `--reads` runs each;
 2. the cost of the rollups on the write path: `recordOrder`'s use case for a member,
    alternately with the rollup triggers on and off, `--writes` times each: p50 of both.
 """
@@ -156,7 +156,7 @@ async def time_queries(
                 body = response.json()
                 assert "errors" not in body, body
             timings = timings[2:]  # the first two warm the caches
-            out[f"last {days} days"] = (statistics.median(timings), max(timings), body)
+            out[f"last {days} days"] = (min(timings), statistics.median(timings), body)
     return out
 
 
@@ -238,9 +238,10 @@ async def run(args: argparse.Namespace) -> int:
         if tenant_id:
             await delete_tenant_keys(servers.redis, [tenant_id])
         await drop_database(servers.postgres_admin, db_name)
-    print(f"\n{'analytics query (every KPI + series by month)':<48} {'p50':>9} {'max':>9}")
-    for label, (p50, worst, _) in queries.items():
-        print(f"{label:<48} {p50:>6.1f} ms {worst:>6.1f} ms")
+    # The minimum is what a run costs undisturbed; the median, what it cost on this machine.
+    print(f"\n{'analytics query (every KPI + series by month)':<48} {'min':>9} {'p50':>9}")
+    for label, (best, p50, _) in queries.items():
+        print(f"{label:<48} {best:>6.1f} ms {p50:>6.1f} ms")
     last = queries["last 365 days"][2]["data"]["analytics"]
     print(f"  (last 365 days: members {last['members']}, AOV {last['averageOrderValue']})")
     print(f"\n{'recordOrder use case, p50':<48} {'rollups on':>12} {'off':>9} {'extra':>9}")
