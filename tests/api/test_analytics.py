@@ -332,3 +332,11 @@ async def test_another_agency_cannot_read_a_tenant_analytics(gql, make_tenant):
     # then their tenant is refused, and is not among mine
     assert [e["extensions"]["code"] for e in named.json()["errors"]] == ["FORBIDDEN"]
     assert [t["slug"] for t in listed["agency"]["tenants"]] == [mine.slug]
+
+
+async def test_a_publishable_key_cannot_read_analytics(gql, tenant):
+    # given a tenant's publishable key (browser side); when it asks for the KPIs
+    response = await gql.raw(ANALYTICS, MARCH, token=tenant.publishable_key)
+
+    # then it is refused: the program's numbers are for its staff and its store's backend
+    assert [e["extensions"]["code"] for e in response.json()["errors"]] == ["FORBIDDEN"]
