@@ -33,8 +33,9 @@ SELECT coalesce(sum(new_members), 0) AS members_total,
   FROM analytics_days WHERE day < $2
 """
 
-# One pass over the previous period and this one: each customer's sums within the period,
-# and whether they ordered in the previous one (the retention cohort).
+# One pass: each customer's sums within the period, and whether they ordered in the previous
+# one (the retention cohort). Of the previous period only order rows are read: most rows are
+# points activity, which the cohort does not need.
 _CUSTOMERS = """
 WITH per AS (
     SELECT kind, customer,
@@ -44,7 +45,8 @@ WITH per AS (
            coalesce(sum(earns) FILTER (WHERE day >= $2), 0) AS e,
            coalesce(sum(redeems) FILTER (WHERE day >= $2), 0) AS rd,
            coalesce(bool_or(orders > 0) FILTER (WHERE day < $2), false) AS before
-      FROM customer_days WHERE day >= $1 AND day < $3
+      FROM customer_days
+     WHERE (day >= $2 AND day < $3) OR (day >= $1 AND day < $2 AND orders > 0)
      GROUP BY kind, customer)
 SELECT kind,
        count(*) FILTER (WHERE before) AS cohort,
