@@ -18,6 +18,8 @@ from strawberry.types import ExecutionContext
 
 from api.masking import cleaned
 from api.schema.actions.actions import ActionMutations
+from api.schema.analytics.analytics import AnalyticsQueries
+from api.schema.analytics.configure_analytics import AnalyticsMutations, AnalyticsSettingsQueries
 from api.schema.auth.auth import AuthMutations
 from api.schema.common.limits import alias_limit, cost_limit, depth_limit
 from api.schema.common.node_query import NodeQueries
@@ -61,6 +63,8 @@ class Query(
     TierQueries,
     SurveyQueries,
     SegmentQueries,
+    AnalyticsQueries,
+    AnalyticsSettingsQueries,
 ):
     pass
 
@@ -84,6 +88,7 @@ class Mutation(
     SurveyResponseMutations,
     StampCardMutations,
     SegmentMutations,
+    AnalyticsMutations,
 ):
     pass
 
