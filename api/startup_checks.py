@@ -23,7 +23,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from api.settings import Settings
-from engine.private_names import PrivateNamesMoved, check_private_names
+from engine.private_names import PrivateNamesMoved, check_private_names, check_stock_path
 
 # The secret key keys the API-key hashes and signs operator sessions (HMAC-SHA-256): at
 # least as many bytes as the hash's output.
@@ -58,22 +58,32 @@ def refuse_unsafe_start(settings: Settings) -> None:
     refuse_unfit_engine(settings)
 
 
-# A name gone outright fails the import of the engine's modules on both paths; a reshaped
-# one only the engine's execution, which LOYALTY_ENGINE=stock turns off.
+# LOYALTY_ENGINE=stock never imports the engine's executor: only the document cache's few
+# names (engine/private_names.py, STOCK_PATH) are needed on that path.
 _WAY_OUT = (
-    "install the versions requirements.lock holds, or, for a reshaped name, run with"
-    " LOYALTY_ENGINE=stock (engine/README.md)"
+    "install the versions requirements.lock holds, or run with LOYALTY_ENGINE=stock"
+    " (engine/README.md)"
 )
 
 
+_LOCKED_VERSIONS = "install the versions requirements.lock holds"
+
+
 def refuse_unfit_engine(settings: Settings) -> None:
-    """With the engine on, refuses to start when a private name it relies on moved."""
-    if settings.engine != "fast":
-        return
+    """Refuses to start when a private name the chosen path relies on moved: every name the
+    engine uses with it on, the document cache's with LOYALTY_ENGINE=stock."""
     try:
-        check_private_names()
+        if settings.engine == "fast":
+            check_private_names()
+        else:
+            check_stock_path()
     except PrivateNamesMoved as moved:
-        raise StartupRefused(f"refusing to start: {moved}; {_WAY_OUT}") from None
+        way_out = (
+            _WAY_OUT
+            if settings.engine == "fast"
+            else "install the versions requirements.lock holds"
+        )
+        raise StartupRefused(f"refusing to start: {moved}; {way_out}") from None
 
 
 def refuse_unfenced_schema(settings: Settings, schema: Any) -> None:

@@ -61,6 +61,8 @@ class Order:
     discount_minor: int = 0
     shipping_minor: int = 0
     tax_minor: int = 0
+    # The store's reference for a shopper without membership: guests count per customer.
+    guest_id: str | None = None
 
     @property
     def subtotal_minor(self) -> int:
@@ -108,6 +110,9 @@ def validate_order(order: Order) -> Order:
         raise DomainError("The order total is too large.", field=("lines",))
     if order.discount_minor > order.subtotal_minor:
         raise DomainError("Discounts exceed the order's lines.", field=("discountTotal",))
+    guest_id = order.guest_id.strip() if order.guest_id is not None else None
+    if guest_id is not None and not 1 <= len(guest_id) <= 255:
+        raise DomainError("guestId must be 1 to 255 characters.", field=("guestId",))
     return Order(
         order_id=order_id,
         member_id=order.member_id,
@@ -118,6 +123,7 @@ def validate_order(order: Order) -> Order:
         discount_minor=order.discount_minor,
         shipping_minor=order.shipping_minor,
         tax_minor=order.tax_minor,
+        guest_id=guest_id,
     )
 
 

@@ -63,6 +63,9 @@ def order_fingerprint(order: Order) -> str:
 
 
 def order_to_json(order: Order) -> dict[str, Any]:
+    # guest_id only when given: the body is what an order's fingerprint is taken of, and
+    # orders recorded before guests had ids must keep theirs.
+    guest = {"guest_id": order.guest_id} if order.guest_id is not None else {}
     return {
         "member_id": str(order.member_id) if order.member_id else None,
         "currency": order.currency,
@@ -80,6 +83,7 @@ def order_to_json(order: Order) -> dict[str, Any]:
         "discount_minor": order.discount_minor,
         "shipping_minor": order.shipping_minor,
         "tax_minor": order.tax_minor,
+        **guest,
     }
 
 

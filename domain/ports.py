@@ -14,6 +14,15 @@ from uuid import UUID
 
 from domain.ledger import Balance, EntryKind, LedgerEntry, Lot, LotDraw, NewEntry
 from domain.program import ProgramConfig
+from domain.records.analytics import (
+    AnalyticsSettings,
+    Bucket,
+    CustomerPeriod,
+    DayTotals,
+    Interval,
+    ReferralTotals,
+    TierCount,
+)
 from domain.records.idempotency import Claim, IdempotencyRecord
 from domain.records.members import Member, MemberDraft, MemberStatus
 from domain.records.orders import OrderRecord, RefundRecord
@@ -492,6 +501,28 @@ class CampaignRepository(Protocol):
 
     async def running(self, limit: int) -> list[UUID]: ...
     async def win_back(self, campaign_id: UUID, days: int) -> WinBack: ...
+    async def win_back_granted_between(self, start: datetime, end: datetime, days: int) -> WinBack:
+        """As `win_back`, over every campaign's grants made in [start, end)."""
+        ...
+
+
+class AnalyticsRepository(Protocol):
+    """Reads the rollups kept with the facts; days are UTC, `end` exclusive."""
+
+    async def days(self, start: date, end: date) -> DayTotals: ...
+    async def customers(self, cohort_start: date, start: date, end: date) -> CustomerPeriod:
+        """The period's customers, and of the members who ordered from `cohort_start` to
+        `start`, how many ordered again within the period."""
+        ...
+
+    async def series(self, start: date, end: date, interval: Interval) -> list[Bucket]:
+        """Buckets that hold any data, oldest first; `new_members` per bucket."""
+        ...
+
+    async def tier_counts(self) -> list[TierCount]: ...
+    async def referrals(self, start: date, end: date) -> ReferralTotals: ...
+    async def settings(self) -> AnalyticsSettings: ...
+    async def save_settings(self, settings: AnalyticsSettings) -> None: ...
 
 
 class TenantUnitOfWork(Protocol):
@@ -524,6 +555,8 @@ class TenantUnitOfWork(Protocol):
     def segments(self) -> SegmentRepository: ...
     @property
     def campaigns(self) -> CampaignRepository: ...
+    @property
+    def analytics(self) -> AnalyticsRepository: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -27,25 +27,17 @@ from typing import Any
 
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, execute
 from graphql import ExecutionResult as GraphQLExecutionResult
-from strawberry import Schema
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from engine.cached_schema import CachedSchema
 from engine.cancellation import field_error
-from engine.documents import DocumentCache, Prepared
+from engine.documents import Prepared
 from engine.execution import PlainTreeExecutionContext, ReplayExecutionContext
 from engine.mutation_plan import compile_mutation, run_mutation_plan
 from engine.query_plan import QueryPlan, compile_query, run_plan
 from engine.replay import Replay
-
-
-class CachedSchema(Schema):
-    """A strawberry schema whose documents are prepared by the engine's cache (its
-    PreparedOperation extension is built around the same cache)."""
-
-    documents: DocumentCache
-
 
 _DIRECT = frozenset({OperationType.QUERY, OperationType.MUTATION})
 

@@ -398,9 +398,9 @@ def _shape(name: PrivateName, found: Any) -> list[str]:
     return wrong
 
 
-def _named_problems() -> list[str]:
+def _named_problems(names: tuple[PrivateName, ...] = PRIVATE_NAMES) -> list[str]:
     problems = []
-    for name in PRIVATE_NAMES:
+    for name in names:
         try:
             found = _lookup(name)
         except LookupError as missing:
@@ -476,6 +476,27 @@ def _probed_problems() -> list[str]:
 def missing_private_names() -> list[str]:
     """Each name the engine relies on that is missing or reshaped, one line each."""
     return [*_named_problems(), *_probed_problems()]
+
+
+# What LOYALTY_ENGINE=stock still imports of the engine: the document cache and its policy
+# (they decide what is valid and what a client sees), never the executor.
+STOCK_PATH = ("engine/documents.py",)
+
+
+def stock_path_problems() -> list[str]:
+    """Each name the stock path relies on (through the document cache) that moved."""
+    used = tuple(n for n in PRIVATE_NAMES if any(m in n.used_by for m in STOCK_PATH))
+    return _named_problems(used)
+
+
+def check_stock_path() -> None:
+    """Raises PrivateNamesMoved naming what the document cache relies on that moved."""
+    problems = stock_path_problems()
+    if problems:
+        raise PrivateNamesMoved(
+            f"the document cache relies on private names of {installed_versions()} that "
+            "moved: " + "; ".join(problems)
+        )
 
 
 def check_private_names() -> None:

@@ -76,6 +76,7 @@ from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.schema.schema import _OperationContextAwareGraphQLResolveInfo
 
 from engine.cancellation import cancelling, field_error
+from engine.markers import BATCHED
 from engine.plain_tree import (
     Complete,
     GiveUp,
@@ -98,7 +99,6 @@ _NO_VARIABLES = VariableValues({}, {})
 # list of the same length holding the values, never awaitables of them, or an awaitable of
 # such a list), or None when the objects share no batch (their resolver is then called for
 # each). `arguments` are the field's, by their GraphQL names, coerced.
-BATCHED = "engine.batched"
 BatchResolver = Callable[[list[Any], Any, dict[str, Any]], Any]
 
 

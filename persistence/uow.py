@@ -13,6 +13,7 @@ from asyncpg.transaction import Transaction, TransactionState
 from persistence.db import release_after_transaction
 from persistence.program_memory import ProgramMemory, SchemaMemory
 from persistence.repositories.actions import PgActionRepository
+from persistence.repositories.analytics import PgAnalyticsRepository
 from persistence.repositories.campaigns import PgCampaignRepository
 from persistence.repositories.idempotency import PgIdempotencyStore
 from persistence.repositories.ledger import PgLedgerRepository
@@ -140,6 +141,10 @@ class PgTenantUnitOfWork:
     @cached_property
     def campaigns(self) -> PgCampaignRepository:
         return PgCampaignRepository(self._connection)
+
+    @cached_property
+    def analytics(self) -> PgAnalyticsRepository:
+        return PgAnalyticsRepository(self._connection)
 
     async def __aexit__(
         self,

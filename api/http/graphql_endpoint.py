@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Awaitable, Callable
+from functools import cache
 from typing import Any
 
 import orjson
@@ -29,6 +31,7 @@ from starlette.types import Message, Receive, Scope, Send
 from strawberry.exceptions import MissingQueryError
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from api.auth.browser import browser_call
@@ -52,13 +55,34 @@ from api.schema.build import LoyaltySchema, build_schema
 from api.schema.common.text_inputs import refused_request
 from api.services import Services
 from domain.errors import DomainError, Forbidden
-from engine.direct import run_cached
 from persistence.unreachable import database_unreachable
 
 log = logging.getLogger("loyalty.errors")
 
 _SCOPE_KEY = "loyalty.call"
 _POST_OPERATIONS = OperationType.from_http("POST")
+
+
+@cache
+def _direct_path() -> Callable[..., Awaitable[ExecutionResult | None]]:
+    # Imported on the first request with the engine on: LOYALTY_ENGINE=stock never imports
+    # the engine's executor (engine/README.md, "The switch").
+    from engine.direct import run_cached as direct
+
+    return direct
+
+
+def run_cached(
+    schema: LoyaltySchema,
+    query: str,
+    variables: dict[str, Any] | None,
+    operation_name: str | None,
+    context: Context,
+    extensions: dict[str, Any] | None,
+) -> Awaitable[ExecutionResult | None]:
+    """The engine's direct path (engine/direct.py): its answer, or None when strawberry
+    runs the request. The engine's coroutine itself, with no frame of its own around it."""
+    return _direct_path()(schema, query, variables, operation_name, context, extensions)
 
 
 class _SchemaView(PersistedQueryView):

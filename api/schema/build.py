@@ -18,6 +18,8 @@ from strawberry.types import ExecutionContext
 
 from api.masking import cleaned
 from api.schema.actions.actions import ActionMutations
+from api.schema.analytics.analytics import AnalyticsQueries
+from api.schema.analytics.configure_analytics import AnalyticsMutations, AnalyticsSettingsQueries
 from api.schema.auth.auth import AuthMutations
 from api.schema.common.limits import alias_limit, cost_limit, depth_limit
 from api.schema.common.node_query import NodeQueries
@@ -44,10 +46,8 @@ from api.schema.tenants.tenants import ApiKey, Tenant, TenantMutations, TenantQu
 from api.schema.tiers.tiers import TierMutations, TierQueries
 from api.settings import Settings
 from api.startup_checks import refuse_unfenced_schema
-from engine.direct import CachedSchema
+from engine.cached_schema import CachedSchema
 from engine.documents import DocumentCache, PreparedOperation
-from engine.execution import PlainTreeExecutionContext
-from engine.lean_resolvers import install as install_lean_resolvers
 from engine.policy import Policy
 
 
@@ -63,6 +63,8 @@ class Query(
     TierQueries,
     SurveyQueries,
     SegmentQueries,
+    AnalyticsQueries,
+    AnalyticsSettingsQueries,
 ):
     pass
 
@@ -86,6 +88,7 @@ class Mutation(
     SurveyResponseMutations,
     StampCardMutations,
     SegmentMutations,
+    AnalyticsMutations,
 ):
     pass
 
@@ -157,16 +160,25 @@ def build_schema(
     valid and what a client may see, not how a valid request runs."""
     documents = _documents(settings, privileged=privileged, persisted=persisted)
     fast = settings.engine == "fast"
+    execution_context_class = None
+    if fast:
+        # Imported only with the engine on: LOYALTY_ENGINE=stock never imports its executor,
+        # so a library upgrade that removed a private name it uses can still be served.
+        from engine.execution import PlainTreeExecutionContext
+
+        execution_context_class = PlainTreeExecutionContext
     schema = LoyaltySchema(
         query=Query,
         mutation=Mutation,
         types=[Member, LedgerEntry, Tenant, ApiKey, Reward, Redemption, Survey, SurveyResponse],
         extensions=[lambda: PreparedOperation(documents)],
-        execution_context_class=PlainTreeExecutionContext if fast else None,
+        execution_context_class=execution_context_class,
         config=StrawberryConfig(disable_field_suggestions=not privileged, scalar_map=SCALARS),
     )
     schema.documents = documents
     if fast:
+        from engine.lean_resolvers import install as install_lean_resolvers
+
         refuse_unfenced_schema(settings, schema)
         install_lean_resolvers(schema)
     return schema

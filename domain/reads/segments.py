@@ -4,6 +4,7 @@ a member is in, and a win-back campaign with its results."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from uuid import UUID
 
 from domain.errors import DomainError
@@ -58,3 +59,14 @@ async def win_back(uow_factory: UnitOfWorkFactory, campaign_id: UUID, days: int)
         raise DomainError(f"days must be 1 to {MAX_WIN_BACK_DAYS}.", field=("days",))
     async with uow_factory() as uow:
         return await uow.campaigns.win_back(campaign_id, days)
+
+
+async def win_back_in_period(
+    uow_factory: UnitOfWorkFactory, start: datetime, end: datetime, days: int
+) -> WinBack:
+    """Of the members granted by any campaign in [start, end), those with an order (not
+    refunded in full) in the `days` after their grant."""
+    if not 1 <= days <= MAX_WIN_BACK_DAYS:
+        raise DomainError(f"days must be 1 to {MAX_WIN_BACK_DAYS}.", field=("days",))
+    async with uow_factory() as uow:
+        return await uow.campaigns.win_back_granted_between(start, end, days)

@@ -21,6 +21,19 @@ def _campaign(r: asyncpg.Record) -> Campaign:
     return Campaign(**{**dict(r), "status": CampaignStatus(r["status"])})
 
 
+# Granted members, and those of them with an order (not refunded in full) in the $1 days
+# after their grant; the caller adds which grants.
+_WIN_BACK = """SELECT count(*) AS members,
+                      count(*) FILTER (WHERE EXISTS (
+                          SELECT 1 FROM orders o
+                           WHERE o.member_id = g.member_id
+                             AND o.placed_at > g.granted_at
+                             AND o.placed_at <= g.granted_at + make_interval(days => $1)
+                             AND (o.refunded_minor < o.paid_minor OR o.paid_minor = 0)
+                      )) AS reordered
+                 FROM winback_grants g"""
+
+
 class PgCampaignRepository:
     def __init__(self, conn: Conn) -> None:
         self._conn = conn
@@ -127,18 +140,18 @@ class PgCampaignRepository:
 
     async def win_back(self, campaign_id: UUID, days: int) -> WinBack:
         row = await self._conn.fetchrow(
-            """SELECT count(*) AS members,
-                      count(*) FILTER (WHERE EXISTS (
-                          SELECT 1 FROM orders o
-                           WHERE o.member_id = g.member_id
-                             AND o.placed_at > g.granted_at
-                             AND o.placed_at <= g.granted_at + make_interval(days => $2)
-                             AND (o.refunded_minor < o.paid_minor OR o.paid_minor = 0)
-                      )) AS reordered
-                 FROM winback_grants g
-                WHERE g.campaign_id = $1 AND g.status = 'GRANTED'""",
-            campaign_id,
+            f"{_WIN_BACK} WHERE g.campaign_id = $2 AND g.status = 'GRANTED'", days, campaign_id
+        )
+        assert row is not None
+        return WinBack(row["members"], row["reordered"])
+
+    async def win_back_granted_between(self, start: datetime, end: datetime, days: int) -> WinBack:
+        row = await self._conn.fetchrow(
+            f"""{_WIN_BACK} WHERE g.status = 'GRANTED'
+                  AND g.granted_at >= $2 AND g.granted_at < $3""",
             days,
+            start,
+            end,
         )
         assert row is not None
         return WinBack(row["members"], row["reordered"])

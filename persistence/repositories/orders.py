@@ -35,6 +35,7 @@ def _order(order_id: str, body: dict[str, Any]) -> Order:
         discount_minor=body["discount_minor"],
         shipping_minor=body["shipping_minor"],
         tax_minor=body["tax_minor"],
+        guest_id=body.get("guest_id"),
     )
 
 
@@ -96,15 +97,16 @@ class PgOrderRepository:
             record.created_at,
             record.updated_at,
             record.tier_multiplier,
+            o.guest_id,
         )
         if insert:
             await self._conn.execute(
                 """INSERT INTO orders (order_id, member_id, currency, channel, placed_at,
                        paid_minor, refunded_minor, body, fingerprint, config_version,
                        earned_points, reversed_points, breakdown, created_at, updated_at,
-                       tier_multiplier)
+                       tier_multiplier, guest_id)
                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-                           $16)""",
+                           $16, $17)""",
                 *args,
             )
         else:
@@ -113,7 +115,7 @@ class PgOrderRepository:
                        paid_minor = $6, refunded_minor = $7, body = $8, fingerprint = $9,
                        config_version = $10, earned_points = $11, reversed_points = $12,
                        breakdown = $13, created_at = $14, updated_at = $15,
-                       tier_multiplier = $16
+                       tier_multiplier = $16, guest_id = $17
                    WHERE order_id = $1""",
                 *args,
             )

@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 import api.http.graphql_endpoint as endpoint
-import api.schema.build as build
 import engine.direct
+import engine.lean_resolvers
 from api.http.app import create_app
 from api.services import Services
 from engine.execution import PlainTreeExecutionContext
@@ -46,7 +46,7 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> EngineCalls:
     counted = EngineCalls()
     run_cached = engine.direct.run_cached
     executor_init = PlainTreeExecutionContext.__init__
-    install = build.install_lean_resolvers
+    install = engine.lean_resolvers.install
 
     async def counting_run_cached(*args: Any, **kwargs: Any) -> Any:
         counted.direct += 1
@@ -63,7 +63,7 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> EngineCalls:
     monkeypatch.setattr(endpoint, "run_cached", counting_run_cached)
     monkeypatch.setattr(engine.direct, "run_cached", counting_run_cached)
     monkeypatch.setattr(PlainTreeExecutionContext, "__init__", counting_executor_init)
-    monkeypatch.setattr(build, "install_lean_resolvers", counting_install)
+    monkeypatch.setattr(engine.lean_resolvers, "install", counting_install)
     return counted
 
 

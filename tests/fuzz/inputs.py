@@ -48,11 +48,29 @@ def load_schema() -> GraphQLSchema:
 
 
 def fuzzed_types(schema: GraphQLSchema) -> list[GraphQLNamedType]:
-    """Every scalar and input object type the schema defines (introspection's own aside)."""
+    """Every input object type the schema defines and every scalar a client can send: one an
+    argument or an input field takes (a scalar only ever answered, such as Float, is not
+    input; introspection's own types aside)."""
+    sent = {
+        get_named_type(arg.type).name
+        for t in schema.type_map.values()
+        if isinstance(t, GraphQLObjectType)
+        for f in t.fields.values()
+        for arg in f.args.values()
+    } | {
+        get_named_type(f.type).name
+        for t in schema.type_map.values()
+        if isinstance(t, GraphQLInputObjectType)
+        for f in t.fields.values()
+    }
     return [
         t
         for name, t in sorted(schema.type_map.items())
-        if not name.startswith("__") and isinstance(t, GraphQLScalarType | GraphQLInputObjectType)
+        if not name.startswith("__")
+        and (
+            isinstance(t, GraphQLInputObjectType)
+            or (isinstance(t, GraphQLScalarType) and name in sent)
+        )
     ]
 
 

@@ -1,6 +1,7 @@
 """With the engine on, a process refuses to start, with one line naming what moved, when a
-private name the engine relies on is missing; with LOYALTY_ENGINE=stock the check is not
-made (api/startup_checks.py, engine/private_names.py)."""
+private name the engine relies on is missing; with LOYALTY_ENGINE=stock only the document
+cache's names are checked, and the engine's executor is never imported
+(api/startup_checks.py, engine/private_names.py)."""
 
 from __future__ import annotations
 
@@ -83,3 +84,61 @@ def test_serve_refuses_before_it_starts_anything(tmp_path):
     assert "strawberry.schema.schema._OperationContextAwareGraphQLResolveInfo" in last
     assert "Traceback" not in done.stderr
     assert not (tmp_path / ".loyalty").exists()
+
+
+# A stock process in an interpreter where the engine's executor cannot be imported at all (as
+# when an upgrade removed a private name it imports): the application still imports, builds
+# its schema and answers.
+STOCK_WITHOUT_A_NAME = """
+import asyncio, sys
+for executor in ("direct", "execution", "query_plan", "plain_tree", "mutation_plan",
+                 "lean_resolvers", "plan_values", "replay", "schema_check"):
+    sys.modules["engine." + executor] = None  # importing it raises ImportError
+import api.http.app
+from api.schema.build import build_schema
+from api.settings import Settings
+from api.startup_checks import refuse_unsafe_start
+settings = Settings(environment="development", secret_key="x", engine="stock")
+refuse_unsafe_start(settings)
+result = asyncio.run(build_schema(settings).execute("{ __typename }"))
+loaded = sorted(m for m, v in sys.modules.items() if v and m.startswith("engine."))
+print(result.data, result.errors, loaded)
+"""
+
+
+def test_the_engine_off_imports_no_executor_and_serves_without_its_names():
+    # given an interpreter where the engine's executor cannot be imported
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOYALTY_")}
+
+    # when the application is imported and its stock schema built and asked a query
+    done = subprocess.run(
+        [sys.executable, "-c", STOCK_WITHOUT_A_NAME],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    # then it answers, having imported none of the engine's execution modules
+    assert done.returncode == 0, done.stderr
+    answer, loaded = done.stdout.strip().split(" [", 1)
+    assert answer == "{'__typename': 'Query'} None"
+    for executor in ("engine.direct", "engine.execution", "engine.query_plan", "engine.plain_tree"):
+        assert f"'{executor}'" not in loaded
+
+
+def test_the_engine_off_still_needs_the_document_caches_names(monkeypatch):
+    # given a strawberry without the validation function the document cache calls
+    import strawberry.schema.schema as strawberry_schema
+
+    monkeypatch.delattr(strawberry_schema, "validate_document")
+
+    # when a process with the engine off starts
+    with pytest.raises(StartupRefused) as refused:
+        refuse_unsafe_start(Settings(environment="development", secret_key="x", engine="stock"))
+
+    # then it refuses, naming it: the stock path prepares documents through the cache too
+    assert "strawberry.schema.schema.validate_document" in str(refused.value)
+    assert "document cache" in str(refused.value)

@@ -34,7 +34,7 @@ from domain.reads.stamps import member_stamps
 from domain.records import members as m
 from domain.tier_evaluation import Standing, member_standing
 from engine.assemble import assemble
-from engine.query_plan import BATCHED
+from engine.markers import BATCHED
 
 _ID = attrgetter("id")
 F = TypeVar("F")  # what a page's batch read holds for one member

@@ -45,6 +45,9 @@ class Order:
     config_version: int
     breakdown: list[EarnBreakdownLine]
     record: strawberry.Private[OrderRecord]
+    guest_id: str | None = strawberry.field(
+        default=None, description="The store's reference for a guest shopper."
+    )
 
     @classmethod
     def of(cls, r: OrderRecord) -> Order:
@@ -64,6 +67,7 @@ class Order:
                 EarnBreakdownLine(rule=b.rule, description=b.description, points=b.points)
                 for b in r.breakdown
             ],
+            guest_id=r.order.guest_id,
             record=r,
         )
 
@@ -92,6 +96,12 @@ class RecordOrderInput:
     member_id: strawberry.ID | None = None
     external_id: str | None = strawberry.field(
         default=None, description="The member by the store's customer id. Neither: a guest order."
+    )
+    guest_id: str | None = strawberry.field(
+        default=None,
+        description="The store's reference for a guest shopper (1 to 255 characters): guests"
+        " are then counted per customer in analytics. Without it a guest order counts as an"
+        " order and revenue, not as a customer.",
     )
     currency: str
     channel: Channel = DomainChannel.WEB  # type: ignore[valid-type]
@@ -169,6 +179,7 @@ async def _order_from(info: Info, i: RecordOrderInput, order_id: str) -> e.Order
         discount_minor=i.discount_total,
         shipping_minor=i.shipping,
         tax_minor=i.tax,
+        guest_id=i.guest_id,
     )
 
 

@@ -11,6 +11,8 @@ import strawberry
 from api.auth.keys import display_prefix, hash_key, new_key
 from api.auth.principal import Kind, Role
 from api.context import Info
+from api.schema.analytics.analytics import DefaultInterval, From, To, analytics_of
+from api.schema.analytics.types import Analytics
 from api.schema.common.errors import UserError, returns_payload
 from api.schema.common.ids import to_global_id, uuid_of
 from api.schema.common.node import Node
@@ -19,6 +21,7 @@ from domain.errors import DomainError, Forbidden, NotFound
 from persistence import migrator
 from persistence.agency_standing import agency_standing
 from persistence.control_store import ApiKeyRecord
+from persistence.uow import PgUnitOfWorkFactory
 from tenants.provisioning import create_tenant
 from tenants.registry import Tenant as TenantRecord
 
@@ -38,6 +41,7 @@ class Tenant(Node):
     status: str
     created_at: datetime
     tenant_id: strawberry.Private[UUID]
+    schema_name: strawberry.Private[str]
     role: OperatorRole | None = strawberry.field(  # type: ignore[valid-type]
         default=None, description="Your role on this tenant."
     )
@@ -49,10 +53,23 @@ class Tenant(Node):
     async def allowed_origins(self, info: Info) -> list[str]:
         return sorted(await info.context.services.origins.of_tenant(self.tenant_id))
 
+    @strawberry.field(description="The tenant's KPIs over a period, as `analytics` gives them.")
+    async def analytics(
+        self, info: Info, from_: From, to: To, interval: DefaultInterval = None
+    ) -> Analytics:
+        ctx = info.context
+        # A Tenant is only ever built for an operator's own memberships (role set): the
+        # check keeps it so should another path ever hand one out.
+        if ctx.principal.kind is not Kind.OPERATOR or self.role is None:
+            raise Forbidden("Only the tenant's operators read its analytics.")
+        uow = PgUnitOfWorkFactory(ctx.services.pool, self.schema_name, ctx.services.programs)
+        return await analytics_of(uow, from_, to, interval)
+
     @classmethod
     def of(cls, t: TenantRecord, role: str | None = None) -> Tenant:
         return cls(
             tenant_id=t.id,
+            schema_name=t.schema_name,
             id=strawberry.ID(to_global_id("Tenant", t.id)),
             slug=t.slug,
             name=t.name,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from domain.ports import (
     ActionRepository,
+    AnalyticsRepository,
     BalanceCache,
     CampaignRepository,
     IdempotencyStore,
@@ -22,6 +23,7 @@ from domain.ports import (
     UnitOfWorkFactory,
 )
 from tests.unit.fakes.actions import FakeActionRepository
+from tests.unit.fakes.analytics import FakeAnalyticsRepository
 from tests.unit.fakes.balance_cache import FakeBalanceCache
 from tests.unit.fakes.idempotency import FakeIdempotencyStore
 from tests.unit.fakes.ledger import FakeLedgerRepository
@@ -54,6 +56,7 @@ def ports_of(db: FakeDatabase) -> tuple[object, ...]:
     surveys: SurveyRepository = FakeSurveyRepository(tables, sequences)
     segments: SegmentRepository = FakeSegmentRepository(tables)
     campaigns: CampaignRepository = FakeCampaignRepository(tables, sequences)
+    analytics: AnalyticsRepository = FakeAnalyticsRepository(tables)
     uow: TenantUnitOfWork = FakeUnitOfWork(db)
     factory: UnitOfWorkFactory = FakeUnitOfWorkFactory(db)
     cache: BalanceCache = FakeBalanceCache()
@@ -71,6 +74,7 @@ def ports_of(db: FakeDatabase) -> tuple[object, ...]:
         surveys,
         segments,
         campaigns,
+        analytics,
         uow,
         factory,
         cache,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -178,11 +178,17 @@ class FakeCampaignRepository:
         return [i for _, i in found][:limit]
 
     async def win_back(self, campaign_id: UUID, days: int) -> WinBack:
+        return self._win_back(days, lambda c, at: c == campaign_id)
+
+    async def win_back_granted_between(self, start: datetime, end: datetime, days: int) -> WinBack:
+        return self._win_back(days, lambda c, at: start <= at < end)
+
+    def _win_back(self, days: int, chosen: Callable[[UUID, datetime], bool]) -> WinBack:
         t = self._tables
         granted = [
             (m, t.grant_times[(c, m)])
             for (c, m), g in t.campaign_grants.items()
-            if c == campaign_id and g.status is GrantStatus.GRANTED
+            if g.status is GrantStatus.GRANTED and chosen(c, t.grant_times[(c, m)])
         ]
         reordered = sum(
             1

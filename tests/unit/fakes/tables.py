@@ -22,6 +22,7 @@ from uuid import UUID
 import asyncpg
 
 from domain.ledger import Balance, LedgerEntry, Lot
+from domain.records.analytics import AnalyticsSettings
 from domain.records.idempotency import IdempotencyRecord
 from domain.records.members import Member
 from domain.records.orders import OrderRecord, RefundRecord
@@ -125,6 +126,7 @@ class Tables:
     # (campaign id, member id) -> the grant; PENDING ones are GrantDone with that status
     campaign_grants: dict[tuple[UUID, UUID], GrantDone] = field(default_factory=dict)
     grant_times: dict[tuple[UUID, UUID], datetime] = field(default_factory=dict)
+    analytics_settings: AnalyticsSettings = field(default_factory=AnalyticsSettings)
 
     def snapshot(self) -> Tables:
         """A copy a transaction may change: each table's container is copied, rows are

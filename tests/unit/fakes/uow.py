@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import Self
 
 from tests.unit.fakes.actions import FakeActionRepository
+from tests.unit.fakes.analytics import FakeAnalyticsRepository
 from tests.unit.fakes.idempotency import FakeIdempotencyStore
 from tests.unit.fakes.ledger import FakeLedgerRepository
 from tests.unit.fakes.members import FakeMemberRepository
@@ -43,6 +44,7 @@ class _Repositories:
         self.surveys = FakeSurveyRepository(tables, db.sequences)
         self.segments = FakeSegmentRepository(tables)
         self.campaigns = FakeCampaignRepository(tables, db.sequences)
+        self.analytics = FakeAnalyticsRepository(tables)
 
 
 class FakeUnitOfWork:
@@ -125,6 +127,10 @@ class FakeUnitOfWork:
     @property
     def campaigns(self) -> FakeCampaignRepository:
         return self._repositories.campaigns
+
+    @property
+    def analytics(self) -> FakeAnalyticsRepository:
+        return self._repositories.analytics
 
 
 class FakeUnitOfWorkFactory:
