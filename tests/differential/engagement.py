@@ -1,6 +1,7 @@
 """Seeding steps of the seeded world (tests/differential/world.py) for the engagement
-features: a custom segment, a win-back campaign, surveys and their answers. Each goes
-through the API as a client would, and asserts it was accepted."""
+features: a custom segment, a win-back campaign, surveys and their answers, and the
+analytics settings. Each goes through the API as a client would, and asserts it was
+accepted."""
 
 from __future__ import annotations
 
@@ -21,6 +22,11 @@ mutation Grant($input: GrantToSegmentInput!) {
 CREATE_SURVEY = """
 mutation CreateSurvey($input: CreateSurveyInput!) {
   createSurvey(input: $input) { survey { id } errors { code field message } }
+}
+"""
+CONFIGURE_ANALYTICS = """
+mutation ConfigureAnalytics($input: ConfigureAnalyticsInput!) {
+  configureAnalytics(input: $input) { settings { grossMargin } errors { code field message } }
 }
 """
 SUBMIT_SURVEY_RESPONSE = """
@@ -60,3 +66,10 @@ async def answer_survey(gql: GraphQLClient, token: str, **fields: Any) -> None:
     """An answer sent with `token`: a member's own, or a secret key naming the member."""
     answered = await gql(SUBMIT_SURVEY_RESPONSE, {"input": fields}, token=token)
     assert answered["submitSurveyResponse"]["errors"] == [], answered
+
+
+async def configure_analytics(gql: GraphQLClient, kit: TenantKit, **fields: Any) -> None:
+    done = await gql(
+        CONFIGURE_ANALYTICS, {"input": fields}, token=kit.operator_token, tenant=kit.slug
+    )
+    assert done["configureAnalytics"]["errors"] == [], done

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +87,15 @@ def scalars(world: World) -> dict[str, st.SearchStrategy[Any]]:
             lambda v: IntValueNode(value=str(v))
         ),
         "Date": _strings(["1990-05-17", "2026-02-29", "2026-01-01", "soon"]),
-        "DateTime": _strings(["2026-01-01T00:00:00Z", "2025-06-01T12:00:00+02:00", "later"]),
+        # Now, so that a period from an earlier one holds the seeded tenant's activity
+        "DateTime": _strings(
+            [
+                "2026-01-01T00:00:00Z",
+                "2025-06-01T12:00:00+02:00",
+                "later",
+                datetime.now(UTC).isoformat(),
+            ]
+        ),
         "Decimal": _strings(["1", "1.5", "0", "-2", "1e3", "x"]),
     }
 

@@ -69,6 +69,7 @@ ROOTS = {
         "segment",
         "segments",
         "winBackCampaign",
+        "analytics",
     ],
     "member": ["me", "program", "rewards", "reward", "validateCode", "surveys", "survey"],
 }

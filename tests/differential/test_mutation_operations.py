@@ -85,6 +85,18 @@ fragment Adjusted on AdjustPointsPayload {
 BALANCE = """
 query Balance($m: ID!) { member(id: $m) { points { available pending lifetime } } }
 """
+# What the analytics make of the story's guest orders: their customers, their orders.
+GUESTS = """
+query Guests($from: DateTime!, $to: DateTime!) {
+  analytics(from: $from, to: $to) {
+    repeatPurchaseRate { members guests }
+    averageOrderValue { guests { amount currency } }
+    purchaseFrequency { guests }
+    monetaryBonus
+    roi
+  }
+}
+"""
 # What the engagement steps left a member: stamps, a card's gift code, answers, segments.
 ENGAGED = """
 query Engaged($m: ID!) {
@@ -101,6 +113,9 @@ query Engaged($m: ID!) {
 
 # One time for every order, so that sending an order again is a retry, not a change.
 PLACED = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+# The UTC day the story's orders were placed, as an analytics period.
+_DAY = datetime.fromisoformat(PLACED).replace(hour=0, minute=0, second=0, microsecond=0)
+TODAY = {"from": _DAY.isoformat(), "to": (_DAY + timedelta(days=1)).isoformat()}
 
 
 def _order(order_id: str, who: dict[str, str]) -> dict[str, Any]:
@@ -180,6 +195,30 @@ STORY = [
         "storefront/RecordOrder.graphql",
         "secret",
         lambda w, c: _order("o-10", {"externalId": "nobody"}),
+    ),
+    # Guests' orders: one a guest orders twice (sent again, unchanged), one without a guest
+    # id, and a guest id that is too long
+    Step(
+        "storefront/RecordGuestOrder.graphql",
+        "secret",
+        lambda w, c: _order("g-1", {"guestId": "guest-42"}),
+        refused="publishable",
+    ),
+    Step(
+        "storefront/RecordGuestOrder.graphql",
+        "secret",
+        lambda w, c: _order("g-1", {"guestId": "guest-42"}),
+    ),
+    Step(
+        "storefront/RecordGuestOrder.graphql",
+        "secret",
+        lambda w, c: _order("g-2", {"guestId": "guest-42"}),
+    ),
+    Step("storefront/RecordGuestOrder.graphql", "secret", lambda w, c: _order("g-3", {})),
+    Step(
+        "storefront/RecordGuestOrder.graphql",
+        "secret",
+        lambda w, c: _order("g-4", {"guestId": "g" * 256}),
     ),
     # Documents of several mutation fields, which no client document is
     Step("own/Stopped", "secret", lambda w, c: {"m": c["erin"]}, text=STOPPED),
@@ -538,6 +577,19 @@ STORY = [
         },
     ),
     Step("own/Engaged", "secret", lambda w, c: {"m": c["erin"]}, text=ENGAGED),
+    # The agency sets what ROI is taken at, and reads what the guests' orders did
+    Step(
+        "agency/ConfigureAnalytics.graphql",
+        "operator",
+        lambda w, c: {"input": {"grossMargin": "0.35", "monthlyProgramCost": 50_000}},
+        refused="member",
+    ),
+    Step(
+        "agency/ConfigureAnalytics.graphql",
+        "operator",
+        lambda w, c: {"input": {"grossMargin": "1.5"}},
+    ),
+    Step("own/Guests", "operator", lambda w, c: TODAY, text=GUESTS),
     Step(
         "agency/ConfigureAllowedOrigins.graphql",
         "operator",

@@ -7,6 +7,7 @@ are included: their refusals must be the same refusals."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -26,8 +27,28 @@ Variables = Callable[[World], dict[str, Any]]
 # survey with answers and one of another kind, a period with none, segments built in and
 # custom, a campaign and keys that name nothing.
 EVER = {"from": "2000-01-01T00:00:00Z", "to": "2100-01-01T00:00:00Z"}
+# Analytics periods: the last 30 days up to today's end (the seeded world is all in it), a
+# month before anything, one backwards and one past the two years a period may span.
+TOMORROW = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+RECENT = {"from": (TOMORROW - timedelta(days=31)).isoformat(), "to": TOMORROW.isoformat()}
+BEFORE = {"from": "2001-03-01T00:00:00Z", "to": "2001-04-01T00:00:00Z"}
+BACKWARDS = {"from": RECENT["to"], "to": RECENT["from"]}
+TOO_LONG = {"from": "2020-01-01T00:00:00Z", "to": "2026-01-01T00:00:00Z"}
 QUERIES: dict[str, list[Variables]] = {
+    "agency/AgencyAnalytics.graphql": [
+        lambda w: RECENT,
+        lambda w: BEFORE,
+        lambda w: BACKWARDS,
+    ],
     "agency/AgencyTenants.graphql": [lambda w: {}],
+    "agency/Analytics.graphql": [
+        lambda w: {**RECENT, "interval": "WEEK"},
+        lambda w: {**RECENT, "interval": "MONTH", "winBackDays": 1},
+        lambda w: {"from": (TOMORROW - timedelta(days=2)).isoformat(), "to": RECENT["to"]},
+        lambda w: BEFORE,
+        lambda w: BACKWARDS,
+        lambda w: TOO_LONG,
+    ],
     "agency/ApiKeys.graphql": [lambda w: {}],
     "agency/Member.graphql": [
         lambda w: {"id": w.alice, "historyFirst": 2},

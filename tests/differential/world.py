@@ -1,6 +1,7 @@
 """A tenant seeded as a live one looks: members with points history, tiers, rewards,
 referrals and redemptions, a stamp card with stamps, a custom segment with a win-back
-campaign, surveys with answers, and a credential of every kind, so the documents compared
+campaign, surveys with answers, guest orders and analytics settings, and a credential of
+every kind, so the documents compared
 reach real rows. Seeding the same way twice gives twins (tests/differential/twins.py)."""
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from datetime import UTC, datetime, timedelta
 
 from tests.differential.engagement import (
     answer_survey,
+    configure_analytics,
     create_segment,
     create_survey,
     grant_to_segment,
 )
-from tests.support.earning import adjust, configure, earn, enroll, order
+from tests.support.earning import adjust, configure, earn, enroll, order, record
 from tests.support.gql import GraphQLClient, TenantKit
 from tests.support.rewards import code_of, make_reward, member_token
 from tests.support.stamps import set_card
@@ -203,6 +205,17 @@ async def seed_world(gql: GraphQLClient, kit: TenantKit) -> World:
     )
     await answer_survey(gql, token, surveyId=csat, score=4)
     await answer_survey(gql, kit.secret_key, surveyId=csat, externalId="carol", score=2)
+
+    # And guest orders, two of one guest and one of nobody known, and the margin and cost
+    # the analytics take ROI at
+    now = datetime.now(UTC)
+    for order_id, guest in (("guest-1", "g-7"), ("guest-2", "g-7"), ("guest-3", None)):
+        extra = {"guestId": guest} if guest else {}
+        placed = await record(
+            gql, kit, order(order_id, None, ("SKU-2", 1, 3000), placed_at=now, **extra)
+        )
+        assert placed["errors"] == [], placed
+    await configure_analytics(gql, kit, grossMargin="0.4", monthlyProgramCost=20000)
     entries = await gql(ENTRIES, {"id": alice}, token=kit.secret_key)
     return World(
         kit=kit,
