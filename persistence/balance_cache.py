@@ -21,6 +21,7 @@ from typing import Any
 from uuid import UUID
 
 import redis.asyncio as aioredis
+from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import NoScriptError
@@ -229,7 +230,14 @@ class RedisBalanceStore:
             self._fail(refused)
 
     async def ping(self) -> bool:
+        """Whether Redis answers; on a cluster, whether every primary does (one failed node
+        fails its slots' keys, and the others' too while the cluster calls itself down)."""
         try:
+            if isinstance(self._redis, RedisCluster):
+                answers = await self._redis.ping(target_nodes=RedisCluster.PRIMARIES)
+                return answers is True or (
+                    isinstance(answers, dict) and all(v is True for v in answers.values())
+                )
             return bool(await self._redis.ping())
         except REDIS_FAILURES:
             return False
