@@ -1,11 +1,14 @@
 """Given the platform on a private three-node Redis Cluster (LOYALTY_REDIS_URL=redis+cluster://…),
 the balance cache, the request budgets and the login throttle work there as on one Redis,
-every key a script touches in one slot; and when a node fails, requests are served from
-PostgreSQL through the breakers until the node is back, and the cache is then used again."""
+every key a script touches in one slot; when a node fails, requests are served from
+PostgreSQL through the breakers until the node is back, and the cache is then used again;
+and API keys revoked meanwhile are refused by every process, the announcement of it going
+through PostgreSQL, not Redis."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from uuid import UUID
@@ -28,6 +31,16 @@ from tests.support.gql import GraphQLClient
 from tests.support.own_redis_cluster import OwnRedisCluster
 
 POINTS = "query($id: ID!) { member(id: $id) { points { available lifetime } } }"
+CREATE_KEY = """
+mutation($input: CreateApiKeyInput!) {
+  createApiKey(input: $input) { key apiKey { id } errors { code } }
+}
+"""
+REVOKE_KEY = """
+mutation($input: RevokeApiKeyInput!) { revokeApiKey(input: $input) { errors { code } } }
+"""
+# How long a revocation may take to reach another process through PostgreSQL.
+ANNOUNCED_WITHIN = 3.0
 ENROLL = "mutation($x: String!) { enrollMember(input: {externalId: $x}) { member { id } } }"
 # A wait, never an assertion: the breakers skip Redis for a short while after a failure.
 CACHED_AGAIN_WITHIN = 15.0
@@ -49,8 +62,8 @@ async def client(cluster: OwnRedisCluster) -> AsyncIterator[RedisCluster]:
     await made.aclose()
 
 
-@pytest.fixture
-async def on_cluster(settings, cluster) -> AsyncIterator[tuple[GraphQLClient, Services]]:
+@contextlib.asynccontextmanager
+async def _app(settings, cluster, **more: object) -> AsyncIterator[tuple[GraphQLClient, Services]]:
     """The app with the cluster as its Redis."""
     own = settings.model_copy(
         update={
@@ -58,13 +71,30 @@ async def on_cluster(settings, cluster) -> AsyncIterator[tuple[GraphQLClient, Se
             "redis_breaker_seconds": 0.2,
             "redis_timeout": 0.2,
             "db_pool_max": 4,
+            **more,
         }
     )
     running = await Services.start(own)
     transport = httpx.ASGITransport(app=create_app(services=running))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-        yield GraphQLClient(http), running
-    await running.close()
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            yield GraphQLClient(http), running
+    finally:
+        await running.close()
+
+
+@pytest.fixture
+async def on_cluster(settings, cluster) -> AsyncIterator[tuple[GraphQLClient, Services]]:
+    async with _app(settings, cluster) as app:
+        yield app
+
+
+@pytest.fixture
+async def replica(settings, cluster) -> AsyncIterator[tuple[GraphQLClient, Services]]:
+    """A second process of the app on the same cluster and database, remembering API keys
+    far longer than a test lasts: only an announcement makes it forget one."""
+    async with _app(settings, cluster, api_key_cache_seconds=600) as app:
+        yield app
 
 
 async def test_balances_are_cached_and_compared_and_set_across_the_shards(client):
@@ -234,3 +264,51 @@ async def _cached_again(
         if None not in cached.values() or loop.time() > deadline:
             return cached
         await asyncio.sleep(0.2)
+
+
+async def test_a_revoked_key_is_refused_by_every_replica_while_a_node_is_down(
+    on_cluster, replica, cluster, client, tenant
+):
+    gql, _ = on_cluster
+    other, _ = replica
+    # given a key both processes on the cluster have accepted, and so remember
+    created = (
+        await gql(
+            CREATE_KEY,
+            {"input": {"kind": "SECRET", "name": "cluster"}},
+            token=tenant.operator_token,
+            tenant=tenant.slug,
+        )
+    )["createApiKey"]
+    key = created["key"]
+    member_id = (await gql(ENROLL, {"x": uuid.uuid4().hex}, token=key))["enrollMember"]["member"][
+        "id"
+    ]
+    await other(POINTS, {"id": member_id}, token=key)
+
+    # when a node of the cluster fails, and the key is revoked through the first process
+    await asyncio.to_thread(cluster.kill_node, cluster.ports[0])
+    revoked = await gql(
+        REVOKE_KEY,
+        {"input": {"id": created["apiKey"]["id"]}},
+        token=tenant.operator_token,
+        tenant=tenant.slug,
+    )
+    assert revoked["revokeApiKey"]["errors"] == []
+
+    # then both refuse it: the revocation is announced through PostgreSQL, not Redis
+    assert (await gql.raw(POINTS, {"id": member_id}, token=key)).status_code == 401
+    assert await _refused_within(other, member_id, key, ANNOUNCED_WITHIN)
+    # and the tenant's other key is still served, from PostgreSQL
+    read = await other(POINTS, {"id": member_id}, token=tenant.secret_key)
+    assert read["member"]["points"] == {"available": 0, "lifetime": 0}
+
+
+async def _refused_within(gql: GraphQLClient, member_id: str, key: str, wait: float) -> bool:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    while (await gql.raw(POINTS, {"id": member_id}, token=key)).status_code != 401:
+        if loop.time() > deadline:
+            return False
+        await asyncio.sleep(0.05)
+    return True
