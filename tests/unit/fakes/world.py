@@ -1,18 +1,13 @@
-"""Every use case on in-memory fakes of its ports: no PostgreSQL, no Redis, milliseconds.
-
-`world` is one fresh tenant: its unit-of-work factory, balance cache and clock, and the
-helpers the tests set it up with. After each test the ledger invariant is checked on it.
-"""
+"""A world for the fast unit tier: one fresh tenant on the in-memory fakes, with its
+unit-of-work factory, balance cache and clock, and helpers that set it up through the use
+cases themselves (enrol, adjust, configure, create a reward, place an order)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
-
-import pytest
 
 from domain import enrolment
 from domain.catalog import create_reward, draft_reward
@@ -25,7 +20,6 @@ from domain.program import Channel, ProgramConfig
 from domain.records.members import Member, MemberDraft
 from domain.rewards import Reward, RewardKind
 from tests.unit.fakes import FakeBalanceCache, FakeDatabase, FakeUnitOfWorkFactory
-from tests.unit.fakes.checks import assert_ledger_consistent
 
 START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
@@ -84,11 +78,3 @@ class World:
     async def balance(self, member_id: UUID) -> Balance:
         async with self.uow() as uow:
             return await uow.ledger.read_balance(member_id, DEFAULT_WALLET)
-
-
-@pytest.fixture
-def world() -> Iterator[World]:
-    made = World()
-    yield made
-    # Whatever the test did, the ledger explains every balance.
-    assert_ledger_consistent(made.db)
