@@ -16,7 +16,6 @@ from domain.reads import members as member_reads
 from domain.reads import referrals as referral_reads
 from domain.reads.rewards import CatalogQuery, catalog_filter, catalog_page, reward_for
 from domain.records.members import MemberDraft
-from domain.redemption import redeem_reward
 from domain.viewers import (
     Audience,
     Viewer,
@@ -238,15 +237,7 @@ async def test_a_member_token_sees_only_its_own_entries_and_redemptions(world, w
     # given an entry and a redemption of Ada's, and Bob
     ada, bob = await world.member(points=150), await world.member()
     reward = await world.reward()
-    redeemed = await redeem_reward(
-        world.uow,
-        world.cache,
-        world.clock,
-        member_id=ada.id,
-        reward_id=reward.id,
-        points=None,
-        idempotency_key=None,
-    )
+    redeemed = await world.redeem(ada.id, reward.id)
     entry_id = redeemed.redemption.spend_entry_id
     viewer = {"staff": STAFF, "Ada": as_member(ada.id), "Bob": as_member(bob.id)}[who]
 

@@ -15,9 +15,11 @@ from domain.clock import FixedClock
 from domain.configuration import configure_program
 from domain.earning import Order, OrderLine
 from domain.ledger import DEFAULT_WALLET, Balance
+from domain.orders import RefundLine, RefundResult, refund_order
 from domain.points import AdjustPoints, adjust_points
 from domain.program import Channel, ProgramConfig
 from domain.records.members import Member, MemberDraft
+from domain.redemption import Redeemed, redeem_reward
 from domain.rewards import Reward, RewardKind
 from tests.unit.fakes import FakeBalanceCache, FakeDatabase, FakeUnitOfWorkFactory
 
@@ -73,6 +75,38 @@ class World:
             placed_at=self.clock.now(),
             lines=lines or (OrderLine("tee", 2, 2500),),
             **fields,
+        )
+
+    async def redeem(
+        self, member_id: UUID, reward_id: UUID, key: str | None = None, **fields: Any
+    ) -> Redeemed:
+        """The member redeems the reward for its points cost, unless `points` is given."""
+        return await redeem_reward(
+            self.uow,
+            self.cache,
+            self.clock,
+            member_id=member_id,
+            reward_id=reward_id,
+            points=fields.pop("points", None),
+            idempotency_key=key,
+            **fields,
+        )
+
+    async def refund(
+        self,
+        order_id: str = "o-1",
+        refund_id: str = "r-1",
+        amount: int | None = None,
+        lines: list[RefundLine] | None = None,
+    ) -> RefundResult:
+        return await refund_order(
+            self.uow,
+            self.cache,
+            self.clock,
+            order_id=order_id,
+            refund_id=refund_id,
+            amount_minor=amount,
+            lines=lines,
         )
 
     async def balance(self, member_id: UUID) -> Balance:
