@@ -1,6 +1,7 @@
 """A world for the fast unit tier: one fresh tenant on the in-memory fakes, with its
 unit-of-work factory, balance cache and clock, and helpers that set it up through the use
-cases themselves (enrol, adjust, configure, create a reward, place an order)."""
+cases themselves (enrol, adjust, configure, create a reward, place an order, redeem,
+refund)."""
 
 from __future__ import annotations
 
