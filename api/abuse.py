@@ -9,11 +9,11 @@ import hmac
 from dataclasses import dataclass
 
 import asyncpg
-import redis.asyncio as aioredis
 
 from api.auth.login_throttle import LoginThrottle
 from api.auth.passwords import PasswordWork
 from api.settings import Settings
+from persistence.redis_cluster import RedisClient
 from persistence.tenant_rate_limits import TenantRateLimits
 
 
@@ -24,7 +24,7 @@ class AbuseGuards:
     tenant_limits: TenantRateLimits
 
     @classmethod
-    def start(cls, settings: Settings, client: aioredis.Redis, pool: asyncpg.Pool) -> AbuseGuards:
+    def start(cls, settings: Settings, client: RedisClient, pool: asyncpg.Pool) -> AbuseGuards:
         def key() -> bytes:
             # Its own key, so the digests of emails in Redis are not those of any other use.
             return hmac.new(

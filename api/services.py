@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import asyncpg
-import redis.asyncio as aioredis
 
 from api.abuse import AbuseGuards
 from api.auth.token_cache import VerifiedMemberTokens
@@ -21,6 +20,7 @@ from persistence.hearing import Hearing
 from persistence.member_ids import MemberIdCache
 from persistence.migrator import migrate_control
 from persistence.program_memory import ProgramMemory
+from persistence.redis_cluster import RedisClient
 from tenants.registry import TenantRegistry
 
 
@@ -28,7 +28,7 @@ from tenants.registry import TenantRegistry
 class Services:
     settings: Settings
     pool: asyncpg.Pool
-    redis: aioredis.Redis
+    redis: RedisClient
     balances: RedisBalanceStore
     registry: TenantRegistry
     control: ControlStore

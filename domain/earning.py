@@ -7,6 +7,7 @@ recordOrder call the same evaluation, so a preview never disagrees with what is 
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -48,6 +49,10 @@ class OrderLine:
     @property
     def total_minor(self) -> int:
         return self.quantity * self.unit_price_minor
+
+    def targeted_by(self, skus: Collection[str], categories: Collection[str]) -> bool:
+        """Whether a rule naming these SKUs and categories applies to this line."""
+        return self.sku in skus or (self.category is not None and self.category in categories)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,16 +132,23 @@ def validate_order(order: Order) -> Order:
     )
 
 
+def units_targeted(order: Order, skus: Collection[str], categories: Collection[str]) -> int:
+    """How many units of the order a rule naming these SKUs and categories applies to."""
+    return sum(line.quantity for line in order.lines if line.targeted_by(skus, categories))
+
+
 def _line_multiplier(rules: list[EarnRule], line: OrderLine) -> tuple[Decimal, EarnRule | None]:
     """The best line multiplier that matches this line (they do not stack)."""
     best: tuple[Decimal, EarnRule | None] = (Decimal(1), None)
     for rule in rules:
-        if rule.kind is RuleKind.MULTIPLIER and rule.targets_lines and rule.multiplier is not None:
-            matches = line.sku in rule.skus or (
-                line.category is not None and line.category in rule.categories
-            )
-            if matches and rule.multiplier > best[0]:
-                best = (rule.multiplier, rule)
+        if (
+            rule.kind is RuleKind.MULTIPLIER
+            and rule.targets_lines
+            and rule.multiplier is not None
+            and line.targeted_by(rule.skus, rule.categories)
+            and rule.multiplier > best[0]
+        ):
+            best = (rule.multiplier, rule)
     return best
 
 
@@ -218,13 +230,7 @@ def evaluate(config: ProgramConfig, order: Order, tier_multiplier: Decimal = Dec
         if rule.kind is not RuleKind.BONUS or rule.points is None:
             continue
         if rule.targets_lines:
-            quantity = sum(
-                line.quantity
-                for line in order.lines
-                if line.sku in rule.skus
-                or (line.category is not None and line.category in rule.categories)
-            )
-            bonus = rule.points * quantity
+            bonus = rule.points * units_targeted(order, rule.skus, rule.categories)
         else:
             bonus = rule.points
         if bonus:

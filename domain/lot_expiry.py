@@ -8,6 +8,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 
 class ExpiryUnit(StrEnum):
@@ -20,6 +21,23 @@ class LotExpiry:
     after: int
     unit: ExpiryUnit
     end_of_month: bool = False
+
+
+# Ten years at the most, in either unit.
+MAX_AFTER = {ExpiryUnit.DAYS: 3660, ExpiryUnit.MONTHS: 120}
+
+
+def expiry_to_json(rule: LotExpiry | None) -> dict[str, Any] | None:
+    """The rule as the program and the stamp card store it in their JSON."""
+    if rule is None:
+        return None
+    return {"after": rule.after, "unit": rule.unit.value, "end_of_month": rule.end_of_month}
+
+
+def expiry_from_json(data: dict[str, Any] | None) -> LotExpiry | None:
+    if not data:
+        return None
+    return LotExpiry(data["after"], ExpiryUnit(data["unit"]), data["end_of_month"])
 
 
 def expires_at(rule: LotExpiry | None, earned_at: datetime) -> datetime | None:

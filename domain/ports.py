@@ -450,9 +450,12 @@ class SegmentRepository(Protocol):
         """Removes the segment and its memberships; False when there was none."""
         ...
 
-    async def refresh_inputs(self, member_ids: Sequence[UUID], now: datetime) -> RefreshInputs:
+    async def refresh_inputs(
+        self, member_ids: Sequence[UUID], now: datetime, *, tiers: bool = True
+    ) -> RefreshInputs:
         """In one round trip: the facts of those members that are active (others are left
-        out), the stored definitions (as `stored`) and what each holds (as `of_members`)."""
+        out), the stored definitions (as `stored`) and what each holds (as `of_members`).
+        `tiers=False` when the tenant is known to have none: the tiers are not read."""
         ...
 
     async def replace_memberships(

@@ -15,13 +15,14 @@ from typing import Any
 
 from domain.decimals import STORED_PLACES, bounded_decimal
 from domain.errors import DomainError
-from domain.lot_expiry import ExpiryUnit, LotExpiry
+from domain.lot_expiry import MAX_AFTER, LotExpiry, expiry_from_json, expiry_to_json
+from domain.lot_expiry import ExpiryUnit as ExpiryUnit  # re-exported: clients name it here
 from domain.money import validate_currency
+from domain.rule_ids import check_rule_id
 from domain.stamp_card import StampCard, card_from_json, card_to_json, validate_card
 
 MAX_RULES = 200
 MAX_PENDING_DAYS = 365
-_RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _ACTION_KEY = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
@@ -165,8 +166,7 @@ def validate(config: ProgramConfig) -> ProgramConfig:
     _bounded(config.min_order_minor, "minOrderValue", 0, 10**12)
     _bounded(config.pending_days, "pendingDays", 0, MAX_PENDING_DAYS)
     if config.lot_expiry is not None:
-        limit = 120 if config.lot_expiry.unit is ExpiryUnit.MONTHS else 3660
-        _bounded(config.lot_expiry.after, "expiry.after", 1, limit)
+        _bounded(config.lot_expiry.after, "expiry.after", 1, MAX_AFTER[config.lot_expiry.unit])
     if config.inactivity_days is not None:
         _bounded(config.inactivity_days, "expiry.inactivityDays", 1, 3660)
     if len(config.rules) > MAX_RULES:
@@ -174,11 +174,7 @@ def validate(config: ProgramConfig) -> ProgramConfig:
     seen: set[str] = set()
     for i, rule in enumerate(config.rules):
         where = ("rules", str(i))
-        if not _RULE_ID.match(rule.id) or rule.id in seen:
-            raise DomainError(
-                "Rule ids are unique, lowercase letters, digits, '-' and '_'.", field=(*where, "id")
-            )
-        seen.add(rule.id)
+        check_rule_id(rule.id, seen, where)
         if rule.kind is RuleKind.MULTIPLIER:
             if rule.multiplier is None:
                 raise DomainError(
@@ -266,13 +262,7 @@ def _to_json(config: ProgramConfig) -> dict[str, Any]:
         "earn_on_shipping": config.earn_on_shipping,
         "earn_on_tax": config.earn_on_tax,
         "pending_days": config.pending_days,
-        "lot_expiry": None
-        if config.lot_expiry is None
-        else {
-            "after": config.lot_expiry.after,
-            "unit": config.lot_expiry.unit.value,
-            "end_of_month": config.lot_expiry.end_of_month,
-        },
+        "lot_expiry": expiry_to_json(config.lot_expiry),
         "inactivity_days": config.inactivity_days,
         "refund_policy": config.refund_policy.value,
         "rules": [
@@ -330,7 +320,6 @@ class _Reread:
 
 
 def from_json(version: int, data: dict[str, Any]) -> ProgramConfig:
-    expiry = data.get("lot_expiry")
     reread = _Reread()
     config = ProgramConfig(
         version=version,
@@ -342,9 +331,7 @@ def from_json(version: int, data: dict[str, Any]) -> ProgramConfig:
         earn_on_shipping=data.get("earn_on_shipping", False),
         earn_on_tax=data.get("earn_on_tax", False),
         pending_days=data["pending_days"],
-        lot_expiry=None
-        if not expiry
-        else LotExpiry(expiry["after"], ExpiryUnit(expiry["unit"]), expiry["end_of_month"]),
+        lot_expiry=expiry_from_json(data.get("lot_expiry")),
         inactivity_days=data.get("inactivity_days"),
         refund_policy=RefundPolicy(data["refund_policy"]),
         rules=tuple(

@@ -31,7 +31,7 @@ async def refresh_members(uow: TenantUnitOfWork, member_ids: Sequence[UUID], now
     is not active belongs to none."""
     if not member_ids:
         return
-    read = await uow.segments.refresh_inputs(member_ids, now)
+    read = await uow.segments.refresh_inputs(member_ids, now, tiers=not uow.tiers.known_empty())
     segments = in_force(read.stored)
     wanted = {m: frozenset(segments_of(f, segments, now)) for m, f in read.facts.items()}
     # Most events move no one: the write is skipped when every member keeps their segments.

@@ -13,14 +13,14 @@ from typing import Any
 from uuid import UUID
 
 from domain.errors import DomainError
-from domain.lot_expiry import ExpiryUnit, LotExpiry
+from domain.lot_expiry import MAX_AFTER, LotExpiry, expiry_from_json, expiry_to_json
+from domain.rule_ids import check_rule_id
 
 STAMPS_WALLET = "stamps"
 MAX_CARD_SIZE = 1_000
 MAX_STAMPS_PER_RULE = 100
 MAX_STAMP_RULES = 50
 MAX_REWARD_POINTS = 1_000_000
-_RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _ACTION_KEY = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
@@ -76,18 +76,13 @@ def validate_card(card: StampCard) -> StampCard:
     if card.enabled and not any(rule.active for rule in card.rules):
         raise DomainError("An enabled card needs an active rule.", field=("rules",))
     if card.expiry is not None:
-        limit = 120 if card.expiry.unit is ExpiryUnit.MONTHS else 3660
-        _bounded(card.expiry.after, ("expiry", "after"), 1, limit)
+        _bounded(card.expiry.after, ("expiry", "after"), 1, MAX_AFTER[card.expiry.unit])
     if len(card.rules) > MAX_STAMP_RULES:
         raise DomainError(f"At most {MAX_STAMP_RULES} stamp rules.", field=("rules",))
     seen: set[str] = set()
     for i, rule in enumerate(card.rules):
         where = ("rules", str(i))
-        if not _RULE_ID.match(rule.id) or rule.id in seen:
-            raise DomainError(
-                "Rule ids are unique, lowercase letters, digits, '-' and '_'.", field=(*where, "id")
-            )
-        seen.add(rule.id)
+        check_rule_id(rule.id, seen, where)
         _bounded(rule.stamps, (*where, "stamps"), 1, MAX_STAMPS_PER_RULE)
         _bounded(rule.min_order_minor, (*where, "minOrderValue"), 0, 10**12)
         if rule.action is not None:
@@ -122,19 +117,12 @@ def card_to_json(card: StampCard) -> dict[str, Any]:
         ],
         "reward_points": card.reward_points,
         "reward_id": str(card.reward_id) if card.reward_id else None,
-        "expiry": None
-        if card.expiry is None
-        else {
-            "after": card.expiry.after,
-            "unit": card.expiry.unit.value,
-            "end_of_month": card.expiry.end_of_month,
-        },
+        "expiry": expiry_to_json(card.expiry),
         "resets": card.resets,
     }
 
 
 def card_from_json(data: dict[str, Any]) -> StampCard:
-    expiry = data.get("expiry")
     return StampCard(
         enabled=data["enabled"],
         card_size=data["card_size"],
@@ -152,8 +140,6 @@ def card_from_json(data: dict[str, Any]) -> StampCard:
         ),
         reward_points=data.get("reward_points"),
         reward_id=UUID(data["reward_id"]) if data.get("reward_id") else None,
-        expiry=None
-        if not expiry
-        else LotExpiry(expiry["after"], ExpiryUnit(expiry["unit"]), expiry["end_of_month"]),
+        expiry=expiry_from_json(data.get("expiry")),
         resets=data.get("resets", True),
     )

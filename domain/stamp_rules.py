@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from domain.earning import Order, expiry_for
+from domain.earning import Order, expiry_for, units_targeted
 from domain.errors import DomainError
 from domain.lot_expiry import expires_at
 from domain.program import ProgramConfig
@@ -31,13 +31,7 @@ def stamps_for_order(card: StampCard | None, order: Order) -> int:
         if not rule.active or rule.action is not None or paid < rule.min_order_minor:
             continue
         if rule.targets_lines:
-            units = sum(
-                line.quantity
-                for line in order.lines
-                if line.sku in rule.skus
-                or (line.category is not None and line.category in rule.categories)
-            )
-            total += rule.stamps * units
+            total += rule.stamps * units_targeted(order, rule.skus, rule.categories)
         else:
             total += rule.stamps
     return min(total, MAX_STAMPS_PER_CHANGE)

@@ -21,12 +21,14 @@ from typing import Any
 from uuid import UUID
 
 import redis.asyncio as aioredis
+from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import NoScriptError, RedisError
+from redis.exceptions import NoScriptError
 
 from domain.ledger import Balance
 from persistence.breaker import Breaker
+from persistence.redis_cluster import REDIS_FAILURES, RedisClient, cluster_client, is_cluster_url
 from persistence.repositories.records import rebuilder
 
 log = logging.getLogger(__name__)
@@ -75,7 +77,7 @@ def _floor(key: str) -> str:
 class RedisBalanceStore:
     """One per process, shared by every tenant; `for_tenant` gives the port a request uses."""
 
-    def __init__(self, client: aioredis.Redis, *, ttl: int = 600, cooldown: float = 5.0) -> None:
+    def __init__(self, client: RedisClient, *, ttl: int = 600, cooldown: float = 5.0) -> None:
         self._redis = client
         self._ttl = ttl
         self._cas = client.register_script(_CAS)
@@ -112,7 +114,7 @@ class RedisBalanceStore:
                     for key, version in pending.items():
                         pipe.eval(_DROP, 2, key, _floor(key), version, self._ttl)
                     await pipe.execute()
-            except (RedisError, OSError, TimeoutError) as exc:
+            except REDIS_FAILURES as exc:
                 log.debug("redis still unavailable, balances stay dirty: %s", exc)
                 await asyncio.sleep(max(0.0, RETRY_SECONDS - (loop.time() - started)))
                 continue
@@ -153,7 +155,7 @@ class RedisBalanceStore:
             return None
         try:
             raw = await self._redis.hgetall(key)
-        except (RedisError, OSError, TimeoutError) as exc:
+        except REDIS_FAILURES as exc:
             self._fail(exc)
             return None
         return _balance(member_id, wallet, raw) if raw else None
@@ -171,7 +173,7 @@ class RedisBalanceStore:
                 for key in keys:
                     pipe.hgetall(key)
                 raws = await pipe.execute()
-        except (RedisError, OSError, TimeoutError) as exc:
+        except REDIS_FAILURES as exc:
             self._fail(exc)
             return {}
         return {m: _balance(m, wallet, raw) for m, raw in zip(member_ids, raws, strict=True) if raw}
@@ -192,7 +194,7 @@ class RedisBalanceStore:
             return
         try:
             await self._cas(keys=[key, _floor(key)], args=self._cas_args(balance))
-        except (RedisError, OSError, TimeoutError) as exc:
+        except REDIS_FAILURES as exc:
             self._mark_dirty(key, balance.version)
             self._fail(exc)
 
@@ -212,7 +214,7 @@ class RedisBalanceStore:
                 for key, balance in entries:
                     pipe.evalsha(self._cas.sha, 2, key, _floor(key), *self._cas_args(balance))
                 results = await pipe.execute(raise_on_error=False)
-        except (RedisError, OSError, TimeoutError) as exc:
+        except REDIS_FAILURES as exc:
             for key, balance in entries:
                 self._mark_dirty(key, balance.version)
             self._fail(exc)
@@ -228,9 +230,16 @@ class RedisBalanceStore:
             self._fail(refused)
 
     async def ping(self) -> bool:
+        """Whether Redis answers; on a cluster, whether every primary does (one failed node
+        fails its slots' keys, and the others' too while the cluster calls itself down)."""
         try:
+            if isinstance(self._redis, RedisCluster):
+                answers = await self._redis.ping(target_nodes=RedisCluster.PRIMARIES)
+                return answers is True or (
+                    isinstance(answers, dict) and all(v is True for v in answers.values())
+                )
             return bool(await self._redis.ping())
-        except (RedisError, OSError, TimeoutError):
+        except REDIS_FAILURES:
             return False
 
 
@@ -273,7 +282,10 @@ def _balance(member_id: UUID, wallet: str, raw: dict[Any, Any]) -> Balance:
     )
 
 
-def redis_client(url: str, *, timeout: float = 0.25) -> aioredis.Redis:
+def redis_client(url: str, *, timeout: float = 0.25) -> RedisClient:
+    """The client for `url`: a cluster client for `redis+cluster://…`, else a single node's."""
+    if is_cluster_url(url):
+        return cluster_client(url, timeout=timeout)
     return aioredis.Redis.from_url(
         url,
         socket_timeout=timeout,

@@ -7,6 +7,11 @@ sent with one EVALSHA (one command, not a pipeline of three),
 so the counters are exactly those limits' API reads, tests and clears (`self.limiter`). It relies
 on names of limits' Redis storage that are not public (pinned: limits>=5.8,<6); they are
 looked up when built, and a missing one stops start-up with a message naming it.
+
+On Redis Cluster every key of one script call must be in one slot. limits wraps each
+budget's key in braces (`rl:{LIMITER/<ids>/…}`), so budgets whose first id is
+`tenant_scope(tenant id)`, `{<tenant id>}`, hash by `LIMITER/{<tenant id>`, the text
+between the first `{` and the next `}`: one slot for all of a tenant's budgets.
 """
 
 from __future__ import annotations
@@ -15,12 +20,15 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 import redis.asyncio as aioredis
 from limits import RateLimitItem
-from limits.aio.storage import RedisStorage
+from limits.aio.storage import RedisClusterStorage, RedisStorage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from redis.exceptions import NoScriptError
+
+from persistence.redis_cluster import RedisClient
 
 Budget = tuple[RateLimitItem, tuple[str, ...]]
 
@@ -33,13 +41,8 @@ class Spent:
 
 
 class SlidingWindows:
-    def __init__(self, client: aioredis.Redis, key_prefix: str = "rl") -> None:
-        storage = RedisStorage(
-            "async+redis://",
-            implementation="redispy",
-            key_prefix=key_prefix,
-            connection_pool=client.connection_pool,  # type: ignore[arg-type]
-        )
+    def __init__(self, client: RedisClient, key_prefix: str = "rl") -> None:
+        storage = _storage(client, key_prefix)
         self.limiter = SlidingWindowCounterRateLimiter(storage)
         try:
             bridge = storage.bridge
@@ -91,6 +94,33 @@ class SlidingWindows:
         *hits, window = result
         own = budgets[0][0]
         return Spent(tuple(bool(h) for h in hits), *_stats(own, window))
+
+
+def tenant_scope(tenant_id: UUID | str) -> str:
+    """The first id of a tenant's budgets: its hash tag (see the module's docstring)."""
+    return f"{{{tenant_id}}}"
+
+
+def _storage(client: RedisClient, key_prefix: str) -> RedisStorage:
+    """limits' storage on `client`'s connections."""
+    if isinstance(client, aioredis.Redis):
+        return RedisStorage(
+            "async+redis://",
+            implementation="redispy",
+            key_prefix=key_prefix,
+            connection_pool=client.connection_pool,  # type: ignore[arg-type]
+        )
+    # limits' cluster storage makes a client of its own (which opens nothing until used);
+    # it is given this one instead, and its scripts registered on it.
+    storage = RedisClusterStorage(
+        "async+redis+cluster://127.0.0.1:6379", implementation="redispy", key_prefix=key_prefix
+    )
+    try:
+        storage.bridge.storage = client  # type: ignore[attr-defined]
+        storage.bridge.register_scripts()
+    except AttributeError as missing:
+        raise RuntimeError(f"limits no longer has {missing.name}: pin limits>=5.8,<6") from None
+    return storage
 
 
 _KEY_CACHE_SIZE = 4096

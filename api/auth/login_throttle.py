@@ -27,11 +27,9 @@ import time
 from collections.abc import Callable
 from functools import cached_property
 
-import redis.asyncio as aioredis
-from redis.exceptions import RedisError
-
 from domain.errors import RateLimited
 from persistence.breaker import Breaker
+from persistence.redis_cluster import REDIS_FAILURES, RedisClient
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +78,7 @@ KNOWN_SECONDS = 30 * 86400
 class LoginThrottle:
     def __init__(
         self,
-        client: aioredis.Redis,
+        client: RedisClient,
         key: Callable[[], bytes],
         *,
         window: int = 3600,
@@ -118,7 +116,7 @@ class LoginThrottle:
             return 0
         try:
             result = await script(keys, args)  # type: ignore[operator]
-        except (RedisError, OSError, TimeoutError) as exc:
+        except REDIS_FAILURES as exc:
             log.warning("redis unavailable, logins not throttled (%s): %s", what, exc)
             self.breaker.failed()
             return 0

@@ -12,8 +12,9 @@ once in a round trip of its own.
 
 Who spends: a credential (an API key by its digest, a member, an operator), or for
 anonymous callers their client address; a tenant's requests also spend the tenant's budget,
-`rate_limit_tenant_factor` times a credential's. Keys start `rl:{LIMITER/<tenant id>/…}`
-(hash-tagged; `-` when no tenant is named).
+`rate_limit_tenant_factor` times a credential's. Keys start `rl:{LIMITER/{<tenant id>}/…}`
+(all of a tenant's budgets in one Redis Cluster slot: persistence/rate_windows.py); `-` in
+place of the tenant when none is named.
 
 Every answer carries `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (seconds)
 of the caller's credential budget. With Redis down, requests are not limited (logged; the
@@ -32,7 +33,6 @@ from uuid import UUID
 import asyncpg
 import orjson
 from limits import RateLimitItemPerMinute
-from redis.exceptions import RedisError
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import Message, Receive, Scope, Send
 from strawberry.schema.base import BaseSchema
@@ -44,7 +44,8 @@ from api.schema.common.limits import estimated_cost
 from api.services import Services
 from domain.errors import ErrorCode
 from persistence.breaker import Breaker
-from persistence.rate_windows import Budget, SlidingWindows, Spent
+from persistence.rate_windows import Budget, SlidingWindows, Spent, tenant_scope
+from persistence.redis_cluster import REDIS_FAILURES
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ _MAX_OWED = 4096
 # none), so the cost is read without parsing the body again.
 SENT_QUERY = "loyalty.sent_query"
 
-_FAILURES = (RedisError, OSError, TimeoutError)
+_FAILURES = REDIS_FAILURES
 Guarded = tuple[Receive, Send]
 
 
@@ -90,7 +91,7 @@ class RequestLimits:
         per_minute = self._per_minute
         if tenant is not None:
             per_minute = await self._tenant_budget(tenant.id) or per_minute
-        scope_id = str(tenant.id) if tenant is not None else "-"
+        scope_id = tenant_scope(tenant.id) if tenant is not None else "-"
         budgets: list[Budget] = [
             (self._item(per_minute), (scope_id, *_credential(scope, principal)))
         ]

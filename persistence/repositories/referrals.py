@@ -11,12 +11,14 @@ from domain.records.referrals import Referral, ReferralStats, ReferralStatus, Re
 from domain.referral_settings import DEFAULT_SETTINGS, ReferralSettings, from_json, to_json
 from persistence.db import Conn
 from persistence.repositories import versioned
+from persistence.repositories.keyset import newest_first
 
 _COLUMNS = (
     "id, seq, referrer_id, referee_id, code, status, reject_reason, qualifying_order_id,"
     " referrer_points, referee_points, referrer_entry_id, referee_entry_id,"
     " referrer_redemption_id, referee_redemption_id, created_at, rewarded_at, reversed_at"
 )
+_OF_REFERRER = newest_first(_COLUMNS, "referrals", "referrer_id")
 
 
 def _referral(row: asyncpg.Record) -> Referral:
@@ -127,14 +129,7 @@ class PgReferralRepository:
     async def for_referrer(
         self, referrer_id: UUID, before_seq: int | None, limit: int
     ) -> list[Referral]:
-        rows = await self._conn.fetch(
-            f"""SELECT {_COLUMNS} FROM referrals
-                WHERE referrer_id = $1 AND ($2::bigint IS NULL OR seq < $2)
-                ORDER BY seq DESC LIMIT $3""",
-            referrer_id,
-            before_seq,
-            limit,
-        )
+        rows = await self._conn.fetch(_OF_REFERRER, referrer_id, before_seq, limit)
         return [_referral(r) for r in rows]
 
     async def stats(self, referrer_id: UUID) -> ReferralStats:

@@ -59,6 +59,18 @@ SELECT d.defs, i.asked, h.keys AS held, f.*
   LEFT JOIN facts f ON f.id = i.asked
   LEFT JOIN held h ON h.member_id = i.asked
 """
+# The same for a tenant known to have no tiers (its process remembers it): no member holds
+# one, and the tiers table is not read, so an event costs no read of it, as points do.
+_TIER_FACTS = """       t.name AS tier,
+       t.id IS NOT NULL AND t.threshold = (
+           SELECT max(threshold) FROM tiers WHERE NOT archived) AS top_tier"""
+_TIER_JOINS = """  LEFT JOIN member_tiers mt ON mt.member_id = m.id
+  LEFT JOIN tiers t ON t.id = mt.tier_id AND NOT t.archived
+"""
+_REFRESH_INPUTS_WITHOUT_TIERS_SQL = _REFRESH_INPUTS_SQL.replace(
+    _TIER_FACTS, "       NULL::text AS tier, false AS top_tier"
+).replace(_TIER_JOINS, "")
+assert _REFRESH_INPUTS_WITHOUT_TIERS_SQL.count("tiers") == 0
 
 
 def _facts(r: asyncpg.Record) -> MemberFacts:
@@ -106,10 +118,13 @@ class PgSegmentRepository:
         status = await self._conn.execute("DELETE FROM segments WHERE key = $1", key)
         return bool(status != "DELETE 0")
 
-    async def refresh_inputs(self, member_ids: Sequence[UUID], now: datetime) -> RefreshInputs:
+    async def refresh_inputs(
+        self, member_ids: Sequence[UUID], now: datetime, *, tiers: bool = True
+    ) -> RefreshInputs:
         if not member_ids:
             return RefreshInputs({}, await self.stored(), {})
-        rows = await self._conn.fetch(_REFRESH_INPUTS_SQL, list(member_ids))
+        sql = _REFRESH_INPUTS_SQL if tiers else _REFRESH_INPUTS_WITHOUT_TIERS_SQL
+        rows = await self._conn.fetch(sql, list(member_ids))
         return RefreshInputs(
             facts={r["asked"]: _facts(r) for r in rows if r["id"] is not None},
             stored=[_segment(d) for d in json.loads(rows[0]["defs"])],

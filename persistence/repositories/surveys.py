@@ -12,6 +12,7 @@ from domain.program import LimitPeriod
 from domain.records.surveys import Survey, SurveyResponse
 from domain.surveys import CsatSummary, NpsSummary, ScoreGroup, SurveyKind
 from persistence.db import Conn
+from persistence.repositories.keyset import newest_first
 
 _SURVEY_COLUMNS = (
     "id, seq, kind, question, follow_ups, thank_you, active, archived, points, points_period,"
@@ -20,6 +21,8 @@ _SURVEY_COLUMNS = (
 _RESPONSE_COLUMNS = (
     "id, seq, survey_id, member_id, kind, score, answer, points, entry_id, created_at"
 )
+_RESPONSES_OF_SURVEY = newest_first(_RESPONSE_COLUMNS, "survey_responses", "survey_id")
+_RESPONSES_OF_MEMBER = newest_first(_RESPONSE_COLUMNS, "survey_responses", "member_id")
 
 
 def _survey(row: asyncpg.Record) -> Survey:
@@ -144,27 +147,13 @@ class PgSurveyRepository:
     async def responses_of_survey(
         self, survey_id: UUID, before_seq: int | None, limit: int
     ) -> list[SurveyResponse]:
-        rows = await self._conn.fetch(
-            f"""SELECT {_RESPONSE_COLUMNS} FROM survey_responses
-                WHERE survey_id = $1 AND ($2::bigint IS NULL OR seq < $2)
-                ORDER BY seq DESC LIMIT $3""",
-            survey_id,
-            before_seq,
-            limit,
-        )
+        rows = await self._conn.fetch(_RESPONSES_OF_SURVEY, survey_id, before_seq, limit)
         return [_response(r) for r in rows]
 
     async def responses_of_member(
         self, member_id: UUID, before_seq: int | None, limit: int
     ) -> list[SurveyResponse]:
-        rows = await self._conn.fetch(
-            f"""SELECT {_RESPONSE_COLUMNS} FROM survey_responses
-                WHERE member_id = $1 AND ($2::bigint IS NULL OR seq < $2)
-                ORDER BY seq DESC LIMIT $3""",
-            member_id,
-            before_seq,
-            limit,
-        )
+        rows = await self._conn.fetch(_RESPONSES_OF_MEMBER, member_id, before_seq, limit)
         return [_response(r) for r in rows]
 
     async def forget_answers(self, member_id: UUID) -> None:

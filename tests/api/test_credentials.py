@@ -680,6 +680,40 @@ mutation SetTenantRateLimit($input: SetTenantRateLimitInput!) {
   setTenantRateLimit(input: $input) { perMinute errors { code field message } }
 }
 """
+
+
+def _refused_by_payload(name: str, input_type: str) -> str:
+    """A call of mutation `name`; only its refusal is read."""
+    return (
+        f"mutation Call($input: {input_type}!) "
+        f"{{ {name}(input: $input) {{ errors {{ code field message }} }} }}"
+    )
+
+
+# Mutations of the insights (surveys, segments, stamps, analytics), with valid inputs.
+_SOME_ID = "U3VydmV5OjAwMDAwMDAwLTAwMDAtMDAwMC0wMDAwLTAwMDAwMDAwMDAwMA=="
+_INSIGHTS = {
+    "createSurvey": ("CreateSurveyInput", {"kind": "NPS", "question": "Recommend us?"}),
+    "updateSurvey": ("UpdateSurveyInput", {"id": _SOME_ID, "question": "Again?"}),
+    "archiveSurvey": ("ArchiveSurveyInput", {"id": _SOME_ID}),
+    "submitSurveyResponse": ("SubmitSurveyResponseInput", {"surveyId": _SOME_ID, "score": 9}),
+    "createSegment": (
+        "CreateSegmentInput",
+        {
+            "key": "quiet",
+            "name": "Quiet",
+            "rule": {"condition": {"field": "DAYS_SINCE_LAST_ORDER", "op": "GTE", "value": 90}},
+        },
+    ),
+    "updateSegment": ("UpdateSegmentInput", {"key": "vip", "name": "Very important"}),
+    "deleteSegment": ("DeleteSegmentInput", {"key": "quiet"}),
+    "grantToSegment": (
+        "GrantToSegmentInput",
+        {"segment": "at-risk", "campaignKey": "pk", "points": 10, "reason": "Come back"},
+    ),
+    "configureStampCard": ("ConfigureStampCardInput", {"enabled": True, "cardSize": 5}),
+    "configureAnalytics": ("ConfigureAnalyticsInput", {"grossMargin": "0.4"}),
+}
 TIERS_STATE = """
 query TiersState {
   program { tiers(includeArchived: true) { id name threshold } tierSettings { version } }
@@ -748,6 +782,10 @@ def _every_mutation(
             {"input": {"origins": ["https://evil.example"]}},
         ),
         "setTenantRateLimit": (SET_TENANT_RATE_LIMIT, {"input": {"perMinute": 1}}),
+        **{
+            name: (_refused_by_payload(name, input_type), {"input": given})
+            for name, (input_type, given) in _INSIGHTS.items()
+        },
     }
 
 

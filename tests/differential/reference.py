@@ -40,6 +40,7 @@ from api.schema.tenants.tenants import ApiKey, Tenant
 from api.services import Services
 from domain.errors import DomainError, Forbidden
 from tests.differential.answers import Answer
+from tests.differential.sides import credential_headers
 
 
 class _Unlogged(strawberry.Schema):
@@ -95,15 +96,12 @@ class Reference:
         operation_name: str | None = None,
     ) -> Answer:
         request_id = uuid.uuid4().hex
-        headers = [(b"content-type", b"application/json")]
-        if token:
-            headers.append((b"authorization", f"Bearer {token}".encode()))
-        if tenant:
-            headers.append((b"x-tenant", tenant.encode()))
+        credential = credential_headers(token, tenant)
+        headers = [(b"content-type", b"application/json")] + [
+            (name.lower().encode(), value.encode()) for name, value in credential.items()
+        ]
         try:
-            principal = await resolve(
-                self.services, f"Bearer {token}" if token else None, tenant, None
-            )
+            principal = await resolve(self.services, credential.get("Authorization"), tenant, None)
         except DomainError as exc:  # as the endpoint refuses a credential
             refused = http_errors.error_response(0, exc.code.value, exc.message, request_id)
             status = 403 if isinstance(exc, Forbidden) else 401

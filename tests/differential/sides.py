@@ -28,12 +28,18 @@ class Side(Protocol):
     ) -> Answer: ...
 
 
-class AppSide:
-    """An app over ASGI, sent the request as a client sends it."""
+class _OverHttp:
+    """A side that sends the request to an app over ASGI; how the request is carried (its
+    method and where the document goes) is each subclass's."""
 
-    def __init__(self, name: str, client: GraphQLClient) -> None:
-        self.name = name
-        self.client = client
+    name: str
+    client: GraphQLClient
+
+    def carried(
+        self, query: str, variables: dict[str, Any] | None, operation_name: str | None
+    ) -> dict[str, Any]:
+        """The method and the `json` or `params` of the request."""
+        raise NotImplementedError
 
     async def send(
         self,
@@ -43,16 +49,29 @@ class AppSide:
         tenant: str | None,
         operation_name: str | None = None,
     ) -> Answer:
-        body: dict[str, Any] = {"query": query, "variables": variables}
-        if operation_name is not None:
-            body["operationName"] = operation_name
-        response = await self.client.http.post(
-            "/graphql", json=body, headers=_headers(token, tenant)
+        response = await self.client.http.request(
+            url="/graphql",
+            headers=credential_headers(token, tenant),
+            **self.carried(query, variables, operation_name),
         )
         return Answer(response.status_code, response.json())
 
 
-class ByHash:
+class AppSide(_OverHttp):
+    """An app over ASGI, sent the request as a client sends it."""
+
+    def __init__(self, name: str, client: GraphQLClient) -> None:
+        self.name = name
+        self.client = client
+
+    def carried(
+        self, query: str, variables: dict[str, Any] | None, operation_name: str | None
+    ) -> dict[str, Any]:
+        body = {"query": query, "variables": variables}
+        return {"method": "POST", "json": _named(body, operation_name)}
+
+
+class ByHash(_OverHttp):
     """An app sent the document by its sha256 alone, as production clients send the
     documents of graphql/operations/ (persisted queries)."""
 
@@ -60,25 +79,15 @@ class ByHash:
         self.name = f"{side.name} by hash"
         self.client = side.client
 
-    async def send(
-        self,
-        query: str,
-        variables: dict[str, Any] | None,
-        token: str | None,
-        tenant: str | None,
-        operation_name: str | None = None,
-    ) -> Answer:
+    def carried(
+        self, query: str, variables: dict[str, Any] | None, operation_name: str | None
+    ) -> dict[str, Any]:
         persisted = {"version": 1, "sha256Hash": hashlib.sha256(query.encode()).hexdigest()}
-        body: dict[str, Any] = {"variables": variables, "extensions": {"persistedQuery": persisted}}
-        if operation_name is not None:
-            body["operationName"] = operation_name
-        response = await self.client.http.post(
-            "/graphql", json=body, headers=_headers(token, tenant)
-        )
-        return Answer(response.status_code, response.json())
+        body = {"variables": variables, "extensions": {"persistedQuery": persisted}}
+        return {"method": "POST", "json": _named(body, operation_name)}
 
 
-class ByGet:
+class ByGet(_OverHttp):
     """An app sent the request as a GET with the document in the query string: strawberry's
     view runs it, over the app's schema (with the engine's execution, where it is on)."""
 
@@ -86,24 +95,21 @@ class ByGet:
         self.name = f"{side.name} by GET"
         self.client = side.client
 
-    async def send(
-        self,
-        query: str,
-        variables: dict[str, Any] | None,
-        token: str | None,
-        tenant: str | None,
-        operation_name: str | None = None,
-    ) -> Answer:
+    def carried(
+        self, query: str, variables: dict[str, Any] | None, operation_name: str | None
+    ) -> dict[str, Any]:
         params = {"query": query, "variables": json.dumps(variables or {})}
-        if operation_name is not None:
-            params["operationName"] = operation_name
-        response = await self.client.http.get(
-            "/graphql", params=params, headers=_headers(token, tenant)
-        )
-        return Answer(response.status_code, response.json())
+        return {"method": "GET", "params": _named(params, operation_name)}
 
 
-def _headers(token: str | None, tenant: str | None) -> dict[str, str]:
+def _named(fields: dict[str, Any], operation_name: str | None) -> dict[str, Any]:
+    """The request's fields, with the operation's name when one is given: a request that
+    names none must not carry the key at all."""
+    return fields if operation_name is None else fields | {"operationName": operation_name}
+
+
+def credential_headers(token: str | None, tenant: str | None) -> dict[str, str]:
+    """The headers a client sends its credential in (the reference reads them too)."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     if tenant:
         headers["X-Tenant"] = tenant

@@ -159,35 +159,26 @@ async def test_query_document_answers_the_same_with_and_without_the_engine(
     assert engine_count.direct == len(CREDENTIALS)
 
 
+@pytest.mark.parametrize("carrier", [ByHash, ByGet], ids=["by its hash", "as a GET"])
 @pytest.mark.parametrize("path", sorted(QUERIES))
-async def test_query_document_sent_by_its_hash_answers_the_same(
-    path: str, fast: AppSide, stock: AppSide, reference: Reference, world: World
+async def test_query_document_sent_by_its_hash_or_as_a_get_answers_the_same(
+    path: str,
+    carrier: type[ByHash] | type[ByGet],
+    fast: AppSide,
+    stock: AppSide,
+    reference: Reference,
+    world: World,
 ):
-    # Given a document clients send, named by the sha256 of its text alone
+    # Given a document clients send, named by the sha256 of its text alone or in a GET's
+    # query string
     query = (OPERATIONS / path).read_text()
     variables = QUERIES[path][0](world)
 
     for kind in CREDENTIALS:
-        # When each kind of caller sends its hash to both apps, and its text to the reference
+        # When each kind of caller sends it so to both apps, and its text to the reference
         # Then each answers as the production app does
         await same_everywhere(
-            (ByHash(fast), ByHash(stock), reference), query, variables, world.credential(kind)
-        )
-
-
-@pytest.mark.parametrize("path", sorted(QUERIES))
-async def test_query_document_sent_as_a_get_answers_the_same(
-    path: str, fast: AppSide, stock: AppSide, reference: Reference, world: World
-):
-    # Given a document clients send, in a GET's query string
-    query = (OPERATIONS / path).read_text()
-    variables = QUERIES[path][0](world)
-
-    for kind in CREDENTIALS:
-        # When each kind of caller sends it to both apps, and to the reference
-        # Then each answers as the production app does
-        await same_everywhere(
-            (ByGet(fast), ByGet(stock), reference), query, variables, world.credential(kind)
+            (carrier(fast), carrier(stock), reference), query, variables, world.credential(kind)
         )
 
 

@@ -1,109 +1,66 @@
 """previewOrder's rule: an order earns under the current program, times its member's tier
-multiplier; read through in-memory repositories."""
+multiplier; on the in-memory fakes of tests/unit/fakes."""
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from dataclasses import replace
 from decimal import Decimal
-from types import TracebackType
-from uuid import UUID
 
 import pytest
 
-from domain.earning import Order, OrderLine
+from domain.earning import OrderLine
 from domain.errors import DomainError
 from domain.order_preview import preview_member_order
-from domain.program import DEFAULT_PROGRAM, Channel, ProgramConfig
-from domain.tiers import Tier
-
-NOW = datetime(2026, 6, 1, tzinfo=UTC)
-GOLD = Tier(uuid.uuid4(), "Gold", 1000, Decimal("1.5"), (), False, NOW, NOW)
-ADA, BOB = uuid.uuid4(), uuid.uuid4()
+from domain.program import DEFAULT_PROGRAM
+from domain.tier_definitions import TierDraft, create_tier
 
 
-@dataclass
-class InMemoryTenant:
-    """The program and the tiers members hold; a unit of work of its own."""
-
-    program: ProgramConfig
-    held_tiers: dict[UUID, Tier]
-
-    @property
-    def programs(self) -> InMemoryTenant:
-        return self
-
-    @property
-    def tiers(self) -> InMemoryTenant:
-        return self
-
-    def __call__(self) -> InMemoryTenant:
-        return self
-
-    async def __aenter__(self) -> InMemoryTenant:
-        return self
-
-    async def __aexit__(
-        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        return None
-
-    async def current(self) -> ProgramConfig:
-        return self.program
-
-    def known_empty(self) -> bool:
-        return not self.held_tiers
-
-    async def held(self, member_id: UUID) -> Tier | None:
-        return self.held_tiers.get(member_id)
+async def _gold_and_plain(world):
+    """Gold (x1.5) from 1000 points earned; a member who holds it and one who holds none."""
+    await create_tier(world.uow, world.clock, TierDraft("Gold", 1000, Decimal("1.5")))
+    return await world.member(points=1000), await world.member()
 
 
-def order(member_id: UUID | None, price: int = 10_000, currency: str = "USD") -> Order:
-    return Order(
-        order_id=" o-1 ",
-        member_id=member_id,
-        currency=currency,
-        channel=Channel.WEB,
-        placed_at=NOW,
-        lines=(OrderLine("sku-1", 1, price),),
-    )
+def _order(world, member_id, price=10_000):
+    return world.order(member_id, " o-1 ", OrderLine("sku-1", 1, price))
 
 
 @pytest.mark.parametrize(
-    ("member_id", "points"),
-    [(ADA, 150), (BOB, 100), (None, 100)],  # Gold, no tier, a guest
+    ("who", "points"),
+    [("gold", 150), ("plain", 100), ("guest", 100)],
 )
-async def test_an_order_earns_the_members_tier_multiplier(member_id, points):
-    # given a point per unit of currency, and Ada holding Gold (x1.5)
-    tenant = InMemoryTenant(DEFAULT_PROGRAM, {ADA: GOLD})
+async def test_an_order_earns_the_members_tier_multiplier(world, who, points):
+    # given a point per unit of currency, one member holding Gold (x1.5) and one no tier
+    gold, plain = await _gold_and_plain(world)
+    member_id = {"gold": gold.id, "plain": plain.id, "guest": None}[who]
 
     # when a 100.00 order is previewed
-    earning = await preview_member_order(tenant, order(member_id))
+    earning = await preview_member_order(world.uow, _order(world, member_id))
 
-    # then only Ada's points are multiplied
+    # then only the Gold member's points are multiplied
     assert earning.points == points
     assert earning.config_version == DEFAULT_PROGRAM.version
 
 
-async def test_a_preview_earns_under_the_current_program():
+async def test_a_preview_earns_under_the_current_program(world):
     # given a program that gives 3 points per unit
-    tenant = InMemoryTenant(replace(DEFAULT_PROGRAM, points_per_unit=Decimal(3)), {})
+    program = await world.configure(points_per_unit=Decimal(3))
 
     # when a 10.00 order is previewed
-    earning = await preview_member_order(tenant, order(None, price=1_000))
+    earning = await preview_member_order(world.uow, _order(world, None, price=1_000))
 
-    # then it earns 30
+    # then it earns 30, under that version
     assert earning.points == 30
+    assert earning.config_version == program.version
 
 
-async def test_an_order_in_another_currency_is_refused():
-    # given a program earning on USD
-    tenant = InMemoryTenant(DEFAULT_PROGRAM, {})
+async def test_an_order_in_another_currency_is_refused(world):
+    # given a program earning on USD, and a member
+    member = await world.member()
 
     # when an order in EUR is previewed
     with pytest.raises(DomainError) as refused:
-        await preview_member_order(tenant, order(ADA, currency="EUR"))
+        await preview_member_order(world.uow, replace(_order(world, member.id), currency="EUR"))
 
     # then it is refused on currency
     assert refused.value.field == ("currency",)

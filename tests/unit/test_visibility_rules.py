@@ -1,27 +1,21 @@
 """Who sees what: referrals, rewards, member records, ledger entries and redemptions by
-kind of caller, read through in-memory repositories."""
+kind of caller; on the in-memory fakes of tests/unit/fakes."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from types import TracebackType
-from typing import Any
 from uuid import UUID
 
 import pytest
 
-from domain.catalog import draft_reward
-from domain.clock import FixedClock
 from domain.errors import DomainError
-from domain.ports import RewardFilter
+from domain.member_signup import sign_up
+from domain.program import ExpiryUnit, LotExpiry
 from domain.reads import members as member_reads
 from domain.reads import referrals as referral_reads
 from domain.reads.rewards import CatalogQuery, catalog_filter, catalog_page, reward_for
-from domain.records.members import Member, MemberStatus
-from domain.records.referrals import Referral, ReferralStatus
-from domain.rewards import Reward, RewardKind
+from domain.records.members import MemberDraft
 from domain.viewers import (
     Audience,
     Viewer,
@@ -32,7 +26,7 @@ from domain.viewers import (
 )
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
-ADA, BOB, EVE = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+ADA, BOB = uuid.uuid4(), uuid.uuid4()
 STAFF = Viewer(Audience.STAFF)
 PUBLIC = Viewer(Audience.PUBLIC)
 
@@ -41,148 +35,76 @@ def as_member(member_id: UUID) -> Viewer:
     return Viewer(Audience.MEMBER, member_id)
 
 
-def member(member_id: UUID, name: str | None) -> Member:
-    return Member(
-        id=member_id,
-        seq=1,
-        external_id=None,
-        email=None,
-        name=name,
-        birthday=None,
-        status=MemberStatus.ACTIVE,
-        referral_code="ABCDEFGH",
-        enrolled_at=NOW,
-    )
-
-
-def referral(referrer: UUID, referee: UUID) -> Referral:
-    return Referral(
-        id=uuid.uuid4(),
-        seq=1,
-        referrer_id=referrer,
-        referee_id=referee,
-        code="ABCDEFGH",
-        status=ReferralStatus.PENDING,
-        reject_reason=None,
-        qualifying_order_id=None,
-        referrer_points=0,
-        referee_points=0,
-        referrer_entry_id=None,
-        referee_entry_id=None,
-        referrer_redemption_id=None,
-        referee_redemption_id=None,
-        created_at=NOW,
-        rewarded_at=None,
-        reversed_at=None,
-    )
-
-
-def reward(**fields: object) -> Reward:
-    return draft_reward(
-        {"name": "R", "points_cost": 100, "kind": RewardKind.FIXED_AMOUNT, "value_minor": 500}
-        | fields,
-        FixedClock(NOW - timedelta(days=1)),
-    )
-
-
-@dataclass
-class InMemoryTenant:
-    """The repositories these reads use, over plain lists; a unit of work of its own."""
-
-    members: Any = None
-    referrals: Any = None
-    rewards: Any = None
-    people: dict[UUID, Member] = field(default_factory=dict)
-    made: list[Referral] = field(default_factory=list)
-    catalog: list[Reward] = field(default_factory=list)
-    asked: list[RewardFilter] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.members = self.referrals = self.rewards = self
-
-    def __call__(self) -> InMemoryTenant:
-        return self
-
-    async def __aenter__(self) -> InMemoryTenant:
-        return self
-
-    async def __aexit__(
-        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        return None
-
-    async def get(self, some_id: UUID) -> Any:
-        found = [x for x in (*self.made, *self.catalog) if x.id == some_id]
-        return found[0] if found else self.people.get(some_id)
-
-    async def get_many(self, ids: list[UUID]) -> list[Member]:
-        return [self.people[i] for i in ids if i in self.people]
-
-    async def for_referee(self, referee_id: UUID) -> Referral | None:
-        return next((x for x in self.made if x.referee_id == referee_id), None)
-
-    async def for_referrer(self, referrer_id: UUID, after: int | None, limit: int) -> list:
-        return [x for x in self.made if x.referrer_id == referrer_id][:limit]
-
-    async def page(self, after: int | None, limit: int, where: RewardFilter) -> list[Reward]:
-        self.asked.append(where)
-        return self.catalog[:limit]
+async def referred(world):
+    """Ada, and the friend she referred with her code."""
+    ada = await world.member(name="Ada Lovelace", email="ada@example.com")
+    draft = MemberDraft(name="Bob", email="bob@example.com")
+    friend = await sign_up(world.uow, world.cache, world.clock, draft, ada.referral_code)
+    assert friend.referral is not None
+    return ada, friend.member, friend.referral
 
 
 # --- referrals ----------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("viewer", "sees"),
+    ("who", "sees"),
     [
-        (STAFF, True),
-        (PUBLIC, True),
-        (as_member(ADA), True),  # the referrer
-        (as_member(BOB), True),  # the friend
-        (as_member(EVE), False),  # someone else's referral
+        ("staff", True),
+        ("public", True),
+        ("referrer", True),
+        ("friend", True),
+        ("someone else", False),
     ],
 )
-async def test_a_member_token_sees_only_referrals_its_member_is_on(viewer, sees):
-    # given Ada's referral of Bob
-    tenant = InMemoryTenant(made=[referral(ADA, BOB)])
+async def test_a_member_token_sees_only_referrals_its_member_is_on(world, who, sees):
+    # given Ada's referral of Bob, and Eve, on no referral of theirs
+    ada, bob, made = await referred(world)
+    eve = await world.member()
+    viewer = {
+        "staff": STAFF,
+        "public": PUBLIC,
+        "referrer": as_member(ada.id),
+        "friend": as_member(bob.id),
+        "someone else": as_member(eve.id),
+    }[who]
 
     # when the viewer asks for it by id
-    found = await referral_reads.referral_for(tenant, viewer, tenant.made[0].id)
+    found = await referral_reads.referral_for(world.uow, viewer, made.id)
 
     # then only those on it (and non-member callers) get it
     assert (found is not None) is sees
-    assert may_see_referral(viewer, tenant.made[0]) is sees
+    assert may_see_referral(viewer, made) is sees
 
 
-async def test_a_member_token_is_not_told_who_referred_its_member():
+async def test_a_member_token_is_not_told_who_referred_its_member(world):
     # given Bob, referred by Ada
-    tenant = InMemoryTenant(
-        people={ADA: member(ADA, "Ada Lovelace"), BOB: member(BOB, "Bob")},
-        made=[referral(ADA, BOB)],
-    )
+    ada, bob, _ = await referred(world)
 
     # when Bob's token and a secret key ask who referred Bob
-    by_token = await referral_reads.referrer_of(tenant, as_member(BOB), BOB)
-    by_key = await referral_reads.referrer_of(tenant, STAFF, BOB)
+    by_token = await referral_reads.referrer_of(world.uow, as_member(bob.id), bob.id)
+    by_key = await referral_reads.referrer_of(world.uow, STAFF, bob.id)
 
     # then only the key sees Ada's record
     assert by_token is None
-    assert by_key is not None and by_key.id == ADA
+    assert by_key is not None and by_key.id == ada.id
 
 
-async def test_a_page_of_referrals_carries_the_friends_it_brought():
-    # given Ada referred Bob, and a friend whose record is gone
-    gone = uuid.uuid4()
-    tenant = InMemoryTenant(
-        people={BOB: member(BOB, "Bob")}, made=[referral(ADA, BOB), referral(ADA, gone)]
+async def test_a_page_of_referrals_carries_the_friends_it_brought(world):
+    # given Ada referred Bob and Cy, and Cy's row is missing (the page must not depend on
+    # every friend's row being there)
+    ada, bob, _ = await referred(world)
+    cy = await sign_up(
+        world.uow, world.cache, world.clock, MemberDraft(email="cy@example.net"), ada.referral_code
     )
+    del world.db.tables.members[cy.member.id]
 
     # when Ada's referrals are read
-    page = await referral_reads.referrals_made(tenant, ADA, None, 10)
+    page = await referral_reads.referrals_made(world.uow, ada.id, None, 10)
 
-    # then both referrals come, with the friend still on record
-    assert [x.referee_id for x in page.referrals] == [BOB, gone]
-    assert set(page.referees) == {BOB}
+    # then both referrals come, newest first, with the friend still on record
+    assert [x.referee_id for x in page.referrals] == [cy.member.id, bob.id]
+    assert set(page.referees) == {bob.id}
 
 
 @pytest.mark.parametrize(
@@ -267,16 +189,19 @@ def test_staff_asking_for_available_rewards_get_the_live_ones():
     assert where.live_at == NOW
 
 
-async def test_a_page_of_the_catalog_is_read_with_the_viewers_filter():
-    # given a catalog
-    tenant = InMemoryTenant(catalog=[reward()])
+async def test_a_page_of_the_catalog_is_read_with_the_viewers_filter(world):
+    # given a catalog of a live reward, an archived one and one that starts tomorrow
+    now = world.clock.now()
+    live = await world.reward(name="Live")
+    await world.reward(name="Archived", archived=True)
+    await world.reward(name="Tomorrow", starts_at=now + timedelta(days=1))
 
-    # when a publishable key reads a page
-    found = await catalog_page(tenant, PUBLIC, CatalogQuery(include_archived=True), NOW, None, 5)
+    # when a publishable key reads a page, asking for archived rewards too
+    query = CatalogQuery(include_archived=True)
+    found = await catalog_page(world.uow, PUBLIC, query, now, None, 5)
 
-    # then the repository was asked for live, unarchived rewards
-    assert found == tenant.catalog
-    assert tenant.asked == [RewardFilter(include_archived=False, live_at=NOW)]
+    # then it gets live, unarchived rewards only
+    assert found == [live]
 
 
 @pytest.mark.parametrize(
@@ -288,15 +213,15 @@ async def test_a_page_of_the_catalog_is_read_with_the_viewers_filter():
         ({"ends_at": NOW - timedelta(hours=1)}, False),
     ],
 )
-async def test_one_reward_not_live_is_hidden_from_all_but_staff(fields, public_sees):
-    # given a reward, live or not
-    tenant = InMemoryTenant(catalog=[reward(**fields)])
-    reward_id = tenant.catalog[0].id
+async def test_one_reward_not_live_is_hidden_from_all_but_staff(world, fields, public_sees):
+    # given a reward made the day before, live or not by now
+    world.clock.advance(NOW - timedelta(days=1) - world.clock.now())
+    reward_id = (await world.reward(**fields)).id
 
     # when each kind of caller asks for it
-    by_public = await reward_for(tenant, PUBLIC, reward_id, NOW)
-    by_member = await reward_for(tenant, as_member(ADA), reward_id, NOW)
-    by_staff = await reward_for(tenant, STAFF, reward_id, NOW)
+    by_public = await reward_for(world.uow, PUBLIC, reward_id, NOW)
+    by_member = await reward_for(world.uow, as_member(ADA), reward_id, NOW)
+    by_staff = await reward_for(world.uow, STAFF, reward_id, NOW)
 
     # then staff always see it, others only when it is live
     assert by_staff is not None
@@ -307,89 +232,50 @@ async def test_one_reward_not_live_is_hidden_from_all_but_staff(fields, public_s
 # --- a member's records -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Owned:
-    member_id: UUID
-
-
-@dataclass
-class InMemoryLedger:
-    """Ledger entries and redemptions by id; the expiring points asked for are recorded."""
-
-    owners: dict[object, UUID]
-    asked: list[tuple[datetime, datetime]] = field(default_factory=list)
-
-    @property
-    def ledger(self) -> InMemoryLedger:
-        return self
-
-    @property
-    def redemptions(self) -> InMemoryLedger:
-        return self
-
-    def __call__(self) -> InMemoryLedger:
-        return self
-
-    async def __aenter__(self) -> InMemoryLedger:
-        return self
-
-    async def __aexit__(
-        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        return None
-
-    async def entry(self, entry_id: int) -> Any:
-        return Owned(self.owners[entry_id]) if entry_id in self.owners else None
-
-    async def get(self, redemption_id: UUID) -> Any:
-        return Owned(self.owners[redemption_id]) if redemption_id in self.owners else None
-
-    async def expiring(
-        self, member_id: UUID, wallet: str, now: datetime, until: datetime
-    ) -> list[tuple[datetime, int]]:
-        self.asked.append((now, until))
-        return [(until, 5)]
-
-
-@pytest.mark.parametrize(
-    ("viewer", "sees"), [(STAFF, True), (as_member(ADA), True), (as_member(BOB), False)]
-)
-async def test_a_member_token_sees_only_its_own_entries_and_redemptions(viewer, sees):
-    # given an entry and a redemption of Ada's
-    redemption_id = uuid.uuid4()
-    tenant = InMemoryLedger({7: ADA, redemption_id: ADA})
+@pytest.mark.parametrize(("who", "sees"), [("staff", True), ("Ada", True), ("Bob", False)])
+async def test_a_member_token_sees_only_its_own_entries_and_redemptions(world, who, sees):
+    # given an entry and a redemption of Ada's, and Bob
+    ada, bob = await world.member(points=150), await world.member()
+    reward = await world.reward()
+    redeemed = await world.redeem(ada.id, reward.id)
+    entry_id = redeemed.redemption.spend_entry_id
+    viewer = {"staff": STAFF, "Ada": as_member(ada.id), "Bob": as_member(bob.id)}[who]
 
     # when the viewer asks for them by id
-    entry = await member_reads.ledger_entry_for(tenant, viewer, 7)
-    redemption = await member_reads.redemption_for(tenant, viewer, redemption_id)
+    entry = await member_reads.ledger_entry_for(world.uow, viewer, entry_id)
+    redemption = await member_reads.redemption_for(world.uow, viewer, redeemed.redemption.id)
 
     # then only staff and Ada's own token see them; for others they do not exist
     assert (entry is not None) is sees
     assert (redemption is not None) is sees
-    assert may_see_records_of(viewer, ADA) is sees
+    assert may_see_records_of(viewer, ada.id) is sees
 
 
-async def test_expiring_points_are_read_for_the_days_asked():
-    # given a ledger
-    tenant = InMemoryLedger({})
+async def test_expiring_points_are_read_for_the_days_asked(world):
+    # given 5 points that expire in 20 days and 7 that expire in 40
+    await world.configure(lot_expiry=LotExpiry(20, ExpiryUnit.DAYS))
+    ada = await world.member(points=5)
+    await world.configure(lot_expiry=LotExpiry(40, ExpiryUnit.DAYS))
+    await world.adjust(ada.id, 7)
+    now = world.clock.now()
 
     # when the points expiring within 30 days are read
-    found = await member_reads.expiring_points(tenant, ADA, "points", NOW, 30)
+    found = await member_reads.expiring_points(world.uow, ada.id, "points", now, 30)
 
-    # then the ledger is asked for exactly those days
-    assert tenant.asked == [(NOW, NOW + timedelta(days=30))]
-    assert found == [(NOW + timedelta(days=30), 5)]
+    # then only those within the 30 days come
+    assert found == [(now + timedelta(days=20), 5)]
 
 
 @pytest.mark.parametrize("days", [-1, member_reads.MAX_EXPIRING_DAYS + 1])
-async def test_expiring_points_beyond_the_bound_are_refused_before_any_read(days):
-    # given a ledger
-    tenant = InMemoryLedger({})
+async def test_expiring_points_beyond_the_bound_are_refused_before_any_read(world, days):
+    # given a member
+    ada = await world.member(points=5)
+    opened = world.uow.opened
 
     # when a range out of bounds is asked for
     with pytest.raises(DomainError) as refused:
-        await member_reads.expiring_points(tenant, ADA, "points", NOW, days)
+        await member_reads.expiring_points(world.uow, ada.id, "points", world.clock.now(), days)
 
     # then it is refused on withinDays, and the ledger is not read
     assert refused.value.field == ("withinDays",)
-    assert tenant.asked == []
+    assert world.uow.opened == opened

@@ -73,7 +73,9 @@ class FakeSegmentRepository:
             )
         return found
 
-    async def refresh_inputs(self, member_ids: Sequence[UUID], now: datetime) -> RefreshInputs:
+    async def refresh_inputs(
+        self, member_ids: Sequence[UUID], now: datetime, *, tiers: bool = True
+    ) -> RefreshInputs:
         return RefreshInputs(
             await self._facts(member_ids, now),
             await self.stored(),

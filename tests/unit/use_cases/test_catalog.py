@@ -17,7 +17,6 @@ from domain.catalog import (
 )
 from domain.errors import DomainError, ErrorCode, NotFound
 from domain.reads.rewards import CatalogQuery, catalog_page
-from domain.redemption import redeem_reward
 from domain.rewards import CodeSource
 from domain.viewers import Audience, Viewer
 
@@ -50,20 +49,7 @@ async def test_pool_codes_are_imported_once_and_issued_in_order(world):
     # when codes are imported twice over, then two are redeemed
     first = await import_codes(world.uow, reward.id, ["bbbb-2", "AAAA-1"])
     second = await import_codes(world.uow, reward.id, ["AAAA-1", "CCCC-3"])
-    codes = [
-        (
-            await redeem_reward(
-                world.uow,
-                world.cache,
-                world.clock,
-                member_id=member.id,
-                reward_id=reward.id,
-                points=None,
-                idempotency_key=None,
-            )
-        ).redemption.code
-        for _ in range(2)
-    ]
+    codes = [(await world.redeem(member.id, reward.id)).redemption.code for _ in range(2)]
 
     # then three distinct codes were added, and the first two by code order were issued
     assert (first, second) == (2, 1)
@@ -104,15 +90,7 @@ async def test_availability_says_what_each_member_can_redeem_and_what_they_miss(
     # given a 100-point reward with a limit of one per member, and a redeemed one
     reward = await world.reward(per_member_limit=1)
     rich, poor = await world.member(points=300), await world.member(points=30)
-    await redeem_reward(
-        world.uow,
-        world.cache,
-        world.clock,
-        member_id=rich.id,
-        reward_id=reward.id,
-        points=None,
-        idempotency_key=None,
-    )
+    await world.redeem(rich.id, reward.id)
 
     # when their availabilities are read, together and alone
     now = world.clock.now()
@@ -134,15 +112,7 @@ async def test_a_reward_for_other_tiers_is_refused(world):
 
     # when a member without a tier redeems it
     with pytest.raises(DomainError) as refused:
-        await redeem_reward(
-            world.uow,
-            world.cache,
-            world.clock,
-            member_id=member.id,
-            reward_id=reward.id,
-            points=None,
-            idempotency_key=None,
-        )
+        await world.redeem(member.id, reward.id)
 
     # then they are not eligible
     assert refused.value.code is ErrorCode.NOT_ELIGIBLE

@@ -11,21 +11,9 @@ from domain.earning import OrderLine
 from domain.errors import DomainError, ErrorCode, IdempotencyKeyReused
 from domain.ledger import EntryKind
 from domain.order_preview import preview_member_order
-from domain.orders import RefundLine, record_order, refund_order
+from domain.orders import RefundLine, record_order
 from domain.points import AdjustPoints, adjust_points
 from domain.program import RefundPolicy
-
-
-async def _refund(world, order_id="o-1", refund_id="r-1", amount=None, lines=None):
-    return await refund_order(
-        world.uow,
-        world.cache,
-        world.clock,
-        order_id=order_id,
-        refund_id=refund_id,
-        amount_minor=amount,
-        lines=lines,
-    )
 
 
 async def test_an_order_earns_its_points_once_however_often_it_is_sent(world):
@@ -141,7 +129,7 @@ async def test_a_partial_refund_reverses_its_share_of_the_points(world):
     await record_order(world.uow, world.cache, world.clock, world.order(member.id))
 
     # when $20 is refunded
-    result = await _refund(world, amount=2000)
+    result = await world.refund(amount=2000)
 
     # then 20 points went back, at the rate they were earned
     assert (result.refund.points, result.shortfall) == (20, 0)
@@ -155,7 +143,7 @@ async def test_a_refund_by_lines_reverses_those_lines(world):
     await record_order(world.uow, world.cache, world.clock, order)
 
     # when the cap is refunded by line
-    result = await _refund(world, lines=[RefundLine("cap", 1)])
+    result = await world.refund(lines=[RefundLine("cap", 1)])
 
     # then its $30 and 30 points came back
     assert (result.refund.amount_minor, result.refund.points) == (3000, 30)
@@ -168,7 +156,7 @@ async def test_refunding_spent_points_claws_back_what_is_there_and_records_the_s
     await world.adjust(member.id, -40)
 
     # when the whole order is refunded under the default policy
-    result = await _refund(world, amount=5000)
+    result = await world.refund(amount=5000)
 
     # then the 10 left are taken, 40 are a shortfall, and nothing is owed
     assert result.shortfall == 40
@@ -183,7 +171,7 @@ async def test_under_allow_negative_a_refund_of_spent_points_leaves_a_debt_paid_
     await world.adjust(member.id, -40)
 
     # when the order is refunded in full
-    result = await _refund(world, amount=5000)
+    result = await world.refund(amount=5000)
 
     # then 40 are owed, and the next 50 earned pay them first
     assert (result.balance.spendable, result.balance.debt) == (-40, 40)
@@ -200,12 +188,12 @@ async def test_a_refund_id_replays_the_same_refund_and_refuses_another(world):
     # given a refund of $10
     member = await world.member()
     await record_order(world.uow, world.cache, world.clock, world.order(member.id))
-    first = await _refund(world, amount=1000)
+    first = await world.refund(amount=1000)
 
     # when the same refundId comes again with the same amount, then with another
-    again = await _refund(world, amount=1000)
+    again = await world.refund(amount=1000)
     with pytest.raises(IdempotencyKeyReused) as refused:
-        await _refund(world, amount=1500)
+        await world.refund(amount=1500)
 
     # then the first is replayed, the second is IDEMPOTENCY_KEY_REUSED, 10 points moved once
     assert again.replayed and again.refund == first.refund
@@ -217,11 +205,11 @@ async def test_refunds_never_exceed_what_was_paid_and_freeze_the_order(world):
     # given an order refunded in part
     member = await world.member()
     await record_order(world.uow, world.cache, world.clock, world.order(member.id))
-    await _refund(world, amount=4000)
+    await world.refund(amount=4000)
 
     # when more than the rest is refunded, and when the order is then changed
     with pytest.raises(DomainError) as too_much:
-        await _refund(world, refund_id="r-2", amount=1001)
+        await world.refund(refund_id="r-2", amount=1001)
     grown = world.order(member.id, "o-1", OrderLine("tee", 3, 2500))
     with pytest.raises(DomainError) as changed:
         await record_order(world.uow, world.cache, world.clock, grown)

@@ -12,23 +12,9 @@ from domain.redemption import (
     cancel_redemption,
     expire_unused,
     mark_used,
-    redeem_reward,
     validate_code,
 )
 from domain.rewards import RedemptionStatus
-
-
-async def _redeem(world, member, reward, key=None, **fields):
-    return await redeem_reward(
-        world.uow,
-        world.cache,
-        world.clock,
-        member_id=member.id,
-        reward_id=reward.id,
-        points=fields.pop("points", None),
-        idempotency_key=key,
-        **fields,
-    )
 
 
 async def test_a_redemption_spends_the_points_takes_stock_and_issues_a_code(world):
@@ -37,7 +23,7 @@ async def test_a_redemption_spends_the_points_takes_stock_and_issues_a_code(worl
     reward = await world.reward(stock=2)
 
     # when the member redeems it
-    done = await _redeem(world, member, reward)
+    done = await world.redeem(member.id, reward.id)
 
     # then 100 points are spent, one unit taken, and a code issued
     assert done.balance.available == 50
@@ -53,7 +39,7 @@ async def test_a_member_without_the_points_gets_nothing(world):
 
     # when they redeem a 100-point reward
     with pytest.raises(InsufficientPoints):
-        await _redeem(world, member, reward)
+        await world.redeem(member.id, reward.id)
 
     # then neither points, stock nor codes moved
     assert (await world.balance(member.id)).available == 99
@@ -67,9 +53,9 @@ async def test_the_last_unit_goes_to_one_member_and_the_next_is_refused_whole(wo
     reward = await world.reward(stock=1)
 
     # when both redeem
-    await _redeem(world, ann, reward)
+    await world.redeem(ann.id, reward.id)
     with pytest.raises(DomainError) as refused:
-        await _redeem(world, bob, reward)
+        await world.redeem(bob.id, reward.id)
 
     # then Bob is refused for stock and keeps his points
     assert refused.value.code is ErrorCode.OUT_OF_STOCK
@@ -82,11 +68,11 @@ async def test_a_per_member_limit_counts_what_was_not_cancelled(world):
     reward = await world.reward(per_member_limit=1, per_member_period=LimitPeriod.MONTH)
 
     # when they redeem it, try again, then cancel and redeem again
-    first = await _redeem(world, member, reward)
+    first = await world.redeem(member.id, reward.id)
     with pytest.raises(DomainError) as refused:
-        await _redeem(world, member, reward)
+        await world.redeem(member.id, reward.id)
     await cancel_redemption(world.uow, world.cache, world.clock, code=first.redemption.code)
-    again = await _redeem(world, member, reward)
+    again = await world.redeem(member.id, reward.id)
 
     # then the second was over the limit, the cancelled one did not count
     assert refused.value.code is ErrorCode.LIMIT_REACHED
@@ -97,12 +83,12 @@ async def test_a_key_replays_a_redemption_and_refuses_other_input(world):
     # given a redemption under a key
     member = await world.member(points=500)
     reward, other = await world.reward(), await world.reward(name="Other")
-    first = await _redeem(world, member, reward, key="r1")
+    first = await world.redeem(member.id, reward.id, key="r1")
 
     # when it is sent again, then the key is used for another reward
-    again = await _redeem(world, member, reward, key="r1")
+    again = await world.redeem(member.id, reward.id, key="r1")
     with pytest.raises(IdempotencyKeyReused):
-        await _redeem(world, member, other, key="r1")
+        await world.redeem(member.id, other.id, key="r1")
 
     # then one code was issued, and the replay is that code
     assert again.replayed and again.redemption == first.redemption
@@ -114,7 +100,7 @@ async def test_cancelling_an_unused_code_gives_back_points_and_stock_once(world)
     # given an issued code
     member = await world.member(points=100)
     reward = await world.reward(stock=1)
-    code = (await _redeem(world, member, reward)).redemption.code
+    code = (await world.redeem(member.id, reward.id)).redemption.code
 
     # when it is cancelled twice
     cancelled = await cancel_redemption(world.uow, world.cache, world.clock, code=code)
@@ -131,7 +117,7 @@ async def test_cancelling_an_unused_code_gives_back_points_and_stock_once(world)
 async def test_a_used_code_is_checked_used_once_and_cannot_be_cancelled(world):
     # given an issued code worth $5
     member = await world.member(points=100)
-    code = (await _redeem(world, member, await world.reward())).redemption.code
+    code = (await world.redeem(member.id, (await world.reward()).id)).redemption.code
 
     # when the checkout checks it, uses it, retries the use, and checks it again
     check = await validate_code(
@@ -156,8 +142,8 @@ async def test_unused_codes_expire_and_return_points_where_the_reward_says(world
     member = await world.member(points=200)
     refunding = await world.reward(valid_days=7)
     keeping = await world.reward(name="Kept", valid_days=7, refund_on_expiry=False)
-    await _redeem(world, member, refunding)
-    await _redeem(world, member, keeping)
+    await world.redeem(member.id, refunding.id)
+    await world.redeem(member.id, keeping.id)
 
     # when eight days pass and the job runs
     world.clock.advance(timedelta(days=8))

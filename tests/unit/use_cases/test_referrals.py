@@ -9,7 +9,7 @@ from uuid import uuid4
 import pytest
 
 from domain.errors import DomainError, NotFound
-from domain.orders import record_order, refund_order
+from domain.orders import record_order
 from domain.program import LimitPeriod
 from domain.records.members import MemberDraft
 from domain.records.referrals import ReferralStatus, RejectReason
@@ -94,15 +94,7 @@ async def test_a_first_order_reward_waits_for_the_order_and_a_refund_takes_it_ba
     assert (await world.balance(referrer.id)).available == 500
 
     # when the order is refunded in full
-    await refund_order(
-        world.uow,
-        world.cache,
-        world.clock,
-        order_id="o-1",
-        refund_id="r-1",
-        amount_minor=5000,
-        lines=None,
-    )
+    await world.refund(amount=5000)
 
     # then both rewards are taken back and the referral is reversed
     assert (await world.balance(friend.id)).available == 0
@@ -199,15 +191,7 @@ async def test_a_refund_cancels_an_unused_gift_code_and_takes_its_points_back(wo
     await record_order(world.uow, world.cache, world.clock, world.order(friend.id))
 
     # when the qualifying order is refunded in full
-    await refund_order(
-        world.uow,
-        world.cache,
-        world.clock,
-        order_id="o-1",
-        refund_id="r-1",
-        amount_minor=5000,
-        lines=None,
-    )
+    await world.refund(amount=5000)
 
     # then the unused code is cancelled, its unit back in stock, and no points are left
     (redemption,) = world.db.tables.redemptions.values()

@@ -7,7 +7,7 @@ from dataclasses import replace
 from domain.actions import record_action
 from domain.earning import OrderLine
 from domain.ledger import EntryKind
-from domain.orders import record_order, refund_order
+from domain.orders import record_order
 from domain.points import AdjustPoints, adjust_points
 from domain.program import ActionRule
 from domain.stamp_card import STAMPS_WALLET, StampCard, StampRule
@@ -69,15 +69,7 @@ async def test_a_refund_reverses_stamps_in_proportion(world):
     await record_order(world.uow, world.cache, world.clock, two)
 
     # when all of it is refunded
-    await refund_order(
-        world.uow,
-        world.cache,
-        world.clock,
-        order_id="o-1",
-        refund_id="r-1",
-        amount_minor=200,
-        lines=None,
-    )
+    await world.refund(amount=200)
 
     # then both stamps went back
     stamps = await _stamps(world, member.id)

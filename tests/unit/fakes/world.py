@@ -1,18 +1,14 @@
-"""Every use case on in-memory fakes of its ports: no PostgreSQL, no Redis, milliseconds.
-
-`world` is one fresh tenant: its unit-of-work factory, balance cache and clock, and the
-helpers the tests set it up with. After each test the ledger invariant is checked on it.
-"""
+"""A world for the fast unit tier: one fresh tenant on the in-memory fakes, with its
+unit-of-work factory, balance cache and clock, and helpers that set it up through the use
+cases themselves (enrol, adjust, configure, create a reward, place an order, redeem,
+refund)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
-
-import pytest
 
 from domain import enrolment
 from domain.catalog import create_reward, draft_reward
@@ -20,12 +16,13 @@ from domain.clock import FixedClock
 from domain.configuration import configure_program
 from domain.earning import Order, OrderLine
 from domain.ledger import DEFAULT_WALLET, Balance
+from domain.orders import RefundLine, RefundResult, refund_order
 from domain.points import AdjustPoints, adjust_points
 from domain.program import Channel, ProgramConfig
 from domain.records.members import Member, MemberDraft
+from domain.redemption import Redeemed, redeem_reward
 from domain.rewards import Reward, RewardKind
 from tests.unit.fakes import FakeBalanceCache, FakeDatabase, FakeUnitOfWorkFactory
-from tests.unit.fakes.checks import assert_ledger_consistent
 
 START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
@@ -81,14 +78,38 @@ class World:
             **fields,
         )
 
+    async def redeem(
+        self, member_id: UUID, reward_id: UUID, key: str | None = None, **fields: Any
+    ) -> Redeemed:
+        """The member redeems the reward for its points cost, unless `points` is given."""
+        return await redeem_reward(
+            self.uow,
+            self.cache,
+            self.clock,
+            member_id=member_id,
+            reward_id=reward_id,
+            points=fields.pop("points", None),
+            idempotency_key=key,
+            **fields,
+        )
+
+    async def refund(
+        self,
+        order_id: str = "o-1",
+        refund_id: str = "r-1",
+        amount: int | None = None,
+        lines: list[RefundLine] | None = None,
+    ) -> RefundResult:
+        return await refund_order(
+            self.uow,
+            self.cache,
+            self.clock,
+            order_id=order_id,
+            refund_id=refund_id,
+            amount_minor=amount,
+            lines=lines,
+        )
+
     async def balance(self, member_id: UUID) -> Balance:
         async with self.uow() as uow:
             return await uow.ledger.read_balance(member_id, DEFAULT_WALLET)
-
-
-@pytest.fixture
-def world() -> Iterator[World]:
-    made = World()
-    yield made
-    # Whatever the test did, the ledger explains every balance.
-    assert_ledger_consistent(made.db)
