@@ -51,7 +51,7 @@ _PLACES = Decimal("0.01")
 def validate_score(kind: SurveyKind, score: int) -> int:
     low, high = SCALES[kind]
     if not low <= score <= high:
-        raise DomainError(f"An {kind.value} score is {low} to {high}.", field=("score",))
+        raise DomainError(f"The {kind.value} score is {low} to {high}.", field=("score",))
     return score
 
 
