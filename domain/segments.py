@@ -21,6 +21,7 @@ from statistics import median
 from typing import Any
 
 from domain.errors import DomainError
+from domain.surveys import ScoreGroup, SurveyKind, score_group
 
 KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,49}$")
 MAX_NAME = 100
@@ -41,6 +42,16 @@ class Field(StrEnum):
     DAYS_SINCE_ENROLMENT = "DAYS_SINCE_ENROLMENT"
     TIER = "TIER"  # compared by name with `text`
     IN_TOP_TIER = "IN_TOP_TIER"  # 1 when the member holds the highest tier, else 0
+    # The group of the member's latest NPS answer, compared by name with `text` (PROMOTER,
+    # PASSIVE or DETRACTOR); a member who never answered has none.
+    NPS_GROUP = "NPS_GROUP"
+
+
+# Fields compared with a condition's `text` rather than its `value`.
+_BY_TEXT = frozenset({Field.TIER, Field.NPS_GROUP})
+_NPS_GROUPS = frozenset(
+    g.value for g in (ScoreGroup.PROMOTER, ScoreGroup.PASSIVE, ScoreGroup.DETRACTOR)
+)
 
 
 class Op(StrEnum):
@@ -76,6 +87,7 @@ class MemberFacts:
     last_activity_at: datetime | None
     tier: str | None = None
     in_top_tier: bool = False
+    nps_score: int | None = None  # of the member's latest NPS answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +181,10 @@ def fact(facts: MemberFacts, c: Condition, now: datetime) -> int | str | None:
             return facts.tier
         case Field.IN_TOP_TIER:
             return 1 if facts.in_top_tier else 0
+        case Field.NPS_GROUP:
+            if facts.nps_score is None:
+                return None
+            return score_group(SurveyKind.NPS, facts.nps_score).value
 
 
 def _compare(value: int | str, op: Op, target: int | str) -> bool:
@@ -210,7 +226,7 @@ def matches(rule: Rule, facts: MemberFacts, now: datetime) -> bool:
     value = fact(facts, rule, now)
     if value is None:
         return False
-    target = rule.text if rule.field is Field.TIER else rule.value
+    target = rule.text if rule.field in _BY_TEXT else rule.value
     return target is not None and _compare(value, rule.op, target)
 
 
@@ -341,6 +357,13 @@ def _check(rule: Rule) -> None:
         if rule.field is Field.TIER and (rule.text is None or rule.op not in (Op.EQ, Op.NE)):
             raise DomainError(
                 "TIER is compared (EQ or NE) with a tier name in text.", field=("rule",)
+            )
+        if rule.field is Field.NPS_GROUP and (
+            rule.text not in _NPS_GROUPS or rule.op not in (Op.EQ, Op.NE)
+        ):
+            raise DomainError(
+                "NPS_GROUP is compared (EQ or NE) with PROMOTER, PASSIVE or DETRACTOR in text.",
+                field=("rule",),
             )
         if rule.window_days is not None and not (
             rule.field is Field.ORDERS and 1 <= rule.window_days <= 3660

@@ -17,7 +17,8 @@ from domain.members import active_member
 from domain.ports import BalanceCache, TenantUnitOfWork, UnitOfWorkFactory
 from domain.program import ActionRule
 from domain.records.surveys import Survey, SurveyResponse
-from domain.surveys import MAX_ANSWER, clean_text, validate_score
+from domain.segment_membership import refresh_member
+from domain.surveys import MAX_ANSWER, SurveyKind, clean_text, validate_score
 from domain.tier_evaluation import evaluate_member_tier
 from domain.wallet import LockedWallet
 
@@ -129,6 +130,8 @@ async def submit_survey_response(
                 created_at=now,
             )
         )
+        if survey.kind is SurveyKind.NPS:  # NPS_GROUP rules follow the latest answer
+            await refresh_member(uow, member_id, now)
         if key is not None:
             await uow.idempotency.complete(
                 key, {"responseId": str(response.id), "noPointsReason": reason}

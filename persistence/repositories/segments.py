@@ -31,6 +31,9 @@ SELECT m.id, m.enrolled_at, m.birthday,
            AND (o.refunded_minor < o.paid_minor OR o.paid_minor = 0)) AS order_count,
        (SELECT coalesce(sum(o.paid_minor - o.refunded_minor), 0) FROM orders o
          WHERE o.member_id = m.id)::bigint AS spend,
+       (SELECT r.score FROM survey_responses r
+         WHERE r.member_id = m.id AND r.kind = 'NPS'
+         ORDER BY r.seq DESC LIMIT 1) AS nps_score,
        t.name AS tier,
        t.id IS NOT NULL AND t.threshold = (
            SELECT max(threshold) FROM tiers WHERE NOT archived) AS top_tier
@@ -84,6 +87,7 @@ def _facts(r: asyncpg.Record) -> MemberFacts:
         last_activity_at=r["last_activity_at"],
         tier=r["tier"],
         in_top_tier=bool(r["top_tier"]),
+        nps_score=r["nps_score"],
     )
 
 

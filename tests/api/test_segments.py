@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from api.schema.common.ids import from_global_id
+from tests.api.test_surveys import create, submit
 from tests.api.test_tiers import (
     AVAILABLE,
     CREATE_REWARD,
@@ -377,3 +378,30 @@ async def test_the_pass_leaves_a_member_an_event_is_changing_to_that_event(clock
 
     # then it did not wait for the event: it refreshed the idle member, not the busy one
     assert await members_in(gql, tenant, "rich") == {idle}
+
+
+async def test_an_nps_group_segment_follows_the_members_latest_answer(clocked, tenant):
+    gql = clocked.gql
+    # given a segment of NPS promoters, an NPS survey and two members
+    rule = {"condition": {"field": "NPS_GROUP", "op": "EQ", "text": "PROMOTER"}}
+    made = await operator(
+        gql, tenant, CREATE_SEGMENT, {"input": {"key": "fans", "name": "Fans", "rule": rule}}
+    )
+    assert made["createSegment"]["errors"] == [], made
+    survey = await create(gql, tenant)
+    fan, critic = await join(gql, tenant, 0), await join(gql, tenant, 0)
+
+    # when one answers 10 and the other 4
+    for member, score in ((fan, 10), (critic, 4)):
+        answered = await submit(gql, tenant.secret_key, survey["id"], score, memberId=member)
+        assert answered["errors"] == [], answered
+
+    # then at once only the promoter is a fan
+    assert await members_in(gql, tenant, "fans") == {fan}
+
+    # when the fan answers again, 3
+    again = await submit(gql, tenant.secret_key, survey["id"], 3, memberId=fan)
+    assert again["errors"] == [], again
+
+    # then the latest answer counts: no fan is left
+    assert await members_in(gql, tenant, "fans") == set()

@@ -139,6 +139,22 @@ def test_conditions_on_each_fact_and_combinations():
     assert not matches(Condition(Field.TIER, Op.NE, text="Silver"), facts(), NOW)
 
 
+@pytest.mark.parametrize(
+    ("score", "group"), [(10, "PROMOTER"), (9, "PROMOTER"), (8, "PASSIVE"), (6, "DETRACTOR")]
+)
+def test_the_nps_group_is_the_group_of_the_latest_answer(score, group):
+    # given a member whose latest NPS answer is `score`
+    answered = facts(nps_score=score)
+    # then they are in that group and no other; a member who never answered is in none
+    for other in ("PROMOTER", "PASSIVE", "DETRACTOR"):
+        rule = Condition(Field.NPS_GROUP, Op.EQ, text=other)
+        assert matches(rule, answered, NOW) is (other == group)
+        assert not matches(rule, facts(), NOW)
+    assert matches(Condition(Field.NPS_GROUP, Op.NE, text=group), facts(nps_score=0), NOW) is (
+        group != "DETRACTOR"
+    )
+
+
 def test_a_changed_builtin_replaces_its_default_and_custom_segments_follow():
     # given a tenant's vip at a spend of 500, a custom segment, and a member long enrolled
     vip = Segment("vip", "Big", Condition(Field.LIFETIME_SPEND, Op.GTE, 500), builtin=True)
@@ -161,6 +177,8 @@ def test_invalid_keys_and_rules_are_refused():
         Overdue(factor=0),
         Overdue(min_orders=1),
         Condition(Field.TIER, Op.GT, text="Gold"),
+        Condition(Field.NPS_GROUP, Op.EQ, text="FAN"),
+        Condition(Field.NPS_GROUP, Op.GT, text="PROMOTER"),
         Condition(Field.POINTS_BALANCE, Op.GT, 1, window_days=30),
         All(tuple(Condition(Field.ORDERS, Op.GT, i) for i in range(60))),
     ):

@@ -19,6 +19,7 @@ from domain.records.segments import (
     WinBack,
 )
 from domain.segments import MemberFacts, Segment
+from domain.surveys import SurveyKind
 from tests.unit.fakes.tables import Sequences, Tables, unique
 
 RECENT_ORDERS = 100
@@ -60,6 +61,11 @@ class FakeSegmentRepository:
             )
             if tier is not None and tier.archived:
                 tier = None
+            nps = sorted(
+                (r for r in t.survey_responses.values()
+                 if r.member_id == member_id and r.kind is SurveyKind.NPS),
+                key=lambda r: r.seq,
+            )  # fmt: skip
             found[member_id] = MemberFacts(
                 enrolled_at=member.enrolled_at,
                 birthday=member.birthday,
@@ -70,6 +76,7 @@ class FakeSegmentRepository:
                 last_activity_at=row.last_activity_at if row else None,
                 tier=tier.name if tier else None,
                 in_top_tier=tier is not None and tier.threshold == top,
+                nps_score=nps[-1].score if nps else None,
             )
         return found
 
