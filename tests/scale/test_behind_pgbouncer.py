@@ -1,16 +1,18 @@
 """Given two API processes and two workers whose pooled connections all go through PgBouncer
 in transaction pooling mode (1.18 here: no prepared statements kept across transactions), when
 they serve a bounded mixed load — orders and adjustments retried with their idempotency keys,
-redemptions racing for the same points, status reads — then no write is lost or applied twice,
-no member spends more than they hold, every ledger sums to its balance, a key revoked through
-one replica is refused by the other as soon as the announcement arrives, and no worker leaves
-an advisory lock behind on a pooled server connection."""
+redemptions racing for the same points, status reads, birthdays for the workers to award —
+then no write is lost or applied twice, no member spends more than they hold, each birthday
+is paid once, every ledger sums to its balance, a key revoked through one replica is refused
+by the other as soon as the announcement arrives, and no worker leaves an advisory lock
+behind on a pooled server connection."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -20,7 +22,8 @@ import pytest
 from api.auth.keys import display_prefix
 from api.services import Services
 from tests.conftest import TEST_SECRET, MakeTenant
-from tests.support.gql import TenantKit
+from tests.support.earning import configure
+from tests.support.gql import GraphQLClient, TenantKit
 from tests.support.ledger_checks import assert_schema_ledger_consistent
 from tests.support.ledger_totals import entries_per_key, entry_totals
 from tests.support.operations import Operation, operation
@@ -47,16 +50,26 @@ REDEMPTIONS_PER_SPENDER = 15
 # from the database to its event loop, far below the API key cache time (120 s here).
 REVOKED_EVERYWHERE_WITHIN = 2.0
 WORKER_LOCK_SPACE = 5501  # api/worker.py
+BIRTHDAYS = 3
+BIRTHDAY_POINTS = 100
+# A wait, never an assertion of speed: the workers run a round a second.
+BIRTHDAYS_PAID_WITHIN = 20.0
 
 
 async def test_two_replicas_and_two_workers_behind_pgbouncer_stay_correct(
-    database_url: str, redis_dsn: str, services: Services, make_tenant: MakeTenant
+    database_url: str,
+    redis_dsn: str,
+    services: Services,
+    gql: GraphQLClient,
+    make_tenant: MakeTenant,
 ):
-    # Given a tenant with a reward, members for the write load and members who will race to
-    # spend all their points, all behind PgBouncer
+    # Given a tenant with a reward and a birthday action, members for the write load, members
+    # who will race to spend all their points and members whose birthday was two days ago
+    # (caught up by the workers' next round), all behind PgBouncer
     kit = await make_tenant()
     tenant = await services.registry.get(UUID(kit.id))
     assert tenant is not None
+    await configure(gql, kit, actions=[{"key": "birthday", "points": BIRTHDAY_POINTS}])
     async with replicas_behind_pgbouncer(database_url, redis_dsn, TEST_SECRET) as r:
         assert not r.bouncer.keeps_prepared_statements or r.bouncer.version >= (1, 21)
         one, other = r.clients
@@ -65,6 +78,8 @@ async def test_two_replicas_and_two_workers_behind_pgbouncer_stay_correct(
         for member_id in spenders:
             await _give(one, kit, member_id, SPENDER_POINTS)
         reward_id = await _create_reward(other, kit)
+        born = (datetime.now(UTC).date() - timedelta(days=2)).replace(year=1992)  # a leap year
+        birthdays = await _enroll(one, kit, "birthday", BIRTHDAYS, birthday=born.isoformat())
 
         # When the writes are split over both replicas, the redemptions race over both, and
         # status reads run beside them
@@ -109,6 +124,13 @@ async def test_two_replicas_and_two_workers_behind_pgbouncer_stay_correct(
             assert outcomes["replayed"] == 1, outcomes
             assert await _available(other, kit, external_id) == 0
             assert totals[member_id] == (0, SPENDER_POINTS)
+
+        # and the workers, both at it, paid each birthday exactly once
+        for external_id in birthdays.values():
+            assert await _available_within(one, kit, external_id, BIRTHDAY_POINTS), r.logs()
+        totals = await entry_totals(database_url, tenant.schema_name)
+        for member_id in birthdays:
+            assert totals[member_id] == (BIRTHDAY_POINTS, BIRTHDAY_POINTS), r.logs()
 
         # and every ledger sums to its balance row
         await assert_schema_ledger_consistent(services.pool, tenant.schema_name)
@@ -167,15 +189,14 @@ async def _data(
 
 
 async def _enroll(
-    client: httpx.AsyncClient, kit: TenantKit, prefix: str, count: int
+    client: httpx.AsyncClient, kit: TenantKit, prefix: str, count: int, **fields: Any
 ) -> dict[str, str]:
     """The members' external ids by their global ids."""
     members = {}
     for i in range(count):
         external_id = f"{prefix}-{i}"
-        data = await _data(
-            client, ENROLL_MEMBER, {"input": {"externalId": external_id}}, kit.secret_key
-        )
+        given = {"externalId": external_id, **fields}
+        data = await _data(client, ENROLL_MEMBER, {"input": given}, kit.secret_key)
         assert data["enrollMember"]["errors"] == [], data
         members[data["enrollMember"]["member"]["id"]] = external_id
     return members
@@ -244,6 +265,18 @@ async def _available(client: httpx.AsyncClient, kit: TenantKit, external_id: str
     data = await _data(client, MEMBER_BY_EXTERNAL_ID, {"externalId": external_id}, kit.secret_key)
     available: int = data["member"]["points"]["available"]
     return available
+
+
+async def _available_within(
+    client: httpx.AsyncClient, kit: TenantKit, external_id: str, points: int
+) -> bool:
+    """Whether the member's available points reach `points` within BIRTHDAYS_PAID_WITHIN."""
+    deadline = asyncio.get_running_loop().time() + BIRTHDAYS_PAID_WITHIN
+    while asyncio.get_running_loop().time() < deadline:
+        if await _available(client, kit, external_id) >= points:
+            return True
+        await asyncio.sleep(0.2)
+    return False
 
 
 async def _status(client: httpx.AsyncClient, key: str, members: dict[str, str]) -> httpx.Response:
