@@ -40,7 +40,9 @@ class Replicas:
         return "\n".join([*parts, f"--- PgBouncer\n{self.bouncer.log}"])
 
 
-def replica_env(bouncer: OwnPgBouncer, database_url: str, redis_url: str, secret: str) -> dict:
+def replica_env(
+    bouncer: OwnPgBouncer, database_url: str, redis_url: str, secret: str
+) -> dict[str, str]:
     database = urlsplit(database_url).path.lstrip("/")
     return {
         "LOYALTY_ENVIRONMENT": "production",
