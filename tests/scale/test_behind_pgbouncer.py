@@ -219,25 +219,28 @@ async def _race_redemptions(
     r: Replicas, kit: TenantKit, reward_id: str, spenders: list[str]
 ) -> dict[str, Counter[str]]:
     """Every spender's redemptions sent at once, alternately to each replica, each with its
-    own idempotency key; the first one is sent once more after its answer."""
+    own idempotency key; one that redeemed is sent once more after its answer."""
     outcomes: dict[str, Counter[str]] = {member: Counter() for member in spenders}
 
-    async def redeem(member_id: str, i: int, key: str) -> None:
+    async def redeem(member_id: str, i: int, key: str) -> str:
         variables = {"rewardId": reward_id, "memberId": member_id, "idempotencyKey": key}
         data = await _data(r.clients[i % 2], REDEEM_REWARD, variables, kit.secret_key)
         payload = data["redeemReward"]
         if payload["errors"]:
             outcomes[member_id].update(e["code"] for e in payload["errors"])
-        elif payload["replayed"]:
-            outcomes[member_id]["replayed"] += 1
-        else:
-            outcomes[member_id]["redeemed"] += 1
+            return "refused"
+        outcome = "replayed" if payload["replayed"] else "redeemed"
+        outcomes[member_id][outcome] += 1
+        return outcome
 
     async def spend(member_id: str) -> None:
         keys = [uuid.uuid4().hex for _ in range(REDEMPTIONS_PER_SPENDER)]
-        await asyncio.gather(*(redeem(member_id, i, key) for i, key in enumerate(keys)))
-        # As a client whose answer was lost: the same key again, on the other replica.
-        await redeem(member_id, 1, keys[0])
+        answers = await asyncio.gather(*(redeem(member_id, i, k) for i, k in enumerate(keys)))
+        # As a client whose answer was lost: a key that redeemed, again, on the other replica
+        # (which keys won the race is up to the database).
+        redeemed = [i for i, answer in enumerate(answers) if answer == "redeemed"]
+        if redeemed:
+            await redeem(member_id, redeemed[0] + 1, keys[redeemed[0]])
 
     await asyncio.gather(*(spend(member) for member in spenders))
     return outcomes
