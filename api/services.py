@@ -15,7 +15,7 @@ from persistence.allowed_origins import AllowedOrigins
 from persistence.announcements import AnnouncementListener, ListenerTiming
 from persistence.balance_cache import RedisBalanceStore, redis_client
 from persistence.control_store import ControlStore
-from persistence.db import create_pool
+from persistence.db import STATEMENT_CACHE_SIZE, create_pool
 from persistence.hearing import Hearing
 from persistence.member_ids import MemberIdCache
 from persistence.migrator import migrate_control
@@ -39,12 +39,18 @@ class Services:
     member_ids: MemberIdCache = field(default_factory=MemberIdCache)
     programs: ProgramMemory = field(default_factory=ProgramMemory)
     announcements: AnnouncementListener | None = None
+    # The listener's own pool of one direct connection, when the main pool goes through a
+    # transaction-mode pooler (LOYALTY_LISTEN_DATABASE_URL).
+    listen_pool: asyncpg.Pool | None = None
 
     @classmethod
     async def start(cls, settings: Settings, clock: Clock | None = None) -> Services:
         refuse_unsafe_start(settings)
         pool = await create_pool(
-            settings.database_dsn(), min_size=settings.db_pool_min, max_size=settings.db_pool_max
+            settings.database_dsn(),
+            min_size=settings.db_pool_min,
+            max_size=settings.db_pool_max,
+            statement_cache_size=statement_cache_size(settings),
         )
         async with pool.acquire() as conn:
             await migrate_control(conn)
@@ -60,8 +66,12 @@ class Services:
         origins = AllowedOrigins(
             pool, seconds=settings.allowed_origins_cache_seconds, hearing=hearing
         )
+        listen_pool = await _listen_pool(settings)
         announcements = AnnouncementListener(
-            pool, (control, member_ids, programs, origins), hearing, listener_timing(settings)
+            listen_pool or pool,
+            (control, member_ids, programs, origins),
+            hearing,
+            listener_timing(settings),
         )
         await announcements.start()
         return cls(
@@ -79,6 +89,7 @@ class Services:
             member_ids=member_ids,
             programs=programs,
             announcements=announcements,
+            listen_pool=listen_pool,
         )
 
     async def close(self) -> None:
@@ -88,6 +99,8 @@ class Services:
         await self.balances.aclose()
         await self.redis.aclose()
         await self.pool.close()
+        if self.listen_pool is not None:
+            await self.listen_pool.close()
 
 
 def listener_timing(settings: Settings) -> ListenerTiming:
@@ -97,3 +110,17 @@ def listener_timing(settings: Settings) -> ListenerTiming:
         check_every=settings.listen_check_seconds,
         check_timeout=settings.listen_check_timeout,
     )
+
+
+def statement_cache_size(settings: Settings) -> int:
+    """No statement cache behind a pooler that cannot keep named prepared statements."""
+    return 0 if settings.database_pooler == "pgbouncer-transaction" else STATEMENT_CACHE_SIZE
+
+
+async def _listen_pool(settings: Settings) -> asyncpg.Pool | None:
+    """One direct connection for LISTEN, around a transaction-mode pooler: through one, LISTEN
+    would be run on a server connection the pooler hands to others, and nothing would be
+    heard."""
+    if not settings.listen_database_url:
+        return None
+    return await create_pool(settings.listen_database_url, min_size=1, max_size=1)

@@ -28,6 +28,16 @@ class Settings(BaseSettings):
 
     db_pool_min: int = 2
     db_pool_max: int = 20
+    # What stands between the processes and PostgreSQL (docs/scaling.md, "Behind PgBouncer").
+    # "pgbouncer-transaction": a pooler in transaction mode that cannot keep named prepared
+    # statements (PgBouncer before 1.21, or later without max_prepared_statements), so
+    # asyncpg's statement cache is turned off. "none": a direct connection, or a pooler that
+    # keeps prepared statements.
+    database_pooler: Literal["none", "pgbouncer-transaction"] = "none"
+    # A direct (session) connection to the same database for the one connection per process
+    # that LISTENs for announcements: LISTEN needs a session, which a transaction-mode pooler
+    # does not give. Unset, the listener uses a connection of the pool.
+    listen_database_url: str | None = None
     redis_timeout: float = 0.25
     redis_breaker_seconds: float = 5.0
     balance_cache_ttl: int = 600

@@ -48,6 +48,11 @@ def production_refusals(settings: Settings) -> list[str]:
         wrong.append("LOYALTY_DATABASE_URL is not set (embedded PostgreSQL is for development)")
     if not settings.redis_url:
         wrong.append("LOYALTY_REDIS_URL is not set (embedded Redis is for development)")
+    if settings.database_pooler == "pgbouncer-transaction" and not settings.listen_database_url:
+        wrong.append(
+            "LOYALTY_LISTEN_DATABASE_URL is not set (LISTEN needs a direct session connection;"
+            " through a transaction-mode pooler no announcement would be heard)"
+        )
     return wrong
 
 

@@ -1,7 +1,7 @@
 """`loyalty worker`: runs the time-driven jobs over every tenant, every few seconds.
 
-Several workers may run at once (and `loyalty serve` runs one by default): a session advisory
-lock per tenant lets one worker at a time through a tenant's jobs, and the jobs are safe even
+Several workers may run at once (and `loyalty serve` runs one by default): an advisory lock
+per tenant lets one worker at a time through a tenant's jobs, and the jobs are safe even
 without it, because every change re-checks what is due under the member's row lock.
 """
 
@@ -36,17 +36,19 @@ async def run_once(services: Services, heartbeat: WorkerHeartbeat | None = None)
 async def run_tenant(services: Services, tenant: Tenant) -> JobReport | None:
     """One round of one tenant's jobs; None when another worker has the tenant right now."""
     key = zlib.crc32(tenant.schema_name.encode()) - 2**31
-    async with services.pool.acquire() as conn:
-        if not await conn.fetchval("SELECT pg_try_advisory_lock($1, $2)", _LOCK_SPACE, key):
+    # A transaction-level lock, in a transaction kept open (and idle) for the round while the
+    # jobs run on other connections: a transaction-mode pooler (PgBouncer) keeps one server
+    # connection for a client only for a transaction, so a session lock could be taken on one
+    # server connection, its unlock sent on another, and the lock left held for good. The
+    # transaction's end lets the lock go, whatever happens to this process.
+    async with services.pool.acquire() as conn, conn.transaction():
+        if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1, $2)", _LOCK_SPACE, key):
             return None
-        try:
-            return await run_jobs(
-                PgUnitOfWorkFactory(services.pool, tenant.schema_name),
-                services.balances.for_tenant(tenant.id),
-                services.clock,
-            )
-        finally:
-            await conn.execute("SELECT pg_advisory_unlock($1, $2)", _LOCK_SPACE, key)
+        return await run_jobs(
+            PgUnitOfWorkFactory(services.pool, tenant.schema_name),
+            services.balances.for_tenant(tenant.id),
+            services.clock,
+        )
 
 
 async def run_forever(

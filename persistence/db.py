@@ -19,7 +19,7 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
 # True while a unit of work hands back a connection whose every change lived in a transaction
 # that has ended (persistence/uow.py): asyncpg's reset query (unlock advisory locks, close
 # cursors, unlisten, RESET ALL) has nothing to undo then, and it was a fifth of the round trips
-# of a one-query request. Every other release (the worker's session advisory lock, the
+# of a one-query request. Every other release (the worker's advisory-lock transaction, the
 # migrator, ad hoc pool queries) is reset as before. asyncpg rolls back an open transaction
 # and drops listeners on every release either way.
 _transaction_scoped: ContextVar[bool] = ContextVar("transaction_scoped", default=False)
@@ -45,11 +45,25 @@ async def release_after_transaction(pool: asyncpg.Pool, conn: PoolConnectionProx
         _transaction_scoped.reset(token)
 
 
-async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 20) -> asyncpg.Pool:
+# asyncpg's own default: statements prepared once per connection and kept, by name.
+STATEMENT_CACHE_SIZE = 100
+
+
+async def create_pool(
+    dsn: str,
+    *,
+    min_size: int = 2,
+    max_size: int = 20,
+    statement_cache_size: int = STATEMENT_CACHE_SIZE,
+) -> asyncpg.Pool:
+    """`statement_cache_size=0` for a pooler that cannot keep named prepared statements
+    (PgBouncer before 1.21 in transaction mode, docs/scaling.md): every statement is then
+    prepared unnamed, in the same transaction that runs it."""
     pool = await asyncpg.create_pool(
         dsn,
         min_size=min_size,
         max_size=max_size,
+        statement_cache_size=statement_cache_size,
         init=_init_connection,
         reset=_reset_connection,
         # Connections are handed back between tenants; nothing session-level may survive.

@@ -101,6 +101,28 @@ def test_complete_production_settings_are_accepted(database_url, redis_dsn):
     assert production_refusals(settings) == []
 
 
+def test_a_transaction_mode_pooler_without_a_direct_listening_url_is_refused(
+    database_url, redis_dsn
+):
+    # given production settings behind PgBouncer in transaction mode
+    behind = Settings(
+        environment="production",
+        secret_key=GOOD_SECRET,
+        database_url=database_url,
+        redis_url=redis_dsn,
+        database_pooler="pgbouncer-transaction",
+    )
+
+    # when they are checked without a direct URL for LISTEN, then that is refused
+    assert production_refusals(behind) == [
+        "LOYALTY_LISTEN_DATABASE_URL is not set (LISTEN needs a direct session connection;"
+        " through a transaction-mode pooler no announcement would be heard)"
+    ]
+    # and with one, nothing is
+    direct = behind.model_copy(update={"listen_database_url": database_url})
+    assert production_refusals(direct) == []
+
+
 def test_development_needs_none_of_it():
     # given development settings with nothing configured
     settings = Settings(environment="development", secret_key=None)

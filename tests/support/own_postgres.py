@@ -27,7 +27,7 @@ def _bin(name: str) -> str:
     return str(Path(POSTGRES_BIN_PATH) / name)
 
 
-def _run_as() -> str | None:
+def run_as() -> str | None:
     if os.geteuid() != 0:
         return None
     from pgserver.utils import ensure_user_exists
@@ -43,14 +43,14 @@ class OwnPostgres:
 
     def __init__(self) -> None:
         self.port = free_port()
-        self.user = _run_as()
+        self.user = run_as()
         self.folder = Path(tempfile.mkdtemp(prefix="loyalty-own-pg-"))
         self.data = self.folder / "data"
         self.proc: subprocess.Popen[bytes] | None = None
         if self.user is not None:
             entry = pwd.getpwnam(self.user)
             os.chown(self.folder, entry.pw_uid, entry.pw_gid)
-            _make_traversable(self.folder)
+            make_traversable(self.folder)
         self._initdb()
 
     @property
@@ -151,7 +151,7 @@ def _any_backend(data: Path) -> bool:
     return False
 
 
-def _make_traversable(folder: Path) -> None:
+def make_traversable(folder: Path) -> None:
     """Lets the server's user reach `folder` through its parents (a temp dir is 0700)."""
     for parent in [folder, *folder.parents]:
         mode = parent.stat().st_mode
