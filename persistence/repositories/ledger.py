@@ -31,19 +31,62 @@ _SPEND_BATCH = 100
 
 _BALANCE_NAMES = _BALANCE_COLUMNS.split(", ")
 _LOT_NAMES = _LOT_COLUMNS.split(", ")
-_DUE = "l.remaining > 0 AND ((l.pending AND l.available_at <= $3) OR l.expires_at <= $3)"
-# The balance row locked, the version the statement's snapshot saw, and one row per lot due
-# by $3 (lot columns prefixed `lot_`; one row of nulls when none is).
-_LOCK_WITH_DUE_LOTS = f"""
+
+
+# The lots due by $3, as two index range scans (lots_maturing_member, lots_open) whatever
+# the statistics say; `gate` is a condition that is the same for every row, so the planner
+# runs the scans only when it holds.
+def _due_lots_sql(gate: str = "true") -> str:
+    return f"""
+        SELECT {_LOT_COLUMNS} FROM lots
+        WHERE {gate} AND member_id = $1 AND wallet = $2
+          AND pending AND remaining > 0 AND available_at <= $3
+        UNION ALL
+        SELECT {_LOT_COLUMNS} FROM lots
+        WHERE {gate} AND member_id = $1 AND wallet = $2
+          AND remaining > 0 AND expires_at <= $3 AND NOT (pending AND available_at <= $3)"""
+
+
+DUE_LOTS = _due_lots_sql() + " ORDER BY id"
+# The balance row locked, whether its next_due_at has passed, the version the statement's
+# snapshot saw, and one row per lot due by $3 (lot columns prefixed `lot_`; one row of nulls
+# when none is). The lots are read only when next_due_at says one may be due.
+LOCK_WITH_DUE_LOTS = f"""
     WITH locked AS MATERIALIZED (
-        SELECT {_BALANCE_COLUMNS} FROM balances
-        WHERE member_id = $1 AND wallet = $2 FOR UPDATE)
-    SELECT locked.*,
+        SELECT {_BALANCE_COLUMNS}, next_due_at FROM balances
+        WHERE member_id = $1 AND wallet = $2 FOR UPDATE),
+    due AS MATERIALIZED ({_due_lots_sql("(SELECT next_due_at <= $3 FROM locked)")})
+    SELECT locked.*, coalesce(locked.next_due_at <= $3, false) AS may_be_due,
            (SELECT version FROM balances WHERE member_id = $1 AND wallet = $2) AS seen_version,
-           {", ".join(f"l.{c} AS lot_{c}" for c in _LOT_NAMES)}
+           {", ".join(f"due.{c} AS lot_{c}" for c in _LOT_NAMES)}
     FROM locked
-    LEFT JOIN lots l ON l.member_id = $1 AND l.wallet = $2 AND {_DUE}
-    ORDER BY l.id"""
+    LEFT JOIN due ON true
+    ORDER BY due.id"""
+_LOCK = f"""SELECT {_BALANCE_COLUMNS}, coalesce(next_due_at <= $3, false) AS may_be_due
+    FROM balances WHERE member_id = $1 AND wallet = $2 FOR UPDATE"""
+# Nothing was due although next_due_at had passed (it is never later than the truth, often
+# sooner): recount it from the open lots, two one-row index reads.
+RECOUNT_NEXT_DUE = """
+    UPDATE balances SET next_due_at = least(
+        (SELECT available_at FROM lots
+         WHERE member_id = $1 AND wallet = $2 AND pending AND remaining > 0
+         ORDER BY available_at LIMIT 1),
+        (SELECT expires_at FROM lots
+         WHERE member_id = $1 AND wallet = $2 AND remaining > 0 AND expires_at IS NOT NULL
+         ORDER BY expires_at LIMIT 1))
+    WHERE member_id = $1 AND wallet = $2"""
+# Open available lots in spend order from a keyset position ($4..$6, all null for the
+# start), $7 at a time (null: all): a range scan of lots_spend_order.
+SPENDABLE_LOTS = f"""SELECT {_LOT_COLUMNS} FROM lots
+    WHERE member_id = $1 AND wallet = $2 AND remaining > 0 AND NOT pending
+      AND (expires_at IS NULL OR expires_at > $3)
+      AND ($4::boolean IS NULL OR ((expires_at IS NULL),
+           coalesce(expires_at, available_at), id) > ($4, $5, $6))
+    ORDER BY (expires_at IS NULL), coalesce(expires_at, available_at), id
+    LIMIT $7"""
+ORDER_LOTS = f"""SELECT {_LOT_COLUMNS} FROM lots
+    WHERE order_id = $1 AND member_id = $2 AND wallet = $3 AND remaining > 0
+    ORDER BY id DESC"""
 
 _APPEND = (
     """INSERT INTO ledger_entries
@@ -95,20 +138,19 @@ class PgLedgerRepository:
         self._conn = conn
 
     async def lock_balance(self, member_id: UUID, wallet: str) -> Balance:
-        sql = (
-            f"SELECT {_BALANCE_COLUMNS} FROM balances"
-            " WHERE member_id = $1 AND wallet = $2 FOR UPDATE"
-        )
-        row = await self._conn.fetchrow(sql, member_id, wallet)
+        return _balance_of(await self._lock(member_id, wallet, None))
+
+    async def _lock(self, member_id: UUID, wallet: str, now: datetime | None) -> asyncpg.Record:
+        row = await self._conn.fetchrow(_LOCK, member_id, wallet, now)
         if row is None:
             await self._conn.execute(
                 "INSERT INTO balances (member_id, wallet) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                 member_id,
                 wallet,
             )
-            row = await self._conn.fetchrow(sql, member_id, wallet)
+            row = await self._conn.fetchrow(_LOCK, member_id, wallet, now)
         assert row is not None
-        return _balance(row)
+        return row
 
     async def lock_balance_with_due_lots(
         self, member_id: UUID, wallet: str, now: datetime
@@ -118,12 +160,18 @@ class PgLedgerRepository:
         # the latest. Every change of a wallet's lots changes its balance row's version under
         # this lock, so a version the snapshot also saw means no change came in between;
         # any other version, and a row that is not there yet, take the separate reads.
-        rows = await self._conn.fetch(_LOCK_WITH_DUE_LOTS, member_id, wallet, now)
-        if not rows or rows[0]["seen_version"] != rows[0]["version"]:
-            balance = await self.lock_balance(member_id, wallet)
-            return balance, await self.due_lots(member_id, wallet, now)
-        lots = [_lot_of(r) for r in rows if r["lot_id"] is not None]
-        return _balance_of(rows[0]), lots
+        rows = await self._conn.fetch(LOCK_WITH_DUE_LOTS, member_id, wallet, now)
+        if rows and rows[0]["seen_version"] == rows[0]["version"]:
+            locked = rows[0]
+            lots = [_lot_of(r) for r in rows if r["lot_id"] is not None]
+        else:
+            locked = await self._lock(member_id, wallet, now)
+            lots = await self.due_lots(member_id, wallet, now) if locked["may_be_due"] else []
+        if locked["may_be_due"] and not lots:
+            # Once per due time: lots due now stay in the count until they are settled, so
+            # a transaction that reads them and does not settle them leaves it correct.
+            await self._conn.execute(RECOUNT_NEXT_DUE, member_id, wallet)
+        return _balance_of(locked), lots
 
     async def read_balance(self, member_id: UUID, wallet: str) -> Balance:
         row = await self._conn.fetchrow(
@@ -221,13 +269,7 @@ class PgLedgerRepository:
         after: tuple[bool, datetime, int] | None = None
         while True:
             rows = await self._conn.fetch(
-                f"""SELECT {_LOT_COLUMNS} FROM lots
-                    WHERE member_id = $1 AND wallet = $2 AND remaining > 0 AND NOT pending
-                      AND (expires_at IS NULL OR expires_at > $3)
-                      AND ($4::boolean IS NULL OR ((expires_at IS NULL),
-                           coalesce(expires_at, available_at), id) > ($4, $5, $6))
-                    ORDER BY (expires_at IS NULL), coalesce(expires_at, available_at), id
-                    LIMIT $7""",
+                SPENDABLE_LOTS,
                 member_id,
                 wallet,
                 now,
@@ -244,10 +286,7 @@ class PgLedgerRepository:
 
     async def due_lots(self, member_id: UUID, wallet: str, now: datetime) -> list[Lot]:
         rows = await self._conn.fetch(
-            f"""SELECT {_LOT_COLUMNS} FROM lots
-                WHERE member_id = $1 AND wallet = $2 AND remaining > 0
-                  AND ((pending AND available_at <= $3) OR expires_at <= $3)
-                ORDER BY id""",
+            DUE_LOTS,
             member_id,
             wallet,
             now,
@@ -256,9 +295,7 @@ class PgLedgerRepository:
 
     async def order_lots(self, order_id: str, member_id: UUID, wallet: str) -> list[Lot]:
         rows = await self._conn.fetch(
-            f"""SELECT {_LOT_COLUMNS} FROM lots
-                WHERE order_id = $1 AND member_id = $2 AND wallet = $3 AND remaining > 0
-                ORDER BY id DESC""",
+            ORDER_LOTS,
             order_id,
             member_id,
             wallet,
