@@ -33,29 +33,46 @@ _BALANCE_NAMES = _BALANCE_COLUMNS.split(", ")
 _LOT_NAMES = _LOT_COLUMNS.split(", ")
 
 
-# The lots due by $3, as two index range scans (lots_maturing_member, lots_open) whatever
-# the statistics say; `gate` is a condition that is the same for every row, so the planner
-# runs the scans only when it holds.
-def _due_lots_sql(gate: str = "true") -> str:
-    return f"""
-        SELECT {_LOT_COLUMNS} FROM lots
+# Due lots read at a time from each index (a batch of either that comes back full is read
+# on from where it stopped).
+DUE_BATCH = 500
+_AFTER = " AND ({column}, id) > ($4, $5)"
+
+
+# The lots due by $3 in one of two streams, each an index range scan with a LIMIT in the
+# index's order, the plan PostgreSQL picks whatever its statistics say: pending lots that
+# matured (lots_maturing_member) and open lots that expired without maturing now
+# (lots_expiring_member). `gate` is the same for every row, so the planner runs the scan
+# only when it holds; `after` reads on from the keyset ($4, $5), $6 at a time.
+def _maturing_sql(gate: str = "true", *, after: bool = False) -> str:
+    return f"""SELECT {_LOT_COLUMNS} FROM lots
         WHERE {gate} AND member_id = $1 AND wallet = $2
           AND pending AND remaining > 0 AND available_at <= $3
-        UNION ALL
-        SELECT {_LOT_COLUMNS} FROM lots
+          {_AFTER.format(column="available_at") if after else ""}
+        ORDER BY available_at, id LIMIT {"$6" if after else DUE_BATCH}"""
+
+
+def _expiring_sql(gate: str = "true", *, after: bool = False) -> str:
+    return f"""SELECT {_LOT_COLUMNS} FROM lots
         WHERE {gate} AND member_id = $1 AND wallet = $2
-          AND remaining > 0 AND expires_at <= $3 AND NOT (pending AND available_at <= $3)"""
+          AND remaining > 0 AND expires_at <= $3 AND NOT (pending AND available_at <= $3)
+          {_AFTER.format(column="expires_at") if after else ""}
+        ORDER BY expires_at, id LIMIT {"$6" if after else DUE_BATCH}"""
 
 
-DUE_LOTS = _due_lots_sql() + " ORDER BY id"
+DUE_MATURING = _maturing_sql(after=True)
+DUE_EXPIRING = _expiring_sql(after=True)
+# The first batch of both streams.
+DUE_LOTS = f"({_maturing_sql()}) UNION ALL ({_expiring_sql()})"
+_GATE = "(SELECT next_due_at <= $3 FROM locked)"
 # The balance row locked, whether its next_due_at has passed, the version the statement's
-# snapshot saw, and one row per lot due by $3 (lot columns prefixed `lot_`; one row of nulls
-# when none is). The lots are read only when next_due_at says one may be due.
+# snapshot saw, and the first batch of both streams of lots due by $3 (lot columns prefixed `lot_`;
+# one row of nulls when none is). The lots are read only when next_due_at says one may be due.
 LOCK_WITH_DUE_LOTS = f"""
     WITH locked AS MATERIALIZED (
         SELECT {_BALANCE_COLUMNS}, next_due_at FROM balances
         WHERE member_id = $1 AND wallet = $2 FOR UPDATE),
-    due AS MATERIALIZED ({_due_lots_sql("(SELECT next_due_at <= $3 FROM locked)")})
+    due AS MATERIALIZED (({_maturing_sql(_GATE)}) UNION ALL ({_expiring_sql(_GATE)}))
     SELECT locked.*, coalesce(locked.next_due_at <= $3, false) AS may_be_due,
            (SELECT version FROM balances WHERE member_id = $1 AND wallet = $2) AS seen_version,
            {", ".join(f"due.{c} AS lot_{c}" for c in _LOT_NAMES)}
@@ -75,18 +92,30 @@ RECOUNT_NEXT_DUE = """
          WHERE member_id = $1 AND wallet = $2 AND remaining > 0 AND expires_at IS NOT NULL
          ORDER BY expires_at LIMIT 1))
     WHERE member_id = $1 AND wallet = $2"""
-# Open available lots in spend order from a keyset position ($4..$6, all null for the
-# start), $7 at a time (null: all): a range scan of lots_spend_order.
+# Open available lots in spend order after the keyset ($3, $4, $5), $6 at a time (null:
+# all): a range scan of lots_spend_order from its first key on, whatever the statistics say.
+# The first read starts after (false, now, the largest id): lots expiring after now, then
+# the never-expiring ones.
 SPENDABLE_LOTS = f"""SELECT {_LOT_COLUMNS} FROM lots
     WHERE member_id = $1 AND wallet = $2 AND remaining > 0 AND NOT pending
-      AND (expires_at IS NULL OR expires_at > $3)
-      AND ($4::boolean IS NULL OR ((expires_at IS NULL),
-           coalesce(expires_at, available_at), id) > ($4, $5, $6))
+      AND ((expires_at IS NULL), coalesce(expires_at, available_at), id) > ($3, $4, $5)
     ORDER BY (expires_at IS NULL), coalesce(expires_at, available_at), id
-    LIMIT $7"""
+    LIMIT $6"""
+_LAST_ID = 2**63 - 1
 ORDER_LOTS = f"""SELECT {_LOT_COLUMNS} FROM lots
     WHERE order_id = $1 AND member_id = $2 AND wallet = $3 AND remaining > 0
     ORDER BY id DESC"""
+
+MARK_AVAILABLE = "UPDATE lots SET pending = false WHERE id = ANY($1::bigint[])"
+# Draws $3 points from each lot of $2 for entry $1.
+DRAW = """WITH d AS (SELECT * FROM unnest($2::bigint[], $3::bigint[]) AS d(lot_id, points)),
+                    drawn AS (INSERT INTO lot_draws (entry_id, lot_id, points)
+                              SELECT $1, lot_id, points FROM d)
+               UPDATE lots SET remaining = lots.remaining - d.points
+               FROM d WHERE lots.id = d.lot_id"""
+UNDRAW = f"""UPDATE lots SET remaining = lots.remaining + d.points
+                FROM lot_draws d WHERE d.entry_id = $1 AND lots.id = d.lot_id
+                RETURNING {", ".join("lots." + c for c in _LOT_COLUMNS.split(", "))}"""
 
 _APPEND = (
     """INSERT INTO ledger_entries
@@ -163,7 +192,9 @@ class PgLedgerRepository:
         rows = await self._conn.fetch(LOCK_WITH_DUE_LOTS, member_id, wallet, now)
         if rows and rows[0]["seen_version"] == rows[0]["version"]:
             locked = rows[0]
-            lots = [_lot_of(r) for r in rows if r["lot_id"] is not None]
+            lots = await self._read_on(
+                member_id, wallet, now, [_lot_of(r) for r in rows if r["lot_id"] is not None]
+            )
         else:
             locked = await self._lock(member_id, wallet, now)
             lots = await self.due_lots(member_id, wallet, now) if locked["may_be_due"] else []
@@ -266,14 +297,13 @@ class PgLedgerRepository:
     ) -> list[Lot]:
         lots: list[Lot] = []
         total = 0
-        after: tuple[bool, datetime, int] | None = None
+        after: tuple[bool, datetime, int] = (False, now, _LAST_ID)
         while True:
             rows = await self._conn.fetch(
                 SPENDABLE_LOTS,
                 member_id,
                 wallet,
-                now,
-                *(after or (None, None, None)),
+                *after,
                 _SPEND_BATCH if covering is not None else None,
             )
             batch = [_lot(r) for r in rows]
@@ -285,13 +315,30 @@ class PgLedgerRepository:
             after = (last.expires_at is None, last.expires_at or last.available_at, last.id)
 
     async def due_lots(self, member_id: UUID, wallet: str, now: datetime) -> list[Lot]:
-        rows = await self._conn.fetch(
-            DUE_LOTS,
-            member_id,
-            wallet,
-            now,
+        rows = await self._conn.fetch(DUE_LOTS, member_id, wallet, now)
+        return await self._read_on(member_id, wallet, now, [_lot(r) for r in rows])
+
+    async def _read_on(
+        self, member_id: UUID, wallet: str, now: datetime, first: list[Lot]
+    ) -> list[Lot]:
+        """All the lots due, from the first batch of each stream: a full one is read on."""
+        maturing = [lot for lot in first if lot.pending and lot.available_at <= now]
+        expiring = [lot for lot in first if not (lot.pending and lot.available_at <= now)]
+        streams = (
+            (DUE_MATURING, maturing, lambda lot: lot.available_at),
+            (DUE_EXPIRING, expiring, lambda lot: lot.expires_at),
         )
-        return [_lot(r) for r in rows]
+        lots: list[Lot] = []
+        for sql, batch, key in streams:
+            lots += batch
+            while len(batch) == DUE_BATCH:
+                last = batch[-1]
+                rows = await self._conn.fetch(
+                    sql, member_id, wallet, now, key(last), last.id, DUE_BATCH
+                )
+                batch = [_lot(r) for r in rows]
+                lots += batch
+        return sorted(lots, key=lambda lot: lot.id)
 
     async def order_lots(self, order_id: str, member_id: UUID, wallet: str) -> list[Lot]:
         rows = await self._conn.fetch(
@@ -303,19 +350,13 @@ class PgLedgerRepository:
         return [_lot(r) for r in rows]
 
     async def mark_available(self, lot_ids: list[int]) -> None:
-        await self._conn.execute(
-            "UPDATE lots SET pending = false WHERE id = ANY($1::bigint[])", lot_ids
-        )
+        await self._conn.execute(MARK_AVAILABLE, lot_ids)
 
     async def draw(self, entry_id: int, draws: list[LotDraw]) -> None:
         lot_ids = [d.lot_id for d in draws]
         amounts = [d.points for d in draws]
         await self._conn.execute(
-            """WITH d AS (SELECT * FROM unnest($2::bigint[], $3::bigint[]) AS d(lot_id, points)),
-                    drawn AS (INSERT INTO lot_draws (entry_id, lot_id, points)
-                              SELECT $1, lot_id, points FROM d)
-               UPDATE lots SET remaining = lots.remaining - d.points
-               FROM d WHERE lots.id = d.lot_id""",
+            DRAW,
             entry_id,
             lot_ids,
             amounts,
@@ -415,9 +456,7 @@ class PgLedgerRepository:
 
     async def undraw(self, entry_id: int) -> list[Lot]:
         rows = await self._conn.fetch(
-            f"""UPDATE lots SET remaining = lots.remaining + d.points
-                FROM lot_draws d WHERE d.entry_id = $1 AND lots.id = d.lot_id
-                RETURNING {", ".join("lots." + c for c in _LOT_COLUMNS.split(", "))}""",
+            UNDRAW,
             entry_id,
         )
         return [_lot(r) for r in rows]

@@ -8,10 +8,12 @@
 -- records it.
 ALTER TABLE balances ADD COLUMN next_due_at timestamptz DEFAULT '-infinity';
 
--- A wallet's pending lots by when they mature, for the due-lots read under the lock (its
--- expiring half reads lots_open, which is (member_id, wallet, expires_at)).
-CREATE INDEX lots_maturing_member ON lots (member_id, wallet, available_at)
+-- A wallet's lots by when they mature and when they expire, with the id that breaks ties:
+-- the lock reads the due ones as range scans in index order, a batch at a time.
+CREATE INDEX lots_maturing_member ON lots (member_id, wallet, available_at, id)
     WHERE pending AND remaining > 0;
+CREATE INDEX lots_expiring_member ON lots (member_id, wallet, expires_at, id)
+    WHERE remaining > 0 AND expires_at IS NOT NULL;
 
 -- Every lot written, however it is written (the ledger, an import, a bulk load), brings its
 -- wallet's next_due_at forward when it comes due sooner; nothing ever moves it later except
