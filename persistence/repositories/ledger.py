@@ -1,7 +1,9 @@
 """Balances, lots and ledger entries in a tenant schema.
 
 The balance row lock taken by `lock_balance` serialises every change of one member's wallet,
-so lot reads and updates below need no locks of their own.
+so lot reads and updates below need no locks of their own. Everything read under that lock
+is an index range scan whatever PostgreSQL's statistics say, and the due lots are read only
+once the row's `next_due_at` (kept by triggers on `lots`, tenant migration 0014) has passed.
 """
 
 from __future__ import annotations
