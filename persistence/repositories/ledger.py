@@ -119,6 +119,16 @@ UNDRAW = f"""UPDATE lots SET remaining = lots.remaining + d.points
                 FROM lot_draws d WHERE d.entry_id = $1 AND lots.id = d.lot_id
                 RETURNING {", ".join("lots." + c for c in _LOT_COLUMNS.split(", "))}"""
 
+# What an order's entries earned and took back in a wallet (stamps read it under the lock).
+ORDER_TOTALS = """SELECT coalesce(sum(lifetime_delta) FILTER (WHERE kind = 'EARN'), 0) AS earned,
+                      coalesce(-sum(lifetime_delta) FILTER (WHERE kind = 'REVERSE'), 0)
+                        AS reversed
+               FROM ledger_entries
+               WHERE member_id = $1 AND wallet = $2 AND order_id = $3"""
+COUNT_ENTRIES = (
+    "SELECT count(*) FROM ledger_entries WHERE member_id = $1 AND wallet = $2 AND kind = $3"
+)
+
 _APPEND = (
     """INSERT INTO ledger_entries
     (member_id, wallet, kind, available_delta, pending_delta, lifetime_delta,
@@ -402,11 +412,7 @@ class PgLedgerRepository:
 
     async def order_totals(self, order_id: str, member_id: UUID, wallet: str) -> tuple[int, int]:
         row = await self._conn.fetchrow(
-            """SELECT coalesce(sum(lifetime_delta) FILTER (WHERE kind = 'EARN'), 0) AS earned,
-                      coalesce(-sum(lifetime_delta) FILTER (WHERE kind = 'REVERSE'), 0)
-                        AS reversed
-               FROM ledger_entries
-               WHERE member_id = $1 AND wallet = $2 AND order_id = $3""",
+            ORDER_TOTALS,
             member_id,
             wallet,
             order_id,
@@ -416,8 +422,7 @@ class PgLedgerRepository:
 
     async def count_entries(self, member_id: UUID, wallet: str, kind: EntryKind) -> int:
         found: int = await self._conn.fetchval(
-            "SELECT count(*) FROM ledger_entries WHERE member_id = $1 AND wallet = $2"
-            " AND kind = $3",
+            COUNT_ENTRIES,
             member_id,
             wallet,
             kind.value,

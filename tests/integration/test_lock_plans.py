@@ -27,12 +27,12 @@ def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield from _nodes(child)
 
 
-def _lot_scans(explained: str) -> list[dict[str, Any]]:
+def _lot_scans(explained: str, tables: tuple[str, ...] = ("lots",)) -> list[dict[str, Any]]:
     (top,) = json.loads(explained)
     return [
         node
         for node in _nodes(top["Plan"])
-        if node.get("Relation Name") == "lots" and node["Node Type"] != "ModifyTable"
+        if node.get("Relation Name") in tables and node["Node Type"] != "ModifyTable"
     ]
 
 
@@ -70,14 +70,16 @@ async def _locked_queries(conn: Any, member_id: UUID, now: datetime) -> dict[str
         "mark available": (ledger.MARK_AVAILABLE, lot_ids),
         "draw": (ledger.DRAW, entry_id, lot_ids, [1, 1, 1]),
         "undraw": (ledger.UNDRAW, entry_id),
+        "order totals": (ledger.ORDER_TOTALS, member_id, wallet, "order-100"),
+        "stamp cards completed": (ledger.COUNT_ENTRIES, member_id, "stamps", "REDEEM"),
     }
 
 
 async def _assert_lots_read_by_index(conn: Any, member_id: UUID, now: datetime) -> None:
     for name, (sql, *args) in (await _locked_queries(conn, member_id, now)).items():
         scans = await conn.fetchval("EXPLAIN (FORMAT JSON) " + sql, *args)
-        kinds = [node["Node Type"] for node in _lot_scans(scans)]
-        assert kinds, f"{name}: lots not read at all?\n{scans}"
+        kinds = [node["Node Type"] for node in _lot_scans(scans, ("lots", "ledger_entries"))]
+        assert kinds, f"{name}: neither lots nor entries read at all?\n{scans}"
         assert set(kinds) <= INDEXED, f"{name}: {kinds}\n{scans}"
 
 

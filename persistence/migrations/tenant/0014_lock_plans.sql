@@ -56,3 +56,8 @@ CREATE TRIGGER lots_due_on_update AFTER UPDATE OF remaining, pending, available_
           OR NEW.available_at IS DISTINCT FROM OLD.available_at
           OR NEW.expires_at IS DISTINCT FROM OLD.expires_at))
     EXECUTE FUNCTION lot_brings_due_forward();
+
+-- What one order's entries earned and took back in a wallet, read under the lock when an
+-- order changes or is refunded (stamps): by the order, not by a walk of the member's entries.
+CREATE INDEX ledger_entries_order ON ledger_entries (order_id, member_id, wallet)
+    WHERE order_id IS NOT NULL;
