@@ -1,7 +1,9 @@
 """Balances, lots and ledger entries in a tenant schema.
 
 The balance row lock taken by `lock_balance` serialises every change of one member's wallet,
-so lot reads and updates below need no locks of their own.
+so lot reads and updates below need no locks of their own. Everything read under that lock
+is an index range scan whatever PostgreSQL's statistics say, and the due lots are read only
+once the row's `next_due_at` (kept by triggers on `lots`, tenant migration 0014) has passed.
 """
 
 from __future__ import annotations
@@ -31,19 +33,101 @@ _SPEND_BATCH = 100
 
 _BALANCE_NAMES = _BALANCE_COLUMNS.split(", ")
 _LOT_NAMES = _LOT_COLUMNS.split(", ")
-_DUE = "l.remaining > 0 AND ((l.pending AND l.available_at <= $3) OR l.expires_at <= $3)"
-# The balance row locked, the version the statement's snapshot saw, and one row per lot due
-# by $3 (lot columns prefixed `lot_`; one row of nulls when none is).
-_LOCK_WITH_DUE_LOTS = f"""
+
+
+# Due lots read at a time from each index (a batch of either that comes back full is read
+# on from where it stopped).
+DUE_BATCH = 500
+_AFTER = " AND ({column}, id) > ($4, $5)"
+
+
+# The lots due by $3 in one of two streams, each an index range scan with a LIMIT in the
+# index's order, the plan PostgreSQL picks whatever its statistics say: pending lots that
+# matured (lots_maturing_member) and open lots that expired without maturing now
+# (lots_expiring_member). `gate` is the same for every row, so the planner runs the scan
+# only when it holds; `after` reads on from the keyset ($4, $5), $6 at a time.
+def _maturing_sql(gate: str = "true", *, after: bool = False) -> str:
+    return f"""SELECT {_LOT_COLUMNS} FROM lots
+        WHERE {gate} AND member_id = $1 AND wallet = $2
+          AND pending AND remaining > 0 AND available_at <= $3
+          {_AFTER.format(column="available_at") if after else ""}
+        ORDER BY available_at, id LIMIT {"$6" if after else DUE_BATCH}"""
+
+
+def _expiring_sql(gate: str = "true", *, after: bool = False) -> str:
+    return f"""SELECT {_LOT_COLUMNS} FROM lots
+        WHERE {gate} AND member_id = $1 AND wallet = $2
+          AND remaining > 0 AND expires_at <= $3 AND NOT (pending AND available_at <= $3)
+          {_AFTER.format(column="expires_at") if after else ""}
+        ORDER BY expires_at, id LIMIT {"$6" if after else DUE_BATCH}"""
+
+
+DUE_MATURING = _maturing_sql(after=True)
+DUE_EXPIRING = _expiring_sql(after=True)
+# The first batch of both streams.
+DUE_LOTS = f"({_maturing_sql()}) UNION ALL ({_expiring_sql()})"
+_GATE = "(SELECT next_due_at <= $3 FROM locked)"
+# The balance row locked, whether its next_due_at has passed, the version the statement's
+# snapshot saw, and the first batch of both streams of lots due by $3 (lot columns prefixed `lot_`;
+# one row of nulls when none is). The lots are read only when next_due_at says one may be due.
+LOCK_WITH_DUE_LOTS = f"""
     WITH locked AS MATERIALIZED (
-        SELECT {_BALANCE_COLUMNS} FROM balances
-        WHERE member_id = $1 AND wallet = $2 FOR UPDATE)
-    SELECT locked.*,
+        SELECT {_BALANCE_COLUMNS}, next_due_at FROM balances
+        WHERE member_id = $1 AND wallet = $2 FOR UPDATE),
+    due AS MATERIALIZED (({_maturing_sql(_GATE)}) UNION ALL ({_expiring_sql(_GATE)}))
+    SELECT locked.*, coalesce(locked.next_due_at <= $3, false) AS may_be_due,
            (SELECT version FROM balances WHERE member_id = $1 AND wallet = $2) AS seen_version,
-           {", ".join(f"l.{c} AS lot_{c}" for c in _LOT_NAMES)}
+           {", ".join(f"due.{c} AS lot_{c}" for c in _LOT_NAMES)}
     FROM locked
-    LEFT JOIN lots l ON l.member_id = $1 AND l.wallet = $2 AND {_DUE}
-    ORDER BY l.id"""
+    LEFT JOIN due ON true
+    ORDER BY due.id"""
+_LOCK = f"""SELECT {_BALANCE_COLUMNS}, coalesce(next_due_at <= $3, false) AS may_be_due
+    FROM balances WHERE member_id = $1 AND wallet = $2 FOR UPDATE"""
+# Nothing was due although next_due_at had passed (it is never later than the truth, often
+# sooner): recount it from the open lots, two one-row index reads.
+RECOUNT_NEXT_DUE = """
+    UPDATE balances SET next_due_at = least(
+        (SELECT available_at FROM lots
+         WHERE member_id = $1 AND wallet = $2 AND pending AND remaining > 0
+         ORDER BY available_at LIMIT 1),
+        (SELECT expires_at FROM lots
+         WHERE member_id = $1 AND wallet = $2 AND remaining > 0 AND expires_at IS NOT NULL
+         ORDER BY expires_at LIMIT 1))
+    WHERE member_id = $1 AND wallet = $2"""
+# Open available lots in spend order after the keyset ($3, $4, $5), $6 at a time (null:
+# all): a range scan of lots_spend_order from its first key on, whatever the statistics say.
+# The first read starts after (false, now, the largest id): lots expiring after now, then
+# the never-expiring ones.
+SPENDABLE_LOTS = f"""SELECT {_LOT_COLUMNS} FROM lots
+    WHERE member_id = $1 AND wallet = $2 AND remaining > 0 AND NOT pending
+      AND ((expires_at IS NULL), coalesce(expires_at, available_at), id) > ($3, $4, $5)
+    ORDER BY (expires_at IS NULL), coalesce(expires_at, available_at), id
+    LIMIT $6"""
+_LAST_ID = 2**63 - 1
+ORDER_LOTS = f"""SELECT {_LOT_COLUMNS} FROM lots
+    WHERE order_id = $1 AND member_id = $2 AND wallet = $3 AND remaining > 0
+    ORDER BY id DESC"""
+
+MARK_AVAILABLE = "UPDATE lots SET pending = false WHERE id = ANY($1::bigint[])"
+# Draws $3 points from each lot of $2 for entry $1.
+DRAW = """WITH d AS (SELECT * FROM unnest($2::bigint[], $3::bigint[]) AS d(lot_id, points)),
+                    drawn AS (INSERT INTO lot_draws (entry_id, lot_id, points)
+                              SELECT $1, lot_id, points FROM d)
+               UPDATE lots SET remaining = lots.remaining - d.points
+               FROM d WHERE lots.id = d.lot_id"""
+UNDRAW = f"""UPDATE lots SET remaining = lots.remaining + d.points
+                FROM lot_draws d WHERE d.entry_id = $1 AND lots.id = d.lot_id
+                RETURNING {", ".join("lots." + c for c in _LOT_COLUMNS.split(", "))}"""
+
+# What an order's entries earned and took back in a wallet (stamps read it under the lock).
+ORDER_TOTALS = """SELECT coalesce(sum(lifetime_delta) FILTER (WHERE kind = 'EARN'), 0) AS earned,
+                      coalesce(-sum(lifetime_delta) FILTER (WHERE kind = 'REVERSE'), 0)
+                        AS reversed
+               FROM ledger_entries
+               WHERE member_id = $1 AND wallet = $2 AND order_id = $3"""
+COUNT_ENTRIES = (
+    "SELECT count(*) FROM ledger_entries WHERE member_id = $1 AND wallet = $2 AND kind = $3"
+)
 
 _APPEND = (
     """INSERT INTO ledger_entries
@@ -95,20 +179,19 @@ class PgLedgerRepository:
         self._conn = conn
 
     async def lock_balance(self, member_id: UUID, wallet: str) -> Balance:
-        sql = (
-            f"SELECT {_BALANCE_COLUMNS} FROM balances"
-            " WHERE member_id = $1 AND wallet = $2 FOR UPDATE"
-        )
-        row = await self._conn.fetchrow(sql, member_id, wallet)
+        return _balance_of(await self._lock(member_id, wallet, None))
+
+    async def _lock(self, member_id: UUID, wallet: str, now: datetime | None) -> asyncpg.Record:
+        row = await self._conn.fetchrow(_LOCK, member_id, wallet, now)
         if row is None:
             await self._conn.execute(
                 "INSERT INTO balances (member_id, wallet) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                 member_id,
                 wallet,
             )
-            row = await self._conn.fetchrow(sql, member_id, wallet)
+            row = await self._conn.fetchrow(_LOCK, member_id, wallet, now)
         assert row is not None
-        return _balance(row)
+        return row
 
     async def lock_balance_with_due_lots(
         self, member_id: UUID, wallet: str, now: datetime
@@ -118,12 +201,20 @@ class PgLedgerRepository:
         # the latest. Every change of a wallet's lots changes its balance row's version under
         # this lock, so a version the snapshot also saw means no change came in between;
         # any other version, and a row that is not there yet, take the separate reads.
-        rows = await self._conn.fetch(_LOCK_WITH_DUE_LOTS, member_id, wallet, now)
-        if not rows or rows[0]["seen_version"] != rows[0]["version"]:
-            balance = await self.lock_balance(member_id, wallet)
-            return balance, await self.due_lots(member_id, wallet, now)
-        lots = [_lot_of(r) for r in rows if r["lot_id"] is not None]
-        return _balance_of(rows[0]), lots
+        rows = await self._conn.fetch(LOCK_WITH_DUE_LOTS, member_id, wallet, now)
+        if rows and rows[0]["seen_version"] == rows[0]["version"]:
+            locked = rows[0]
+            lots = await self._read_on(
+                member_id, wallet, now, [_lot_of(r) for r in rows if r["lot_id"] is not None]
+            )
+        else:
+            locked = await self._lock(member_id, wallet, now)
+            lots = await self.due_lots(member_id, wallet, now) if locked["may_be_due"] else []
+        if locked["may_be_due"] and not lots:
+            # Once per due time: lots due now stay in the count until they are settled, so
+            # a transaction that reads them and does not settle them leaves it correct.
+            await self._conn.execute(RECOUNT_NEXT_DUE, member_id, wallet)
+        return _balance_of(locked), lots
 
     async def read_balance(self, member_id: UUID, wallet: str) -> Balance:
         row = await self._conn.fetchrow(
@@ -218,20 +309,13 @@ class PgLedgerRepository:
     ) -> list[Lot]:
         lots: list[Lot] = []
         total = 0
-        after: tuple[bool, datetime, int] | None = None
+        after: tuple[bool, datetime, int] = (False, now, _LAST_ID)
         while True:
             rows = await self._conn.fetch(
-                f"""SELECT {_LOT_COLUMNS} FROM lots
-                    WHERE member_id = $1 AND wallet = $2 AND remaining > 0 AND NOT pending
-                      AND (expires_at IS NULL OR expires_at > $3)
-                      AND ($4::boolean IS NULL OR ((expires_at IS NULL),
-                           coalesce(expires_at, available_at), id) > ($4, $5, $6))
-                    ORDER BY (expires_at IS NULL), coalesce(expires_at, available_at), id
-                    LIMIT $7""",
+                SPENDABLE_LOTS,
                 member_id,
                 wallet,
-                now,
-                *(after or (None, None, None)),
+                *after,
                 _SPEND_BATCH if covering is not None else None,
             )
             batch = [_lot(r) for r in rows]
@@ -243,22 +327,34 @@ class PgLedgerRepository:
             after = (last.expires_at is None, last.expires_at or last.available_at, last.id)
 
     async def due_lots(self, member_id: UUID, wallet: str, now: datetime) -> list[Lot]:
-        rows = await self._conn.fetch(
-            f"""SELECT {_LOT_COLUMNS} FROM lots
-                WHERE member_id = $1 AND wallet = $2 AND remaining > 0
-                  AND ((pending AND available_at <= $3) OR expires_at <= $3)
-                ORDER BY id""",
-            member_id,
-            wallet,
-            now,
+        rows = await self._conn.fetch(DUE_LOTS, member_id, wallet, now)
+        return await self._read_on(member_id, wallet, now, [_lot(r) for r in rows])
+
+    async def _read_on(
+        self, member_id: UUID, wallet: str, now: datetime, first: list[Lot]
+    ) -> list[Lot]:
+        """All the lots due, from the first batch of each stream: a full one is read on."""
+        maturing = [lot for lot in first if lot.pending and lot.available_at <= now]
+        expiring = [lot for lot in first if not (lot.pending and lot.available_at <= now)]
+        streams = (
+            (DUE_MATURING, maturing, lambda lot: lot.available_at),
+            (DUE_EXPIRING, expiring, lambda lot: lot.expires_at),
         )
-        return [_lot(r) for r in rows]
+        lots: list[Lot] = []
+        for sql, batch, key in streams:
+            lots += batch
+            while len(batch) == DUE_BATCH:
+                last = batch[-1]
+                rows = await self._conn.fetch(
+                    sql, member_id, wallet, now, key(last), last.id, DUE_BATCH
+                )
+                batch = [_lot(r) for r in rows]
+                lots += batch
+        return sorted(lots, key=lambda lot: lot.id)
 
     async def order_lots(self, order_id: str, member_id: UUID, wallet: str) -> list[Lot]:
         rows = await self._conn.fetch(
-            f"""SELECT {_LOT_COLUMNS} FROM lots
-                WHERE order_id = $1 AND member_id = $2 AND wallet = $3 AND remaining > 0
-                ORDER BY id DESC""",
+            ORDER_LOTS,
             order_id,
             member_id,
             wallet,
@@ -266,19 +362,13 @@ class PgLedgerRepository:
         return [_lot(r) for r in rows]
 
     async def mark_available(self, lot_ids: list[int]) -> None:
-        await self._conn.execute(
-            "UPDATE lots SET pending = false WHERE id = ANY($1::bigint[])", lot_ids
-        )
+        await self._conn.execute(MARK_AVAILABLE, lot_ids)
 
     async def draw(self, entry_id: int, draws: list[LotDraw]) -> None:
         lot_ids = [d.lot_id for d in draws]
         amounts = [d.points for d in draws]
         await self._conn.execute(
-            """WITH d AS (SELECT * FROM unnest($2::bigint[], $3::bigint[]) AS d(lot_id, points)),
-                    drawn AS (INSERT INTO lot_draws (entry_id, lot_id, points)
-                              SELECT $1, lot_id, points FROM d)
-               UPDATE lots SET remaining = lots.remaining - d.points
-               FROM d WHERE lots.id = d.lot_id""",
+            DRAW,
             entry_id,
             lot_ids,
             amounts,
@@ -322,11 +412,7 @@ class PgLedgerRepository:
 
     async def order_totals(self, order_id: str, member_id: UUID, wallet: str) -> tuple[int, int]:
         row = await self._conn.fetchrow(
-            """SELECT coalesce(sum(lifetime_delta) FILTER (WHERE kind = 'EARN'), 0) AS earned,
-                      coalesce(-sum(lifetime_delta) FILTER (WHERE kind = 'REVERSE'), 0)
-                        AS reversed
-               FROM ledger_entries
-               WHERE member_id = $1 AND wallet = $2 AND order_id = $3""",
+            ORDER_TOTALS,
             member_id,
             wallet,
             order_id,
@@ -336,8 +422,7 @@ class PgLedgerRepository:
 
     async def count_entries(self, member_id: UUID, wallet: str, kind: EntryKind) -> int:
         found: int = await self._conn.fetchval(
-            "SELECT count(*) FROM ledger_entries WHERE member_id = $1 AND wallet = $2"
-            " AND kind = $3",
+            COUNT_ENTRIES,
             member_id,
             wallet,
             kind.value,
@@ -378,9 +463,7 @@ class PgLedgerRepository:
 
     async def undraw(self, entry_id: int) -> list[Lot]:
         rows = await self._conn.fetch(
-            f"""UPDATE lots SET remaining = lots.remaining + d.points
-                FROM lot_draws d WHERE d.entry_id = $1 AND lots.id = d.lot_id
-                RETURNING {", ".join("lots." + c for c in _LOT_COLUMNS.split(", "))}""",
+            UNDRAW,
             entry_id,
         )
         return [_lot(r) for r in rows]
