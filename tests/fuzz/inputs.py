@@ -74,6 +74,9 @@ def fuzzed_types(schema: GraphQLSchema) -> list[GraphQLNamedType]:
     ]
 
 
+_NESTING = 2
+
+
 @dataclass(frozen=True)
 class Carrier:
     """A root field whose arguments can hold the aimed-at type."""
@@ -92,6 +95,22 @@ class Inputs:
     schema: GraphQLSchema
     seeds: Seeds
     _holds: dict[tuple[str, str], bool] = field(default_factory=dict, repr=False)
+    # The input object types whose strategies are being built, outermost first: a type that
+    # holds itself (a segment rule of rules) is built no deeper than _NESTING levels.
+    _building: list[str] = field(default_factory=list, repr=False)
+
+    def _nested(self, type_: GraphQLInputObjectType, build: Any) -> Strategy:
+        """`build()`, or at the nesting bound the type's required fields with plain values
+        (an empty object when it has none, which the domain refuses as it should)."""
+        if self._building.count(type_.name) >= _NESTING:
+            required = {n: f for n, f in type_.fields.items() if _required_field(f)}
+            return st.fixed_dictionaries({n: self.plain(f.type) for n, f in required.items()})
+        self._building.append(type_.name)
+        try:
+            built: Strategy = build()
+            return built
+        finally:
+            self._building.pop()
 
     def roots(self) -> list[Carrier]:
         found = []
@@ -139,7 +158,9 @@ class Inputs:
         if isinstance(type_, GraphQLScalarType):
             return scalar_values(type_.name).plain(self.seeds)
         assert isinstance(type_, GraphQLInputObjectType)
-        return self._on_base(type_, self._object(type_, self.plain), {})
+        return self._nested(
+            type_, lambda: self._on_base(type_, self._object(type_, self.plain), {})
+        )
 
     def hostile(self, type_: GraphQLInputType) -> Strategy:
         """Well-typed values and attacks, all the way down."""
@@ -163,18 +184,21 @@ class Inputs:
             drawn = st.one_of(attacks, attacks, values.plain(self.seeds))
         else:
             assert isinstance(inner, GraphQLInputObjectType)
-            drawn = st.one_of(
-                self._object(inner, self.hostile),
-                self._on_base(
-                    inner,
-                    self._object(inner, self.hostile),
-                    {n: self.hostile(f.type) for n, f in inner.fields.items()},
-                    some=True,
-                ),
-                self._object(inner, self.hostile).map(lambda v: {**v, "notAField\x00": "x"}),
-                st.sampled_from((DEEP_OBJECT, DEEP_LIST, "{}", [{}])),
-            )
+            drawn = self._nested(inner, lambda: self._hostile_object(inner))
         return st.one_of(drawn, drawn, drawn, st.sampled_from((None, {}, [], "", 0)))
+
+    def _hostile_object(self, inner: GraphQLInputObjectType) -> Strategy:
+        return st.one_of(
+            self._object(inner, self.hostile),
+            self._on_base(
+                inner,
+                self._object(inner, self.hostile),
+                {n: self.hostile(f.type) for n, f in inner.fields.items()},
+                some=True,
+            ),
+            self._object(inner, self.hostile).map(lambda v: {**v, "notAField\x00": "x"}),
+            st.sampled_from((DEEP_OBJECT, DEEP_LIST, "{}", [{}])),
+        )
 
     def aimed(self, type_: GraphQLInputType, target: GraphQLNamedType) -> Strategy:
         """Hostile values of `target` wherever `type_` can hold one, plain values elsewhere."""
@@ -186,6 +210,9 @@ class Inputs:
         if get_named_type(inner) is target:
             return self.hostile(inner)
         assert isinstance(inner, GraphQLInputObjectType)
+        return self._nested(inner, lambda: self._aimed_object(inner, target))
+
+    def _aimed_object(self, inner: GraphQLInputObjectType, target: GraphQLNamedType) -> Strategy:
         generated = self._object(
             inner, lambda t: self.aimed(t, target), always=lambda t: self.holds(t, target)
         )
