@@ -36,6 +36,7 @@ from domain.ledger import DEFAULT_WALLET, Balance
 from domain.points import read_balances
 from domain.ports import BalanceCache, UnitOfWorkFactory
 from domain.reads.segments import segments_of_members
+from domain.reads.stamps import StampStanding, members_stamps
 from domain.tier_evaluation import Standing, member_standings, member_tier_names
 
 BalanceKey = tuple[UUID, str]  # (member id, wallet)
@@ -75,6 +76,9 @@ class MemberLoaders:
 
     async def read_segments(self, member_ids: Sequence[UUID]) -> dict[UUID, frozenset[str]]:
         return await segments_of_members(self._uow, member_ids)
+
+    async def read_stamps(self, member_ids: Sequence[UUID]) -> dict[UUID, StampStanding | None]:
+        return await members_stamps(self._uow, self._cache, member_ids)
 
     async def read_offers(self, shoppers: Sequence[Shopper], limit: int) -> Offers:
         return await availabilities(self._uow, self._clock.now(), shoppers, limit)
@@ -128,6 +132,10 @@ class MemberBatch:
     def segments(self, loaders: MemberLoaders) -> asyncio.Future[dict[UUID, frozenset[str]]]:
         """The keys of the segments each of the page's members is in."""
         return self._once("segments", lambda: loaders.read_segments(self._ids))
+
+    def stamps(self, loaders: MemberLoaders) -> asyncio.Future[dict[UUID, StampStanding | None]]:
+        """Each of the page's members' stamp cards (None without a card)."""
+        return self._once("stamps", lambda: loaders.read_stamps(self._ids))
 
     def offers(self, loaders: MemberLoaders, limit: int) -> asyncio.Future[Offers]:
         """The page's available rewards among the first `limit` live rewards. The balances

@@ -154,6 +154,12 @@ class LedgerRepository(Protocol):
 
     async def count_entries(self, member_id: UUID, wallet: str, kind: EntryKind) -> int: ...
 
+    async def count_entries_of(
+        self, member_ids: Sequence[UUID], wallet: str, kind: EntryKind
+    ) -> dict[UUID, int]:
+        """count_entries of each member at once (0 for those with none)."""
+        ...
+
 
 class IdempotencyStore(Protocol):
     async def claim(

@@ -128,6 +128,10 @@ ORDER_TOTALS = """SELECT coalesce(sum(lifetime_delta) FILTER (WHERE kind = 'EARN
 COUNT_ENTRIES = (
     "SELECT count(*) FROM ledger_entries WHERE member_id = $1 AND wallet = $2 AND kind = $3"
 )
+COUNT_ENTRIES_OF = (
+    "SELECT member_id, count(*) AS n FROM ledger_entries"
+    " WHERE member_id = ANY($1::uuid[]) AND wallet = $2 AND kind = $3 GROUP BY member_id"
+)
 
 _APPEND = (
     """INSERT INTO ledger_entries
@@ -427,6 +431,14 @@ class PgLedgerRepository:
             wallet,
             kind.value,
         )
+        return found
+
+    async def count_entries_of(
+        self, member_ids: Sequence[UUID], wallet: str, kind: EntryKind
+    ) -> dict[UUID, int]:
+        rows = await self._conn.fetch(COUNT_ENTRIES_OF, list(member_ids), wallet, kind.value)
+        found = dict.fromkeys(member_ids, 0)
+        found.update((r["member_id"], r["n"]) for r in rows)
         return found
 
     async def wallets_with_due_lots(self, now: datetime, limit: int) -> list[tuple[UUID, str]]:

@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 from uuid import UUID
 
+import pytest
+
 from domain.jobs import run_jobs
 from persistence.uow import PgUnitOfWorkFactory
 from tests.conftest import ADJUST
@@ -14,6 +16,7 @@ from tests.support.earning import configure, earn, enroll, fetch, order, record,
 from tests.support.ledger_checks import assert_ledger_matches_balances
 from tests.support.operations import OPERATIONS
 from tests.support.rewards import make_reward, member_token
+from tests.support.round_trips import counting
 from tests.support.stamps import configure_card, set_card, stamps_of
 
 MEMBER_STAMPS = (OPERATIONS / "mobile" / "MemberStamps.graphql").read_text()
@@ -366,3 +369,119 @@ async def test_a_card_reward_must_have_a_fixed_points_cost(clocked, tenant):
     assert [(e["code"], e["field"]) for e in payload["errors"]] == [
         ("INVALID", ["input", "rewardId"])
     ]
+
+
+STAMPED_ORDER = """
+mutation Order($input: RecordOrderInput!) {
+  recordOrder(input: $input) {
+    stampsDelta
+    stamps { collected cardsCompleted available }
+    points { available }
+    errors { code }
+  }
+}
+"""
+STAMPED_ACTION = """
+mutation Action($input: RecordActionInput!) {
+  recordAction(input: $input) {
+    stampsDelta
+    stamps { collected cardsCompleted }
+    replayed
+    errors { code }
+  }
+}
+"""
+
+
+async def test_the_order_payload_shows_the_stamps_it_earned_and_the_card_after_it(clocked, tenant):
+    # Given a card of 3 stamps worth 50 points and a member with two stamps
+    gql = clocked.gql
+    await set_card(gql, tenant)
+    member_id = await enroll(gql, tenant)
+    for i in (1, 2):
+        await earn(gql, tenant, ten_dollars(f"o-{i}", member_id))
+
+    # When the third $10 order is recorded, then sent again
+    body = {"input": ten_dollars("o-3", member_id)}
+    first = (await gql(STAMPED_ORDER, body, token=tenant.secret_key))["recordOrder"]
+    again = (await gql(STAMPED_ORDER, body, token=tenant.secret_key))["recordOrder"]
+
+    # Then the first payload shows its stamp and the completed card, the replay no new stamp
+    assert first == {
+        "stampsDelta": 1,
+        "stamps": {"collected": 0, "cardsCompleted": 1, "available": 0},
+        "points": {"available": 80},
+        "errors": [],
+    }
+    assert (again["stampsDelta"], again["stamps"]["cardsCompleted"]) == (0, 1)
+
+
+async def test_a_guest_order_and_a_program_without_a_card_show_no_stamps(clocked, tenant):
+    # Given a program with no stamp card and a member
+    gql = clocked.gql
+    member_id = await enroll(gql, tenant)
+
+    # When the member and a guest place orders
+    mine = await gql(
+        STAMPED_ORDER, {"input": ten_dollars("m-1", member_id)}, token=tenant.secret_key
+    )
+    guest = order("g-1", None, ("cup", 1, 1000))
+    theirs = await gql(STAMPED_ORDER, {"input": guest}, token=tenant.secret_key)
+
+    # Then neither payload holds stamps
+    for payload in (mine["recordOrder"], theirs["recordOrder"]):
+        assert (payload["errors"], payload["stampsDelta"], payload["stamps"]) == ([], 0, None)
+
+
+async def test_the_action_payload_shows_the_stamp_it_earned(clocked, tenant):
+    # Given a check-in action that stamps the card
+    gql = clocked.gql
+    await configure(gql, tenant, actions=[{"key": "check_in", "points": 5}])
+    await set_card(gql, tenant, rules=[{"id": "visit", "stamps": 1, "action": "check_in"}])
+    member_id = await enroll(gql, tenant)
+    body = {"memberId": member_id, "action": "check_in", "idempotencyKey": "visit-9"}
+
+    # When the check-in is recorded, then replayed
+    first = (await gql(STAMPED_ACTION, {"input": body}, token=tenant.secret_key))["recordAction"]
+    again = (await gql(STAMPED_ACTION, {"input": body}, token=tenant.secret_key))["recordAction"]
+
+    # Then the first shows one stamp on the card, the replay none moved
+    assert first == {
+        "stampsDelta": 1,
+        "stamps": {"collected": 1, "cardsCompleted": 0},
+        "replayed": False,
+        "errors": [],
+    }
+    assert (again["replayed"], again["stampsDelta"], again["stamps"]["collected"]) == (True, 0, 1)
+
+
+PAGE_OF_CARDS = """
+query { members(first: 50) { edges { node { id stamps { collected cardsCompleted available } } } } }
+"""
+ONE_CARD = "query($id: ID!) { member(id: $id) { stamps { collected cardsCompleted available } } }"
+
+
+async def test_a_page_of_members_reads_their_stamp_cards_in_one_batch(clocked, tenant):
+    # Given four members holding 0, 1, 2 and 4 stamps on a card of 3
+    gql = clocked.gql
+    await set_card(gql, tenant)
+    members = [await enroll(gql, tenant) for _ in range(4)]
+    for n, member_id in zip((0, 1, 2, 4), members, strict=True):
+        for i in range(n):
+            await earn(gql, tenant, ten_dollars(f"{member_id}-{i}", member_id))
+
+    # When a page of members asks for each one's card
+    with counting(pytest.MonkeyPatch()) as seen:
+        page = await gql(PAGE_OF_CARDS, token=tenant.secret_key)
+
+    # Then the completed cards were counted once for the page, never member by member
+    assert seen.reads["PgLedgerRepository.count_entries_of"] == 1
+    assert seen.reads["PgLedgerRepository.count_entries"] == 0
+    assert seen.reads["PgLedgerRepository.read_balance"] == 0
+
+    # And each card is what reading that member alone answers
+    cards = {e["node"]["id"]: e["node"]["stamps"] for e in page["members"]["edges"]}
+    for member_id in members:
+        alone = await gql(ONE_CARD, {"id": member_id}, token=tenant.secret_key)
+        assert cards[member_id] == alone["member"]["stamps"]
+    assert cards[members[3]] == {"collected": 1, "cardsCompleted": 1, "available": 1}

@@ -22,7 +22,13 @@ from persistence.uow import PgTenantUnitOfWork
 
 _READS = {
     PgMemberRepository: ("page",),
-    PgLedgerRepository: ("read_balance", "read_balances", "history"),
+    PgLedgerRepository: (
+        "read_balance",
+        "read_balances",
+        "history",
+        "count_entries",
+        "count_entries_of",
+    ),
     PgTierRepository: (
         "all",
         "settings",

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 import strawberry
 
 from api.context import Info
 from api.schema.common.errors import UserError, returns_payload
 from api.schema.members.members import require_member_id
 from api.schema.points.ledger_types import LedgerEntry, Points
+from api.schema.stamps.stamp_types import MemberStamps, stamps_of
 from domain.actions import record_action
 
 
@@ -26,7 +29,15 @@ class RecordActionPayload:
     entry: LedgerEntry | None = None
     points: Points | None = None
     replayed: bool = False
+    stamps_delta: int = strawberry.field(
+        default=0, description="Stamps this call moved (0 when the program has no stamp card)."
+    )
+    member_id: strawberry.Private[UUID | None] = None
     errors: list[UserError] = strawberry.field(default_factory=list)
+
+    @strawberry.field(description="The member's stamp card after this call; null without one.")
+    async def stamps(self, info: Info) -> MemberStamps | None:
+        return await stamps_of(info, self.member_id)
 
 
 @strawberry.type
@@ -49,4 +60,6 @@ class ActionMutations:
             entry=LedgerEntry.of(result.entry, internal=True),
             points=Points.of(result.balance) if result.balance else None,
             replayed=result.replayed,
+            stamps_delta=result.stamps,
+            member_id=member_id,
         )

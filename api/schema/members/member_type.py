@@ -21,7 +21,7 @@ from api.schema.points.ledger_types import LedgerEntry, Points
 from api.schema.referrals import referrals as referral_fields
 from api.schema.referrals.referrals import Referral, ReferralStats
 from api.schema.rewards.reward_types import AvailableReward, Redemption, RedemptionStatus, Reward
-from api.schema.stamps.stamp_types import MemberStamps
+from api.schema.stamps.stamp_types import MemberStamps, stamps_of
 from api.schema.surveys.survey_types import SurveyResponse, member_survey_responses
 from api.schema.tiers.tier_types import MemberTierStanding, TierChange
 from domain.catalog import Availability
@@ -30,7 +30,6 @@ from domain.points import read_balance
 from domain.reads import members as reads
 from domain.reads.rewards import rewards_in_reach
 from domain.reads.segments import segments_of_members
-from domain.reads.stamps import member_stamps
 from domain.records import members as m
 from domain.tier_evaluation import Standing, member_standing
 from engine.assemble import assemble
@@ -248,8 +247,10 @@ class Member(Node):
     )
     async def stamps(self, info: Info) -> MemberStamps | None:
         ctx = info.context
-        found = await member_stamps(ctx.uow, ctx.balance_cache, self.member_id)
-        return MemberStamps.of(found) if found else None
+        if self.batch is not None:  # one read for the page's members
+            found = (await self.batch.stamps(ctx.member_loaders))[self.member_id]
+            return MemberStamps.of(found) if found else None
+        return await stamps_of(info, self.member_id)
 
     @strawberry.field(description="Ledger entries, newest first.")
     async def history(

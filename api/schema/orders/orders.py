@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import UUID
 
 import strawberry
 
@@ -13,6 +14,7 @@ from api.schema.common.scalars import BigInt
 from api.schema.members.member_type import Member
 from api.schema.members.members import require_member_id
 from api.schema.points.ledger_types import Points
+from api.schema.stamps.stamp_types import MemberStamps, stamps_of
 from domain import earning as e
 from domain.ledger import Balance
 from domain.order_preview import preview_member_order
@@ -122,7 +124,15 @@ class RecordOrderPayload:
     )
     unchanged: bool = False
     points: Points | None = None
+    stamps_delta: int = strawberry.field(
+        default=0, description="Stamps this call moved (0 when the program has no stamp card)."
+    )
+    member_id: strawberry.Private[UUID | None] = None
     errors: list[UserError] = strawberry.field(default_factory=list)
+
+    @strawberry.field(description="The member's stamp card after this call; null without one.")
+    async def stamps(self, info: Info) -> MemberStamps | None:
+        return await stamps_of(info, self.member_id)
 
 
 @strawberry.input
@@ -225,6 +235,8 @@ class OrderMutations:
             points_delta=result.points_delta,
             unchanged=result.unchanged,
             points=_points(result.balance),
+            stamps_delta=result.stamps,
+            member_id=order.member_id,
         )
 
     @strawberry.mutation(

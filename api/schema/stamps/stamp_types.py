@@ -16,7 +16,7 @@ from api.schema.points.ledger_types import ExpiringPoints, LedgerEntry
 from api.schema.rewards.reward_types import Reward, reward_by_id
 from domain import stamp_card as s
 from domain.reads.members import expiring_points, ledger_history
-from domain.reads.stamps import StampStanding
+from domain.reads.stamps import StampStanding, member_stamps
 
 _ID = attrgetter("id")
 
@@ -132,3 +132,12 @@ class MemberStamps:
         )
         node = partial(LedgerEntry.of, internal=ctx.viewer.sees_internal_entries)
         return page_of(entries, size, after is not None, node, _ID)
+
+
+async def stamps_of(info: Info, member_id: UUID | None) -> MemberStamps | None:
+    """One member's stamp card as it stands; None without a member or a card."""
+    if member_id is None:
+        return None
+    ctx = info.context
+    found = await member_stamps(ctx.uow, ctx.balance_cache, member_id)
+    return MemberStamps.of(found) if found else None

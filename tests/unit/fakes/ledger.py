@@ -266,6 +266,11 @@ class FakeLedgerRepository:
             if (row.entry.member_id, row.entry.wallet, row.entry.kind) == (member_id, wallet, kind)
         )
 
+    async def count_entries_of(
+        self, member_ids: Sequence[UUID], wallet: str, kind: EntryKind
+    ) -> dict[UUID, int]:
+        return {m: await self.count_entries(m, wallet, kind) for m in member_ids}
+
 
 def _due(lot: Lot, now: datetime) -> bool:
     """Matured while pending, or expired, by `now` (with points left)."""
