@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -27,6 +28,10 @@ class Context:
     services: Services
     principal: Principal
     request_id: str
+    # A socket's: the graphql-transport-ws connection_init payload (api/http/socket_auth.py),
+    # and the task that closes it when its member token expires.
+    connection_params: dict[str, object] | None = None
+    closing: asyncio.Task[None] | None = None
 
     @property
     def tenant(self) -> Tenant:

@@ -18,6 +18,7 @@ from persistence.control_store import ControlStore
 from persistence.db import STATEMENT_CACHE_SIZE, create_pool
 from persistence.hearing import Hearing
 from persistence.member_ids import MemberIdCache
+from persistence.member_updates import MemberUpdatesHub
 from persistence.migrator import migrate_control
 from persistence.program_memory import ProgramMemory
 from persistence.redis_cluster import RedisClient
@@ -42,6 +43,9 @@ class Services:
     # The listener's own pool of one direct connection, when the main pool goes through a
     # transaction-mode pooler (LOYALTY_LISTEN_DATABASE_URL).
     listen_pool: asyncpg.Pool | None = None
+    # Live member updates (subscriptions): one subscribing Redis connection per process,
+    # opened when the first subscriber arrives.
+    member_updates: MemberUpdatesHub | None = None
 
     @classmethod
     async def start(cls, settings: Settings, clock: Clock | None = None) -> Services:
@@ -90,12 +94,15 @@ class Services:
             programs=programs,
             announcements=announcements,
             listen_pool=listen_pool,
+            member_updates=MemberUpdatesHub(settings.redis_dsn()),
         )
 
     async def close(self) -> None:
         if self.announcements is not None:
             await self.announcements.stop()
         self.abuse.close()
+        if self.member_updates is not None:
+            await self.member_updates.aclose()
         await self.balances.aclose()
         await self.redis.aclose()
         await self.pool.close()

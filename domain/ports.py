@@ -593,3 +593,8 @@ class BalanceCache(Protocol):
     async def put_many(self, balances: Sequence[Balance]) -> None:
         """`put` of each balance in one round trip."""
         ...
+
+    async def announce(self, member_id: UUID) -> None:
+        """Tells whoever watches the member live that something other than points changed
+        (storing a balance tells them of a change of points)."""
+        ...

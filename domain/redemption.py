@@ -291,7 +291,7 @@ async def cancel_redemption(
 
 
 async def mark_used(
-    uow_factory: UnitOfWorkFactory, clock: Clock, *, code: str, order_id: str
+    uow_factory: UnitOfWorkFactory, cache: BalanceCache, clock: Clock, *, code: str, order_id: str
 ) -> Redemption:
     now = clock.now()
     order_id = clean_order_id(order_id)
@@ -305,6 +305,7 @@ async def mark_used(
             raise _closed(found, now)
         used = replace(found, status=RedemptionStatus.USED, order_id=order_id, used_at=now)
         await uow.redemptions.update(used)
+    await cache.announce(used.member_id)  # no points moved: live watchers are told apart
     return used
 
 

@@ -68,6 +68,8 @@ def _lean(field_def: GraphQLField, config: Any, convert: _Converters) -> Callabl
     field = strawberry_field(field_def)
     if not isinstance(field, StrawberryField):
         return None
+    if field.is_subscription:
+        return None  # its resolver makes the event stream; graphql-core maps each event
     resolver = field.base_resolver
     if resolver is None or field.extensions or field.permission_classes:
         return None

@@ -28,6 +28,7 @@ from redis.exceptions import NoScriptError
 
 from domain.ledger import Balance
 from persistence.breaker import Breaker
+from persistence.member_updates import updates_channel
 from persistence.redis_cluster import REDIS_FAILURES, RedisClient, cluster_client, is_cluster_url
 from persistence.repositories.records import rebuilder
 
@@ -40,6 +41,7 @@ local v = redis.call('HGET', KEYS[1], 'v')
 if v and tonumber(v) >= tonumber(ARGV[1]) then return 0 end
 redis.call('HSET', KEYS[1], 'v', ARGV[1], 'a', ARGV[2], 'p', ARGV[3], 'l', ARGV[4], 'd', ARGV[6])
 redis.call('EXPIRE', KEYS[1], ARGV[5])
+redis.call('PUBLISH', ARGV[7], ARGV[8])
 return 1
 """
 # Drops a balance older than version ARGV[1] and raises the key's floor to that version.
@@ -178,7 +180,8 @@ class RedisBalanceStore:
             return {}
         return {m: _balance(m, wallet, raw) for m, raw in zip(member_ids, raws, strict=True) if raw}
 
-    def _cas_args(self, balance: Balance) -> list[int]:
+    def _cas_args(self, key: str, balance: Balance) -> list[int | str]:
+        # The last two: where the script announces a stored balance (persistence/member_updates.py).
         return [
             balance.version,
             balance.available,
@@ -186,6 +189,8 @@ class RedisBalanceStore:
             balance.lifetime,
             self._ttl,
             balance.debt,
+            updates_channel(key[: key.index("}") + 1]),
+            str(balance.member_id),
         ]
 
     async def put(self, key: str, balance: Balance) -> None:
@@ -193,7 +198,7 @@ class RedisBalanceStore:
             self._mark_dirty(key, balance.version)
             return
         try:
-            await self._cas(keys=[key, _floor(key)], args=self._cas_args(balance))
+            await self._cas(keys=[key, _floor(key)], args=self._cas_args(key, balance))
         except REDIS_FAILURES as exc:
             self._mark_dirty(key, balance.version)
             self._fail(exc)
@@ -212,7 +217,7 @@ class RedisBalanceStore:
             # those keys NOSCRIPT, and they are put one by one, which loads it again.
             async with self._redis.pipeline(transaction=False) as pipe:
                 for key, balance in entries:
-                    pipe.evalsha(self._cas.sha, 2, key, _floor(key), *self._cas_args(balance))
+                    pipe.evalsha(self._cas.sha, 2, key, _floor(key), *self._cas_args(key, balance))
                 results = await pipe.execute(raise_on_error=False)
         except REDIS_FAILURES as exc:
             for key, balance in entries:
@@ -228,6 +233,16 @@ class RedisBalanceStore:
                 refused = result
         if refused is not None:
             self._fail(refused)
+
+    async def announce(self, channel: str, member_id: UUID) -> None:
+        """Tells live watchers of a change that stored no balance (best effort, as a
+        stored balance's own announcement is)."""
+        if self.breaker.open:
+            return
+        try:
+            await self._redis.publish(channel, str(member_id))
+        except REDIS_FAILURES as exc:
+            self._fail(exc)
 
     async def ping(self) -> bool:
         """Whether Redis answers; on a cluster, whether every primary does (one failed node
@@ -250,11 +265,19 @@ class TenantBalanceCache:
         self._store = store
         self._prefix = tenant_prefix(tenant_id)  # made once, not once per key
 
+    @property
+    def prefix(self) -> str:
+        """The tenant's key prefix, which its live-updates channel shares."""
+        return self._prefix
+
     async def get(self, member_id: UUID, wallet: str) -> Balance | None:
         return await self._store.get(_key(self._prefix, member_id, wallet), member_id, wallet)
 
     async def put(self, balance: Balance) -> None:
         await self._store.put(_key(self._prefix, balance.member_id, balance.wallet), balance)
+
+    async def announce(self, member_id: UUID) -> None:
+        await self._store.announce(updates_channel(self._prefix), member_id)
 
     async def get_many(self, member_ids: Sequence[UUID], wallet: str) -> dict[UUID, Balance]:
         keys = [_key(self._prefix, m, wallet) for m in member_ids]

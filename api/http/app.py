@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.http.cors import Cors
@@ -94,6 +94,8 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/graphql", _GraphQLRoute(), methods=["GET", "POST"]),
+            # Subscriptions (graphql-transport-ws): api/http/socket_auth.py signs the socket in.
+            WebSocketRoute("/graphql", _GraphQLRoute()),
         ],
         lifespan=lifespan,
     )

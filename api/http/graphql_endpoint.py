@@ -33,6 +33,7 @@ from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
+from strawberry.types.unset import UNSET, UnsetType
 
 from api.auth.browser import browser_call
 from api.auth.principal import ANONYMOUS, Principal, resolve
@@ -51,6 +52,7 @@ from api.http.json_encoding import encode_json
 from api.http.persisted_queries import PersistedQueries, PersistedQueryRefused
 from api.http.persisted_view import PersistedQueryView
 from api.http.rate_limits import SENT_QUERY, RequestLimits
+from api.http.socket_auth import sign_in
 from api.schema.build import LoyaltySchema, build_schema
 from api.schema.common.text_inputs import refused_request
 from api.services import Services
@@ -98,6 +100,10 @@ class _SchemaView(PersistedQueryView):
 
     def encode_json(self, data: object) -> bytes:
         return encode_json(data)
+
+    async def on_ws_connect(self, context: Context) -> UnsetType:  # type: ignore[override]
+        await sign_in(self._services, context)
+        return UNSET
 
 
 class GraphQLEndpoint:

@@ -26,6 +26,7 @@ from api.schema.common.node_query import NodeQueries
 from api.schema.common.scalars import SCALARS
 from api.schema.common.text_inputs import FitTextRule, refused_variables
 from api.schema.members.member_type import Member
+from api.schema.members.member_updates import MemberSubscriptions
 from api.schema.members.members import MemberMutations, MemberQueries
 from api.schema.orders.orders import OrderMutations, OrderQueries
 from api.schema.points.adjust_points import PointsMutations
@@ -93,6 +94,11 @@ class Mutation(
     pass
 
 
+@strawberry.type
+class Subscription(MemberSubscriptions):
+    pass
+
+
 # graphql-core suggests names for unknown fields, arguments, types, enum values and input
 # fields; strawberry's disable_field_suggestions hides only the first.
 _SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
@@ -104,6 +110,10 @@ class LoyaltySchema(CachedSchema):
     ) -> None:
         # ErrorHygiene logs what is unexpected, once and with the request id; strawberry's
         # default would log every refusal and validation error as if it were a crash.
+        # Cleaned here too, in place, for the results of subscriptions, which strawberry
+        # hands to no extension: a refusal keeps its code, anything unexpected is masked.
+        # (Errors already cleaned are left as they are.)
+        errors[:] = _cleaned(errors, getattr(execution_context, "context", None))
         if self.config.disable_field_suggestions:
             for error in errors:
                 error.message = _SUGGESTION.sub("", error.message)
@@ -170,6 +180,7 @@ def build_schema(
     schema = LoyaltySchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[Member, LedgerEntry, Tenant, ApiKey, Reward, Redemption, Survey, SurveyResponse],
         extensions=[lambda: PreparedOperation(documents)],
         execution_context_class=execution_context_class,

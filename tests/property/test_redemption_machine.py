@@ -229,7 +229,9 @@ class RedemptionMachine(LedgerMachine):
         now = self.clock.now()
         outcome = self.expect(
             lambda: self.wallet.use(redemption, order_id, now),
-            lambda: mark_used(self.uow, self.clock, code=f" {redemption.code} ", order_id=order_id),
+            lambda: mark_used(
+                self.uow, self.cache, self.clock, code=f" {redemption.code} ", order_id=order_id
+            ),
         )
         if outcome is not None:
             assert outcome[1].status.value == "USED"

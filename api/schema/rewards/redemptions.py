@@ -167,7 +167,7 @@ class RedemptionMutations:
         ctx = info.context
         ctx.require_writer()
         used = await rd.mark_used(
-            ctx.uow, ctx.services.clock, code=input.code, order_id=input.order_id
+            ctx.uow, ctx.balance_cache, ctx.services.clock, code=input.code, order_id=input.order_id
         )
         return RedemptionPayload(redemption=Redemption.of(used))
 

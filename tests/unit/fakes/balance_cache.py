@@ -12,6 +12,7 @@ from domain.ledger import Balance
 class FakeBalanceCache:
     def __init__(self) -> None:
         self.held: dict[tuple[UUID, str], Balance] = {}
+        self.announced: list[UUID] = []
 
     async def get(self, member_id: UUID, wallet: str) -> Balance | None:
         return self.held.get((member_id, wallet))
@@ -28,3 +29,6 @@ class FakeBalanceCache:
     async def put_many(self, balances: Sequence[Balance]) -> None:
         for balance in balances:
             await self.put(balance)
+
+    async def announce(self, member_id: UUID) -> None:
+        self.announced.append(member_id)

@@ -123,8 +123,8 @@ async def test_a_used_code_is_checked_used_once_and_cannot_be_cancelled(world):
     check = await validate_code(
         world.uow, world.clock, code=code, subtotal_minor=3000, member_id=None
     )
-    used = await mark_used(world.uow, world.clock, code=code, order_id="o-7")
-    retried = await mark_used(world.uow, world.clock, code=code, order_id="o-7")
+    used = await mark_used(world.uow, world.cache, world.clock, code=code, order_id="o-7")
+    retried = await mark_used(world.uow, world.cache, world.clock, code=code, order_id="o-7")
     after = await validate_code(
         world.uow, world.clock, code=code, subtotal_minor=3000, member_id=None
     )
@@ -133,6 +133,8 @@ async def test_a_used_code_is_checked_used_once_and_cannot_be_cancelled(world):
     assert check.valid and check.discount.amount_minor == 500
     assert used.status is RedemptionStatus.USED and retried == used
     assert not after.valid
+    # and the member's live watchers were told once, by the first use
+    assert world.cache.announced == [member.id]
     with pytest.raises(DomainError):
         await cancel_redemption(world.uow, world.cache, world.clock, code=code)
 
