@@ -58,10 +58,13 @@ SELECT kind,
   FROM per GROUP BY kind
 """
 
-# Members active within the period, counted without grouping by member (migration 0015):
-# a member's first activity day in the period is the one row whose previous activity day is
-# before the period. Engaged members (who earned and redeemed) by inclusion-exclusion.
-_ACTIVE = """
+# Members active within [$1, $2), counted without grouping by member (migration 0015): a
+# member's first activity day in the period is the one row whose previous activity day is
+# before it. Earners and redeemers alike; engaged members (both) by inclusion-exclusion.
+# _ACTIVE_FROM_DAYS sums the day counters and reads only the rows from the period's end on
+# (none for a period that ends today); _ACTIVE_ROWS counts the period's own rows, for a
+# period that ended long ago.
+_ACTIVE_ROWS = """
 SELECT count(*) FILTER (WHERE prev_active IS NULL OR prev_active < $1) AS active,
        count(*) FILTER (WHERE earns > 0 AND (prev_earn IS NULL OR prev_earn < $1)) AS earners,
        count(*) FILTER (WHERE redeems > 0 AND (prev_redeem IS NULL OR prev_redeem < $1))
@@ -69,28 +72,48 @@ SELECT count(*) FILTER (WHERE prev_active IS NULL OR prev_active < $1) AS active
   FROM customer_days
  WHERE kind = 'M' AND day >= $1 AND day < $2 AND (earns > 0 OR redeems > 0)
 """
+_ACTIVE_FROM_DAYS = (
+    """
+WITH since AS (
+    SELECT coalesce(sum(act_first), 0)
+             + coalesce(sum(act_prev - act_days) FILTER (WHERE day < $1), 0) AS active,
+           coalesce(sum(earn_first), 0)
+             + coalesce(sum(earn_prev - earn_days) FILTER (WHERE day < $1), 0) AS earners,
+           coalesce(sum(redeem_first), 0)
+             + coalesce(sum(redeem_prev - redeem_days) FILTER (WHERE day < $1), 0) AS redeemers
+      FROM analytics_days),
+after AS ("""
+    + _ACTIVE_ROWS.replace("AND day < $2", "").replace("day >= $1", "day >= $2")
+    + """)
+SELECT since.active - after.active AS active, since.earners - after.earners AS earners,
+       since.redeemers - after.redeemers AS redeemers
+  FROM since, after
+"""
+)
 
+# Per bucket: the day rollup's sums. Active members of a whole bucket are the sum of its
+# days' first activity days in that week or month (or all of a day's); the first bucket,
+# when the period starts inside it, counts its rows whose previous activity day is before
+# the period.
 _SERIES = """
-WITH d AS (
-    SELECT date_trunc($3, day::timestamp)::date AS b, sum(new_members) AS new_members,
-           sum(member_orders + guest_orders) AS orders,
-           sum(member_revenue_minor + guest_revenue_minor) AS revenue_minor,
-           sum(points_earned) AS points_earned, sum(points_redeemed) AS points_redeemed
-      FROM analytics_days WHERE day >= $1 AND day < $2 GROUP BY 1),
--- A member is active in a bucket on their first activity day in it: the row whose previous
--- activity day is before the bucket (the first bucket starts with the period).
-a AS (
-    SELECT date_trunc($3, day::timestamp)::date AS b,
-           count(*) FILTER (WHERE prev_active IS NULL
-                               OR prev_active < greatest(date_trunc($3, day::timestamp)::date,
-                                                         $1)) AS active
-      FROM customer_days
-     WHERE kind = 'M' AND day >= $1 AND day < $2 AND (earns > 0 OR redeems > 0)
-     GROUP BY 1)
-SELECT b, coalesce(new_members, 0) AS new_members, coalesce(active, 0) AS active,
-       coalesce(orders, 0) AS orders, coalesce(revenue_minor, 0) AS revenue_minor,
-       coalesce(points_earned, 0) AS points_earned, coalesce(points_redeemed, 0) AS points_redeemed
-  FROM d FULL JOIN a USING (b) ORDER BY b
+WITH bounds AS (
+    SELECT CASE WHEN date_trunc($3, $1::timestamp)::date = $1 THEN $1
+                ELSE (date_trunc($3, $1::timestamp) + ('1 ' || $3)::interval)::date
+           END AS whole_from),
+head AS (
+    SELECT count(*) AS active FROM customer_days, bounds
+     WHERE kind = 'M' AND day >= $1 AND day < least(whole_from, $2)
+       AND (earns > 0 OR redeems > 0) AND (prev_active IS NULL OR prev_active < $1))
+SELECT date_trunc($3, day::timestamp)::date AS b, sum(new_members) AS new_members,
+       coalesce(sum(CASE $3 WHEN 'day' THEN act_days WHEN 'week' THEN act_week_first
+                    ELSE act_month_first END) FILTER (WHERE day >= whole_from), 0)
+         + CASE WHEN date_trunc($3, day::timestamp)::date < whole_from
+                THEN (SELECT active FROM head) ELSE 0 END AS active,
+       sum(member_orders + guest_orders) AS orders,
+       sum(member_revenue_minor + guest_revenue_minor) AS revenue_minor,
+       sum(points_earned) AS points_earned, sum(points_redeemed) AS points_redeemed
+  FROM analytics_days, bounds WHERE day >= $1 AND day < $2
+ GROUP BY 1, whole_from ORDER BY 1
 """
 
 _REFERRALS = """
@@ -164,14 +187,16 @@ class PgAnalyticsRepository:
     async def customers(self, cohort_start: date, start: date, end: date) -> CustomerPeriod:
         await self._make_room()
         buyers = await self._conn.fetch(_BUYERS, cohort_start, start, end)
-        active = await self._conn.fetchrow(_ACTIVE, start, end)
+        last = await self._conn.fetchval("SELECT max(day) FROM analytics_days")
+        # Whichever reads fewer rows: those after the period, or the period's own.
+        after = last is None or (last - end) < (end - start)
+        active = await self._conn.fetchrow(_ACTIVE_FROM_DAYS if after else _ACTIVE_ROWS, start, end)
         assert active is not None
         # |earned or redeemed| = |earned| + |redeemed| - |both|
         engaged = active["earners"] + active["redeemers"] - active["active"]
         return customer_period(buyers, {"active": active["active"], "engaged": engaged})
 
     async def series(self, start: date, end: date, interval: Interval) -> list[Bucket]:
-        await self._make_room()
         return buckets(await self._conn.fetch(_SERIES, start, end, interval.value.lower()))
 
     async def tier_counts(self) -> list[TierCount]:

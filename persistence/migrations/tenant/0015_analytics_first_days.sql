@@ -1,14 +1,35 @@
 -- Distinct members counted without grouping by member. Each member's day row in
 -- customer_days that holds points activity also names the member's previous day of the same
--- activity: the members active within [s, e) are then the rows of [s, e) whose previous
--- active day is before s (one per member: their first active day in the period), a count
--- over the period's rows instead of grouping hundreds of thousands of rows by member.
+-- activity, and the day rollup counts those links, so the members active within a period
+-- come from sums over days instead of grouping hundreds of thousands of rows by member.
 -- prev_active: the previous day with an earn or a redeem; prev_earn, prev_redeem: with an
 -- earn, with a redeem. NULL on rows without that activity, and on a member's first such day.
 ALTER TABLE customer_days
     ADD COLUMN prev_active date,
     ADD COLUMN prev_earn date,
     ADD COLUMN prev_redeem date;
+
+-- Per day, for each activity X (act: earn or redeem; earn; redeem), over members' days of X:
+--   x_days   the days of X on this day (one per member)
+--   x_first  those that are the member's first day of X
+--   x_prev   the days of X whose previous day of X is this day
+-- Members with X within [s, e) = sum(x_first) + sum(x_prev - x_days before s) - the days of X
+-- from e on whose previous day of X is before s (none when the period ends today): every
+-- member's chain of days, cut at s, leaves one link across s (docs/analytics.md).
+-- act_week_first, act_month_first: this day's days of activity with no earlier one in the
+-- same week (from Monday), month: the series' active members of a whole bucket are a sum.
+ALTER TABLE analytics_days
+    ADD COLUMN act_days bigint NOT NULL DEFAULT 0,
+    ADD COLUMN act_first bigint NOT NULL DEFAULT 0,
+    ADD COLUMN act_prev bigint NOT NULL DEFAULT 0,
+    ADD COLUMN earn_days bigint NOT NULL DEFAULT 0,
+    ADD COLUMN earn_first bigint NOT NULL DEFAULT 0,
+    ADD COLUMN earn_prev bigint NOT NULL DEFAULT 0,
+    ADD COLUMN redeem_days bigint NOT NULL DEFAULT 0,
+    ADD COLUMN redeem_first bigint NOT NULL DEFAULT 0,
+    ADD COLUMN redeem_prev bigint NOT NULL DEFAULT 0,
+    ADD COLUMN act_week_first bigint NOT NULL DEFAULT 0,
+    ADD COLUMN act_month_first bigint NOT NULL DEFAULT 0;
 
 -- A member's rows by day: the previous and next activity days of a new one.
 CREATE INDEX customer_days_member ON customer_days (customer, day) WHERE kind = 'M';
@@ -21,33 +42,75 @@ CREATE FUNCTION analytics_lock_member(member uuid) RETURNS void LANGUAGE sql AS 
     SELECT pg_advisory_xact_lock(8232, hashtext(member::text))
 $$;
 
+-- Whether a day of activity whose previous one is `prev` (NULL: none) is the first of its
+-- week, of its month.
+CREATE FUNCTION analytics_first_in(d date, prev date, width text) RETURNS integer
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT (prev IS NULL OR prev < date_trunc(width, d::timestamp)::date)::integer
+$$;
+
 -- Day `d` just became a day of member `m` with the activity `flag` ('A' earn or redeem,
--- 'E' earn, 'R' redeem): it links to the previous such day, and the next such day (a day
--- written before this one, later in time) now links to it.
+-- 'E' earn, 'R' redeem): it links to the previous such day, the next such day (a day
+-- written before this one, later in time) now links to it, and the day counters follow.
 CREATE FUNCTION analytics_link(m uuid, d date, flag text) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     prev date;
+    nxt date;
 BEGIN
     SELECT day INTO prev FROM customer_days
      WHERE kind = 'M' AND customer = m AND day < d
        AND CASE flag WHEN 'E' THEN earns > 0 WHEN 'R' THEN redeems > 0
                      ELSE earns > 0 OR redeems > 0 END
      ORDER BY day DESC LIMIT 1;
+    SELECT day INTO nxt FROM customer_days
+     WHERE kind = 'M' AND customer = m AND day > d
+       AND CASE flag WHEN 'E' THEN earns > 0 WHEN 'R' THEN redeems > 0
+                     ELSE earns > 0 OR redeems > 0 END
+     ORDER BY day LIMIT 1;
+    -- This day links to prev; the next day (nxt) linked to prev and now links to this day.
     UPDATE customer_days SET
-        prev_active = CASE WHEN flag = 'A' THEN prev ELSE prev_active END,
-        prev_earn = CASE WHEN flag = 'E' THEN prev ELSE prev_earn END,
-        prev_redeem = CASE WHEN flag = 'R' THEN prev ELSE prev_redeem END
-     WHERE kind = 'M' AND customer = m AND day = d;
-    UPDATE customer_days SET
-        prev_active = CASE WHEN flag = 'A' THEN d ELSE prev_active END,
-        prev_earn = CASE WHEN flag = 'E' THEN d ELSE prev_earn END,
-        prev_redeem = CASE WHEN flag = 'R' THEN d ELSE prev_redeem END
-     WHERE kind = 'M' AND customer = m
-       AND day = (SELECT day FROM customer_days
-                   WHERE kind = 'M' AND customer = m AND day > d
-                     AND CASE flag WHEN 'E' THEN earns > 0 WHEN 'R' THEN redeems > 0
-                                   ELSE earns > 0 OR redeems > 0 END
-                   ORDER BY day LIMIT 1);
+        prev_active = CASE WHEN flag <> 'A' THEN prev_active WHEN day = d THEN prev ELSE d END,
+        prev_earn = CASE WHEN flag <> 'E' THEN prev_earn WHEN day = d THEN prev ELSE d END,
+        prev_redeem = CASE WHEN flag <> 'R' THEN prev_redeem WHEN day = d THEN prev ELSE d END
+     WHERE kind = 'M' AND customer = m AND day IN (d, nxt);
+    -- The counters: one more day of X on d, its link to prev (or first), and next's link
+    -- moved from prev (or first) to d.
+    WITH delta (day, days, firsts, prev_links, week_first, month_first) AS (
+        VALUES (d, 1, (prev IS NULL)::integer, (nxt IS NOT NULL)::integer,
+                analytics_first_in(d, prev, 'week'), analytics_first_in(d, prev, 'month')),
+               (prev, 0, 0, 1, 0, 0),
+               (nxt, 0, -(prev IS NULL)::integer, 0,
+                analytics_first_in(nxt, d, 'week') - analytics_first_in(nxt, prev, 'week'),
+                analytics_first_in(nxt, d, 'month') - analytics_first_in(nxt, prev, 'month')),
+               (CASE WHEN nxt IS NOT NULL THEN prev END, 0, 0, -1, 0, 0))
+    INSERT INTO analytics_days AS a (day, shard, act_days, act_first, act_prev, earn_days,
+                                     earn_first, earn_prev, redeem_days, redeem_first,
+                                     redeem_prev, act_week_first, act_month_first)
+    SELECT day, analytics_shard(),
+           CASE WHEN flag = 'A' THEN sum(days) ELSE 0 END,
+           CASE WHEN flag = 'A' THEN sum(firsts) ELSE 0 END,
+           CASE WHEN flag = 'A' THEN sum(prev_links) ELSE 0 END,
+           CASE WHEN flag = 'E' THEN sum(days) ELSE 0 END,
+           CASE WHEN flag = 'E' THEN sum(firsts) ELSE 0 END,
+           CASE WHEN flag = 'E' THEN sum(prev_links) ELSE 0 END,
+           CASE WHEN flag = 'R' THEN sum(days) ELSE 0 END,
+           CASE WHEN flag = 'R' THEN sum(firsts) ELSE 0 END,
+           CASE WHEN flag = 'R' THEN sum(prev_links) ELSE 0 END,
+           CASE WHEN flag = 'A' THEN sum(week_first) ELSE 0 END,
+           CASE WHEN flag = 'A' THEN sum(month_first) ELSE 0 END
+      FROM delta WHERE day IS NOT NULL GROUP BY day
+    ON CONFLICT (day, shard) DO UPDATE SET
+        act_days = a.act_days + EXCLUDED.act_days,
+        act_first = a.act_first + EXCLUDED.act_first,
+        act_prev = a.act_prev + EXCLUDED.act_prev,
+        earn_days = a.earn_days + EXCLUDED.earn_days,
+        earn_first = a.earn_first + EXCLUDED.earn_first,
+        earn_prev = a.earn_prev + EXCLUDED.earn_prev,
+        redeem_days = a.redeem_days + EXCLUDED.redeem_days,
+        redeem_first = a.redeem_first + EXCLUDED.redeem_first,
+        redeem_prev = a.redeem_prev + EXCLUDED.redeem_prev,
+        act_week_first = a.act_week_first + EXCLUDED.act_week_first,
+        act_month_first = a.act_month_first + EXCLUDED.act_month_first;
 END;
 $$;
 
@@ -120,7 +183,8 @@ BEGIN
 END;
 $$;
 
--- As in 0010, and the links computed over each member's rows in the same pass.
+-- As in 0010, and the links computed over each member's rows in the same pass, then
+-- the day counters from the links.
 CREATE OR REPLACE FUNCTION analytics_rebuild() RETURNS void LANGUAGE sql AS $$
     LOCK TABLE analytics_days, customer_days IN SHARE ROW EXCLUSIVE MODE;
     DELETE FROM analytics_days;
@@ -175,5 +239,32 @@ CREATE OR REPLACE FUNCTION analytics_rebuild() RETURNS void LANGUAGE sql AS $$
              GROUP BY day, kind, customer) per_day
     WINDOW w AS (PARTITION BY kind, customer ORDER BY day
                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING);
+    -- Every day a member's day links to has facts of its own, so its row is there.
+    UPDATE analytics_days a SET
+        act_days = c.ad, act_first = c.af, act_prev = c.ap,
+        earn_days = c.ed, earn_first = c.ef, earn_prev = c.ep,
+        redeem_days = c.rd, redeem_first = c.rf, redeem_prev = c.rp,
+        act_week_first = c.wf, act_month_first = c.mf
+      FROM (SELECT day, sum(ad) AS ad, sum(af) AS af, sum(ap) AS ap, sum(ed) AS ed,
+                   sum(ef) AS ef, sum(ep) AS ep, sum(rd) AS rd, sum(rf) AS rf, sum(rp) AS rp,
+                   sum(wf) AS wf, sum(mf) AS mf
+              FROM (SELECT day, 1 AS ad, (prev_active IS NULL)::int AS af, 0 AS ap,
+                           (earns > 0)::int AS ed, (earns > 0 AND prev_earn IS NULL)::int AS ef,
+                           0 AS ep, (redeems > 0)::int AS rd,
+                           (redeems > 0 AND prev_redeem IS NULL)::int AS rf, 0 AS rp,
+                           analytics_first_in(day, prev_active, 'week') AS wf,
+                           analytics_first_in(day, prev_active, 'month') AS mf
+                      FROM customer_days WHERE kind = 'M' AND (earns > 0 OR redeems > 0)
+                    UNION ALL
+                    SELECT prev_active, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0
+                      FROM customer_days WHERE kind = 'M' AND prev_active IS NOT NULL
+                    UNION ALL
+                    SELECT prev_earn, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0
+                      FROM customer_days WHERE kind = 'M' AND prev_earn IS NOT NULL
+                    UNION ALL
+                    SELECT prev_redeem, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0
+                      FROM customer_days WHERE kind = 'M' AND prev_redeem IS NOT NULL) links
+             GROUP BY day) c
+     WHERE a.day = c.day AND a.shard = 0;
 $$;
 SELECT analytics_rebuild();
