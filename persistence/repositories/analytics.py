@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+from domain.analytics import first_whole_bucket
 from domain.records.analytics import (
     AnalyticsSettings,
     Bucket,
@@ -91,29 +92,24 @@ SELECT since.active - after.active AS active, since.earners - after.earners AS e
 """
 )
 
-# Per bucket: the day rollup's sums. Active members of a whole bucket are the sum of its
-# days' first activity days in that week or month (or all of a day's); the first bucket,
-# when the period starts inside it, counts its rows whose previous activity day is before
-# the period.
+# Per bucket: the day rollup's sums. Active members of a whole bucket (from $4 on) are the
+# sum of its days' first activity days in that week or month (or all of a day's); the first
+# bucket, when the period starts inside it, counts its rows whose previous activity day is
+# before the period.
 _SERIES = """
-WITH bounds AS (
-    SELECT CASE WHEN date_trunc($3, $1::timestamp)::date = $1 THEN $1
-                ELSE (date_trunc($3, $1::timestamp) + ('1 ' || $3)::interval)::date
-           END AS whole_from),
-head AS (
-    SELECT count(*) AS active FROM customer_days, bounds
-     WHERE kind = 'M' AND day >= $1 AND day < least(whole_from, $2)
-       AND (earns > 0 OR redeems > 0) AND (prev_active IS NULL OR prev_active < $1))
+WITH head AS (
+    SELECT count(*) AS active FROM customer_days
+     WHERE kind = 'M' AND day >= $1 AND day < least($4::date, $2) AND (earns > 0 OR redeems > 0)
+       AND (prev_active IS NULL OR prev_active < $1))
 SELECT date_trunc($3, day::timestamp)::date AS b, sum(new_members) AS new_members,
        coalesce(sum(CASE $3 WHEN 'day' THEN act_days WHEN 'week' THEN act_week_first
-                    ELSE act_month_first END) FILTER (WHERE day >= whole_from), 0)
-         + CASE WHEN date_trunc($3, day::timestamp)::date < whole_from
-                THEN (SELECT active FROM head) ELSE 0 END AS active,
+                    ELSE act_month_first END) FILTER (WHERE day >= $4), 0)
+         + CASE WHEN bool_or(day < $4) THEN (SELECT active FROM head) ELSE 0 END AS active,
        sum(member_orders + guest_orders) AS orders,
        sum(member_revenue_minor + guest_revenue_minor) AS revenue_minor,
        sum(points_earned) AS points_earned, sum(points_redeemed) AS points_redeemed
-  FROM analytics_days, bounds WHERE day >= $1 AND day < $2
- GROUP BY 1, whole_from ORDER BY 1
+  FROM analytics_days WHERE day >= $1 AND day < $2
+ GROUP BY 1 ORDER BY 1
 """
 
 _REFERRALS = """
@@ -197,7 +193,9 @@ class PgAnalyticsRepository:
         return customer_period(buyers, {"active": active["active"], "engaged": engaged})
 
     async def series(self, start: date, end: date, interval: Interval) -> list[Bucket]:
-        return buckets(await self._conn.fetch(_SERIES, start, end, interval.value.lower()))
+        whole_from = first_whole_bucket(start, interval)
+        unit = interval.value.lower()
+        return buckets(await self._conn.fetch(_SERIES, start, end, unit, whole_from))
 
     async def tier_counts(self) -> list[TierCount]:
         rows = await self._conn.fetch(

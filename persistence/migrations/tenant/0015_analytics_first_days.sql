@@ -34,6 +34,12 @@ ALTER TABLE analytics_days
 -- A member's rows by day: the previous and next activity days of a new one.
 CREATE INDEX customer_days_member ON customer_days (customer, day) WHERE kind = 'M';
 
+-- The customers who ordered in a period are still grouped by customer, over order rows
+-- only (a sixth of the rows on a busy program): from this index alone where the table's
+-- pages are all visible, which vacuum sees to.
+CREATE INDEX customer_days_orders ON customer_days (day)
+    INCLUDE (kind, customer, orders, revenue_minor, multi_product_orders) WHERE orders > 0;
+
 -- Every writer of a member's customer_days rows takes this lock first, so the links of two
 -- transactions adding days of one member (a late fact, midnight) never cross: the second
 -- waits, then reads the first's committed day (a new snapshot per statement). Taken before
