@@ -191,7 +191,8 @@ $$;
 
 -- As in 0010, and the links computed over each member's rows in the same pass, then
 -- the day counters from the links.
-CREATE OR REPLACE FUNCTION analytics_rebuild() RETURNS void LANGUAGE sql AS $$
+CREATE OR REPLACE FUNCTION analytics_rebuild() RETURNS void LANGUAGE sql
+SET work_mem = '256MB' AS $$
     LOCK TABLE analytics_days, customer_days IN SHARE ROW EXCLUSIVE MODE;
     DELETE FROM analytics_days;
     DELETE FROM customer_days;
@@ -244,7 +245,9 @@ CREATE OR REPLACE FUNCTION analytics_rebuild() RETURNS void LANGUAGE sql AS $$
                        AND available_delta + pending_delta - debt_delta <> 0) facts
              GROUP BY day, kind, customer) per_day
     WINDOW w AS (PARTITION BY kind, customer ORDER BY day
-                 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING);
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+    -- Stored by day, as the triggers store them: a period's rows on few pages.
+    ORDER BY day;
     -- Every day a member's day links to has facts of its own, so its row is there.
     UPDATE analytics_days a SET
         act_days = c.ad, act_first = c.af, act_prev = c.ap,
