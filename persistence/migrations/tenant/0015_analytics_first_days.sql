@@ -55,57 +55,107 @@ LANGUAGE sql IMMUTABLE AS $$
     SELECT (prev IS NULL OR prev < date_trunc(width, d::timestamp)::date)::integer
 $$;
 
--- Day `d` just became a day of member `m` with the activity `flag` ('A' earn or redeem,
--- 'E' earn, 'R' redeem): it links to the previous such day, the next such day (a day
--- written before this one, later in time) now links to it, and the day counters follow.
-CREATE FUNCTION analytics_link(m uuid, d date, flag text) RETURNS void LANGUAGE plpgsql AS $$
+-- As in 0010, plus the links. An earn or a redeem that makes its day a new day of activity
+-- of the member (and of earning, or of redeeming) links it to the member's previous such day,
+-- links the next such day (one written earlier, later in time: a late fact) to it instead,
+-- and moves the day counters to match. Earns and redeems only ever grow (the ledger is
+-- append-only), so a day never stops being a day of activity and links are only added.
+-- One statement after the lock: the neighbours, the member's day row, the next days' links
+-- and the day rows (the entry's points and the counters of every day whose links moved).
+CREATE OR REPLACE FUNCTION analytics_on_entry() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    prev date;
-    nxt date;
+    net bigint := NEW.available_delta + NEW.pending_delta - NEW.debt_delta;
+    d date := (NEW.created_at AT TIME ZONE 'UTC')::date;
+    earn boolean := NEW.kind = 'EARN';
 BEGIN
-    SELECT day INTO prev FROM customer_days
-     WHERE kind = 'M' AND customer = m AND day < d
-       AND CASE flag WHEN 'E' THEN earns > 0 WHEN 'R' THEN redeems > 0
-                     ELSE earns > 0 OR redeems > 0 END
-     ORDER BY day DESC LIMIT 1;
-    SELECT day INTO nxt FROM customer_days
-     WHERE kind = 'M' AND customer = m AND day > d
-       AND CASE flag WHEN 'E' THEN earns > 0 WHEN 'R' THEN redeems > 0
-                     ELSE earns > 0 OR redeems > 0 END
-     ORDER BY day LIMIT 1;
-    -- This day links to prev; the next day (nxt) linked to prev and now links to this day.
-    UPDATE customer_days SET
-        prev_active = CASE WHEN flag <> 'A' THEN prev_active WHEN day = d THEN prev ELSE d END,
-        prev_earn = CASE WHEN flag <> 'E' THEN prev_earn WHEN day = d THEN prev ELSE d END,
-        prev_redeem = CASE WHEN flag <> 'R' THEN prev_redeem WHEN day = d THEN prev ELSE d END
-     WHERE kind = 'M' AND customer = m AND day IN (d, nxt);
-    -- The counters: one more day of X on d, its link to prev (or first), and next's link
-    -- moved from prev (or first) to d.
-    WITH delta (day, days, firsts, prev_links, week_first, month_first) AS (
-        VALUES (d, 1, (prev IS NULL)::integer, (nxt IS NOT NULL)::integer,
-                analytics_first_in(d, prev, 'week'), analytics_first_in(d, prev, 'month')),
-               (prev, 0, 0, 1, 0, 0),
-               (nxt, 0, -(prev IS NULL)::integer, 0,
-                analytics_first_in(nxt, d, 'week') - analytics_first_in(nxt, prev, 'week'),
-                analytics_first_in(nxt, d, 'month') - analytics_first_in(nxt, prev, 'month')),
-               (CASE WHEN nxt IS NOT NULL THEN prev END, 0, 0, -1, 0, 0))
-    INSERT INTO analytics_days AS a (day, shard, act_days, act_first, act_prev, earn_days,
-                                     earn_first, earn_prev, redeem_days, redeem_first,
-                                     redeem_prev, act_week_first, act_month_first)
-    SELECT day, analytics_shard(),
-           CASE WHEN flag = 'A' THEN sum(days) ELSE 0 END,
-           CASE WHEN flag = 'A' THEN sum(firsts) ELSE 0 END,
-           CASE WHEN flag = 'A' THEN sum(prev_links) ELSE 0 END,
-           CASE WHEN flag = 'E' THEN sum(days) ELSE 0 END,
-           CASE WHEN flag = 'E' THEN sum(firsts) ELSE 0 END,
-           CASE WHEN flag = 'E' THEN sum(prev_links) ELSE 0 END,
-           CASE WHEN flag = 'R' THEN sum(days) ELSE 0 END,
-           CASE WHEN flag = 'R' THEN sum(firsts) ELSE 0 END,
-           CASE WHEN flag = 'R' THEN sum(prev_links) ELSE 0 END,
-           CASE WHEN flag = 'A' THEN sum(week_first) ELSE 0 END,
-           CASE WHEN flag = 'A' THEN sum(month_first) ELSE 0 END
+    IF net = 0 THEN
+        RETURN NULL;  -- a maturation moves points between columns, not in or out
+    END IF;
+    IF NEW.kind NOT IN ('EARN', 'REDEEM') THEN
+        INSERT INTO analytics_days AS a (day, shard, points_redeemed, points_net)
+        VALUES (d, analytics_shard(),
+                CASE WHEN NEW.kind = 'REVERSE' AND net > 0 THEN -net ELSE 0 END, net)
+        ON CONFLICT (day, shard) DO UPDATE SET
+            points_redeemed = a.points_redeemed + EXCLUDED.points_redeemed,
+            points_net = a.points_net + EXCLUDED.points_net;
+        RETURN NULL;
+    END IF;
+    PERFORM analytics_lock_member(NEW.member_id);
+    WITH near AS (
+        -- The member's previous and next days of activity (pa, na) and of this entry's kind
+        -- (pk, nk) around d.
+        SELECT (SELECT day FROM customer_days
+                 WHERE kind = 'M' AND customer = NEW.member_id AND day < d
+                   AND (earns > 0 OR redeems > 0) ORDER BY day DESC LIMIT 1) AS pa,
+               (SELECT day FROM customer_days
+                 WHERE kind = 'M' AND customer = NEW.member_id AND day > d
+                   AND (earns > 0 OR redeems > 0) ORDER BY day LIMIT 1) AS na,
+               (SELECT day FROM customer_days
+                 WHERE kind = 'M' AND customer = NEW.member_id AND day < d
+                   AND CASE WHEN earn THEN earns > 0 ELSE redeems > 0 END
+                 ORDER BY day DESC LIMIT 1) AS pk,
+               (SELECT day FROM customer_days
+                 WHERE kind = 'M' AND customer = NEW.member_id AND day > d
+                   AND CASE WHEN earn THEN earns > 0 ELSE redeems > 0 END
+                 ORDER BY day LIMIT 1) AS nk),
+    own AS (
+        INSERT INTO customer_days AS c (day, kind, customer, earns, redeems, prev_active,
+                                        prev_earn, prev_redeem)
+        SELECT d, 'M', NEW.member_id, earn::integer, (NOT earn)::integer, pa,
+               CASE WHEN earn THEN pk END, CASE WHEN NOT earn THEN pk END
+          FROM near
+        ON CONFLICT (day, kind, customer) DO UPDATE SET
+            earns = c.earns + EXCLUDED.earns,
+            redeems = c.redeems + EXCLUDED.redeems,
+            prev_active = CASE WHEN c.earns + c.redeems = 0 THEN EXCLUDED.prev_active
+                               ELSE c.prev_active END,
+            prev_earn = CASE WHEN c.earns = 0 AND EXCLUDED.earns > 0 THEN EXCLUDED.prev_earn
+                             ELSE c.prev_earn END,
+            prev_redeem = CASE WHEN c.redeems = 0 AND EXCLUDED.redeems > 0
+                               THEN EXCLUDED.prev_redeem ELSE c.prev_redeem END
+        RETURNING (c.earns + c.redeems = 1)::integer AS a,
+                  (CASE WHEN earn THEN c.earns ELSE c.redeems END = 1)::integer AS k),
+    nexts AS (
+        UPDATE customer_days c SET
+            prev_active = CASE WHEN own.a = 1 AND c.day = near.na THEN d ELSE c.prev_active END,
+            prev_earn = CASE WHEN own.k = 1 AND earn AND c.day = near.nk THEN d
+                             ELSE c.prev_earn END,
+            prev_redeem = CASE WHEN own.k = 1 AND NOT earn AND c.day = near.nk THEN d
+                               ELSE c.prev_redeem END
+          FROM near, own
+         WHERE c.kind = 'M' AND c.customer = NEW.member_id AND c.day IN (near.na, near.nk)
+           AND (own.a = 1 AND c.day = near.na OR own.k = 1 AND c.day = near.nk)),
+    -- Per day: points earned, redeemed, net; then for activity (a) and this kind (k): days,
+    -- first days, links to the day; the first days of activity in their week and month.
+    delta (day, pe, pr, pn, ad, af, ap, kd, kf, kp, wf, mf) AS (
+        SELECT v.* FROM near, own, LATERAL (VALUES
+            (d, CASE WHEN earn THEN net ELSE 0 END, CASE WHEN earn THEN 0 ELSE -net END, net,
+             own.a, own.a * (pa IS NULL)::integer, own.a * (na IS NOT NULL)::integer,
+             own.k, own.k * (pk IS NULL)::integer, own.k * (nk IS NOT NULL)::integer,
+             own.a * analytics_first_in(d, pa, 'week'),
+             own.a * analytics_first_in(d, pa, 'month')),
+            (pa, 0, 0, 0, 0, 0, own.a, 0, 0, 0, 0, 0),
+            (pk, 0, 0, 0, 0, 0, 0, 0, 0, own.k, 0, 0),
+            (na, 0, 0, 0, 0, -own.a * (pa IS NULL)::integer, 0, 0, 0, 0,
+             own.a * (analytics_first_in(na, d, 'week') - analytics_first_in(na, pa, 'week')),
+             own.a * (analytics_first_in(na, d, 'month') - analytics_first_in(na, pa, 'month'))),
+            (nk, 0, 0, 0, 0, 0, 0, 0, -own.k * (pk IS NULL)::integer, 0, 0, 0),
+            (CASE WHEN na IS NOT NULL THEN pa END, 0, 0, 0, 0, 0, -own.a, 0, 0, 0, 0, 0),
+            (CASE WHEN nk IS NOT NULL THEN pk END, 0, 0, 0, 0, 0, 0, 0, 0, -own.k, 0, 0)) v)
+    INSERT INTO analytics_days AS a (day, shard, points_earned, points_redeemed, points_net,
+                                     act_days, act_first, act_prev, earn_days, earn_first,
+                                     earn_prev, redeem_days, redeem_first, redeem_prev,
+                                     act_week_first, act_month_first)
+    SELECT day, analytics_shard(), sum(pe), sum(pr), sum(pn), sum(ad), sum(af), sum(ap),
+           CASE WHEN earn THEN sum(kd) ELSE 0 END, CASE WHEN earn THEN sum(kf) ELSE 0 END,
+           CASE WHEN earn THEN sum(kp) ELSE 0 END, CASE WHEN earn THEN 0 ELSE sum(kd) END,
+           CASE WHEN earn THEN 0 ELSE sum(kf) END, CASE WHEN earn THEN 0 ELSE sum(kp) END,
+           sum(wf), sum(mf)
       FROM delta WHERE day IS NOT NULL GROUP BY day
     ON CONFLICT (day, shard) DO UPDATE SET
+        points_earned = a.points_earned + EXCLUDED.points_earned,
+        points_redeemed = a.points_redeemed + EXCLUDED.points_redeemed,
+        points_net = a.points_net + EXCLUDED.points_net,
         act_days = a.act_days + EXCLUDED.act_days,
         act_first = a.act_first + EXCLUDED.act_first,
         act_prev = a.act_prev + EXCLUDED.act_prev,
@@ -117,48 +167,6 @@ BEGIN
         redeem_prev = a.redeem_prev + EXCLUDED.redeem_prev,
         act_week_first = a.act_week_first + EXCLUDED.act_week_first,
         act_month_first = a.act_month_first + EXCLUDED.act_month_first;
-END;
-$$;
-
--- As in 0010, plus the lock and, when the entry makes its day a new activity day of the
--- member, the links. Earns and redeems only ever grow (the ledger is append-only), so a day
--- never stops being an activity day and links are only ever added.
-CREATE OR REPLACE FUNCTION analytics_on_entry() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    net bigint := NEW.available_delta + NEW.pending_delta - NEW.debt_delta;
-    d date := (NEW.created_at AT TIME ZONE 'UTC')::date;
-    e integer;
-    r integer;
-BEGIN
-    IF net = 0 THEN
-        RETURN NULL;  -- a maturation moves points between columns, not in or out
-    END IF;
-    IF NEW.kind IN ('EARN', 'REDEEM') THEN
-        PERFORM analytics_lock_member(NEW.member_id);
-    END IF;
-    WITH day_row AS (
-        INSERT INTO analytics_days AS a (day, shard, points_earned, points_redeemed, points_net)
-        VALUES (d, analytics_shard(),
-                CASE WHEN NEW.kind = 'EARN' THEN net ELSE 0 END,
-                CASE WHEN NEW.kind = 'REDEEM' THEN -net
-                     WHEN NEW.kind = 'REVERSE' AND net > 0 THEN -net ELSE 0 END,
-                net)
-        ON CONFLICT (day, shard) DO UPDATE SET
-            points_earned = a.points_earned + EXCLUDED.points_earned,
-            points_redeemed = a.points_redeemed + EXCLUDED.points_redeemed,
-            points_net = a.points_net + EXCLUDED.points_net)
-    INSERT INTO customer_days AS c (day, kind, customer, earns, redeems)
-    SELECT d, 'M', NEW.member_id, (NEW.kind = 'EARN')::integer, (NEW.kind = 'REDEEM')::integer
-     WHERE NEW.kind IN ('EARN', 'REDEEM')
-    ON CONFLICT (day, kind, customer) DO UPDATE SET
-        earns = c.earns + EXCLUDED.earns, redeems = c.redeems + EXCLUDED.redeems
-    RETURNING c.earns, c.redeems INTO e, r;
-    IF e + r = 1 THEN
-        PERFORM analytics_link(NEW.member_id, d, 'A');
-    END IF;
-    IF (NEW.kind = 'EARN' AND e = 1) OR (NEW.kind = 'REDEEM' AND r = 1) THEN
-        PERFORM analytics_link(NEW.member_id, d, CASE WHEN NEW.kind = 'EARN' THEN 'E' ELSE 'R' END);
-    END IF;
     RETURN NULL;
 END;
 $$;
