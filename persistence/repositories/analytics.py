@@ -6,6 +6,8 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+import asyncpg
+
 from domain.analytics import first_whole_bucket
 from domain.records.analytics import (
     AnalyticsSettings,
@@ -132,7 +134,7 @@ def _totals(row: Mapping[str, Any]) -> CustomerTotals:
 
 
 def customer_period(
-    rows: Iterable[Mapping[str, Any]], members_active: Mapping[str, int] | None = None
+    rows: Iterable[asyncpg.Record], members_active: Mapping[str, int] | None = None
 ) -> CustomerPeriod:
     """Rows per kind of customer ('M', 'G') with the totals and the members' retention
     cohort; `members_active` adds the members' activity counts read apart."""
@@ -145,7 +147,7 @@ def customer_period(
     )
 
 
-def buckets(rows: Iterable[Mapping[str, Any]]) -> list[Bucket]:
+def buckets(rows: Iterable[asyncpg.Record]) -> list[Bucket]:
     return [
         Bucket(
             start=r["b"],
