@@ -64,19 +64,19 @@ SELECT kind,
 # Members active within [$1, $2), counted without grouping by member (migration 0015): a
 # member's first activity day in the period is the one row whose previous activity day is
 # before it. Earners and redeemers alike; engaged members (both) by inclusion-exclusion.
-# _ACTIVE_FROM_DAYS sums the day counters and reads only the rows from the period's end on
+# _ACTIVE_FROM_DAYS sums the day counters and counts only the rows from the period's end on
 # (none for a period that ends today); _ACTIVE_ROWS counts the period's own rows, for a
 # period that ended long ago.
-_ACTIVE_ROWS = """
+_FIRST_DAYS = """
 SELECT count(*) FILTER (WHERE prev_active IS NULL OR prev_active < $1) AS active,
        count(*) FILTER (WHERE earns > 0 AND (prev_earn IS NULL OR prev_earn < $1)) AS earners,
        count(*) FILTER (WHERE redeems > 0 AND (prev_redeem IS NULL OR prev_redeem < $1))
            AS redeemers
   FROM customer_days
- WHERE kind = 'M' AND day >= $1 AND day < $2 AND (earns > 0 OR redeems > 0)
+ WHERE kind = 'M' AND (earns > 0 OR redeems > 0) AND {days}
 """
-_ACTIVE_FROM_DAYS = (
-    """
+_ACTIVE_ROWS = _FIRST_DAYS.format(days="day >= $1 AND day < $2")
+_ACTIVE_FROM_DAYS = f"""
 WITH since AS (
     SELECT coalesce(sum(act_first), 0)
              + coalesce(sum(act_prev - act_days) FILTER (WHERE day < $1), 0) AS active,
@@ -85,14 +85,11 @@ WITH since AS (
            coalesce(sum(redeem_first), 0)
              + coalesce(sum(redeem_prev - redeem_days) FILTER (WHERE day < $1), 0) AS redeemers
       FROM analytics_days),
-after AS ("""
-    + _ACTIVE_ROWS.replace("AND day < $2", "").replace("day >= $1", "day >= $2")
-    + """)
+after AS ({_FIRST_DAYS.format(days="day >= $2")})
 SELECT since.active - after.active AS active, since.earners - after.earners AS earners,
        since.redeemers - after.redeemers AS redeemers
   FROM since, after
 """
-)
 
 # Per bucket: the day rollup's sums. Active members of a whole bucket (from $4 on) are the
 # sum of its days' first activity days in that week or month (or all of a day's); the first
