@@ -11,13 +11,11 @@ import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from tests.support.analytics_facts import add_entry, add_members
 from tests.support.earning import schema_of
 from tests.support.gql import TenantKit
 
 DAY0 = date(2026, 3, 2)
-_ENTRY = """INSERT INTO ledger_entries (member_id, wallet, kind, available_delta, pending_delta,
-                                        lifetime_delta, actor, created_at)
-            VALUES ($1, 'points', $2, $3, 0, 0, 'test', $4)"""
 _LINKS = """SELECT day, customer, earns, redeems, prev_active, prev_earn, prev_redeem
               FROM customer_days WHERE kind = 'M' ORDER BY day, customer"""
 _COUNTERS = """SELECT day, sum(act_days), sum(act_first), sum(act_prev), sum(earn_days),
@@ -31,25 +29,15 @@ def _at(offset: int) -> datetime:
 
 
 async def _members(services: Any, schema: str, count: int) -> list[uuid.UUID]:
-    ids = [uuid.uuid4() for _ in range(count)]
     async with services.pool.acquire() as conn, conn.transaction():
         await conn.execute("SELECT set_config('search_path', $1, true)", schema)
-        for n, m in enumerate(ids):
-            await conn.execute(
-                "INSERT INTO members (id, external_id, referral_code, enrolled_at)"
-                " VALUES ($1, $2, $3, $4)",
-                m,
-                f"links-{n}",
-                f"LINKS{n}",
-                _at(0),
-            )
-    return ids
+        return await add_members(conn, count, "links", _at(0))
 
 
 async def _write(services: Any, schema: str, member: uuid.UUID, kind: str, day: int) -> None:
     async with services.pool.acquire() as conn, conn.transaction():
         await conn.execute("SELECT set_config('search_path', $1, true)", schema)
-        await conn.execute(_ENTRY, member, kind, -5 if kind == "REDEEM" else 5, _at(day))
+        await add_entry(conn, member, kind, -5 if kind == "REDEEM" else 5, _at(day))
 
 
 async def _kept_equals_rebuild(services: Any, schema: str) -> None:
@@ -78,7 +66,7 @@ async def test_a_late_day_written_beside_a_later_one_links_between_them(
         tx = conn.transaction()
         await tx.start()
         await conn.execute("SELECT set_config('search_path', $1, true)", schema)
-        await conn.execute(_ENTRY, member, "EARN", 5, _at(9))
+        await add_entry(conn, member, "EARN", 5, _at(9))
 
         # when another transaction adds day 5 of the same member meanwhile
         late = asyncio.create_task(_write(services, schema, member, "REDEEM", 5))

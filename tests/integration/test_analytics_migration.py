@@ -4,7 +4,6 @@ migration rebuilds them, so the fast path reads the same numbers as the plain on
 from __future__ import annotations
 
 import random
-import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -13,6 +12,7 @@ from persistence import migrator
 from persistence.repositories.analytics import PgAnalyticsRepository
 from persistence.repositories.analytics_plain import PgPlainAnalyticsRepository
 from tenants.migrate_all import migrate_all
+from tests.support.analytics_facts import add_entry, add_members
 from tests.support.earning import schema_of
 from tests.support.gql import TenantKit
 
@@ -50,28 +50,11 @@ DROP FUNCTION analytics_first_in(date, date, text);
 async def _facts(conn: Any) -> None:
     """Members earning and redeeming at random days, some of them ordering."""
     rng = random.Random(10)
-    members = [uuid.uuid4() for _ in range(6)]
-    for n, m in enumerate(members):
-        await conn.execute(
-            "INSERT INTO members (id, external_id, referral_code, enrolled_at)"
-            " VALUES ($1, $2, $3, $4)",
-            m,
-            f"mig-{n}",
-            f"MIG{n}",
-            datetime.combine(DAY0, time(), tzinfo=UTC),
-        )
+    members = await add_members(conn, 6, "mig", datetime.combine(DAY0, time(), tzinfo=UTC))
     for n in range(80):
         at = datetime.combine(DAY0 + timedelta(days=rng.randrange(60)), time(9), tzinfo=UTC)
         kind = rng.choice(["EARN", "EARN", "REDEEM"])
-        await conn.execute(
-            """INSERT INTO ledger_entries (member_id, wallet, kind, available_delta,
-                                           pending_delta, lifetime_delta, actor, created_at)
-               VALUES ($1, 'points', $2, $3, 0, 0, 'test', $4)""",
-            rng.choice(members),
-            kind,
-            -3 if kind == "REDEEM" else 3,
-            at,
-        )
+        await add_entry(conn, rng.choice(members), kind, -3 if kind == "REDEEM" else 3, at)
         if n % 4 == 0:
             await conn.execute(
                 """INSERT INTO orders (order_id, member_id, currency, channel, placed_at,

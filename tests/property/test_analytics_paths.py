@@ -27,6 +27,7 @@ from persistence import migrator
 from persistence.repositories.analytics import PgAnalyticsRepository
 from persistence.repositories.analytics_plain import PgPlainAnalyticsRepository
 from tenants.provisioning import create_tenant
+from tests.support.analytics_facts import add_entry, add_members
 
 DAY0 = date(2026, 1, 26)  # a Monday, the 1st of a month a week later
 DAYS = 70
@@ -73,16 +74,7 @@ def _at(offset: int) -> datetime:
 
 
 async def _write(conn: Any, orders: list, entries: list, changes: list) -> list[uuid.UUID]:
-    members = [uuid.uuid4() for _ in range(MEMBERS)]
-    for i, m in enumerate(members):
-        await conn.execute(
-            "INSERT INTO members (id, external_id, referral_code, enrolled_at)"
-            " VALUES ($1, $2, $3, $4)",
-            m,
-            f"m{i}",
-            f"R{i}",
-            _at(0),
-        )
+    members = await add_members(conn, MEMBERS, "m", _at(0))
 
     def who(c: int | str | None) -> tuple[uuid.UUID | None, str | None]:
         return (members[c], None) if isinstance(c, int) else (None, c)
@@ -108,16 +100,7 @@ async def _write(conn: Any, orders: list, entries: list, changes: list) -> list[
     for m, kind, points, d in entries:
         if kind == "REDEEM":
             points = -abs(points) or -1
-        await conn.execute(
-            """INSERT INTO ledger_entries (member_id, wallet, kind, available_delta,
-                                           pending_delta, lifetime_delta, actor, created_at)
-               VALUES ($1, 'points', $2, $3, $4, 0, 'test', $5)""",
-            members[m],
-            kind,
-            points,
-            -points if kind == "MATURE" else 0,
-            _at(d),
-        )
+        await add_entry(conn, members[m], kind, points, _at(d), -points if kind == "MATURE" else 0)
     for n, what, d, c in changes:
         if n >= len(orders):
             continue
