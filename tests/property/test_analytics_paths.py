@@ -29,7 +29,7 @@ from persistence.repositories.analytics_plain import PgPlainAnalyticsRepository
 from tenants.provisioning import create_tenant
 from tests.support.analytics_facts import add_entry, add_members
 
-DAY0 = date(2026, 1, 26)  # a Monday, the 1st of a month a week later
+DAY0 = date(2026, 1, 26)  # a Monday; weeks and months (Feb 1st on day 6) cut the days
 DAYS = 70
 MEMBERS = 5
 
