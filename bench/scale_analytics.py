@@ -7,12 +7,16 @@ One tenant, loaded straight in SQL (generate_series) over the two years before t
 members; orders by members, by guests with a guestId and by anonymous guests, some refunded
 in part; ledger entries (earnings, redemptions, adjustments). The rollup triggers are off
 during the load and the rollups are then built set-wise by `analytics_rebuild()`, the same
-function migration 0010 runs on existing tenants. Then:
+function migrations 0010 and 0015 run on existing tenants. Then:
 
 1. the `analytics` query (every KPI and a series) through the whole app (ASGI, secret
    key) over the last 30, 90, 365 and 731 days: min and p50 of `--reads` runs each;
-2. the cost of the rollups on the write path: `recordOrder`'s use case for a member,
-   alternately with the rollup triggers on and off, `--writes` times each: p50 of both.
+2. the per-customer reads (customers, a monthly series) of the fast path and of the plain
+   path (grouping by customer), alternately, over the same periods: p50 of each and the
+   ratio, after checking that both give the same numbers;
+3. the cost of the rollups on the write path: `recordOrder`'s use case for a member of the
+   loaded history (each order its member's first activity of the day), alternately with
+   the rollup triggers on and off, `--writes` times each: p50 of both.
 """
 
 from __future__ import annotations
@@ -34,11 +38,12 @@ from api.services import Services
 from api.settings import Settings
 from bench.servers import create_database, delete_tenant_keys, drop_database, find_servers
 from domain.earning import Order, OrderLine
-from domain.enrolment import enroll
-from domain.members import draft
 from domain.orders import record_order
 from domain.program import Channel
+from domain.records.analytics import Interval
 from persistence import migrator
+from persistence.repositories.analytics import PgAnalyticsRepository
+from persistence.repositories.analytics_plain import PgPlainAnalyticsRepository
 from persistence.uow import PgUnitOfWorkFactory
 from tenants.provisioning import create_tenant
 
@@ -127,9 +132,11 @@ async def load(services: Services, schema: str, args: argparse.Namespace) -> Non
             " (SELECT count(*) FROM customer_days) AS customer_days"
         )
         print(f"  rollup rows: {sizes['days']:,} days, {sizes['customer_days']:,} customer-days")
+    # What autovacuum does after a bulk load: statistics, and the visibility map that lets
+    # the period's order rows be read from their index alone.
     async with services.pool.acquire() as conn:
         for table in ("members", "orders", "ledger_entries", "analytics_days", "customer_days"):
-            await conn.execute(f'ANALYZE "{schema}".{table}')
+            await conn.execute(f'VACUUM ANALYZE "{schema}".{table}')
 
 
 async def time_queries(
@@ -160,15 +167,46 @@ async def time_queries(
     return out
 
 
+async def time_paths(services: Services, schema: str, reads: int) -> dict[int, tuple[float, float]]:
+    """The per-customer reads (customers and a monthly series) of the fast path and of the
+    plain one (grouping by customer, as before migration 0015), alternately: p50 of each."""
+    out: dict[int, tuple[float, float]] = {}
+    end = datetime.now(UTC).date() + timedelta(days=1)
+    paths = (PgAnalyticsRepository, PgPlainAnalyticsRepository)
+    async with services.pool.acquire() as conn:
+        for days in (30, 90, 365, 731):
+            start = end - timedelta(days=days)
+            timings: dict[type, list[float]] = {path: [] for path in paths}
+            answers: dict[type, Any] = {}
+            for _ in range(reads):
+                for path in paths:
+                    async with conn.transaction():
+                        await conn.execute("SELECT set_config('search_path', $1, true)", schema)
+                        repo = path(conn)
+                        t0 = time.perf_counter()
+                        answers[path] = (
+                            await repo.customers(start - timedelta(days=days), start, end),
+                            await repo.series(start, end, Interval.MONTH),
+                        )
+                        timings[path].append((time.perf_counter() - t0) * 1000)
+            assert answers[paths[0]] == answers[paths[1]], days  # the same numbers
+            out[days] = (statistics.median(timings[paths[0]]), statistics.median(timings[paths[1]]))
+    return out
+
+
 async def time_writes(
     services: Services, uow: PgUnitOfWorkFactory, tenant: Any, writes: int
 ) -> tuple[float, float]:
     clock, schema = services.clock, tenant.schema_name
-    member = await enroll(
-        uow,
-        clock,
-        draft(external_id="writer", email=None, name=None, birthday=None, today=clock.now().date()),
-    )
+    # A member of the loaded history per order: each order is its member's first activity of
+    # the day, the write that links it to the member's previous day (migration 0015).
+    async with services.pool.acquire() as conn:
+        members = [
+            r["id"]
+            for r in await conn.fetch(
+                f'SELECT id FROM "{schema}".members ORDER BY random() LIMIT $1', writes * 2
+            )
+        ]
     tenant_cache = services.balances.for_tenant(tenant.id)
 
     async def triggers(on: bool) -> None:
@@ -185,7 +223,7 @@ async def time_writes(
             await triggers(on)
         order = Order(
             order_id=f"w{i}",
-            member_id=member.id,
+            member_id=members[i],
             currency="USD",
             channel=Channel.WEB,
             placed_at=clock.now(),
@@ -230,6 +268,7 @@ async def run(args: argparse.Namespace) -> int:
             )
             await load(services, tenant.schema_name, args)
             queries = await time_queries(services, key, args.reads)
+            paths = await time_paths(services, tenant.schema_name, max(3, args.reads // 4))
             uow = PgUnitOfWorkFactory(services.pool, tenant.schema_name)
             with_rollups, without = await time_writes(services, uow, tenant, args.writes)
         finally:
@@ -244,6 +283,10 @@ async def run(args: argparse.Namespace) -> int:
         print(f"{label:<48} {best:>6.1f} ms {p50:>6.1f} ms")
     last = queries["last 365 days"][2]["data"]["analytics"]
     print(f"  (last 365 days: members {last['members']}, AOV {last['averageOrderValue']})")
+    print(f"\n{'per-customer reads, p50 (customers + series)':<48} {'fast':>9} {'plain':>9}")
+    for days, (fast, plain) in paths.items():
+        label = f"last {days} days"
+        print(f"{label:<48} {fast:>6.1f} ms {plain:>6.1f} ms  x{plain / fast:.1f}")
     print(f"\n{'recordOrder use case, p50':<48} {'rollups on':>12} {'off':>9} {'extra':>9}")
     print(f"{'':<48} {with_rollups:>9.2f} ms {without:>6.2f} ms {with_rollups - without:>+6.2f} ms")
     return 0

@@ -203,6 +203,19 @@ def bucket_start(day: date, width: Interval) -> date:
     return day
 
 
+def next_bucket(start: date, width: Interval) -> date:
+    """The start of the bucket after the one starting on `start`."""
+    if width is Interval.MONTH:
+        return (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return start + timedelta(days=7 if width is Interval.WEEK else 1)
+
+
+def first_whole_bucket(day: date, width: Interval) -> date:
+    """The first bucket starting on or after `day`: where a period's whole buckets begin."""
+    start = bucket_start(day, width)
+    return start if start == day else next_bucket(start, width)
+
+
 @dataclass(frozen=True, slots=True)
 class SideBySide:
     """One KPI for members and for guests, on the same definition."""

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from uuid import UUID
 
-from domain.analytics import Kpis, Period, bucket_start, kpis
+from domain.analytics import Kpis, Period, bucket_start, kpis, next_bucket
 from domain.ports import UnitOfWorkFactory
 from domain.records.analytics import (
     AnalyticsSettings,
@@ -86,14 +86,8 @@ async def analytics_series(
                 points_redeemed=b.points_redeemed,
             )
         )
-        start = _next(start, interval)
+        start = next_bucket(start, interval)
     return points
-
-
-def _next(start: date, interval: Interval) -> date:
-    if interval is Interval.MONTH:
-        return (start.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return start + timedelta(days=7 if interval is Interval.WEEK else 1)
 
 
 async def analytics_settings(uow_factory: UnitOfWorkFactory) -> AnalyticsSettings:

@@ -1,10 +1,14 @@
-"""The analytics port: sums over the rollups that migration 0010's triggers keep."""
+"""The analytics port: sums over the rollups that migrations 0010 and 0015 keep."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+import asyncpg
+
+from domain.analytics import first_whole_bucket
 from domain.records.analytics import (
     AnalyticsSettings,
     Bucket,
@@ -33,54 +37,78 @@ SELECT coalesce(sum(new_members), 0) AS members_total,
   FROM analytics_days WHERE day < $2
 """
 
-# One pass: each customer's sums within the period, and whether they ordered in the previous
-# one (the retention cohort). Of the previous period only order rows are read: most rows are
-# points activity, which the cohort does not need.
-_CUSTOMERS = """
+# Of the period's customers, what their orders say, and whether members ordered in the
+# previous period (the retention cohort): only order rows are read, a customer-day's orders
+# and revenue being zero together (each order adds one and its revenue to its own day).
+_BUYERS = """
 WITH per AS (
     SELECT kind, customer,
            coalesce(sum(orders) FILTER (WHERE day >= $2), 0) AS o,
            coalesce(sum(revenue_minor) FILTER (WHERE day >= $2), 0) AS r,
            coalesce(sum(multi_product_orders) FILTER (WHERE day >= $2), 0) AS mp,
-           coalesce(sum(earns) FILTER (WHERE day >= $2), 0) AS e,
-           coalesce(sum(redeems) FILTER (WHERE day >= $2), 0) AS rd,
-           coalesce(bool_or(orders > 0) FILTER (WHERE day < $2), false) AS before
+           bool_or(day < $2) AS before
       FROM customer_days
-     WHERE (day >= $2 AND day < $3) OR (day >= $1 AND day < $2 AND orders > 0)
+     WHERE day >= $1 AND day < $3 AND orders > 0
      GROUP BY kind, customer)
 SELECT kind,
        count(*) FILTER (WHERE before) AS cohort,
        count(*) FILTER (WHERE before AND o > 0) AS retained,
        count(*) FILTER (WHERE o > 0) AS buyers,
        count(*) FILTER (WHERE o >= 2) AS repeat_buyers,
-       coalesce(sum(o) FILTER (WHERE o > 0), 0) AS orders,
-       coalesce(sum(r) FILTER (WHERE o > 0), 0) AS revenue_minor,
-       count(*) FILTER (WHERE o > 0 AND mp > 0) AS upsold,
-       count(*) FILTER (WHERE e > 0 OR rd > 0) AS active,
-       count(*) FILTER (WHERE e > 0 AND rd > 0) AS engaged
+       coalesce(sum(o), 0) AS orders,
+       coalesce(sum(r), 0) AS revenue_minor,
+       count(*) FILTER (WHERE o > 0 AND mp > 0) AS upsold
   FROM per GROUP BY kind
 """
 
+# Members active within [$1, $2), counted without grouping by member (migration 0015): a
+# member's first activity day in the period is the one row whose previous activity day is
+# before it. Earners and redeemers alike; engaged members (both) by inclusion-exclusion.
+# _ACTIVE_FROM_DAYS sums the day counters and counts only the rows from the period's end on
+# (none for a period that ends today); _ACTIVE_ROWS counts the period's own rows, for a
+# period that ended long ago.
+_FIRST_DAYS = """
+SELECT count(*) FILTER (WHERE prev_active IS NULL OR prev_active < $1) AS active,
+       count(*) FILTER (WHERE earns > 0 AND (prev_earn IS NULL OR prev_earn < $1)) AS earners,
+       count(*) FILTER (WHERE redeems > 0 AND (prev_redeem IS NULL OR prev_redeem < $1))
+           AS redeemers
+  FROM customer_days
+ WHERE kind = 'M' AND (earns > 0 OR redeems > 0) AND {days}
+"""
+_ACTIVE_ROWS = _FIRST_DAYS.format(days="day >= $1 AND day < $2")
+_ACTIVE_FROM_DAYS = f"""
+WITH since AS (
+    SELECT coalesce(sum(act_first), 0)
+             + coalesce(sum(act_prev - act_days) FILTER (WHERE day < $1), 0) AS active,
+           coalesce(sum(earn_first), 0)
+             + coalesce(sum(earn_prev - earn_days) FILTER (WHERE day < $1), 0) AS earners,
+           coalesce(sum(redeem_first), 0)
+             + coalesce(sum(redeem_prev - redeem_days) FILTER (WHERE day < $1), 0) AS redeemers
+      FROM analytics_days),
+after AS ({_FIRST_DAYS.format(days="day >= $2")})
+SELECT since.active - after.active AS active, since.earners - after.earners AS earners,
+       since.redeemers - after.redeemers AS redeemers
+  FROM since, after
+"""
+
+# Per bucket: the day rollup's sums. Active members of a whole bucket (from $4 on) are the
+# sum of its days' first activity days in that week or month (or all of a day's); the first
+# bucket, when the period starts inside it, counts its rows whose previous activity day is
+# before the period.
 _SERIES = """
-WITH d AS (
-    SELECT date_trunc($3, day::timestamp)::date AS b, sum(new_members) AS new_members,
-           sum(member_orders + guest_orders) AS orders,
-           sum(member_revenue_minor + guest_revenue_minor) AS revenue_minor,
-           sum(points_earned) AS points_earned, sum(points_redeemed) AS points_redeemed
-      FROM analytics_days WHERE day >= $1 AND day < $2 GROUP BY 1),
--- Distinct members per bucket by grouping twice: hashing (bucket, member) pairs is several
--- times faster than count(DISTINCT), which sorts.
-a AS (
-    SELECT b, count(*) AS active
-      FROM (SELECT date_trunc($3, day::timestamp)::date AS b, customer
-              FROM customer_days
-             WHERE kind = 'M' AND day >= $1 AND day < $2 AND (earns > 0 OR redeems > 0)
-             GROUP BY 1, 2) pairs
-     GROUP BY b)
-SELECT b, coalesce(new_members, 0) AS new_members, coalesce(active, 0) AS active,
-       coalesce(orders, 0) AS orders, coalesce(revenue_minor, 0) AS revenue_minor,
-       coalesce(points_earned, 0) AS points_earned, coalesce(points_redeemed, 0) AS points_redeemed
-  FROM d FULL JOIN a USING (b) ORDER BY b
+WITH head AS (
+    SELECT count(*) AS active FROM customer_days
+     WHERE kind = 'M' AND day >= $1 AND day < least($4::date, $2) AND (earns > 0 OR redeems > 0)
+       AND (prev_active IS NULL OR prev_active < $1))
+SELECT date_trunc($3, day::timestamp)::date AS b, sum(new_members) AS new_members,
+       coalesce(sum(CASE $3 WHEN 'day' THEN act_days WHEN 'week' THEN act_week_first
+                    ELSE act_month_first END) FILTER (WHERE day >= $4), 0)
+         + CASE WHEN bool_or(day < $4) THEN (SELECT active FROM head) ELSE 0 END AS active,
+       sum(member_orders + guest_orders) AS orders,
+       sum(member_revenue_minor + guest_revenue_minor) AS revenue_minor,
+       sum(points_earned) AS points_earned, sum(points_redeemed) AS points_redeemed
+  FROM analytics_days WHERE day >= $1 AND day < $2
+ GROUP BY 1 ORDER BY 1
 """
 
 _REFERRALS = """
@@ -98,8 +126,37 @@ _WORK_MEM = "64MB"
 _TOTALS = ("buyers", "repeat_buyers", "orders", "revenue_minor", "upsold", "active", "engaged")
 
 
-def _totals(row: dict[str, Any]) -> CustomerTotals:
-    return CustomerTotals(**{k: int(row[k]) for k in _TOTALS}) if row else CustomerTotals()
+def _totals(row: Mapping[str, Any]) -> CustomerTotals:
+    return CustomerTotals(**{k: int(row.get(k, 0)) for k in _TOTALS})
+
+
+def customer_period(
+    rows: Iterable[asyncpg.Record], members_active: Mapping[str, int] | None = None
+) -> CustomerPeriod:
+    """Rows per kind of customer ('M', 'G') with the totals and the members' retention
+    cohort; `members_active` adds the members' activity counts read apart."""
+    by_kind = {r["kind"]: dict(r) for r in rows}
+    members = by_kind.get("M", {}) | dict(members_active or {})
+    return CustomerPeriod(
+        members=_totals(members),
+        guests=_totals(by_kind.get("G", {})),
+        retention=Retention(members.get("cohort", 0), members.get("retained", 0)),
+    )
+
+
+def buckets(rows: Iterable[asyncpg.Record]) -> list[Bucket]:
+    return [
+        Bucket(
+            start=r["b"],
+            new_members=int(r["new_members"]),
+            active_members=int(r["active"]),
+            orders=int(r["orders"]),
+            revenue_minor=int(r["revenue_minor"]),
+            points_earned=int(r["points_earned"]),
+            points_redeemed=int(r["points_redeemed"]),
+        )
+        for r in rows
+    ]
 
 
 def _midnight(day: date) -> datetime:
@@ -124,31 +181,20 @@ class PgAnalyticsRepository:
 
     async def customers(self, cohort_start: date, start: date, end: date) -> CustomerPeriod:
         await self._make_room()
-        rows = {
-            r["kind"]: dict(r) for r in await self._conn.fetch(_CUSTOMERS, cohort_start, start, end)
-        }
-        members = rows.get("M", {})
-        return CustomerPeriod(
-            members=_totals(members),
-            guests=_totals(rows.get("G", {})),
-            retention=Retention(members.get("cohort", 0), members.get("retained", 0)),
-        )
+        buyers = await self._conn.fetch(_BUYERS, cohort_start, start, end)
+        last = await self._conn.fetchval("SELECT max(day) FROM analytics_days")
+        # Whichever reads fewer rows: those after the period, or the period's own.
+        after = last is None or (last - end) < (end - start)
+        active = await self._conn.fetchrow(_ACTIVE_FROM_DAYS if after else _ACTIVE_ROWS, start, end)
+        assert active is not None
+        # |earned or redeemed| = |earned| + |redeemed| - |both|
+        engaged = active["earners"] + active["redeemers"] - active["active"]
+        return customer_period(buyers, {"active": active["active"], "engaged": engaged})
 
     async def series(self, start: date, end: date, interval: Interval) -> list[Bucket]:
-        await self._make_room()
-        rows = await self._conn.fetch(_SERIES, start, end, interval.value.lower())
-        return [
-            Bucket(
-                start=r["b"],
-                new_members=int(r["new_members"]),
-                active_members=int(r["active"]),
-                orders=int(r["orders"]),
-                revenue_minor=int(r["revenue_minor"]),
-                points_earned=int(r["points_earned"]),
-                points_redeemed=int(r["points_redeemed"]),
-            )
-            for r in rows
-        ]
+        whole_from = first_whole_bucket(start, interval)
+        unit = interval.value.lower()
+        return buckets(await self._conn.fetch(_SERIES, start, end, unit, whole_from))
 
     async def tier_counts(self) -> list[TierCount]:
         rows = await self._conn.fetch(
