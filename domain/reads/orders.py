@@ -10,6 +10,7 @@ from uuid import UUID
 
 from domain.errors import DomainError
 from domain.ports import UnitOfWorkFactory
+from domain.records.members import Member
 from domain.records.orders import (
     OrderFilter,
     OrderPosition,
@@ -25,10 +26,12 @@ _MAX_GUEST_ID = 255
 
 @dataclass(frozen=True, slots=True)
 class ListedOrder:
-    """An order of a list, with its refunds (read with the list, oldest first)."""
+    """An order of a list, with its refunds (read with the list, oldest first) and, in the
+    store's list, its member."""
 
     record: OrderRecord
     refunds: tuple[RefundRecord, ...]
+    member: Member | None = None
 
     @property
     def position(self) -> OrderPosition:
@@ -67,11 +70,21 @@ async def refunds_of_order(uow_factory: UnitOfWorkFactory, order_id: str) -> lis
 async def orders_page(
     uow_factory: UnitOfWorkFactory, where: OrderFilter, after: OrderPosition | None, limit: int
 ) -> list[ListedOrder]:
-    """Up to `limit` orders placed before `after` (newest first), with their refunds."""
+    """Up to `limit` orders placed before `after` (newest first), with their refunds and
+    their members (each read once for the page)."""
     async with uow_factory() as uow:
         found = await uow.orders.page(where, after, limit)
         refunds = await uow.orders.refunds_of([x.order.order_id for x in found])
-    return [ListedOrder(x, tuple(refunds.get(x.order.order_id, ()))) for x in found]
+        member_ids = {x.order.member_id for x in found if x.order.member_id is not None}
+        members = {m.id: m for m in await uow.members.get_many(list(member_ids))}
+    return [
+        ListedOrder(
+            x,
+            tuple(refunds.get(x.order.order_id, ())),
+            members.get(x.order.member_id) if x.order.member_id is not None else None,
+        )
+        for x in found
+    ]
 
 
 async def orders_of_members(

@@ -223,17 +223,16 @@ async def test_a_page_of_members_reads_their_orders_in_one_statement(gql, tenant
     await _refund(gql, tenant, "m2-2", "r-1", 700)
 
     # when the page asks for every member's latest two orders
-    with counting(pytest.MonkeyPatch()) as seen:
-        with pytest.MonkeyPatch.context() as mp:
-            calls: list[int] = []
-            original = PgOrderRepository.pages_of_members
+    with counting(pytest.MonkeyPatch()) as seen, pytest.MonkeyPatch.context() as mp:
+        calls: list[int] = []
+        original = PgOrderRepository.pages_of_members
 
-            async def counted(self, member_ids, after, limit):
-                calls.append(len(member_ids))
-                return await original(self, member_ids, after, limit)
+        async def counted(self, member_ids, after, limit):
+            calls.append(len(member_ids))
+            return await original(self, member_ids, after, limit)
 
-            mp.setattr(PgOrderRepository, "pages_of_members", counted)
-            page = (await gql(PAGE_OF_MEMBERS, {"first": 2}, token=tenant.secret_key))["members"]
+        mp.setattr(PgOrderRepository, "pages_of_members", counted)
+        page = (await gql(PAGE_OF_MEMBERS, {"first": 2}, token=tenant.secret_key))["members"]
 
     # then the orders of all four were read by one statement in one more unit of work
     assert calls == [4]
@@ -306,3 +305,23 @@ async def test_bad_list_arguments_are_refused_with_a_typed_error(gql, tenant, va
     assert [(e["extensions"]["code"], e["extensions"]["field"]) for e in errors] == [
         ("INVALID", field)
     ]
+
+
+async def test_the_stores_page_reads_the_orders_members_with_the_page(gql, tenant, enroll):
+    # given five orders of three members and a guest
+    members = [await enroll(tenant, f"cust-{n}") for n in range(3)]
+    for n in range(5):
+        member = members[n % 3] if n < 4 else None
+        await _record(gql, tenant, f"o-{n}", hours=n, member_id=member, guest_id=None)
+
+    # when the store reads the page with each order's member
+    with counting(pytest.MonkeyPatch()) as seen:
+        data = await gql(ORDERS, {"first": 10}, token=tenant.secret_key)
+
+    # then the orders, their refunds and their members are one unit of work
+    assert seen.units_of_work == 1
+    owners = [
+        e["node"]["member"]["externalId"] if e["node"]["member"] else None
+        for e in data["orders"]["edges"]
+    ]
+    assert owners == [None, "cust-0", "cust-2", "cust-1", "cust-0"]

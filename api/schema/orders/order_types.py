@@ -22,6 +22,7 @@ from domain.errors import DomainError
 from domain.reads.members import member_by_id
 from domain.reads.orders import ListedOrder, refunds_of_order
 from domain.records import orders as o
+from domain.records.members import Member as DomainMember
 from domain.viewers import may_see_records_of
 
 OrderStatus = strawberry.enum(
@@ -90,9 +91,15 @@ class Order:
     )
     # Read with the list the order came in; None: read when asked.
     refund_records: strawberry.Private[tuple[o.RefundRecord, ...] | None] = None
+    member_record: strawberry.Private[DomainMember | None] = None
 
     @classmethod
-    def of(cls, r: o.OrderRecord, refunds: tuple[o.RefundRecord, ...] | None = None) -> Order:
+    def of(
+        cls,
+        r: o.OrderRecord,
+        refunds: tuple[o.RefundRecord, ...] | None = None,
+        member: DomainMember | None = None,
+    ) -> Order:
         return cls(
             order_id=r.order.order_id,
             currency=r.order.currency,
@@ -112,11 +119,12 @@ class Order:
             guest_id=r.order.guest_id,
             record=r,
             refund_records=refunds,
+            member_record=member,
         )
 
     @classmethod
     def listed(cls, x: ListedOrder) -> Order:
-        return cls.of(x.record, x.refunds)
+        return cls.of(x.record, x.refunds, x.member)
 
     @strawberry.field(description="PAID, PARTIALLY_REFUNDED or REFUNDED.")
     def status(self) -> OrderStatus:  # type: ignore[valid-type]
@@ -163,6 +171,8 @@ class Order:
         member_id = self.record.order.member_id
         if member_id is None or not may_see_records_of(info.context.viewer, member_id):
             return None
+        if self.member_record is not None:  # read with the list: its fields are batched too
+            return _member_type().of(self.member_record, listed=True)
         found = await member_by_id(info.context.uow, member_id)
         return _member_type().of(found) if found else None
 
