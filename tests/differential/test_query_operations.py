@@ -109,6 +109,7 @@ QUERIES: dict[str, list[Variables]] = {
         lambda w: {"score": 10, "first": 1},
         lambda w: {"score": 11},  # no score of any kind
     ],
+    "storefront/HowItWorks.graphql": [lambda w: {}, lambda w: {"rewards": 1}],
     "storefront/MemberByExternalId.graphql": [
         lambda w: {"externalId": "alice"},
         lambda w: {"externalId": "nobody"},

@@ -24,10 +24,11 @@ from api.schema.rewards.reward_types import Reward
 from api.schema.stamps.stamp_types import StampCard
 from api.schema.tiers.tier_types import Tier, TierSettings
 from domain import program as p
+from domain import program_explained as pe
 from domain.configuration import configure_program, current_program
 from domain.partial_updates import PartialUpdate
 from domain.program_update import updated_program
-from domain.reads.program import program_tiers
+from domain.reads.program import earning_explained, program_tiers, redeeming_explained
 from domain.reads.rewards import live_rewards
 from domain.tier_definitions import tier_definitions
 
@@ -57,6 +58,30 @@ class ActionRule:
     period: LimitPeriod | None  # type: ignore[valid-type]
     cooldown_hours: int
     active: bool
+
+
+ExplainedKind = strawberry.enum(pe.ExplainedKind, name="ExplainedKind")
+
+
+@strawberry.type(description="One line of the program explained to shoppers.")
+class ExplainedItem:
+    kind: ExplainedKind  # type: ignore[valid-type]
+    key: str = strawberry.field(
+        description="The earn rule's id, the action's key, the tier's or reward's id; "
+        "'base' for the rate on purchases."
+    )
+    title: str = strawberry.field(description="The tenant's name for it, or the action's.")
+    description: str = strawberry.field(description="One sentence, e.g. 'Earn 1 point per $1.'")
+    points: int | None = strawberry.field(
+        description="Points the action or bonus gives, the tier's threshold, or the "
+        "reward's cost (its least for a variable cost)."
+    )
+
+    @classmethod
+    def of(cls, x: pe.ExplainedItem) -> ExplainedItem:
+        return cls(
+            kind=x.kind, key=x.key, title=x.title, description=x.description, points=x.points
+        )
 
 
 @strawberry.type(description="How the program earns, holds, values and loses points.")
@@ -91,6 +116,22 @@ class Program:
         size = page_size(first, ctx.services.settings.max_page_size)
         found = await live_rewards(ctx.uow, ctx.services.clock.now(), size)
         return [Reward.of(x) for x in found]
+
+    @strawberry.field(
+        description='How to earn, for a storefront\'s "how it works" page: the rate on '
+        "purchases, earn rules and actions live now, and the tiers, each a title and a sentence."
+    )
+    async def how_to_earn(self, info: Info) -> list[ExplainedItem]:
+        ctx = info.context
+        found = await earning_explained(ctx.uow, ctx.services.clock.now())
+        return [ExplainedItem.of(x) for x in found]
+
+    @strawberry.field(description="How to redeem: the rewards live now, cost and value each.")
+    async def how_to_redeem(self, info: Info, first: int = 50) -> list[ExplainedItem]:
+        ctx = info.context
+        size = page_size(first, ctx.services.settings.max_page_size)
+        found = await redeeming_explained(ctx.uow, ctx.services.clock.now(), size)
+        return [ExplainedItem.of(x) for x in found]
 
     @strawberry.field(description="The referral program: rewards, trigger, cap, link template.")
     async def referrals(self, info: Info) -> ReferralProgram:
