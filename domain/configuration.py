@@ -7,6 +7,7 @@ from collections.abc import Callable
 from domain.clock import Clock
 from domain.ports import UnitOfWorkFactory
 from domain.program import ProgramConfig, next_version
+from domain.welcome import check_welcome_offer
 
 
 async def configure_program(
@@ -19,6 +20,8 @@ async def configure_program(
     async with uow_factory() as uow:
         current = await uow.programs.latest()
         updated = next_version(current, change(current))
+        if updated.welcome != current.welcome:
+            await check_welcome_offer(uow, updated.welcome)
         await uow.programs.save(updated, clock.now(), by)
     return updated
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
+from uuid import UUID
 
 from domain.decimals import STORED_PLACES, bounded_decimal
 from domain.errors import DomainError
@@ -99,6 +100,16 @@ class ActionRule:
 
 
 @dataclass(frozen=True, slots=True)
+class WelcomeOffer:
+    """What enrolment gives a new member at once: the `signup` action's points (so the
+    store need not record it), and/or a catalog reward issued free (its code in the
+    enrolment's answer)."""
+
+    award_signup: bool = False
+    reward_id: UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ProgramConfig:
     version: int = 0
     currency: str = "USD"
@@ -116,6 +127,7 @@ class ProgramConfig:
     rules: tuple[EarnRule, ...] = ()
     actions: tuple[ActionRule, ...] = field(default_factory=tuple)
     stamp_card: StampCard | None = None
+    welcome: WelcomeOffer | None = None
     # The fields whose stored values were out of bounds when read (see from_json): they
     # hold safe stand-ins, orders are refused until the program is configured again.
     damaged: tuple[str, ...] = ()
@@ -211,6 +223,12 @@ def validate(config: ProgramConfig) -> ProgramConfig:
             _bounded(action.max_per_period, "maxPerPeriod", 1, 10_000)
     if config.stamp_card is not None:
         validate_card(config.stamp_card)
+    welcome = config.welcome
+    if welcome is not None and welcome.award_signup and config.action("signup") is None:
+        raise DomainError(
+            "awardSignup gives the signup action's points: add an active signup action.",
+            field=("welcomeOffer", "awardSignup"),
+        )
     return config
 
 
@@ -249,6 +267,11 @@ def to_json(config: ProgramConfig) -> dict[str, Any]:
     stored = _to_json(config)
     if config.stamp_card is not None:  # absent, not null: older readers never knew of it
         stored["stamp_card"] = card_to_json(config.stamp_card)
+    if config.welcome is not None:  # the same
+        stored["welcome"] = {
+            "award_signup": config.welcome.award_signup,
+            "reward_id": str(config.welcome.reward_id) if config.welcome.reward_id else None,
+        }
     return stored
 
 
@@ -364,5 +387,13 @@ def from_json(version: int, data: dict[str, Any]) -> ProgramConfig:
             for a in data.get("actions", ())
         ),
         stamp_card=card_from_json(data["stamp_card"]) if data.get("stamp_card") else None,
+        welcome=_welcome_from_json(data.get("welcome")),
     )
     return replace(config, damaged=tuple(reread.damaged)) if reread.damaged else config
+
+
+def _welcome_from_json(data: dict[str, Any] | None) -> WelcomeOffer | None:
+    if not data:
+        return None
+    reward_id = data.get("reward_id")
+    return WelcomeOffer(bool(data.get("award_signup")), UUID(reward_id) if reward_id else None)

@@ -17,7 +17,7 @@ from datetime import datetime
 from uuid import UUID, uuid4
 
 from domain.earning import expiry_for
-from domain.errors import DomainError
+from domain.errors import DomainError, NotFound
 from domain.ledger import EntryKind, LedgerEntry
 from domain.ports import TenantUnitOfWork
 from domain.program import ProgramConfig
@@ -25,6 +25,20 @@ from domain.redemption import issue_code, new_redemption
 from domain.referral_settings import ReferralReward
 from domain.rewards import RedemptionStatus
 from domain.wallet import LockedWallet
+
+
+async def check_gift_reward(
+    uow: TenantUnitOfWork, reward_id: UUID | None, field: tuple[str, ...], what: str
+) -> None:
+    """A reward given free (`what`: a referral's, a welcome's) exists, is not archived, and
+    has a fixed cost: what it is worth is credited, then spent on it."""
+    if reward_id is None:
+        return
+    found = await uow.rewards.get(reward_id)
+    if found is None or found.archived:
+        raise NotFound("No such reward.", field=field)
+    if found.points_cost is None:
+        raise DomainError(f"{what} must have a fixed pointsCost.", field=field)
 
 
 @dataclass(frozen=True, slots=True)

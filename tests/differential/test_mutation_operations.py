@@ -342,6 +342,32 @@ STORY = [
         lambda w, c: {"input": {"trigger": "FIRST_ORDER", "minOrderValue": 1000, "clearCap": True}},
         refused="publishable",
     ),
+    # A welcome offer: the signup action's points and the five-off code at enrolment; a new
+    # shopper enrols with it, then the offer is cleared
+    Step(
+        "agency/ConfigureWelcomeOffer.graphql",
+        "operator",
+        lambda w, c: {
+            "input": {
+                "actions": [{"key": "signup", "points": 25}],
+                "welcomeOffer": {"awardSignup": True, "rewardId": w.reward},
+            }
+        },
+        refused="secret",
+    ),
+    Step(
+        "agency/ConfigureWelcomeOffer.graphql",
+        "operator",
+        lambda w, c: {"input": {"actions": [], "welcomeOffer": {"awardSignup": True}}},
+    ),
+    Step(
+        "storefront/EnrollMember.graphql", "secret", lambda w, c: {"input": {"externalId": "fay"}}
+    ),
+    Step(
+        "agency/ConfigureWelcomeOffer.graphql",
+        "operator",
+        lambda w, c: {"input": {"clearWelcomeOffer": True}},
+    ),
     # The stamp card becomes a card of two stamps a pair of shoes that issues the gift: erin's
     # next order completes it, and takes a code from the gift's pool
     Step(

@@ -17,15 +17,17 @@ from api.schema.common.enums import (
     RuleKind,
 )
 from api.schema.common.errors import UserError, returns_payload
+from api.schema.common.ids import to_global_id, uuid_of
 from api.schema.common.lot_expiry import LotExpiry, LotExpiryInput
 from api.schema.common.pagination import page_size
 from api.schema.referrals.referrals import ReferralProgram, program_referrals
-from api.schema.rewards.reward_types import Reward
+from api.schema.rewards.reward_types import Reward, reward_by_id
 from api.schema.stamps.stamp_types import StampCard
 from api.schema.tiers.tier_types import Tier, TierSettings
 from domain import program as p
 from domain import program_explained as pe
 from domain.configuration import configure_program, current_program
+from domain.errors import DomainError
 from domain.partial_updates import PartialUpdate
 from domain.program_update import updated_program
 from domain.reads.program import earning_explained, program_tiers, redeeming_explained
@@ -84,6 +86,43 @@ class ExplainedItem:
         )
 
 
+@strawberry.type(description="What enrolment gives a new member at once.")
+class WelcomeOffer:
+    award_signup: bool = strawberry.field(
+        description="Enrolment awards the signup action's points itself; recording signup "
+        "for the member again is then refused."
+    )
+    reward_id: strawberry.ID | None = strawberry.field(
+        description="A catalog reward issued free at enrolment: its code is in the "
+        "enrollMember payload."
+    )
+    domain: strawberry.Private[p.WelcomeOffer]
+
+    @classmethod
+    def of(cls, w: p.WelcomeOffer | None) -> WelcomeOffer | None:
+        if w is None:
+            return None
+        rid = strawberry.ID(to_global_id("Reward", w.reward_id)) if w.reward_id else None
+        return cls(award_signup=w.award_signup, reward_id=rid, domain=w)
+
+    @strawberry.field(description="The catalog reward given, when there is one.")
+    async def reward(self, info: Info) -> Reward | None:
+        if self.domain.reward_id is None:
+            return None
+        return await reward_by_id(info, self.domain.reward_id)
+
+
+@strawberry.input(description="What enrolment gives; at least one of the two.")
+class WelcomeOfferInput:
+    award_signup: bool = strawberry.field(
+        default=False,
+        description="Award the signup action (it must be in actions) at enrolment.",
+    )
+    reward_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A catalog reward with a fixed pointsCost, issued free."
+    )
+
+
 @strawberry.type(description="How the program earns, holds, values and loses points.")
 class Program:
     name: str
@@ -108,6 +147,9 @@ class Program:
     actions: list[ActionRule]
     stamp_card: StampCard | None = strawberry.field(
         description="The stamp card, when the program has one (configureStampCard)."
+    )
+    welcome_offer: WelcomeOffer | None = strawberry.field(
+        default=None, description="What enrolment gives a new member; null: nothing."
     )
 
     @strawberry.field(description="Rewards that can be redeemed now.")
@@ -197,6 +239,7 @@ def program_of(name: str, slug: str, c: p.ProgramConfig) -> Program:
             for a in c.actions
         ],
         stamp_card=StampCard.of(c.stamp_card),
+        welcome_offer=WelcomeOffer.of(c.welcome),
     )
 
 
@@ -246,6 +289,10 @@ class ConfigureProgramInput:
     refund_policy: RefundPolicy | None = None  # type: ignore[valid-type]
     earn_rules: list[EarnRuleInput] | None = None
     actions: list[ActionRuleInput] | None = None
+    welcome_offer: WelcomeOfferInput | None = strawberry.field(
+        default=None, description="Replaces the welcome offer; see clearWelcomeOffer."
+    )
+    clear_welcome_offer: bool = False
 
 
 @strawberry.type
@@ -302,15 +349,29 @@ def _update(i: ConfigureProgramInput) -> PartialUpdate:
             )
             for a in i.actions
         )
+    if i.welcome_offer is not None:
+        values["welcome"] = _welcome(i.welcome_offer)
     cleared = [
         name
         for flag, name in (
             (i.clear_inactivity_expiry, "inactivity_days"),
             (i.clear_lot_expiry, "lot_expiry"),
+            (i.clear_welcome_offer, "welcome"),
         )
         if flag
     ]
     return PartialUpdate.of(values, cleared)
+
+
+def _welcome(given: WelcomeOfferInput) -> p.WelcomeOffer:
+    field = ("welcomeOffer", "rewardId")
+    reward_id = uuid_of(given.reward_id, "Reward", field) if given.reward_id else None
+    if not given.award_signup and reward_id is None:
+        raise DomainError(
+            "A welcome offer gives points (awardSignup), a reward (rewardId), or both.",
+            field=("welcomeOffer",),
+        )
+    return p.WelcomeOffer(award_signup=given.award_signup, reward_id=reward_id)
 
 
 @strawberry.type
