@@ -70,6 +70,11 @@ def _number(value: Decimal) -> str:
     return f"{normal:,f}" if normal != normal.to_integral_value() else f"{normal:,.0f}"
 
 
+def _listed(parts: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+
+
 def _date(at: datetime) -> str:
     return f"{at:%B} {at.day}, {at.year}"
 
@@ -191,7 +196,12 @@ def _title_of(key: str) -> str:
 
 
 def _tier(tier: Tier, settings: TierSettings, config: ProgramConfig) -> ExplainedItem:
-    what = f"{_number(tier.multiplier)}x points" if tier.multiplier != 1 else "member status"
+    gains = [f"{_number(tier.multiplier)}x points"] if tier.multiplier != 1 else []
+    if tier.benefits.discount_percent is not None:
+        gains.append(f"{_number(tier.benefits.discount_percent)}% off every order")
+    if tier.benefits.free_shipping:
+        gains.append("free shipping")
+    what = _listed(gains) if gains else "member status"
     if tier.threshold:
         opening = f"{what} from {_tier_reach(tier.threshold, settings, config.currency)}"
     else:

@@ -297,6 +297,25 @@ STORY = [
         refused="secret",
     ),
     Step(
+        "agency/ConfigureTiers.graphql",
+        "operator",
+        lambda w, c: {
+            "input": {
+                "benefits": [
+                    {"tierId": w.gold, "benefits": {"discountPercent": "10", "freeShipping": True}},
+                    {"tierId": w.silver, "benefits": {"discountPercent": "0"}},
+                ]
+            }
+        },
+    ),
+    Step(
+        "agency/ConfigureTiers.graphql",
+        "operator",
+        lambda w, c: {
+            "input": {"benefits": [{"tierId": w.gold, "benefits": {"discountPercent": "7.5"}}]}
+        },
+    ),
+    Step(
         "agency/CreateTier.graphql",
         "operator",
         lambda w, c: {
@@ -305,6 +324,7 @@ STORY = [
                 "threshold": 20000,
                 "multiplier": "2",
                 "perks": ["lounge"],
+                "benefits": {"discountPercent": "15", "freeShipping": True},
             }
         },
         keep=("platinum", ("createTier", "tier", "id")),

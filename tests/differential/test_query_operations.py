@@ -110,6 +110,10 @@ QUERIES: dict[str, list[Variables]] = {
         lambda w: {"score": 11},  # no score of any kind
     ],
     "storefront/HowItWorks.graphql": [lambda w: {}, lambda w: {"rewards": 1}],
+    "storefront/MemberBenefits.graphql": [
+        lambda w: {"externalId": "alice"},
+        lambda w: {"externalId": "nobody"},
+    ],
     "storefront/MemberByExternalId.graphql": [
         lambda w: {"externalId": "alice"},
         lambda w: {"externalId": "nobody"},
