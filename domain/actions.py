@@ -70,6 +70,27 @@ def _limit_reached(message: str) -> DomainError:
     return DomainError(message, field=("action",), code=ErrorCode.ACTION_LIMIT_REACHED)
 
 
+async def earn_now(
+    wallet: LockedWallet,
+    program: ProgramConfig,
+    points: int,
+    reason: str,
+    idempotency_key: str | None = None,
+) -> LedgerEntry:
+    """Points earned for something the member did, spendable at once, under the program's
+    current expiry, rate and version."""
+    return await wallet.credit(
+        points,
+        kind=EntryKind.EARN,
+        available_at=wallet.now,
+        expires_at=expiry_for(program, wallet.now),
+        reason=reason,
+        idempotency_key=idempotency_key,
+        config_version=program.version,
+        rate=program.rate,
+    )
+
+
 async def award_action(
     uow: TenantUnitOfWork,
     program: ProgramConfig,
@@ -80,16 +101,7 @@ async def award_action(
     """Pays `rule` into the member's locked wallet (its limits checked already), records the
     action and gives its stamps; the caller saves the wallet."""
     now = wallet.now
-    entry = await wallet.credit(
-        rule.points,
-        kind=EntryKind.EARN,
-        available_at=now,
-        expires_at=expiry_for(program, now),
-        reason=f"Action: {rule.key}",
-        idempotency_key=idempotency_key,
-        config_version=program.version,
-        rate=program.rate,
-    )
+    entry = await earn_now(wallet, program, rule.points, f"Action: {rule.key}", idempotency_key)
     await uow.actions.add(wallet.member_id, rule.key, now, entry.id)
     stamped = await stamps.on_action(uow, program, wallet.member_id, rule.key, wallet, now)
     return entry, stamped
