@@ -56,8 +56,10 @@ async def grant(
     *,
     reason: str,
     available_at: datetime,
+    tier: str | None = None,
 ) -> Grant | None:
-    """Gives `spec` (None: this side gets nothing); None when nothing was given."""
+    """Gives `spec` (None: this side gets nothing) to a member holding `tier`; None when
+    nothing was given."""
     if spec is None:
         return None
     now = wallet.now
@@ -69,7 +71,7 @@ async def grant(
     # A debt would swallow the credited points and leave nothing to spend on the reward.
     if reward is None or reward.points_cost is None or wallet.balance.debt > 0:
         return None
-    if not reward.live(now) or not reward.eligible(None):
+    if not reward.live(now) or not reward.eligible(tier):
         return None
     if not await uow.rewards.reserve_stock(reward.id):
         return None

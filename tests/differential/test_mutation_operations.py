@@ -384,6 +384,29 @@ STORY = [
         "storefront/EnrollMember.graphql", "secret", lambda w, c: {"input": {"externalId": "fay"}}
     ),
     Step(
+        "agency/ConfigureBirthdayGift.graphql",
+        "operator",
+        lambda w, c: {
+            "input": {
+                "birthdayGift": {
+                    "rewardId": w.reward,
+                    "byTier": [{"tier": "Gold", "rewardId": w.reward}],
+                }
+            }
+        },
+        refused="secret",
+    ),
+    Step(
+        "agency/ConfigureBirthdayGift.graphql",
+        "operator",
+        lambda w, c: {"input": {"birthdayGift": {"rewardId": w.silver}}},  # another type's id
+    ),
+    Step(
+        "agency/ConfigureBirthdayGift.graphql",
+        "operator",
+        lambda w, c: {"input": {"clearBirthdayGift": True}},
+    ),
+    Step(
         "agency/ConfigureWelcomeOffer.graphql",
         "operator",
         lambda w, c: {"input": {"clearWelcomeOffer": True}},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from uuid import UUID
 
 import strawberry
 
@@ -102,14 +103,74 @@ class WelcomeOffer:
     def of(cls, w: p.WelcomeOffer | None) -> WelcomeOffer | None:
         if w is None:
             return None
-        rid = strawberry.ID(to_global_id("Reward", w.reward_id)) if w.reward_id else None
-        return cls(award_signup=w.award_signup, reward_id=rid, domain=w)
+        return cls(award_signup=w.award_signup, reward_id=_reward_gid(w.reward_id), domain=w)
 
     @strawberry.field(description="The catalog reward given, when there is one.")
     async def reward(self, info: Info) -> Reward | None:
         if self.domain.reward_id is None:
             return None
         return await reward_by_id(info, self.domain.reward_id)
+
+
+@strawberry.type(description="A birthday gift of one tier.")
+class TierGift:
+    tier: str = strawberry.field(description="The tier's name.")
+    reward_id: strawberry.ID
+    domain: strawberry.Private[p.TierGift]
+
+    @strawberry.field(description="The catalog reward given.")
+    async def reward(self, info: Info) -> Reward | None:
+        return await reward_by_id(info, self.domain.reward_id)
+
+
+@strawberry.type(description="A catalog reward issued free on each member's birthday.")
+class BirthdayGift:
+    reward_id: strawberry.ID | None = strawberry.field(
+        description="For members in no tier listed in byTier; null: they get no gift."
+    )
+    by_tier: list[TierGift] = strawberry.field(description="The gift of each tier named.")
+    domain: strawberry.Private[p.BirthdayGift]
+
+    @classmethod
+    def of(cls, g: p.BirthdayGift | None) -> BirthdayGift | None:
+        if g is None:
+            return None
+        return cls(
+            reward_id=_reward_gid(g.reward_id),
+            by_tier=[
+                TierGift(tier=x.tier, reward_id=_reward_id(x.reward_id), domain=x)
+                for x in g.by_tier
+            ],
+            domain=g,
+        )
+
+    @strawberry.field(description="The default catalog reward, when there is one.")
+    async def reward(self, info: Info) -> Reward | None:
+        if self.domain.reward_id is None:
+            return None
+        return await reward_by_id(info, self.domain.reward_id)
+
+
+def _reward_id(reward_id: UUID) -> strawberry.ID:
+    return strawberry.ID(to_global_id("Reward", reward_id))
+
+
+def _reward_gid(reward_id: UUID | None) -> strawberry.ID | None:
+    return _reward_id(reward_id) if reward_id else None
+
+
+@strawberry.input
+class TierGiftInput:
+    tier: str = strawberry.field(description="A tier's name.")
+    reward_id: strawberry.ID
+
+
+@strawberry.input(description="The gift of each tier named, else rewardId.")
+class BirthdayGiftInput:
+    reward_id: strawberry.ID | None = strawberry.field(
+        default=None, description="For members in no tier of byTier; a fixed pointsCost."
+    )
+    by_tier: list[TierGiftInput] = strawberry.field(default_factory=list)
 
 
 @strawberry.input(description="What enrolment gives; at least one of the two.")
@@ -150,6 +211,11 @@ class Program:
     )
     welcome_offer: WelcomeOffer | None = strawberry.field(
         default=None, description="What enrolment gives a new member; null: nothing."
+    )
+    birthday_gift: BirthdayGift | None = strawberry.field(
+        default=None,
+        description="The catalog reward each member gets on their birthday, by tier; null: "
+        "none (the birthday action's points are separate).",
     )
 
     @strawberry.field(description="Rewards that can be redeemed now.")
@@ -240,6 +306,7 @@ def program_of(name: str, slug: str, c: p.ProgramConfig) -> Program:
         ],
         stamp_card=StampCard.of(c.stamp_card),
         welcome_offer=WelcomeOffer.of(c.welcome),
+        birthday_gift=BirthdayGift.of(c.birthday_gift),
     )
 
 
@@ -293,6 +360,10 @@ class ConfigureProgramInput:
         default=None, description="Replaces the welcome offer; see clearWelcomeOffer."
     )
     clear_welcome_offer: bool = False
+    birthday_gift: BirthdayGiftInput | None = strawberry.field(
+        default=None, description="Replaces the birthday gift; see clearBirthdayGift."
+    )
+    clear_birthday_gift: bool = False
 
 
 @strawberry.type
@@ -351,12 +422,15 @@ def _update(i: ConfigureProgramInput) -> PartialUpdate:
         )
     if i.welcome_offer is not None:
         values["welcome"] = _welcome(i.welcome_offer)
+    if i.birthday_gift is not None:
+        values["birthday_gift"] = _birthday_gift(i.birthday_gift)
     cleared = [
         name
         for flag, name in (
             (i.clear_inactivity_expiry, "inactivity_days"),
             (i.clear_lot_expiry, "lot_expiry"),
             (i.clear_welcome_offer, "welcome"),
+            (i.clear_birthday_gift, "birthday_gift"),
         )
         if flag
     ]
@@ -372,6 +446,20 @@ def _welcome(given: WelcomeOfferInput) -> p.WelcomeOffer:
             field=("welcomeOffer",),
         )
     return p.WelcomeOffer(award_signup=given.award_signup, reward_id=reward_id)
+
+
+def _birthday_gift(given: BirthdayGiftInput) -> p.BirthdayGift:
+    field = ("birthdayGift", "rewardId")
+    return p.BirthdayGift(
+        reward_id=uuid_of(given.reward_id, "Reward", field) if given.reward_id else None,
+        by_tier=tuple(
+            p.TierGift(
+                x.tier,
+                uuid_of(x.reward_id, "Reward", ("birthdayGift", "byTier", str(n), "rewardId")),
+            )
+            for n, x in enumerate(given.by_tier)
+        ),
+    )
 
 
 @strawberry.type
