@@ -9,11 +9,12 @@ archived tiers and rewards not live are left out.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from uuid import UUID
 
 from domain.money import format_amount, format_money
 from domain.program import ActionRule, Channel, EarnRule, LimitPeriod, ProgramConfig, RuleKind
@@ -27,6 +28,8 @@ class ExplainedKind(StrEnum):
     ACTION = "ACTION"
     TIER = "TIER"
     REWARD = "REWARD"
+    WELCOME_GIFT = "WELCOME_GIFT"  # the reward the welcome offer gives
+    BIRTHDAY_GIFT = "BIRTHDAY_GIFT"
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,17 +88,50 @@ def _sentence(*parts: str) -> str:
 
 
 def explain_earning(
-    config: ProgramConfig, tiers: Sequence[Tier], tier_settings: TierSettings, now: datetime
+    config: ProgramConfig,
+    tiers: Sequence[Tier],
+    tier_settings: TierSettings,
+    now: datetime,
+    gifts: Mapping[UUID, Reward] | None = None,
 ) -> list[ExplainedItem]:
-    """How to earn: the base rate, the earn rules and actions, then the tiers, lowest first."""
+    """How to earn: the base rate, the earn rules and actions, the welcome and birthday
+    gifts (`gifts`: the rewards they name, by id), then the tiers, lowest first."""
     earn: list[ExplainedItem] = []
     base = _base_rate(config)
     if base is not None:
         earn.append(base)
     earn += [_rule(r, config) for r in config.rules if _rule_shown(r, now)]
     earn += [_action(a) for a in config.actions if a.active]
+    live = {k: r for k, r in (gifts or {}).items() if r.live(now)}
+    earn += _gifts(config, live)
     earn += [_tier(t, tier_settings, config) for t in tiers if not t.archived]
     return earn
+
+
+def _gifts(config: ProgramConfig, rewards: Mapping[UUID, Reward]) -> list[ExplainedItem]:
+    items = []
+    welcome = config.welcome.reward_id if config.welcome else None
+    if welcome is not None and welcome in rewards:
+        reward = rewards[welcome]
+        description = f"Get {reward.name} when you join."
+        items.append(ExplainedItem(ExplainedKind.WELCOME_GIFT, str(reward.id), "Join", description))
+    birthday = config.birthday_gift
+    if birthday is not None:
+        parts = []
+        if birthday.reward_id is not None and birthday.reward_id in rewards:
+            parts.append(f"Get {rewards[birthday.reward_id].name} on your birthday.")
+        parts += [
+            f"{g.tier} members get {rewards[g.reward_id].name}."
+            for g in birthday.by_tier
+            if g.reward_id in rewards
+        ]
+        if parts:
+            items.append(
+                ExplainedItem(
+                    ExplainedKind.BIRTHDAY_GIFT, "birthday_gift", "Birthday gift", " ".join(parts)
+                )
+            )
+    return items
 
 
 def explain_redeeming(

@@ -4,8 +4,10 @@ explained."""
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import UUID
 
 from domain.ports import RewardFilter, UnitOfWorkFactory
+from domain.program import ProgramConfig
 from domain.program_explained import ExplainedItem, explain_earning, explain_redeeming
 from domain.tier_definitions import tier_definitions
 from domain.tiers import Tier
@@ -24,7 +26,20 @@ async def earning_explained(uow_factory: UnitOfWorkFactory, now: datetime) -> li
         config = await uow.programs.current()
         tiers = await uow.tiers.all()
         settings = await uow.tiers.settings()
-    return explain_earning(config, tiers, settings, now)
+        gifts = {}
+        for reward_id in _gift_ids(config):
+            found = await uow.rewards.get(reward_id)
+            if found is not None:
+                gifts[reward_id] = found
+    return explain_earning(config, tiers, settings, now, gifts)
+
+
+def _gift_ids(config: ProgramConfig) -> list[UUID]:
+    """The rewards the welcome offer and the birthday gift name (a few at most)."""
+    ids = [config.welcome.reward_id] if config.welcome and config.welcome.reward_id else []
+    if config.birthday_gift is not None:
+        ids += config.birthday_gift.reward_ids
+    return list(dict.fromkeys(ids))
 
 
 async def redeeming_explained(

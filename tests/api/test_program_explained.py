@@ -195,3 +195,50 @@ async def test_a_program_in_yen_with_nothing_else_reads_its_own_currency(gql, te
             ("PURCHASE", "Shop", "Earn 0.03 points per ¥1 spent.", None)
         ]
         assert program["howToRedeem"] == []
+
+
+async def test_the_welcome_and_birthday_gifts_are_explained_while_their_rewards_are_live(
+    clocked, tenant
+):
+    gql = clocked.gql
+    # given a welcome reward, a birthday cupcake for all and a Gold one ending soon
+    soon = CLOCK_START + timedelta(days=1)
+    welcome = await make_reward(gql, tenant, name="10% off your first order", pointsCost=100)
+    cupcake = await make_reward(
+        gql, tenant, name="a free cupcake", kind="CUSTOM", value=None, pointsCost=50
+    )
+    cake = await make_reward(
+        gql,
+        tenant,
+        name="a whole cake",
+        kind="CUSTOM",
+        value=None,
+        pointsCost=500,
+        endsAt=soon.isoformat(),
+    )
+    await _configure(
+        gql,
+        tenant,
+        welcomeOffer={"rewardId": welcome},
+        birthdayGift={"rewardId": cupcake, "byTier": [{"tier": "Gold", "rewardId": cake}]},
+    )
+
+    # when the storefront reads the program, today and after the cake's end
+    today = (await gql(HOW_IT_WORKS, {}, token=tenant.publishable_key))["program"]
+    clocked.clock.advance(timedelta(days=2))
+    later = (await gql(HOW_IT_WORKS, {}, token=tenant.publishable_key))["program"]
+
+    # then both gifts are explained, the Gold cake only while it can be given
+    gifts = [x for x in _lines(today["howToEarn"]) if x[0].endswith("_GIFT")]
+    assert gifts == [
+        ("WELCOME_GIFT", "Join", "Get 10% off your first order when you join.", None),
+        (
+            "BIRTHDAY_GIFT",
+            "Birthday gift",
+            "Get a free cupcake on your birthday. Gold members get a whole cake.",
+            None,
+        ),
+    ]
+    assert [x[2] for x in _lines(later["howToEarn"]) if x[0] == "BIRTHDAY_GIFT"] == [
+        "Get a free cupcake on your birthday."
+    ]
