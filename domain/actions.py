@@ -8,10 +8,10 @@ from uuid import UUID
 
 from domain import stamps
 from domain.clock import Clock
-from domain.earning import expiry_for
+from domain.earned import earn_now
 from domain.errors import DomainError, ErrorCode
 from domain.idempotency import fingerprint, first_result, validate_key
-from domain.ledger import DEFAULT_WALLET, Balance, EntryKind, LedgerEntry
+from domain.ledger import DEFAULT_WALLET, Balance, LedgerEntry
 from domain.members import active_member
 from domain.periods import period_start
 from domain.ports import ActionRepository, BalanceCache, TenantUnitOfWork, UnitOfWorkFactory
@@ -68,27 +68,6 @@ async def limit_refusal(
 
 def _limit_reached(message: str) -> DomainError:
     return DomainError(message, field=("action",), code=ErrorCode.ACTION_LIMIT_REACHED)
-
-
-async def earn_now(
-    wallet: LockedWallet,
-    program: ProgramConfig,
-    points: int,
-    reason: str,
-    idempotency_key: str | None = None,
-) -> LedgerEntry:
-    """Points earned for something the member did, spendable at once, under the program's
-    current expiry, rate and version."""
-    return await wallet.credit(
-        points,
-        kind=EntryKind.EARN,
-        available_at=wallet.now,
-        expires_at=expiry_for(program, wallet.now),
-        reason=reason,
-        idempotency_key=idempotency_key,
-        config_version=program.version,
-        rate=program.rate,
-    )
 
 
 async def award_action(

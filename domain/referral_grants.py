@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from domain.earning import expiry_for
+from domain.earned import earn_now
 from domain.errors import DomainError, NotFound
 from domain.ledger import EntryKind, LedgerEntry
 from domain.ports import TenantUnitOfWork
@@ -102,16 +102,7 @@ async def grant(
 async def _earn(
     wallet: LockedWallet, points: int, program: ProgramConfig, reason: str, available_at: datetime
 ) -> LedgerEntry:
-    """Points earned under the program's current rules: its expiry, rate and version."""
-    return await wallet.credit(
-        points,
-        kind=EntryKind.EARN,
-        available_at=available_at,
-        expires_at=expiry_for(program, wallet.now),
-        reason=reason,
-        rate=program.rate,
-        config_version=program.version,
-    )
+    return await earn_now(wallet, program, points, reason, available_at=available_at)
 
 
 async def take_back(

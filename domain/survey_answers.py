@@ -7,8 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
-from domain.actions import earn_now, limit_refusal
+from domain.actions import limit_refusal
 from domain.clock import Clock
+from domain.earned import earn_now
 from domain.errors import DomainError, ErrorCode, NotFound
 from domain.idempotency import fingerprint, first_result, validate_key
 from domain.ledger import DEFAULT_WALLET, Balance
