@@ -2,7 +2,7 @@
 
 A page of members that asks for each member's `points`, `tier` or `availableRewards` would
 read them one member at a time: a Redis round trip per balance, a transaction per tier, two
-per member's rewards. Two ways batch them:
+per member's rewards, a statement per member's orders. Two ways batch them:
 
 - A page's members share a `MemberBatch`: the first of them asked for its points (or tier,
   or available rewards) reads those of the whole page at once (domain.points.read_balances,
@@ -35,9 +35,12 @@ from domain.clock import Clock
 from domain.ledger import DEFAULT_WALLET, Balance
 from domain.points import read_balances
 from domain.ports import BalanceCache, UnitOfWorkFactory
+from domain.reads.orders import ListedOrder, orders_of_members
 from domain.reads.segments import segments_of_members
 from domain.reads.stamps import StampStanding, members_stamps
+from domain.records.orders import OrderPosition
 from domain.tier_evaluation import Standing, member_standings, member_tier_names
+from domain.viewers import Viewer
 
 BalanceKey = tuple[UUID, str]  # (member id, wallet)
 Offers = dict[UUID, list[Availability]]  # each member's available rewards
@@ -79,6 +82,15 @@ class MemberLoaders:
 
     async def read_stamps(self, member_ids: Sequence[UUID]) -> dict[UUID, StampStanding | None]:
         return await members_stamps(self._uow, self._cache, member_ids)
+
+    async def read_orders(
+        self,
+        viewer: Viewer,
+        member_ids: Sequence[UUID],
+        after: OrderPosition | None,
+        limit: int,
+    ) -> dict[UUID, list[ListedOrder]]:
+        return await orders_of_members(self._uow, viewer, member_ids, after, limit)
 
     async def read_offers(self, shoppers: Sequence[Shopper], limit: int) -> Offers:
         return await availabilities(self._uow, self._clock.now(), shoppers, limit)
@@ -136,6 +148,16 @@ class MemberBatch:
     def stamps(self, loaders: MemberLoaders) -> asyncio.Future[dict[UUID, StampStanding | None]]:
         """Each of the page's members' stamp cards (None without a card)."""
         return self._once("stamps", lambda: loaders.read_stamps(self._ids))
+
+    def orders(
+        self, loaders: MemberLoaders, viewer: Viewer, after: OrderPosition | None, limit: int
+    ) -> asyncio.Future[dict[UUID, list[ListedOrder]]]:
+        """A page of each of the page's members' orders (`limit` of each, before `after`),
+        in one statement, and their refunds in one more."""
+        return self._once(
+            ("orders", after, limit),
+            lambda: loaders.read_orders(viewer, self._ids, after, limit),
+        )
 
     def offers(self, loaders: MemberLoaders, limit: int) -> asyncio.Future[Offers]:
         """The page's available rewards among the first `limit` live rewards. The balances

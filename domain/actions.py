@@ -8,14 +8,14 @@ from uuid import UUID
 
 from domain import stamps
 from domain.clock import Clock
-from domain.earning import expiry_for
+from domain.earned import earn_now
 from domain.errors import DomainError, ErrorCode
 from domain.idempotency import fingerprint, first_result, validate_key
-from domain.ledger import DEFAULT_WALLET, Balance, EntryKind, LedgerEntry
+from domain.ledger import DEFAULT_WALLET, Balance, LedgerEntry
 from domain.members import active_member
 from domain.periods import period_start
-from domain.ports import ActionRepository, BalanceCache, UnitOfWorkFactory
-from domain.program import ActionRule
+from domain.ports import ActionRepository, BalanceCache, TenantUnitOfWork, UnitOfWorkFactory
+from domain.program import ActionRule, ProgramConfig
 from domain.segment_membership import refresh_member
 from domain.tier_evaluation import evaluate_member_tier
 from domain.wallet import LockedWallet
@@ -29,13 +29,27 @@ class ActionResult:
     stamps: int = 0  # the member's stamps this action added
 
 
+def pays_once(program: ProgramConfig, rule: ActionRule) -> bool:
+    """Whether `rule` pays a member once only: when it says so, and `signup` when the welcome
+    offer awards it at enrolment (the store recording it again must not pay it twice)."""
+    welcome = program.welcome
+    return rule.once or (rule.key == "signup" and welcome is not None and welcome.award_signup)
+
+
 async def limit_refusal(
-    actions: ActionRepository, member_id: UUID, rule: ActionRule, now: datetime
+    actions: ActionRepository,
+    member_id: UUID,
+    rule: ActionRule,
+    now: datetime,
+    *,
+    once: bool | None = None,
 ) -> str | None:
     """Why `rule` pays `member_id` no more at `now` (once per member, N per period, a
-    cooldown), or None when it pays. The counts are race-free only under the member's wallet
-    lock: callers take it first."""
-    if rule.once and await actions.count_since(member_id, rule.key, None) > 0:
+    cooldown), or None when it pays; `once` (the program's `pays_once`) when not the rule's
+    own. The counts are race-free only under the member's wallet lock: callers take it first."""
+    if (rule.once if once is None else once) and await actions.count_since(
+        member_id, rule.key, None
+    ) > 0:
         return f"{rule.key} earns points once per member."
     if rule.period is not None and rule.max_per_period is not None:
         done = await actions.count_since(member_id, rule.key, period_start(rule.period, now))
@@ -54,6 +68,22 @@ async def limit_refusal(
 
 def _limit_reached(message: str) -> DomainError:
     return DomainError(message, field=("action",), code=ErrorCode.ACTION_LIMIT_REACHED)
+
+
+async def award_action(
+    uow: TenantUnitOfWork,
+    program: ProgramConfig,
+    rule: ActionRule,
+    wallet: LockedWallet,
+    idempotency_key: str | None = None,
+) -> tuple[LedgerEntry, stamps.Stamped]:
+    """Pays `rule` into the member's locked wallet (its limits checked already), records the
+    action and gives its stamps; the caller saves the wallet."""
+    now = wallet.now
+    entry = await earn_now(wallet, program, rule.points, f"Action: {rule.key}", idempotency_key)
+    await uow.actions.add(wallet.member_id, rule.key, now, entry.id)
+    stamped = await stamps.on_action(uow, program, wallet.member_id, rule.key, wallet, now)
+    return entry, stamped
 
 
 async def record_action(
@@ -86,21 +116,11 @@ async def record_action(
         await active_member(uow.members, member_id)
         # The wallet lock serialises this member's actions, so the counts below cannot race.
         wallet = await LockedWallet.open(uow.ledger, member_id, DEFAULT_WALLET, now)
-        refusal = await limit_refusal(uow.actions, member_id, rule, now)
+        once = pays_once(program, rule)
+        refusal = await limit_refusal(uow.actions, member_id, rule, now, once=once)
         if refusal is not None:
             raise _limit_reached(refusal)
-        entry = await wallet.credit(
-            rule.points,
-            kind=EntryKind.EARN,
-            available_at=now,
-            expires_at=expiry_for(program, now),
-            reason=f"Action: {rule.key}",
-            idempotency_key=key,
-            config_version=program.version,
-            rate=program.rate,
-        )
-        await uow.actions.add(member_id, rule.key, now, entry.id)
-        stamped = await stamps.on_action(uow, program, member_id, rule.key, wallet, now)
+        entry, stamped = await award_action(uow, program, rule, wallet, key)
         balance = await wallet.save()
         await evaluate_member_tier(uow, member_id, now)
         await refresh_member(uow, member_id, now)

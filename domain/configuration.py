@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from domain.birthday_gifts import check_birthday_gift
 from domain.clock import Clock
 from domain.ports import UnitOfWorkFactory
 from domain.program import ProgramConfig, next_version
+from domain.welcome import check_welcome_offer
 
 
 async def configure_program(
@@ -19,6 +21,10 @@ async def configure_program(
     async with uow_factory() as uow:
         current = await uow.programs.latest()
         updated = next_version(current, change(current))
+        if updated.welcome != current.welcome:
+            await check_welcome_offer(uow, updated.welcome)
+        if updated.birthday_gift != current.birthday_gift:
+            await check_birthday_gift(uow, updated.birthday_gift)
         await uow.programs.save(updated, clock.now(), by)
     return updated
 

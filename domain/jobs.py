@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from domain.actions import record_action
+from domain.birthday_gifts import celebrate_birthday
 from domain.clock import Clock
 from domain.errors import DomainError
 from domain.ports import BalanceCache, UnitOfWorkFactory
@@ -100,17 +101,22 @@ async def expire_inactive(
 async def award_birthdays(
     uow_factory: UnitOfWorkFactory, cache: BalanceCache, clock: Clock, batch: int = 500
 ) -> int:
-    """Awards the program's 'birthday' action once a year, catching up on a missed week."""
+    """Awards the program's 'birthday' action, and its birthday gift, once a year, catching
+    up on a missed week."""
     now = clock.now()
     async with uow_factory() as uow:
         program = await uow.programs.current()
-        if program.action("birthday") is None:
+        if program.action("birthday") is None and program.birthday_gift is None:
             return 0
         due = await uow.members.birthdays_due(
             now.date() - timedelta(days=BIRTHDAY_CATCH_UP_DAYS), now.date(), batch
         )
     awarded = 0
     for member_id, day in due:
+        if program.birthday_gift is not None:  # points and a gift, in one transaction
+            celebrated = await celebrate_birthday(uow_factory, cache, clock, member_id, day)
+            awarded += 1 if celebrated else 0
+            continue
         try:
             result = await record_action(
                 uow_factory,

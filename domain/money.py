@@ -59,3 +59,37 @@ def validate_minor(amount: int, field: tuple[str, ...], *, allow_zero: bool = Tr
             field=field,
         )
     return amount
+
+
+# Symbols shoppers read before an amount; other currencies are written after it by code.
+_SYMBOLS = {
+    "USD": "$",
+    "EUR": "€",
+    "GBP": "£",
+    "JPY": "¥",
+    "CNY": "¥",
+    "INR": "₹",
+    "KRW": "₩",
+    "AUD": "A$",
+    "CAD": "CA$",
+    "NZD": "NZ$",
+    "HKD": "HK$",
+    "SGD": "S$",
+    "MXN": "MX$",
+    "BRL": "R$",
+}
+
+
+def format_money(minor: int, currency: str) -> str:
+    """Minor units as a shopper reads them: $5, $5.50, $1,250, ¥500, 12.50 CHF."""
+    return format_amount(units(minor, currency), currency)
+
+
+def format_amount(amount: Decimal, currency: str) -> str:
+    """An amount of the main unit (a rate's "per $1") as `format_money` writes it: whole
+    amounts without decimals, others with the currency's."""
+    exponent = _EXPONENTS.get(currency, 2)
+    text = f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.{exponent}f}"
+    sign, text = ("-", text[1:]) if text.startswith("-") else ("", text)
+    symbol = _SYMBOLS.get(currency)
+    return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {currency}"

@@ -160,6 +160,7 @@ async def record_order(
             created_at=existing.created_at if existing else now,
             updated_at=now,
             tier_multiplier=multiplier,
+            seq=existing.seq if existing else 0,
         )
         await uow.orders.save(record, insert=existing is None)
         referral = await referring.on_order(uow, record, now)
@@ -305,7 +306,7 @@ async def refund_order(
             reversed_points=record.reversed_points + points,
             updated_at=now,
         )
-        refund = RefundRecord(refund_id, record.order.order_id, amount, points)
+        refund = RefundRecord(refund_id, record.order.order_id, amount, points, now)
         await uow.orders.save(record, insert=False)
         await uow.orders.add_refund(refund, now)
         referral = await referring.on_refund(uow, record, now)

@@ -25,7 +25,7 @@ from domain.records.analytics import (
 )
 from domain.records.idempotency import Claim, IdempotencyRecord
 from domain.records.members import Member, MemberDraft, MemberStatus
-from domain.records.orders import OrderRecord, RefundRecord
+from domain.records.orders import OrderFilter, OrderPosition, OrderRecord, RefundRecord
 from domain.records.redemptions import Redemption
 from domain.records.referrals import Referral, ReferralStats
 from domain.records.segments import Campaign, GrantDone, RefreshInputs, RefreshState, WinBack
@@ -199,6 +199,24 @@ class OrderRepository(Protocol):
     async def save(self, record: OrderRecord, *, insert: bool) -> None: ...
     async def refund(self, refund_id: str) -> RefundRecord | None: ...
     async def add_refund(self, refund: RefundRecord, at: datetime) -> None: ...
+    async def page(
+        self, where: OrderFilter, after: OrderPosition | None, limit: int
+    ) -> list[OrderRecord]:
+        """Up to `limit` orders that match, placed before `after`, newest placed first
+        (ties: the later recorded first)."""
+        ...
+
+    async def pages_of_members(
+        self, member_ids: Sequence[UUID], after: OrderPosition | None, limit: int
+    ) -> dict[UUID, list[OrderRecord]]:
+        """`page` of each member's orders, read in one statement; members without any are
+        absent."""
+        ...
+
+    async def refunds_of(self, order_ids: Sequence[str]) -> dict[str, list[RefundRecord]]:
+        """The refunds of these orders, each order's oldest first; orders without any are
+        absent."""
+        ...
 
 
 class ActionRepository(Protocol):

@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
+from uuid import UUID
 
 from domain.decimals import STORED_PLACES, bounded_decimal
 from domain.errors import DomainError
@@ -99,6 +100,48 @@ class ActionRule:
 
 
 @dataclass(frozen=True, slots=True)
+class WelcomeOffer:
+    """What enrolment gives a new member at once: the `signup` action's points (so the
+    store need not record it), and/or a catalog reward issued free (its code in the
+    enrolment's answer)."""
+
+    award_signup: bool = False
+    reward_id: UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TierGift:
+    tier: str  # a tier's name, as rewards' eligibleTiers name tiers
+    reward_id: UUID
+
+
+@dataclass(frozen=True, slots=True)
+class BirthdayGift:
+    """A catalog reward issued free on a member's birthday (besides the `birthday` action's
+    points, if the program has that action): the one of the member's tier, else `reward_id`
+    (None: members in no tier listed get no gift)."""
+
+    reward_id: UUID | None = None
+    by_tier: tuple[TierGift, ...] = ()
+
+    def reward_for(self, tier: str | None) -> UUID | None:
+        if tier is not None:
+            folded = tier.casefold()
+            for gift in self.by_tier:
+                if gift.tier.casefold() == folded:
+                    return gift.reward_id
+        return self.reward_id
+
+    @property
+    def reward_ids(self) -> tuple[UUID, ...]:
+        ids = [g.reward_id for g in self.by_tier]
+        return tuple(dict.fromkeys([self.reward_id, *ids] if self.reward_id else ids))
+
+
+MAX_TIER_GIFTS = 50
+
+
+@dataclass(frozen=True, slots=True)
 class ProgramConfig:
     version: int = 0
     currency: str = "USD"
@@ -116,6 +159,8 @@ class ProgramConfig:
     rules: tuple[EarnRule, ...] = ()
     actions: tuple[ActionRule, ...] = field(default_factory=tuple)
     stamp_card: StampCard | None = None
+    welcome: WelcomeOffer | None = None
+    birthday_gift: BirthdayGift | None = None
     # The fields whose stored values were out of bounds when read (see from_json): they
     # hold safe stand-ins, orders are refused until the program is configured again.
     damaged: tuple[str, ...] = ()
@@ -211,7 +256,38 @@ def validate(config: ProgramConfig) -> ProgramConfig:
             _bounded(action.max_per_period, "maxPerPeriod", 1, 10_000)
     if config.stamp_card is not None:
         validate_card(config.stamp_card)
+    welcome = config.welcome
+    if welcome is not None and welcome.award_signup and config.action("signup") is None:
+        raise DomainError(
+            "awardSignup gives the signup action's points: add an active signup action.",
+            field=("welcomeOffer", "awardSignup"),
+        )
+    if config.birthday_gift is not None:
+        return replace(config, birthday_gift=_valid_birthday_gift(config.birthday_gift))
     return config
+
+
+def _valid_birthday_gift(gift: BirthdayGift) -> BirthdayGift:
+    if gift.reward_id is None and not gift.by_tier:
+        raise DomainError(
+            "A birthday gift names a rewardId, rewards byTier, or both.", field=("birthdayGift",)
+        )
+    if len(gift.by_tier) > MAX_TIER_GIFTS:
+        raise DomainError(
+            f"At most {MAX_TIER_GIFTS} tiers' gifts.", field=("birthdayGift", "byTier")
+        )
+    seen: set[str] = set()
+    cleaned = []
+    for i, given in enumerate(gift.by_tier):
+        name = " ".join(given.tier.split())
+        if not name or len(name) > 60 or name.casefold() in seen:
+            raise DomainError(
+                "Each tier is named once, 1 to 60 characters.",
+                field=("birthdayGift", "byTier", str(i), "tier"),
+            )
+        seen.add(name.casefold())
+        cleaned.append(replace(given, tier=name))
+    return replace(gift, by_tier=tuple(cleaned))
 
 
 def next_version(current: ProgramConfig, changed: ProgramConfig) -> ProgramConfig:
@@ -249,6 +325,17 @@ def to_json(config: ProgramConfig) -> dict[str, Any]:
     stored = _to_json(config)
     if config.stamp_card is not None:  # absent, not null: older readers never knew of it
         stored["stamp_card"] = card_to_json(config.stamp_card)
+    if config.welcome is not None:  # the same
+        stored["welcome"] = {
+            "award_signup": config.welcome.award_signup,
+            "reward_id": str(config.welcome.reward_id) if config.welcome.reward_id else None,
+        }
+    gift = config.birthday_gift
+    if gift is not None:  # the same
+        stored["birthday_gift"] = {
+            "reward_id": str(gift.reward_id) if gift.reward_id else None,
+            "by_tier": [{"tier": g.tier, "reward_id": str(g.reward_id)} for g in gift.by_tier],
+        }
     return stored
 
 
@@ -364,5 +451,24 @@ def from_json(version: int, data: dict[str, Any]) -> ProgramConfig:
             for a in data.get("actions", ())
         ),
         stamp_card=card_from_json(data["stamp_card"]) if data.get("stamp_card") else None,
+        welcome=_welcome_from_json(data.get("welcome")),
+        birthday_gift=_birthday_gift_from_json(data.get("birthday_gift")),
     )
     return replace(config, damaged=tuple(reread.damaged)) if reread.damaged else config
+
+
+def _welcome_from_json(data: dict[str, Any] | None) -> WelcomeOffer | None:
+    if not data:
+        return None
+    reward_id = data.get("reward_id")
+    return WelcomeOffer(bool(data.get("award_signup")), UUID(reward_id) if reward_id else None)
+
+
+def _birthday_gift_from_json(data: dict[str, Any] | None) -> BirthdayGift | None:
+    if not data:
+        return None
+    reward_id = data.get("reward_id")
+    return BirthdayGift(
+        UUID(reward_id) if reward_id else None,
+        tuple(TierGift(g["tier"], UUID(g["reward_id"])) for g in data.get("by_tier", ())),
+    )

@@ -16,8 +16,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from domain.earning import expiry_for
-from domain.errors import DomainError
+from domain.earned import earn_now
+from domain.errors import DomainError, NotFound
 from domain.ledger import EntryKind, LedgerEntry
 from domain.ports import TenantUnitOfWork
 from domain.program import ProgramConfig
@@ -25,6 +25,20 @@ from domain.redemption import issue_code, new_redemption
 from domain.referral_settings import ReferralReward
 from domain.rewards import RedemptionStatus
 from domain.wallet import LockedWallet
+
+
+async def check_gift_reward(
+    uow: TenantUnitOfWork, reward_id: UUID | None, field: tuple[str, ...], what: str
+) -> None:
+    """A reward given free (`what`: a referral's, a welcome's) exists, is not archived, and
+    has a fixed cost: what it is worth is credited, then spent on it."""
+    if reward_id is None:
+        return
+    found = await uow.rewards.get(reward_id)
+    if found is None or found.archived:
+        raise NotFound("No such reward.", field=field)
+    if found.points_cost is None:
+        raise DomainError(f"{what} must have a fixed pointsCost.", field=field)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +56,10 @@ async def grant(
     *,
     reason: str,
     available_at: datetime,
+    tier: str | None = None,
 ) -> Grant | None:
-    """Gives `spec` (None: this side gets nothing); None when nothing was given."""
+    """Gives `spec` (None: this side gets nothing) to a member holding `tier`; None when
+    nothing was given."""
     if spec is None:
         return None
     now = wallet.now
@@ -55,7 +71,7 @@ async def grant(
     # A debt would swallow the credited points and leave nothing to spend on the reward.
     if reward is None or reward.points_cost is None or wallet.balance.debt > 0:
         return None
-    if not reward.live(now) or not reward.eligible(None):
+    if not reward.live(now) or not reward.eligible(tier):
         return None
     if not await uow.rewards.reserve_stock(reward.id):
         return None
@@ -86,16 +102,7 @@ async def grant(
 async def _earn(
     wallet: LockedWallet, points: int, program: ProgramConfig, reason: str, available_at: datetime
 ) -> LedgerEntry:
-    """Points earned under the program's current rules: its expiry, rate and version."""
-    return await wallet.credit(
-        points,
-        kind=EntryKind.EARN,
-        available_at=available_at,
-        expires_at=expiry_for(program, wallet.now),
-        reason=reason,
-        rate=program.rate,
-        config_version=program.version,
-    )
+    return await earn_now(wallet, program, points, reason, available_at=available_at)
 
 
 async def take_back(

@@ -7,11 +7,11 @@ from dataclasses import dataclass, replace
 
 from domain import enrolment
 from domain.clock import Clock
-from domain.errors import DomainError, NotFound
 from domain.ledger import Balance
 from domain.ports import BalanceCache, TenantUnitOfWork, UnitOfWorkFactory
 from domain.records.members import Member, MemberDraft
 from domain.records.referrals import Referral
+from domain.referral_grants import check_gift_reward
 from domain.referral_settings import ReferralReward, ReferralSettings, validate
 from domain.referring import link
 
@@ -19,14 +19,8 @@ from domain.referring import link
 async def _check_catalog_reward(
     uow: TenantUnitOfWork, reward: ReferralReward | None, name: str
 ) -> None:
-    if reward is None or reward.reward_id is None:
-        return
-    found = await uow.rewards.get(reward.reward_id)
-    field = (name, "rewardId")
-    if found is None or found.archived:
-        raise NotFound("No such reward.", field=field)
-    if found.points_cost is None:
-        raise DomainError("A referral reward must have a fixed pointsCost.", field=field)
+    if reward is not None:
+        await check_gift_reward(uow, reward.reward_id, (name, "rewardId"), "A referral reward")
 
 
 async def configure_referrals(
@@ -57,10 +51,16 @@ class Enrolled:
 
 
 async def enroll_referred(
-    uow_factory: UnitOfWorkFactory, cache: BalanceCache, clock: Clock, d: MemberDraft, code: str
+    uow_factory: UnitOfWorkFactory,
+    cache: BalanceCache,
+    clock: Clock,
+    d: MemberDraft,
+    code: str,
+    then: enrolment.AfterEnrol | None = None,
 ) -> Enrolled:
     """Enrols a shopper and links them to the member whose code they came with, in one
-    transaction: an unknown code enrols nobody."""
+    transaction: an unknown code enrols nobody. `then` runs after the link, in the same
+    transaction (the welcome offer)."""
     found: list[Referral] = []
     balances: list[Balance] = []
 
@@ -68,6 +68,8 @@ async def enroll_referred(
         outcome = await link(uow, member, code, clock.now())
         found.append(outcome.referral)
         balances.extend(outcome.balances)
+        if then is not None:
+            await then(uow, member)
 
     member = await enrolment.enroll(uow_factory, clock, d, linked=linked)
     for balance in balances:

@@ -9,10 +9,10 @@ from uuid import UUID, uuid4
 
 from domain.actions import limit_refusal
 from domain.clock import Clock
-from domain.earning import expiry_for
+from domain.earned import earn_now
 from domain.errors import DomainError, ErrorCode, NotFound
 from domain.idempotency import fingerprint, first_result, validate_key
-from domain.ledger import DEFAULT_WALLET, Balance, EntryKind
+from domain.ledger import DEFAULT_WALLET, Balance
 from domain.members import active_member
 from domain.ports import BalanceCache, TenantUnitOfWork, UnitOfWorkFactory
 from domain.program import ActionRule
@@ -99,16 +99,8 @@ async def submit_survey_response(
             rule = earning_rule(survey)
             if await limit_refusal(uow.actions, member_id, rule, now) is None:
                 program = await uow.programs.current()
-                entry = await wallet.credit(
-                    survey.points,
-                    kind=EntryKind.EARN,
-                    available_at=now,
-                    expires_at=expiry_for(program, now),
-                    reason=f"Survey: {survey.question[:80]}",
-                    idempotency_key=key,
-                    config_version=program.version,
-                    rate=program.rate,
-                )
+                why = f"Survey: {survey.question[:80]}"
+                entry = await earn_now(wallet, program, survey.points, why, key)
                 await uow.actions.add(member_id, rule.key, now, entry.id)
                 points, entry_id = survey.points, entry.id
             else:

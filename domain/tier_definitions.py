@@ -7,7 +7,7 @@ every member with the proposed definitions and saves nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from uuid import UUID, uuid4
@@ -16,7 +16,9 @@ from domain.clock import Clock
 from domain.errors import DomainError, NotFound
 from domain.ports import TenantUnitOfWork, UnitOfWorkFactory
 from domain.tiers import (
+    NO_BENEFITS,
     Tier,
+    TierBenefits,
     TierMove,
     TierSettings,
     decide,
@@ -35,6 +37,7 @@ class TierDraft:
     threshold: int
     multiplier: Decimal = Decimal(1)
     perks: tuple[str, ...] = ()
+    benefits: TierBenefits = NO_BENEFITS
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +59,7 @@ def _new_tier(draft: TierDraft, clock: Clock) -> Tier:
         threshold=draft.threshold,
         multiplier=draft.multiplier,
         perks=draft.perks,
+        benefits=draft.benefits,
         archived=False,
         created_at=now,
         updated_at=now,
@@ -98,12 +102,26 @@ async def update_tier(
 
 
 async def configure_tiers(
-    uow_factory: UnitOfWorkFactory, change: Callable[[TierSettings], TierSettings]
+    uow_factory: UnitOfWorkFactory,
+    change: Callable[[TierSettings], TierSettings],
+    benefits: Sequence[tuple[UUID, TierBenefits]] = (),
+    clock: Clock | None = None,
 ) -> TierSettings:
+    """Changes the settings and, in the same transaction, the benefits of the tiers named
+    in `benefits` (each replaced whole): all of it or nothing."""
     async with uow_factory() as uow:
         bumped = await _bump(uow)
         settings = validate_settings(replace(change(bumped), version=bumped.version))
         await uow.tiers.save_settings(settings)
+        if benefits:
+            assert clock is not None
+            tiers = await uow.tiers.all()
+            for i, (tier_id, given) in enumerate(benefits):
+                current = next((t for t in tiers if t.id == tier_id), None)
+                if current is None:
+                    raise NotFound("No such tier.", field=("benefits", str(i), "tierId"))
+                changed = replace(current, benefits=given, updated_at=clock.now())
+                await uow.tiers.update(validate_tier(changed, tiers))
     return settings
 
 

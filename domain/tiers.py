@@ -30,6 +30,7 @@ MAX_THRESHOLD = 2**53
 MAX_MULTIPLIER = Decimal(100)
 MAX_ROLLING_MONTHS = 120
 MAX_GRACE_DAYS = 3650
+_CENTS = Decimal("0.01")
 
 
 class TierMetric(StrEnum):
@@ -74,6 +75,18 @@ class TierSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class TierBenefits:
+    """What a tier gives at checkout, for the storefront to apply: a standing discount on
+    every order (percent, 0 < p <= 100, two decimals; None: none) and free shipping."""
+
+    discount_percent: Decimal | None = None
+    free_shipping: bool = False
+
+
+NO_BENEFITS = TierBenefits()
+
+
+@dataclass(frozen=True, slots=True)
 class Tier:
     id: UUID
     name: str
@@ -83,6 +96,7 @@ class Tier:
     archived: bool
     created_at: datetime
     updated_at: datetime
+    benefits: TierBenefits = NO_BENEFITS
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,6 +279,22 @@ def retention(
 # --- validation of definitions ---------------------------------------------------------
 
 
+def _benefits(benefits: TierBenefits) -> TierBenefits:
+    percent = benefits.discount_percent
+    if percent is None:
+        return benefits
+    field = ("benefits", "discountPercent")
+    exact = bounded_decimal(percent, field, places=2)
+    if not Decimal(0) < exact <= Decimal(100):
+        raise DomainError(
+            "discountPercent must be more than 0 and at most 100, with at most 2 decimals; "
+            "leave it out for no discount.",
+            field=field,
+        )
+    # As stored (numeric(5, 2)), so a tier reads the same before and after it is saved.
+    return replace(benefits, discount_percent=exact.quantize(_CENTS))
+
+
 def _multiplier(value: Decimal) -> Decimal:
     try:
         exact = bounded_decimal(value, ("multiplier",), places=3)
@@ -289,7 +319,13 @@ def validate_tier(tier: Tier, others: list[Tier]) -> Tier:
     perks = tuple(p.strip() for p in tier.perks)
     if len(perks) > MAX_PERKS or any(not p or len(p) > 200 for p in perks):
         raise DomainError(f"Up to {MAX_PERKS} perks of 1 to 200 characters each.", field=("perks",))
-    clean = replace(tier, name=name, perks=perks, multiplier=_multiplier(tier.multiplier))
+    clean = replace(
+        tier,
+        name=name,
+        perks=perks,
+        multiplier=_multiplier(tier.multiplier),
+        benefits=_benefits(tier.benefits),
+    )
     if clean.archived:
         return clean
     live = [t for t in others if t.id != tier.id and not t.archived]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import zlib
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -12,13 +14,27 @@ import asyncpg
 from domain.earning import BreakdownLine, Order, OrderLine
 from domain.orders import order_to_json
 from domain.program import Channel
-from domain.records.orders import OrderRecord, RefundRecord
+from domain.records.orders import (
+    OrderFilter,
+    OrderPosition,
+    OrderRecord,
+    OrderStatus,
+    RefundRecord,
+)
 from persistence.db import Conn
 
 _COLUMNS = (
     "order_id, body, fingerprint, config_version, earned_points, reversed_points,"
-    " refunded_minor, breakdown, created_at, updated_at, tier_multiplier"
+    " refunded_minor, breakdown, created_at, updated_at, tier_multiplier, seq"
 )
+_REFUND_COLUMNS = "refund_id, order_id, amount_minor, points, created_at"
+
+# Which orders a status is (domain.records.orders.order_status), by the columns it reads.
+_STATUS = {
+    OrderStatus.PAID: "refunded_minor = 0",
+    OrderStatus.PARTIALLY_REFUNDED: "refunded_minor > 0 AND refunded_minor < paid_minor",
+    OrderStatus.REFUNDED: "refunded_minor > 0 AND refunded_minor >= paid_minor",
+}
 
 
 def _order(order_id: str, body: dict[str, Any]) -> Order:
@@ -51,6 +67,7 @@ def _record(row: asyncpg.Record) -> OrderRecord:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         tier_multiplier=row["tier_multiplier"],
+        seq=row["seq"],
     )
 
 
@@ -122,7 +139,7 @@ class PgOrderRepository:
 
     async def refund(self, refund_id: str) -> RefundRecord | None:
         row = await self._conn.fetchrow(
-            "SELECT refund_id, order_id, amount_minor, points FROM refunds WHERE refund_id = $1",
+            f"SELECT {_REFUND_COLUMNS} FROM refunds WHERE refund_id = $1",
             refund_id,
         )
         return RefundRecord(**dict(row)) if row else None
@@ -137,3 +154,60 @@ class PgOrderRepository:
             refund.points,
             at,
         )
+
+    async def page(
+        self, where: OrderFilter, after: OrderPosition | None, limit: int
+    ) -> list[OrderRecord]:
+        # The status is one of three fixed conditions, never a caller's text.
+        status = f"AND {_STATUS[where.status]}" if where.status is not None else ""
+        rows = await self._conn.fetch(
+            f"""SELECT {_COLUMNS} FROM orders
+                WHERE ($1::uuid IS NULL OR member_id = $1)
+                  AND ($2::text IS NULL OR guest_id = $2)
+                  AND ($3::timestamptz IS NULL OR placed_at >= $3)
+                  AND ($4::timestamptz IS NULL OR placed_at < $4)
+                  AND ($5::timestamptz IS NULL OR (placed_at, seq) < ($5, $6::bigint))
+                  {status}
+                ORDER BY placed_at DESC, seq DESC LIMIT $7""",
+            where.member_id,
+            where.guest_id,
+            where.placed_from,
+            where.placed_to,
+            after.placed_at if after else None,
+            after.seq if after else None,
+            limit,
+        )
+        return [_record(r) for r in rows]
+
+    async def pages_of_members(
+        self, member_ids: Sequence[UUID], after: OrderPosition | None, limit: int
+    ) -> dict[UUID, list[OrderRecord]]:
+        rows = await self._conn.fetch(
+            f"""SELECT m.id AS listed_member, o.* FROM unnest($1::uuid[]) AS m (id)
+                CROSS JOIN LATERAL (
+                    SELECT {_COLUMNS} FROM orders
+                    WHERE member_id = m.id
+                      AND ($2::timestamptz IS NULL OR (placed_at, seq) < ($2, $3::bigint))
+                    ORDER BY placed_at DESC, seq DESC LIMIT $4) AS o""",
+            list(dict.fromkeys(member_ids)),
+            after.placed_at if after else None,
+            after.seq if after else None,
+            limit,
+        )
+        found: defaultdict[UUID, list[OrderRecord]] = defaultdict(list)
+        for row in rows:
+            found[row["listed_member"]].append(_record(row))
+        return dict(found)
+
+    async def refunds_of(self, order_ids: Sequence[str]) -> dict[str, list[RefundRecord]]:
+        if not order_ids:
+            return {}
+        rows = await self._conn.fetch(
+            f"""SELECT {_REFUND_COLUMNS} FROM refunds WHERE order_id = ANY($1::text[])
+                ORDER BY order_id, created_at, refund_id""",
+            list(order_ids),
+        )
+        found: defaultdict[str, list[RefundRecord]] = defaultdict(list)
+        for row in rows:
+            found[row["order_id"]].append(RefundRecord(**dict(row)))
+        return dict(found)

@@ -14,6 +14,7 @@ from domain.ports import TierHistoryEntry, TierStanding
 from domain.tiers import (
     MemberTier,
     Tier,
+    TierBenefits,
     TierChangeReason,
     TierDowngrade,
     TierMetric,
@@ -23,7 +24,10 @@ from domain.tiers import (
 from persistence.db import Conn
 from persistence.program_memory import PROGRAM_CHANGES, SchemaMemory
 
-_TIER_COLUMNS = "id, name, threshold, multiplier, perks, archived, created_at, updated_at"
+_TIER_COLUMNS = (
+    "id, name, threshold, multiplier, perks, archived, created_at, updated_at,"
+    " discount_percent, free_shipping"
+)
 _MEMBER_TIER_COLUMNS = "member_id, tier_id, since, retain_until, evaluated_version"
 _SETTINGS_COLUMNS = "metric, window_kind, rolling_months, downgrade, grace_days, version"
 # The tiers members hold, followed by the condition on `mt.member_id` that picks them.
@@ -63,6 +67,7 @@ def _tier(row: asyncpg.Record) -> Tier:
         archived=row["archived"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        benefits=TierBenefits(row["discount_percent"], row["free_shipping"]),
     )
 
 
@@ -133,7 +138,8 @@ class PgTierRepository:
         if self._memory is not None:
             self._memory.begin_change()
         await self._write(
-            f"INSERT INTO tiers ({_TIER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            f"INSERT INTO tiers ({_TIER_COLUMNS})"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
             f" RETURNING pg_notify('{PROGRAM_CHANGES}', current_schema())",
             tier,
         )
@@ -141,7 +147,8 @@ class PgTierRepository:
     async def update(self, tier: Tier) -> None:
         await self._write(
             """UPDATE tiers SET name = $2, threshold = $3, multiplier = $4, perks = $5,
-                   archived = $6, created_at = $7, updated_at = $8
+                   archived = $6, created_at = $7, updated_at = $8, discount_percent = $9,
+                   free_shipping = $10
                WHERE id = $1""",
             tier,
         )
@@ -159,6 +166,8 @@ class PgTierRepository:
                     t.archived,
                     t.created_at,
                     t.updated_at,
+                    t.benefits.discount_percent,
+                    t.benefits.free_shipping,
                 )
         except asyncpg.UniqueViolationError as err:
             field = "threshold" if "threshold" in (err.constraint_name or "") else "name"

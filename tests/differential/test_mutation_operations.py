@@ -297,6 +297,25 @@ STORY = [
         refused="secret",
     ),
     Step(
+        "agency/ConfigureTiers.graphql",
+        "operator",
+        lambda w, c: {
+            "input": {
+                "benefits": [
+                    {"tierId": w.gold, "benefits": {"discountPercent": "10", "freeShipping": True}},
+                    {"tierId": w.silver, "benefits": {"discountPercent": "0"}},
+                ]
+            }
+        },
+    ),
+    Step(
+        "agency/ConfigureTiers.graphql",
+        "operator",
+        lambda w, c: {
+            "input": {"benefits": [{"tierId": w.gold, "benefits": {"discountPercent": "7.5"}}]}
+        },
+    ),
+    Step(
         "agency/CreateTier.graphql",
         "operator",
         lambda w, c: {
@@ -305,6 +324,7 @@ STORY = [
                 "threshold": 20000,
                 "multiplier": "2",
                 "perks": ["lounge"],
+                "benefits": {"discountPercent": "15", "freeShipping": True},
             }
         },
         keep=("platinum", ("createTier", "tier", "id")),
@@ -341,6 +361,55 @@ STORY = [
         "operator",
         lambda w, c: {"input": {"trigger": "FIRST_ORDER", "minOrderValue": 1000, "clearCap": True}},
         refused="publishable",
+    ),
+    # A welcome offer: the signup action's points and the five-off code at enrolment; a new
+    # shopper enrols with it, then the offer is cleared
+    Step(
+        "agency/ConfigureWelcomeOffer.graphql",
+        "operator",
+        lambda w, c: {
+            "input": {
+                "actions": [{"key": "signup", "points": 25}],
+                "welcomeOffer": {"awardSignup": True, "rewardId": w.reward},
+            }
+        },
+        refused="secret",
+    ),
+    Step(
+        "agency/ConfigureWelcomeOffer.graphql",
+        "operator",
+        lambda w, c: {"input": {"actions": [], "welcomeOffer": {"awardSignup": True}}},
+    ),
+    Step(
+        "storefront/EnrollMember.graphql", "secret", lambda w, c: {"input": {"externalId": "fay"}}
+    ),
+    Step(
+        "agency/ConfigureBirthdayGift.graphql",
+        "operator",
+        lambda w, c: {
+            "input": {
+                "birthdayGift": {
+                    "rewardId": w.reward,
+                    "byTier": [{"tier": "Gold", "rewardId": w.reward}],
+                }
+            }
+        },
+        refused="secret",
+    ),
+    Step(
+        "agency/ConfigureBirthdayGift.graphql",
+        "operator",
+        lambda w, c: {"input": {"birthdayGift": {"rewardId": w.silver}}},  # another type's id
+    ),
+    Step(
+        "agency/ConfigureBirthdayGift.graphql",
+        "operator",
+        lambda w, c: {"input": {"clearBirthdayGift": True}},
+    ),
+    Step(
+        "agency/ConfigureWelcomeOffer.graphql",
+        "operator",
+        lambda w, c: {"input": {"clearWelcomeOffer": True}},
     ),
     # The stamp card becomes a card of two stamps a pair of shoes that issues the gift: erin's
     # next order completes it, and takes a code from the gift's pool

@@ -56,6 +56,11 @@ QUERIES: dict[str, list[Variables]] = {
         lambda w: {"id": w.dave},
         lambda w: {"id": w.entry},  # an id of another type
     ],
+    "agency/MemberOrders.graphql": [
+        lambda w: {"id": w.alice, "first": 1},
+        lambda w: {"id": w.carol},
+        lambda w: {"id": w.alice, "after": "not-a-cursor"},
+    ],
     "agency/MemberReferrals.graphql": [lambda w: {"id": w.alice}, lambda w: {"id": w.bob}],
     "agency/MemberTier.graphql": [lambda w: {"id": w.alice, "first": 1}, lambda w: {"id": "x"}],
     "agency/Members.graphql": [
@@ -97,15 +102,28 @@ QUERIES: dict[str, list[Variables]] = {
     "mobile/MemberStamps.graphql": [lambda w: {}, lambda w: {"withinDays": 5, "first": 1}],
     "mobile/MyRedemptions.graphql": [lambda w: {}, lambda w: {"status": ["USED"]}],
     "mobile/MyReferrals.graphql": [lambda w: {}],
+    "mobile/MyOrders.graphql": [lambda w: {}, lambda w: {"first": 1}],
     "mobile/MySegments.graphql": [lambda w: {}],
     "mobile/OpenSurveys.graphql": [
         lambda w: {"score": 2},  # a detractor's follow-up
         lambda w: {"score": 10, "first": 1},
         lambda w: {"score": 11},  # no score of any kind
     ],
+    "storefront/HowItWorks.graphql": [lambda w: {}, lambda w: {"rewards": 1}],
+    "storefront/MemberBenefits.graphql": [
+        lambda w: {"externalId": "alice"},
+        lambda w: {"externalId": "nobody"},
+    ],
     "storefront/MemberByExternalId.graphql": [
         lambda w: {"externalId": "alice"},
         lambda w: {"externalId": "nobody"},
+    ],
+    "storefront/Orders.graphql": [
+        lambda w: {},
+        lambda w: {"first": 2, "filter": {"externalId": "alice"}},
+        lambda w: {"filter": {"guestId": "g-7", "status": "PAID", **EVER}},
+        lambda w: {"filter": {"from": EVER["to"], "to": EVER["from"]}},  # backwards
+        lambda w: {"first": 500},  # over the maximum page size
     ],
     "storefront/Program.graphql": [lambda w: {}],
     "storefront/ProgramTiers.graphql": [lambda w: {}],

@@ -39,7 +39,13 @@ from domain.ports import (
 from domain.program import Channel, LimitPeriod, ProgramConfig
 from domain.records.idempotency import Claim
 from domain.records.members import MemberDraft
-from domain.records.orders import OrderRecord, RefundRecord
+from domain.records.orders import (
+    OrderFilter,
+    OrderPosition,
+    OrderRecord,
+    OrderStatus,
+    RefundRecord,
+)
 from domain.records.referrals import Referral, ReferralStatus
 from domain.records.surveys import SurveyResponse
 from domain.redemption import cancel_redemption, new_redemption, redeem_reward
@@ -302,6 +308,16 @@ async def _orders_and_programs(uow: UnitOfWorkFactory, cache: BalanceCache, reco
         await unit.orders.add_refund(RefundRecord("r1", "o1", 1000, 10), NOW)
         record("refund", await unit.orders.refund("r1"))
         record("locked order", await unit.orders.lock("o1"))
+        later = replace(saved, order=replace(_order(None), order_id="o2", guest_id="g1"))
+        await unit.orders.save(later, insert=True)
+        everything = OrderFilter()
+        record("orders", await unit.orders.page(everything, None, 5))
+        record("refunded", await unit.orders.page(OrderFilter(status=OrderStatus.PAID), None, 5))
+        record("guest's", await unit.orders.page(OrderFilter(guest_id="g1"), None, 5))
+        after = OrderPosition(NOW, saved.seq + 2)
+        record("orders after", await unit.orders.page(everything, after, 1))
+        record("members' orders", await unit.orders.pages_of_members([member.id], None, 5))
+        record("refunds of", await unit.orders.refunds_of(["o1", "o2"]))
         entry = await unit.ledger.append(
             NewEntry(member.id, DEFAULT_WALLET, EntryKind.EARN, 5, 0, 5), NOW
         )

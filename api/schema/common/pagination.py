@@ -74,11 +74,20 @@ def page_of(
 ) -> Connection[T]:
     """`connection` from the rows found (one extra past `size`), building nodes and cursors
     for the rows kept only."""
+    return keyset_page(found, size, had_cursor, node, lambda x: encode_cursor(position(x)))
+
+
+def keyset_page(
+    found: Sequence[R],
+    size: int,
+    had_cursor: bool,
+    node: Callable[[R], T],
+    cursor: Callable[[R], str],
+) -> Connection[T]:
+    """`page_of` for rows whose cursor is more than one integer (`cursor` makes it)."""
     has_next = len(found) > size
     kept = found[:size]
-    return _connection(
-        [node(x) for x in kept], [encode_cursor(position(x)) for x in kept], has_next, had_cursor
-    )
+    return _connection([node(x) for x in kept], [cursor(x) for x in kept], has_next, had_cursor)
 
 
 def _connection(

@@ -17,6 +17,7 @@ from api.schema.common.ids import to_global_id
 from api.schema.common.node import Node
 from api.schema.common.pagination import Connection, connection, decode_cursor, page_of, page_size
 from api.schema.members.member_by_id import MemberById
+from api.schema.orders.order_types import Order, decode_order_cursor, order_page
 from api.schema.points.ledger_types import LedgerEntry, Points
 from api.schema.referrals import referrals as referral_fields
 from api.schema.referrals.referrals import Referral, ReferralStats
@@ -28,6 +29,7 @@ from domain.catalog import Availability
 from domain.ledger import validate_wallet
 from domain.points import read_balance
 from domain.reads import members as reads
+from domain.reads.orders import orders_of_members
 from domain.reads.rewards import rewards_in_reach
 from domain.reads.segments import segments_of_members
 from domain.records import members as m
@@ -268,6 +270,24 @@ class Member(Node):
         )
         node = partial(LedgerEntry.of, internal=ctx.viewer.sees_internal_entries)
         return page_of(entries, size, after is not None, node, _ID)
+
+    @strawberry.field(
+        description="Orders of this member, newest placed first: the purchase history. A "
+        "page of members reads every member's in one statement."
+    )
+    async def orders(
+        self: Member | MemberById, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Order]:
+        ctx = info.context
+        size = page_size(first, ctx.services.settings.max_page_size)
+        position = decode_order_cursor(after)
+        if self.batch is not None:
+            found = await self.batch.orders(ctx.member_loaders, ctx.viewer, position, size + 1)
+        else:
+            found = await orders_of_members(
+                ctx.uow, ctx.viewer, [self.member_id], position, size + 1
+            )
+        return order_page(found[self.member_id], size, after is not None)
 
     @strawberry.field(description="This member's survey answers, newest first.")
     async def survey_responses(

@@ -17,7 +17,9 @@ from api.schema.common.pagination import Connection, decode_cursor, page_of, pag
 from api.schema.members.member_by_id import MemberById
 from api.schema.members.member_type import Member, MemberStatus
 from api.schema.members.selection import MEMBER_ID_ONLY_FIELDS, selects_only
+from api.schema.points.ledger_types import LedgerEntry
 from api.schema.referrals.referrals import Referral
+from api.schema.rewards.reward_types import Redemption
 from domain import enrolment
 from domain import members as m
 from domain.errors import DomainError, ErrorCode, NotFound
@@ -25,6 +27,7 @@ from domain.member_signup import sign_up
 from domain.reads.members import member_by_id, member_by_reference, member_filter, members_page
 from domain.records import members as mr
 from domain.viewers import acting_member
+from domain.welcome import Welcomed
 
 _SEQ = attrgetter("seq")
 
@@ -234,11 +237,34 @@ class EnrollMemberInput:
     )
 
 
+@strawberry.type(description="What the program's welcome offer gave at enrolment.")
+class WelcomeGift:
+    points: int = strawberry.field(description="The signup action's points (0: none).")
+    entry: LedgerEntry | None = strawberry.field(description="The signup action's entry.")
+    redemption: Redemption | None = strawberry.field(
+        description="The welcome reward, its code ready to show; null when none was given "
+        "(none configured, or out of stock)."
+    )
+
+    @classmethod
+    def of(cls, w: Welcomed | None) -> WelcomeGift | None:
+        if w is None:
+            return None
+        return cls(
+            points=w.points,
+            entry=LedgerEntry.of(w.entry, internal=True) if w.entry else None,
+            redemption=Redemption.of(w.redemption) if w.redemption else None,
+        )
+
+
 @strawberry.type
 class EnrollMemberPayload:
     member: Member | None = None
     referral: Referral | None = strawberry.field(
         default=None, description="The referral a referralCode made (REJECTED by a fraud rule)."
+    )
+    welcome: WelcomeGift | None = strawberry.field(
+        default=None, description="What the welcome offer gave; null when it gave nothing."
     )
     errors: list[UserError] = strawberry.field(default_factory=list)
 
@@ -293,6 +319,7 @@ class MemberMutations:
         return EnrollMemberPayload(
             member=Member.of(signed_up.member),
             referral=Referral.of(referral) if referral is not None else None,
+            welcome=WelcomeGift.of(signed_up.welcomed),
         )
 
     @strawberry.mutation(description="Change a member's details; omitted fields stay as they are.")

@@ -19,6 +19,7 @@ MEMBER_ID_ONLY_FIELDS = frozenset(
         "id",
         "points",
         "history",
+        "orders",
         "redemptions",
         "availableRewards",
         "tier",

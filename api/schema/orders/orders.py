@@ -1,4 +1,4 @@
-"""recordOrder, refundOrder, previewOrder and `order(orderId:)`."""
+"""recordOrder, refundOrder, previewOrder, `order(orderId:)` and `orders(…)`."""
 
 from __future__ import annotations
 
@@ -10,9 +10,15 @@ import strawberry
 from api.context import Info
 from api.schema.common.enums import Channel
 from api.schema.common.errors import UserError, returns_payload
-from api.schema.common.scalars import BigInt
-from api.schema.members.member_type import Member
-from api.schema.members.members import require_member_id
+from api.schema.common.pagination import Connection, page_size
+from api.schema.members.members import find_member_id, require_member_id
+from api.schema.orders.order_types import (
+    EarnBreakdownLine,
+    Order,
+    OrderStatus,
+    decode_order_cursor,
+    order_page,
+)
 from api.schema.points.ledger_types import Points
 from api.schema.stamps.stamp_types import MemberStamps, stamps_of
 from domain import earning as e
@@ -20,66 +26,7 @@ from domain.ledger import Balance
 from domain.order_preview import preview_member_order
 from domain.orders import RefundLine, record_order, refund_order
 from domain.program import Channel as DomainChannel
-from domain.reads.members import member_by_id
-from domain.reads.orders import order_by_id
-from domain.records.orders import OrderRecord
-
-
-@strawberry.type
-class EarnBreakdownLine:
-    rule: str = strawberry.field(description="'base', 'tier', or an earning rule's id.")
-    description: str
-    points: int
-
-
-@strawberry.type
-class Order:
-    order_id: str
-    currency: str
-    channel: Channel  # type: ignore[valid-type]
-    placed_at: datetime
-    subtotal: BigInt = strawberry.field(description="Lines before discounts, minor units.")
-    paid: BigInt = strawberry.field(description="What points are earned on, minor units.")
-    refunded: BigInt
-    earned_points: int
-    reversed_points: int
-    points: int = strawberry.field(description="Net points this order brought the member.")
-    config_version: int
-    breakdown: list[EarnBreakdownLine]
-    record: strawberry.Private[OrderRecord]
-    guest_id: str | None = strawberry.field(
-        default=None, description="The store's reference for a guest shopper."
-    )
-
-    @classmethod
-    def of(cls, r: OrderRecord) -> Order:
-        return cls(
-            order_id=r.order.order_id,
-            currency=r.order.currency,
-            channel=r.order.channel,
-            placed_at=r.order.placed_at,
-            subtotal=BigInt(r.order.subtotal_minor),
-            paid=BigInt(r.paid_minor),
-            refunded=BigInt(r.refunded_minor),
-            earned_points=r.earned_points,
-            reversed_points=r.reversed_points,
-            points=r.net_points,
-            config_version=r.config_version,
-            breakdown=[
-                EarnBreakdownLine(rule=b.rule, description=b.description, points=b.points)
-                for b in r.breakdown
-            ],
-            guest_id=r.order.guest_id,
-            record=r,
-        )
-
-    @strawberry.field(description="The member, or null for a guest order.")
-    async def member(self, info: Info) -> Member | None:
-        member_id = self.record.order.member_id
-        if member_id is None:
-            return None
-        found = await member_by_id(info.context.uow, member_id)
-        return Member.of(found) if found else None
+from domain.reads.orders import order_by_id, order_filter, orders_page
 
 
 @strawberry.input
@@ -193,6 +140,20 @@ async def _order_from(info: Info, i: RecordOrderInput, order_id: str) -> e.Order
     )
 
 
+@strawberry.input(description="Orders that match every field given.")
+class OrderFilterInput:
+    member_id: strawberry.ID | None = None
+    external_id: str | None = strawberry.field(
+        default=None, description="The member by the store's customer id."
+    )
+    guest_id: str | None = None
+    status: OrderStatus | None = None  # type: ignore[valid-type]
+    from_: datetime | None = strawberry.field(
+        default=None, name="from", description="Placed at or after."
+    )
+    to: datetime | None = strawberry.field(default=None, description="Placed before.")
+
+
 @strawberry.type
 class OrderQueries:
     @strawberry.field(description="An order by the store's order id.")
@@ -200,6 +161,36 @@ class OrderQueries:
         info.context.require_reader()
         found = await order_by_id(info.context.uow, order_id)
         return Order.of(found) if found else None
+
+    @strawberry.field(
+        description="Orders, newest placed first, a page at a time (secret key and operators)."
+    )
+    async def orders(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: OrderFilterInput | None = None,
+    ) -> Connection[Order]:
+        ctx = info.context
+        ctx.require_reader()
+        size = page_size(first, ctx.services.settings.max_page_size)
+        position = decode_order_cursor(after)
+        f = filter or OrderFilterInput()
+        member_id = None
+        if f.member_id is not None or f.external_id is not None:
+            member_id = await find_member_id(info, f.member_id, f.external_id, "memberId")
+            if member_id is None:  # no such member: none of its orders
+                return order_page([], size, after is not None)
+        where = order_filter(
+            member_id=member_id,
+            guest_id=f.guest_id,
+            status=f.status,
+            placed_from=f.from_,
+            placed_to=f.to,
+        )
+        found = await orders_page(ctx.uow, where, position, size + 1)
+        return order_page(found, size, after is not None)
 
     @strawberry.field(description="What an order would earn and why; writes nothing.")
     async def preview_order(self, info: Info, input: RecordOrderInput) -> OrderPreview | None:

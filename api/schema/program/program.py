@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from uuid import UUID
 
 import strawberry
 
@@ -17,17 +18,20 @@ from api.schema.common.enums import (
     RuleKind,
 )
 from api.schema.common.errors import UserError, returns_payload
+from api.schema.common.ids import to_global_id, uuid_of
 from api.schema.common.lot_expiry import LotExpiry, LotExpiryInput
 from api.schema.common.pagination import page_size
 from api.schema.referrals.referrals import ReferralProgram, program_referrals
-from api.schema.rewards.reward_types import Reward
+from api.schema.rewards.reward_types import Reward, reward_by_id
 from api.schema.stamps.stamp_types import StampCard
 from api.schema.tiers.tier_types import Tier, TierSettings
 from domain import program as p
+from domain import program_explained as pe
 from domain.configuration import configure_program, current_program
+from domain.errors import DomainError
 from domain.partial_updates import PartialUpdate
 from domain.program_update import updated_program
-from domain.reads.program import program_tiers
+from domain.reads.program import earning_explained, program_tiers, redeeming_explained
 from domain.reads.rewards import live_rewards
 from domain.tier_definitions import tier_definitions
 
@@ -59,6 +63,127 @@ class ActionRule:
     active: bool
 
 
+ExplainedKind = strawberry.enum(pe.ExplainedKind, name="ExplainedKind")
+
+
+@strawberry.type(description="One line of the program explained to shoppers.")
+class ExplainedItem:
+    kind: ExplainedKind  # type: ignore[valid-type]
+    key: str = strawberry.field(
+        description="The earn rule's id, the action's key, the tier's or reward's id; "
+        "'base' for the rate on purchases."
+    )
+    title: str = strawberry.field(description="The tenant's name for it, or the action's.")
+    description: str = strawberry.field(description="One sentence, e.g. 'Earn 1 point per $1.'")
+    points: int | None = strawberry.field(
+        description="Points the action or bonus gives, the tier's threshold, or the "
+        "reward's cost (its least for a variable cost)."
+    )
+
+    @classmethod
+    def of(cls, x: pe.ExplainedItem) -> ExplainedItem:
+        return cls(
+            kind=x.kind, key=x.key, title=x.title, description=x.description, points=x.points
+        )
+
+
+@strawberry.type(description="What enrolment gives a new member at once.")
+class WelcomeOffer:
+    award_signup: bool = strawberry.field(
+        description="Enrolment awards the signup action's points itself; recording signup "
+        "for the member again is then refused."
+    )
+    reward_id: strawberry.ID | None = strawberry.field(
+        description="A catalog reward issued free at enrolment: its code is in the "
+        "enrollMember payload."
+    )
+    domain: strawberry.Private[p.WelcomeOffer]
+
+    @classmethod
+    def of(cls, w: p.WelcomeOffer | None) -> WelcomeOffer | None:
+        if w is None:
+            return None
+        return cls(award_signup=w.award_signup, reward_id=_reward_gid(w.reward_id), domain=w)
+
+    @strawberry.field(description="The catalog reward given, when there is one.")
+    async def reward(self, info: Info) -> Reward | None:
+        if self.domain.reward_id is None:
+            return None
+        return await reward_by_id(info, self.domain.reward_id)
+
+
+@strawberry.type(description="A birthday gift of one tier.")
+class TierGift:
+    tier: str = strawberry.field(description="The tier's name.")
+    reward_id: strawberry.ID
+    domain: strawberry.Private[p.TierGift]
+
+    @strawberry.field(description="The catalog reward given.")
+    async def reward(self, info: Info) -> Reward | None:
+        return await reward_by_id(info, self.domain.reward_id)
+
+
+@strawberry.type(description="A catalog reward issued free on each member's birthday.")
+class BirthdayGift:
+    reward_id: strawberry.ID | None = strawberry.field(
+        description="For members in no tier listed in byTier; null: they get no gift."
+    )
+    by_tier: list[TierGift] = strawberry.field(description="The gift of each tier named.")
+    domain: strawberry.Private[p.BirthdayGift]
+
+    @classmethod
+    def of(cls, g: p.BirthdayGift | None) -> BirthdayGift | None:
+        if g is None:
+            return None
+        return cls(
+            reward_id=_reward_gid(g.reward_id),
+            by_tier=[
+                TierGift(tier=x.tier, reward_id=_reward_id(x.reward_id), domain=x)
+                for x in g.by_tier
+            ],
+            domain=g,
+        )
+
+    @strawberry.field(description="The default catalog reward, when there is one.")
+    async def reward(self, info: Info) -> Reward | None:
+        if self.domain.reward_id is None:
+            return None
+        return await reward_by_id(info, self.domain.reward_id)
+
+
+def _reward_id(reward_id: UUID) -> strawberry.ID:
+    return strawberry.ID(to_global_id("Reward", reward_id))
+
+
+def _reward_gid(reward_id: UUID | None) -> strawberry.ID | None:
+    return _reward_id(reward_id) if reward_id else None
+
+
+@strawberry.input
+class TierGiftInput:
+    tier: str = strawberry.field(description="A tier's name.")
+    reward_id: strawberry.ID
+
+
+@strawberry.input(description="The gift of each tier named, else rewardId.")
+class BirthdayGiftInput:
+    reward_id: strawberry.ID | None = strawberry.field(
+        default=None, description="For members in no tier of byTier; a fixed pointsCost."
+    )
+    by_tier: list[TierGiftInput] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="What enrolment gives; at least one of the two.")
+class WelcomeOfferInput:
+    award_signup: bool = strawberry.field(
+        default=False,
+        description="Award the signup action (it must be in actions) at enrolment.",
+    )
+    reward_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A catalog reward with a fixed pointsCost, issued free."
+    )
+
+
 @strawberry.type(description="How the program earns, holds, values and loses points.")
 class Program:
     name: str
@@ -84,6 +209,14 @@ class Program:
     stamp_card: StampCard | None = strawberry.field(
         description="The stamp card, when the program has one (configureStampCard)."
     )
+    welcome_offer: WelcomeOffer | None = strawberry.field(
+        default=None, description="What enrolment gives a new member; null: nothing."
+    )
+    birthday_gift: BirthdayGift | None = strawberry.field(
+        default=None,
+        description="The catalog reward each member gets on their birthday, by tier; null: "
+        "none (the birthday action's points are separate).",
+    )
 
     @strawberry.field(description="Rewards that can be redeemed now.")
     async def rewards(self, info: Info, first: int = 50) -> list[Reward]:
@@ -91,6 +224,22 @@ class Program:
         size = page_size(first, ctx.services.settings.max_page_size)
         found = await live_rewards(ctx.uow, ctx.services.clock.now(), size)
         return [Reward.of(x) for x in found]
+
+    @strawberry.field(
+        description='How to earn, for a storefront\'s "how it works" page: the rate on '
+        "purchases, earn rules and actions live now, and the tiers, each a title and a sentence."
+    )
+    async def how_to_earn(self, info: Info) -> list[ExplainedItem]:
+        ctx = info.context
+        found = await earning_explained(ctx.uow, ctx.services.clock.now())
+        return [ExplainedItem.of(x) for x in found]
+
+    @strawberry.field(description="How to redeem: the rewards live now, cost and value each.")
+    async def how_to_redeem(self, info: Info, first: int = 50) -> list[ExplainedItem]:
+        ctx = info.context
+        size = page_size(first, ctx.services.settings.max_page_size)
+        found = await redeeming_explained(ctx.uow, ctx.services.clock.now(), size)
+        return [ExplainedItem.of(x) for x in found]
 
     @strawberry.field(description="The referral program: rewards, trigger, cap, link template.")
     async def referrals(self, info: Info) -> ReferralProgram:
@@ -156,6 +305,8 @@ def program_of(name: str, slug: str, c: p.ProgramConfig) -> Program:
             for a in c.actions
         ],
         stamp_card=StampCard.of(c.stamp_card),
+        welcome_offer=WelcomeOffer.of(c.welcome),
+        birthday_gift=BirthdayGift.of(c.birthday_gift),
     )
 
 
@@ -205,6 +356,14 @@ class ConfigureProgramInput:
     refund_policy: RefundPolicy | None = None  # type: ignore[valid-type]
     earn_rules: list[EarnRuleInput] | None = None
     actions: list[ActionRuleInput] | None = None
+    welcome_offer: WelcomeOfferInput | None = strawberry.field(
+        default=None, description="Replaces the welcome offer; see clearWelcomeOffer."
+    )
+    clear_welcome_offer: bool = False
+    birthday_gift: BirthdayGiftInput | None = strawberry.field(
+        default=None, description="Replaces the birthday gift; see clearBirthdayGift."
+    )
+    clear_birthday_gift: bool = False
 
 
 @strawberry.type
@@ -261,15 +420,46 @@ def _update(i: ConfigureProgramInput) -> PartialUpdate:
             )
             for a in i.actions
         )
+    if i.welcome_offer is not None:
+        values["welcome"] = _welcome(i.welcome_offer)
+    if i.birthday_gift is not None:
+        values["birthday_gift"] = _birthday_gift(i.birthday_gift)
     cleared = [
         name
         for flag, name in (
             (i.clear_inactivity_expiry, "inactivity_days"),
             (i.clear_lot_expiry, "lot_expiry"),
+            (i.clear_welcome_offer, "welcome"),
+            (i.clear_birthday_gift, "birthday_gift"),
         )
         if flag
     ]
     return PartialUpdate.of(values, cleared)
+
+
+def _welcome(given: WelcomeOfferInput) -> p.WelcomeOffer:
+    field = ("welcomeOffer", "rewardId")
+    reward_id = uuid_of(given.reward_id, "Reward", field) if given.reward_id else None
+    if not given.award_signup and reward_id is None:
+        raise DomainError(
+            "A welcome offer gives points (awardSignup), a reward (rewardId), or both.",
+            field=("welcomeOffer",),
+        )
+    return p.WelcomeOffer(award_signup=given.award_signup, reward_id=reward_id)
+
+
+def _birthday_gift(given: BirthdayGiftInput) -> p.BirthdayGift:
+    field = ("birthdayGift", "rewardId")
+    return p.BirthdayGift(
+        reward_id=uuid_of(given.reward_id, "Reward", field) if given.reward_id else None,
+        by_tier=tuple(
+            p.TierGift(
+                x.tier,
+                uuid_of(x.reward_id, "Reward", ("birthdayGift", "byTier", str(n), "rewardId")),
+            )
+            for n, x in enumerate(given.by_tier)
+        ),
+    )
 
 
 @strawberry.type

@@ -30,6 +30,18 @@ TierDowngrade = strawberry.enum(
 TierChangeReason = strawberry.enum(t.TierChangeReason, name="TierChangeReason")
 
 
+@strawberry.type(description="What a tier gives at checkout, for the storefront to apply.")
+class TierBenefits:
+    discount_percent: Decimal | None = strawberry.field(
+        description="A standing discount on every order, in percent; null: none."
+    )
+    free_shipping: bool
+
+    @classmethod
+    def of(cls, b: t.TierBenefits) -> TierBenefits:
+        return cls(discount_percent=b.discount_percent, free_shipping=b.free_shipping)
+
+
 @strawberry.type(description="A VIP tier: members whose metric reaches the threshold hold it.")
 class Tier(Node):
     id: strawberry.ID
@@ -40,6 +52,9 @@ class Tier(Node):
     multiplier: Decimal = strawberry.field(description="Applied to what members earn on orders.")
     perks: list[str] = strawberry.field(description="What the tier gives, for display.")
     archived: bool
+    benefits: TierBenefits = strawberry.field(
+        description="What the tier gives at checkout: a discount percent, free shipping."
+    )
 
     @classmethod
     def of(cls, tier: t.Tier) -> Tier:
@@ -50,6 +65,7 @@ class Tier(Node):
             multiplier=tier.multiplier,
             perks=list(tier.perks),
             archived=tier.archived,
+            benefits=TierBenefits.of(tier.benefits),
         )
 
 

@@ -16,6 +16,24 @@ from api.schema.tiers.tier_types import Tier, TierDowngrade, TierMetric, TierSet
 from domain import tier_definitions as defs
 from domain import tiers as t
 from domain.partial_updates import PartialUpdate
+from domain.reads.program import program_tiers
+
+
+@strawberry.input(description="What a tier gives at checkout; replaces the tier's benefits.")
+class TierBenefitsInput:
+    discount_percent: Decimal | None = strawberry.field(
+        default=None, description="More than 0, at most 100, 2 decimals; leave out for none."
+    )
+    free_shipping: bool = False
+
+    def domain(self) -> t.TierBenefits:
+        return t.TierBenefits(self.discount_percent, self.free_shipping)
+
+
+@strawberry.input
+class TierBenefitsOfTierInput:
+    tier_id: strawberry.ID
+    benefits: TierBenefitsInput
 
 
 @strawberry.input
@@ -26,6 +44,9 @@ class CreateTierInput:
         default=Decimal(1), description="Earn multiplier, 0 to 100, up to 3 decimals."
     )
     perks: list[str] = strawberry.field(default_factory=list)
+    benefits: TierBenefitsInput | None = strawberry.field(
+        default=None, description="A discount percent and free shipping; none by default."
+    )
 
 
 @strawberry.input(description="Only the fields given change.")
@@ -35,6 +56,9 @@ class UpdateTierInput:
     threshold: BigInt | None = None
     multiplier: Decimal | None = None
     perks: list[str] | None = None
+    benefits: TierBenefitsInput | None = strawberry.field(
+        default=None, description="Replaces the tier's benefits."
+    )
     archived: bool | None = strawberry.field(
         default=None, description="Archived tiers are held by no one; their members move."
     )
@@ -49,6 +73,11 @@ class ConfigureTiersInput:
     )
     downgrade: TierDowngrade | None = None  # type: ignore[valid-type]
     grace_days: int | None = None
+    benefits: list[TierBenefitsOfTierInput] | None = strawberry.field(
+        default=None,
+        description="The benefits of several tiers at once, each replaced whole, in the "
+        "same change as the settings.",
+    )
 
 
 @strawberry.input(description="Exactly one change, as it would be given to its mutation.")
@@ -67,6 +96,9 @@ class TierPayload:
 @strawberry.type
 class ConfigureTiersPayload:
     settings: TierSettings | None = None
+    tiers: list[Tier] | None = strawberry.field(
+        default=None, description="The tiers after the change, lowest first."
+    )
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
@@ -84,7 +116,11 @@ class TierChangePreview:
 
 def _draft(i: CreateTierInput) -> defs.TierDraft:
     return defs.TierDraft(
-        name=i.name, threshold=int(i.threshold), multiplier=i.multiplier, perks=tuple(i.perks)
+        name=i.name,
+        threshold=int(i.threshold),
+        multiplier=i.multiplier,
+        perks=tuple(i.perks),
+        benefits=i.benefits.domain() if i.benefits is not None else t.NO_BENEFITS,
     )
 
 
@@ -94,6 +130,7 @@ def _tier_change(i: UpdateTierInput) -> Callable[[t.Tier], t.Tier]:
         threshold=int(i.threshold) if i.threshold is not None else None,
         multiplier=i.multiplier,
         perks=tuple(i.perks) if i.perks is not None else None,
+        benefits=i.benefits.domain() if i.benefits is not None else None,
         archived=i.archived,
     )
     return PartialUpdate.of(values).applied_to
@@ -167,5 +204,14 @@ class TierMutations:
     ) -> ConfigureTiersPayload:
         ctx = info.context
         ctx.require(Kind.OPERATOR, roles=_MANAGERS)
-        settings = await defs.configure_tiers(ctx.uow, _settings_change(input))
-        return ConfigureTiersPayload(settings=TierSettings.of(settings))
+        benefits = [
+            (uuid_of(x.tier_id, "Tier", ("benefits", str(n), "tierId")), x.benefits.domain())
+            for n, x in enumerate(input.benefits or ())
+        ]
+        settings = await defs.configure_tiers(
+            ctx.uow, _settings_change(input), benefits, ctx.services.clock
+        )
+        tiers = await program_tiers(ctx.uow, include_archived=False)
+        return ConfigureTiersPayload(
+            settings=TierSettings.of(settings), tiers=[Tier.of(x) for x in tiers]
+        )

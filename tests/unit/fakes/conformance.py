@@ -47,7 +47,7 @@ def ports_of(db: FakeDatabase) -> tuple[object, ...]:
     ledger: LedgerRepository = FakeLedgerRepository(tables, sequences)
     idempotency: IdempotencyStore = FakeIdempotencyStore(tables)
     programs: ProgramRepository = FakeProgramRepository(tables)
-    orders: OrderRepository = FakeOrderRepository(tables)
+    orders: OrderRepository = FakeOrderRepository(tables, sequences)
     actions: ActionRepository = FakeActionRepository(tables)
     rewards: RewardRepository = FakeRewardRepository(tables, sequences)
     redemptions: RedemptionRepository = FakeRedemptionRepository(tables, sequences)

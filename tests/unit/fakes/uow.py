@@ -35,7 +35,7 @@ class _Repositories:
         self.ledger = FakeLedgerRepository(tables, db.sequences)
         self.idempotency = FakeIdempotencyStore(tables)
         self.programs = FakeProgramRepository(tables)
-        self.orders = FakeOrderRepository(tables)
+        self.orders = FakeOrderRepository(tables, db.sequences)
         self.actions = FakeActionRepository(tables)
         self.rewards = FakeRewardRepository(tables, db.sequences)
         self.redemptions = FakeRedemptionRepository(tables, db.sequences)
