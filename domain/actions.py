@@ -85,7 +85,7 @@ async def record_action(
                 return ActionResult(entry, None, replayed=True)
         await active_member(uow.members, member_id)
         # The wallet lock serialises this member's actions, so the counts below cannot race.
-        wallet = await LockedWallet.open(uow.ledger, member_id, DEFAULT_WALLET, now)
+        wallet = await LockedWallet.open_in(uow, member_id, DEFAULT_WALLET, now)
         refusal = await limit_refusal(uow.actions, member_id, rule, now)
         if refusal is not None:
             raise _limit_reached(refusal)

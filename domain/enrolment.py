@@ -7,6 +7,7 @@ from uuid import UUID
 
 from domain.clock import Clock
 from domain.errors import Duplicate, NotFound
+from domain.events import member_enrolled
 from domain.members import new_referral_code, require_identity
 from domain.ports import MemberRepository, TenantUnitOfWork, UnitOfWorkFactory
 from domain.records.members import Member, MemberDraft
@@ -42,6 +43,7 @@ async def enroll(
         # The unique indexes still guard the race between two enrolments of one shopper;
         # the repository turns that violation into the same Duplicate error.
         member = await uow.members.add(d, new_referral_code(), clock.now())
+        uow.events.add(member_enrolled(member))
         if linked is not None:
             await linked(uow, member)
         # A tier with no threshold is held from the first day.

@@ -95,7 +95,7 @@ async def submit_survey_response(
         if survey.points > 0:
             # The wallet lock serialises this member's answers: the count the limit reads
             # cannot race with a concurrent answer's.
-            wallet = await LockedWallet.open(uow.ledger, member_id, DEFAULT_WALLET, now)
+            wallet = await LockedWallet.open_in(uow, member_id, DEFAULT_WALLET, now)
             rule = earning_rule(survey)
             if await limit_refusal(uow.actions, member_id, rule, now) is None:
                 program = await uow.programs.current()

@@ -1,0 +1,74 @@
+"""The worker's webhook delivery loop (domain/webhook_delivery.py), beside the jobs.
+
+Every worker runs it, over every active tenant: claims are leased and skip rows another
+worker holds, so several workers share the deliveries and never send one twice at once."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+import httpx
+
+from api.services import Services
+from api.settings import Settings
+from api.webhook_sender import HttpWebhookSender
+from domain.webhook_delivery import DeliveryReport, deliver_due
+from domain.webhook_ports import WebhookSender
+from domain.webhook_rules import RetryPolicy
+from persistence.uow import PgUnitOfWorkFactory
+
+log = logging.getLogger("loyalty.webhooks")
+
+
+def retry_policy(settings: Settings) -> RetryPolicy:
+    return RetryPolicy(
+        base=timedelta(seconds=settings.webhook_backoff_base_seconds),
+        cap=timedelta(seconds=settings.webhook_backoff_cap_seconds),
+        window=timedelta(seconds=settings.webhook_retry_window_seconds),
+        disable_after=timedelta(seconds=settings.webhook_disable_after_seconds),
+        # Longer than any attempt may take, so a lease never runs out under a live attempt.
+        lease=timedelta(seconds=settings.webhook_timeout_seconds * 4 + 30),
+    )
+
+
+def http_client(settings: Settings) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(settings.webhook_timeout_seconds),
+        follow_redirects=False,
+        limits=httpx.Limits(max_connections=settings.webhook_concurrency * 4),
+    )
+
+
+async def deliver_once(services: Services, sender: WebhookSender) -> DeliveryReport:
+    settings = services.settings
+    policy = retry_policy(settings)
+    total = DeliveryReport()
+    for tenant in await services.registry.active():
+        try:
+            total += await deliver_due(
+                PgUnitOfWorkFactory(services.pool, tenant.schema_name),
+                sender,
+                services.clock,
+                tenant.slug,
+                policy,
+                concurrency=settings.webhook_concurrency,
+            )
+        except Exception:  # one tenant's trouble must not stop the others' deliveries
+            log.exception("webhook delivery failed for tenant %s", tenant.slug)
+    return total
+
+
+async def deliver_forever(services: Services, poll: float | None = None) -> None:
+    settings = services.settings
+    async with http_client(settings) as client:
+        sender = HttpWebhookSender(client, allow_private=settings.webhook_private_urls_allowed)
+        while True:
+            try:
+                report = await deliver_once(services, sender)
+                if report.attempts:
+                    log.info("webhooks: %s", report)
+            except Exception:
+                log.exception("webhook round failed")
+            await asyncio.sleep(poll or settings.webhook_poll_seconds)
