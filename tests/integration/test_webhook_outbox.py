@@ -1,0 +1,161 @@
+"""The outbox on PostgreSQL: an event exists exactly when its change committed, and what was
+committed is delivered once, whatever happens to the worker that was to deliver it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+
+from domain import enrolment
+from domain.clock import SystemClock
+from domain.ports import TenantUnitOfWork
+from domain.records.members import Member, MemberDraft
+from tests.conftest import ADJUST, ENROLL
+from tests.support.webhook_receiver import Receiver
+from tests.support.webhooks import (
+    Hooks,
+    Worker,
+    create_endpoint,
+    fast_settings,
+    hooks_app,
+)
+
+
+@pytest.fixture(scope="module")
+async def hooks(settings) -> AsyncIterator[Hooks]:
+    async with hooks_app(fast_settings(settings)) as running:
+        yield running
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    started = await Receiver().start()
+    yield started
+    await started.stop()
+
+
+class Refused(Exception):
+    pass
+
+
+async def _refuse(uow: TenantUnitOfWork, member: Member) -> None:
+    raise Refused  # after the member and its event were written in the transaction
+
+
+async def test_an_event_exists_exactly_when_its_change_committed(hooks, tenant, receiver):
+    # given an endpoint, and a worker over the tenant
+    await create_endpoint(hooks, tenant, receiver.url)
+    worker = await Worker.of(hooks.services, tenant)
+
+    # when an enrolment fails after the member and its event were written
+    with pytest.raises(Refused):
+        await enrolment.enroll(
+            worker.uow, SystemClock(), MemberDraft(external_id="rolled-back"), linked=_refuse
+        )
+
+    # then there is neither the member nor any event or delivery
+    assert await worker.events() == []
+    assert await worker.pending() == 0
+
+    # when the same enrolment commits
+    member = await enrolment.enroll(worker.uow, SystemClock(), MemberDraft(external_id="kept"))
+
+    # then exactly its event is in the outbox, with its delivery, and it is delivered once
+    [event] = await worker.events()
+    assert (event["type"], event["member_id"]) == ("member.enrolled", member.id)
+    assert event["data"]["member"]["externalId"] == "kept"
+    await worker.until_settled()
+    assert [r.json["data"]["member"]["externalId"] for r in receiver.acknowledged()] == ["kept"]
+
+
+async def test_a_refused_points_change_writes_no_event(hooks, tenant, receiver):
+    # given a member with 5 points
+    await create_endpoint(hooks, tenant, receiver.url, ["points.changed"])
+    data = await hooks.gql(ENROLL, {"input": {"externalId": "poor"}}, token=tenant.secret_key)
+    member_id = data["enrollMember"]["member"]["id"]
+    await hooks.gql(
+        ADJUST, {"input": {"memberId": member_id, "points": 5}}, token=tenant.secret_key
+    )
+
+    # when 50 points are taken away, which is refused
+    refused = await hooks.gql(
+        ADJUST, {"input": {"memberId": member_id, "points": -50}}, token=tenant.secret_key
+    )
+    assert refused["adjustPoints"]["errors"][0]["code"] == "INSUFFICIENT_POINTS"
+
+    # then only the enrolment's and the credit's events exist
+    worker = await Worker.of(hooks.services, tenant)
+    events = await worker.events()
+    assert [(e["type"], e["data"].get("points")) for e in events] == [
+        ("member.enrolled", None),
+        ("points.changed", 5),
+    ]
+
+
+async def test_a_crash_between_commit_and_delivery_loses_nothing(hooks, settings, tenant, receiver):
+    # given changes committed while no worker runs
+    await create_endpoint(hooks, tenant, receiver.url)
+    for n in range(3):
+        data = await hooks.gql(
+            ENROLL, {"input": {"externalId": f"before-{n}"}}, token=tenant.secret_key
+        )
+        assert data["enrollMember"]["errors"] == []
+
+    # and a worker that claimed them and died before sending anything
+    worker = await Worker.of(hooks.services, tenant)
+    now = hooks.services.clock.now()
+    async with worker.uow() as uow:
+        claimed = await uow.webhooks.claim_due(now, now + timedelta(seconds=0.5), 10)
+    assert len(claimed) == 3
+    report = await worker.round()
+    assert report.attempts == 0  # leased: no one else sends them meanwhile
+
+    # when a new worker process starts, after the dead one's lease ran out
+    await asyncio.sleep(0.6)
+    async with hooks_app(fast_settings(settings)) as restarted:
+        await (await Worker.of(restarted.services, tenant)).until_settled()
+
+    # then each event was delivered exactly once
+    acks = Counter(r.json["data"]["member"]["externalId"] for r in receiver.acknowledged())
+    assert acks == {"before-0": 1, "before-1": 1, "before-2": 1}
+    assert len(receiver.received) == 3
+
+
+async def test_two_workers_deliver_each_event_once_and_in_member_order(
+    hooks, settings, tenant, receiver
+):
+    # given 12 members, each enrolled and given points twice: 36 events
+    await create_endpoint(hooks, tenant, receiver.url)
+    for n in range(12):
+        data = await hooks.gql(ENROLL, {"input": {"externalId": f"m{n}"}}, token=tenant.secret_key)
+        member_id = data["enrollMember"]["member"]["id"]
+        for points in (1, 2):
+            await hooks.gql(
+                ADJUST,
+                {"input": {"memberId": member_id, "points": points}},
+                token=tenant.secret_key,
+            )
+
+    # when two workers, each with its own pool of connections, deliver at once
+    async with hooks_app(fast_settings(settings)) as second:
+        one = await Worker.of(hooks.services, tenant)
+        two = await Worker.of(second.services, tenant)
+        await asyncio.gather(one.until_settled(), two.until_settled())
+
+    # then every event was sent exactly once
+    sent = Counter(r.message_id for r in receiver.received)
+    assert len(sent) == 36 and set(sent.values()) == {1}
+    # and each member's arrived in the order of its changes
+    by_member: dict[str, list[str]] = {}
+    for r in receiver.received:
+        body = r.json
+        by_member.setdefault(body["data"]["member"]["externalId"], []).append(
+            body["type"] + ":" + str(body["data"].get("points", ""))
+        )
+    assert len(by_member) == 12
+    expected = ["member.enrolled:", "points.changed:1", "points.changed:2"]
+    assert {m: v for m, v in by_member.items() if v != expected} == {}
