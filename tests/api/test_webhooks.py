@@ -422,3 +422,71 @@ def _seconds(n: float) -> Any:
     from datetime import timedelta
 
     return timedelta(seconds=n)
+
+
+CREATE_TIER = """
+mutation CreateTier($input: CreateTierInput!) {
+  createTier(input: $input) { tier { id } errors { code field message } }
+}
+"""
+CREATE_REWARD = """
+mutation CreateReward($input: CreateRewardInput!) {
+  createReward(input: $input) { reward { id } errors { code field message } }
+}
+"""
+REDEEM = """
+mutation Redeem($input: RedeemRewardInput!) {
+  redeemReward(input: $input) { redemption { code } errors { code field message } }
+}
+"""
+MARK_USED = """
+mutation MarkUsed($input: MarkRedemptionUsedInput!) {
+  markRedemptionUsed(input: $input) { redemption { status } errors { code field message } }
+}
+"""
+
+
+async def test_tier_and_reward_events_carry_what_changed(hooks, tenant, receiver):
+    # given a Silver tier at 100 points, a reward for 40 points, and an endpoint
+    made = await hooks.gql(
+        CREATE_TIER,
+        {"input": {"name": "Silver", "threshold": 100}},
+        token=tenant.operator_token,
+        tenant=tenant.slug,
+    )
+    assert made["createTier"]["errors"] == []
+    reward = await hooks.gql(
+        CREATE_REWARD,
+        {"input": {"name": "Five off", "kind": "FIXED_AMOUNT", "value": 500, "pointsCost": 40}},
+        token=tenant.secret_key,
+    )
+    reward_id = reward["createReward"]["reward"]["id"]
+    await create_endpoint(
+        hooks, tenant, receiver.url, ["tier.changed", "reward.redeemed", "redemption.used"]
+    )
+
+    # when a member reaches the tier, redeems the reward and uses its code
+    member_id = await _enroll(hooks, tenant, "climber")
+    await _adjust(hooks, tenant, member_id, 150)
+    redeemed = await hooks.gql(
+        REDEEM, {"input": {"rewardId": reward_id, "memberId": member_id}}, token=tenant.secret_key
+    )
+    code = redeemed["redeemReward"]["redemption"]["code"]
+    used = await hooks.gql(
+        MARK_USED, {"input": {"code": code, "orderId": "order-77"}}, token=tenant.secret_key
+    )
+    assert used["markRedemptionUsed"]["errors"] == []
+    await (await Worker.of(hooks.services, tenant)).until_settled()
+
+    # then the endpoint got the three events, in order, with what changed
+    tier, redemption, use = (r.json for r in receiver.acknowledged())
+    assert tier["type"] == "tier.changed"
+    assert tier["data"]["from"] is None and tier["data"]["to"]["name"] == "Silver"
+    assert tier["data"]["member"]["externalId"] == "climber"
+    assert redemption["type"] == "reward.redeemed"
+    assert redemption["data"]["reward"]["name"] == "Five off"
+    assert redemption["data"]["redemption"]["points"] == 40
+    assert redemption["data"]["redemption"]["code"] == code
+    assert use["type"] == "redemption.used"
+    assert use["data"]["redemption"]["status"] == "USED"
+    assert use["data"]["redemption"]["orderId"] == "order-77"
