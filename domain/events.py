@@ -14,7 +14,10 @@ from uuid import UUID
 from domain.ledger import Balance, LedgerEntry
 from domain.records.members import Member
 from domain.records.redemptions import Redemption
+from domain.records.referrals import Referral
+from domain.records.surveys import Survey, SurveyResponse
 from domain.records.webhooks import NewEvent
+from domain.surveys import score_group
 from domain.tiers import Tier, TierChangeReason
 
 
@@ -24,6 +27,8 @@ class EventType(StrEnum):
     TIER_CHANGED = "tier.changed"
     REWARD_REDEEMED = "reward.redeemed"
     REDEMPTION_USED = "redemption.used"
+    REFERRAL_COMPLETED = "referral.completed"
+    SURVEY_ANSWERED = "survey.answered"
 
 
 TEST_EVENT = "webhook.test"  # sent by sendTestWebhook to one endpoint only
@@ -130,3 +135,44 @@ def _redemption(r: Redemption, reward_name: str | None = None) -> dict[str, Any]
         },
         "reward": reward,
     }
+
+
+def referral_completed(r: Referral, referee_external_id: str | None, at: datetime) -> NewEvent:
+    """Both sides were rewarded; the event is the referrer's (ordered with its events)."""
+    return NewEvent(
+        EventType.REFERRAL_COMPLETED,
+        r.referrer_id,
+        at,
+        {
+            "referral": {
+                "id": str(r.id),
+                "code": r.code,
+                "qualifyingOrderId": r.qualifying_order_id,
+                "referrerPoints": r.referrer_points,
+                "refereePoints": r.referee_points,
+            },
+            "referee": {"id": str(r.referee_id), "externalId": referee_external_id},
+        },
+    )
+
+
+def survey_answered(survey: Survey, response: SurveyResponse) -> NewEvent:
+    return NewEvent(
+        EventType.SURVEY_ANSWERED,
+        response.member_id,
+        response.created_at,
+        {
+            "survey": {
+                "id": str(survey.id),
+                "kind": survey.kind.value,
+                "question": survey.question,
+            },
+            "response": {
+                "id": str(response.id),
+                "score": response.score,
+                "group": score_group(survey.kind, response.score).value,
+                "answer": response.answer,
+                "points": response.points,
+            },
+        },
+    )

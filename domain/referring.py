@@ -18,6 +18,7 @@ from uuid import uuid4
 
 from domain.earning import available_from
 from domain.errors import NotFound
+from domain.events import referral_completed
 from domain.ledger import DEFAULT_WALLET, Balance
 from domain.periods import counted_since
 from domain.ports import TenantUnitOfWork
@@ -190,6 +191,7 @@ async def _reward(
         rewarded_at=now,
     )
     await uow.referrals.update(rewarded)
+    uow.events.add(referral_completed(rewarded, referee.external_id, now))
     saved = (await referee_wallet.save(), await referrer_wallet.save())
     # Referral points count towards the referrer's tier at once; the referee's tier is
     # evaluated by the enrolment or order that brought the reward.

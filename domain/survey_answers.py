@@ -11,6 +11,7 @@ from domain.actions import limit_refusal
 from domain.clock import Clock
 from domain.earning import expiry_for
 from domain.errors import DomainError, ErrorCode, NotFound
+from domain.events import survey_answered
 from domain.idempotency import fingerprint, first_result, validate_key
 from domain.ledger import DEFAULT_WALLET, Balance, EntryKind
 from domain.members import active_member
@@ -130,6 +131,7 @@ async def submit_survey_response(
                 created_at=now,
             )
         )
+        uow.events.add(survey_answered(survey, response))
         if survey.kind is SurveyKind.NPS:  # NPS_GROUP rules follow the latest answer
             await refresh_member(uow, member_id, now)
         if key is not None:

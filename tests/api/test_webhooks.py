@@ -6,17 +6,16 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from domain.webhook_rules import new_secret
+from tests.api.test_credentials import CREATE_REWARD, CREATE_TIER, MARK_USED, REDEEM
 from tests.conftest import ADJUST, ENROLL
 from tests.support.gql import TenantKit
-from tests.support.webhook_receiver import Receiver
-from tests.support.webhooks import Hooks, Worker, create_endpoint, fast_settings, hooks_app
+from tests.support.webhooks import Hooks, Worker, create_endpoint
 
 DELIVERIES = """
 query Deliveries($first: Int, $after: String, $filter: WebhookDeliveryFilter) {
@@ -67,19 +66,6 @@ mutation Create($input: CreateWebhookEndpointInput!) {
   createWebhookEndpoint(input: $input) { endpoint { id } secret errors { code field message } }
 }
 """
-
-
-@pytest.fixture(scope="module")
-async def hooks(settings) -> AsyncIterator[Hooks]:
-    async with hooks_app(fast_settings(settings)) as running:
-        yield running
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    started = await Receiver().start()
-    yield started
-    await started.stop()
 
 
 async def _enroll(hooks: Hooks, kit: TenantKit, external_id: str | None = None) -> str:
@@ -424,28 +410,6 @@ def _seconds(n: float) -> Any:
     return timedelta(seconds=n)
 
 
-CREATE_TIER = """
-mutation CreateTier($input: CreateTierInput!) {
-  createTier(input: $input) { tier { id } errors { code field message } }
-}
-"""
-CREATE_REWARD = """
-mutation CreateReward($input: CreateRewardInput!) {
-  createReward(input: $input) { reward { id } errors { code field message } }
-}
-"""
-REDEEM = """
-mutation Redeem($input: RedeemRewardInput!) {
-  redeemReward(input: $input) { redemption { code } errors { code field message } }
-}
-"""
-MARK_USED = """
-mutation MarkUsed($input: MarkRedemptionUsedInput!) {
-  markRedemptionUsed(input: $input) { redemption { status } errors { code field message } }
-}
-"""
-
-
 async def test_tier_and_reward_events_carry_what_changed(hooks, tenant, receiver):
     # given a Silver tier at 100 points, a reward for 40 points, and an endpoint
     made = await hooks.gql(
@@ -490,3 +454,86 @@ async def test_tier_and_reward_events_carry_what_changed(hooks, tenant, receiver
     assert use["type"] == "redemption.used"
     assert use["data"]["redemption"]["status"] == "USED"
     assert use["data"]["redemption"]["orderId"] == "order-77"
+
+
+CONFIGURE_REFERRALS = """
+mutation Configure($input: ConfigureReferralsInput!) {
+  configureReferrals(input: $input) { errors { code field message } }
+}
+"""
+ENROLL_REFERRED = """
+mutation Enroll($input: EnrollMemberInput!) {
+  enrollMember(input: $input) {
+    member { id referralCode } referral { status } errors { code field message }
+  }
+}
+"""
+CREATE_SURVEY = """
+mutation CreateSurvey($input: CreateSurveyInput!) {
+  createSurvey(input: $input) { survey { id } errors { code field message } }
+}
+"""
+SUBMIT = """
+mutation Submit($input: SubmitSurveyResponseInput!) {
+  submitSurveyResponse(input: $input) { pointsAwarded errors { code field message } }
+}
+"""
+
+
+async def test_referral_and_survey_events(hooks, tenant, receiver):
+    # given signup referrals paying both sides, a survey paying 20 points, and an endpoint
+    configured = await hooks.gql(
+        CONFIGURE_REFERRALS,
+        {
+            "input": {
+                "trigger": "SIGNUP",
+                "refereeReward": {"points": 50},
+                "referrerReward": {"points": 70},
+            }
+        },
+        token=tenant.operator_token,
+        tenant=tenant.slug,
+    )
+    assert configured["configureReferrals"]["errors"] == []
+    survey = await hooks.gql(
+        CREATE_SURVEY,
+        {"input": {"kind": "NPS", "question": "Recommend us?", "points": 20}},
+        token=tenant.secret_key,
+    )
+    survey_id = survey["createSurvey"]["survey"]["id"]
+    await create_endpoint(hooks, tenant, receiver.url, ["referral.completed", "survey.answered"])
+
+    # when a friend enrols with the referrer's code, and then answers the survey
+    made = await hooks.gql(
+        ENROLL_REFERRED, {"input": {"externalId": "ref-1"}}, token=tenant.secret_key
+    )
+    code = made["enrollMember"]["member"]["referralCode"]
+    friend = await hooks.gql(
+        ENROLL_REFERRED,
+        {"input": {"externalId": "friend-1", "referralCode": code}},
+        token=tenant.secret_key,
+    )
+    assert friend["enrollMember"]["referral"]["status"] == "REWARDED"
+    answered = await hooks.gql(
+        SUBMIT,
+        {"input": {"surveyId": survey_id, "score": 9, "externalId": "friend-1", "answer": "Nice"}},
+        token=tenant.secret_key,
+    )
+    assert answered["submitSurveyResponse"]["pointsAwarded"] == 20
+    await (await Worker.of(hooks.services, tenant)).until_settled()
+
+    # then the referrer's referral.completed and the friend's survey.answered arrived
+    referral, answer = (r.json for r in receiver.acknowledged())
+    assert referral["type"] == "referral.completed"
+    assert referral["data"]["member"]["externalId"] == "ref-1"
+    assert referral["data"]["referee"]["externalId"] == "friend-1"
+    assert (
+        referral["data"]["referral"]["referrerPoints"],
+        referral["data"]["referral"]["refereePoints"],
+    ) == (70, 50)
+    assert answer["type"] == "survey.answered"
+    assert answer["data"]["member"]["externalId"] == "friend-1"
+    assert answer["data"]["response"]["score"] == 9
+    assert answer["data"]["response"]["group"] == "PASSIVE"
+    assert answer["data"]["response"]["answer"] == "Nice"
+    assert answer["data"]["response"]["points"] == 20

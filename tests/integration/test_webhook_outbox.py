@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -15,27 +14,12 @@ from domain.clock import SystemClock
 from domain.ports import TenantUnitOfWork
 from domain.records.members import Member, MemberDraft
 from tests.conftest import ADJUST, ENROLL
-from tests.support.webhook_receiver import Receiver
 from tests.support.webhooks import (
-    Hooks,
     Worker,
     create_endpoint,
     fast_settings,
     hooks_app,
 )
-
-
-@pytest.fixture(scope="module")
-async def hooks(settings) -> AsyncIterator[Hooks]:
-    async with hooks_app(fast_settings(settings)) as running:
-        yield running
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    started = await Receiver().start()
-    yield started
-    await started.stop()
 
 
 class Refused(Exception):

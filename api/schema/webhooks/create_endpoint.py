@@ -16,7 +16,7 @@ class CreateWebhookEndpointInput:
     url: str = strawberry.field(description="http or https; in production a public address.")
     event_types: list[str] = strawberry.field(
         description="Wire names: member.enrolled, points.changed, tier.changed, "
-        "reward.redeemed, redemption.used."
+        "reward.redeemed, redemption.used, referral.completed, survey.answered."
     )
     description: str | None = None
 
