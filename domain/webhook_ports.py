@@ -103,6 +103,12 @@ class WebhookRepository(Protocol):
         """Disables the endpoint with its notice and fails its pending deliveries."""
         ...
 
+    async def forget_member(self, member_id: UUID) -> None:
+        """Erasure: the member's events keep `member.id` only (no externalId, email or name),
+        their survey answers lose their text, and referral events naming them as the
+        referee lose the referee's externalId; so do deliveries not yet sent."""
+        ...
+
 
 class WebhookSender(Protocol):
     async def send(self, due: DueDelivery, body: bytes, now: datetime) -> AttemptResult:

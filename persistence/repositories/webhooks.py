@@ -380,6 +380,21 @@ class PgWebhookRepository:
             at,
         )
 
+    async def forget_member(self, member_id: UUID) -> None:
+        await self._conn.execute(_FORGET_MEMBER, member_id)
+
+
+_FORGET_MEMBER = """
+UPDATE webhook_events
+   SET data = CASE WHEN member_id = $1 THEN
+                  jsonb_set(
+                      data || jsonb_build_object(
+                          'member', jsonb_build_object('id', member_id, 'externalId', NULL)),
+                      '{response,answer}', 'null'::jsonb, false)
+              ELSE jsonb_set(data, '{referee,externalId}', 'null'::jsonb, false) END
+ WHERE member_id = $1 OR data -> 'referee' ->> 'id' = $1::text
+"""
+
 
 def _secrets(row: Any) -> EndpointSecrets:
     return EndpointSecrets(row["secret"], row["previous_secret"], row["previous_secret_until"])

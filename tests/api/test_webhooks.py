@@ -12,7 +12,13 @@ import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from domain.webhook_rules import new_secret
-from tests.api.test_credentials import CREATE_REWARD, CREATE_TIER, MARK_USED, REDEEM
+from tests.api.test_credentials import (
+    CREATE_REWARD,
+    CREATE_TIER,
+    ERASE_MEMBER,
+    MARK_USED,
+    REDEEM,
+)
 from tests.conftest import ADJUST, ENROLL
 from tests.support.gql import TenantKit
 from tests.support.webhooks import Hooks, Worker, create_endpoint
@@ -285,13 +291,13 @@ async def test_an_endpoint_failing_for_long_is_disabled_with_a_notice(hooks, ten
 
 
 async def test_a_delivery_failing_for_the_whole_window_fails(hooks, tenant, receiver):
-    # given a receiver that always fails, and a retry window of 0.2 s
+    # given a receiver that always fails, and a retry window of 2 s (retries every 50 ms)
     receiver.answer = lambda headers, seen: 502
     await create_endpoint(hooks, tenant, receiver.url, ["member.enrolled"])
     await _enroll(hooks, tenant)
     worker = await Worker.of(hooks.services, tenant)
     worker.policy = type(worker.policy)(
-        base=worker.policy.base, cap=worker.policy.cap, window=_seconds(0.2)
+        base=worker.policy.base, cap=worker.policy.cap, window=_seconds(2)
     )
 
     # when the worker retries until the window is over
@@ -534,6 +540,32 @@ async def test_referral_and_survey_events(hooks, tenant, receiver):
     assert answer["type"] == "survey.answered"
     assert answer["data"]["member"]["externalId"] == "friend-1"
     assert answer["data"]["response"]["score"] == 9
-    assert answer["data"]["response"]["group"] == "PASSIVE"
+    assert answer["data"]["response"]["group"] == "PROMOTER"
     assert answer["data"]["response"]["answer"] == "Nice"
     assert answer["data"]["response"]["points"] == 20
+
+
+async def test_erasure_clears_what_webhook_events_say_of_the_member(hooks, tenant, receiver):
+    # given a member's enrolment event, not yet delivered, with its email and name
+    await create_endpoint(hooks, tenant, receiver.url, ["member.enrolled"])
+    made = await hooks.gql(
+        ENROLL,
+        {"input": {"externalId": "gone-1", "email": "gone@example.com", "name": "Gone Person"}},
+        token=tenant.secret_key,
+    )
+    member_id = made["enrollMember"]["member"]["id"]
+    [pending] = await _deliveries(hooks, tenant)
+    assert "gone@example.com" in pending["payload"]
+
+    # when the member is erased, and the event then delivered
+    erased = await hooks.gql(ERASE_MEMBER, {"input": {"id": member_id}}, token=tenant.secret_key)
+    assert erased["eraseMember"]["errors"] == []
+    await (await Worker.of(hooks.services, tenant)).until_settled()
+
+    # then neither the stored event nor the message names the member any more
+    [listed] = await _deliveries(hooks, tenant)
+    [sent] = receiver.acknowledged()
+    for text in (listed["payload"], sent.body.decode()):
+        assert "gone@example.com" not in text and "Gone Person" not in text
+        assert "gone-1" not in text
+    assert sent.json["data"]["member"]["externalId"] is None

@@ -253,6 +253,24 @@ class FakeWebhookRepository:
         self._tables.webhook_endpoints[endpoint.id] = changed
         return changed
 
+    async def forget_member(self, member_id: UUID) -> None:
+        for event_id, event in list(self._tables.webhook_events.items()):
+            data = dict(event.data)
+            if event.member_id == member_id:
+                data["member"] = {"id": str(member_id), "externalId": None}
+                if isinstance(data.get("response"), dict):
+                    data["response"] = {**data["response"], "answer": None}
+            elif isinstance(data.get("referee"), dict) and data["referee"].get("id") == str(
+                member_id
+            ):
+                data["referee"] = {**data["referee"], "externalId": None}
+            else:
+                continue
+            self._tables.webhook_events[event_id] = replace(event, data=data)
+            for d in list(self._tables.webhook_deliveries.values()):
+                if d.event_id == event_id:
+                    self._tables.webhook_deliveries[d.id] = replace(d, data=data)
+
     async def disable(self, endpoint_id: UUID, reason: str, at: datetime) -> None:
         endpoint = self._tables.webhook_endpoints.get(endpoint_id)
         if endpoint is None or not endpoint.enabled:
