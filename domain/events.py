@@ -17,6 +17,7 @@ from domain.records.redemptions import Redemption
 from domain.records.referrals import Referral
 from domain.records.surveys import Survey, SurveyResponse
 from domain.records.webhooks import NewEvent
+from domain.segments import Segment
 from domain.surveys import score_group
 from domain.tiers import Tier, TierChangeReason
 
@@ -29,6 +30,7 @@ class EventType(StrEnum):
     REDEMPTION_USED = "redemption.used"
     REFERRAL_COMPLETED = "referral.completed"
     SURVEY_ANSWERED = "survey.answered"
+    SEGMENT_ENTERED = "segment.entered"
 
 
 TEST_EVENT = "webhook.test"  # sent by sendTestWebhook to one endpoint only
@@ -175,4 +177,13 @@ def survey_answered(survey: Survey, response: SurveyResponse) -> NewEvent:
                 "points": response.points,
             },
         },
+    )
+
+
+def segment_entered(member_id: UUID, segment: Segment, at: datetime) -> NewEvent:
+    return NewEvent(
+        EventType.SEGMENT_ENTERED,
+        member_id,
+        at,
+        {"segment": {"key": segment.key, "name": segment.name, "builtin": segment.builtin}},
     )

@@ -569,3 +569,19 @@ async def test_erasure_clears_what_webhook_events_say_of_the_member(hooks, tenan
         assert "gone@example.com" not in text and "Gone Person" not in text
         assert "gone-1" not in text
     assert sent.json["data"]["member"]["externalId"] is None
+
+
+async def test_a_member_entering_a_segment_is_announced(hooks, tenant, receiver):
+    # given an endpoint for segment entries
+    await create_endpoint(hooks, tenant, receiver.url, ["segment.entered"])
+
+    # when a member enrols (and so enters the built-in segment of new members)
+    await _enroll(hooks, tenant, "newbie")
+    await (await Worker.of(hooks.services, tenant)).until_settled()
+
+    # then the entry was announced once, naming the segment
+    [entered] = (r.json for r in receiver.acknowledged())
+    assert entered["type"] == "segment.entered"
+    assert entered["data"]["member"]["externalId"] == "newbie"
+    assert entered["data"]["segment"]["key"] == "new"
+    assert entered["data"]["segment"]["builtin"] is True

@@ -16,7 +16,8 @@ class CreateWebhookEndpointInput:
     url: str = strawberry.field(description="http or https; in production a public address.")
     event_types: list[str] = strawberry.field(
         description="Wire names: member.enrolled, points.changed, tier.changed, "
-        "reward.redeemed, redemption.used, referral.completed, survey.answered."
+        "reward.redeemed, redemption.used, referral.completed, survey.answered, "
+        "segment.entered."
     )
     description: str | None = None
 
