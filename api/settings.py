@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     webhook_retry_window_seconds: float = Field(default=3 * 86400.0, gt=0)
     webhook_disable_after_seconds: float = Field(default=5 * 86400.0, gt=0)
     webhook_allow_private_urls: bool = False
+    # points.expiring: points expiring within this many days are announced (0: never), the
+    # worker looking every `webhook_expiring_check_seconds`.
+    webhook_expiring_days: int = Field(default=7, ge=0, le=365)
+    webhook_expiring_check_seconds: float = Field(default=300.0, gt=0)
 
     # Startup and recovery (api/startup_checks.py, persistence/announcements.py,
     # api/http/readiness.py). How long a live API key is remembered by a process that hears

@@ -14,7 +14,7 @@ import httpx
 from api.services import Services
 from api.settings import Settings
 from api.webhook_sender import HttpWebhookSender
-from domain.webhook_delivery import DeliveryReport, deliver_due
+from domain.webhook_delivery import DeliveryReport, announce_expiring, deliver_due
 from domain.webhook_ports import WebhookSender
 from domain.webhook_rules import RetryPolicy
 from persistence.uow import PgUnitOfWorkFactory
@@ -60,11 +60,34 @@ async def deliver_once(services: Services, sender: WebhookSender) -> DeliveryRep
     return total
 
 
+async def announce_expiring_once(services: Services) -> int:
+    """points.expiring for every active tenant (docs/webhooks.md)."""
+    days = services.settings.webhook_expiring_days
+    total = 0
+    if days <= 0:
+        return total
+    for tenant in await services.registry.active():
+        try:
+            uow = PgUnitOfWorkFactory(services.pool, tenant.schema_name)
+            total += await announce_expiring(uow, services.clock, days)
+        except Exception:  # one tenant's trouble must not stop the others'
+            log.exception("points.expiring failed for tenant %s", tenant.slug)
+    return total
+
+
 async def deliver_forever(services: Services, poll: float | None = None) -> None:
     settings = services.settings
+    loop = asyncio.get_running_loop()
+    expiring_due = loop.time()
     async with http_client(settings) as client:
         sender = HttpWebhookSender(client, allow_private=settings.webhook_private_urls_allowed)
         while True:
+            if loop.time() >= expiring_due:
+                expiring_due = loop.time() + settings.webhook_expiring_check_seconds
+                try:
+                    await announce_expiring_once(services)
+                except Exception:
+                    log.exception("points.expiring round failed")
             try:
                 report = await deliver_once(services, sender)
                 if report.attempts:

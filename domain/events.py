@@ -16,7 +16,7 @@ from domain.records.members import Member
 from domain.records.redemptions import Redemption
 from domain.records.referrals import Referral
 from domain.records.surveys import Survey, SurveyResponse
-from domain.records.webhooks import NewEvent
+from domain.records.webhooks import ExpiringPoints, NewEvent
 from domain.segments import Segment
 from domain.surveys import score_group
 from domain.tiers import Tier, TierChangeReason
@@ -31,6 +31,7 @@ class EventType(StrEnum):
     REFERRAL_COMPLETED = "referral.completed"
     SURVEY_ANSWERED = "survey.answered"
     SEGMENT_ENTERED = "segment.entered"
+    POINTS_EXPIRING = "points.expiring"
 
 
 TEST_EVENT = "webhook.test"  # sent by sendTestWebhook to one endpoint only
@@ -186,4 +187,13 @@ def segment_entered(member_id: UUID, segment: Segment, at: datetime) -> NewEvent
         member_id,
         at,
         {"segment": {"key": segment.key, "name": segment.name, "builtin": segment.builtin}},
+    )
+
+
+def points_expiring(x: ExpiringPoints, now: datetime) -> NewEvent:
+    return NewEvent(
+        EventType.POINTS_EXPIRING,
+        x.member_id,
+        now,
+        {"wallet": x.wallet, "points": x.points, "expiresAt": iso(x.expires_at)},
     )

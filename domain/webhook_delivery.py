@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import timedelta
 
 from domain.clock import Clock
+from domain.events import EventType, points_expiring
 from domain.ports import UnitOfWorkFactory
 from domain.records.webhooks import AttemptResult, DueDelivery
 from domain.webhook_ports import WebhookSender
@@ -99,3 +101,27 @@ async def record_attempt(
             await uow.webhooks.disable(endpoint.id, disable_notice(endpoint, policy), now)
             report.disabled = 1
         return report
+
+
+async def announce_expiring(
+    uow_factory: UnitOfWorkFactory, clock: Clock, days: int, batch: int = 500
+) -> int:
+    """points.expiring for points that expire within `days`, once per member, wallet and
+    day of expiry; nothing while no enabled endpoint subscribes to it (points expiring then
+    are announced when one does, if they have not expired yet). Returns how many."""
+    done = 0
+    while True:
+        now = clock.now()
+        async with uow_factory() as uow:
+            subscribed = any(
+                e.enabled and EventType.POINTS_EXPIRING in e.event_types
+                for e in await uow.webhooks.endpoints()
+            )
+            if not subscribed:
+                return done
+            found = await uow.webhooks.note_expiring(now, now + timedelta(days=days), batch)
+            for expiring in found:
+                uow.events.add(points_expiring(expiring, now))
+        done += len(found)
+        if len(found) < batch:
+            return done

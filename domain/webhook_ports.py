@@ -13,6 +13,7 @@ from domain.records.webhooks import (
     DeliveryFilter,
     DueDelivery,
     EndpointSecrets,
+    ExpiringPoints,
     NewEvent,
     WebhookDelivery,
     WebhookEndpoint,
@@ -101,6 +102,13 @@ class WebhookRepository(Protocol):
 
     async def disable(self, endpoint_id: UUID, reason: str, at: datetime) -> None:
         """Disables the endpoint with its notice and fails its pending deliveries."""
+        ...
+
+    async def note_expiring(
+        self, now: datetime, until: datetime, limit: int
+    ) -> list[ExpiringPoints]:
+        """Points of active members expiring in (now, until], by member, wallet and day,
+        not announced before; each returned is recorded as announced in this transaction."""
         ...
 
     async def forget_member(self, member_id: UUID) -> None:

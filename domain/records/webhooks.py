@@ -106,3 +106,13 @@ class AttemptResult:
     @property
     def ok(self) -> bool:
         return self.status is not None and 200 <= self.status < 300
+
+
+@dataclass(frozen=True, slots=True)
+class ExpiringPoints:
+    """Points of a member's wallet that expire on one day (UTC), from `expires_at` on."""
+
+    member_id: UUID
+    wallet: str
+    points: int
+    expires_at: datetime

@@ -16,6 +16,7 @@ from domain.records.webhooks import (
     DeliveryStatus,
     DueDelivery,
     EndpointSecrets,
+    ExpiringPoints,
     NewEvent,
     WebhookDelivery,
     WebhookEndpoint,
@@ -380,9 +381,44 @@ class PgWebhookRepository:
             at,
         )
 
+    async def note_expiring(
+        self, now: datetime, until: datetime, limit: int
+    ) -> list[ExpiringPoints]:
+        rows = await self._conn.fetch(_NOTE_EXPIRING, now, until, limit)
+        return [
+            ExpiringPoints(r["member_id"], r["wallet"], r["points"], r["expires_at"]) for r in rows
+        ]
+
     async def forget_member(self, member_id: UUID) -> None:
         await self._conn.execute(_FORGET_MEMBER, member_id)
 
+
+# Grouped by member, wallet and UTC day of expiry; a group already in the notices is left out
+# by the insert (a concurrent worker's insert of the same group waits, then skips it).
+_NOTE_EXPIRING = """
+WITH due AS (
+    SELECT l.member_id, l.wallet, (l.expires_at AT TIME ZONE 'UTC')::date AS expires_on,
+           min(l.expires_at) AS expires_at, sum(l.remaining)::bigint AS points
+      FROM lots l JOIN members m ON m.id = l.member_id AND m.status = 'ACTIVE'
+     WHERE l.remaining > 0 AND l.expires_at > $1 AND l.expires_at <= $2
+       AND NOT EXISTS (
+           SELECT 1 FROM points_expiring_notices n
+            WHERE n.member_id = l.member_id AND n.wallet = l.wallet
+              AND n.expires_on = (l.expires_at AT TIME ZONE 'UTC')::date)
+     GROUP BY 1, 2, 3
+     ORDER BY 1, 2, 3
+     LIMIT $3
+),
+noted AS (
+    INSERT INTO points_expiring_notices (member_id, wallet, expires_on, noticed_at)
+    SELECT member_id, wallet, expires_on, $1 FROM due
+    ON CONFLICT DO NOTHING
+    RETURNING member_id, wallet, expires_on
+)
+SELECT due.member_id, due.wallet, due.points, due.expires_at
+  FROM due JOIN noted USING (member_id, wallet, expires_on)
+ ORDER BY due.member_id, due.wallet, due.expires_on
+"""
 
 _FORGET_MEMBER = """
 UPDATE webhook_events

@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from domain.webhook_delivery import announce_expiring
 from domain.webhook_rules import new_secret
 from tests.api.test_credentials import (
     CREATE_REWARD,
@@ -410,9 +412,7 @@ async def test_production_accepts_a_public_url(gql, tenant):
     assert data["createWebhookEndpoint"]["secret"].startswith("whsec_")
 
 
-def _seconds(n: float) -> Any:
-    from datetime import timedelta
-
+def _seconds(n: float) -> timedelta:
     return timedelta(seconds=n)
 
 
@@ -585,3 +585,44 @@ async def test_a_member_entering_a_segment_is_announced(hooks, tenant, receiver)
     assert entered["data"]["member"]["externalId"] == "newbie"
     assert entered["data"]["segment"]["key"] == "new"
     assert entered["data"]["segment"]["builtin"] is True
+
+
+CONFIGURE_PROGRAM = """
+mutation ConfigureProgram($input: ConfigureProgramInput!) {
+  configureProgram(input: $input) { errors { code field message } }
+}
+"""
+
+
+async def test_points_expiring_soon_are_announced_once(hooks, tenant, receiver):
+    # given points that expire in three days, and no endpoint for points.expiring yet
+    configured = await hooks.gql(
+        CONFIGURE_PROGRAM,
+        {"input": {"lotExpiry": {"after": 3, "unit": "DAYS"}}},
+        token=tenant.operator_token,
+        tenant=tenant.slug,
+    )
+    assert configured["configureProgram"]["errors"] == []
+    member_id = await _enroll(hooks, tenant, "saver")
+    await _adjust(hooks, tenant, member_id, 40)
+    worker = await Worker.of(hooks.services, tenant)
+    clock = hooks.services.clock
+
+    # when the worker looks with no one subscribed, then nothing is announced (or noted)
+    assert await announce_expiring(worker.uow, clock, days=7) == 0
+
+    # when an endpoint subscribes and the worker looks for points expiring within 7 days
+    await create_endpoint(hooks, tenant, receiver.url, ["points.expiring"])
+    assert await announce_expiring(worker.uow, clock, days=2) == 0  # not within 2 days
+    assert await announce_expiring(worker.uow, clock, days=7) == 1
+    # and looks again
+    assert await announce_expiring(worker.uow, clock, days=7) == 0
+    await worker.until_settled()
+
+    # then the member's 40 points were announced once, with when they expire
+    [expiring] = (r.json for r in receiver.acknowledged())
+    assert expiring["type"] == "points.expiring"
+    assert expiring["data"]["member"]["externalId"] == "saver"
+    assert (expiring["data"]["wallet"], expiring["data"]["points"]) == ("points", 40)
+    expires = datetime.fromisoformat(expiring["data"]["expiresAt"])
+    assert timedelta(days=2) < expires - clock.now() <= timedelta(days=3)

@@ -15,7 +15,8 @@ from domain import webhooks
 class CreateWebhookEndpointInput:
     url: str = strawberry.field(description="http or https; in production a public address.")
     event_types: list[str] = strawberry.field(
-        description="Wire names: member.enrolled, points.changed, tier.changed, "
+        description="Wire names: member.enrolled, points.changed, points.expiring, "
+        "tier.changed, "
         "reward.redeemed, redemption.used, referral.completed, survey.answered, "
         "segment.entered."
     )

@@ -58,3 +58,13 @@ CREATE INDEX webhook_deliveries_queue ON webhook_deliveries (endpoint_id, member
     WHERE status = 'PENDING';
 CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, id);
 CREATE INDEX webhook_deliveries_event ON webhook_deliveries (event_id);
+
+-- points.expiring: which (member, wallet, day of expiry) was announced already, so each is
+-- announced once however often the worker looks.
+CREATE TABLE points_expiring_notices (
+    member_id   uuid NOT NULL,
+    wallet      text NOT NULL,
+    expires_on  date NOT NULL,
+    noticed_at  timestamptz NOT NULL,
+    PRIMARY KEY (member_id, wallet, expires_on)
+);

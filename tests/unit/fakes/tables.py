@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 import itertools
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -133,6 +133,8 @@ class Tables:
     # endpoint id -> (secret, previous secret)
     webhook_secrets: dict[UUID, tuple[str, str | None]] = field(default_factory=dict)
     webhook_deliveries: dict[int, WebhookDelivery] = field(default_factory=dict)
+    # (member id, wallet, UTC day of expiry) -> when it was announced
+    expiring_notices: dict[tuple[UUID, str, date], datetime] = field(default_factory=dict)
 
     def snapshot(self) -> Tables:
         """A copy a transaction may change: each table's container is copied, rows are

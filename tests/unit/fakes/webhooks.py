@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, date, datetime
 from uuid import UUID
 
+from domain.records.members import MemberStatus
 from domain.records.webhooks import (
     AttemptResult,
     DeliveryFilter,
     DeliveryStatus,
     DueDelivery,
     EndpointSecrets,
+    ExpiringPoints,
     NewEvent,
     WebhookDelivery,
     WebhookEndpoint,
@@ -252,6 +254,32 @@ class FakeWebhookRepository:
         )
         self._tables.webhook_endpoints[endpoint.id] = changed
         return changed
+
+    async def note_expiring(
+        self, now: datetime, until: datetime, limit: int
+    ) -> list[ExpiringPoints]:
+        groups: dict[tuple[UUID, str, date], tuple[int, datetime]] = {}
+        for lot in self._tables.lots.values():
+            member = self._tables.members.get(lot.member_id)
+            if (
+                lot.remaining <= 0
+                or lot.expires_at is None
+                or not now < lot.expires_at <= until
+                or member is None
+                or member.status is not MemberStatus.ACTIVE
+            ):
+                continue
+            key = (lot.member_id, lot.wallet, lot.expires_at.astimezone(UTC).date())
+            if key in self._tables.expiring_notices:
+                continue
+            points, first = groups.get(key, (0, lot.expires_at))
+            groups[key] = (points + lot.remaining, min(first, lot.expires_at))
+        found = []
+        for key in sorted(groups, key=lambda k: (str(k[0]), k[1], k[2]))[:limit]:
+            self._tables.expiring_notices[key] = now
+            points, first = groups[key]
+            found.append(ExpiringPoints(key[0], key[1], points, first))
+        return found
 
     async def forget_member(self, member_id: UUID) -> None:
         for event_id, event in list(self._tables.webhook_events.items()):
