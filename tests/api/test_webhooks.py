@@ -23,7 +23,7 @@ from tests.api.test_credentials import (
 )
 from tests.conftest import ADJUST, ENROLL
 from tests.support.gql import TenantKit
-from tests.support.webhooks import Hooks, Worker, create_endpoint
+from tests.support.webhooks import EVERY_EVENT, Hooks, Worker, create_endpoint
 
 DELIVERIES = """
 query Deliveries($first: Int, $after: String, $filter: WebhookDeliveryFilter) {
@@ -148,7 +148,7 @@ async def test_a_failing_receiver_gets_each_event_acknowledged_exactly_once(
     await worker.until_settled()
 
     # then every event of the outbox was acknowledged exactly once, after two failures
-    events = await worker.events()
+    events = [e for e in await worker.events() if e["type"] in EVERY_EVENT]
     assert len(events) == 6
     acks = Counter(r.message_id for r in receiver.acknowledged())
     assert sorted(acks.values()) == [1] * 6

@@ -48,10 +48,14 @@ async def test_an_event_exists_exactly_when_its_change_committed(hooks, tenant, 
     # when the same enrolment commits
     member = await enrolment.enroll(worker.uow, SystemClock(), MemberDraft(external_id="kept"))
 
-    # then exactly its event is in the outbox, with its delivery, and it is delivered once
-    [event] = await worker.events()
-    assert (event["type"], event["member_id"]) == ("member.enrolled", member.id)
-    assert event["data"]["member"]["externalId"] == "kept"
+    # then exactly its events are in the outbox (it entered the segment of new members
+    # too), the enrolment's delivered once
+    events = await worker.events()
+    assert [(e["type"], e["member_id"]) for e in events] == [
+        ("member.enrolled", member.id),
+        ("segment.entered", member.id),
+    ]
+    assert events[0]["data"]["member"]["externalId"] == "kept"
     await worker.until_settled()
     assert [r.json["data"]["member"]["externalId"] for r in receiver.acknowledged()] == ["kept"]
 
@@ -76,6 +80,7 @@ async def test_a_refused_points_change_writes_no_event(hooks, tenant, receiver):
     events = await worker.events()
     assert [(e["type"], e["data"].get("points")) for e in events] == [
         ("member.enrolled", None),
+        ("segment.entered", None),
         ("points.changed", 5),
     ]
 
