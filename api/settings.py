@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     # `webhook_disable_after_seconds` is disabled. Private and loopback URLs are refused in
     # production unless `webhook_allow_private_urls`.
     webhook_poll_seconds: float = Field(default=1.0, gt=0)
+    # A tenant with no enabled endpoint is looked at again only this often.
+    webhook_idle_recheck_seconds: float = Field(default=30.0, gt=0)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     webhook_concurrency: int = Field(default=8, ge=1)
     webhook_backoff_base_seconds: float = Field(default=30.0, gt=0)

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import timedelta
+from uuid import UUID
 
 import httpx
 
 from api.services import Services
 from api.settings import Settings
 from api.webhook_sender import HttpWebhookSender
+from domain import webhooks
 from domain.webhook_delivery import DeliveryReport, announce_expiring, deliver_due
 from domain.webhook_ports import WebhookSender
 from domain.webhook_rules import RetryPolicy
@@ -41,14 +44,39 @@ def http_client(settings: Settings) -> httpx.AsyncClient:
     )
 
 
-async def deliver_once(services: Services, sender: WebhookSender) -> DeliveryReport:
+class IdleTenants:
+    """Tenants with no enabled endpoint have nothing to deliver: they are looked at again
+    only every `recheck` seconds, so a worker over many tenants polls only those with
+    endpoints every round (a new endpoint's first delivery may wait up to `recheck`)."""
+
+    def __init__(self, recheck: float) -> None:
+        self._recheck = recheck
+        self._until: dict[UUID, float] = {}
+
+    async def skip(self, uow: PgUnitOfWorkFactory, tenant_id: UUID) -> bool:
+        now = time.monotonic()
+        if self._until.get(tenant_id, 0.0) > now:
+            return True
+        if any(e.enabled for e in await webhooks.endpoints(uow)):
+            self._until.pop(tenant_id, None)
+            return False
+        self._until[tenant_id] = now + self._recheck
+        return True
+
+
+async def deliver_once(
+    services: Services, sender: WebhookSender, idle: IdleTenants | None = None
+) -> DeliveryReport:
     settings = services.settings
     policy = retry_policy(settings)
     total = DeliveryReport()
     for tenant in await services.registry.active():
+        uow = PgUnitOfWorkFactory(services.pool, tenant.schema_name)
         try:
+            if idle is not None and await idle.skip(uow, tenant.id):
+                continue
             total += await deliver_due(
-                PgUnitOfWorkFactory(services.pool, tenant.schema_name),
+                uow,
                 sender,
                 services.clock,
                 tenant.slug,
@@ -81,6 +109,7 @@ async def deliver_forever(services: Services, poll: float | None = None) -> None
     expiring_due = loop.time()
     async with http_client(settings) as client:
         sender = HttpWebhookSender(client, allow_private=settings.webhook_private_urls_allowed)
+        idle = IdleTenants(settings.webhook_idle_recheck_seconds)
         while True:
             if loop.time() >= expiring_due:
                 expiring_due = loop.time() + settings.webhook_expiring_check_seconds
@@ -89,7 +118,7 @@ async def deliver_forever(services: Services, poll: float | None = None) -> None
                 except Exception:
                     log.exception("points.expiring round failed")
             try:
-                report = await deliver_once(services, sender)
+                report = await deliver_once(services, sender, idle)
                 if report.attempts:
                     log.info("webhooks: %s", report)
             except Exception:

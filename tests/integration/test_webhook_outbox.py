@@ -9,6 +9,8 @@ from datetime import timedelta
 
 import pytest
 
+from api.webhook_sender import HttpWebhookSender
+from api.webhook_worker import IdleTenants, deliver_once, http_client
 from domain import enrolment
 from domain.clock import SystemClock
 from domain.ports import TenantUnitOfWork
@@ -148,3 +150,35 @@ async def test_two_workers_deliver_each_event_once_and_in_member_order(
     assert len(by_member) == 12
     expected = ["member.enrolled:", "points.changed:1", "points.changed:2"]
     assert {m: v for m, v in by_member.items() if v != expected} == {}
+
+
+async def test_the_worker_loop_delivers_and_looks_at_idle_tenants_seldom(
+    hooks, make_tenant, receiver
+):
+    # given a tenant with an endpoint and one without, each with a new member
+    busy, quiet = await make_tenant(), await make_tenant()
+    await create_endpoint(hooks, busy, receiver.url, ["member.enrolled"])
+    for kit, name in ((busy, "busy-1"), (quiet, "quiet-1")):
+        await hooks.gql(ENROLL, {"input": {"externalId": name}}, token=kit.secret_key)
+    idle = IdleTenants(recheck=600)
+
+    # when the worker's loop runs a round over every tenant
+    async with http_client(hooks.services.settings) as client:
+        sender = HttpWebhookSender(client, allow_private=True)
+        await deliver_once(hooks.services, sender, idle)
+
+        # then the busy tenant's event was delivered
+        assert [r.json["tenant"] for r in receiver.acknowledged()] == [busy.slug]
+
+        # when the quiet tenant gets an endpoint, then rounds before its recheck skip it
+        await create_endpoint(hooks, quiet, receiver.url, ["member.enrolled"])
+        await hooks.gql(ENROLL, {"input": {"externalId": "quiet-2"}}, token=quiet.secret_key)
+        await deliver_once(hooks.services, sender, idle)
+        assert [r.json["tenant"] for r in receiver.acknowledged()] == [busy.slug]
+
+        # and the round after its recheck delivers it
+        await deliver_once(hooks.services, sender, IdleTenants(recheck=600))
+    got = [
+        (r.json["tenant"], r.json["data"]["member"]["externalId"]) for r in receiver.acknowledged()
+    ]
+    assert got == [(busy.slug, "busy-1"), (quiet.slug, "quiet-2")]
