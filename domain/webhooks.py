@@ -143,6 +143,11 @@ async def deliveries(
         return await uow.webhooks.deliveries(before_id, limit, where)
 
 
+async def delivery(uow_factory: UnitOfWorkFactory, delivery_id: int) -> WebhookDelivery | None:
+    async with uow_factory() as uow:
+        return await uow.webhooks.delivery(delivery_id)
+
+
 async def redeliver(
     uow_factory: UnitOfWorkFactory, clock: Clock, delivery_id: int
 ) -> WebhookDelivery:

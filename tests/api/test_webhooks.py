@@ -626,3 +626,38 @@ async def test_points_expiring_soon_are_announced_once(hooks, tenant, receiver):
     assert (expiring["data"]["wallet"], expiring["data"]["points"]) == ("points", 40)
     expires = datetime.fromisoformat(expiring["data"]["expiresAt"])
     assert timedelta(days=2) < expires - clock.now() <= timedelta(days=3)
+
+
+NODE = """
+query Node($id: ID!) {
+  node(id: $id) {
+    __typename
+    ... on WebhookEndpoint { url enabled }
+    ... on WebhookDelivery { eventType status }
+  }
+}
+"""
+
+
+async def test_endpoints_and_deliveries_are_nodes_of_their_tenant(hooks, make_tenant, receiver):
+    # given an endpoint of one tenant with a delivery, and another tenant
+    kit, other = await make_tenant(), await make_tenant()
+    endpoint_id, _ = await create_endpoint(hooks, kit, receiver.url, ["member.enrolled"])
+    await _enroll(hooks, kit)
+    [delivery] = await _deliveries(hooks, kit)
+
+    # when they are fetched by id, then they are found
+    got = await hooks.gql(NODE, {"id": endpoint_id}, token=kit.secret_key)
+    assert got["node"] == {"__typename": "WebhookEndpoint", "url": receiver.url, "enabled": True}
+    got = await hooks.gql(NODE, {"id": delivery["id"]}, token=kit.secret_key)
+    assert got["node"] == {
+        "__typename": "WebhookDelivery",
+        "eventType": "member.enrolled",
+        "status": "PENDING",
+    }
+
+    # and another tenant's key finds neither, a publishable key is refused
+    for gid in (endpoint_id, delivery["id"]):
+        assert (await hooks.gql(NODE, {"id": gid}, token=other.secret_key))["node"] is None
+        errors = await hooks.gql.errors(NODE, {"id": gid}, token=kit.publishable_key)
+        assert {e["extensions"]["code"] for e in errors} == {"FORBIDDEN"}

@@ -5,7 +5,8 @@ from __future__ import annotations
 import strawberry
 
 from api.context import Info
-from api.schema.common.ids import uuid_of
+from api.schema.common.ids import int_of, uuid_of
+from api.schema.common.node import Node
 from api.schema.common.pagination import Connection, decode_cursor, page_of, page_size
 from api.schema.webhooks.webhook_types import (
     WebhookDelivery,
@@ -62,3 +63,14 @@ class WebhookQueries:
         size = page_size(first, ctx.services.settings.max_page_size)
         found = await webhooks.deliveries(ctx.uow, decode_cursor(after), size + 1, _filter(filter))
         return page_of(found, size, after is not None, WebhookDelivery.of, delivery_position)
+
+
+async def webhook_node(info: Info, gid: str, type_name: str) -> Node | None:
+    """node(id:) of a WebhookEndpoint or WebhookDelivery (readers of the tenant)."""
+    ctx = info.context
+    ctx.require_reader()
+    if type_name == "WebhookEndpoint":
+        found = await webhooks.endpoint(ctx.uow, endpoint_id_of(gid))
+        return WebhookEndpoint.of(found) if found else None
+    delivery = await webhooks.delivery(ctx.uow, int_of(gid, "WebhookDelivery"))
+    return WebhookDelivery.of(delivery) if delivery else None
