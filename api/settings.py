@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     # worker looking every `webhook_expiring_check_seconds`.
     webhook_expiring_days: int = Field(default=7, ge=0, le=365)
     webhook_expiring_check_seconds: float = Field(default=300.0, gt=0)
+    # Events (and their finished deliveries) are kept this long, then removed by the worker
+    # on the same schedule as the points.expiring check.
+    webhook_retention_days: int = Field(default=30, ge=1)
 
     # Startup and recovery (api/startup_checks.py, persistence/announcements.py,
     # api/http/readiness.py). How long a live API key is remembered by a process that hears

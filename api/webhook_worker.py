@@ -17,7 +17,7 @@ from api.services import Services
 from api.settings import Settings
 from api.webhook_sender import HttpWebhookSender
 from domain import webhooks
-from domain.webhook_delivery import DeliveryReport, announce_expiring, deliver_due
+from domain.webhook_delivery import DeliveryReport, announce_expiring, deliver_due, prune_old
 from domain.webhook_ports import WebhookSender
 from domain.webhook_rules import RetryPolicy
 from persistence.uow import PgUnitOfWorkFactory
@@ -88,35 +88,34 @@ async def deliver_once(
     return total
 
 
-async def announce_expiring_once(services: Services) -> int:
-    """points.expiring for every active tenant (docs/webhooks.md)."""
-    days = services.settings.webhook_expiring_days
-    total = 0
-    if days <= 0:
-        return total
+async def housekeeping_once(services: Services) -> None:
+    """points.expiring, and old events removed, for every active tenant (docs/webhooks.md)."""
+    settings = services.settings
+    keep = timedelta(days=settings.webhook_retention_days)
     for tenant in await services.registry.active():
+        uow = PgUnitOfWorkFactory(services.pool, tenant.schema_name)
         try:
-            uow = PgUnitOfWorkFactory(services.pool, tenant.schema_name)
-            total += await announce_expiring(uow, services.clock, days)
+            if settings.webhook_expiring_days > 0:
+                await announce_expiring(uow, services.clock, settings.webhook_expiring_days)
+            await prune_old(uow, services.clock, keep)
         except Exception:  # one tenant's trouble must not stop the others'
-            log.exception("points.expiring failed for tenant %s", tenant.slug)
-    return total
+            log.exception("webhook housekeeping failed for tenant %s", tenant.slug)
 
 
 async def deliver_forever(services: Services, poll: float | None = None) -> None:
     settings = services.settings
     loop = asyncio.get_running_loop()
-    expiring_due = loop.time()
+    housekeeping_due = loop.time()
     async with http_client(settings) as client:
         sender = HttpWebhookSender(client, allow_private=settings.webhook_private_urls_allowed)
         idle = IdleTenants(settings.webhook_idle_recheck_seconds)
         while True:
-            if loop.time() >= expiring_due:
-                expiring_due = loop.time() + settings.webhook_expiring_check_seconds
+            if loop.time() >= housekeeping_due:
+                housekeeping_due = loop.time() + settings.webhook_expiring_check_seconds
                 try:
-                    await announce_expiring_once(services)
+                    await housekeeping_once(services)
                 except Exception:
-                    log.exception("points.expiring round failed")
+                    log.exception("webhook housekeeping round failed")
             try:
                 report = await deliver_once(services, sender, idle)
                 if report.attempts:

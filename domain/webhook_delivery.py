@@ -125,3 +125,17 @@ async def announce_expiring(
         done += len(found)
         if len(found) < batch:
             return done
+
+
+async def prune_old(
+    uow_factory: UnitOfWorkFactory, clock: Clock, keep: timedelta, batch: int = 1000
+) -> int:
+    """Removes events older than `keep` whose deliveries are all finished, with those
+    deliveries, a batch per transaction. Returns how many events."""
+    done = 0
+    while True:
+        async with uow_factory() as uow:
+            removed = await uow.webhooks.prune(clock.now() - keep, batch)
+        done += removed
+        if removed < batch:
+            return done

@@ -111,6 +111,11 @@ class WebhookRepository(Protocol):
         not announced before; each returned is recorded as announced in this transaction."""
         ...
 
+    async def prune(self, before: datetime, limit: int) -> int:
+        """Removes up to `limit` events made before `before` whose deliveries (if any) are
+        all finished, with those deliveries; returns how many events."""
+        ...
+
     async def forget_member(self, member_id: UUID) -> None:
         """Erasure: the member's events keep `member.id` only (no externalId, email or name),
         their survey answers lose their text, and referral events naming them as the

@@ -389,6 +389,10 @@ class PgWebhookRepository:
             ExpiringPoints(r["member_id"], r["wallet"], r["points"], r["expires_at"]) for r in rows
         ]
 
+    async def prune(self, before: datetime, limit: int) -> int:
+        removed: int = await self._conn.fetchval(_PRUNE, before, limit)
+        return removed
+
     async def forget_member(self, member_id: UUID) -> None:
         await self._conn.execute(_FORGET_MEMBER, member_id)
 
@@ -418,6 +422,21 @@ noted AS (
 SELECT due.member_id, due.wallet, due.points, due.expires_at
   FROM due JOIN noted USING (member_id, wallet, expires_on)
  ORDER BY due.member_id, due.wallet, due.expires_on
+"""
+
+_PRUNE = """
+WITH old AS (
+    SELECT e.id FROM webhook_events e
+     WHERE e.occurred_at < $1
+       AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d
+                        WHERE d.event_id = e.id AND d.status = 'PENDING')
+     ORDER BY e.occurred_at
+     LIMIT $2
+       FOR UPDATE SKIP LOCKED
+),
+gone AS (DELETE FROM webhook_deliveries d USING old WHERE d.event_id = old.id)
+, removed AS (DELETE FROM webhook_events e USING old WHERE e.id = old.id RETURNING 1)
+SELECT count(*) FROM removed
 """
 
 _FORGET_MEMBER = """

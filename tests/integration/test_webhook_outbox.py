@@ -15,6 +15,7 @@ from domain import enrolment
 from domain.clock import SystemClock
 from domain.ports import TenantUnitOfWork
 from domain.records.members import Member, MemberDraft
+from domain.webhook_delivery import prune_old
 from tests.conftest import ADJUST, ENROLL
 from tests.support.webhooks import (
     Worker,
@@ -182,3 +183,25 @@ async def test_the_worker_loop_delivers_and_looks_at_idle_tenants_seldom(
         (r.json["tenant"], r.json["data"]["member"]["externalId"]) for r in receiver.acknowledged()
     ]
     assert got == [(busy.slug, "busy-1"), (quiet.slug, "quiet-2")]
+
+
+async def test_old_events_are_removed_unless_a_delivery_is_pending(hooks, tenant, receiver):
+    # given two members' events delivered, and a third's not yet
+    await create_endpoint(hooks, tenant, receiver.url, ["member.enrolled"])
+    for name in ("old-1", "old-2"):
+        await hooks.gql(ENROLL, {"input": {"externalId": name}}, token=tenant.secret_key)
+    worker = await Worker.of(hooks.services, tenant)
+    await worker.until_settled()
+    await hooks.gql(ENROLL, {"input": {"externalId": "new-1"}}, token=tenant.secret_key)
+
+    # when events older than now are pruned
+    removed = await prune_old(worker.uow, hooks.services.clock, timedelta(0), batch=2)
+
+    # then every event is gone (those delivered with their deliveries, and the segment
+    # entries no endpoint took), in batches, except the one with a pending delivery
+    kept = await worker.events()
+    assert [(e["type"], e["data"]["member"]["externalId"]) for e in kept] == [
+        ("member.enrolled", "new-1")
+    ]
+    assert removed == 5
+    assert await worker.pending() == 1

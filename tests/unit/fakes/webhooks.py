@@ -281,6 +281,22 @@ class FakeWebhookRepository:
             found.append(ExpiringPoints(key[0], key[1], points, first))
         return found
 
+    async def prune(self, before: datetime, limit: int) -> int:
+        deliveries = self._tables.webhook_deliveries
+        pending = {d.event_id for d in deliveries.values() if d.status is DeliveryStatus.PENDING}
+        old = sorted(
+            (
+                (event.at, event_id)
+                for event_id, event in self._tables.webhook_events.items()
+                if event.at < before and event_id not in pending
+            ),
+        )[:limit]
+        for _, event_id in old:
+            del self._tables.webhook_events[event_id]
+            for d in [d for d in deliveries.values() if d.event_id == event_id]:
+                del deliveries[d.id]
+        return len(old)
+
     async def forget_member(self, member_id: UUID) -> None:
         for event_id, event in list(self._tables.webhook_events.items()):
             data = dict(event.data)
