@@ -70,6 +70,7 @@ class FakeUnitOfWork:
     ) -> None:
         assert self._open is not None
         if exc_type is None:
+            self._open.events.flush()
             self._db.tables = self._open.tables
         self._open = None
         self._db.in_transaction = False

@@ -23,14 +23,23 @@ from tests.unit.fakes.tables import Sequences, Tables
 
 
 class FakeEventOutbox:
-    """Writes at once into the transaction's tables (dropped with them on a rollback), with a
-    delivery for each enabled endpoint subscribed, as the real outbox does at commit."""
+    """Keeps the transaction's events until it commits, then writes them with a delivery for
+    each enabled endpoint subscribed, as the real outbox does (FakeUnitOfWork calls `flush`)."""
 
     def __init__(self, tables: Tables, sequences: Sequences) -> None:
         self._tables = tables
         self._sequences = sequences
+        self.pending: list[NewEvent] = []
 
     def add(self, event: NewEvent) -> None:
+        self.pending.append(event)
+
+    def flush(self) -> None:
+        events, self.pending = self.pending, []
+        for event in events:
+            self._write(event)
+
+    def _write(self, event: NewEvent) -> None:
         if event.member_id is not None:
             member = self._tables.members.get(event.member_id)
             ref = {"id": str(event.member_id), "externalId": member and member.external_id}
