@@ -15,22 +15,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import secrets
 import statistics
 import sys
 import time
 from uuid import UUID, uuid4
 
 from api.services import Services
-from api.settings import Settings
-from bench.servers import create_database, delete_tenant_keys, drop_database, find_servers
+from bench.servers import scratch_tenant
 from domain.enrolment import enroll
 from domain.ledger import DEFAULT_WALLET, EntryKind
 from domain.members import draft
 from domain.wallet import LockedWallet
-from persistence import migrator
 from persistence.uow import PgUnitOfWorkFactory
-from tenants.provisioning import create_tenant
 
 TARGET = 1.5
 WAYS = ("no event (floor)", "event, no endpoint", "event + 1 endpoint")
@@ -81,36 +77,15 @@ async def measure(
 
 
 async def run(args: argparse.Namespace) -> int:
-    servers = await find_servers()
-    db_name, url = await create_database(servers.postgres_admin, "loyalty_bench_outbox")
-    tenant_id: str | None = None
-    try:
-        settings = Settings(
-            environment="production",
-            database_url=url,
-            redis_url=servers.redis,
-            secret_key=secrets.token_urlsafe(32),
+    async with scratch_tenant("loyalty_bench_outbox", "outbox-cost") as (services, tenant):
+        uow = PgUnitOfWorkFactory(services.pool, tenant.schema_name)
+        today = services.clock.now().date()
+        member = await enroll(
+            uow,
+            services.clock,
+            draft(external_id="m", email=None, name=None, birthday=None, today=today),
         )
-        services = await Services.start(settings)
-        try:
-            tenant = await create_tenant(
-                services.pool, migrator=migrator, slug="outbox-cost", name="Outbox cost"
-            )
-            tenant_id = str(tenant.id)
-            uow = PgUnitOfWorkFactory(services.pool, tenant.schema_name)
-            today = services.clock.now().date()
-            member = await enroll(
-                uow,
-                services.clock,
-                draft(external_id="m", email=None, name=None, birthday=None, today=today),
-            )
-            best = await measure(services, uow, member.id, args.runs, args.n)
-        finally:
-            await services.close()
-    finally:
-        if tenant_id:
-            await delete_tenant_keys(servers.redis, [tenant_id])
-        await drop_database(servers.postgres_admin, db_name)
+        best = await measure(services, uow, member.id, args.runs, args.n)
     floor = best[WAYS[0]]
     print("\nadjust +1, locked transaction BEGIN to COMMIT: min over runs of the median (ms)")
     for way in WAYS:
