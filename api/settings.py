@@ -56,6 +56,31 @@ class Settings(BaseSettings):
 
     worker_interval: float = 15.0
 
+    # Webhooks (docs/webhooks.md). The worker looks for due deliveries every
+    # `webhook_poll_seconds`; each POST gives up after `webhook_timeout_seconds`, at most
+    # `webhook_concurrency` at once per tenant. A failed attempt is retried after
+    # base·2^(n-1) seconds (capped, jittered) until `webhook_retry_window_seconds` after the
+    # delivery was made; an endpoint every attempt of which failed for
+    # `webhook_disable_after_seconds` is disabled. Private and loopback URLs are refused in
+    # production unless `webhook_allow_private_urls`.
+    webhook_poll_seconds: float = Field(default=1.0, gt=0)
+    # A tenant with no enabled endpoint is looked at again only this often.
+    webhook_idle_recheck_seconds: float = Field(default=30.0, gt=0)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_concurrency: int = Field(default=8, ge=1)
+    webhook_backoff_base_seconds: float = Field(default=30.0, gt=0)
+    webhook_backoff_cap_seconds: float = Field(default=6 * 3600.0, gt=0)
+    webhook_retry_window_seconds: float = Field(default=3 * 86400.0, gt=0)
+    webhook_disable_after_seconds: float = Field(default=5 * 86400.0, gt=0)
+    webhook_allow_private_urls: bool = False
+    # points.expiring: points expiring within this many days are announced (0: never), the
+    # worker looking every `webhook_expiring_check_seconds`.
+    webhook_expiring_days: int = Field(default=7, ge=0, le=365)
+    webhook_expiring_check_seconds: float = Field(default=300.0, gt=0)
+    # Events (and their finished deliveries) are kept this long, then removed by the worker
+    # on the same schedule as the points.expiring check.
+    webhook_retention_days: int = Field(default=30, ge=1)
+
     # Startup and recovery (api/startup_checks.py, persistence/announcements.py,
     # api/http/readiness.py). How long a live API key is remembered by a process that hears
     # revocations announced (persistence/control_store.py).
@@ -131,6 +156,10 @@ class Settings(BaseSettings):
     @property
     def production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def webhook_private_urls_allowed(self) -> bool:
+        return self.webhook_allow_private_urls or not self.production
 
     @cached_property
     def resolved_secret_key(self) -> bytes:

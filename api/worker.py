@@ -8,10 +8,12 @@ without it, because every change re-checks what is due under the member's row lo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import zlib
 
 from api.services import Services
+from api.webhook_worker import deliver_forever
 from api.worker_heartbeat import WorkerHeartbeat
 from domain.jobs import JobReport, run_jobs
 from persistence.uow import PgUnitOfWorkFactory
@@ -53,6 +55,19 @@ async def run_tenant(services: Services, tenant: Tenant) -> JobReport | None:
 
 async def run_forever(
     services: Services, interval: float = 15.0, heartbeat: WorkerHeartbeat | None = None
+) -> None:
+    """The jobs every `interval`, and beside them webhook deliveries, polled more often."""
+    deliveries = asyncio.create_task(deliver_forever(services))
+    try:
+        await _jobs_forever(services, interval, heartbeat)
+    finally:
+        deliveries.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await deliveries
+
+
+async def _jobs_forever(
+    services: Services, interval: float, heartbeat: WorkerHeartbeat | None
 ) -> None:
     while True:
         if heartbeat is not None:

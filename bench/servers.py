@@ -9,14 +9,20 @@ tenants' Redis keys, so a run leaves nothing behind on a shared server.
 from __future__ import annotations
 
 import os
+import secrets
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 
+from api.services import Services
 from api.settings import Settings
-from persistence import local_servers
+from persistence import local_servers, migrator
 from persistence.local_servers import drop_database, free_port, local_postgres, local_redis
+from tenants.provisioning import create_tenant
+from tenants.registry import Tenant
 
 __all__ = [
     "Servers",
@@ -25,6 +31,7 @@ __all__ = [
     "drop_database",
     "find_servers",
     "free_port",
+    "scratch_tenant",
 ]
 
 
@@ -84,3 +91,30 @@ async def delete_tenant_keys(redis_url: str, tenant_ids: list[str]) -> int:
     finally:
         await client.aclose()
     return deleted
+
+
+@asynccontextmanager
+async def scratch_tenant(prefix: str, slug: str) -> AsyncIterator[tuple[Services, Tenant]]:
+    """Services over a fresh database holding one tenant; the database and the tenant's
+    Redis keys are gone afterwards."""
+    servers = await find_servers()
+    db_name, url = await create_database(servers.postgres_admin, prefix)
+    tenant_id: str | None = None
+    try:
+        settings = Settings(
+            environment="production",
+            database_url=url,
+            redis_url=servers.redis,
+            secret_key=secrets.token_urlsafe(32),
+        )
+        services = await Services.start(settings)
+        try:
+            tenant = await create_tenant(services.pool, migrator=migrator, slug=slug, name=slug)
+            tenant_id = str(tenant.id)
+            yield services, tenant
+        finally:
+            await services.close()
+    finally:
+        if tenant_id:
+            await delete_tenant_keys(servers.redis, [tenant_id])
+        await drop_database(servers.postgres_admin, db_name)

@@ -115,7 +115,7 @@ async def record_action(
                 return ActionResult(entry, None, replayed=True)
         await active_member(uow.members, member_id)
         # The wallet lock serialises this member's actions, so the counts below cannot race.
-        wallet = await LockedWallet.open(uow.ledger, member_id, DEFAULT_WALLET, now)
+        wallet = await LockedWallet.open_in(uow, member_id, DEFAULT_WALLET, now)
         once = pays_once(program, rule)
         refusal = await limit_refusal(uow.actions, member_id, rule, now, once=once)
         if refusal is not None:

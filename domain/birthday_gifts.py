@@ -55,7 +55,7 @@ async def celebrate_birthday(
             await active_member(uow.members, member_id)
         except DomainError:
             return False
-        wallet = await LockedWallet.open(uow.ledger, member_id, DEFAULT_WALLET, now)
+        wallet = await LockedWallet.open_in(uow, member_id, DEFAULT_WALLET, now)
         last = await uow.actions.last_at(member_id, BIRTHDAY)
         if last is not None and last >= datetime.combine(day, time(), tzinfo=UTC):
             return False

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from domain.clock import Clock
 from domain.errors import Duplicate, NotFound
+from domain.events import member_enrolled
 from domain.members import new_referral_code, require_identity
 from domain.ports import MemberRepository, TenantUnitOfWork, UnitOfWorkFactory
 from domain.records.members import Member, MemberDraft
@@ -42,6 +43,7 @@ async def enroll(
         # The unique indexes still guard the race between two enrolments of one shopper;
         # the repository turns that violation into the same Duplicate error.
         member = await uow.members.add(d, new_referral_code(), clock.now())
+        uow.events.add(member_enrolled(member))
         if linked is not None:
             await linked(uow, member)
         # A tier with no threshold is held from the first day.
@@ -68,15 +70,16 @@ async def update(
 async def erase(
     uow_factory: UnitOfWorkFactory, member_id: UUID, clock: Clock | None = None
 ) -> Member:
-    """Forgets who the member is: externalId, email, name, birthday and the text of its
-    survey answers are cleared for good and the member is ERASED, so it earns and spends no
-    more. Its ledger stays, as the merchant's accounts need it, under an id that no longer
-    names anyone, and so do its survey scores. Erasing again changes nothing. With `clock`,
-    the member leaves every segment at once."""
+    """Forgets who the member is: externalId, email, name, birthday, the text of its survey
+    answers and what its webhook events say of it are cleared for good and the member is
+    ERASED, so it earns and spends no more. Its ledger stays, as the merchant's accounts need
+    it, under an id that no longer names anyone, and so do its survey scores. Erasing again
+    changes nothing. With `clock`, the member leaves every segment at once."""
     async with uow_factory() as uow:
         if await uow.members.get(member_id) is None:
             raise NotFound("No such member.", field=("id",))
         await uow.surveys.forget_answers(member_id)
+        await uow.webhooks.forget_member(member_id)
         erased = await uow.members.erase(member_id)
         if clock is not None:
             await refresh_member(uow, member_id, clock.now())

@@ -59,7 +59,7 @@ async def settle_due(
             due = await uow.ledger.wallets_with_due_lots(now, batch)
         for member_id, wallet in due:
             async with uow_factory() as uow:
-                opened = await LockedWallet.open(uow.ledger, member_id, wallet, now)
+                opened = await LockedWallet.open_in(uow, member_id, wallet, now)
                 balance = await opened.save()
             await cache.put(balance)
         done += len(due)
@@ -83,7 +83,7 @@ async def expire_inactive(
             idle = await uow.ledger.inactive_wallets(cutoff, batch)
         for member_id, wallet in idle:
             async with uow_factory() as uow:
-                opened = await LockedWallet.open(uow.ledger, member_id, wallet, now)
+                opened = await LockedWallet.open_in(uow, member_id, wallet, now)
                 last = await uow.ledger.last_activity(member_id, wallet)
                 if last is not None and last <= cutoff:  # re-checked under the lock
                     lots = await uow.ledger.spendable_lots(member_id, wallet, now)

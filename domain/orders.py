@@ -122,7 +122,7 @@ async def record_order(
         # it restarts the inactivity clock.
         new_for_member = existing is None or existing.order.member_id is None
         if order.member_id is not None and (delta != 0 or new_for_member):
-            wallet = await LockedWallet.open(uow.ledger, order.member_id, DEFAULT_WALLET, now)
+            wallet = await LockedWallet.open_in(uow, order.member_id, DEFAULT_WALLET, now)
             if delta == 0:
                 wallet.note_activity()
             elif delta > 0:
@@ -280,7 +280,7 @@ async def refund_order(
             # spent is the program's policy today.
             earned_under = await uow.programs.version(record.config_version)
             policy = (await uow.programs.current()).refund_policy
-            wallet = await LockedWallet.open(uow.ledger, member_id, DEFAULT_WALLET, now)
+            wallet = await LockedWallet.open_in(uow, member_id, DEFAULT_WALLET, now)
             entry = await wallet.reverse(
                 points,
                 order_id=record.order.order_id,

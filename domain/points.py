@@ -137,7 +137,7 @@ async def adjust_points(
         require_active(member)
         program = await uow.programs.current()
         refuse_closed_wallet(program, cmd.wallet)
-        wallet = await LockedWallet.open(uow.ledger, member.id, cmd.wallet, now)
+        wallet = await LockedWallet.open_in(uow, member.id, cmd.wallet, now)
         if points > 0:
             entry = await wallet.credit(
                 points,

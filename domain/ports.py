@@ -35,6 +35,7 @@ from domain.rewards import RedemptionStatus, Reward, RewardKind
 from domain.segments import Segment
 from domain.surveys import CsatSummary, NpsSummary, SurveyKind
 from domain.tiers import MemberTier, Tier, TierChangeReason, TierMetric, TierSettings
+from domain.webhook_ports import EventOutbox, WebhookRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -584,6 +585,10 @@ class TenantUnitOfWork(Protocol):
     def campaigns(self) -> CampaignRepository: ...
     @property
     def analytics(self) -> AnalyticsRepository: ...
+    @property
+    def events(self) -> EventOutbox: ...
+    @property
+    def webhooks(self) -> WebhookRepository: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

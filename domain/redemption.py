@@ -13,6 +13,7 @@ from uuid import UUID, uuid4
 from domain.clock import Clock
 from domain.codes import typed_code
 from domain.errors import DomainError, ErrorCode, NotFound
+from domain.events import redemption_used, reward_redeemed
 from domain.idempotency import fingerprint, first_result, validate_key
 from domain.ledger import DEFAULT_WALLET, Balance, EntryKind
 from domain.members import active_member, require_active
@@ -152,7 +153,7 @@ async def redeem_reward(
                 field=("subtotal",),
                 code=ErrorCode.MIN_ORDER_NOT_MET,
             )
-        wallet = await LockedWallet.open(uow.ledger, member_id, DEFAULT_WALLET, now)
+        wallet = await LockedWallet.open_in(uow, member_id, DEFAULT_WALLET, now)
         if reward.per_member_limit is not None:
             since = counted_since(reward.per_member_period, now)
             done = await uow.redemptions.count_for_member(member_id, reward.id, since)
@@ -179,6 +180,7 @@ async def redeem_reward(
             ),
             answers_key=key,
         )
+        uow.events.add(reward_redeemed(redemption, reward.name))
         balance = await wallet.save()
         await refresh_member(uow, member_id, now)
         # Last before the commit: taking one from the stock locks the reward's row, and
@@ -253,7 +255,7 @@ async def _return_points(
     *,
     by_member: bool = True,
 ) -> tuple[int, Balance]:
-    wallet = await LockedWallet.open(uow.ledger, redemption.member_id, DEFAULT_WALLET, now)
+    wallet = await LockedWallet.open_in(uow, redemption.member_id, DEFAULT_WALLET, now)
     entry = await wallet.restore(
         redemption.spend_entry_id, redemption.points, reason=reason, by_member=by_member
     )
@@ -305,6 +307,7 @@ async def mark_used(
             raise _closed(found, now)
         used = replace(found, status=RedemptionStatus.USED, order_id=order_id, used_at=now)
         await uow.redemptions.update(used)
+        uow.events.add(redemption_used(used, now))
     await cache.announce(used.member_id)  # no points moved: live watchers are told apart
     return used
 

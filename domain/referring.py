@@ -18,6 +18,7 @@ from uuid import uuid4
 
 from domain.earning import available_from
 from domain.errors import NotFound
+from domain.events import referral_completed
 from domain.ledger import DEFAULT_WALLET, Balance
 from domain.periods import counted_since
 from domain.ports import TenantUnitOfWork
@@ -68,7 +69,7 @@ async def link(uow: TenantUnitOfWork, referee: Member, code: str, now: datetime)
     settings = await uow.referrals.settings()
     if reason or settings.trigger is not ReferralTrigger.SIGNUP or not settings.rewards_anything:
         return Outcome(referral)
-    referee_wallet = await LockedWallet.open(uow.ledger, referee.id, DEFAULT_WALLET, now)
+    referee_wallet = await LockedWallet.open_in(uow, referee.id, DEFAULT_WALLET, now)
     return await _reward(uow, referral, referee_wallet, settings, None, now)
 
 
@@ -88,7 +89,7 @@ async def on_order(uow: TenantUnitOfWork, record: OrderRecord, now: datetime) ->
         or record.paid_minor - record.refunded_minor < max(settings.min_order_minor, 1)
     ):
         return None
-    referee_wallet = await LockedWallet.open(uow.ledger, member_id, DEFAULT_WALLET, now)
+    referee_wallet = await LockedWallet.open_in(uow, member_id, DEFAULT_WALLET, now)
     referral = await uow.referrals.for_referee(member_id, lock=True)
     if referral is None or referral.status is not ReferralStatus.PENDING:
         return None  # a concurrent order got there first
@@ -104,11 +105,11 @@ async def on_refund(uow: TenantUnitOfWork, record: OrderRecord, now: datetime) -
     settings = await uow.referrals.settings()
     if record.paid_minor - record.refunded_minor >= max(settings.min_order_minor, 1):
         return None
-    referee_wallet = await LockedWallet.open(uow.ledger, seen.referee_id, DEFAULT_WALLET, now)
+    referee_wallet = await LockedWallet.open_in(uow, seen.referee_id, DEFAULT_WALLET, now)
     referral = await uow.referrals.for_referee(seen.referee_id, lock=True)
     if referral is None or referral.status is not ReferralStatus.REWARDED:
         return None
-    referrer_wallet = await LockedWallet.open(uow.ledger, referral.referrer_id, DEFAULT_WALLET, now)
+    referrer_wallet = await LockedWallet.open_in(uow, referral.referrer_id, DEFAULT_WALLET, now)
     program = await uow.programs.current()
     reason = f"Referral reward reversed: order {record.order.order_id} refunded"
     for wallet, points, redemption_id in (
@@ -151,7 +152,7 @@ async def _reward(
     """Gives both sides their reward, or rejects the referral if a rule now refuses it
     (the referee may have changed their email since enrolling; the referrer's cap may be
     reached). The referral row is locked, or new in this transaction."""
-    referrer_wallet = await LockedWallet.open(uow.ledger, referral.referrer_id, DEFAULT_WALLET, now)
+    referrer_wallet = await LockedWallet.open_in(uow, referral.referrer_id, DEFAULT_WALLET, now)
     referrer = await uow.members.get(referral.referrer_id)
     referee = await uow.members.get(referral.referee_id)
     assert referrer is not None and referee is not None
@@ -190,6 +191,7 @@ async def _reward(
         rewarded_at=now,
     )
     await uow.referrals.update(rewarded)
+    uow.events.add(referral_completed(rewarded, referee.external_id, now))
     saved = (await referee_wallet.save(), await referrer_wallet.save())
     # Referral points count towards the referrer's tier at once; the referee's tier is
     # evaluated by the enrolment or order that brought the reward.

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from domain.clock import Clock
+from domain.events import segment_entered
 from domain.ports import TenantUnitOfWork, UnitOfWorkFactory
 from domain.records.segments import RefreshState
 from domain.segments import in_force, segments_of
@@ -43,6 +44,10 @@ async def refresh_members(uow: TenantUnitOfWork, member_ids: Sequence[UUID], now
         ((k, m) for m, keys in wanted.items() for k in keys), key=lambda x: (x[1], x[0])
     )
     await uow.segments.replace_memberships(member_ids, memberships, now)
+    by_key = {s.key: s for s in segments}
+    for m in member_ids:
+        for key in sorted(wanted.get(m, frozenset()) - read.held.get(m, frozenset())):
+            uow.events.add(segment_entered(m, by_key[key], now))
 
 
 async def refresh_member(uow: TenantUnitOfWork, member_id: UUID, now: datetime) -> None:

@@ -65,7 +65,7 @@ async def on_order(
             uow, program, card, member_id, delta, reason, order.order_id, points_wallet, now
         )
     if delta < 0:
-        stamps = await LockedWallet.open(uow.ledger, member_id, STAMPS_WALLET, now)
+        stamps = await LockedWallet.open_in(uow, member_id, STAMPS_WALLET, now)
         policy = (await uow.programs.current()).refund_policy
         await stamps.reverse(
             -delta,
@@ -115,7 +115,7 @@ async def on_refund(
     stamps = points_to_reverse(earned, record.paid_minor, refunded_minor, taken_back)
     if stamps <= 0:
         return None
-    wallet = await LockedWallet.open(uow.ledger, member_id, STAMPS_WALLET, now)
+    wallet = await LockedWallet.open_in(uow, member_id, STAMPS_WALLET, now)
     await wallet.reverse(
         stamps,
         order_id=record.order.order_id,
@@ -138,8 +138,8 @@ async def _earn(
     now: datetime,
 ) -> Stamped:
     if points_wallet is None:  # before the stamps wallet: the lock order
-        points_wallet = await LockedWallet.open(uow.ledger, member_id, DEFAULT_WALLET, now)
-    stamps = await LockedWallet.open(uow.ledger, member_id, STAMPS_WALLET, now)
+        points_wallet = await LockedWallet.open_in(uow, member_id, DEFAULT_WALLET, now)
+    stamps = await LockedWallet.open_in(uow, member_id, STAMPS_WALLET, now)
     completed = await uow.ledger.count_entries(member_id, STAMPS_WALLET, EntryKind.REDEEM)
     credit = stamps_to_credit(card, earned, stamps.balance.spendable, completed)
     if credit > 0:

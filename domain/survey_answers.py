@@ -11,6 +11,7 @@ from domain.actions import limit_refusal
 from domain.clock import Clock
 from domain.earned import earn_now
 from domain.errors import DomainError, ErrorCode, NotFound
+from domain.events import survey_answered
 from domain.idempotency import fingerprint, first_result, validate_key
 from domain.ledger import DEFAULT_WALLET, Balance
 from domain.members import active_member
@@ -95,7 +96,7 @@ async def submit_survey_response(
         if survey.points > 0:
             # The wallet lock serialises this member's answers: the count the limit reads
             # cannot race with a concurrent answer's.
-            wallet = await LockedWallet.open(uow.ledger, member_id, DEFAULT_WALLET, now)
+            wallet = await LockedWallet.open_in(uow, member_id, DEFAULT_WALLET, now)
             rule = earning_rule(survey)
             if await limit_refusal(uow.actions, member_id, rule, now) is None:
                 program = await uow.programs.current()
@@ -122,6 +123,7 @@ async def submit_survey_response(
                 created_at=now,
             )
         )
+        uow.events.add(survey_answered(survey, response))
         if survey.kind is SurveyKind.NPS:  # NPS_GROUP rules follow the latest answer
             await refresh_member(uow, member_id, now)
         if key is not None:

@@ -15,6 +15,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from domain.clock import Clock
+from domain.events import tier_changed
 from domain.ports import TenantUnitOfWork, UnitOfWorkFactory
 from domain.segment_membership import refresh_member
 from domain.tiers import (
@@ -63,6 +64,8 @@ async def evaluate_member_tier(
     )
     if moved and decision.reason is not None:
         await uow.tiers.add_history(member_id, current.tier_id, tier_id, decision.reason, now)
+        previous = next((t for t in tiers if t.id == current.tier_id), None)
+        uow.events.add(tier_changed(member_id, previous, decision.tier, decision.reason, now))
     return decision
 
 

@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
+from domain.events import points_changed
 from domain.ledger import (
     Balance,
     EntryKind,
@@ -22,13 +23,21 @@ from domain.ledger import (
     plan_spend,
     spend_order,
 )
-from domain.ports import LedgerRepository
+from domain.ports import LedgerRepository, TenantUnitOfWork
 from domain.program import RefundPolicy
+from domain.webhook_ports import EventOutbox
 
 
 class LockedWallet:
-    def __init__(self, ledger: LedgerRepository, balance: Balance, now: datetime) -> None:
+    def __init__(
+        self,
+        ledger: LedgerRepository,
+        balance: Balance,
+        now: datetime,
+        events: EventOutbox | None = None,
+    ) -> None:
         self._ledger = ledger
+        self._events = events
         self.balance = balance
         self.now = now
         self._touched = False
@@ -36,12 +45,25 @@ class LockedWallet:
 
     @classmethod
     async def open(
-        cls, ledger: LedgerRepository, member_id: UUID, wallet: str, now: datetime
+        cls,
+        ledger: LedgerRepository,
+        member_id: UUID,
+        wallet: str,
+        now: datetime,
+        events: EventOutbox | None = None,
     ) -> LockedWallet:
+        """With `events`, every entry appended writes a points.changed event with it."""
         balance, due = await ledger.lock_balance_with_due_lots(member_id, wallet, now)
-        opened = cls(ledger, balance, now)
+        opened = cls(ledger, balance, now, events)
         await opened.settle(due)
         return opened
+
+    @classmethod
+    async def open_in(
+        cls, uow: TenantUnitOfWork, member_id: UUID, wallet: str, now: datetime
+    ) -> LockedWallet:
+        """`open` in a unit of work, its entries announced through the unit's outbox."""
+        return await cls.open(uow.ledger, member_id, wallet, now, uow.events)
 
     @property
     def member_id(self) -> UUID:
@@ -60,6 +82,8 @@ class LockedWallet:
             entry.available_delta, entry.pending_delta, entry.lifetime_delta, entry.debt_delta
         )
         self._touched = True
+        if self._events is not None:
+            self._events.add(points_changed(written, self.balance))
         return written
 
     def _entry(self, kind: EntryKind, **fields: object) -> NewEntry:

@@ -59,7 +59,7 @@ async def welcome(uow: TenantUnitOfWork, member: Member, now: datetime) -> Welco
     rule = program.action("signup") if offer.award_signup else None
     if rule is None and offer.reward_id is None:
         return None
-    wallet = await LockedWallet.open(uow.ledger, member.id, DEFAULT_WALLET, now)
+    wallet = await LockedWallet.open_in(uow, member.id, DEFAULT_WALLET, now)
     entry = None
     balances: list[Balance] = []
     if rule is not None:

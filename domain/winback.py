@@ -178,7 +178,7 @@ async def _one_batch(
             if member_id not in active:
                 done.append(GrantDone(member_id, GrantStatus.SKIPPED))
                 continue
-            wallet = await LockedWallet.open(uow.ledger, member_id, DEFAULT_WALLET, now)
+            wallet = await LockedWallet.open_in(uow, member_id, DEFAULT_WALLET, now)
             given = await grant(
                 uow, wallet, spec, program, reason=campaign.reason, available_at=now
             )

@@ -25,6 +25,7 @@ from persistence.repositories.rewards import PgRedemptionRepository, PgRewardRep
 from persistence.repositories.segments import PgSegmentRepository
 from persistence.repositories.surveys import PgSurveyRepository
 from persistence.repositories.tiers import PgTierRepository
+from persistence.repositories.webhooks import PgEventOutbox, PgWebhookRepository, write_events
 from tenants.naming import assert_schema_name
 
 # BEGIN and the tenant's search path in one round trip: the simple-query protocol runs both
@@ -146,6 +147,14 @@ class PgTenantUnitOfWork:
     def analytics(self) -> PgAnalyticsRepository:
         return PgAnalyticsRepository(self._connection)
 
+    @cached_property
+    def events(self) -> PgEventOutbox:
+        return PgEventOutbox()
+
+    @cached_property
+    def webhooks(self) -> PgWebhookRepository:
+        return PgWebhookRepository(self._connection)
+
     async def __aexit__(
         self,
         exc_type: type[BaseException] | None,
@@ -156,6 +165,11 @@ class PgTenantUnitOfWork:
         try:
             try:
                 if exc_type is None:
+                    try:
+                        await self._write_events()
+                    except BaseException:
+                        await self._tx.rollback()
+                        raise
                     await self._tx.commit()
                 else:
                     await self._tx.rollback()
@@ -169,6 +183,14 @@ class PgTenantUnitOfWork:
             # set_config(…, true)): repositories must never change session state.
             await release_after_transaction(self._pool, self._conn)
             self._conn = self._tx = None
+
+    async def _write_events(self) -> None:
+        """The outbox's events go in last, just before the COMMIT: the member locks they
+        take are then held for the shortest time (persistence/repositories/webhooks.py)."""
+        outbox = self.__dict__.get("events")  # made only if some use case added an event
+        if outbox is not None and outbox.pending:
+            events, outbox.pending = outbox.pending, []
+            await write_events(self._connection, events)
 
 
 class PgUnitOfWorkFactory:

@@ -25,6 +25,8 @@ from tests.support.servers import (
     redis_url,
 )
 from tests.support.throttling import new_address
+from tests.support.webhook_receiver import Receiver
+from tests.support.webhooks import Hooks, fast_settings, hooks_app
 
 TEST_SECRET = "test-secret-key-not-for-production"
 
@@ -180,3 +182,18 @@ def enroll(gql: GraphQLClient) -> Callable[..., Awaitable[str]]:
         return member_id
 
     return go
+
+
+@pytest.fixture(scope="module")
+async def hooks(settings: Settings) -> AsyncIterator[Hooks]:
+    """An app whose settings allow receivers on localhost and retry webhooks fast."""
+    async with hooks_app(fast_settings(settings)) as running:
+        yield running
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    """A webhook receiver on a free localhost port."""
+    started = await Receiver().start()
+    yield started
+    await started.stop()

@@ -45,6 +45,8 @@ from api.schema.tenants.allowed_origins import AllowedOriginsMutations
 from api.schema.tenants.rate_limit_mutation import RateLimitMutations
 from api.schema.tenants.tenants import ApiKey, Tenant, TenantMutations, TenantQueries
 from api.schema.tiers.tiers import TierMutations, TierQueries
+from api.schema.webhooks.mutations import WebhookMutations
+from api.schema.webhooks.webhook_queries import WebhookQueries
 from api.settings import Settings
 from api.startup_checks import refuse_unfenced_schema
 from engine.cached_schema import CachedSchema
@@ -66,6 +68,7 @@ class Query(
     SegmentQueries,
     AnalyticsQueries,
     AnalyticsSettingsQueries,
+    WebhookQueries,
 ):
     pass
 
@@ -90,6 +93,7 @@ class Mutation(
     StampCardMutations,
     SegmentMutations,
     AnalyticsMutations,
+    WebhookMutations,
 ):
     pass
 

@@ -692,6 +692,7 @@ def _refused_by_payload(name: str, input_type: str) -> str:
 
 # Mutations of the insights (surveys, segments, stamps, analytics), with valid inputs.
 _SOME_ID = "U3VydmV5OjAwMDAwMDAwLTAwMDAtMDAwMC0wMDAwLTAwMDAwMDAwMDAwMA=="
+_WEBHOOK_ID = "V2ViaG9va0VuZHBvaW50OjAwMDAwMDAwLTAwMDAtMDAwMC0wMDAwLTAwMDAwMDAwMDAwMA=="
 _INSIGHTS = {
     "createSurvey": ("CreateSurveyInput", {"kind": "NPS", "question": "Recommend us?"}),
     "updateSurvey": ("UpdateSurveyInput", {"id": _SOME_ID, "question": "Again?"}),
@@ -713,6 +714,15 @@ _INSIGHTS = {
     ),
     "configureStampCard": ("ConfigureStampCardInput", {"enabled": True, "cardSize": 5}),
     "configureAnalytics": ("ConfigureAnalyticsInput", {"grossMargin": "0.4"}),
+    "createWebhookEndpoint": (
+        "CreateWebhookEndpointInput",
+        {"url": "https://hooks.example/in", "eventTypes": ["points.changed"]},
+    ),
+    "updateWebhookEndpoint": ("UpdateWebhookEndpointInput", {"id": _WEBHOOK_ID, "enabled": True}),
+    "deleteWebhookEndpoint": ("DeleteWebhookEndpointInput", {"id": _WEBHOOK_ID}),
+    "rotateWebhookSecret": ("RotateWebhookSecretInput", {"id": _WEBHOOK_ID}),
+    "redeliverWebhook": ("RedeliverWebhookInput", {"deliveryId": "V2ViaG9va0RlbGl2ZXJ5OjE="}),
+    "sendTestWebhook": ("SendTestWebhookInput", {"id": _WEBHOOK_ID}),
 }
 TIERS_STATE = """
 query TiersState {

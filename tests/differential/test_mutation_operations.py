@@ -679,6 +679,76 @@ STORY = [
     Step(
         "agency/SetTenantRateLimit.graphql", "operator", lambda w, c: {"input": {"perMinute": None}}
     ),
+    # The store backend registers a webhook endpoint, changes it, rotates its secret, sends
+    # a test message and redelivers it, then deletes it
+    Step(
+        "agency/CreateWebhookEndpoint.graphql",
+        "secret",
+        lambda w, c: {
+            "input": {
+                "url": "https://hooks.example.com/loyalty",
+                "eventTypes": ["points.changed", "member.enrolled"],
+                "description": "Store backend",
+            }
+        },
+        keep=("hook", ("createWebhookEndpoint", "endpoint", "id")),
+        refused="member",
+    ),
+    Step(
+        "agency/CreateWebhookEndpoint.graphql",
+        "operator",
+        lambda w, c: {"input": {"url": "http://10.0.0.1/in", "eventTypes": ["points.moved"]}},
+    ),
+    Step(
+        "agency/UpdateWebhookEndpoint.graphql",
+        "operator",
+        lambda w, c: {"input": {"id": c["hook"], "eventTypes": ["tier.changed"], "enabled": False}},
+        refused="publishable",
+    ),
+    Step(
+        "agency/SendTestWebhook.graphql",
+        "secret",
+        lambda w, c: {"input": {"id": c["hook"]}},  # disabled: refused
+    ),
+    Step(
+        "agency/UpdateWebhookEndpoint.graphql",
+        "secret",
+        lambda w, c: {"input": {"id": c["hook"], "enabled": True}},
+    ),
+    Step(
+        "agency/RotateWebhookSecret.graphql",
+        "operator",
+        lambda w, c: {"input": {"id": c["hook"], "rolloverHours": 12}},
+        refused="member",
+    ),
+    Step(
+        "agency/RotateWebhookSecret.graphql",
+        "operator",
+        lambda w, c: {"input": {"id": c["hook"], "rolloverHours": 500}},
+    ),
+    Step(
+        "agency/SendTestWebhook.graphql",
+        "secret",
+        lambda w, c: {"input": {"id": c["hook"]}},
+        keep=("test message", ("sendTestWebhook", "delivery", "id")),
+    ),
+    Step(
+        "agency/RedeliverWebhook.graphql",
+        "operator",
+        lambda w, c: {"input": {"deliveryId": c["test message"]}},
+        refused="member",
+    ),
+    Step(
+        "agency/DeleteWebhookEndpoint.graphql",
+        "secret",
+        lambda w, c: {"input": {"id": c["hook"]}},
+        refused="publishable",
+    ),
+    Step(
+        "agency/RedeliverWebhook.graphql",
+        "operator",
+        lambda w, c: {"input": {"deliveryId": c["test message"]}},  # its endpoint is gone
+    ),
     Step(
         "agency/CreateApiKey.graphql",
         "operator",

@@ -92,6 +92,12 @@ QUERIES: dict[str, list[Variables]] = {
         lambda w: {"id": w.survey, "from": "2001-01-01T00:00:00Z", "to": "2001-02-01T00:00:00Z"},
         lambda w: {"id": w.alice, **EVER},  # an id of another type
     ],
+    "agency/WebhookDeliveries.graphql": [
+        lambda w: {"first": 5},
+        lambda w: {"filter": {"status": "FAILED", "eventType": "points.changed"}},
+        lambda w: {"first": 500},  # over the maximum page size
+    ],
+    "agency/WebhookEndpoints.graphql": [lambda w: {}],
     "agency/WinBackCampaign.graphql": [
         lambda w: {"key": CAMPAIGN},
         lambda w: {"key": CAMPAIGN, "days": 1},

@@ -7,7 +7,8 @@ What legitimately differs between twins is replaced by a stable stand-in before 
   twice must still be the same stand-in;
 - timestamps: the twins run a few milliseconds apart;
 - secrets and random strings (tokens, API keys and their prefixes, redemption codes,
-  cursors, which hold ids): marked as present, numbered like ids.
+  cursors, which hold ids, webhook secrets and message ids): marked as present, numbered
+  like ids.
 Everything else (points, statuses, error codes, messages, fields, nulls) must be equal.
 """
 
@@ -25,7 +26,9 @@ _GLOBAL_ID = re.compile(r"^[A-Za-z][A-Za-z0-9]*:[0-9a-fA-F-]+$")
 # user error ({code field message}) or of an error's extensions ({code field}) is an
 # ErrorCode, the same for both. `key` only beside an `apiKey` (the secret createApiKey
 # shows once): a segment's or a campaign's key is a name the client chose, the same for both.
-_RANDOM = frozenset({"token", "prefix", "cursor", "endCursor", "referralCode"})
+_RANDOM = frozenset(
+    {"token", "prefix", "cursor", "endCursor", "referralCode", "secret", "messageId"}
+)
 
 
 def normalise(value: Any, known: dict[str, str]) -> Any:

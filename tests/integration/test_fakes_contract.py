@@ -48,6 +48,7 @@ from domain.records.orders import (
 )
 from domain.records.referrals import Referral, ReferralStatus
 from domain.records.surveys import SurveyResponse
+from domain.records.webhooks import AttemptResult, DeliveryFilter, DeliveryStatus, NewEvent
 from domain.redemption import cancel_redemption, new_redemption, redeem_reward
 from domain.referral_settings import ReferralSettings
 from domain.rewards import CodeSource, RedemptionStatus, RewardKind
@@ -609,6 +610,65 @@ async def _use_cases(uow: UnitOfWorkFactory, cache: BalanceCache, record: Record
         )
 
 
+async def _webhooks(uow: UnitOfWorkFactory, cache: BalanceCache, record: Record) -> None:
+    later = NOW + DAY
+    async with uow() as unit:
+        ann = await unit.members.add(_draft("ann"), "ANNCODE2", NOW)
+        first = await unit.webhooks.add_endpoint(
+            uuid.uuid4(), "https://a.example/in", None, ["member.enrolled", "points.changed"],
+            "whsec_a", NOW,
+        )  # fmt: skip
+        second = await unit.webhooks.add_endpoint(
+            uuid.uuid4(), "https://b.example/in", "b", ["points.changed"], "whsec_b", NOW
+        )
+        record("endpoints", await unit.webhooks.endpoints())
+    try:
+        async with uow() as unit:
+            unit.events.add(NewEvent("member.enrolled", ann.id, NOW, {"n": 0}))
+            raise RuntimeError
+    except RuntimeError:
+        pass
+    async with uow() as unit:
+        unit.events.add(NewEvent("member.enrolled", ann.id, NOW, {"n": 1}))
+        unit.events.add(NewEvent("points.changed", ann.id, NOW, {"n": 2}))
+        unit.events.add(NewEvent("tier.changed", ann.id, NOW, {"n": 3}))
+    async with uow() as unit:
+        record("deliveries", await unit.webhooks.deliveries(None, 10, DeliveryFilter()))
+        record(
+            "of b",
+            await unit.webhooks.deliveries(None, 10, DeliveryFilter(endpoint_id=second.id)),
+        )
+        claimed = await unit.webhooks.claim_due(NOW, NOW + DAY, 10)
+        record("claimed", claimed)
+        record("claimed again", await unit.webhooks.claim_due(NOW, NOW + DAY, 10))
+    by_endpoint = {c.delivery.endpoint_id: c.delivery for c in claimed}
+    async with uow() as unit:
+        await unit.webhooks.record_success(by_endpoint[second.id], AttemptResult(204), NOW)
+        record(
+            "failed",
+            await unit.webhooks.record_failure(
+                by_endpoint[first.id], AttemptResult(500, "HTTP 500"), later, NOW
+            ),
+        )
+        record(
+            "late",
+            await unit.webhooks.record_failure(claimed[0].delivery, AttemptResult(500), None, NOW),
+        )
+        record("after", await unit.webhooks.deliveries(None, 10, DeliveryFilter()))
+        record("blocked", await unit.webhooks.claim_due(later, later + DAY, 10))
+        await unit.webhooks.rotate_secret(first.id, "whsec_c", later, NOW)
+        record("secrets", await unit.webhooks.secrets(first.id))
+        await unit.webhooks.disable(first.id, "failing", later)
+        record("disabled", await unit.webhooks.endpoint(first.id))
+        record("failed by it", await unit.webhooks.deliveries(None, 10, DeliveryFilter(
+            status=DeliveryStatus.FAILED)))  # fmt: skip
+        await unit.webhooks.forget_member(ann.id)
+        record("forgotten", await unit.webhooks.delivery(by_endpoint[second.id].id))
+        record("deleted", await unit.webhooks.delete_endpoint(first.id))
+        record("deleted again", await unit.webhooks.delete_endpoint(first.id))
+        record("left", await unit.webhooks.deliveries(None, 10, DeliveryFilter()))
+
+
 # Repository calls one by one: they may leave a ledger no use case would (lots drawn by
 # hand), which is why the use cases' invariant is checked in the last test only.
 SCENARIOS = {
@@ -618,6 +678,7 @@ SCENARIOS = {
     "rewards and redemptions": _rewards,
     "referrals and tiers": _referrals_and_tiers,
     "surveys": _surveys,
+    "webhooks": _webhooks,
 }
 
 

@@ -86,7 +86,7 @@ async def test_one_unit_of_work_is_open_at_a_time_and_repositories_live_inside_i
         _ = outer.members
 
     # then every port has its fake
-    assert len(ports_of(uow.db)) == 17
+    assert len(ports_of(uow.db)) == 19
 
 
 def test_the_fakes_stand_apart_from_the_adapters_they_imitate():

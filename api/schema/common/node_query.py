@@ -14,6 +14,7 @@ from api.schema.referrals.referrals import referral_node
 from api.schema.rewards.reward_types import Redemption, Reward
 from api.schema.surveys.survey_types import survey_node, survey_response_node
 from api.schema.tiers.tier_types import Tier
+from api.schema.webhooks.webhook_queries import webhook_node
 from domain.errors import DomainError, ErrorCode
 from domain.reads import members as reads
 from domain.reads.rewards import reward_for
@@ -55,4 +56,6 @@ class NodeQueries:
             return await survey_node(info, id)
         if type_name == "SurveyResponse":
             return await survey_response_node(info, id)
+        if type_name in ("WebhookEndpoint", "WebhookDelivery"):
+            return await webhook_node(info, id, type_name)
         raise DomainError("Unknown id type.", field=("id",), code=ErrorCode.INVALID_ID)

@@ -22,6 +22,7 @@ from domain.ports import (
     TierRepository,
     UnitOfWorkFactory,
 )
+from domain.webhook_ports import EventOutbox, WebhookRepository
 from tests.unit.fakes.actions import FakeActionRepository
 from tests.unit.fakes.analytics import FakeAnalyticsRepository
 from tests.unit.fakes.balance_cache import FakeBalanceCache
@@ -37,6 +38,7 @@ from tests.unit.fakes.surveys import FakeSurveyRepository
 from tests.unit.fakes.tables import FakeDatabase, Tables
 from tests.unit.fakes.tiers import FakeTierRepository
 from tests.unit.fakes.uow import FakeUnitOfWork, FakeUnitOfWorkFactory
+from tests.unit.fakes.webhooks import FakeEventOutbox, FakeWebhookRepository
 
 
 def ports_of(db: FakeDatabase) -> tuple[object, ...]:
@@ -57,6 +59,8 @@ def ports_of(db: FakeDatabase) -> tuple[object, ...]:
     segments: SegmentRepository = FakeSegmentRepository(tables)
     campaigns: CampaignRepository = FakeCampaignRepository(tables, sequences)
     analytics: AnalyticsRepository = FakeAnalyticsRepository(tables)
+    events: EventOutbox = FakeEventOutbox(tables, sequences)
+    webhooks: WebhookRepository = FakeWebhookRepository(tables, sequences)
     uow: TenantUnitOfWork = FakeUnitOfWork(db)
     factory: UnitOfWorkFactory = FakeUnitOfWorkFactory(db)
     cache: BalanceCache = FakeBalanceCache()
@@ -75,6 +79,8 @@ def ports_of(db: FakeDatabase) -> tuple[object, ...]:
         segments,
         campaigns,
         analytics,
+        events,
+        webhooks,
         uow,
         factory,
         cache,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 import itertools
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -30,6 +30,7 @@ from domain.records.redemptions import Redemption
 from domain.records.referrals import Referral
 from domain.records.segments import Campaign, GrantDone, RefreshState
 from domain.records.surveys import Survey, SurveyResponse
+from domain.records.webhooks import NewEvent, WebhookDelivery, WebhookEndpoint
 from domain.rewards import Reward
 from domain.segments import Segment
 from domain.tiers import MemberTier, Tier, TierChangeReason, TierSettings
@@ -127,6 +128,13 @@ class Tables:
     campaign_grants: dict[tuple[UUID, UUID], GrantDone] = field(default_factory=dict)
     grant_times: dict[tuple[UUID, UUID], datetime] = field(default_factory=dict)
     analytics_settings: AnalyticsSettings = field(default_factory=AnalyticsSettings)
+    webhook_events: dict[int, NewEvent] = field(default_factory=dict)
+    webhook_endpoints: dict[UUID, WebhookEndpoint] = field(default_factory=dict)
+    # endpoint id -> (secret, previous secret)
+    webhook_secrets: dict[UUID, tuple[str, str | None]] = field(default_factory=dict)
+    webhook_deliveries: dict[int, WebhookDelivery] = field(default_factory=dict)
+    # (member id, wallet, UTC day of expiry) -> when it was announced
+    expiring_notices: dict[tuple[UUID, str, date], datetime] = field(default_factory=dict)
 
     def snapshot(self) -> Tables:
         """A copy a transaction may change: each table's container is copied, rows are

@@ -24,6 +24,7 @@ from tests.unit.fakes.segments import FakeCampaignRepository, FakeSegmentReposit
 from tests.unit.fakes.surveys import FakeSurveyRepository
 from tests.unit.fakes.tables import FakeDatabase, Tables
 from tests.unit.fakes.tiers import FakeTierRepository
+from tests.unit.fakes.webhooks import FakeEventOutbox, FakeWebhookRepository
 
 
 class _Repositories:
@@ -45,6 +46,8 @@ class _Repositories:
         self.segments = FakeSegmentRepository(tables)
         self.campaigns = FakeCampaignRepository(tables, db.sequences)
         self.analytics = FakeAnalyticsRepository(tables)
+        self.events = FakeEventOutbox(tables, db.sequences)
+        self.webhooks = FakeWebhookRepository(tables, db.sequences)
 
 
 class FakeUnitOfWork:
@@ -67,6 +70,7 @@ class FakeUnitOfWork:
     ) -> None:
         assert self._open is not None
         if exc_type is None:
+            self._open.events.flush()
             self._db.tables = self._open.tables
         self._open = None
         self._db.in_transaction = False
@@ -131,6 +135,14 @@ class FakeUnitOfWork:
     @property
     def analytics(self) -> FakeAnalyticsRepository:
         return self._repositories.analytics
+
+    @property
+    def events(self) -> FakeEventOutbox:
+        return self._repositories.events
+
+    @property
+    def webhooks(self) -> FakeWebhookRepository:
+        return self._repositories.webhooks
 
 
 class FakeUnitOfWorkFactory:
