@@ -192,7 +192,9 @@ async def test_a_query_runs_by_hash_over_get(gql: GraphQLClient, tenant: TenantK
 
     assert response.status_code == 200, response.text
     assert response.json() == {
-        "data": {"program": {"name": f"Shop {tenant.slug}", "slug": tenant.slug}}
+        "data": {
+            "program": {"__typename": "Program", "name": f"Shop {tenant.slug}", "slug": tenant.slug}
+        }
     }
 
 
@@ -260,7 +262,11 @@ async def test_required_refuses_a_member_token_and_a_publishable_key(
 async def test_required_runs_the_persisted_text_and_its_hash(
     required: GraphQLClient, tenant: TenantKit
 ):
-    expected = {"data": {"program": {"name": f"Shop {tenant.slug}", "slug": tenant.slug}}}
+    expected = {
+        "data": {
+            "program": {"__typename": "Program", "name": f"Shop {tenant.slug}", "slug": tenant.slug}
+        }
+    }
 
     as_text = await post(required, {"query": PROGRAM}, tenant.secret_key)
     as_hash = await post(required, {"extensions": by_hash(sha256(PROGRAM))}, tenant.secret_key)
