@@ -44,6 +44,9 @@ from api.schema.tenants.allowed_origins import AllowedOriginsMutations
 from api.schema.tenants.rate_limit_mutation import RateLimitMutations
 from api.schema.tenants.tenants import ApiKey, Tenant, TenantMutations, TenantQueries
 from api.schema.tiers.tiers import TierMutations, TierQueries
+from api.schema.trusted_documents.queries import TrustedDocumentQueries
+from api.schema.trusted_documents.register import RegisterTrustedDocumentsMutations
+from api.schema.trusted_documents.revoke import RevokeTrustedDocumentsMutations
 from api.settings import Settings
 from api.startup_checks import refuse_unfenced_schema
 from engine.cached_schema import CachedSchema
@@ -65,6 +68,7 @@ class Query(
     SegmentQueries,
     AnalyticsQueries,
     AnalyticsSettingsQueries,
+    TrustedDocumentQueries,
 ):
     pass
 
@@ -89,6 +93,8 @@ class Mutation(
     StampCardMutations,
     SegmentMutations,
     AnalyticsMutations,
+    RegisterTrustedDocumentsMutations,
+    RevokeTrustedDocumentsMutations,
 ):
     pass
 

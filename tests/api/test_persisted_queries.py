@@ -148,20 +148,97 @@ async def test_a_hash_that_is_not_the_texts_is_refused(gql: GraphQLClient, tenan
     assert refusal(response)["extensions"] == {"code": "PERSISTED_QUERY_HASH_MISMATCH"}
 
 
-async def test_an_unknown_hash_is_not_found_and_never_learned(
-    gql: GraphQLClient, tenant: TenantKit
-):
-    digest = sha256(AD_HOC_PROGRAM)
-    # An automatic-persisted-query client sends the text after a miss: it runs, and is not
-    # registered by it.
-    await post(gql, {"query": AD_HOC_PROGRAM, "extensions": by_hash(digest)}, tenant.secret_key)
-
-    response = await post(gql, {"extensions": by_hash(digest)}, tenant.secret_key)
-
-    assert refusal(response) == {
+def not_found(response: httpx.Response) -> bool:
+    """Apollo's answer to a hash it does not know, which its clients look for."""
+    return refusal(response) == {
         "message": "PersistedQueryNotFound",
         "extensions": {"code": "PERSISTED_QUERY_NOT_FOUND"},
     }
+
+
+def ad_hoc(tag: str) -> str:
+    """A document no one has sent before: its hash is new."""
+    return f"query AdHoc{tag} {{ program {{ name }} }}"
+
+
+async def test_apq_a_miss_then_the_text_registers_it_then_the_hash_alone_runs(
+    gql: GraphQLClient, tenant: TenantKit
+):
+    text = ad_hoc(uuid.uuid4().hex)
+    digest = sha256(text)
+    expected = {"data": {"program": {"name": f"Shop {tenant.slug}"}}}
+
+    # Given a hash the server does not know: Apollo's not-found, so the client sends the text
+    miss = await post(gql, {"extensions": by_hash(digest)}, tenant.secret_key)
+    # When the client sends the text with its hash
+    registered = await post(gql, {"query": text, "extensions": by_hash(digest)}, tenant.secret_key)
+    # Then the hash alone runs it, by POST and by GET
+    hit = await post(gql, {"extensions": by_hash(digest)}, tenant.secret_key)
+    over_get = await get(gql, {"extensions": by_hash(digest)}, tenant.secret_key)
+
+    assert not_found(miss)
+    for response in (registered, hit, over_get):
+        assert response.json() == expected
+
+
+async def test_apq_registrations_are_the_tenants_own(
+    gql: GraphQLClient, make_tenant: Callable[..., Any]
+):
+    one, other = await make_tenant(), await make_tenant()
+    text = ad_hoc(uuid.uuid4().hex)
+    await post(gql, {"query": text, "extensions": by_hash(sha256(text))}, one.secret_key)
+
+    response = await post(gql, {"extensions": by_hash(sha256(text))}, other.secret_key)
+
+    assert not_found(response)
+
+
+async def test_apq_a_tenant_keeps_a_bounded_number_dropping_the_oldest(
+    services: Services, tenant: TenantKit
+):
+    texts = [ad_hoc(f"{uuid.uuid4().hex}N{n}") for n in range(3)]
+    async with app_with(services, apq_max_documents=2) as bounded:
+        for text in texts:
+            body = {"query": text, "extensions": by_hash(sha256(text))}
+            assert (await post(bounded, body, tenant.secret_key)).status_code == 200
+
+        found = [
+            await post(bounded, {"extensions": by_hash(sha256(t))}, tenant.secret_key)
+            for t in texts
+        ]
+
+    assert not_found(found[0])
+    assert [r.json()["data"]["program"]["name"] for r in found[1:]] == [f"Shop {tenant.slug}"] * 2
+
+
+async def test_apq_a_hash_that_is_not_the_texts_registers_nothing(
+    gql: GraphQLClient, tenant: TenantKit
+):
+    text = ad_hoc(uuid.uuid4().hex)
+    claimed = sha256(text + " ")
+
+    refused = await post(gql, {"query": text, "extensions": by_hash(claimed)}, tenant.secret_key)
+    later = await post(gql, {"extensions": by_hash(claimed)}, tenant.secret_key)
+
+    assert refusal(refused)["extensions"] == {"code": "PERSISTED_QUERY_HASH_MISMATCH"}
+    assert not_found(later)
+
+
+async def test_required_registers_nothing_and_runs_no_automatic_registration(
+    gql: GraphQLClient, required: GraphQLClient, tenant: TenantKit
+):
+    # Given a document registered automatically while persisted queries were not required
+    text = ad_hoc(uuid.uuid4().hex)
+    await post(gql, {"query": text, "extensions": by_hash(sha256(text))}, tenant.secret_key)
+
+    # When persisted queries are required, its hash is not found, and its text is refused
+    by_id = await post(required, {"extensions": by_hash(sha256(text))}, tenant.secret_key)
+    with_text = await post(
+        required, {"query": text, "extensions": by_hash(sha256(text))}, tenant.secret_key
+    )
+
+    assert not_found(by_id)
+    assert refusal(with_text)["extensions"] == {"code": "PERSISTED_QUERY_REQUIRED"}
 
 
 @pytest.mark.parametrize("version", [2, 0, "1", True, None])
