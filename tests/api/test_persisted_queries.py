@@ -6,21 +6,19 @@ operator sessions and in development."""
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from api.http.app import create_app
 from api.services import Services
 from tests.support.gql import GraphQLClient, TenantKit
+from tests.support.persisted import app_with
 
 OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
 ME = (OPERATIONS / "mobile" / "Me.graphql").read_text()
@@ -92,21 +90,6 @@ async def member_token(gql: GraphQLClient, kit: TenantKit, enroll: Callable[...,
     assert data["issueMemberToken"]["errors"] == []
     token: str = data["issueMemberToken"]["token"]
     return token
-
-
-@asynccontextmanager
-async def app_with(services: Services, **settings: Any) -> AsyncIterator[GraphQLClient]:
-    """The app on the same database and Redis, with other settings."""
-    changed = dataclasses.replace(services, settings=services.settings.model_copy(update=settings))
-    transport = httpx.ASGITransport(app=create_app(services=changed))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-        yield GraphQLClient(http)
-
-
-@pytest.fixture
-async def required(services: Services) -> AsyncIterator[GraphQLClient]:
-    async with app_with(services, require_persisted_queries=True) as gql:
-        yield gql
 
 
 # --- by hash --------------------------------------------------------------------------------
