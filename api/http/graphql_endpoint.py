@@ -228,6 +228,7 @@ class GraphQLEndpoint:
             return False  # the view answers the refusal
         if not query:
             return False
+        scope[SENT_QUERY] = query  # named by id, it is charged its cost as its text would be
         check_query_length(query, self._settings.max_query_length)
         if refused_request(query, operation_name):
             return False  # unfit text in the document or its name: the view refuses it

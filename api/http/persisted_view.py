@@ -24,6 +24,7 @@ from api.http.persisted_queries import (
     PersistedQueryRefused,
     document_id_in,
 )
+from api.http.rate_limits import SENT_QUERY
 from api.schema.common.text_inputs import refused_request
 
 
@@ -66,7 +67,13 @@ class PersistedQueryView(ContractView):
                     await _document_id(request),
                 )
             except PersistedQueryRefused as refused:
+                if refused.code == "PERSISTED_QUERY_NOT_FOUND":
+                    # As Apollo Server does: a cache in front must not keep the miss, or a
+                    # GET by hash would never reach the document once it is registered.
+                    sub_response.headers["Cache-Control"] = "private, no-cache, must-revalidate"
                 return refused.result()
+            if query:  # named by id, it is charged its cost as its text would be
+                request.scope[SENT_QUERY] = query
             check_query_length(query, self.max_query_length)
             request_data = dataclasses.replace(request_data, query=query)
         return await super().execute_operation(

@@ -262,6 +262,8 @@ async def test_an_unknown_hash_over_get_is_not_found(gql: GraphQLClient, tenant:
     response = await get(gql, {"extensions": by_hash("0" * 64)}, tenant.secret_key)
 
     assert refusal(response)["message"] == "PersistedQueryNotFound"
+    # A cache in front must not keep the miss: the hash is registered next
+    assert response.headers["cache-control"] == "private, no-cache, must-revalidate"
 
 
 async def test_a_mutation_by_hash_over_get_is_refused(
