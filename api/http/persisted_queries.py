@@ -195,7 +195,9 @@ class PersistedQueries:
         """The document a request runs: its text, or the persisted one its id names. None
         when it has neither (left to the usual "no query" answer). Raises
         PersistedQueryRefused for what these rules refuse."""
-        named = self._id_named(extensions, document_id)
+        # A top-level id beside the text is ignored: some clients send their own operation
+        # ids (Relay's are MD5) with the text, and the text says what runs.
+        named = self._id_named(extensions, None if query else document_id)
         required = self.required and principal.kind is not Kind.OPERATOR
         if named is not None:
             if not query:

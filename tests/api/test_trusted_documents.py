@@ -254,3 +254,16 @@ async def test_a_tenants_trusted_documents_are_its_own(
 
     assert not_found(by_id)
     assert refusal(by_text)["extensions"] == {"code": "PERSISTED_QUERY_REQUIRED"}
+
+
+async def test_a_client_sending_its_own_operation_id_with_the_text_runs_the_text(
+    gql: GraphQLClient, tenant: TenantKit
+):
+    # Relay network layers may send the compiler's (MD5) id along with the text
+    text = team_document(uuid.uuid4().hex)
+
+    response = await post(
+        gql, {"query": text, "id": "0cc175b9c0f1b6a831c399e269772661"}, tenant.secret_key
+    )
+
+    assert response.json() == {"data": {"program": program_of(tenant)}}
