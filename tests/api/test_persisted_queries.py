@@ -371,3 +371,15 @@ async def test_unknown_hashes_are_not_found_for_operators_too(
     )
 
     assert refusal(response)["message"] == "PersistedQueryNotFound"
+
+
+async def test_two_ids_that_disagree_or_an_id_that_is_not_text_are_refused(
+    gql: GraphQLClient, tenant: TenantKit
+):
+    disagree = await post(
+        gql, {"extensions": by_hash(sha256(PROGRAM)), "documentId": sha256(ME)}, tenant.secret_key
+    )
+    not_text = await post(gql, {"documentId": 5}, tenant.secret_key)
+
+    assert refusal(disagree)["extensions"] == {"code": "PERSISTED_QUERY_HASH_MISMATCH"}
+    assert refusal(not_text)["extensions"] == {"code": "PERSISTED_QUERY_INVALID"}
