@@ -6,13 +6,18 @@ error; a viewer or a key may not register; a revoked document stops running."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 from graphql import parse, print_ast
 
+from api.http.app import create_app
+from api.services import Services
+from api.settings import Settings
 from tests.api.test_persisted_queries import (
     OPERATIONS,
     by_hash,
@@ -265,5 +270,37 @@ async def test_a_client_sending_its_own_operation_id_with_the_text_runs_the_text
     response = await post(
         gql, {"query": text, "id": "0cc175b9c0f1b6a831c399e269772661"}, tenant.secret_key
     )
+
+    assert response.json() == {"data": {"program": program_of(tenant)}}
+
+
+async def test_another_replica_runs_a_registration_it_had_found_missing(
+    gql: GraphQLClient, settings: Settings, tenant: TenantKit
+):
+    # Given a second replica, in required mode, that remembers a miss for minutes
+    text = team_document(uuid.uuid4().hex)
+    body = {"extensions": by_hash(sha256(text))}
+    replica_settings = settings.model_copy(
+        update={"require_persisted_queries": True, "trusted_documents_cache_seconds": 300.0}
+    )
+    replica = await Services.start(replica_settings)
+    try:
+        transport = httpx.ASGITransport(app=create_app(services=replica))
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            other = GraphQLClient(http)
+            assert not_found(await post(other, body, tenant.secret_key))
+
+            # When this replica registers the document
+            await register(gql, tenant, relay_manifest(text))
+
+            # Then the other runs it once the announcement reaches it, long before its
+            # remembered miss would expire
+            for _ in range(100):
+                response = await post(other, body, tenant.secret_key)
+                if "data" in response.json():
+                    break
+                await asyncio.sleep(0.1)
+    finally:
+        await replica.close()
 
     assert response.json() == {"data": {"program": program_of(tenant)}}
