@@ -86,8 +86,9 @@ def read_manifest(text: str, *, max_body_length: int) -> list[ManifestEntry]:
                 f"A document is at most {max_body_length} characters.", field=(*where, "body")
             )
         if sha256_of(entry.body) != entry.sha256:
+            hint = "" if is_sha256(entry.sha256) else " (Relay: persistConfig.algorithm SHA256)"
             raise DomainError(
-                f"{entry.sha256!r} is not the sha256 of its document's text.",
+                f"{entry.sha256[:64]!r} is not the sha256 of its document's text{hint}.",
                 field=(*where, "id"),
                 code=ErrorCode.DOCUMENT_ID_MISMATCH,
             )

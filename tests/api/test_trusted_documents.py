@@ -137,8 +137,11 @@ async def test_a_reformatted_document_sent_by_hash_from_a_manifest_runs(
     # When the generator's Relay manifest is registered
     answer = await register(gql, tenant, relay_manifest(reformatted), client="ios")
 
-    # Then the reformatted document runs by its hash, as the original would
-    assert answer["data"]["registerTrustedDocuments"]["errors"] == []
+    # Then it is stored with the name and type its text gives
+    payload = answer["data"]["registerTrustedDocuments"]
+    assert payload["errors"] == []
+    assert [(d["name"], d["operationType"]) for d in payload["documents"]] == [("Program", "QUERY")]
+    # And the reformatted document runs by its hash, as the original would
     by_id = await post(required, {"extensions": by_hash(sha256(reformatted))}, tenant.secret_key)
     original = await post(required, {"extensions": by_hash(sha256(PROGRAM))}, tenant.secret_key)
     assert not_found(refused)

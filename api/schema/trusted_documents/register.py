@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import strawberry
 from graphql import GraphQLSyntaxError, OperationDefinitionNode, parse
 
@@ -10,7 +12,7 @@ from api.context import Info
 from api.schema.common.errors import UserError, returns_payload
 from api.schema.trusted_documents.types import TrustedDocument
 from domain.errors import DomainError
-from domain.trusted_documents import ManifestEntry, client_name, read_manifest
+from domain.trusted_documents import ManifestEntry, OperationType, client_name, read_manifest
 
 
 @strawberry.input
@@ -33,8 +35,10 @@ class RegisterTrustedDocumentsPayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-def _check_parses(entries: list[ManifestEntry]) -> None:
-    """Each document is GraphQL holding one operation (and any fragments it uses)."""
+def _parsed(entries: list[ManifestEntry]) -> list[ManifestEntry]:
+    """Each document is GraphQL holding one operation (and any fragments it uses); its name
+    and type are filled in from it where the manifest has none (Relay's has neither)."""
+    checked = []
     for entry in entries:
         where = ("manifest", entry.sha256)
         try:
@@ -44,6 +48,16 @@ def _check_parses(entries: list[ManifestEntry]) -> None:
         operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
         if len(operations) != 1:
             raise DomainError("A document holds exactly one operation.", field=where)
+        [operation] = operations
+        checked.append(
+            dataclasses.replace(
+                entry,
+                name=entry.name or (operation.name.value if operation.name else None),
+                operation_type=entry.operation_type
+                or OperationType(operation.operation.value.upper()),
+            )
+        )
+    return checked
 
 
 @strawberry.type
@@ -60,10 +74,9 @@ class RegisterTrustedDocumentsMutations:
         ctx = info.context
         ctx.require(Kind.OPERATOR, roles=(Role.OWNER, Role.ADMIN))
         client = client_name(input.client)
-        entries = read_manifest(
-            input.manifest, max_body_length=ctx.services.settings.max_query_length
+        entries = _parsed(
+            read_manifest(input.manifest, max_body_length=ctx.services.settings.max_query_length)
         )
-        _check_parses(entries)
         stored = await ctx.services.trusted_documents.register(
             ctx.tenant.id, client, entries, ctx.principal.operator_id
         )
