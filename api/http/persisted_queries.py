@@ -38,7 +38,7 @@ from strawberry.types import ExecutionResult
 
 from api.auth.principal import Kind, Principal
 from api.settings import Settings
-from domain.trusted_documents import is_sha256
+from domain.trusted_documents import APOLLO_FORMAT, is_sha256
 from persistence.automatic_persisted_queries import NO_TENANT, AutomaticPersistedQueries
 from persistence.trusted_documents import TrustedDocuments
 
@@ -86,6 +86,13 @@ def _operation_name(text: str) -> str | None:
     for definition in parse(text, no_location=True).definitions:
         if isinstance(definition, OperationDefinitionNode):
             return definition.name.value if definition.name else None
+    return None
+
+
+def _operation_type(text: str) -> str | None:
+    for definition in parse(text, no_location=True).definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            return definition.operation.value
     return None
 
 
@@ -184,6 +191,22 @@ class PersistedQueries:
         return {
             d.sha256: {"name": d.name, "client": d.client, "path": d.path} for d in self.documents
         }
+
+    def _of(self, client: str | None) -> list[PersistedDocument]:
+        return [d for d in self.documents if client is None or d.client == client]
+
+    def apollo_manifest(self, client: str | None = None) -> dict[str, object]:
+        """The documents as Apollo's persisted-query manifest, for Apollo Client's
+        persisted-query link to send them by id."""
+        operations = [
+            {"id": d.sha256, "name": d.name, "type": _operation_type(d.text), "body": d.text}
+            for d in self._of(client)
+        ]
+        return {"format": APOLLO_FORMAT, "version": 1, "operations": operations}
+
+    def relay_manifest(self, client: str | None = None) -> dict[str, str]:
+        """The documents as Relay's persisted-query file: {id: text}."""
+        return {d.sha256: d.text for d in self._of(client)}
 
     async def text_to_run(
         self,

@@ -41,6 +41,7 @@ from graphql import Node as AstNode
 from api.cli import parser
 from api.schema.build import build_schema
 from api.settings import Settings
+from domain.trusted_documents import OperationType, read_manifest
 
 OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
 FILES = sorted(OPERATIONS.rglob("*.graphql"))
@@ -260,3 +261,22 @@ def test_no_non_null_variable_has_a_default(path: Path):
         if variable.default_value is not None and isinstance(variable.type, NonNullTypeNode)
     ]
     assert wrong == []
+
+
+@pytest.mark.parametrize("form", ["apollo", "relay"])
+def test_the_client_manifests_are_read_back_as_trusted_documents(capsys, form: str):
+    args = parser().parse_args(["persisted-queries", "--format", form, "--client", "mobile"])
+
+    assert args.fn(args) == 0
+
+    printed = capsys.readouterr().out
+    entries = read_manifest(printed, max_body_length=100_000)
+    mobile = sorted(OPERATIONS.glob("mobile/*.graphql"))
+    assert {e.sha256: e.body for e in entries} == {
+        hashlib.sha256(path.read_bytes()).hexdigest(): path.read_text() for path in mobile
+    }
+    if form == "apollo":
+        assert {(e.name, e.operation_type) for e in entries} >= {
+            ("Me", OperationType.QUERY),
+            ("RedeemMyReward", OperationType.MUTATION),
+        }
