@@ -253,12 +253,14 @@ class PersistedQueries:
         document = self._by_hash.get(named)
         if document is not None:
             return document.text
+        if not is_sha256(named):
+            return None  # nothing else is looked up, or remembered, by what is not a hash
         tenant = principal.tenant
         if self._trusted is not None and tenant is not None:
             text = await self._trusted.body(tenant.id, named)
             if text is not None:
                 return text
-        if self._automatic is not None and is_sha256(named):
+        if self._automatic is not None:
             return await self._automatic.text(_scope(principal), named)
         return None
 
@@ -267,7 +269,7 @@ class PersistedQueries:
         if named in self._by_hash:
             return True
         tenant = principal.tenant
-        if self._trusted is None or tenant is None:
+        if self._trusted is None or tenant is None or not is_sha256(named):
             return False
         return await self._trusted.body(tenant.id, named) is not None
 

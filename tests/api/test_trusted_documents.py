@@ -307,3 +307,24 @@ async def test_another_replica_runs_a_registration_it_had_found_missing(
         await replica.close()
 
     assert response.json() == {"data": {"program": program_of(tenant)}}
+
+
+async def test_an_id_that_is_not_a_sha256_is_not_found_without_a_lookup(
+    required: GraphQLClient, services: Services, tenant: TenantKit
+):
+    calls: list[str] = []
+    looked_up = services.trusted_documents.body
+
+    async def body(tenant_id: uuid.UUID, sha256: str) -> str | None:
+        calls.append(sha256)
+        return await looked_up(tenant_id, sha256)
+
+    services.trusted_documents.body = body  # type: ignore[method-assign]
+    try:
+        for named in ("x" * 10_000, "SHA256", "A" * 64, "b" * 64):
+            response = await post(required, {"documentId": named}, tenant.secret_key)
+            assert not_found(response)
+    finally:
+        del services.trusted_documents.body
+
+    assert set(calls) == {"b" * 64}  # the only one that is a sha256
