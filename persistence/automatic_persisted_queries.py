@@ -9,12 +9,17 @@ keys expire `ttl` seconds after the last registration. A document that was dropp
 simply not found: an APQ client then sends its text again.
 
 Redis is a cache here: when it fails, a lookup finds nothing and a registration is skipped.
+
+Each process also remembers the documents it found or registered lately, within a budget of
+characters: a hash names one text forever (the text was checked against it), so what is
+remembered is never wrong, and a hit costs no round trip to Redis.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections import OrderedDict
 
 from persistence.redis_cluster import REDIS_FAILURES, RedisClient
 
@@ -38,6 +43,8 @@ return 1
 
 # Callers that name no tenant (a login form) share one scope.
 NO_TENANT = "-"
+# Characters of documents each process remembers (the most recently used first kept).
+MEMORY_CHARACTERS = 4_000_000
 
 
 def _keys(scope: str) -> list[str]:
@@ -46,13 +53,22 @@ def _keys(scope: str) -> list[str]:
 
 
 class AutomaticPersistedQueries:
-    def __init__(self, redis: RedisClient, *, limit: int, ttl: int) -> None:
+    def __init__(
+        self, redis: RedisClient, *, limit: int, ttl: int, memory: int = MEMORY_CHARACTERS
+    ) -> None:
         self._redis = redis
         self._limit = limit
         self._ttl = ttl
         self._register = redis.register_script(_REGISTER)
+        self._memory = memory
+        self._remembered: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._characters = 0
 
     async def text(self, scope: str, sha256: str) -> str | None:
+        remembered = self._remembered.get((scope, sha256))
+        if remembered is not None:
+            self._remembered.move_to_end((scope, sha256))
+            return remembered
         try:
             found = await self._redis.hget(_keys(scope)[0], sha256)
         except REDIS_FAILURES as exc:
@@ -60,9 +76,21 @@ class AutomaticPersistedQueries:
             return None
         if found is None:
             return None
-        return found.decode("utf-8") if isinstance(found, bytes) else str(found)
+        text = found.decode("utf-8") if isinstance(found, bytes) else str(found)
+        self._remember(scope, sha256, text)
+        return text
+
+    def _remember(self, scope: str, sha256: str, text: str) -> None:
+        if (scope, sha256) in self._remembered or len(text) > self._memory:
+            return
+        self._remembered[(scope, sha256)] = text
+        self._characters += len(text)
+        while self._characters > self._memory:
+            _, dropped = self._remembered.popitem(last=False)
+            self._characters -= len(dropped)
 
     async def register(self, scope: str, sha256: str, text: str) -> None:
+        self._remember(scope, sha256, text)
         try:
             await self._register(
                 keys=_keys(scope), args=[sha256, text, time.time(), self._limit, self._ttl]

@@ -185,13 +185,35 @@ async def test_apq_a_tenant_keeps_a_bounded_number_dropping_the_oldest(
             body = {"query": text, "extensions": by_hash(sha256(text))}
             assert (await post(bounded, body, tenant.secret_key)).status_code == 200
 
+    # Asked of another replica (this one remembers what it registered itself)
+    async with app_with(services, apq_max_documents=2) as replica:
         found = [
-            await post(bounded, {"extensions": by_hash(sha256(t))}, tenant.secret_key)
+            await post(replica, {"extensions": by_hash(sha256(t))}, tenant.secret_key)
             for t in texts
         ]
 
     assert not_found(found[0])
     assert [r.json()["data"]["program"]["name"] for r in found[1:]] == [f"Shop {tenant.slug}"] * 2
+
+
+async def test_apq_a_replica_runs_what_another_registered_and_remembers_it(
+    services: Services, tenant: TenantKit
+):
+    text = ad_hoc(uuid.uuid4().hex)
+    expected = {"data": {"program": {"name": f"Shop {tenant.slug}"}}}
+    async with app_with(services) as one:
+        await post(one, {"query": text, "extensions": by_hash(sha256(text))}, tenant.secret_key)
+    async with app_with(services) as other:
+        first = await post(other, {"extensions": by_hash(sha256(text))}, tenant.secret_key)
+        # Redis forgets the tenant's documents; this replica still has the text the hash names
+        scope = tenant.id
+        await services.redis.delete(f"{{apq:{scope}}}:texts", f"{{apq:{scope}}}:registered")
+        again = await post(other, {"extensions": by_hash(sha256(text))}, tenant.secret_key)
+    async with app_with(services) as third:
+        elsewhere = await post(third, {"extensions": by_hash(sha256(text))}, tenant.secret_key)
+
+    assert first.json() == again.json() == expected
+    assert not_found(elsewhere)
 
 
 async def test_apq_a_hash_that_is_not_the_texts_registers_nothing(
