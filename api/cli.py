@@ -234,7 +234,14 @@ def cmd_persisted_queries(args: argparse.Namespace) -> int:
     from api.http.persisted_queries import PersistedQueries
 
     # Only the files are read: client builds run this without a database.
-    print(json.dumps(PersistedQueries.from_settings(Settings()).manifest(), indent=2))
+    persisted = PersistedQueries.from_settings(Settings())
+    if args.format == "apollo":
+        manifest: object = persisted.apollo_manifest(args.client)
+    elif args.format == "relay":
+        manifest = persisted.relay_manifest(args.client)
+    else:
+        manifest = persisted.manifest()
+    print(json.dumps(manifest, indent=2))
     return 0
 
 
@@ -304,6 +311,16 @@ def parser() -> argparse.ArgumentParser:
     pq = sub.add_parser(
         "persisted-queries",
         help="print the persisted documents as JSON: {sha256: {name, client, path}}",
+    )
+    pq.add_argument(
+        "--format",
+        choices=("index", "apollo", "relay"),
+        default="index",
+        help="index (the default), or a client manifest: Apollo's persisted-query manifest"
+        " or Relay's {id: text}",
+    )
+    pq.add_argument(
+        "--client", help="only the documents of this client (storefront, mobile, agency)"
     )
     pq.set_defaults(fn=cmd_persisted_queries)
     return p

@@ -22,6 +22,7 @@ from persistence.member_updates import MemberUpdatesHub
 from persistence.migrator import migrate_control
 from persistence.program_memory import ProgramMemory
 from persistence.redis_cluster import RedisClient
+from persistence.trusted_documents import TrustedDocuments
 from tenants.registry import TenantRegistry
 
 
@@ -36,6 +37,8 @@ class Services:
     clock: Clock
     origins: AllowedOrigins  # the browser origins each tenant allows (api/http/cors.py)
     abuse: AbuseGuards  # password hashing, login throttling, tenants' rate limits
+    # The manifests operators registered (api/http/persisted_queries.py).
+    trusted_documents: TrustedDocuments
     member_tokens: VerifiedMemberTokens = field(default_factory=VerifiedMemberTokens)
     member_ids: MemberIdCache = field(default_factory=MemberIdCache)
     programs: ProgramMemory = field(default_factory=ProgramMemory)
@@ -70,10 +73,13 @@ class Services:
         origins = AllowedOrigins(
             pool, seconds=settings.allowed_origins_cache_seconds, hearing=hearing
         )
+        trusted = TrustedDocuments(
+            pool, seconds=settings.trusted_documents_cache_seconds, hearing=hearing
+        )
         listen_pool = await _listen_pool(settings)
         announcements = AnnouncementListener(
             listen_pool or pool,
-            (control, member_ids, programs, origins),
+            (control, member_ids, programs, origins, trusted),
             hearing,
             listener_timing(settings),
         )
@@ -90,6 +96,7 @@ class Services:
             clock=clock or SystemClock(),
             origins=origins,
             abuse=AbuseGuards.start(settings, client, pool),
+            trusted_documents=trusted,
             member_ids=member_ids,
             programs=programs,
             announcements=announcements,

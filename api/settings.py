@@ -115,6 +115,14 @@ class Settings(BaseSettings):
     require_persisted_queries: bool = False
     # Where the persisted documents are; unset, the repository's graphql/operations/.
     operations_dir: Path | None = None
+    # Automatic persisted queries (registered by sending text and hash, only while persisted
+    # queries are not required): at most this many per tenant in Redis, the oldest dropped,
+    # kept this long after the last registration (persistence/automatic_persisted_queries.py).
+    apq_max_documents: int = 1_000
+    apq_ttl_seconds: int = 86_400
+    # How long a process trusts what it read of the trusted documents (registered manifests)
+    # when it may have missed an announcement of their change.
+    trusted_documents_cache_seconds: float = 5.0
 
     # The HTTP edge (docs/security/http-edge.md): a body (or a GET's query string) over
     # max_body_bytes is refused with 413 before it is parsed, a document over

@@ -33,6 +33,7 @@ class ErrorCode(StrEnum):
     MIN_ORDER_NOT_MET = "MIN_ORDER_NOT_MET"
     RATE_LIMITED = "RATE_LIMITED"
     SURVEY_CLOSED = "SURVEY_CLOSED"
+    DOCUMENT_ID_MISMATCH = "DOCUMENT_ID_MISMATCH"
 
 
 class DomainError(Exception):

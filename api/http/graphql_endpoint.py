@@ -49,7 +49,11 @@ from api.http.contract_view import graphql_body
 from api.http.errors import RequestRefused
 from api.http.json_body import decode_json
 from api.http.json_encoding import encode_json
-from api.http.persisted_queries import PersistedQueries, PersistedQueryRefused
+from api.http.persisted_queries import (
+    PersistedQueries,
+    PersistedQueryRefused,
+    document_id_in,
+)
 from api.http.persisted_view import PersistedQueryView
 from api.http.rate_limits import SENT_QUERY, RequestLimits
 from api.http.socket_auth import sign_in
@@ -57,6 +61,7 @@ from api.schema.build import LoyaltySchema, build_schema
 from api.schema.common.text_inputs import refused_request
 from api.services import Services
 from domain.errors import DomainError, Forbidden
+from persistence.automatic_persisted_queries import AutomaticPersistedQueries
 from persistence.unreachable import database_unreachable
 
 log = logging.getLogger("loyalty.errors")
@@ -113,7 +118,13 @@ class GraphQLEndpoint:
         self._settings = settings
         self._dev = not settings.production
         self._engine = settings.engine == "fast"
-        self._persisted = PersistedQueries.from_settings(settings)
+        self._persisted = PersistedQueries.from_settings(
+            settings,
+            trusted=services.trusted_documents,
+            automatic=AutomaticPersistedQueries(
+                services.redis, limit=settings.apq_max_documents, ttl=settings.apq_ttl_seconds
+            ),
+        )
         self._limits = RequestLimits(services)
         self._privileged = _SchemaView(
             services,
@@ -216,11 +227,14 @@ class GraphQLEndpoint:
         if not isinstance(operation_name, str | None) or not isinstance(query, str | None):
             return False
         try:  # a document named by its hash runs as its text (api/http/persisted_queries.py)
-            query = self._persisted.text_to_run(query, extensions, principal)
+            query = await self._persisted.text_to_run(
+                query, extensions, principal, document_id_in(data)
+            )
         except PersistedQueryRefused:
             return False  # the view answers the refusal
         if not query:
             return False
+        scope[SENT_QUERY] = query  # named by id, it is charged its cost as its text would be
         check_query_length(query, self._settings.max_query_length)
         if refused_request(query, operation_name):
             return False  # unfit text in the document or its name: the view refuses it

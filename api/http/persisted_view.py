@@ -19,7 +19,12 @@ from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 
 from api.http.body_limits import check_query_length
 from api.http.contract_view import ContractView
-from api.http.persisted_queries import PersistedQueries, PersistedQueryRefused
+from api.http.persisted_queries import (
+    PersistedQueries,
+    PersistedQueryRefused,
+    document_id_in,
+)
+from api.http.rate_limits import SENT_QUERY
 from api.schema.common.text_inputs import refused_request
 
 
@@ -34,9 +39,11 @@ class PersistedQueryView(ContractView):
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         # A GET naming its document by hash has no `query` either, and is not a browser
         # asking for GraphiQL.
+        params = request.query_params
         return (
             super().should_render_graphql_ide(request)
-            and request.query_params.get("extensions") is None
+            and params.get("extensions") is None
+            and document_id_in(params) is None
         )
 
     async def execute_operation(
@@ -53,13 +60,36 @@ class PersistedQueryView(ContractView):
             if unfit:
                 return ExecutionResult(data=None, errors=unfit)
             try:
-                query = self.persisted.text_to_run(
-                    request_data.query, request_data.extensions, context.principal
+                query = await self.persisted.text_to_run(
+                    request_data.query,
+                    request_data.extensions,
+                    context.principal,
+                    await _document_id(request),
                 )
             except PersistedQueryRefused as refused:
+                if refused.code == "PERSISTED_QUERY_NOT_FOUND":
+                    # As Apollo Server does: a cache in front must not keep the miss, or a
+                    # GET by hash would never reach the document once it is registered.
+                    sub_response.headers["Cache-Control"] = "private, no-cache, must-revalidate"
                 return refused.result()
+            if query:  # named by id, it is charged its cost as its text would be
+                request.scope[SENT_QUERY] = query
             check_query_length(query, self.max_query_length)
             request_data = dataclasses.replace(request_data, query=query)
         return await super().execute_operation(
             request, request_adapter, request_data, context, root_value, sub_response
         )
+
+
+async def _document_id(request: Request) -> object:
+    """The document id a GET's query string or a JSON body names (documentId, doc_id, id):
+    strawberry's request data has no place for it."""
+    if request.method == "GET":
+        return document_id_in(request.query_params)
+    if request.headers.get("content-type", "").partition(";")[0].strip() != "application/json":
+        return None
+    try:
+        data = await request.json()
+    except ValueError:
+        return None
+    return document_id_in(data) if isinstance(data, dict) else None

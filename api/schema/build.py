@@ -45,6 +45,9 @@ from api.schema.tenants.allowed_origins import AllowedOriginsMutations
 from api.schema.tenants.rate_limit_mutation import RateLimitMutations
 from api.schema.tenants.tenants import ApiKey, Tenant, TenantMutations, TenantQueries
 from api.schema.tiers.tiers import TierMutations, TierQueries
+from api.schema.trusted_documents.queries import TrustedDocumentQueries
+from api.schema.trusted_documents.register import RegisterTrustedDocumentsMutations
+from api.schema.trusted_documents.revoke import RevokeTrustedDocumentsMutations
 from api.schema.webhooks.mutations import WebhookMutations
 from api.schema.webhooks.webhook_queries import WebhookQueries
 from api.settings import Settings
@@ -69,6 +72,7 @@ class Query(
     AnalyticsQueries,
     AnalyticsSettingsQueries,
     WebhookQueries,
+    TrustedDocumentQueries,
 ):
     pass
 
@@ -94,6 +98,8 @@ class Mutation(
     SegmentMutations,
     AnalyticsMutations,
     WebhookMutations,
+    RegisterTrustedDocumentsMutations,
+    RevokeTrustedDocumentsMutations,
 ):
     pass
 

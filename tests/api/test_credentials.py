@@ -7,6 +7,7 @@ door (HTTP 401/403 with a code); valid credentials are refused everything outsid
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -682,6 +683,11 @@ mutation SetTenantRateLimit($input: SetTenantRateLimitInput!) {
 """
 
 
+# A client's manifest in Relay's form: {sha256: text}.
+_TEAM_DOCUMENT = "query Team { program { name } }"
+_RELAY_MANIFEST = json.dumps({hashlib.sha256(_TEAM_DOCUMENT.encode()).hexdigest(): _TEAM_DOCUMENT})
+
+
 def _refused_by_payload(name: str, input_type: str) -> str:
     """A call of mutation `name`; only its refusal is read."""
     return (
@@ -792,6 +798,14 @@ def _every_mutation(
             {"input": {"origins": ["https://evil.example"]}},
         ),
         "setTenantRateLimit": (SET_TENANT_RATE_LIMIT, {"input": {"perMinute": 1}}),
+        "registerTrustedDocuments": (
+            _refused_by_payload("registerTrustedDocuments", "RegisterTrustedDocumentsInput"),
+            {"input": {"client": "web", "manifest": _RELAY_MANIFEST}},
+        ),
+        "revokeTrustedDocuments": (
+            _refused_by_payload("revokeTrustedDocuments", "RevokeTrustedDocumentsInput"),
+            {"input": {"client": "web"}},
+        ),
         **{
             name: (_refused_by_payload(name, input_type), {"input": given})
             for name, (input_type, given) in _INSIGHTS.items()

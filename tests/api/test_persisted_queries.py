@@ -6,21 +6,19 @@ operator sessions and in development."""
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from api.http.app import create_app
 from api.services import Services
 from tests.support.gql import GraphQLClient, TenantKit
+from tests.support.persisted import app_with
 
 OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
 ME = (OPERATIONS / "mobile" / "Me.graphql").read_text()
@@ -94,21 +92,6 @@ async def member_token(gql: GraphQLClient, kit: TenantKit, enroll: Callable[...,
     return token
 
 
-@asynccontextmanager
-async def app_with(services: Services, **settings: Any) -> AsyncIterator[GraphQLClient]:
-    """The app on the same database and Redis, with other settings."""
-    changed = dataclasses.replace(services, settings=services.settings.model_copy(update=settings))
-    transport = httpx.ASGITransport(app=create_app(services=changed))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-        yield GraphQLClient(http)
-
-
-@pytest.fixture
-async def required(services: Services) -> AsyncIterator[GraphQLClient]:
-    async with app_with(services, require_persisted_queries=True) as gql:
-        yield gql
-
-
 # --- by hash --------------------------------------------------------------------------------
 
 
@@ -148,20 +131,119 @@ async def test_a_hash_that_is_not_the_texts_is_refused(gql: GraphQLClient, tenan
     assert refusal(response)["extensions"] == {"code": "PERSISTED_QUERY_HASH_MISMATCH"}
 
 
-async def test_an_unknown_hash_is_not_found_and_never_learned(
-    gql: GraphQLClient, tenant: TenantKit
-):
-    digest = sha256(AD_HOC_PROGRAM)
-    # An automatic-persisted-query client sends the text after a miss: it runs, and is not
-    # registered by it.
-    await post(gql, {"query": AD_HOC_PROGRAM, "extensions": by_hash(digest)}, tenant.secret_key)
-
-    response = await post(gql, {"extensions": by_hash(digest)}, tenant.secret_key)
-
-    assert refusal(response) == {
+def not_found(response: httpx.Response) -> bool:
+    """Apollo's answer to a hash it does not know, which its clients look for."""
+    return refusal(response) == {
         "message": "PersistedQueryNotFound",
         "extensions": {"code": "PERSISTED_QUERY_NOT_FOUND"},
     }
+
+
+def ad_hoc(tag: str) -> str:
+    """A document no one has sent before: its hash is new."""
+    return f"query AdHoc{tag} {{ program {{ name }} }}"
+
+
+async def test_apq_a_miss_then_the_text_registers_it_then_the_hash_alone_runs(
+    gql: GraphQLClient, tenant: TenantKit
+):
+    text = ad_hoc(uuid.uuid4().hex)
+    digest = sha256(text)
+    expected = {"data": {"program": {"name": f"Shop {tenant.slug}"}}}
+
+    # Given a hash the server does not know: Apollo's not-found, so the client sends the text
+    miss = await post(gql, {"extensions": by_hash(digest)}, tenant.secret_key)
+    # When the client sends the text with its hash
+    registered = await post(gql, {"query": text, "extensions": by_hash(digest)}, tenant.secret_key)
+    # Then the hash alone runs it, by POST and by GET
+    hit = await post(gql, {"extensions": by_hash(digest)}, tenant.secret_key)
+    over_get = await get(gql, {"extensions": by_hash(digest)}, tenant.secret_key)
+
+    assert not_found(miss)
+    for response in (registered, hit, over_get):
+        assert response.json() == expected
+
+
+async def test_apq_registrations_are_the_tenants_own(
+    gql: GraphQLClient, make_tenant: Callable[..., Any]
+):
+    one, other = await make_tenant(), await make_tenant()
+    text = ad_hoc(uuid.uuid4().hex)
+    await post(gql, {"query": text, "extensions": by_hash(sha256(text))}, one.secret_key)
+
+    response = await post(gql, {"extensions": by_hash(sha256(text))}, other.secret_key)
+
+    assert not_found(response)
+
+
+async def test_apq_a_tenant_keeps_a_bounded_number_dropping_the_oldest(
+    services: Services, tenant: TenantKit
+):
+    texts = [ad_hoc(f"{uuid.uuid4().hex}N{n}") for n in range(3)]
+    async with app_with(services, apq_max_documents=2) as bounded:
+        for text in texts:
+            body = {"query": text, "extensions": by_hash(sha256(text))}
+            assert (await post(bounded, body, tenant.secret_key)).status_code == 200
+
+    # Asked of another replica (this one remembers what it registered itself)
+    async with app_with(services, apq_max_documents=2) as replica:
+        found = [
+            await post(replica, {"extensions": by_hash(sha256(t))}, tenant.secret_key)
+            for t in texts
+        ]
+
+    assert not_found(found[0])
+    assert [r.json()["data"]["program"]["name"] for r in found[1:]] == [f"Shop {tenant.slug}"] * 2
+
+
+async def test_apq_a_replica_runs_what_another_registered_and_remembers_it(
+    services: Services, tenant: TenantKit
+):
+    text = ad_hoc(uuid.uuid4().hex)
+    expected = {"data": {"program": {"name": f"Shop {tenant.slug}"}}}
+    async with app_with(services) as one:
+        await post(one, {"query": text, "extensions": by_hash(sha256(text))}, tenant.secret_key)
+    async with app_with(services) as other:
+        first = await post(other, {"extensions": by_hash(sha256(text))}, tenant.secret_key)
+        # Redis forgets the tenant's documents; this replica still has the text the hash names
+        scope = tenant.id
+        await services.redis.delete(f"{{apq:{scope}}}:texts", f"{{apq:{scope}}}:registered")
+        again = await post(other, {"extensions": by_hash(sha256(text))}, tenant.secret_key)
+    async with app_with(services) as third:
+        elsewhere = await post(third, {"extensions": by_hash(sha256(text))}, tenant.secret_key)
+
+    assert first.json() == again.json() == expected
+    assert not_found(elsewhere)
+
+
+async def test_apq_a_hash_that_is_not_the_texts_registers_nothing(
+    gql: GraphQLClient, tenant: TenantKit
+):
+    text = ad_hoc(uuid.uuid4().hex)
+    claimed = sha256(text + " ")
+
+    refused = await post(gql, {"query": text, "extensions": by_hash(claimed)}, tenant.secret_key)
+    later = await post(gql, {"extensions": by_hash(claimed)}, tenant.secret_key)
+
+    assert refusal(refused)["extensions"] == {"code": "PERSISTED_QUERY_HASH_MISMATCH"}
+    assert not_found(later)
+
+
+async def test_required_registers_nothing_and_runs_no_automatic_registration(
+    gql: GraphQLClient, required: GraphQLClient, tenant: TenantKit
+):
+    # Given a document registered automatically while persisted queries were not required
+    text = ad_hoc(uuid.uuid4().hex)
+    await post(gql, {"query": text, "extensions": by_hash(sha256(text))}, tenant.secret_key)
+
+    # When persisted queries are required, its hash is not found, and its text is refused
+    by_id = await post(required, {"extensions": by_hash(sha256(text))}, tenant.secret_key)
+    with_text = await post(
+        required, {"query": text, "extensions": by_hash(sha256(text))}, tenant.secret_key
+    )
+
+    assert not_found(by_id)
+    assert refusal(with_text)["extensions"] == {"code": "PERSISTED_QUERY_REQUIRED"}
 
 
 @pytest.mark.parametrize("version", [2, 0, "1", True, None])
@@ -192,7 +274,9 @@ async def test_a_query_runs_by_hash_over_get(gql: GraphQLClient, tenant: TenantK
 
     assert response.status_code == 200, response.text
     assert response.json() == {
-        "data": {"program": {"name": f"Shop {tenant.slug}", "slug": tenant.slug}}
+        "data": {
+            "program": {"__typename": "Program", "name": f"Shop {tenant.slug}", "slug": tenant.slug}
+        }
     }
 
 
@@ -200,6 +284,8 @@ async def test_an_unknown_hash_over_get_is_not_found(gql: GraphQLClient, tenant:
     response = await get(gql, {"extensions": by_hash("0" * 64)}, tenant.secret_key)
 
     assert refusal(response)["message"] == "PersistedQueryNotFound"
+    # A cache in front must not keep the miss: the hash is registered next
+    assert response.headers["cache-control"] == "private, no-cache, must-revalidate"
 
 
 async def test_a_mutation_by_hash_over_get_is_refused(
@@ -260,7 +346,11 @@ async def test_required_refuses_a_member_token_and_a_publishable_key(
 async def test_required_runs_the_persisted_text_and_its_hash(
     required: GraphQLClient, tenant: TenantKit
 ):
-    expected = {"data": {"program": {"name": f"Shop {tenant.slug}", "slug": tenant.slug}}}
+    expected = {
+        "data": {
+            "program": {"__typename": "Program", "name": f"Shop {tenant.slug}", "slug": tenant.slug}
+        }
+    }
 
     as_text = await post(required, {"query": PROGRAM}, tenant.secret_key)
     as_hash = await post(required, {"extensions": by_hash(sha256(PROGRAM))}, tenant.secret_key)
@@ -303,3 +393,15 @@ async def test_unknown_hashes_are_not_found_for_operators_too(
     )
 
     assert refusal(response)["message"] == "PersistedQueryNotFound"
+
+
+async def test_two_ids_that_disagree_or_an_id_that_is_not_text_are_refused(
+    gql: GraphQLClient, tenant: TenantKit
+):
+    disagree = await post(
+        gql, {"extensions": by_hash(sha256(PROGRAM)), "documentId": sha256(ME)}, tenant.secret_key
+    )
+    not_text = await post(gql, {"documentId": 5}, tenant.secret_key)
+
+    assert refusal(disagree)["extensions"] == {"code": "PERSISTED_QUERY_HASH_MISMATCH"}
+    assert refusal(not_text)["extensions"] == {"code": "PERSISTED_QUERY_INVALID"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from collections.abc import AsyncIterator
 
@@ -254,3 +256,29 @@ async def test_a_viewer_or_a_key_may_not_set_the_budget(gql, make_tenant):
     # then both are refused
     assert [e["extensions"]["code"] for e in as_viewer] == ["FORBIDDEN"]
     assert [e["extensions"]["code"] for e in as_key] == ["FORBIDDEN"]
+
+
+async def test_a_costly_document_named_by_its_hash_spends_its_cost(gql, services, make_tenant):
+    # given a tenant's costly document registered as an automatic persisted query
+    kit = await make_tenant()
+    await services.abuse.tenant_limits.set(uuid.UUID(kit.id), 1000)
+    digest = hashlib.sha256(COSTLY.encode()).hexdigest()
+    by_hash = {"persistedQuery": {"version": 1, "sha256Hash": digest}}
+    headers = {"Authorization": f"Bearer {kit.secret_key}"}
+    registered = await gql.http.post(
+        "/graphql", json={"query": COSTLY, "extensions": by_hash}, headers=headers
+    )
+    assert "errors" not in registered.json()
+    before = _budget(await gql.raw(PROGRAM, token=kit.secret_key))[1]
+
+    # when its key sends the hash alone, by POST and by GET
+    posted = await gql.http.post("/graphql", json={"extensions": by_hash}, headers=headers)
+    got = await gql.http.get(
+        "/graphql", params={"extensions": json.dumps(by_hash)}, headers=headers
+    )
+    after = _budget(await gql.raw(PROGRAM, token=kit.secret_key))[1]
+
+    # then each spent its cost, as the text would have
+    for response in (posted, got):
+        assert response.status_code == 200 and "errors" not in response.json(), response.text
+    assert before - after >= 200

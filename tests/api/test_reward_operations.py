@@ -38,7 +38,7 @@ async def test_the_storefront_checkout_flow_runs_on_its_documents(gql, tenant, e
     cancelled = await gql(document("storefront/CancelRedemption.graphql"), {"code": code}, token=sk)
 
     assert [n["id"] for n in catalog["rewards"]["nodes"]] == [reward_id]
-    assert redeemed["redeemReward"]["points"] == {"available": 150}
+    assert redeemed["redeemReward"]["points"] == {"__typename": "Points", "available": 150}
     assert (checked["validateCode"]["valid"], checked["validateCode"]["discount"]) == (True, 700)
     assert used["markRedemptionUsed"]["redemption"]["status"] == "USED"
     assert cancelled["cancelRedemption"]["errors"][0]["code"] == "REDEMPTION_CLOSED"

@@ -144,6 +144,7 @@ async def test_stock_answers_every_operation_without_the_engine(services, tenant
     assert member["points"] == adjusted["points"]
     assert member["points"]["available"] >= 25
     assert answers["program"]["data"]["program"] == {
+        "__typename": "Program",
         "name": f"Shop {tenant.slug}",
         "slug": tenant.slug,
     }

@@ -54,12 +54,16 @@ async def test_a_survey_runs_from_staff_to_app_to_store_to_results_on_its_docume
     assert listed["surveys"]["nodes"][0]["followUp"] == "What went wrong?"
     answered = in_app["submitSurveyResponse"]
     assert (answered["followUpQuestion"], answered["thankYou"]) == ("What went wrong?", "Thanks!")
-    assert (answered["pointsAwarded"], answered["points"]) == (10, {"available": 10})
+    assert (answered["pointsAwarded"], answered["points"]) == (
+        10,
+        {"__typename": "Points", "available": 10},
+    )
     assert by_store["submitSurveyResponse"]["pointsAwarded"] == 10
     survey = results["survey"]
     assert survey["results"] == {
-        "nps": {"score": "0.00", "promoters": "1", "passives": "0", "detractors": "1",
-                "responses": "2"},
+        "__typename": "SurveyResults",
+        "nps": {"__typename": "NpsSummary", "score": "0.00", "promoters": "1", "passives": "0",
+                "detractors": "1", "responses": "2"},
         "csat": None,
     }  # fmt: skip
     assert [n["score"] for n in survey["responses"]["nodes"]] == [10, 4]

@@ -10,6 +10,8 @@ and a step's results (a new member, a code) are carried into later steps per twi
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -109,6 +111,14 @@ query Engaged($m: ID!) {
   }
 }
 """
+
+
+# A document of a client team's own, registered as a trusted document.
+TEAM = "query Team { program { __typename name } }"
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 # One time for every order, so that sending an order again is a retry, not a change.
@@ -761,6 +771,102 @@ STORY = [
         "operator",
         lambda w, c: {"input": {"id": c["web key"]}},
         refused="member",
+    ),
+    # The agency adds an action to the program; the store pays for it, refunds an order,
+    # and the agency changes and retires a reward, a survey and a segment
+    Step(
+        "agency/ConfigureProgram.graphql",
+        "operator",
+        lambda w, c: {"input": {"actions": [{"key": "review", "points": 25, "once": True}]}},
+        refused="publishable",
+    ),
+    Step(
+        "agency/ConfigureProgram.graphql",
+        "operator",
+        lambda w, c: {"input": {"pointsPerUnit": "-1", "currency": "usd"}},
+    ),
+    Step(
+        "storefront/RecordAction.graphql",
+        "secret",
+        lambda w, c: {"input": {"memberId": c["erin"], "action": "review", "idempotencyKey": "r1"}},
+        refused="member",
+    ),
+    Step(  # once only, with another key
+        "storefront/RecordAction.graphql",
+        "secret",
+        lambda w, c: {"input": {"externalId": "erin", "action": "review", "idempotencyKey": "r2"}},
+    ),
+    Step(
+        "storefront/RecordAction.graphql",
+        "secret",
+        lambda w, c: {"input": {"memberId": c["erin"], "action": "no-such-action"}},
+    ),
+    Step(
+        "storefront/RefundOrder.graphql",
+        "secret",
+        lambda w, c: {"input": {"orderId": "o-9", "refundId": "refund-1", "amount": 1999}},
+        refused="publishable",
+    ),
+    Step(  # the store's retry
+        "storefront/RefundOrder.graphql",
+        "secret",
+        lambda w, c: {"input": {"orderId": "o-9", "refundId": "refund-1", "amount": 1999}},
+    ),
+    Step(
+        "storefront/RefundOrder.graphql",
+        "secret",
+        lambda w, c: {"input": {"orderId": "o-9", "refundId": "refund-2", "amount": 999_999}},
+    ),
+    Step(
+        "agency/UpdateReward.graphql",
+        "operator",
+        lambda w, c: {"input": {"id": c["gift"], "name": "Gift card", "stock": 5}},
+        refused="member",
+    ),
+    Step(
+        "agency/UpdateReward.graphql",
+        "operator",
+        lambda w, c: {"input": {"id": c["gift"], "clear": ["stock", "nope"]}},
+    ),
+    Step(
+        "agency/ArchiveReward.graphql",
+        "operator",
+        lambda w, c: {"id": c["gift"]},
+        refused="publishable",
+    ),
+    Step(
+        "agency/UpdateSurvey.graphql",
+        "operator",
+        lambda w, c: {"input": {"id": c["delivery survey"], "active": False, "points": 5}},
+        refused="member",
+    ),
+    Step(
+        "agency/ArchiveSurvey.graphql",
+        "operator",
+        lambda w, c: {"id": c["delivery survey"]},
+        refused="publishable",
+    ),
+    Step(
+        "agency/DeleteSegment.graphql", "operator", lambda w, c: {"key": "savers"}, refused="member"
+    ),
+    Step("agency/DeleteSegment.graphql", "operator", lambda w, c: {"key": "vip"}),  # built in
+    # A client team registers its documents, and revokes them
+    Step(
+        "agency/RegisterTrustedDocuments.graphql",
+        "operator",
+        lambda w, c: {"client": "web", "manifest": json.dumps({sha256(TEAM): TEAM})},
+        refused="secret",
+    ),
+    Step(
+        "agency/RegisterTrustedDocuments.graphql",
+        "operator",
+        lambda w, c: {"client": "web", "manifest": json.dumps({sha256(TEAM + " "): TEAM})},
+    ),
+    Step(
+        "agency/RevokeTrustedDocuments.graphql",
+        "operator",
+        lambda w, c: {"client": "web", "ids": [sha256(TEAM)]},
+        refused="secret",
     ),
     Step(
         "agency/CreateTenant.graphql",

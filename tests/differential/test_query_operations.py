@@ -34,6 +34,14 @@ RECENT = {"from": (TOMORROW - timedelta(days=31)).isoformat(), "to": TOMORROW.is
 BEFORE = {"from": "2001-03-01T00:00:00Z", "to": "2001-04-01T00:00:00Z"}
 BACKWARDS = {"from": RECENT["to"], "to": RECENT["from"]}
 TOO_LONG = {"from": "2020-01-01T00:00:00Z", "to": "2026-01-01T00:00:00Z"}
+
+
+def _cart(order_id: str, who: dict[str, str]) -> dict[str, Any]:
+    lines = [{"sku": "SKU-1", "quantity": 2, "unitPrice": 2500, "category": "shoes"}]
+    placed = (TOMORROW - timedelta(days=1)).isoformat()
+    return {"orderId": order_id, "currency": "USD", "placedAt": placed, "lines": lines, **who}
+
+
 QUERIES: dict[str, list[Variables]] = {
     "agency/AgencyAnalytics.graphql": [
         lambda w: RECENT,
@@ -49,6 +57,7 @@ QUERIES: dict[str, list[Variables]] = {
         lambda w: BACKWARDS,
         lambda w: TOO_LONG,
     ],
+    "agency/AnalyticsSettings.graphql": [lambda w: {}],
     "agency/ApiKeys.graphql": [lambda w: {}],
     "agency/Member.graphql": [
         lambda w: {"id": w.alice, "historyFirst": 2},
@@ -84,6 +93,7 @@ QUERIES: dict[str, list[Variables]] = {
         lambda w: {"key": "at-risk"},  # built in, an overdue rule
         lambda w: {"key": "no-such-segment"},
     ],
+    "agency/Segments.graphql": [lambda w: {}],
     "agency/SurveyResults.graphql": [
         lambda w: {"id": w.survey, **EVER},
         lambda w: {"id": w.survey, **EVER, "first": 1},
@@ -98,6 +108,11 @@ QUERIES: dict[str, list[Variables]] = {
         lambda w: {"first": 500},  # over the maximum page size
     ],
     "agency/WebhookEndpoints.graphql": [lambda w: {}],
+    "agency/TrustedDocuments.graphql": [
+        lambda w: {},
+        lambda w: {"client": "web", "first": 1},
+        lambda w: {"client": "not a client"},
+    ],
     "agency/WinBackCampaign.graphql": [
         lambda w: {"key": CAMPAIGN},
         lambda w: {"key": CAMPAIGN, "days": 1},
@@ -131,6 +146,16 @@ QUERIES: dict[str, list[Variables]] = {
         lambda w: {"filter": {"from": EVER["to"], "to": EVER["from"]}},  # backwards
         lambda w: {"first": 500},  # over the maximum page size
     ],
+    "storefront/Order.graphql": [
+        lambda w: {"orderId": "order-1"},
+        lambda w: {"orderId": "guest-1"},
+        lambda w: {"orderId": "no-such-order"},
+    ],
+    "storefront/PreviewOrder.graphql": [
+        lambda w: {"input": _cart("preview-1", {"externalId": "alice"})},
+        lambda w: {"input": _cart("preview-2", {})},
+        lambda w: {"input": {**_cart("preview-3", {}), "currency": "EUR"}},
+    ],
     "storefront/Program.graphql": [lambda w: {}],
     "storefront/ProgramTiers.graphql": [lambda w: {}],
     "storefront/ReferralProgram.graphql": [lambda w: {}],
@@ -138,6 +163,11 @@ QUERIES: dict[str, list[Variables]] = {
         lambda w: {"first": 1},
         lambda w: {"kinds": ["FIXED_AMOUNT"]},
         lambda w: {"after": "not-a-cursor"},
+    ],
+    "storefront/Reward.graphql": [
+        lambda w: {"id": w.reward},
+        lambda w: {"id": w.prize},
+        lambda w: {"id": w.alice},  # an id of another type
     ],
     "storefront/ValidateCode.graphql": [
         lambda w: {"code": w.issued_code, "subtotal": 3000, "externalId": "alice"},
