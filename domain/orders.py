@@ -8,9 +8,9 @@ rate recorded when they were earned.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
-from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
