@@ -1,4 +1,4 @@
-"""The Starlette application: /graphql, /healthz and /readyz."""
+"""The Starlette application: /graphql, /healthz, /readyz and the referral links /r/…"""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from api.http.cors import Cors
 from api.http.graphql_endpoint import GraphQLEndpoint
 from api.http.last_resort import ContractStarlette, LastResort
 from api.http.readiness import readyz
+from api.http.referral_links import referral_link
 from api.http.security_headers import SecurityHeaders
 from api.services import Services
 from api.settings import Settings
@@ -94,6 +95,7 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/graphql", _GraphQLRoute(), methods=["GET", "POST"]),
+            Route("/r/{tenant}/{code}", referral_link, methods=["GET"]),
         ],
         lifespan=lifespan,
     )
