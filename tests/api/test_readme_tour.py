@@ -14,6 +14,7 @@ A JSON block with no `curl` block of its own re-sends the previous request; an H
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import shlex
@@ -138,7 +139,7 @@ def _curl(command: str, shell: dict[str, str]) -> Request:
     headers: dict[str, str] = {}
     body: dict[str, Any] = {}
     with_status = "-i" in args
-    for flag, value in zip(args, args[1:], strict=False):
+    for flag, value in itertools.pairwise(args):
         value = _SHELL_VARIABLE.sub(lambda m: shell[m.group(1)], value)
         if flag == "-H":
             name, _, text = value.partition(":")
