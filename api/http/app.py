@@ -1,4 +1,5 @@
-"""The Starlette application: /graphql, /healthz, /readyz and the referral links /r/…"""
+"""The Starlette application: /graphql, /healthz, /readyz, the referral links /r/… and the
+files of the GraphiQL page /graphiql/…"""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.http.cors import Cors
+from api.http.graphiql_page import GraphiQLAssets
 from api.http.graphql_endpoint import GraphQLEndpoint
 from api.http.last_resort import ContractStarlette, LastResort
 from api.http.readiness import readyz
@@ -96,6 +98,7 @@ def create_app(
             Route("/readyz", readyz),
             Route("/graphql", _GraphQLRoute(), methods=["GET", "POST"]),
             Route("/r/{tenant}/{code}", referral_link, methods=["GET"]),
+            Route("/graphiql/{name}", GraphiQLAssets(), methods=["GET"]),
         ],
         lifespan=lifespan,
     )
