@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
 from api.http.graphiql_page import ASSETS, LICENCES
 
