@@ -85,7 +85,13 @@
     );
     signedIn = function (headers) {
       headersState[1](headers);
-      generation[1](generation[0] + 1); // a new fetcher: the schema is read again
+      // Then a new fetcher, so the schema is read again: once the headers editor shows the
+      // session (GraphiQL reads the schema with the editor's headers).
+      window.setTimeout(function () {
+        generation[1](function (n) {
+          return n + 1;
+        });
+      }, 0);
     };
     return React.createElement(GraphiQL, {
       fetcher: fetcher,
