@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 import pytest
 
-from api.demo import DemoCredentials, create_demo
+from api.demo import DemoCredentials, create_demo, describe
 from api.http.app import create_app
 from api.services import Services
 from api.settings import Settings
@@ -219,6 +219,14 @@ def _sendable(request: Request, tour: Tour) -> tuple[dict[str, str], dict[str, A
     headers = {name: _filled(value, tour.shell) for name, value in request.headers.items()}
     body = json.loads(_filled(json.dumps(request.body), tour.shell))
     return headers, tour.substitute(body)
+
+
+def test_the_readme_shows_the_banner_the_demo_prints():
+    shown = re.search(r"```\n(Demo tenant ready\.\n.*?)```", README.read_text(), re.S)
+    assert shown is not None
+    creds = DemoCredentials("http://127.0.0.1:8000/graphql", "demo", "sk", "pk", "e", "pw")
+    labels = [line.split(":")[0] for line in describe(creds).splitlines()]
+    assert [line.split(":")[0] for line in shown[1].splitlines()] == labels
 
 
 def test_the_readme_shows_a_tour_of_every_client():
