@@ -197,7 +197,10 @@ async def demo(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, Dem
     """The demo tenant on a database of its own, as `./scripts/demo` makes it."""
     admin = await postgres_admin_url()
     name, url = await create_test_database(admin)
-    own = settings.model_copy(update={"database_url": url, "db_pool_max": 4})
+    own = settings.model_copy(
+        # The address the README's links show, whatever the environment says.
+        update={"database_url": url, "db_pool_max": 4, "public_url": "http://127.0.0.1:8000"}
+    )
     running = await Services.start(own)
     try:
         creds = await create_demo(running)
