@@ -1,5 +1,5 @@
-"""The `loyalty` command: serve, demo, migrate, tenant/apikey/operator create, schema,
-persisted-queries."""
+"""The `loyalty` command: serve, demo, migrate, tenant/apikey/operator create, embedded
+stop, schema, persisted-queries."""
 
 from __future__ import annotations
 
@@ -34,8 +34,7 @@ def _run(fn: Callable[[Any], Awaitable[int]]) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
+    from api.serving import serve, stopping_embedded
     from api.startup_checks import refuse_unsafe_start
 
     # Links the server prints and builds (GraphQL URL, referral URLs) follow --host/--port
@@ -46,23 +45,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # After the check: the app imports the engine, which fails outright on a missing name.
     from api.http.app import create_app
 
-    if args.demo:
-        cmd_demo(argparse.Namespace(json=False))
-    else:
-        _run(lambda services: _noop())  # start embedded servers and migrate the control schema
-    uvicorn.run(
-        create_app(settings, worker=not args.no_worker),
-        host=args.host,
-        port=args.port,
-        log_level="info",
-        access_log=False,
-        proxy_headers=True,
-        server_header=False,  # no banner naming the server software
-    )
-    return 0
+    banner: list[str] = []
 
+    async def prepare(services: Any) -> int:
+        # Starts the embedded servers, migrates the control schema, makes the demo tenant.
+        if args.demo:
+            banner.append(await _demo_text(services, as_json=False))
+        return 0
 
-async def _noop() -> int:
+    with stopping_embedded(settings) as stopping:
+        if _run(prepare) != 0:
+            return 1
+        app = create_app(settings, worker=not args.no_worker)
+        serve(stopping, app, host=args.host, port=args.port, banner="".join(banner) or None)
     return 0
 
 
@@ -79,12 +74,20 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return _run(go)
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
+async def _demo_text(services: Any, *, as_json: bool) -> str:
     from api.demo import as_dict, create_demo, describe
+    from api.worker import run_once
 
+    creds = await create_demo(services)
+    # The jobs a new tenant's data calls for (its members' segments) run now, so the
+    # server's own first round has nothing to report after the credentials are shown.
+    await run_once(services)
+    return json.dumps(as_dict(creds)) if as_json else describe(creds)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
     async def go(services: Any) -> int:
-        creds = await create_demo(services)
-        print(json.dumps(as_dict(creds)) if args.json else describe(creds), flush=True)
+        print(await _demo_text(services, as_json=args.json), flush=True)
         return 0
 
     return _run(go)
@@ -209,6 +212,18 @@ def cmd_operator_create(args: argparse.Namespace) -> int:
     return _run(go)
 
 
+def cmd_embedded_stop(args: argparse.Namespace) -> int:
+    from persistence.embedded import stop_embedded
+
+    data_dir = Settings().data_dir.resolve()
+    stopped = stop_embedded(data_dir)
+    if stopped:
+        print(f"stopped the embedded {' and '.join(stopped)} of {data_dir}")
+    else:
+        print(f"no embedded server of {data_dir} was running")
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from api.schema.field_index import README
     from api.schema_export import SCHEMA_FILE, current_index_readme, current_sdl
@@ -303,6 +318,12 @@ def parser() -> argparse.ArgumentParser:
     oc.add_argument("--tenant", action="append", help="tenant slug to grant (repeatable)")
     oc.add_argument("--role", choices=["owner", "admin", "viewer"], default="owner")
     oc.set_defaults(fn=cmd_operator_create)
+
+    e = sub.add_parser("embedded", help="the embedded PostgreSQL and Redis").add_subparsers(
+        dest="action", required=True
+    )
+    es = e.add_parser("stop", help="stop the embedded servers of LOYALTY_DATA_DIR (data stays)")
+    es.set_defaults(fn=cmd_embedded_stop)
 
     sc = sub.add_parser("schema", help="write graphql/schema.graphql from the code")
     sc.add_argument("--check", action="store_true", help="only check that it is current")

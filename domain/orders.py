@@ -8,9 +8,11 @@ rate recorded when they were earned.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from uuid import UUID
 
 from domain import referring, stamps
 from domain.clock import Clock
@@ -171,11 +173,24 @@ async def record_order(
         await cache.put(balance)
     if stamped.balance is not None:
         await cache.put(stamped.balance)
-    for changed in referral.balances if referral else ():
+    later = referral.balances if referral else ()
+    for changed in later:
         await cache.put(changed)
-        if changed.member_id == order.member_id:
-            balance = changed  # the order's member got a referral reward on top
+    balance = final_balance(order.member_id, balance, later)
     return OrderResult(record, delta, balance, stamps=stamped.stamps)
+
+
+def final_balance(
+    member_id: UUID | None, balance: Balance | None, later: Iterable[Balance]
+) -> Balance | None:
+    """The member's points balance after every effect of the mutation, for its payload.
+
+    Effects that follow the order's own (a referral reward on a first order, its clawback on
+    a refund) save the member's wallet again: the last saved balance is the one to show."""
+    for changed in later:
+        if changed.member_id == member_id and changed.wallet == DEFAULT_WALLET:
+            balance = changed
+    return balance
 
 
 def _check_change(existing: OrderRecord, order: Order) -> None:
@@ -317,6 +332,7 @@ async def refund_order(
         await cache.put(balance)
     if stamps_balance is not None:
         await cache.put(stamps_balance)
-    for changed in referral.balances if referral else ():
+    later = referral.balances if referral else ()
+    for changed in later:
         await cache.put(changed)
-    return RefundResult(record, refund, shortfall, balance)
+    return RefundResult(record, refund, shortfall, final_balance(member_id, balance, later))

@@ -315,6 +315,9 @@ class ReferralRepository(Protocol):
         self, referrer_id: UUID, before_seq: int | None, limit: int
     ) -> list[Referral]: ...
     async def stats(self, referrer_id: UUID) -> ReferralStats: ...
+    async def count_click(self, member_id: UUID, at: datetime) -> None:
+        """One more visit of the member's referral link."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

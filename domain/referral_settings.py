@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from uuid import UUID
 
 from domain.errors import DomainError
@@ -18,6 +19,7 @@ from domain.program import LimitPeriod
 MAX_REWARD_POINTS = 1_000_000
 MAX_TEMPLATE = 500
 # Only these placeholders; anything else in braces is a typo the merchant should see now.
+_HTTP_URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
 _PLACEHOLDER = re.compile(r"\{(?:code|tenant)\}")
 
 
@@ -39,6 +41,9 @@ class ReferralSettings:
     version: int = 0
     active: bool = True
     url_template: str | None = None
+    # Where the platform's own link (/r/<tenant>/<code>) sends a visitor, with the code added
+    # as the `ref` query parameter: the storefront's sign-up or home page.
+    landing_url: str | None = None
     referrer_reward: ReferralReward | None = None
     referee_reward: ReferralReward | None = None
     trigger: ReferralTrigger = ReferralTrigger.FIRST_ORDER
@@ -63,14 +68,38 @@ def render_url(template: str, tenant_slug: str, code: str) -> str:
     return template.replace("{code}", code).replace("{tenant}", tenant_slug)
 
 
-def _validate_template(template: str) -> str:
-    cleaned = template.strip()
-    field = ("urlTemplate",)
-    if not 1 <= len(cleaned) <= MAX_TEMPLATE or not re.match(r"^https?://[^\s]+$", cleaned):
+def landing_with_code(landing_url: str, code: str) -> str:
+    """The landing URL with `ref=<code>` among its query parameters (any `ref` it had is
+    replaced; the rest of the query and the fragment stay)."""
+    parts = urlsplit(landing_url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "ref"]
+    return urlunsplit(parts._replace(query=urlencode([*query, ("ref", code)])))
+
+
+def _http_url(url: str, field: str) -> str:
+    cleaned = url.strip()
+    if not 1 <= len(cleaned) <= MAX_TEMPLATE or not re.match(
+        r"^https?://[^\s/?#]+[^\s]*$", cleaned
+    ):
         raise DomainError(
-            f"urlTemplate must be an http(s) URL of at most {MAX_TEMPLATE} characters.",
-            field=field,
+            f"{field} must be an http(s) URL of at most {MAX_TEMPLATE} characters.",
+            field=(field,),
         )
+    return cleaned
+
+
+def _validate_landing(url: str) -> str:
+    cleaned = _http_url(url, "landingUrl")
+    if re.search(r"[{}]", cleaned):
+        raise DomainError(
+            "landingUrl takes no placeholders: the code is added as ?ref=.", field=("landingUrl",)
+        )
+    return cleaned
+
+
+def _validate_template(template: str) -> str:
+    cleaned = _http_url(template, "urlTemplate")
+    field = ("urlTemplate",)
     if "{code}" not in cleaned:
         raise DomainError("urlTemplate must contain {code}.", field=field)
     if re.search(r"[{}]", _PLACEHOLDER.sub("", cleaned)):
@@ -89,6 +118,8 @@ def validate(settings: ReferralSettings) -> ReferralSettings:
     """Checks the fields that need no database; catalog rewards are checked by the caller."""
     if settings.url_template is not None:
         settings = replace(settings, url_template=_validate_template(settings.url_template))
+    if settings.landing_url is not None:
+        settings = replace(settings, landing_url=_validate_landing(settings.landing_url))
     if settings.referrer_reward is not None:
         _validate_reward(settings.referrer_reward, "referrerReward")
     if settings.referee_reward is not None:
@@ -127,6 +158,7 @@ def to_json(s: ReferralSettings) -> dict[str, Any]:
     return {
         "active": s.active,
         "url_template": s.url_template,
+        "landing_url": s.landing_url,
         "referrer_reward": _reward_json(s.referrer_reward),
         "referee_reward": _reward_json(s.referee_reward),
         "trigger": s.trigger.value,
@@ -141,6 +173,7 @@ def from_json(version: int, data: dict[str, Any]) -> ReferralSettings:
         version=version,
         active=data.get("active", True),
         url_template=data.get("url_template"),
+        landing_url=data.get("landing_url"),
         referrer_reward=_reward_of(data.get("referrer_reward")),
         referee_reward=_reward_of(data.get("referee_reward")),
         trigger=ReferralTrigger(data.get("trigger", ReferralTrigger.FIRST_ORDER.value)),

@@ -1,4 +1,5 @@
-"""The Starlette application: /graphql, /healthz and /readyz."""
+"""The Starlette application: /graphql, /healthz, /readyz, the referral links /r/… and the
+files of the GraphiQL page /graphiql/…"""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.http.cors import Cors
+from api.http.graphiql_page import GraphiQLAssets
 from api.http.graphql_endpoint import GraphQLEndpoint
 from api.http.last_resort import ContractStarlette, LastResort
 from api.http.readiness import readyz
+from api.http.referral_links import referral_link
 from api.http.security_headers import SecurityHeaders
 from api.services import Services
 from api.settings import Settings
@@ -96,6 +99,8 @@ def create_app(
             Route("/graphql", _GraphQLRoute(), methods=["GET", "POST"]),
             # Subscriptions (graphql-transport-ws): api/http/socket_auth.py signs the socket in.
             WebSocketRoute("/graphql", _GraphQLRoute()),
+            Route("/r/{tenant}/{code}", referral_link, methods=["GET"]),
+            Route("/graphiql/{name}", GraphiQLAssets(), methods=["GET"]),
         ],
         lifespan=lifespan,
     )

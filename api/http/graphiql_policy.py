@@ -1,10 +1,10 @@
-"""The Content-Security-Policy of the GraphiQL page, read from the page strawberry serves.
+"""The Content-Security-Policy of the GraphiQL page, read from the page itself.
 
-Strawberry's GraphiQL page loads React, GraphiQL and its explorer plugin from a CDN (fixed
-versions, with subresource integrity) and runs one inline script. The policy allows exactly
-those script and stylesheet URLs and the inline script by its hash, so it follows the page
-when strawberry is upgraded and nothing else can run on it. Inline styles stay allowed
-because GraphiQL's editor sets styles at run time; a style cannot run code.
+The platform's GraphiQL page (api/http/graphiql_page.py) loads React, GraphiQL and its own
+script from the platform, and runs no inline script. The policy allows the script and
+stylesheet sources the page names (its own origin for its own paths) and any inline script
+by its hash, so it follows the page and nothing else can run on it. Inline styles stay
+allowed because GraphiQL's editor sets styles at run time; a style cannot run code.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import hashlib
 from functools import cache
 from html.parser import HTMLParser
 
-from strawberry.http.ides import get_graphql_ide_html
+from api.http.graphiql_page import graphiql_html
 
 
 class _PageSources(HTMLParser):
@@ -52,19 +52,31 @@ def _sha256(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
 
 
+def _source(url: str) -> str:
+    # A path on this origin is 'self': a source expression cannot be a bare path.
+    return "'self'" if url.startswith("/") and not url.startswith("//") else url
+
+
+def _unique(sources: list[str]) -> list[str]:
+    return list(dict.fromkeys(sources))
+
+
 def policy_for_page(html: str) -> str:
     page = _PageSources()
     page.feed(html)
     page.close()
-    scripts = [*page.scripts, *map(_sha256, page.inline_scripts)]
+    scripts = _unique([*map(_source, page.scripts), *map(_sha256, page.inline_scripts)])
+    styles = _unique([*map(_source, page.stylesheets), "'unsafe-inline'"])
     return "; ".join(
         [
             "default-src 'none'",
             "script-src " + " ".join(scripts),
-            "style-src " + " ".join([*page.stylesheets, "'unsafe-inline'"]),
-            # The page's icon is a data: image; its queries go to this same origin, over
-            # fetch and (subscriptions) a WebSocket, which 'self' covers.
+            "style-src " + " ".join(styles),
+            # GraphiQL's stylesheet carries its images and fonts as data: URLs; its queries
+            # go to this same origin, over fetch and (subscriptions) a WebSocket, which
+            # 'self' covers.
             "img-src data:",
+            "font-src data:",
             "connect-src 'self'",
             "base-uri 'none'",
             "form-action 'none'",
@@ -75,4 +87,4 @@ def policy_for_page(html: str) -> str:
 
 @cache
 def graphiql_policy() -> str:
-    return policy_for_page(get_graphql_ide_html("graphiql"))
+    return policy_for_page(graphiql_html())

@@ -13,12 +13,14 @@ from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter
 from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
 from strawberry.http import GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
 from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 
 from api.http.body_limits import check_query_length
 from api.http.contract_view import ContractView
+from api.http.graphiql_page import graphiql_html
 from api.http.persisted_queries import (
     PersistedQueries,
     PersistedQueryRefused,
@@ -35,6 +37,10 @@ class PersistedQueryView(ContractView):
         super().__init__(**kwargs)
         self.persisted = persisted
         self.max_query_length = max_query_length
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # The platform's own page: its files come from the platform, never from a CDN.
+        return HTMLResponse(graphiql_html())
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         # A GET naming its document by hash has no `query` either, and is not a browser

@@ -51,3 +51,4 @@ class ReferralStats:
     rejected: int = 0
     reversed: int = 0
     points_earned: int = 0
+    clicks: int = 0  # visits of the member's referral link on the platform

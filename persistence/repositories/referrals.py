@@ -140,9 +140,21 @@ class PgReferralRepository:
                       count(*) FILTER (WHERE status = 'REJECTED') AS rejected,
                       count(*) FILTER (WHERE status = 'REVERSED') AS reversed,
                       coalesce(sum(referrer_points) FILTER (WHERE status = 'REWARDED'), 0)
-                          AS points_earned
+                          AS points_earned,
+                      coalesce((SELECT clicks FROM referral_clicks WHERE member_id = $1), 0)
+                          AS clicks
                FROM referrals WHERE referrer_id = $1""",
             referrer_id,
         )
         assert row is not None
         return ReferralStats(**dict(row))
+
+    async def count_click(self, member_id: UUID, at: datetime) -> None:
+        await self._conn.execute(
+            """INSERT INTO referral_clicks (member_id, clicks, last_clicked_at) VALUES ($1, 1, $2)
+               ON CONFLICT (member_id) DO UPDATE
+               SET clicks = referral_clicks.clicks + 1,
+                   last_clicked_at = greatest(referral_clicks.last_clicked_at, $2)""",
+            member_id,
+            at,
+        )

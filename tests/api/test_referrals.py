@@ -16,7 +16,7 @@ CONFIGURE = """
 mutation Configure($input: ConfigureReferralsInput!) {
   configureReferrals(input: $input) {
     referrals {
-      version active urlTemplate trigger minOrderValue cap capPeriod
+      version active urlTemplate landingUrl trigger minOrderValue cap capPeriod
       referrerReward { points rewardId reward { name } }
       refereeReward { points rewardId }
     }

@@ -455,6 +455,10 @@ async def _referrals_and_tiers(uow: UnitOfWorkFactory, cache: BalanceCache, reco
         record("rewarded", await unit.referrals.rewarded_since(ann.id, NOW))
         record("stats", await unit.referrals.stats(ann.id))
         record("for referrer", await unit.referrals.for_referrer(ann.id, None, 10))
+        await unit.referrals.count_click(ann.id, NOW)
+        await unit.referrals.count_click(ann.id, NOW - DAY)
+        record("stats with clicks", await unit.referrals.stats(ann.id))
+        record("no clicks", (await unit.referrals.stats(bob.id)).clicks)
     async with uow() as unit:
         gold = Tier(uuid.uuid4(), "Gold", 100, Decimal(2), ("lounge",), False, NOW, NOW)
         await unit.tiers.add(gold)
@@ -511,6 +515,12 @@ async def _referrals_and_tiers(uow: UnitOfWorkFactory, cache: BalanceCache, reco
             await unit.referrals.add(replace(referral, id=uuid.uuid4()))
 
     await record.refusal("second referral", second_referral())
+
+    async def click_of_no_member() -> None:
+        async with uow() as unit:
+            await unit.referrals.count_click(uuid.uuid4(), NOW)
+
+    await record.refusal("click of no member", click_of_no_member())
     async with uow() as unit:
         record("after refusal", await unit.tiers.all())
 

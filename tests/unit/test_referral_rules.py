@@ -17,6 +17,7 @@ from domain.referral_settings import (
     ReferralSettings,
     default_url,
     from_json,
+    landing_with_code,
     render_url,
     to_json,
     validate,
@@ -129,3 +130,26 @@ def test_settings_survive_their_storage_form():
         cap_period=LimitPeriod.MONTH,
     )
     assert from_json(3, to_json(settings)) == settings
+
+
+@pytest.mark.parametrize(
+    ("landing", "sent_to"),
+    [
+        ("https://shop.example", "https://shop.example?ref=W392Y5GK"),
+        ("https://shop.example/join", "https://shop.example/join?ref=W392Y5GK"),
+        ("https://shop.example/?src=mail&x=", "https://shop.example/?src=mail&x=&ref=W392Y5GK"),
+        ("https://shop.example/?ref=OLD#top", "https://shop.example/?ref=W392Y5GK#top"),
+    ],
+)
+def test_the_landing_url_gets_the_code_as_ref(landing, sent_to):
+    assert landing_with_code(landing, "W392Y5GK") == sent_to
+
+
+def test_a_landing_url_is_an_http_url_without_placeholders_and_survives_storage():
+    kept = validate(ReferralSettings(landing_url="  https://shop.example/join  "))
+    assert kept.landing_url == "https://shop.example/join"
+    assert from_json(1, to_json(kept)).landing_url == kept.landing_url
+    for bad in ("ftp://shop.example", "https://", "https://shop.example/{code}", "x" * 600):
+        with pytest.raises(DomainError) as refused:
+            validate(ReferralSettings(landing_url=bad))
+        assert refused.value.field == ("landingUrl",)

@@ -17,6 +17,7 @@ from api.schema.common.errors import UserError, returns_payload
 from api.schema.common.ids import to_global_id, uuid_of
 from api.schema.common.node import Node
 from api.schema.common.pagination import Connection, connection, decode_cursor, page_size
+from api.schema.common.scalars import BigInt
 from api.schema.rewards.reward_types import Reward, reward_by_id
 from domain import referral_settings as rs
 from domain.partial_updates import PartialUpdate
@@ -114,6 +115,9 @@ class ReferralStats:
     points_earned: int = strawberry.field(
         description="Points this member was given for referrals that still stand."
     )
+    clicks: BigInt = strawberry.field(
+        description="Visits of the member's link on the platform (/r/<tenant>/<code>)."
+    )
 
 
 @strawberry.type
@@ -146,6 +150,9 @@ class ReferralProgram:
     url_template: str | None = strawberry.field(
         description="Template of members' referral links; null uses the platform's own link."
     )
+    landing_url: str | None = strawberry.field(
+        description="Where the platform's own link sends visitors, with `?ref=<code>` added."
+    )
     trigger: ReferralTrigger  # type: ignore[valid-type]
     min_order_value: int = strawberry.field(
         description="Minor units a FIRST_ORDER trigger's order must reach (net of refunds)."
@@ -163,6 +170,7 @@ def referral_program_of(s: rs.ReferralSettings) -> ReferralProgram:
         version=s.version,
         active=s.active,
         url_template=s.url_template,
+        landing_url=s.landing_url,
         trigger=s.trigger,
         min_order_value=s.min_order_minor,
         referrer_reward=_reward_setting(s.referrer_reward),
@@ -221,6 +229,7 @@ async def member_referral_stats(info: Info, member: DomainMember) -> ReferralSta
         rejected=stats.rejected,
         reversed=stats.reversed,
         points_earned=stats.points_earned,
+        clicks=BigInt(stats.clicks),
     )
 
 
@@ -252,6 +261,12 @@ class ConfigureReferralsInput:
         description="e.g. 'https://shop.example/?ref={code}'; {tenant} is the tenant's slug.",
     )
     clear_url_template: bool = False
+    landing_url: str | None = strawberry.field(
+        default=None,
+        description="The shop's page for visitors of /r/<tenant>/<code>, e.g. "
+        "'https://shop.example/signup'; they arrive with `?ref=<code>` added.",
+    )
+    clear_landing_url: bool = False
     trigger: ReferralTrigger | None = None  # type: ignore[valid-type]
     min_order_value: int | None = None
     referrer_reward: ReferralRewardInput | None = None
@@ -278,6 +293,7 @@ def _update(i: ConfigureReferralsInput) -> PartialUpdate:
     values: dict[str, object] = dict(
         active=i.active,
         url_template=i.url_template,
+        landing_url=i.landing_url,
         trigger=i.trigger,
         min_order_minor=i.min_order_value,
         cap=i.cap,
@@ -291,6 +307,7 @@ def _update(i: ConfigureReferralsInput) -> PartialUpdate:
         name
         for flag, names in (
             (i.clear_url_template, ("url_template",)),
+            (i.clear_landing_url, ("landing_url",)),
             (i.clear_referrer_reward, ("referrer_reward",)),
             (i.clear_referee_reward, ("referee_reward",)),
             (i.clear_cap, ("cap", "cap_period")),

@@ -142,4 +142,9 @@ class FakeReferralRepository:
             points_earned=sum(
                 r.referrer_points for r in mine if r.status is ReferralStatus.REWARDED
             ),
+            clicks=self._tables.referral_clicks.get(referrer_id, 0),
         )
+
+    async def count_click(self, member_id: UUID, at: datetime) -> None:
+        references(member_id in self._tables.members, "referral_clicks_member_id_fkey")
+        self._tables.referral_clicks[member_id] = self._tables.referral_clicks.get(member_id, 0) + 1

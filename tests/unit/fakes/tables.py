@@ -110,6 +110,7 @@ class Tables:
     redemptions: dict[UUID, Redemption] = field(default_factory=dict)
     referral_settings: dict[int, VersionedRow] = field(default_factory=dict)
     referrals: dict[UUID, Referral] = field(default_factory=dict)
+    referral_clicks: dict[UUID, int] = field(default_factory=dict)  # member id -> clicks
     tiers: dict[UUID, Tier] = field(default_factory=dict)
     tier_program: TierSettings = field(default_factory=TierSettings)
     tier_settled_version: int = 0
