@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import asyncpg
 
@@ -19,8 +20,10 @@ from persistence.db import STATEMENT_CACHE_SIZE, create_pool
 from persistence.hearing import Hearing
 from persistence.member_ids import MemberIdCache
 from persistence.migrator import migrate_control
+from persistence.operator_sessions import OperatorSessions
 from persistence.program_memory import ProgramMemory
 from persistence.redis_cluster import RedisClient
+from persistence.team_store import TeamStore
 from tenants.registry import TenantRegistry
 
 
@@ -42,6 +45,15 @@ class Services:
     # The listener's own pool of one direct connection, when the main pool goes through a
     # transaction-mode pooler (LOYALTY_LISTEN_DATABASE_URL).
     listen_pool: asyncpg.Pool | None = None
+
+    @cached_property
+    def sessions(self) -> OperatorSessions:
+        """Operator sessions: read from the control schema on every request, never cached."""
+        return OperatorSessions(self.pool)
+
+    @cached_property
+    def team(self) -> TeamStore:
+        return TeamStore(self.pool, self.control)
 
     @classmethod
     async def start(cls, settings: Settings, clock: Clock | None = None) -> Services:

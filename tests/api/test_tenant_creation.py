@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import timedelta
 
-from api.auth.principal import operator_signing_key
-from api.auth.tokens import issue_operator_session
+from api.auth.sessions import open_operator_session
 from api.services import Services
 from tests.support.throttling import client_from, new_address
 
@@ -65,9 +63,7 @@ async def test_the_founder_of_an_agency_creates_its_first_tenant(gql, services):
     operator = await services.control.create_operator(
         f"founder-{uuid.uuid4().hex[:10]}@ops.example", "unused", "Founder", agency
     )
-    token, _ = issue_operator_session(
-        operator.id, operator_signing_key(services), timedelta(hours=1)
-    )
+    token, _ = await open_operator_session(services, operator.id)
 
     # when they create a tenant, then it is made
     payload = (await _create(gql, token))["data"]["createTenant"]

@@ -1,0 +1,146 @@
+"""inviteOperator and acceptInvitation: a new operator joins an existing agency."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from api.auth.keys import hash_key
+from api.auth.sessions import open_operator_session
+from api.context import Info
+from api.schema.auth.auth import OperatorAccount
+from api.schema.common.errors import UserError, returns_payload
+from api.schema.common.ids import to_global_id, uuid_of
+from api.schema.tenants.team import agency_of
+from api.schema.tenants.tenants import OperatorRole
+from api.services import Services
+from domain.emails import canonical_email
+from domain.errors import DomainError, Duplicate, NotFound
+from domain.password_strength import require_strong_password
+from domain.roles import Role
+from domain.team import INVITATION_LIFETIME, new_invitation_token, require_may_manage
+from persistence.team_store import InvitationRecord
+
+
+@strawberry.type(description="An invitation to join your agency, open until it expires.")
+class Invitation:
+    id: strawberry.ID
+    email: str
+    role: OperatorRole  # type: ignore[valid-type]
+    tenant_ids: list[strawberry.ID]
+    created_at: datetime
+    expires_at: datetime
+
+    @classmethod
+    def of(cls, r: InvitationRecord) -> Invitation:
+        return cls(
+            id=strawberry.ID(to_global_id("Invitation", r.id)),
+            email=r.email,
+            role=Role(r.role),
+            tenant_ids=[strawberry.ID(to_global_id("Tenant", t)) for t in r.tenant_ids],
+            created_at=r.created_at,
+            expires_at=r.expires_at,
+        )
+
+
+@strawberry.input
+class InviteOperatorInput:
+    email: str
+    role: OperatorRole  # type: ignore[valid-type]
+    tenants: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Tenants of your agency the new operator may use."
+    )
+
+
+@strawberry.type
+class InviteOperatorPayload:
+    invitation: Invitation | None = None
+    token: str | None = strawberry.field(
+        default=None,
+        description="Give it to the person invited (acceptInvitation). Shown this once.",
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class AcceptInvitationInput:
+    token: str
+    password: str = strawberry.field(description="At least 12 characters, not a common one.")
+    name: str | None = None
+
+
+@strawberry.type
+class AcceptInvitationPayload:
+    operator: OperatorAccount | None = None
+    token: str | None = strawberry.field(default=None, description="A session: you are logged in.")
+    expires_at: datetime | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+MAX_INVITED_TENANTS = 100
+
+
+def invitation_hash(services: Services, token: str) -> bytes:
+    return hash_key(token, services.settings.resolved_secret_key)
+
+
+@strawberry.type
+class InvitationMutations:
+    @strawberry.mutation(description="Invite someone to your agency by email (owners, admins).")
+    @returns_payload(InviteOperatorPayload)
+    async def invite_operator(
+        self, info: Info, input: InviteOperatorInput
+    ) -> InviteOperatorPayload:
+        ctx = info.context
+        services = ctx.services
+        agency_id, actor = agency_of(ctx)
+        role = Role(input.role)
+        require_may_manage(actor, None, role)
+        email = canonical_email(input.email)
+        if await services.control.operator_by_email(email) is not None:
+            raise Duplicate("An operator with this email exists.", field=("email",))
+        wanted = [uuid_of(t, "Tenant", ("tenants",)) for t in (input.tenants or [])]
+        if len(wanted) > MAX_INVITED_TENANTS:
+            raise DomainError(f"At most {MAX_INVITED_TENANTS} tenants.", field=("tenants",))
+        found = await services.team.tenants_of_agency(agency_id, wanted)
+        if set(found) != set(wanted):
+            raise NotFound("No such tenant in your agency.", field=("tenants",))
+        token = new_invitation_token()
+        record = await services.team.invite(
+            agency_id,
+            email,
+            role,
+            list(dict.fromkeys(wanted)),
+            invitation_hash(services, token),
+            ctx.principal.operator_id,  # type: ignore[arg-type]
+            services.clock.now() + INVITATION_LIFETIME,
+        )
+        return InviteOperatorPayload(invitation=Invitation.of(record), token=token)
+
+    @strawberry.mutation(
+        description="Join an agency with an invitation's token: sets your password."
+    )
+    @returns_payload(AcceptInvitationPayload)
+    async def accept_invitation(
+        self, info: Info, input: AcceptInvitationInput
+    ) -> AcceptInvitationPayload:
+        ctx = info.context
+        services = ctx.services
+        name = (input.name or "").strip() or None
+        if name is not None and len(name) > 200:
+            raise DomainError("name must be at most 200 characters.", field=("name",))
+        token_hash = invitation_hash(services, input.token.strip())
+        require_strong_password(input.password)
+        password_hash = await services.abuse.passwords.hash(input.password)  # off the loop
+        operator = await services.team.accept(token_hash, password_hash, name, services.clock.now())
+        token, expires = await open_operator_session(
+            services, operator.id, ctx.request.headers.get("user-agent")
+        )
+        return AcceptInvitationPayload(
+            operator=OperatorAccount(
+                id=strawberry.ID(str(operator.id)), email=operator.email, name=operator.name
+            ),
+            token=token,
+            expires_at=expires,
+        )
