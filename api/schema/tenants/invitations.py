@@ -6,7 +6,7 @@ from datetime import datetime
 
 import strawberry
 
-from api.auth.keys import hash_key
+from api.auth.invitations import invitation_hash, invite
 from api.auth.sessions import open_operator_session
 from api.context import Info
 from api.schema.auth.auth import OperatorAccount
@@ -14,12 +14,9 @@ from api.schema.common.errors import UserError, returns_payload
 from api.schema.common.ids import to_global_id, uuid_of
 from api.schema.tenants.team import agency_of
 from api.schema.tenants.tenants import OperatorRole
-from api.services import Services
-from domain.emails import canonical_email
-from domain.errors import DomainError, Duplicate, NotFound
+from domain.errors import DomainError
 from domain.password_strength import require_strong_password
 from domain.roles import Role
-from domain.team import INVITATION_LIFETIME, new_invitation_token, require_may_manage
 from persistence.team_store import InvitationRecord
 
 
@@ -78,13 +75,6 @@ class AcceptInvitationPayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-MAX_INVITED_TENANTS = 100
-
-
-def invitation_hash(services: Services, token: str) -> bytes:
-    return hash_key(token, services.settings.resolved_secret_key)
-
-
 @strawberry.type
 class InvitationMutations:
     @strawberry.mutation(description="Invite someone to your agency by email (owners, admins).")
@@ -93,28 +83,15 @@ class InvitationMutations:
         self, info: Info, input: InviteOperatorInput
     ) -> InviteOperatorPayload:
         ctx = info.context
-        services = ctx.services
         agency_id, actor = agency_of(ctx)
-        role = Role(input.role)
-        require_may_manage(actor, None, role)
-        email = canonical_email(input.email)
-        if await services.control.operator_by_email(email) is not None:
-            raise Duplicate("An operator with this email exists.", field=("email",))
-        wanted = [uuid_of(t, "Tenant", ("tenants",)) for t in (input.tenants or [])]
-        if len(wanted) > MAX_INVITED_TENANTS:
-            raise DomainError(f"At most {MAX_INVITED_TENANTS} tenants.", field=("tenants",))
-        found = await services.team.tenants_of_agency(agency_id, wanted)
-        if set(found) != set(wanted):
-            raise NotFound("No such tenant in your agency.", field=("tenants",))
-        token = new_invitation_token()
-        record = await services.team.invite(
-            agency_id,
-            email,
-            role,
-            list(dict.fromkeys(wanted)),
-            invitation_hash(services, token),
-            ctx.principal.operator_id,  # type: ignore[arg-type]
-            services.clock.now() + INVITATION_LIFETIME,
+        record, token = await invite(
+            ctx.services,
+            agency_id=agency_id,
+            inviter_id=ctx.principal.operator_id,  # type: ignore[arg-type]
+            inviter_role=actor,
+            email=input.email,
+            role=Role(input.role),
+            tenant_ids=[uuid_of(t, "Tenant", ("tenants",)) for t in (input.tenants or [])],
         )
         return InviteOperatorPayload(invitation=Invitation.of(record), token=token)
 
