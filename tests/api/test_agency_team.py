@@ -265,3 +265,23 @@ async def test_no_operator_reaches_another_agencys_tenants_or_team(gql, services
     assert theirs_team[their_mate.email]["role"] == "VIEWER"
     assert (await _team(gql, mine.token))[mine.email]["tenants"] == []
     assert (await gql.raw(PROGRAM, token=mine.token, tenant=theirs.slug)).status_code == 403
+
+
+async def test_a_tenant_an_admin_creates_is_open_to_it_and_to_the_owners(gql, services, tenant):
+    # given an admin of the agency with no tenant of its own, and a viewer
+    admin = await add_mate(services, tenant, "ADMIN", access=False)
+    viewer = await add_mate(services, tenant, "VIEWER")
+    slug = "t" + uuid.uuid4().hex[:12]
+
+    # when the admin creates a tenant
+    created = await gql(
+        agency_doc("CreateTenant"), {"input": {"slug": slug, "name": "New shop"}}, token=admin.token
+    )
+
+    # then it is the admin's, as an admin, and every owner's, and not the viewer's
+    assert created["createTenant"]["errors"] == []
+    assert created["createTenant"]["tenant"]["role"] == "ADMIN"
+    team = await _team(gql, tenant.operator_token)
+    assert {t["slug"]: t["role"] for t in team[admin.email]["tenants"]} == {slug: "ADMIN"}
+    assert slug in {t["slug"] for t in team[tenant.operator_email]["tenants"]}
+    assert slug not in {t["slug"] for t in team[viewer.email]["tenants"]}

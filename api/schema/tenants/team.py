@@ -21,10 +21,9 @@ from persistence.team_store import TeamMate as TeamMateRecord
 def agency_of(ctx: Context) -> tuple[UUID, Role]:
     """The caller's agency and role in it, for an operator."""
     p = ctx.principal
-    if p.kind is not Kind.OPERATOR or p.agency_id is None or p.session_id is None:
+    if p.kind is not Kind.OPERATOR or p.agency_id is None or p.agency_role is None:
         raise Forbidden("Only an agency's operators see and manage its team.")
-    # The agency role, also when a tenant is named (where `role` is the tenant's).
-    return p.agency_id, Role(p.agency_role or p.role or Role.VIEWER)
+    return p.agency_id, p.agency_role
 
 
 @strawberry.type(description="Access of an operator to one of the agency's tenants.")
