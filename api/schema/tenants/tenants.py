@@ -166,7 +166,7 @@ class RevokeApiKeyPayload:
 @strawberry.type
 class TenantMutations:
     @strawberry.mutation(
-        description="Provision a tenant in your agency, open to you (with your role) and its owners."
+        description="Provision a tenant in your agency, open to you (your role) and its owners."
     )
     @returns_payload(CreateTenantPayload)
     async def create_tenant(self, info: Info, input: CreateTenantInput) -> CreateTenantPayload:
