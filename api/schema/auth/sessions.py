@@ -12,8 +12,8 @@ from api.auth.principal import Kind
 from api.context import Context, Info
 from api.schema.common.errors import UserError, returns_payload
 from api.schema.common.ids import to_global_id, uuid_of
-from domain.errors import DomainError, ErrorCode, Forbidden, NotFound
-from domain.password_strength import require_strong_password
+from domain.errors import Forbidden, NotFound
+from domain.operator_login import change_password
 from persistence.operator_sessions import SessionRecord
 
 
@@ -114,14 +114,15 @@ class SessionMutations:
         operator = await services.control.operator(operator_id)
         if operator is None:
             raise Forbidden("Only a logged-in operator has a password.")
-        require_strong_password(input.new, operator.email, field="new")
-        # argon2 off the event loop, as at login
-        if not await services.abuse.passwords.verify(operator.password_hash, input.current):
-            raise DomainError(
-                "Wrong password.", field=("current",), code=ErrorCode.INVALID_CREDENTIALS
-            )
-        await services.control.set_password_hash(
-            operator_id, await services.abuse.passwords.hash(input.new)
+        client = ctx.request.client
+        await change_password(
+            services.control,
+            services.abuse.passwords,  # argon2 off the event loop
+            services.abuse.logins,
+            operator=operator,
+            current=input.current,
+            new=input.new,
+            address=client.host if client else "unknown",
         )
         ended = await services.sessions.revoke_others(operator_id, session_id)
         return ChangePasswordPayload(ended_sessions=ended)
