@@ -12,7 +12,7 @@ from api.context import Info
 from api.schema.auth.auth import OperatorAccount
 from api.schema.common.errors import UserError, returns_payload
 from api.schema.common.ids import to_global_id, uuid_of
-from api.schema.tenants.team import agency_of
+from api.schema.tenants.team import TeamMember, agency_of, team_member
 from api.schema.tenants.tenants import OperatorRole
 from domain.errors import DomainError
 from domain.password_strength import require_strong_password
@@ -70,6 +70,9 @@ class AcceptInvitationInput:
 @strawberry.type
 class AcceptInvitationPayload:
     operator: OperatorAccount | None = None
+    member: TeamMember | None = strawberry.field(
+        default=None, description="You, as your agency's team lists you."
+    )
     token: str | None = strawberry.field(default=None, description="A session: you are logged in.")
     expires_at: datetime | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)
@@ -118,6 +121,7 @@ class InvitationMutations:
             operator=OperatorAccount(
                 id=strawberry.ID(str(operator.id)), email=operator.email, name=operator.name
             ),
+            member=await team_member(ctx, operator.agency_id, operator.id),  # type: ignore[arg-type]
             token=token,
             expires_at=expires,
         )
