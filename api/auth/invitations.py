@@ -7,8 +7,8 @@ from uuid import UUID
 
 from api.auth.keys import hash_key
 from api.services import Services
-from domain.emails import canonical_email
 from domain.errors import DomainError, Duplicate, NotFound
+from domain.members import normalise_email
 from domain.roles import Role
 from domain.team import INVITATION_LIFETIME, new_invitation_token, require_may_manage
 from persistence.team_store import InvitationRecord
@@ -33,7 +33,7 @@ async def invite(
     """The invitation and its token; refused when the inviter may not give `role`, the
     email is an operator's already, or a tenant is not of the agency."""
     require_may_manage(inviter_role, None, role)
-    email = canonical_email(email)
+    email = normalise_email(email)
     if await services.control.operator_by_email(email) is not None:
         raise Duplicate("An operator with this email exists.", field=("email",))
     wanted = list(dict.fromkeys(tenant_ids))

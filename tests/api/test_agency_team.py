@@ -285,3 +285,12 @@ async def test_a_tenant_an_admin_creates_is_open_to_it_and_to_the_owners(gql, se
     assert {t["slug"]: t["role"] for t in team[admin.email]["tenants"]} == {slug: "ADMIN"}
     assert slug in {t["slug"] for t in team[tenant.operator_email]["tenants"]}
     assert slug not in {t["slug"] for t in team[viewer.email]["tenants"]}
+
+
+async def test_an_invitation_to_a_bad_address_or_an_operator_is_refused(gql, services, tenant):
+    mate = await add_mate(services, tenant, "VIEWER")
+    for email, code in [("not an email", "INVALID"), (mate.email.upper(), "DUPLICATE")]:
+        given = {"email": email, "role": "VIEWER"}
+        refused = await payload(gql, "InviteOperator", given, tenant.operator_token)
+        assert codes(refused) == [code]
+        assert refused["token"] is None

@@ -14,7 +14,7 @@ from api.schema.common.errors import UserError, returns_payload
 from api.schema.common.ids import to_global_id, uuid_of
 from api.schema.tenants.team import TeamMember, agency_of, team_member
 from api.schema.tenants.tenants import OperatorRole
-from domain.errors import DomainError
+from domain.members import clean_name
 from domain.password_strength import require_strong_password
 from domain.roles import Role
 from persistence.team_store import InvitationRecord
@@ -107,9 +107,7 @@ class InvitationMutations:
     ) -> AcceptInvitationPayload:
         ctx = info.context
         services = ctx.services
-        name = (input.name or "").strip() or None
-        if name is not None and len(name) > 200:
-            raise DomainError("name must be at most 200 characters.", field=("name",))
+        name = clean_name(input.name or "") or None
         token_hash = invitation_hash(services, input.token.strip())
         require_strong_password(input.password)
         password_hash = await services.abuse.passwords.hash(input.password)  # off the loop
