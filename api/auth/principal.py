@@ -181,4 +181,5 @@ async def _credential(
         role=Role(role),
         session_id=session_id,
         agency_id=holder.agency_id,
+        agency_role=Role(holder.role),
     )
