@@ -137,10 +137,11 @@ class TeamStore:
             operator = await self._control.create_operator(
                 row["email"], password_hash, name, row["agency_id"], row["role"], conn=conn
             )
+            # An owner has every tenant of the agency; the others, those invited to.
             await conn.execute(
                 """INSERT INTO control.memberships (operator_id, tenant_id, role)
                    SELECT $1, t.id, $3 FROM control.tenants t
-                   WHERE t.id = ANY($2::uuid[]) AND t.agency_id = $4""",
+                   WHERE t.agency_id = $4 AND (t.id = ANY($2::uuid[]) OR $3 = 'OWNER')""",
                 operator.id,
                 row["tenant_ids"],
                 row["role"],
@@ -180,6 +181,14 @@ class TeamStore:
                 operator_id,
                 new.value,
             )
+            if new is Role.OWNER:  # an owner has every tenant of the agency
+                await conn.execute(
+                    """INSERT INTO control.memberships (operator_id, tenant_id, role)
+                       SELECT $1, t.id, 'OWNER' FROM control.tenants t WHERE t.agency_id = $2
+                       ON CONFLICT (operator_id, tenant_id) DO NOTHING""",
+                    operator_id,
+                    agency_id,
+                )
 
     async def remove(self, agency_id: UUID, actor: Role, operator_id: UUID) -> None:
         """Deletes the operator: its sessions and access go with it, at once."""

@@ -294,3 +294,32 @@ async def test_an_invitation_to_a_bad_address_or_an_operator_is_refused(gql, ser
         refused = await payload(gql, "InviteOperator", given, tenant.operator_token)
         assert codes(refused) == [code]
         assert refused["token"] is None
+
+
+async def test_an_owner_has_every_tenant_of_the_agency(gql, services, make_tenant):
+    # given an agency with two tenants, and an admin with access to neither
+    kit = await make_tenant()
+    admin = await add_mate(services, kit, "ADMIN", access=False)
+    slug = "t" + uuid.uuid4().hex[:12]
+    second = await gql(
+        agency_doc("CreateTenant"),
+        {"input": {"slug": slug, "name": "Second"}},
+        token=kit.operator_token,
+    )
+    assert second["createTenant"]["errors"] == []
+
+    # when the owner makes it an owner, then it has both tenants, as an owner
+    made = await payload(
+        gql, "ChangeOperatorRole", {"operatorId": admin.id, "role": "OWNER"}, kit.operator_token
+    )
+    assert {t["slug"]: t["role"] for t in made["member"]["tenants"]} == {
+        kit.slug: "OWNER",
+        slug: "OWNER",
+    }
+
+    # and an owner invited to the first tenant only has them all too
+    _, invited = await _invite(gql, kit, role="OWNER")
+    accepted = await payload(
+        gql, "AcceptInvitation", {"token": invited["token"], "password": PASSWORD}, token=None
+    )
+    assert {t["slug"] for t in accepted["member"]["tenants"]} == {kit.slug, slug}
