@@ -132,3 +132,15 @@ async def test_each_role_is_allowed_or_refused_each_mutation_as_the_table_says(
     # then exactly the mutations of the table are allowed
     expected = {name: role in roles for name, roles in EXPECTED.items()}
     assert outcomes == expected
+
+
+def test_every_mutation_passes_the_role_check_before_it_runs():
+    # The check is made by returns_payload: every mutation resolver must be wrapped by it.
+    from api.schema.build import Mutation
+
+    unchecked = [
+        field.graphql_name or field.python_name
+        for field in Mutation.__strawberry_definition__.fields
+        if not getattr(field.base_resolver.wrapped_func, "checks_operator_role", False)
+    ]
+    assert unchecked == []
