@@ -14,15 +14,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import secrets
 import statistics
 import sys
 import time
 from datetime import UTC, datetime, timedelta
 
-from api.services import Services
-from api.settings import Settings
-from bench.servers import create_database, drop_database, find_servers
+from bench.servers import scratch_services
 
 TARGET = 2.0
 
@@ -37,55 +34,38 @@ async def _timed(fn, n: int) -> float:  # type: ignore[no-untyped-def]
 
 
 async def run(args: argparse.Namespace) -> int:
-    servers = await find_servers()
-    db_name, url = await create_database(servers.postgres_admin, "loyalty_bench_sessions")
-    try:
-        settings = Settings(
-            environment="production",
-            database_url=url,
-            redis_url=servers.redis,
-            secret_key=secrets.token_urlsafe(32),
-        )
-        services = await Services.start(settings)
-        try:
-            agency = await services.control.create_agency("Bench")
-            operators = [
-                await services.control.create_operator(f"op{i}@bench.example", "x", None, agency)
-                for i in range(10)
-            ]
-            expires = datetime.now(UTC) + timedelta(hours=12)
-            ids = [
-                await services.sessions.open(operators[i % 10].id, expires, "bench")
-                for i in range(args.sessions)
-            ]
-            for session_id in ids[::10]:
-                await services.sessions.revoke(operators[0].id, session_id)
-            await services.pool.execute("ANALYZE control.operator_sessions")
-            live = ids[1]
-            owner = operators[1].id
+    async with scratch_services("loyalty_bench_sessions") as (servers, services):
+        agency = await services.control.create_agency("Bench")
+        operators = [
+            await services.control.create_operator(f"op{i}@bench.example", "x", None, agency)
+            for i in range(10)
+        ]
+        expires = datetime.now(UTC) + timedelta(hours=12)
+        ids = [
+            await services.sessions.open(operators[i % 10].id, expires, "bench")
+            for i in range(args.sessions)
+        ]
+        for session_id in ids[::10]:
+            await services.sessions.revoke(operators[0].id, session_id)
+        await services.pool.execute("ANALYZE control.operator_sessions")
+        live, owner = ids[1], operators[1].id
 
-            async def session() -> None:
-                assert await services.sessions.holder(live, owner) is not None
+        async def session() -> None:
+            assert await services.sessions.holder(live, owner) is not None
 
-            async def floor() -> None:
-                await services.pool.fetchval("SELECT 1")
+        async def floor() -> None:
+            await services.pool.fetchval("SELECT 1")
 
-            best_session = best_floor = float("inf")
-            for _ in range(args.runs):
-                best_floor = min(best_floor, await _timed(floor, args.n))
-                best_session = min(best_session, await _timed(session, args.n))
-            ratio = best_session / best_floor
-            print(
-                f"servers: {servers.origin}; {args.sessions} sessions, {args.n} reads x {args.runs}"
-            )
-            print(f"floor  SELECT 1        median {best_floor * 1e6:8.1f} us")
-            print(f"session row (+touch)   median {best_session * 1e6:8.1f} us")
-            print(f"ratio {ratio:.2f} (target <= {TARGET})")
-            return 0 if ratio <= TARGET else 1
-        finally:
-            await services.close()
-    finally:
-        await drop_database(servers.postgres_admin, db_name)
+        best_session = best_floor = float("inf")
+        for _ in range(args.runs):
+            best_floor = min(best_floor, await _timed(floor, args.n))
+            best_session = min(best_session, await _timed(session, args.n))
+        ratio = best_session / best_floor
+        print(f"servers: {servers.origin}; {args.sessions} sessions, {args.n} reads x {args.runs}")
+        print(f"floor  SELECT 1        median {best_floor * 1e6:8.1f} us")
+        print(f"session row (+touch)   median {best_session * 1e6:8.1f} us")
+        print(f"ratio {ratio:.2f} (target <= {TARGET})")
+        return 0 if ratio <= TARGET else 1
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,12 +8,16 @@ tenants' Redis keys, so a run leaves nothing behind on a shared server.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 
+from api.services import Services
 from api.settings import Settings
 from persistence import local_servers
 from persistence.local_servers import drop_database, free_port, local_postgres, local_redis
@@ -25,6 +29,7 @@ __all__ = [
     "drop_database",
     "find_servers",
     "free_port",
+    "scratch_services",
 ]
 
 
@@ -84,3 +89,25 @@ async def delete_tenant_keys(redis_url: str, tenant_ids: list[str]) -> int:
     finally:
         await client.aclose()
     return deleted
+
+
+@contextlib.asynccontextmanager
+async def scratch_services(prefix: str) -> AsyncIterator[tuple[Servers, Services]]:
+    """The servers, and the app's services (production settings, a random secret key) on a
+    fresh database named after `prefix`, dropped at the end."""
+    servers = await find_servers()
+    db_name, url = await create_database(servers.postgres_admin, prefix)
+    try:
+        settings = Settings(
+            environment="production",
+            database_url=url,
+            redis_url=servers.redis,
+            secret_key=secrets.token_urlsafe(32),
+        )
+        services = await Services.start(settings)
+        try:
+            yield servers, services
+        finally:
+            await services.close()
+    finally:
+        await drop_database(servers.postgres_admin, db_name)
