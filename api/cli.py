@@ -1,5 +1,5 @@
-"""The `loyalty` command: serve, demo, migrate, tenant/apikey/operator create, embedded
-stop, schema, persisted-queries."""
+"""The `loyalty` command: serve, demo, migrate, tenant/apikey create, operator
+create/invite/grant, embedded stop, schema, persisted-queries."""
 
 from __future__ import annotations
 
@@ -182,30 +182,44 @@ def cmd_tenant_rate_limit(args: argparse.Namespace) -> int:
 
 
 def cmd_operator_create(args: argparse.Namespace) -> int:
-    from api.auth.passwords import MIN_PASSWORD
+    """A new operator founding a new agency. The tenants named must belong to no agency yet
+    (made with `tenant create` and no owner): they join the new one. To add someone to an
+    existing agency, use `operator invite`."""
     from domain.emails import canonical_email
-
-    if len(args.password) < MIN_PASSWORD:
-        print(f"password must be at least {MIN_PASSWORD} characters", file=sys.stderr)
-        return 1
+    from domain.password_strength import require_strong_password
 
     email = canonical_email(args.email)
 
     async def go(services: Any) -> int:
+        require_strong_password(args.password, email)
         if await services.control.operator_by_email(email) is not None:
             print(f"error: an operator {email} exists", file=sys.stderr)
             return 1
-        agency_id = await services.control.create_agency(args.agency or email)
-        password_hash = await services.abuse.passwords.hash(args.password)
-        operator = await services.control.create_operator(
-            email, password_hash, args.name, agency_id
-        )
+        tenants = []
         for slug in args.tenant or []:
             tenant = await services.registry.by_slug(slug)
             if tenant is None:
                 print(f"no tenant {slug}", file=sys.stderr)
                 return 1
-            await services.control.grant(operator.id, tenant.id, args.role.upper())
+            if tenant.agency_id is not None:
+                print(
+                    f"error: tenant {slug} belongs to another agency: an operator of it"
+                    " invites you (`loyalty operator invite`)",
+                    file=sys.stderr,
+                )
+                return 1
+            tenants.append(tenant)
+        agency_id = await services.control.create_agency(args.agency or email)
+        password_hash = await services.abuse.passwords.hash(args.password)
+        operator = await services.control.create_operator(
+            email, password_hash, args.name, agency_id, args.role.upper()
+        )
+        for tenant in tenants:
+            if not await services.control.adopt_tenant(tenant.id, agency_id):
+                print(f"error: tenant {tenant.slug} joined another agency", file=sys.stderr)
+                return 1
+            services.registry.forget(tenant.id)
+            await services.control.grant(operator.id, tenant.id)
         print(f"operator {operator.email} ({operator.id})")
         return 0
 
@@ -222,6 +236,66 @@ def cmd_embedded_stop(args: argparse.Namespace) -> int:
     else:
         print(f"no embedded server of {data_dir} was running")
     return 0
+
+
+async def _operator(services: Any, email: str) -> Any:
+    from domain.emails import canonical_email
+    from domain.errors import NotFound
+
+    operator = await services.control.operator_by_email(canonical_email(email))
+    if operator is None or operator.agency_id is None:
+        raise NotFound(f"no operator {email} in an agency")
+    return operator
+
+
+async def _agency_tenant(services: Any, agency_id: Any, slug: str) -> Any:
+    """The tenant `slug` if it is of the agency; the same refusal whether it is another
+    agency's or none at all."""
+    from domain.errors import NotFound
+
+    tenant = await services.registry.by_slug(slug)
+    if tenant is None or tenant.agency_id != agency_id:
+        raise NotFound(f"no tenant {slug} in that agency")
+    return tenant
+
+
+def cmd_operator_invite(args: argparse.Namespace) -> int:
+    """An invitation into the agency of the operator `--by`, with that operator's powers:
+    prints the token, which the person invited gives to acceptInvitation."""
+    from api.auth.invitations import invite
+    from domain.roles import Role
+
+    async def go(services: Any) -> int:
+        inviter = await _operator(services, args.by)
+        tenants = [await _agency_tenant(services, inviter.agency_id, s) for s in args.tenant or []]
+        record, token = await invite(
+            services,
+            agency_id=inviter.agency_id,
+            inviter_id=inviter.id,
+            inviter_role=Role(inviter.role),
+            email=args.email,
+            role=Role(args.role.upper()),
+            tenant_ids=[t.id for t in tenants],
+        )
+        print(f"invitation for {record.email} as {record.role}, until {record.expires_at:%c}")
+        print(token)
+        return 0
+
+    return _run(go)
+
+
+def cmd_operator_grant(args: argparse.Namespace) -> int:
+    """Access to a tenant of the operator's own agency, with its role there."""
+
+    async def go(services: Any) -> int:
+        operator = await _operator(services, args.email)
+        for slug in args.tenant:
+            tenant = await _agency_tenant(services, operator.agency_id, slug)
+            await services.control.grant(operator.id, tenant.id)
+            print(f"{operator.email}: {operator.role} on {tenant.slug}")
+        return 0
+
+    return _run(go)
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -307,17 +381,30 @@ def parser() -> argparse.ArgumentParser:
     kc.add_argument("--name", default="")
     kc.set_defaults(fn=cmd_apikey_create)
 
-    o = sub.add_parser("operator", help="create operators").add_subparsers(
+    roles = ["owner", "admin", "viewer"]
+    o = sub.add_parser("operator", help="operators and their agencies").add_subparsers(
         dest="action", required=True
     )
-    oc = o.add_parser("create")
+    oc = o.add_parser("create", help="a new operator founding a new agency")
     oc.add_argument("--email", required=True)
-    oc.add_argument("--password", required=True)
+    oc.add_argument("--password", required=True, help="at least 12 characters, not a common one")
     oc.add_argument("--name")
     oc.add_argument("--agency", help="agency name (default: the email)")
-    oc.add_argument("--tenant", action="append", help="tenant slug to grant (repeatable)")
-    oc.add_argument("--role", choices=["owner", "admin", "viewer"], default="owner")
+    oc.add_argument(
+        "--tenant", action="append", help="a tenant of no agency yet, to join (repeatable)"
+    )
+    oc.add_argument("--role", choices=roles, default="owner")
     oc.set_defaults(fn=cmd_operator_create)
+    oi = o.add_parser("invite", help="invite someone into an operator's agency")
+    oi.add_argument("--by", required=True, help="email of an owner or admin of the agency")
+    oi.add_argument("--email", required=True, help="whom to invite")
+    oi.add_argument("--role", choices=roles, default="viewer")
+    oi.add_argument("--tenant", action="append", help="a tenant of the agency (repeatable)")
+    oi.set_defaults(fn=cmd_operator_invite)
+    og = o.add_parser("grant", help="give an operator a tenant of its own agency")
+    og.add_argument("--email", required=True)
+    og.add_argument("--tenant", action="append", required=True, help="tenant slug (repeatable)")
+    og.set_defaults(fn=cmd_operator_grant)
 
     e = sub.add_parser("embedded", help="the embedded PostgreSQL and Redis").add_subparsers(
         dest="action", required=True

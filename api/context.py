@@ -15,6 +15,7 @@ from api.auth.viewer import viewer_of
 from api.member_loaders import MemberLoaders
 from api.services import Services
 from domain.errors import Forbidden, Unauthenticated
+from domain.roles import Power, require_mutation_allowed, roles_with
 from domain.viewers import Viewer
 from persistence.balance_cache import TenantBalanceCache
 from persistence.uow import PgUnitOfWorkFactory
@@ -60,7 +61,13 @@ class Context:
     def member_loaders(self) -> MemberLoaders:
         return MemberLoaders(self.uow, self.balance_cache, self.services.clock)
 
-    def require(self, *kinds: Kind, roles: tuple[Role, ...] = (Role.OWNER, Role.ADMIN)) -> None:
+    def authorize_mutation(self, mutation: str) -> None:
+        """An operator's role against the rule table (domain/roles.py), before the mutation
+        runs; other credentials are checked by the mutation itself (`require`)."""
+        if self.principal.kind is Kind.OPERATOR:
+            require_mutation_allowed(self.principal.role, mutation)
+
+    def require(self, *kinds: Kind, roles: tuple[Role, ...] = roles_with(Power.MANAGE)) -> None:
         """Refuses unless the caller is one of `kinds`; operators also need one of `roles`."""
         p = self.principal
         if p.kind is Kind.ANONYMOUS:

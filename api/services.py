@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import asyncpg
 
@@ -20,8 +21,10 @@ from persistence.hearing import Hearing
 from persistence.member_ids import MemberIdCache
 from persistence.member_updates import MemberUpdatesHub
 from persistence.migrator import migrate_control
+from persistence.operator_sessions import OperatorSessions
 from persistence.program_memory import ProgramMemory
 from persistence.redis_cluster import RedisClient
+from persistence.team_store import TeamStore
 from persistence.trusted_documents import TrustedDocuments
 from tenants.registry import TenantRegistry
 
@@ -49,6 +52,15 @@ class Services:
     # Live member updates (subscriptions): one subscribing Redis connection per process,
     # opened when the first subscriber arrives.
     member_updates: MemberUpdatesHub | None = None
+
+    @cached_property
+    def sessions(self) -> OperatorSessions:
+        """Operator sessions: read from the control schema on every request, never cached."""
+        return OperatorSessions(self.pool)
+
+    @cached_property
+    def team(self) -> TeamStore:
+        return TeamStore(self.pool, self.control)
 
     @classmethod
     async def start(cls, settings: Settings, clock: Clock | None = None) -> Services:

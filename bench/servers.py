@@ -31,6 +31,7 @@ __all__ = [
     "drop_database",
     "find_servers",
     "free_port",
+    "scratch_services",
     "scratch_tenant",
 ]
 
@@ -117,4 +118,26 @@ async def scratch_tenant(prefix: str, slug: str) -> AsyncIterator[tuple[Services
     finally:
         if tenant_id:
             await delete_tenant_keys(servers.redis, [tenant_id])
+        await drop_database(servers.postgres_admin, db_name)
+
+
+@asynccontextmanager
+async def scratch_services(prefix: str) -> AsyncIterator[tuple[Servers, Services]]:
+    """The servers, and the app's services (production settings, a random secret key) on a
+    fresh database named after `prefix`, dropped at the end."""
+    servers = await find_servers()
+    db_name, url = await create_database(servers.postgres_admin, prefix)
+    try:
+        settings = Settings(
+            environment="production",
+            database_url=url,
+            redis_url=servers.redis,
+            secret_key=secrets.token_urlsafe(32),
+        )
+        services = await Services.start(settings)
+        try:
+            yield servers, services
+        finally:
+            await services.close()
+    finally:
         await drop_database(servers.postgres_admin, db_name)

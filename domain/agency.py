@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from domain.errors import DomainError, ErrorCode, Forbidden
+from domain.roles import Power, roles_with
 
-# Roles that manage an agency's tenants; viewers only read.
-MANAGING_ROLES = frozenset({"OWNER", "ADMIN"})
+# Roles that manage an agency's tenants (domain/roles.py); viewers only read.
+MANAGING_ROLES = frozenset(r.value for r in roles_with(Power.MANAGE))
 
 
 def require_may_create_tenant(roles_in_agency: Collection[str], agency_tenants: int) -> None:
-    """An agency's owners and admins (a role of either on any of its tenants) create its
-    tenants; so does the operator who founded an agency that has none yet."""
+    """An agency's owners and admins (their role in the agency) create its tenants; so does
+    the operator who founded an agency that has none yet."""
     if agency_tenants == 0 and not roles_in_agency:
         return
     if not MANAGING_ROLES.intersection(roles_in_agency):

@@ -1,5 +1,6 @@
 """Operator login: the password checked against a throttle of failed attempts, and the
-hash renewed when its parameters are out of date."""
+hash renewed when its parameters are out of date; changing a password, behind the same
+throttle."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import contextlib
 from domain.emails import canonical_email
 from domain.errors import DomainError, ErrorCode, RateLimited
 from domain.login_ports import LoginThrottle, OperatorAccount, OperatorAccounts, PasswordHasher
+from domain.password_strength import require_strong_password
 
 
 async def log_in(
@@ -38,3 +40,25 @@ async def log_in(
             rehashed = await passwords.hash(password)
             await accounts.set_password_hash(operator.id, rehashed)
     return operator
+
+
+async def change_password(
+    accounts: OperatorAccounts,
+    passwords: PasswordHasher,
+    throttle: LoginThrottle,
+    *,
+    operator: OperatorAccount,
+    current: str,
+    new: str,
+    address: str,
+) -> None:
+    """Stores `new` once `current` is the operator's password: a stolen session cannot set a
+    password without knowing the one it replaces, nor guess it faster than a login could."""
+    require_strong_password(new, operator.email, field="new")
+    attempt = throttle.attempt(operator.email, address)
+    await attempt.check()
+    if not await passwords.verify(operator.password_hash, current):
+        await attempt.failed()
+        raise DomainError("Wrong password.", field=("current",), code=ErrorCode.INVALID_CREDENTIALS)
+    await attempt.succeeded()
+    await accounts.set_password_hash(operator.id, await passwords.hash(new))

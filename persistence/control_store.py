@@ -11,7 +11,8 @@ from uuid import UUID
 
 import asyncpg
 
-from domain.errors import Duplicate
+from domain.errors import Duplicate, Forbidden
+from persistence.db import Conn
 from persistence.hearing import Hearing
 
 
@@ -22,6 +23,10 @@ class Operator:
     name: str | None
     password_hash: str
     agency_id: UUID | None
+    role: str  # in its agency (domain/roles.py)
+
+
+_OPERATOR_COLUMNS = "id, email, name, password_hash, agency_id, role"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,18 +89,25 @@ class ControlStore:
         return agency_id
 
     async def create_operator(
-        self, email: str, password_hash: str, name: str | None, agency_id: UUID | None
+        self,
+        email: str,
+        password_hash: str,
+        name: str | None,
+        agency_id: UUID | None,
+        role: str = "OWNER",
+        *,
+        conn: Conn | None = None,
     ) -> Operator:
         try:
-            row = await self._pool.fetchrow(
-                """INSERT INTO control.operators (id, email, name, password_hash, agency_id)
-                   VALUES ($1, $2, $3, $4, $5)
-                   RETURNING id, email, name, password_hash, agency_id""",
+            row = await (conn or self._pool).fetchrow(
+                f"""INSERT INTO control.operators (id, email, name, password_hash, agency_id, role)
+                    VALUES ($1, $2, $3, $4, $5, $6) RETURNING {_OPERATOR_COLUMNS}""",
                 uuid.uuid4(),
                 email,
                 name,
                 password_hash,
                 agency_id,
+                role,
             )
         except asyncpg.UniqueViolationError as err:
             raise Duplicate("An operator with this email exists.", field=("email",)) from err
@@ -104,16 +116,13 @@ class ControlStore:
 
     async def operator_by_email(self, email: str) -> Operator | None:
         row = await self._pool.fetchrow(
-            "SELECT id, email, name, password_hash, agency_id FROM control.operators"
-            " WHERE email = $1",
-            email,
+            f"SELECT {_OPERATOR_COLUMNS} FROM control.operators WHERE email = $1", email
         )
         return Operator(**dict(row)) if row else None
 
     async def operator(self, operator_id: UUID) -> Operator | None:
         row = await self._pool.fetchrow(
-            "SELECT id, email, name, password_hash, agency_id FROM control.operators WHERE id = $1",
-            operator_id,
+            f"SELECT {_OPERATOR_COLUMNS} FROM control.operators WHERE id = $1", operator_id
         )
         return Operator(**dict(row)) if row else None
 
@@ -124,14 +133,43 @@ class ControlStore:
             password_hash,
         )
 
-    async def grant(self, operator_id: UUID, tenant_id: UUID, role: str) -> None:
-        await self._pool.execute(
-            """INSERT INTO control.memberships (operator_id, tenant_id, role) VALUES ($1, $2, $3)
-               ON CONFLICT (operator_id, tenant_id) DO UPDATE SET role = EXCLUDED.role""",
+    async def grant(
+        self,
+        operator_id: UUID,
+        tenant_id: UUID,
+        role: str | None = None,
+        *,
+        conn: Conn | None = None,
+    ) -> None:
+        """Access to a tenant of the operator's own agency, with the operator's role (or
+        `role`); a tenant of another agency, or of none, is refused: no path (the API, the
+        command line) grants across agencies."""
+        granted = await (conn or self._pool).fetchval(
+            """INSERT INTO control.memberships (operator_id, tenant_id, role)
+               SELECT o.id, t.id, coalesce($3, o.role)
+               FROM control.operators o JOIN control.tenants t ON t.agency_id = o.agency_id
+               WHERE o.id = $1 AND t.id = $2
+               ON CONFLICT (operator_id, tenant_id) DO UPDATE SET role = EXCLUDED.role
+               RETURNING true""",
             operator_id,
             tenant_id,
             role,
         )
+        if not granted:
+            raise Forbidden(
+                "A tenant is granted only to operators of its own agency.", field=("tenantId",)
+            )
+
+    async def adopt_tenant(self, tenant_id: UUID, agency_id: UUID) -> bool:
+        """Puts a tenant that belongs to no agency (made on the command line without an
+        owner) into `agency_id`; False when it already belongs to one."""
+        adopted = await self._pool.fetchval(
+            """UPDATE control.tenants SET agency_id = $2
+               WHERE id = $1 AND agency_id IS NULL RETURNING true""",
+            tenant_id,
+            agency_id,
+        )
+        return bool(adopted)
 
     async def role(self, operator_id: UUID, tenant_id: UUID) -> str | None:
         role: str | None = await self._pool.fetchval(

@@ -61,10 +61,13 @@ async def create_tenant(
         # Same transaction: a tenant row never exists without its schema, nor the reverse.
         await migrator.migrate_schema(conn, schema, "tenant")
         if owner_id is not None:
+            # The creator, with its role in the agency, and every owner of the agency.
             await conn.execute(
-                "INSERT INTO control.memberships (operator_id, tenant_id, role)"
-                " VALUES ($1, $2, 'OWNER')",
+                """INSERT INTO control.memberships (operator_id, tenant_id, role)
+                   SELECT o.id, $2, o.role FROM control.operators o
+                   WHERE o.id = $1 OR (o.agency_id = $3 AND o.role = 'OWNER')""",
                 owner_id,
                 row["id"],
+                agency_id,
             )
     return tenant_from_row(row)

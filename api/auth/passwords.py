@@ -16,7 +16,6 @@ from domain.errors import RateLimited
 _T = TypeVar("_T")
 
 _hasher = PasswordHasher()
-MIN_PASSWORD = 10
 
 # Compared against when the email is unknown, so a wrong email costs as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")

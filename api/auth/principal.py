@@ -17,6 +17,7 @@ from api.auth.tokens import (
 )
 from api.services import Services
 from domain.errors import Forbidden, Unauthenticated
+from domain.roles import Role
 from tenants.registry import Tenant
 
 
@@ -28,19 +29,17 @@ class Kind(StrEnum):
     OPERATOR = "OPERATOR"
 
 
-class Role(StrEnum):
-    OWNER = "OWNER"
-    ADMIN = "ADMIN"
-    VIEWER = "VIEWER"
-
-
 @dataclass(frozen=True, slots=True)
 class Principal:
     kind: Kind
     tenant: Tenant | None = None
     member_id: UUID | None = None
     operator_id: UUID | None = None
+    # An operator's role: on the tenant named, else in its agency.
     role: Role | None = None
+    session_id: UUID | None = None
+    agency_id: UUID | None = None
+    agency_role: Role | None = None  # an operator's role in its agency
 
     @property
     def privileged(self) -> bool:
@@ -148,13 +147,39 @@ async def _credential(
         services.member_tokens.put(token, tenant.id, member_id, expires_at, tenant.jwt_secret)
         return Principal(Kind.MEMBER, tenant, member_id=member_id)
 
-    operator_id = verify_operator_session(token, operator_signing_key(services))
-    if operator_id is None:
+    session = verify_operator_session(token, operator_signing_key(services))
+    if session is None:
         raise Unauthenticated("Token refused.")
+    operator_id, session_id = session
+    # Read on every request, never cached: a logout is seen at once by every replica.
+    holder = await services.sessions.holder(session_id, operator_id)
+    if holder is None:
+        raise Unauthenticated("This session has ended: log in again.")
     if not tenant_ref:
-        return Principal(Kind.OPERATOR, operator_id=operator_id)
+        return Principal(
+            Kind.OPERATOR,
+            operator_id=operator_id,
+            role=Role(holder.role),
+            session_id=session_id,
+            agency_id=holder.agency_id,
+            agency_role=Role(holder.role),
+        )
     named = await services.registry.by_slug_or_id(tenant_ref)
     role = await services.control.role(operator_id, named.id) if named else None
-    if named is None or role is None or not named.active:
+    if (
+        named is None
+        or role is None
+        or not named.active
+        or holder.agency_id is None
+        or named.agency_id != holder.agency_id
+    ):
         raise Forbidden("You have no access to this tenant.", field=("X-Tenant",))
-    return Principal(Kind.OPERATOR, named, operator_id=operator_id, role=Role(role))
+    return Principal(
+        Kind.OPERATOR,
+        named,
+        operator_id=operator_id,
+        role=Role(role),
+        session_id=session_id,
+        agency_id=holder.agency_id,
+        agency_role=Role(holder.role),
+    )

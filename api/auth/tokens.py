@@ -60,21 +60,26 @@ def verify_member_token_expiry(
 
 
 def issue_operator_session(
-    operator_id: UUID, signing_key: bytes, lifetime: timedelta
-) -> tuple[str, datetime]:
-    now = datetime.now(UTC)
-    expires = now + lifetime
+    operator_id: UUID,
+    signing_key: bytes,
+    expires: datetime,
+    session_id: UUID,
+) -> str:
+    """The token of a session row (persistence/operator_sessions.py): the row, checked on
+    every request, decides whether the session is still live."""
     claims: dict[str, Any] = {
         "iss": ISSUER,
         "aud": OPERATOR_AUDIENCE,
         "sub": str(operator_id),
-        "iat": int(now.timestamp()),
+        "sid": str(session_id),
+        "iat": int(datetime.now(UTC).timestamp()),
         "exp": int(expires.timestamp()),
     }
-    return jwt.encode(claims, signing_key, algorithm="HS256"), expires
+    return jwt.encode(claims, signing_key, algorithm="HS256")
 
 
-def verify_operator_session(token: str, signing_key: bytes) -> UUID | None:
+def verify_operator_session(token: str, signing_key: bytes) -> tuple[UUID, UUID] | None:
+    """The operator and the session of a validly signed, unexpired session token."""
     try:
         claims = jwt.decode(
             token,
@@ -82,8 +87,8 @@ def verify_operator_session(token: str, signing_key: bytes) -> UUID | None:
             algorithms=["HS256"],
             audience=OPERATOR_AUDIENCE,
             issuer=ISSUER,
-            options={"require": ["exp", "iss", "aud", "sub"]},
+            options={"require": ["exp", "iss", "aud", "sub", "sid"]},
         )
-        return UUID(claims["sub"])
+        return UUID(claims["sub"]), UUID(claims["sid"])
     except (jwt.PyJWTError, ValueError, TypeError):
         return None

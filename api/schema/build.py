@@ -21,6 +21,7 @@ from api.schema.actions.actions import ActionMutations
 from api.schema.analytics.analytics import AnalyticsQueries
 from api.schema.analytics.configure_analytics import AnalyticsMutations, AnalyticsSettingsQueries
 from api.schema.auth.auth import AuthMutations
+from api.schema.auth.sessions import SessionMutations, SessionQueries
 from api.schema.common.limits import alias_limit, cost_limit, depth_limit
 from api.schema.common.node_query import NodeQueries
 from api.schema.common.scalars import SCALARS
@@ -42,7 +43,9 @@ from api.schema.surveys.submit_response import SurveyResponseMutations
 from api.schema.surveys.survey_types import Survey, SurveyResponse
 from api.schema.surveys.surveys import SurveyMutations, SurveyQueries
 from api.schema.tenants.allowed_origins import AllowedOriginsMutations
+from api.schema.tenants.invitations import InvitationMutations
 from api.schema.tenants.rate_limit_mutation import RateLimitMutations
+from api.schema.tenants.team import TeamMutations, TeamQueries
 from api.schema.tenants.tenants import ApiKey, Tenant, TenantMutations, TenantQueries
 from api.schema.tiers.tiers import TierMutations, TierQueries
 from api.schema.trusted_documents.queries import TrustedDocumentQueries
@@ -73,6 +76,8 @@ class Query(
     AnalyticsSettingsQueries,
     WebhookQueries,
     TrustedDocumentQueries,
+    TeamQueries,
+    SessionQueries,
 ):
     pass
 
@@ -100,6 +105,9 @@ class Mutation(
     WebhookMutations,
     RegisterTrustedDocumentsMutations,
     RevokeTrustedDocumentsMutations,
+    SessionMutations,
+    TeamMutations,
+    InvitationMutations,
 ):
     pass
 

@@ -24,6 +24,7 @@ from api.schema.common.ids import to_global_id, uuid_of
 from api.schema_export import SCHEMA_FILE
 from tests.conftest import ADJUST, ENROLL
 from tests.support.gql import GraphQLClient, TenantKit
+from tests.support.provision import agency_of_tenant
 
 PROGRAM = """
 query Program { program { name slug } }
@@ -256,7 +257,9 @@ async def test_a_secret_key_of_another_deployment_key_is_refused(gql, tenant):
 
 async def test_an_operator_session_signed_with_another_key_is_refused(gql, tenant):
     # given an operator session signed with a key that is not the server's
-    token, _ = issue_operator_session(uuid.uuid4(), b"some-other-key-" * 4, timedelta(hours=1))
+    token = issue_operator_session(
+        uuid.uuid4(), b"some-other-key-" * 4, datetime.now(UTC) + timedelta(hours=1), uuid.uuid4()
+    )
 
     # when it is sent with a tenant
     response = await gql.raw(PROGRAM, token=token, tenant=tenant.slug)
@@ -730,6 +733,34 @@ _INSIGHTS = {
     "redeliverWebhook": ("RedeliverWebhookInput", {"deliveryId": "V2ViaG9va0RlbGl2ZXJ5OjE="}),
     "sendTestWebhook": ("SendTestWebhookInput", {"id": _WEBHOOK_ID}),
 }
+_SOME_OPERATOR = to_global_id("Operator", uuid.UUID(int=0))
+# Mutations of the agency's team and an operator's own sessions, with valid inputs.
+_AGENCY = {
+    "inviteOperator": ("InviteOperatorInput", {"email": "new@ops.example", "role": "VIEWER"}),
+    "changeOperatorRole": (
+        "ChangeOperatorRoleInput",
+        {"operatorId": _SOME_OPERATOR, "role": "VIEWER"},
+    ),
+    "removeOperator": ("RemoveOperatorInput", {"operatorId": _SOME_OPERATOR}),
+    **{
+        name: (
+            "TenantAccessInput",
+            {"operatorId": _SOME_OPERATOR, "tenantId": to_global_id("Tenant", uuid.UUID(int=0))},
+        )
+        for name in ("grantTenantAccess", "revokeTenantAccess")
+    },
+    "logout": ("LogoutInput", {}),
+    "changePassword": (
+        "ChangePasswordInput",
+        {"current": "not the password", "new": "a long and uncommon passphrase"},
+    ),
+    "revokeOperatorSession": (
+        "RevokeOperatorSessionInput",
+        {"id": to_global_id("OperatorSession", uuid.UUID(int=0))},
+    ),
+}
+# Mutations that take no credential: anyone may call them.
+PUBLIC_MUTATIONS = {"login", "acceptInvitation"}
 TIERS_STATE = """
 query TiersState {
   program { tiers(includeArchived: true) { id name threshold } tierSettings { version } }
@@ -808,7 +839,7 @@ def _every_mutation(
         ),
         **{
             name: (_refused_by_payload(name, input_type), {"input": given})
-            for name, (input_type, given) in _INSIGHTS.items()
+            for name, (input_type, given) in (_INSIGHTS | _AGENCY).items()
         },
     }
 
@@ -843,7 +874,7 @@ async def test_a_publishable_key_is_refused_every_mutation(gql, tenant, enroll):
     tiers_before = await gql(TIERS_STATE, token=tenant.secret_key)
     calls = _every_mutation(member_id, secret_key_id, reward_id, code, tier_id)
     schema_mutations = set(build_schema(SCHEMA_FILE.read_text()).mutation_type.fields)
-    assert set(calls) | {"login"} == schema_mutations, "cover every mutation of the contract"
+    assert set(calls) | PUBLIC_MUTATIONS == schema_mutations, "cover every mutation of the contract"
 
     for name, (operation, variables) in calls.items():
         # when the publishable key calls it
@@ -933,9 +964,12 @@ async def test_an_owner_may_do_what_a_viewer_may_not(gql, tenant, enroll):
 async def operator_with_password(services, tenant):
     email = f"login-{uuid.uuid4().hex[:10]}@ops.example"
     password = "correct horse battery staple"
-    agency = await services.control.create_agency("Login agency")
     operator = await services.control.create_operator(
-        email, hash_password(password), "Login Op", agency
+        email,
+        hash_password(password),
+        "Login Op",
+        await agency_of_tenant(services, tenant.id),
+        "ADMIN",
     )
     await services.control.grant(operator.id, uuid.UUID(tenant.id), "ADMIN")
     return email, password

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import timedelta
 
-from api.auth.principal import operator_signing_key
-from api.auth.tokens import issue_operator_session
+from api.auth.sessions import open_operator_session
 from api.services import Services
 from tests.support.throttling import client_from, new_address
 
@@ -47,16 +45,16 @@ async def test_a_viewer_may_not_create_tenants(gql, make_tenant):
     assert (await gql(AGENCY, token=kit.operator_token))["agency"]["tenants"] == before
 
 
-async def test_an_admin_creates_a_tenant_and_owns_it(gql, make_tenant):
+async def test_an_admin_creates_a_tenant_and_is_its_admin(gql, make_tenant):
     # given an admin of its agency
     kit = await make_tenant(role="ADMIN")
 
     # when they create a tenant
     payload = (await _create(gql, kit.operator_token))["data"]["createTenant"]
 
-    # then it is made, and they own it
+    # then it is made, with their role in the agency: creating a tenant makes no owner
     assert payload["errors"] == []
-    assert payload["tenant"]["role"] == "OWNER"
+    assert payload["tenant"]["role"] == "ADMIN"
 
 
 async def test_the_founder_of_an_agency_creates_its_first_tenant(gql, services):
@@ -65,9 +63,7 @@ async def test_the_founder_of_an_agency_creates_its_first_tenant(gql, services):
     operator = await services.control.create_operator(
         f"founder-{uuid.uuid4().hex[:10]}@ops.example", "unused", "Founder", agency
     )
-    token, _ = issue_operator_session(
-        operator.id, operator_signing_key(services), timedelta(hours=1)
-    )
+    token, _ = await open_operator_session(services, operator.id)
 
     # when they create a tenant, then it is made
     payload = (await _create(gql, token))["data"]["createTenant"]

@@ -16,9 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 import pytest
 
+from api.schema.common.ids import to_global_id
 from api.services import Services
 from tests.conftest import MakeTenant
 from tests.differential.answers import Answer, assert_same
@@ -29,6 +31,8 @@ from tests.differential.twins import normalise
 from tests.differential.world import SEGMENT, World, seed_world
 from tests.support.operations import OPERATIONS
 from tests.support.throttling import PASSWORD, operator_with_password
+
+INVITED = "a long and uncommon passphrase"
 
 pytestmark = pytest.mark.differential
 
@@ -43,6 +47,7 @@ class Step:
     variables: Variables
     # What to carry from the answer's data: a name and the path to the value
     keep: tuple[str, tuple[str, ...]] | None = None
+    keep_too: tuple[str, tuple[str, ...]] | None = None
     # Another caller, sent the same step first, who may not do it
     refused: str | None = None
     # A document of the suite's own, for what no client document does
@@ -884,6 +889,87 @@ STORY = [
         "anonymous",
         lambda w, c: {"input": {"email": c["login email"], "password": "wrong"}},
     ),
+    # The agency's team: an invitation accepted (after a weak password), used twice; the new
+    # operator's role and access changed; its own sessions and password; then its removal
+    Step(
+        "agency/InviteOperator.graphql",
+        "agency",
+        lambda w, c: {
+            "input": {
+                "email": f"invited-{w.kit.slug}@ops.example",
+                "role": "ADMIN",
+                "tenants": [to_global_id("Tenant", UUID(w.kit.id))],
+            }
+        },
+        keep=("invitation", ("inviteOperator", "token")),
+        refused="member",
+    ),
+    Step(
+        "agency/AcceptInvitation.graphql",
+        "anonymous",
+        lambda w, c: {"input": {"token": c["invitation"], "password": "password1234"}},
+    ),
+    Step(
+        "agency/AcceptInvitation.graphql",
+        "anonymous",
+        lambda w, c: {"input": {"token": c["invitation"], "password": INVITED, "name": "Ivy"}},
+        keep=("invited", ("acceptInvitation", "member", "id")),
+        keep_too=("invited session", ("acceptInvitation", "token")),
+    ),
+    Step(
+        "agency/AcceptInvitation.graphql",
+        "anonymous",
+        lambda w, c: {"input": {"token": c["invitation"], "password": INVITED}},
+    ),
+    Step(
+        "agency/ChangeOperatorRole.graphql",
+        "agency",
+        lambda w, c: {"input": {"operatorId": c["invited"], "role": "VIEWER"}},
+        refused="member",
+    ),
+    Step(
+        "agency/RevokeTenantAccess.graphql",
+        "agency",
+        lambda w, c: {
+            "input": {
+                "operatorId": c["invited"],
+                "tenantId": to_global_id("Tenant", UUID(w.kit.id)),
+            }
+        },
+    ),
+    Step(
+        "agency/GrantTenantAccess.graphql",
+        "agency",
+        lambda w, c: {
+            "input": {
+                "operatorId": c["invited"],
+                "tenantId": to_global_id("Tenant", UUID(w.kit.id)),
+            }
+        },
+        refused="member",
+    ),
+    Step(
+        "agency/ChangePassword.graphql",
+        "invited",
+        lambda w, c: {"input": {"current": INVITED, "new": "qwerty123456"}},
+    ),
+    Step(
+        "agency/ChangePassword.graphql",
+        "invited",
+        lambda w, c: {"input": {"current": INVITED, "new": INVITED + " again"}},
+    ),
+    Step(
+        "agency/RevokeOperatorSession.graphql",
+        "invited",
+        lambda w, c: {"input": {"id": to_global_id("OperatorSession", UUID(int=0))}},
+    ),
+    Step("agency/Logout.graphql", "invited", lambda w, c: {"input": {}}),
+    Step(
+        "agency/RemoveOperator.graphql",
+        "agency",
+        lambda w, c: {"input": {"operatorId": c["invited"]}},
+        refused="member",
+    ),
 ]
 
 
@@ -907,6 +993,8 @@ class Twin:
     def credential(self, caller: str) -> tuple[str | None, str | None]:
         if caller == "erin":
             return self.carried["erin token"], None
+        if caller == "invited":  # the session acceptInvitation opened
+            return self.carried["invited session"], None
         return self.world.credential(caller)
 
     def known(self) -> dict[str, str]:
@@ -917,8 +1005,10 @@ class Twin:
         query = step.document()
         variables = step.variables(self.world, self.carried)
         answer = await self.side.send(query, variables, *self.credential(caller))
-        if step.keep is not None and caller == step.caller:
-            name, path = step.keep
+        for keep in (step.keep, step.keep_too):
+            if keep is None or caller != step.caller:
+                continue
+            name, path = keep
             value: Any = answer.body.get("data")
             for key in path:
                 value = value[key] if isinstance(value, dict) else None

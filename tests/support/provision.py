@@ -4,12 +4,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from uuid import UUID
 
 from api.auth.keys import display_prefix, hash_key, new_key
-from api.auth.principal import operator_signing_key
-from api.auth.tokens import issue_operator_session
+from api.auth.sessions import open_operator_session
 from api.services import Services
 from persistence import migrator
 from tenants.provisioning import create_tenant
@@ -23,7 +21,7 @@ async def provision_tenant(services: Services, secret: str, role: str = "OWNER")
     slug = "t" + uuid.uuid4().hex[:12]
     agency = await services.control.create_agency(f"agency of {slug}")
     operator = await services.control.create_operator(
-        f"{slug}@ops.example", "argon2-not-used-here", "Op", agency
+        f"{slug}@ops.example", "argon2-not-used-here", "Op", agency, role
     )
     tenant = await create_tenant(
         services.pool, migrator=migrator, slug=slug, name=f"Shop {slug}", agency_id=agency
@@ -32,9 +30,7 @@ async def provision_tenant(services: Services, secret: str, role: str = "OWNER")
     keys = {
         kind: await add_key(services, tenant.id, kind, secret) for kind in ("SECRET", "PUBLISHABLE")
     }
-    token, _ = issue_operator_session(
-        operator.id, operator_signing_key(services), timedelta(hours=1)
-    )
+    token, _ = await open_operator_session(services, operator.id)
     return TenantKit(
         id=str(tenant.id),
         slug=slug,
@@ -43,6 +39,13 @@ async def provision_tenant(services: Services, secret: str, role: str = "OWNER")
         operator_token=token,
         operator_email=operator.email,
     )
+
+
+async def agency_of_tenant(services: Services, tenant_id: str | UUID) -> UUID:
+    """The agency of a tenant: operators are made in it to be granted the tenant."""
+    tenant = await services.registry.get(UUID(str(tenant_id)))
+    assert tenant is not None and tenant.agency_id is not None
+    return tenant.agency_id
 
 
 async def add_key(services: Services, tenant_id: UUID, kind: str, secret: str) -> str:

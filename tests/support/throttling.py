@@ -14,6 +14,7 @@ from api.auth.passwords import hash_password
 from api.http.app import create_app
 from api.services import Services
 from tests.support.gql import GraphQLClient
+from tests.support.provision import agency_of_tenant
 
 PASSWORD = "correct horse battery staple"
 
@@ -39,9 +40,12 @@ async def client_from(services: Services, address: str) -> AsyncIterator[GraphQL
 async def operator_with_password(services: Services, tenant_id: str, role: str = "OWNER") -> str:
     """A new operator whose password is PASSWORD, with `role` on the tenant; its email."""
     email = f"throttle-{uuid.uuid4().hex[:12]}@ops.example"
-    agency = await services.control.create_agency("Throttle agency")
     operator = await services.control.create_operator(
-        email, hash_password(PASSWORD), "Throttle Op", agency
+        email,
+        hash_password(PASSWORD),
+        "Throttle Op",
+        await agency_of_tenant(services, tenant_id),
+        role,
     )
     await services.control.grant(operator.id, uuid.UUID(tenant_id), role)
     return email

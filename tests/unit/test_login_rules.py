@@ -12,7 +12,7 @@ import pytest
 
 from domain.errors import DomainError, ErrorCode, RateLimited
 from domain.member_tokens import MAX_LIFETIME, token_lifetime
-from domain.operator_login import log_in
+from domain.operator_login import change_password, log_in
 
 
 @dataclass
@@ -179,3 +179,48 @@ def test_a_member_token_lifetime_out_of_bounds_is_refused(minutes):
     # then it is refused on expiresInMinutes, with the same message as before
     assert refused.value.field == ("expiresInMinutes",)
     assert str(refused.value) == "expiresInMinutes must be 1 to 60."
+
+
+NEW = "a long and uncommon passphrase"
+
+
+async def _change(accounts, throttle, current: str, new: str = NEW) -> None:
+    await change_password(
+        accounts,
+        PlainHasher(),
+        throttle,
+        operator=accounts.by_email["ada@ops.example"],
+        current=current,
+        new=new,
+        address="a",
+    )
+
+
+async def test_a_password_changes_only_with_the_current_one():
+    # given Ada's account
+    accounts, throttle = ada(), CountingThrottle()
+
+    # when she changes it with a wrong current password, then it is refused and counted
+    with pytest.raises(DomainError) as refused:
+        await _change(accounts, throttle, current="wrong")
+    assert (refused.value.code, refused.value.field) == (
+        ErrorCode.INVALID_CREDENTIALS,
+        ("current",),
+    )
+    assert throttle.events[-1] == "failed"
+    assert accounts.by_email["ada@ops.example"].password_hash == "v2:secret"
+
+    # when she gives the right one, then the new one is stored, hashed
+    await _change(accounts, throttle, current="secret")
+    assert accounts.by_email["ada@ops.example"].password_hash == f"v2:{NEW}"
+    assert throttle.events[-1] == "succeeded"
+
+
+async def test_a_weak_new_password_or_a_locked_account_changes_nothing():
+    accounts = ada()
+    with pytest.raises(DomainError) as weak:
+        await _change(accounts, CountingThrottle(), current="secret", new="password1234")
+    assert (weak.value.code, weak.value.field) == (ErrorCode.WEAK_PASSWORD, ("new",))
+    with pytest.raises(RateLimited):
+        await _change(accounts, CountingThrottle(locked=True), current="secret")
+    assert accounts.by_email["ada@ops.example"].password_hash == "v2:secret"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import strawberry
 
-from api.auth.principal import Kind, operator_signing_key
-from api.auth.tokens import issue_member_token, issue_operator_session
+from api.auth.principal import Kind
+from api.auth.sessions import open_operator_session
+from api.auth.tokens import issue_member_token
 from api.context import Info
 from api.schema.common.errors import UserError, returns_payload
 from api.schema.members.member_type import Member
@@ -74,10 +75,8 @@ class AuthMutations:
         except RateLimited as exc:
             ctx.response.headers["Retry-After"] = str(exc.retry_after)
             raise
-        token, expires = issue_operator_session(
-            operator.id,
-            operator_signing_key(services),
-            timedelta(hours=services.settings.operator_session_hours),
+        token, expires = await open_operator_session(
+            services, operator.id, ctx.request.headers.get("user-agent")
         )
         return LoginPayload(
             token=token,

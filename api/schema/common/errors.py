@@ -40,12 +40,15 @@ def returns_payload(
     """Turns a DomainError raised by a mutation into `payload(errors=[...])`.
 
     Failures of authentication or permission are not the input's fault: they stay top-level
-    GraphQL errors, like every other query's.
+    GraphQL errors, like every other query's. Every mutation is a payload mutation, so this
+    is also where an operator's role is checked against the rule table before it runs.
     """
 
     def wrap(resolver: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
         @functools.wraps(resolver)
         async def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            info = kwargs["info"]
+            info.context.authorize_mutation(info.field_name)  # type: ignore[attr-defined]
             try:
                 return await resolver(*args, **kwargs)
             except (Forbidden, Unauthenticated):
@@ -53,6 +56,7 @@ def returns_payload(
             except DomainError as exc:
                 return payload(errors=[user_error(exc)])
 
+        run.checks_operator_role = True  # type: ignore[attr-defined]  # a test looks for it
         return run
 
     return wrap

@@ -165,7 +165,9 @@ class RevokeApiKeyPayload:
 
 @strawberry.type
 class TenantMutations:
-    @strawberry.mutation(description="Provision a tenant in your agency; you become its owner.")
+    @strawberry.mutation(
+        description="Provision a tenant in your agency, open to you (your role) and its owners."
+    )
     @returns_payload(CreateTenantPayload)
     async def create_tenant(self, info: Info, input: CreateTenantInput) -> CreateTenantPayload:
         ctx = info.context
@@ -176,8 +178,8 @@ class TenantMutations:
         operator = await services.control.operator(p.operator_id)
         if operator is None or operator.agency_id is None:
             raise Forbidden("Only an agency's operators create tenants.")
-        roles, held = await agency_standing(services.pool, operator.id, operator.agency_id)
-        require_may_create_tenant(roles, held)
+        _, held = await agency_standing(services.pool, operator.id, operator.agency_id)
+        require_may_create_tenant([operator.role], held)
         tenant = await create_tenant(
             services.pool,
             migrator=migrator,
@@ -187,7 +189,7 @@ class TenantMutations:
             owner_id=operator.id,
             agency_limit=services.settings.max_tenants_per_agency,
         )
-        return CreateTenantPayload(tenant=Tenant.of(tenant, "OWNER"))
+        return CreateTenantPayload(tenant=Tenant.of(tenant, operator.role))
 
     @strawberry.mutation(description="A new secret or publishable key for the tenant in X-Tenant.")
     @returns_payload(CreateApiKeyPayload)
