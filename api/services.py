@@ -66,10 +66,11 @@ class Services:
         origins = AllowedOrigins(
             pool, seconds=settings.allowed_origins_cache_seconds, hearing=hearing
         )
+        registry = TenantRegistry(pool, hearing.trust)
         listen_pool = await _listen_pool(settings)
         announcements = AnnouncementListener(
             listen_pool or pool,
-            (control, member_ids, programs, origins),
+            (control, member_ids, programs, origins, registry),
             hearing,
             listener_timing(settings),
         )
@@ -81,7 +82,7 @@ class Services:
             balances=RedisBalanceStore(
                 client, ttl=settings.balance_cache_ttl, cooldown=settings.redis_breaker_seconds
             ),
-            registry=TenantRegistry(pool),
+            registry=registry,
             control=control,
             clock=clock or SystemClock(),
             origins=origins,

@@ -33,6 +33,9 @@ class ErrorCode(StrEnum):
     MIN_ORDER_NOT_MET = "MIN_ORDER_NOT_MET"
     RATE_LIMITED = "RATE_LIMITED"
     SURVEY_CLOSED = "SURVEY_CLOSED"
+    TENANT_SUSPENDED = "TENANT_SUSPENDED"
+    TENANT_NOT_ARCHIVED = "TENANT_NOT_ARCHIVED"
+    GRACE_PERIOD = "GRACE_PERIOD"
 
 
 class DomainError(Exception):
@@ -76,6 +79,12 @@ class Forbidden(DomainError):
 
 class Unauthenticated(DomainError):
     code = ErrorCode.UNAUTHENTICATED
+
+
+class TenantSuspended(Forbidden):
+    """The tenant is suspended or archived: its keys and member tokens are refused (403)."""
+
+    code = ErrorCode.TENANT_SUSPENDED
 
 
 class RateLimited(DomainError):

@@ -17,6 +17,7 @@ from api.auth.tokens import (
 )
 from api.services import Services
 from domain.errors import Forbidden, Unauthenticated
+from domain.tenant_lifecycle import refuse_inactive
 from tenants.registry import Tenant
 
 
@@ -41,6 +42,8 @@ class Principal:
     member_id: UUID | None = None
     operator_id: UUID | None = None
     role: Role | None = None
+    api_key_id: UUID | None = None
+    api_key_prefix: str | None = None
 
     @property
     def privileged(self) -> bool:
@@ -67,8 +70,10 @@ def operator_signing_key(services: Services) -> bytes:
 
 async def _active_tenant(services: Services, tenant_id: UUID) -> Tenant:
     tenant = await services.registry.get(tenant_id)
-    if tenant is None or not tenant.active:
+    if tenant is None:
         raise Unauthenticated("Credential refused.")
+    if not tenant.active:
+        refuse_inactive(tenant.status)  # TENANT_SUSPENDED, 403
     return tenant
 
 
@@ -130,7 +135,12 @@ async def _credential(
         if record is None or record.revoked_at is not None:
             raise Unauthenticated("API key refused.")
         tenant = await _active_tenant(services, record.tenant_id)
-        return Principal(Kind.SECRET_KEY if kind == "SECRET" else Kind.PUBLISHABLE_KEY, tenant)
+        return Principal(
+            Kind.SECRET_KEY if kind == "SECRET" else Kind.PUBLISHABLE_KEY,
+            tenant,
+            api_key_id=record.id,
+            api_key_prefix=record.prefix,
+        )
 
     known = services.member_tokens.get(token)
     if known is not None:
@@ -155,6 +165,8 @@ async def _credential(
         return Principal(Kind.OPERATOR, operator_id=operator_id)
     named = await services.registry.by_slug_or_id(tenant_ref)
     role = await services.control.role(operator_id, named.id) if named else None
-    if named is None or role is None or not named.active:
+    # A suspended or archived tenant's operators still read it (and change only what
+    # domain/tenant_lifecycle.py allows, api/audit_hook.py).
+    if named is None or role is None:
         raise Forbidden("You have no access to this tenant.", field=("X-Tenant",))
     return Principal(Kind.OPERATOR, named, operator_id=operator_id, role=Role(role))

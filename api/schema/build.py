@@ -25,6 +25,7 @@ from api.schema.common.limits import alias_limit, cost_limit, depth_limit
 from api.schema.common.node_query import NodeQueries
 from api.schema.common.scalars import SCALARS
 from api.schema.common.text_inputs import FitTextRule, refused_variables
+from api.schema.members.export_member import ExportMemberMutations
 from api.schema.members.member_type import Member
 from api.schema.members.members import MemberMutations, MemberQueries
 from api.schema.orders.orders import OrderMutations, OrderQueries
@@ -41,6 +42,8 @@ from api.schema.surveys.submit_response import SurveyResponseMutations
 from api.schema.surveys.survey_types import Survey, SurveyResponse
 from api.schema.surveys.surveys import SurveyMutations, SurveyQueries
 from api.schema.tenants.allowed_origins import AllowedOriginsMutations
+from api.schema.tenants.audit_log import AuditLogQueries
+from api.schema.tenants.lifecycle import TenantLifecycleMutations
 from api.schema.tenants.rate_limit_mutation import RateLimitMutations
 from api.schema.tenants.tenants import ApiKey, Tenant, TenantMutations, TenantQueries
 from api.schema.tiers.tiers import TierMutations, TierQueries
@@ -65,6 +68,7 @@ class Query(
     SegmentQueries,
     AnalyticsQueries,
     AnalyticsSettingsQueries,
+    AuditLogQueries,
 ):
     pass
 
@@ -89,6 +93,8 @@ class Mutation(
     StampCardMutations,
     SegmentMutations,
     AnalyticsMutations,
+    TenantLifecycleMutations,
+    ExportMemberMutations,
 ):
     pass
 

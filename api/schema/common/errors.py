@@ -8,6 +8,7 @@ from typing import ParamSpec, TypeVar
 
 import strawberry
 
+from api.audit_hook import action_name, audited
 from domain.errors import DomainError, Forbidden, Unauthenticated
 from domain.errors import ErrorCode as DomainErrorCode
 
@@ -40,14 +41,22 @@ def returns_payload(
     """Turns a DomainError raised by a mutation into `payload(errors=[...])`.
 
     Failures of authentication or permission are not the input's fault: they stay top-level
-    GraphQL errors, like every other query's.
+    GraphQL errors, like every other query's. Every mutation passes the audit log's hook
+    here too (api/audit_hook.py).
     """
 
     def wrap(resolver: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+        action = action_name(resolver.__name__)
+
         @functools.wraps(resolver)
         async def run(*args: P.args, **kwargs: P.kwargs) -> R:
             try:
-                return await resolver(*args, **kwargs)
+                return await audited(
+                    action,
+                    kwargs.get("info"),
+                    kwargs.get("input"),
+                    lambda: resolver(*args, **kwargs),
+                )
             except (Forbidden, Unauthenticated):
                 raise
             except DomainError as exc:
