@@ -80,7 +80,8 @@ async def _record_after(
 
 
 def plain(value: Any) -> Any:
-    """A strawberry input as dicts and lists, without the fields left unset."""
+    """A strawberry input as dicts and lists, named as in GraphQL, without the fields left
+    unset."""
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
     fields = getattr(value, "__dataclass_fields__", None)
@@ -91,5 +92,5 @@ def plain(value: Any) -> Any:
         v = getattr(value, name, None)
         if v is None or type(v).__name__ == "UnsetType":
             continue
-        out[name] = plain(v)
+        out[action_name(name)] = plain(v)
     return out

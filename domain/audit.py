@@ -65,7 +65,16 @@ AGENCY_ACTIONS = frozenset(
 AUDITED_ACTORS = frozenset({"OPERATOR", "SECRET_KEY"})
 
 # Input fields that name what a mutation acts on, in order of preference.
-_TARGET_FIELDS = ("tenant", "member", "member_id", "id", "external_id", "key", "segment_key")
+_TARGET_FIELDS = (
+    "tenant",
+    "member",
+    "memberId",
+    "id",
+    "externalId",
+    "key",
+    "segmentKey",
+    "segment",
+)
 _SECRET_PARTS = ("password", "secret", "token", "codes")
 _MAX_TEXT = 200
 _MAX_ITEMS = 50
