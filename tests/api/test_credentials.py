@@ -22,6 +22,7 @@ from api.auth.tokens import issue_member_token, issue_operator_session
 from api.schema.common.ids import to_global_id, uuid_of
 from api.schema_export import SCHEMA_FILE
 from tests.conftest import ADJUST, ENROLL
+from tests.support.agency_ops import document
 from tests.support.gql import GraphQLClient, TenantKit
 
 PROGRAM = """
@@ -782,6 +783,11 @@ def _every_mutation(
             {"input": {"origins": ["https://evil.example"]}},
         ),
         "setTenantRateLimit": (SET_TENANT_RATE_LIMIT, {"input": {"perMinute": 1}}),
+        "exportMember": (document("ExportMember"), {"input": {"member": member_id}}),
+        **{
+            name[0].lower() + name[1:]: (document(name), {"input": {"tenant": "any-tenant"}})
+            for name in ("SuspendTenant", "ReactivateTenant", "ArchiveTenant", "DeleteTenant")
+        },
         **{
             name: (_refused_by_payload(name, input_type), {"input": given})
             for name, (input_type, given) in _INSIGHTS.items()
