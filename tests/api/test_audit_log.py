@@ -9,7 +9,10 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.support.agency_ops import document
+import asyncpg
+import pytest
+
+from tests.support.agency_ops import document, lifecycle
 from tests.support.earning import adjust, earn, enroll, fetch, order
 from tests.support.gql import GraphQLClient, TenantKit
 
@@ -178,3 +181,17 @@ async def test_no_one_outside_the_agency_or_below_admin_reads_the_log(gql, tenan
     # another agency's log holds nothing of this tenant's agency
     log = await gql(document("AgencyAuditLog"), {"first": 50}, token=stranger.operator_token)
     assert log["agency"]["auditLog"]["edges"] == []
+
+
+async def test_the_logs_refuse_to_be_edited(gql, services, tenant):
+    # given an entry in the tenant's log and one in the agency's
+    member = await enroll(gql, tenant)
+    assert (await _operator_adjust(gql, tenant, member, 1))["errors"] == []
+    assert (await lifecycle(gql, tenant, "SuspendTenant"))["errors"] == []
+
+    # then neither may be changed nor deleted
+    for statement in ("UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log"):
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await fetch(services, tenant, statement)
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await services.pool.execute(statement.replace("audit_log", "control.audit_log"))

@@ -7,9 +7,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from tests.support.agency_ops import document, lifecycle, member_token
+from tests.support.agency_ops import document, lifecycle
 from tests.support.earning import adjust, earn, enroll, order, refund
 from tests.support.gql import GraphQLClient, TenantKit
+from tests.support.rewards import member_token
 
 
 async def _export(

@@ -15,9 +15,10 @@ import httpx
 from api.http.app import create_app
 from api.services import Services
 from api.worker import run_once
-from tests.support.agency_ops import document, lifecycle, member_token
+from tests.support.agency_ops import document, lifecycle
 from tests.support.earning import configure, earn, enroll, fetch, order
 from tests.support.gql import GraphQLClient, TenantKit
+from tests.support.rewards import member_token
 
 PROGRAM = "query Program { program { name } }"
 ME = "query Me { me { id } }"

@@ -13,13 +13,6 @@ def document(name: str) -> str:
     return (OPERATIONS / "agency" / f"{name}.graphql").read_text()
 
 
-ISSUE_MEMBER_TOKEN = """
-mutation IssueMemberToken($input: IssueMemberTokenInput!) {
-  issueMemberToken(input: $input) { token errors { code field message } }
-}
-"""
-
-
 async def lifecycle(
     gql: GraphQLClient, kit: TenantKit, name: str, token: str | None = None, **fields: Any
 ) -> dict[str, Any]:
@@ -33,10 +26,3 @@ async def lifecycle(
     )
     payload: dict[str, Any] = data[field]
     return payload
-
-
-async def member_token(gql: GraphQLClient, kit: TenantKit, member_id: str) -> str:
-    data = await gql(ISSUE_MEMBER_TOKEN, {"input": {"memberId": member_id}}, token=kit.secret_key)
-    assert data["issueMemberToken"]["errors"] == [], data
-    token: str = data["issueMemberToken"]["token"]
-    return token

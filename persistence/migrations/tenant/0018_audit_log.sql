@@ -11,15 +11,16 @@ CREATE TABLE audit_log (
     at           timestamptz NOT NULL DEFAULT clock_timestamp()
 );
 
-CREATE FUNCTION refuse_audit_change() RETURNS trigger LANGUAGE plpgsql AS $$
+-- The ledger's refusal (0001), naming whichever table it guards.
+CREATE OR REPLACE FUNCTION refuse_ledger_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    RAISE EXCEPTION 'audit_log is append-only: % refused', TG_OP
+    RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP
         USING ERRCODE = 'insufficient_privilege';
 END;
 $$;
 CREATE TRIGGER audit_log_append_only
     BEFORE UPDATE OR DELETE ON audit_log
-    FOR EACH ROW EXECUTE FUNCTION refuse_audit_change();
+    FOR EACH ROW EXECUTE FUNCTION refuse_ledger_change();
 CREATE TRIGGER audit_log_no_truncate
     BEFORE TRUNCATE ON audit_log
-    FOR EACH STATEMENT EXECUTE FUNCTION refuse_audit_change();
+    FOR EACH STATEMENT EXECUTE FUNCTION refuse_ledger_change();
