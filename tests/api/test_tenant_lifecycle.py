@@ -16,7 +16,7 @@ from api.http.app import create_app
 from api.services import Services
 from api.worker import run_once
 from tests.support.agency_ops import document, lifecycle
-from tests.support.earning import configure, earn, enroll, fetch, order
+from tests.support.earning import configure, earn, enroll, fetch, order, points_of
 from tests.support.gql import GraphQLClient, TenantKit
 from tests.support.rewards import member_token
 
@@ -165,6 +165,10 @@ async def _schema_exists(services: Services, slug: str) -> bool:
 async def test_deletion_waits_for_the_archive_and_its_grace_period(clocked, make_tenant):
     gql, services, clock = clocked.gql, clocked.services, clocked.clock
     kit = await make_tenant()
+    member = await enroll(gql, kit)
+    await points_of(gql, kit, member)  # its balance now cached in Redis
+    cached = f"{{t:{kit.id}}}*"
+    assert [k async for k in services.redis.scan_iter(match=cached)]
 
     # given an active tenant: deletion is refused until it is archived
     refused = await lifecycle(gql, kit, "DeleteTenant")
@@ -198,6 +202,7 @@ async def test_deletion_waits_for_the_archive_and_its_grace_period(clocked, make
     )
     assert keys == 0
     assert (await _refusal(gql, PROGRAM, kit.secret_key))[0] == 401
+    assert [k async for k in services.redis.scan_iter(match=cached)] == []
 
     # and the agency's audit log keeps the deletion and the archive
     log = await gql(document("AgencyAuditLog"), {"first": 10}, token=kit.operator_token)

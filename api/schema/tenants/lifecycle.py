@@ -13,6 +13,7 @@ from api.schema.tenants.tenants import Tenant, grace_period
 from domain.errors import Forbidden
 from domain.tenant_lifecycle import LifecycleAction, clean_reason, require_may
 from persistence import audit_trail
+from persistence.tenant_keys import forget_tenant_keys
 from tenants import lifecycle
 from tenants.registry import Tenant as TenantRecord
 
@@ -118,4 +119,5 @@ class TenantLifecycleMutations:
             services.pool, tenant.id, grace, services.clock.now(), _record
         )
         services.registry.forget(tenant.id)
+        await forget_tenant_keys(services.redis, tenant.id)
         return DeleteTenantPayload(deleted_tenant_id=Tenant.of(tenant).id)
