@@ -67,6 +67,7 @@ AUDITED_ACTORS = frozenset({"OPERATOR", "SECRET_KEY"})
 # Input fields that name what a mutation acts on, in order of preference.
 _TARGET_FIELDS = (
     "tenant",
+    "slug",
     "member",
     "memberId",
     "id",

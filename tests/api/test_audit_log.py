@@ -6,6 +6,7 @@ agency reads it."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -195,3 +196,21 @@ async def test_the_logs_refuse_to_be_edited(gql, services, tenant):
             await fetch(services, tenant, statement)
         with pytest.raises(asyncpg.InsufficientPrivilegeError):
             await services.pool.execute(statement.replace("audit_log", "control.audit_log"))
+
+
+async def test_a_tenant_created_by_an_operator_is_in_the_agencys_log(gql, tenant):
+    # when the owner creates a second tenant in the agency
+    slug = "a" + uuid.uuid4().hex[:12]
+    created = await gql(
+        document("CreateTenant"),
+        {"input": {"slug": slug, "name": "Second shop"}},
+        token=tenant.operator_token,
+    )
+
+    # then the agency's log records it, naming the new tenant
+    assert created["createTenant"]["errors"] == []
+    log = await gql(document("AgencyAuditLog"), {"first": 5}, token=tenant.operator_token)
+    (entry,) = [e["node"] for e in log["agency"]["auditLog"]["edges"]]
+    assert (entry["action"], entry["target"]) == ("createTenant", slug)
+    assert entry["tenantId"] == created["createTenant"]["tenant"]["id"]
+    assert entry["actor"]["label"] == tenant.operator_email
