@@ -254,3 +254,32 @@ async def test_a_move_the_status_does_not_allow_is_refused_and_not_recorded(gql,
     assert [e["field"] for e in too_long["errors"]] == [["input", "reason"]]
     log = await gql(document("AgencyAuditLog"), {"first": 10}, token=tenant.operator_token)
     assert log["agency"]["auditLog"]["edges"] == []
+
+
+async def test_two_deletions_at_once_delete_once_and_record_once(clocked, make_tenant):
+    # given an archived tenant past its grace period
+    gql, clock = clocked.gql, clocked.clock
+    kit = await make_tenant()
+    assert (await lifecycle(gql, kit, "ArchiveTenant"))["errors"] == []
+    clock.advance(timedelta(days=30))
+
+    # when its owner deletes it twice at once
+    async def delete() -> list[str]:
+        response = await gql.raw(
+            document("DeleteTenant"), {"input": {"tenant": kit.slug}}, token=kit.operator_token
+        )
+        body = response.json()
+        if body.get("errors"):  # the tenant was gone before this one was even checked
+            return [e["extensions"]["code"] for e in body["errors"]]
+        return [e["code"] for e in body["data"]["deleteTenant"]["errors"]]
+
+    results = await asyncio.gather(delete(), delete())
+
+    # then one deletes it, the other finds it gone, and the log has one deletion
+    assert sorted(results) == [[], ["NOT_FOUND"]] or sorted(results) == [[], ["FORBIDDEN"]]
+    log = await gql(
+        document("AgencyAuditLog"),
+        {"first": 10, "filter": {"action": "deleteTenant"}},
+        token=kit.operator_token,
+    )
+    assert len(log["agency"]["auditLog"]["edges"]) == 1
