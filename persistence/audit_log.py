@@ -24,7 +24,8 @@ def _where(f: AuditFilter, first_arg: int) -> tuple[str, list[Any]]:
         return f"${first_arg + len(args) - 1}"
 
     if f.actor:
-        clauses.append(f"(actor_id = {arg(f.actor)} OR actor_label = ${first_arg + len(args) - 1})")
+        actor = arg(f.actor)
+        clauses.append(f"(actor_id = {actor} OR actor_label = {actor})")
     if f.action:
         clauses.append(f"action = {arg(f.action)}")
     if f.from_:

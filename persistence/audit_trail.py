@@ -5,7 +5,8 @@ The tenant unit of work writes it in its own transaction, just before committing
 transaction changed anything (PostgreSQL has given it a transaction id): so an entry exists
 exactly when the change it records committed, and a read-only transaction the mutation ran
 first writes nothing. A change held in the control schema is recorded by its own code, in
-its transaction (tenant lifecycle), or just after it committed (`record_after`).
+its transaction (tenant lifecycle), or just after it committed (`record_in_tenant`,
+`record_in_control`, called by api/audit_hook.py).
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ current: contextvars.ContextVar[AuditIntent | None] = contextvars.ContextVar(
     "loyalty_audit_intent", default=None
 )
 
-_WRITE_IF_CHANGED = """
-INSERT INTO audit_log (actor_kind, actor_id, actor_label, action, target, summary)
+_INSERT = "INSERT INTO audit_log (actor_kind, actor_id, actor_label, action, target, summary)"
+_WRITE_IF_CHANGED = f"""{_INSERT}
 SELECT $1, $2, $3, $4, $5, $6::jsonb WHERE txid_current_if_assigned() IS NOT NULL
 RETURNING seq"""
 
@@ -43,11 +44,7 @@ async def write_if_changed(conn: Conn) -> None:
 async def record_in_tenant(conn: Conn, intent: AuditIntent) -> None:
     """For a change that committed outside the tenant's schema (its API keys, its origins):
     `conn` is in a transaction of the tenant's schema."""
-    await conn.execute(
-        """INSERT INTO audit_log (actor_kind, actor_id, actor_label, action, target, summary)
-           VALUES ($1, $2, $3, $4, $5, $6::jsonb)""",
-        *_values(intent),
-    )
+    await conn.execute(f"{_INSERT} VALUES ($1, $2, $3, $4, $5, $6::jsonb)", *_values(intent))
     intent.written = True
 
 
