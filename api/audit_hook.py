@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from api.auth.principal import Kind, Principal
 from api.services import Services
-from domain.audit import AGENCY_ACTIONS, Actor, AuditIntent, is_audited, summarize, target_of
+from domain.audit import AGENCY_ACTIONS, Actor, AuditIntent, is_audited, summary_of, target_of
 from domain.tenant_lifecycle import may_change_while_inactive, refuse_inactive
 from persistence import audit_trail
 from persistence.uow import PgTenantUnitOfWork
@@ -41,7 +41,7 @@ async def audited(action: str, info: Any, given: Any, call: Callable[[], Awaitab
     if not is_audited(action, principal.kind.value):
         return await call()
     services: Services = context.services  # type: ignore[union-attr]
-    summary = summarize(plain(given))
+    summary = summary_of(action, plain(given))
     intent = AuditIntent(await actor_of(services, principal), action, target_of(summary), summary)
     token = audit_trail.current.set(intent)
     try:

@@ -80,6 +80,11 @@ _SECRET_PARTS = ("password", "secret", "token", "codes")
 _MAX_TEXT = 200
 _MAX_ITEMS = 50
 REDACTED = "[redacted]"
+# A member's personal data is never copied into the log: eraseMember could not reach it
+# there. Of these mutations the log keeps which fields changed, not their values.
+_PERSONAL_ACTIONS = frozenset({"updateMember", "enrollMember"})
+_IDENTIFYING = frozenset({"id", "memberId", "member"})
+PERSONAL = "[personal data]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +149,16 @@ def summarize(value: Any) -> Any:
         return summarize({k: v for k, v in vars(value).items() if not k.startswith("_")})
     text = str(value)
     return text if len(text) <= _MAX_TEXT else text[:_MAX_TEXT] + "…"
+
+
+def summary_of(action: str, given: Any) -> dict[str, Any]:
+    """What the log keeps of a mutation's input (`given`, plain dicts and lists)."""
+    summary = summarize(given)
+    if not isinstance(summary, dict):
+        return {}
+    if action in _PERSONAL_ACTIONS:
+        return {k: v if k in _IDENTIFYING else PERSONAL for k, v in summary.items()}
+    return summary
 
 
 def target_of(summary: Mapping[str, Any]) -> str | None:

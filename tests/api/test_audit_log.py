@@ -214,3 +214,22 @@ async def test_a_tenant_created_by_an_operator_is_in_the_agencys_log(gql, tenant
     assert (entry["action"], entry["target"]) == ("createTenant", slug)
     assert entry["tenantId"] == created["createTenant"]["tenant"]["id"]
     assert entry["actor"]["label"] == tenant.operator_email
+
+
+async def test_a_members_details_are_recorded_as_changed_but_not_copied(gql, tenant):
+    # when the operator corrects a member's email
+    member = await enroll(gql, tenant)
+    updated = await gql(
+        "mutation U($input: UpdateMemberInput!) { updateMember(input: $input) {"
+        " errors { code } } }",
+        {"input": {"id": member, "email": "ada@example.com"}},
+        token=tenant.operator_token,
+        tenant=tenant.slug,
+    )
+
+    # then the log says which member and which field, and holds no personal data an
+    # erasure could not reach
+    assert updated["updateMember"]["errors"] == []
+    (entry,) = await _entries(gql, tenant, action="updateMember")
+    assert entry["target"] == member
+    assert entry["summary"] == {"id": member, "email": "[personal data]"}

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 import pytest
 
-from domain.audit import REDACTED, is_audited, summarize, target_of
+from domain.audit import PERSONAL, REDACTED, is_audited, summarize, summary_of, target_of
 from domain.errors import DomainError, ErrorCode, Forbidden, TenantSuspended
 from domain.tenant_lifecycle import (
     LifecycleAction,
@@ -124,3 +124,15 @@ def test_only_changes_by_hand_of_operators_and_secret_keys_are_audited():
     assert is_audited("configureProgram", "SECRET_KEY")
     assert not is_audited("adjustPoints", "PUBLISHABLE_KEY")
     assert not is_audited("recordOrder", "SECRET_KEY")
+
+
+def test_a_members_personal_data_is_never_copied_into_the_log():
+    given = {"id": "TWVtYmVyOjE=", "email": "ada@example.com", "name": "Ada", "birthday": "1990"}
+    summary = summary_of("updateMember", given)
+    assert summary == {
+        "id": "TWVtYmVyOjE=",
+        "email": PERSONAL,
+        "name": PERSONAL,
+        "birthday": PERSONAL,
+    }
+    assert summary_of("createReward", {"name": "Five off"}) == {"name": "Five off"}

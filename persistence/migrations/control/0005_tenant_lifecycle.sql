@@ -21,6 +21,7 @@ CREATE TABLE audit_log (
     at           timestamptz NOT NULL DEFAULT clock_timestamp()
 );
 CREATE INDEX audit_log_agency ON audit_log (agency_id, seq DESC);
+CREATE INDEX audit_log_agency_action ON audit_log (agency_id, action, seq DESC);
 
 CREATE FUNCTION refuse_audit_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

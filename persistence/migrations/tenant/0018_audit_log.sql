@@ -10,6 +10,8 @@ CREATE TABLE audit_log (
     summary      jsonb NOT NULL DEFAULT '{}',
     at           timestamptz NOT NULL DEFAULT clock_timestamp()
 );
+-- auditLog(filter: { action }) pages newest first through one action's entries.
+CREATE INDEX audit_log_action ON audit_log (action, seq DESC);
 
 -- The ledger's refusal (0001), naming whichever table it guards.
 CREATE OR REPLACE FUNCTION refuse_ledger_change() RETURNS trigger LANGUAGE plpgsql AS $$
