@@ -88,10 +88,11 @@ class Services:
         trusted = TrustedDocuments(
             pool, seconds=settings.trusted_documents_cache_seconds, hearing=hearing
         )
+        registry = TenantRegistry(pool, hearing.trust)
         listen_pool = await _listen_pool(settings)
         announcements = AnnouncementListener(
             listen_pool or pool,
-            (control, member_ids, programs, origins, trusted),
+            (control, member_ids, programs, origins, trusted, registry),
             hearing,
             listener_timing(settings),
         )
@@ -103,7 +104,7 @@ class Services:
             balances=RedisBalanceStore(
                 client, ttl=settings.balance_cache_ttl, cooldown=settings.redis_breaker_seconds
             ),
-            registry=TenantRegistry(pool),
+            registry=registry,
             control=control,
             clock=clock or SystemClock(),
             origins=origins,

@@ -160,6 +160,8 @@ class Settings(BaseSettings):
     rate_limit_cost_unit: int = 100
     # Tenants an agency may hold; only its owners and admins create them.
     max_tenants_per_agency: int = 50
+    # How long an archived tenant waits before it may be deleted (docs/tenant-lifecycle.md).
+    tenant_delete_grace_days: int = Field(default=30, ge=0)
 
     @property
     def production(self) -> bool:

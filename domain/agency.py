@@ -26,3 +26,12 @@ def require_room_for_tenant(agency_tenants: int, limit: int) -> None:
             f"The agency has reached its limit of {limit} tenants.",
             code=ErrorCode.LIMIT_REACHED,
         )
+
+
+def require_may_read_agency_log(roles_in_agency: Collection[str], agency_tenants: int) -> None:
+    """The agency's audit log is read by its owners and admins; by its operators once it
+    holds no tenant any more (the last one deleted), as they may create the next one."""
+    if agency_tenants == 0 and not roles_in_agency:
+        return
+    if not MANAGING_ROLES.intersection(roles_in_agency):
+        raise Forbidden("Only the agency's owners and admins read its audit log.")

@@ -38,6 +38,9 @@ class ErrorCode(StrEnum):
     LAST_OWNER = "LAST_OWNER"
     INVITATION_EXPIRED = "INVITATION_EXPIRED"
     INVITATION_USED = "INVITATION_USED"
+    TENANT_SUSPENDED = "TENANT_SUSPENDED"
+    TENANT_NOT_ARCHIVED = "TENANT_NOT_ARCHIVED"
+    GRACE_PERIOD = "GRACE_PERIOD"
 
 
 class DomainError(Exception):
@@ -81,6 +84,12 @@ class Forbidden(DomainError):
 
 class Unauthenticated(DomainError):
     code = ErrorCode.UNAUTHENTICATED
+
+
+class TenantSuspended(Forbidden):
+    """The tenant is suspended or archived: its keys and member tokens are refused (403)."""
+
+    code = ErrorCode.TENANT_SUSPENDED
 
 
 class RateLimited(DomainError):

@@ -46,6 +46,7 @@ _MANAGE = (
     " createSegment updateSegment deleteSegment grantToSegment configureAnalytics"
     " createWebhookEndpoint updateWebhookEndpoint deleteWebhookEndpoint rotateWebhookSecret"
     " redeliverWebhook sendTestWebhook registerTrustedDocuments revokeTrustedDocuments"
+    " suspendTenant reactivateTenant archiveTenant exportMember"
 )
 
 # The GraphQL mutation names (the schema's, camelCase) and the power each needs.
@@ -61,6 +62,7 @@ MUTATION_POWERS: Mapping[str, Power] = {
         ],
         Power.TEAM,
     ),
+    "deleteTenant": Power.OWN_AGENCY,
     **dict.fromkeys(["logout", "changePassword", "revokeOperatorSession"], Power.OWN_ACCOUNT),
     **dict.fromkeys(["login", "acceptInvitation"], Power.PUBLIC),
     **dict.fromkeys(["issueMemberToken", "submitSurveyResponse"], Power.NOT_OPERATORS),

@@ -10,6 +10,7 @@ import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 from asyncpg.transaction import Transaction, TransactionState
 
+from persistence import audit_trail
 from persistence.db import release_after_transaction
 from persistence.program_memory import ProgramMemory, SchemaMemory
 from persistence.repositories.actions import PgActionRepository
@@ -91,6 +92,11 @@ class PgTenantUnitOfWork:
         assert self._conn is not None, "repositories are used inside the unit of work"
         return self._conn
 
+    @property
+    def connection(self) -> PoolConnectionProxy:
+        """For the stores outside the domain's ports (the audit log, a member's export)."""
+        return self._connection
+
     @cached_property
     def members(self) -> PgMemberRepository:
         return PgMemberRepository(self._connection)
@@ -165,7 +171,10 @@ class PgTenantUnitOfWork:
         try:
             try:
                 if exc_type is None:
+                    # A mutation being audited is recorded with the change, if this
+                    # transaction made one (persistence/audit_trail.py); then its events.
                     try:
+                        await audit_trail.write_if_changed(self._conn)
                         await self._write_events()
                     except BaseException:
                         await self._tx.rollback()

@@ -18,6 +18,7 @@ from api.auth.tokens import (
 from api.services import Services
 from domain.errors import Forbidden, Unauthenticated
 from domain.roles import Role
+from domain.tenant_lifecycle import refuse_inactive
 from tenants.registry import Tenant
 
 
@@ -40,6 +41,8 @@ class Principal:
     session_id: UUID | None = None
     agency_id: UUID | None = None
     agency_role: Role | None = None  # an operator's role in its agency
+    api_key_id: UUID | None = None
+    api_key_prefix: str | None = None
 
     @property
     def privileged(self) -> bool:
@@ -66,8 +69,10 @@ def operator_signing_key(services: Services) -> bytes:
 
 async def _active_tenant(services: Services, tenant_id: UUID) -> Tenant:
     tenant = await services.registry.get(tenant_id)
-    if tenant is None or not tenant.active:
+    if tenant is None:
         raise Unauthenticated("Credential refused.")
+    if not tenant.active:
+        refuse_inactive(tenant.status)  # TENANT_SUSPENDED, 403
     return tenant
 
 
@@ -129,7 +134,12 @@ async def _credential(
         if record is None or record.revoked_at is not None:
             raise Unauthenticated("API key refused.")
         tenant = await _active_tenant(services, record.tenant_id)
-        return Principal(Kind.SECRET_KEY if kind == "SECRET" else Kind.PUBLISHABLE_KEY, tenant)
+        return Principal(
+            Kind.SECRET_KEY if kind == "SECRET" else Kind.PUBLISHABLE_KEY,
+            tenant,
+            api_key_id=record.id,
+            api_key_prefix=record.prefix,
+        )
 
     known = services.member_tokens.get(token)
     if known is not None:
@@ -166,10 +176,11 @@ async def _credential(
         )
     named = await services.registry.by_slug_or_id(tenant_ref)
     role = await services.control.role(operator_id, named.id) if named else None
+    # A suspended or archived tenant's operators still read it (and change only what
+    # domain/tenant_lifecycle.py allows, api/audit_hook.py).
     if (
         named is None
         or role is None
-        or not named.active
         or holder.agency_id is None
         or named.agency_id != holder.agency_id
     ):

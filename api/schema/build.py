@@ -26,6 +26,7 @@ from api.schema.common.limits import alias_limit, cost_limit, depth_limit
 from api.schema.common.node_query import NodeQueries
 from api.schema.common.scalars import SCALARS
 from api.schema.common.text_inputs import FitTextRule, refused_variables
+from api.schema.members.export_member import ExportMemberMutations
 from api.schema.members.member_type import Member
 from api.schema.members.member_updates import MemberSubscriptions
 from api.schema.members.members import MemberMutations, MemberQueries
@@ -43,7 +44,9 @@ from api.schema.surveys.submit_response import SurveyResponseMutations
 from api.schema.surveys.survey_types import Survey, SurveyResponse
 from api.schema.surveys.surveys import SurveyMutations, SurveyQueries
 from api.schema.tenants.allowed_origins import AllowedOriginsMutations
+from api.schema.tenants.audit_log import AuditLogQueries
 from api.schema.tenants.invitations import InvitationMutations
+from api.schema.tenants.lifecycle import TenantLifecycleMutations
 from api.schema.tenants.rate_limit_mutation import RateLimitMutations
 from api.schema.tenants.team import TeamMutations, TeamQueries
 from api.schema.tenants.tenants import ApiKey, Tenant, TenantMutations, TenantQueries
@@ -78,6 +81,7 @@ class Query(
     TrustedDocumentQueries,
     TeamQueries,
     SessionQueries,
+    AuditLogQueries,
 ):
     pass
 
@@ -108,6 +112,8 @@ class Mutation(
     SessionMutations,
     TeamMutations,
     InvitationMutations,
+    TenantLifecycleMutations,
+    ExportMemberMutations,
 ):
     pass
 

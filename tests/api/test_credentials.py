@@ -23,6 +23,7 @@ from api.auth.tokens import issue_member_token, issue_operator_session
 from api.schema.common.ids import to_global_id, uuid_of
 from api.schema_export import SCHEMA_FILE
 from tests.conftest import ADJUST, ENROLL
+from tests.support.agency_ops import document
 from tests.support.gql import GraphQLClient, TenantKit
 from tests.support.provision import agency_of_tenant
 
@@ -837,6 +838,11 @@ def _every_mutation(
             _refused_by_payload("revokeTrustedDocuments", "RevokeTrustedDocumentsInput"),
             {"input": {"client": "web"}},
         ),
+        "exportMember": (document("ExportMember"), {"input": {"member": member_id}}),
+        **{
+            name[0].lower() + name[1:]: (document(name), {"input": {"tenant": "any-tenant"}})
+            for name in ("SuspendTenant", "ReactivateTenant", "ArchiveTenant", "DeleteTenant")
+        },
         **{
             name: (_refused_by_payload(name, input_type), {"input": given})
             for name, (input_type, given) in (_INSIGHTS | _AGENCY).items()

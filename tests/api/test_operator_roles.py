@@ -69,6 +69,10 @@ EXPECTED = {
             "sendTestWebhook",
             "registerTrustedDocuments",
             "revokeTrustedDocuments",
+            "suspendTenant",
+            "reactivateTenant",
+            "archiveTenant",
+            "exportMember",
             "inviteOperator",
             "changeOperatorRole",
             "removeOperator",
@@ -77,6 +81,7 @@ EXPECTED = {
         ],
         MANAGERS,
     ),
+    "deleteTenant": {"OWNER"},
     **dict.fromkeys(["logout", "changePassword", "revokeOperatorSession"], ALL),
     **dict.fromkeys(PUBLIC_MUTATIONS, ALL),
     # a storefront's and a member's own calls

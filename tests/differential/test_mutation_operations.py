@@ -879,6 +879,26 @@ STORY = [
         lambda w, c: {"input": {"slug": f"{w.kit.slug}x", "name": "Second shop"}},
         refused="secret",
     ),
+    # A data access request (of erased carol: what an erased member leaves), then the
+    # tenant's lifecycle: suspended and back, a deletion refused while it is active, and
+    # archived last (the steps after it name no tenant)
+    Step(
+        "agency/ExportMember.graphql",
+        "operator",
+        lambda w, c: {"input": {"member": w.carol}},
+        refused="publishable",
+    ),
+    Step(
+        "agency/SuspendTenant.graphql",
+        "agency",
+        lambda w, c: {"input": {"tenant": w.kit.slug, "reason": "unpaid"}},
+        refused="secret",
+    ),
+    Step(
+        "agency/ReactivateTenant.graphql", "agency", lambda w, c: {"input": {"tenant": w.kit.slug}}
+    ),
+    Step("agency/DeleteTenant.graphql", "agency", lambda w, c: {"input": {"tenant": w.kit.slug}}),
+    Step("agency/ArchiveTenant.graphql", "agency", lambda w, c: {"input": {"tenant": w.kit.slug}}),
     Step(
         "agency/Login.graphql",
         "anonymous",

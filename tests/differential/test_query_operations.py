@@ -49,6 +49,17 @@ QUERIES: dict[str, list[Variables]] = {
         lambda w: BACKWARDS,
     ],
     "agency/AgencyTenants.graphql": [lambda w: {}],
+    "agency/AgencyAuditLog.graphql": [lambda w: {"first": 5}, lambda w: {"first": 0}],
+    "agency/ArchivedTenants.graphql": [
+        lambda w: {"includeArchived": True},
+        lambda w: {"includeArchived": False},
+    ],
+    "agency/AuditLog.graphql": [
+        lambda w: {"first": 3},
+        lambda w: {"first": 2, "filter": {"action": "adjustPoints"}},
+        lambda w: {"first": 5, "filter": {"actor": w.kit.operator_email}},
+        lambda w: {"after": "not a cursor"},
+    ],
     "agency/Analytics.graphql": [
         lambda w: {**RECENT, "interval": "WEEK"},
         lambda w: {**RECENT, "interval": "MONTH", "winBackDays": 1},

@@ -22,12 +22,22 @@ from api.schema.common.opaque import unopaque
 _DATETIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _GLOBAL_ID = re.compile(r"^[A-Za-z][A-Za-z0-9]*:[0-9a-fA-F-]+$")
-# Keys whose string values are random per twin. `code` only outside an error: the code of a
-# user error ({code field message}) or of an error's extensions ({code field}) is an
-# ErrorCode, the same for both. `key` only beside an `apiKey` (the secret createApiKey
-# shows once): a segment's or a campaign's key is a name the client chose, the same for both.
+# Keys whose string values are random per twin (`referral_code` as exportMember names the
+# column). `code` only outside an error: the code of a user error ({code field message}) or
+# of an error's extensions ({code field}) is an ErrorCode, the same for both. `key` only
+# beside an `apiKey` (the secret createApiKey shows once): a segment's or a campaign's key is
+# a name the client chose, the same for both.
 _RANDOM = frozenset(
-    {"token", "prefix", "cursor", "endCursor", "referralCode", "secret", "messageId"}
+    {
+        "token",
+        "prefix",
+        "cursor",
+        "endCursor",
+        "referralCode",
+        "referral_code",
+        "secret",
+        "messageId",
+    }
 )
 
 

@@ -251,6 +251,21 @@ SCALARS: dict[str, ScalarValues] = {
             st.datetimes(timezones=_offsets()).map(datetime.isoformat),
         ),
     ),
+    # Output only (the audit log's summaries, exportMember): no input takes one today; these
+    # are here for the day one does.
+    "JSON": ScalarValues(
+        lambda _: st.recursive(
+            st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+            lambda inner: (
+                st.lists(inner, max_size=3)
+                | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+            ),
+            max_leaves=10,
+        ),
+        lambda _: st.sampled_from(
+            ("x" * 100_000, [[[[[[[[[[[]]]]]]]]]]], {"": None}, "\u0000", 1e308, -(2**64))
+        ),
+    ),
 }
 
 

@@ -8,6 +8,7 @@ from typing import ParamSpec, TypeVar
 
 import strawberry
 
+from api.audit_hook import action_name, audited
 from domain.errors import DomainError, Forbidden, Unauthenticated
 from domain.errors import ErrorCode as DomainErrorCode
 
@@ -41,16 +42,24 @@ def returns_payload(
 
     Failures of authentication or permission are not the input's fault: they stay top-level
     GraphQL errors, like every other query's. Every mutation is a payload mutation, so this
-    is also where an operator's role is checked against the rule table before it runs.
+    is also where an operator's role is checked against the rule table before it runs, and
+    where the audit log's hook sees it (api/audit_hook.py).
     """
 
     def wrap(resolver: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+        action = action_name(resolver.__name__)
+
         @functools.wraps(resolver)
         async def run(*args: P.args, **kwargs: P.kwargs) -> R:
             info = kwargs["info"]
             info.context.authorize_mutation(info.field_name)  # type: ignore[attr-defined]
             try:
-                return await resolver(*args, **kwargs)
+                return await audited(
+                    action,
+                    kwargs.get("info"),
+                    kwargs.get("input"),
+                    lambda: resolver(*args, **kwargs),
+                )
             except (Forbidden, Unauthenticated):
                 raise
             except DomainError as exc:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
 
@@ -16,8 +16,12 @@ from api.schema.analytics.types import Analytics
 from api.schema.common.errors import UserError, returns_payload
 from api.schema.common.ids import to_global_id, uuid_of
 from api.schema.common.node import Node
+from api.schema.common.pagination import Connection
+from api.schema.tenants.audit_log import AuditEntry, AuditLogFilter, agency_audit_log
+from api.settings import Settings
 from domain.agency import require_may_create_tenant
 from domain.errors import DomainError, Forbidden, NotFound
+from domain.tenant_lifecycle import deletable_at, listed_by_default
 from persistence import migrator
 from persistence.agency_standing import agency_standing
 from persistence.control_store import ApiKeyRecord
@@ -26,6 +30,10 @@ from tenants.provisioning import create_tenant
 from tenants.registry import Tenant as TenantRecord
 
 OperatorRole = strawberry.enum(Role, name="OperatorRole")
+
+
+def grace_period(settings: Settings) -> timedelta:
+    return timedelta(days=settings.tenant_delete_grace_days)
 
 
 @strawberry.enum
@@ -38,8 +46,13 @@ class ApiKeyKind(StrEnum):
 class Tenant(Node):
     slug: str
     name: str
-    status: str
+    status: str = strawberry.field(description="ACTIVE, SUSPENDED or ARCHIVED.")
     created_at: datetime
+    status_reason: str | None = strawberry.field(
+        default=None, description="Why it was suspended or archived."
+    )
+    suspended_at: datetime | None = None
+    archived_at: datetime | None = None
     tenant_id: strawberry.Private[UUID]
     schema_name: strawberry.Private[str]
     role: OperatorRole | None = strawberry.field(  # type: ignore[valid-type]
@@ -75,18 +88,42 @@ class Tenant(Node):
             name=t.name,
             status=t.status,
             created_at=t.created_at,
+            status_reason=t.status_reason,
+            suspended_at=t.suspended_at,
+            archived_at=t.archived_at,
             role=Role(role) if role else None,
         )
+
+    @strawberry.field(description="When an archived tenant may be deleted (deleteTenant).")
+    def deletable_at(self, info: Info) -> datetime | None:
+        return deletable_at(self.archived_at, grace_period(info.context.services.settings))
 
 
 @strawberry.type
 class Agency:
     operator_id: strawberry.Private[object]
 
-    @strawberry.field(description="Tenants you have a role on.")
-    async def tenants(self, info: Info) -> list[Tenant]:
+    @strawberry.field(description="Tenants you have a role on; archived ones only if asked.")
+    async def tenants(self, info: Info, include_archived: bool = False) -> list[Tenant]:
         pairs = await info.context.services.registry.for_operator(self.operator_id)  # type: ignore[arg-type]
-        return [Tenant.of(t, role) for t, role in pairs]
+        return [
+            Tenant.of(t, role)
+            for t, role in pairs
+            if include_archived or listed_by_default(t.status)
+        ]
+
+    @strawberry.field(
+        description="The agency's own actions (tenants created, suspended, archived, deleted),"
+        " newest first (owners and admins)."
+    )
+    async def audit_log(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: AuditLogFilter | None = None,
+    ) -> Connection[AuditEntry]:
+        return await agency_audit_log(info, self.operator_id, first, after, filter)  # type: ignore[arg-type]
 
 
 @strawberry.type

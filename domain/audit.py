@@ -1,0 +1,174 @@
+"""The audit log: which mutations are recorded, by whom, and what of their input is kept.
+
+Every change of configuration or of money by hand made by an operator or a secret key is
+recorded with who made it, what, on which target, when, and a summary of its input with
+secrets left out. Storefront traffic (orders, redemptions, enrolments) is not: the ledger
+and the orders already say what happened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+AUDITED_ACTIONS = frozenset(
+    {
+        # money by hand
+        "adjustPoints",
+        "grantToSegment",
+        # the program's configuration
+        "configureProgram",
+        "configureReferrals",
+        "configureTiers",
+        "createTier",
+        "updateTier",
+        "createReward",
+        "updateReward",
+        "archiveReward",
+        "importRewardCodes",
+        "configureStampCard",
+        "createSegment",
+        "updateSegment",
+        "deleteSegment",
+        "createSurvey",
+        "updateSurvey",
+        "archiveSurvey",
+        "configureAnalytics",
+        "configureAllowedOrigins",
+        "setTenantRateLimit",
+        # credentials
+        "createApiKey",
+        "revokeApiKey",
+        # members' personal data
+        "updateMember",
+        "eraseMember",
+        "exportMember",
+        # the agency's tenants
+        "createTenant",
+        "suspendTenant",
+        "reactivateTenant",
+        "archiveTenant",
+        "deleteTenant",
+    }
+)
+
+# Recorded in the control schema's log (the agency's), not the tenant's own.
+AGENCY_ACTIONS = frozenset(
+    {"createTenant", "suspendTenant", "reactivateTenant", "archiveTenant", "deleteTenant"}
+)
+
+# Credentials whose changes are recorded: people and servers acting for the merchant.
+AUDITED_ACTORS = frozenset({"OPERATOR", "SECRET_KEY"})
+
+# Input fields that name what a mutation acts on, in order of preference.
+_TARGET_FIELDS = (
+    "tenant",
+    "slug",
+    "member",
+    "memberId",
+    "id",
+    "externalId",
+    "key",
+    "segmentKey",
+    "segment",
+)
+_SECRET_PARTS = ("password", "secret", "token", "codes")
+_MAX_TEXT = 200
+_MAX_ITEMS = 50
+REDACTED = "[redacted]"
+# A member's personal data is never copied into the log: eraseMember could not reach it
+# there. Of these mutations the log keeps which fields changed, not their values.
+_PERSONAL_ACTIONS = frozenset({"updateMember", "enrollMember"})
+_IDENTIFYING = frozenset({"id", "memberId", "member"})
+PERSONAL = "[personal data]"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    kind: str  # OPERATOR or SECRET_KEY
+    id: str | None  # the operator's or the key's id
+    label: str | None  # the operator's email, or the key's prefix
+
+
+@dataclass(slots=True)
+class AuditIntent:
+    """A mutation being recorded: written once, by the first transaction that changes data."""
+
+    actor: Actor
+    action: str
+    target: str | None
+    summary: dict[str, Any]
+    written: bool = field(default=False)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    seq: int
+    actor: Actor
+    action: str
+    target: str | None
+    summary: dict[str, Any]
+    at: datetime
+    tenant_id: UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    actor: str | None = None  # an operator's email or id, or a key's id or prefix
+    action: str | None = None
+    from_: datetime | None = None
+    to: datetime | None = None
+
+
+def is_audited(action: str, actor_kind: str) -> bool:
+    return action in AUDITED_ACTIONS and actor_kind in AUDITED_ACTORS
+
+
+def summarize(value: Any) -> Any:
+    """The input as plain JSON, secrets replaced, long texts and lists cut short."""
+    if isinstance(value, Mapping):
+        return {
+            str(k): REDACTED if _secret(str(k)) else summarize(v)
+            for k, v in value.items()
+            if v is not None
+        }
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [summarize(v) for v in list(value)[:_MAX_ITEMS]]
+        return items + ([f"… {len(value) - _MAX_ITEMS} more"] if len(value) > _MAX_ITEMS else [])
+    if isinstance(value, Enum):
+        return summarize(value.value)
+    if isinstance(value, bool | int | float) or value is None:
+        return value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if hasattr(value, "__dict__") and not isinstance(value, str | bytes | UUID):
+        return summarize({k: v for k, v in vars(value).items() if not k.startswith("_")})
+    text = str(value)
+    return text if len(text) <= _MAX_TEXT else text[:_MAX_TEXT] + "…"
+
+
+def summary_of(action: str, given: Any) -> dict[str, Any]:
+    """What the log keeps of a mutation's input (`given`, plain dicts and lists)."""
+    summary = summarize(given)
+    if not isinstance(summary, dict):
+        return {}
+    if action in _PERSONAL_ACTIONS:
+        return {k: v if k in _IDENTIFYING else PERSONAL for k, v in summary.items()}
+    return summary
+
+
+def target_of(summary: Mapping[str, Any]) -> str | None:
+    for name in _TARGET_FIELDS:
+        value = summary.get(name)
+        if isinstance(value, str | int) and value != REDACTED:
+            return str(value)
+    return None
+
+
+def _secret(name: str) -> bool:
+    lowered = name.lower()
+    return any(part in lowered for part in _SECRET_PARTS)

@@ -1,0 +1,71 @@
+"""The audit log's storage: the tenant's `audit_log` and the control schema's.
+
+A mutation being recorded is announced as the current `AuditIntent` (api/audit_hook.py).
+The tenant unit of work writes it in its own transaction, just before committing, if that
+transaction changed anything (PostgreSQL has given it a transaction id): so an entry exists
+exactly when the change it records committed, and a read-only transaction the mutation ran
+first writes nothing. A change held in the control schema is recorded by its own code, in
+its transaction (tenant lifecycle), or just after it committed (`record_in_tenant`,
+`record_in_control`, called by api/audit_hook.py).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+
+from domain.audit import AuditIntent
+from persistence.db import Conn
+
+current: contextvars.ContextVar[AuditIntent | None] = contextvars.ContextVar(
+    "loyalty_audit_intent", default=None
+)
+
+_INSERT = "INSERT INTO audit_log (actor_kind, actor_id, actor_label, action, target, summary)"
+_WRITE_IF_CHANGED = f"""{_INSERT}
+SELECT $1, $2, $3, $4, $5, $6::jsonb WHERE txid_current_if_assigned() IS NOT NULL
+RETURNING seq"""
+
+
+async def write_if_changed(conn: Conn) -> None:
+    """Called by the tenant unit of work before it commits (persistence/uow.py)."""
+    intent = current.get()
+    if intent is None or intent.written:
+        return
+    if await conn.fetchval(_WRITE_IF_CHANGED, *_values(intent)) is not None:
+        intent.written = True
+
+
+async def record_in_tenant(conn: Conn, intent: AuditIntent) -> None:
+    """For a change that committed outside the tenant's schema (its API keys, its origins):
+    `conn` is in a transaction of the tenant's schema."""
+    await conn.execute(f"{_INSERT} VALUES ($1, $2, $3, $4, $5, $6::jsonb)", *_values(intent))
+    intent.written = True
+
+
+async def record_in_control(
+    conn: Conn | PoolConnectionProxy | asyncpg.Pool,
+    intent: AuditIntent,
+    agency_id: UUID | None,
+    tenant_id: UUID | None,
+) -> None:
+    await conn.execute(
+        """INSERT INTO control.audit_log
+             (agency_id, tenant_id, actor_kind, actor_id, actor_label, action, target, summary)
+           VALUES ($7, $8, $1, $2, $3, $4, $5, $6::jsonb)""",
+        *_values(intent),
+        agency_id,
+        tenant_id,
+    )
+    intent.written = True
+
+
+def _values(intent: AuditIntent) -> tuple[Any, ...]:
+    a = intent.actor
+    summary = json.dumps(intent.summary, default=str)
+    return (a.kind, a.id, a.label, intent.action, intent.target, summary)
