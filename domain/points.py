@@ -4,14 +4,14 @@ appends the entry and updates the row; the cache learns the new balance after co
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from domain.clock import Clock
 from domain.errors import DomainError, NotFound
-from domain.idempotency import fingerprint, first_result, validate_key
+from domain.idempotency import fingerprint, first_result, for_member, validate_key
 from domain.ledger import Balance, EntryKind, LedgerEntry, validate_points, validate_reason
 from domain.members import require_active
 from domain.ports import BalanceCache, TenantUnitOfWork, UnitOfWorkFactory
@@ -66,17 +66,20 @@ def _checked(cmd: AdjustPoints) -> _Input:
     )
 
 
-def _digest(member_id: UUID, wallet: str, given: _Input) -> str:
-    return fingerprint(
-        _OPERATION,
-        {
-            "member": str(member_id),
-            "points": given.points,
-            "wallet": wallet,
-            "reason": given.reason,
-            "note": given.note,
-        },
-    )
+def _asked(wallet: str, given: _Input) -> dict[str, Any]:
+    return {"points": given.points, "wallet": wallet, "reason": given.reason, "note": given.note}
+
+
+def _digest(wallet: str, given: _Input) -> str:
+    """The input's digest without its member, bound to the member by `for_member`: named by
+    externalId, the member's id is known only inside the statement that claims the key."""
+    return fingerprint(_OPERATION, _asked(wallet, given))
+
+
+def _digest_before_binding(member_id: UUID, wallet: str, given: _Input) -> str:
+    """How keys claimed before `for_member` were fingerprinted: a retry of the same input
+    still (keys are kept for good)."""
+    return fingerprint(_OPERATION, {"member": str(member_id), **_asked(wallet, given)})
 
 
 async def _named_member(uow: TenantUnitOfWork, cmd: AdjustPoints) -> Member:
@@ -88,6 +91,26 @@ async def _named_member(uow: TenantUnitOfWork, cmd: AdjustPoints) -> Member:
     if member is None:
         raise NotFound("No such member.", field=("memberId",))
     return member
+
+
+@dataclass(frozen=True, slots=True)
+class _Claimed:
+    member: Member
+    ours: bool  # the key was claimed by this transaction
+
+
+async def _claiming(uow: TenantUnitOfWork, cmd: AdjustPoints, claim: Claim) -> _Claimed:
+    """The member named, read in the statement that claims the key whichever way it is named
+    (one round trip either way), and whether the key is now this transaction's."""
+    if cmd.member_id is not None:
+        bound = replace(claim, fingerprint=for_member(claim.fingerprint, cmd.member_id))
+        member, ours = await uow.members.get_claiming(cmd.member_id, bound)
+    else:
+        assert cmd.external_id is not None, "name the member by id or externalId"
+        member, ours = await uow.members.get_by_external_id_claiming(cmd.external_id, claim)
+    if member is None:
+        raise NotFound("No such member.", field=("memberId",))
+    return _Claimed(member, ours)
 
 
 async def _member_and_key(
@@ -104,21 +127,21 @@ async def _member_and_key(
     except DomainError:
         await _named_member(uow, cmd)
         raise
-    if given.key is not None and cmd.member_id is not None:
-        # Named by id, the input's fingerprint is known before the member is read: the
-        # member and the key are one round trip.
-        claim = Claim(given.key, _OPERATION, _digest(cmd.member_id, cmd.wallet, given), now)
-        member, ours = await uow.members.get_claiming(cmd.member_id, claim)
-        if member is None:
-            raise NotFound("No such member.", field=("memberId",))
-        if ours:
-            return member, given, None
-    else:
-        member = await _named_member(uow, cmd)
-        if given.key is None:
-            return member, given, None
-        claim = Claim(given.key, _OPERATION, _digest(member.id, cmd.wallet, given), now)
-    first = await first_result(uow.idempotency, claim.key, _OPERATION, claim.fingerprint, now)
+    if given.key is None:
+        return await _named_member(uow, cmd), given, None
+    digest = _digest(cmd.wallet, given)
+    claimed = await _claiming(uow, cmd, Claim(given.key, _OPERATION, digest, now))
+    member = claimed.member
+    if claimed.ours:
+        return member, given, None
+    first = await first_result(
+        uow.idempotency,
+        given.key,
+        _OPERATION,
+        for_member(digest, member.id),
+        now,
+        also=(_digest_before_binding(member.id, cmd.wallet, given),),
+    )
     return member, given, first
 
 
