@@ -31,7 +31,7 @@ from bench import wrk
 from bench.engine_choice import add_engine_option
 from bench.report import compare, markdown, table
 from bench.scenarios import FLOOR_OF, Scenario, scenarios
-from bench.seed import BENCH_RATE_LIMIT, Fixture, seed
+from bench.seed import BENCH_RATE_LIMIT, SPREAD_MEMBERS, Fixture, seed
 from bench.server import ROOT, Server
 from bench.servers import (
     Servers,
@@ -53,6 +53,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--concurrency", type=int, default=32, help="keep-alive connections")
     p.add_argument("--members", type=int, default=1000)
     p.add_argument("--history-entries", type=int, default=20, help="entries per history member")
+    p.add_argument(
+        "--spread-members",
+        type=int,
+        default=SPREAD_MEMBERS,
+        help="members the spread status reads go over (0: no spread scenarios)",
+    )
     p.add_argument(
         "--client",
         choices=["python", "wrk"],
@@ -104,7 +110,12 @@ async def _seed(url: str, servers: Servers, secret: str, args: argparse.Namespac
     )
     services = await Services.start(settings)
     try:
-        return await seed(services, members=args.members, history_entries=args.history_entries)
+        return await seed(
+            services,
+            members=args.members,
+            history_entries=args.history_entries,
+            spread_members=args.spread_members,
+        )
     finally:
         await services.close()
 

@@ -14,6 +14,9 @@ MEMBER_BY_EXTERNAL_ID = (
     "query MemberStatusByExternalId($externalId: String!) {"
     " member(externalId: $externalId) { points { available pending } } }"
 )
+MEMBER_BY_ID = (
+    "query MemberStatusById($id: ID!) { member(id: $id) { points { available pending } } }"
+)
 ADJUST = (
     "mutation AdjustPoints($input: AdjustPointsInput!) { adjustPoints(input: $input) {"
     " entry { id points } points { available pending } errors { code message } } }"
@@ -45,7 +48,7 @@ HISTORY_PAGE = (
 @dataclass(frozen=True)
 class Scenario:
     name: str
-    group: str  # "status", "mutations" or "pages"
+    group: str  # "status", "spread", "mutations" or "pages"
     label: str
     floor: bool
     templates: list[dict[str, Any]]
@@ -58,12 +61,23 @@ class Target:
     max_p99_over_p50: float = 4.0
 
 
-TARGETS = {"status": Target(0.5), "mutations": Target(0.6), "pages": Target(0.6)}
-# Each GraphQL scenario and the floor it is compared with.
+TARGETS = {
+    "status": Target(0.5),
+    # Reads spread over many members against the same read of the few status members.
+    "spread": Target(0.8),
+    "mutations": Target(0.6),
+    "pages": Target(0.6),
+}
+# Each GraphQL scenario and the floor it is compared with. A spread read's "floor" is the same
+# query on the 256 status members, which the server remembers after their first request.
 FLOOR_OF = {
     "status.me": "floor.status",
     "status.member": "floor.status",
+    "status.member_id": "floor.status",
+    "spread.member": "status.member",
+    "spread.member_id": "status.member_id",
     "mutation.adjust": "floor.adjust",
+    "mutation.adjust_external": "floor.adjust",
     "mutation.order": "floor.order",
     "mutation.redeem": "floor.redeem",
     "pages.members": "floor.members",
@@ -119,6 +133,15 @@ def scenarios(fx: Fixture) -> list[Scenario]:
             '"available":',
         ),
         Scenario(
+            "status.member_id",
+            "status",
+            "member(id:) { points } (secret key)",
+            False,
+            [_graphql(MEMBER_BY_ID, {"id": m.gid}, key) for m in fx.status],
+            '"available":',
+        ),
+        *_spread(fx),
+        Scenario(
             "floor.adjust",
             "mutations",
             "floor: same SQL transaction + CAS",
@@ -143,6 +166,27 @@ def scenarios(fx: Fixture) -> list[Scenario]:
                     {
                         "input": {
                             "memberId": m.gid,
+                            "points": 1 + i % 5,
+                            "idempotencyKey": IDEMPOTENCY_PLACEHOLDER,
+                        }
+                    },
+                    key,
+                )
+                for i, m in enumerate(fx.mutation)
+            ],
+            '"available":',
+        ),
+        Scenario(
+            "mutation.adjust_external",
+            "mutations",
+            "adjustPoints by externalId (secret key)",
+            False,
+            [
+                _graphql(
+                    ADJUST,
+                    {
+                        "input": {
+                            "externalId": m.external_id,
                             "points": 1 + i % 5,
                             "idempotencyKey": IDEMPOTENCY_PLACEHOLDER,
                         }
@@ -269,5 +313,34 @@ def scenarios(fx: Fixture) -> list[Scenario]:
             False,
             [_graphql(HISTORY_PAGE, {"id": m.gid}, key) for m in fx.history],
             '"createdAt":',
+        ),
+    ]
+
+
+def _spread(fx: Fixture) -> list[Scenario]:
+    """Status reads of members the server has mostly not seen lately, by externalId and by
+    id: their ratio is to the same read of the status members."""
+    if not fx.spread:
+        return []
+    key, n = fx.secret_key, len(fx.spread)
+    return [
+        Scenario(
+            "spread.member",
+            "spread",
+            f"member(externalId:) {{ points }} over {n:,} members",
+            False,
+            [
+                _graphql(MEMBER_BY_EXTERNAL_ID, {"externalId": m.external_id}, key)
+                for m in fx.spread
+            ],
+            '"available":',
+        ),
+        Scenario(
+            "spread.member_id",
+            "spread",
+            f"member(id:) {{ points }} over {n:,} members",
+            False,
+            [_graphql(MEMBER_BY_ID, {"id": m.gid}, key) for m in fx.spread],
+            '"available":',
         ),
     ]
