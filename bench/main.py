@@ -73,6 +73,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         metavar="SCENARIO",
         help="record the server with py-spy while SCENARIO runs (default status.me)",
     )
+    p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes of the server")
     p.add_argument("--out", type=Path, default=RESULTS / "latest.json")
     add_engine_option(p)
     args = p.parse_args(argv)
@@ -256,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         if not chosen:
             names = ", ".join(s.name for s in all_scenarios)
             raise SystemExit(f"no such scenario; choose from: {names}")
-        with Server(env, free_port()) as server:
+        with Server(env, free_port(), workers=args.workers) as server:
             for s in chosen:
                 problem = smoke(server, s)
                 if problem:
@@ -267,7 +268,8 @@ def main(argv: list[str] | None = None) -> int:
                 return 0
             print(
                 f"{args.duration:g} s per scenario after {args.warmup:g} s warm-up,"
-                f" {args.concurrency} connections, client {args.client}, engine {args.engine}\n"
+                f" {args.concurrency} connections, client {args.client}, engine {args.engine},"
+                f" {args.workers} worker(s)\n"
             )
             results: dict[str, dict[str, Any]] = {}
             for s in chosen:
@@ -308,7 +310,9 @@ def main(argv: list[str] | None = None) -> int:
                 "concurrency": args.concurrency,
                 "client": args.client,
                 "engine": args.engine,
-                "server": "uvicorn, 1 worker, LOYALTY_ENVIRONMENT=production, no access log",
+                "server": f"uvicorn, {args.workers} worker(s), LOYALTY_ENVIRONMENT=production,"
+                " no access log",
+                "workers": args.workers,
                 "db_pool_max": Settings(_env_file=None).db_pool_max,  # type: ignore[call-arg]
             },
             "fixture": {"members": fixture.members, "ledger_entries": fixture.entries},

@@ -48,7 +48,7 @@ HISTORY_PAGE = (
 @dataclass(frozen=True)
 class Scenario:
     name: str
-    group: str  # "status", "spread", "mutations" or "pages"
+    group: str  # "status", "spread", "mutations", "busy" or "pages"
     label: str
     floor: bool
     templates: list[dict[str, Any]]
@@ -65,6 +65,8 @@ TARGETS = {
     "status": Target(0.5),
     # Reads spread over many members against the same read of the few status members.
     "spread": Target(0.8),
+    # Writes on one member from every connection against the same writes spread over many.
+    "busy": Target(0.5),
     "mutations": Target(0.6),
     "pages": Target(0.6),
 }
@@ -78,6 +80,7 @@ FLOOR_OF = {
     "spread.member_id": "status.member_id",
     "mutation.adjust": "floor.adjust",
     "mutation.adjust_external": "floor.adjust",
+    "busy.adjust": "mutation.adjust",
     "mutation.order": "floor.order",
     "mutation.redeem": "floor.redeem",
     "pages.members": "floor.members",
@@ -194,6 +197,26 @@ def scenarios(fx: Fixture) -> list[Scenario]:
                     key,
                 )
                 for i, m in enumerate(fx.mutation)
+            ],
+            '"available":',
+        ),
+        Scenario(
+            "busy.adjust",
+            "busy",
+            "adjustPoints +1, every connection on one member",
+            False,
+            [
+                _graphql(
+                    ADJUST,
+                    {
+                        "input": {
+                            "memberId": fx.mutation[0].gid,
+                            "points": 1,
+                            "idempotencyKey": IDEMPOTENCY_PLACEHOLDER,
+                        }
+                    },
+                    key,
+                )
             ],
             '"available":',
         ),
