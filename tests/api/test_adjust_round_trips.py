@@ -1,6 +1,7 @@
-"""adjustPoints costs the same PostgreSQL round trips whether the member is named by id or by
-externalId, with an idempotency key and without: the member is resolved in the statement
-that reads it and claims the key, inside the adjustment's own transaction."""
+"""adjustPoints and recordOrder cost the same PostgreSQL round trips whether the member is named
+by id or by externalId. adjustPoints resolves the member in the statement that reads it and
+claims the key, inside its own transaction; recordOrder resolves it first, in one statement
+either way when this process has not seen the member lately."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import uuid
 import pytest
 
 from tests.conftest import ADJUST
+from tests.support.earning import enroll as enroll_member
+from tests.support.earning import order, record
 from tests.support.gql import GraphQLClient, TenantKit
 from tests.support.round_trips import counting
 
@@ -49,3 +52,31 @@ async def test_by_external_id_costs_the_round_trips_of_by_id(gql, tenant, enroll
     assert len(trips_by_external_id) == len(trips_by_id), (trips_by_id, trips_by_external_id)
     for trips in (trips_by_id, trips_by_external_id):
         assert trips[0].startswith("BEGIN;") and trips[-1].startswith("COMMIT"), trips
+
+
+async def _record_order(gql: GraphQLClient, kit: TenantKit, named: dict[str, str]) -> None:
+    body = order(uuid.uuid4().hex, None, ("SKU-1", 1, 1000))
+    result = await record(gql, kit, {**body, **named})
+    assert result["errors"] == [], result
+
+
+async def test_record_order_by_external_id_costs_the_round_trips_of_by_id(
+    gql, tenant, services, monkeypatch
+):
+    # given two members this process has not seen, the path warmed up on a third
+    names = [uuid.uuid4().hex for _ in range(3)]
+    ids = [await enroll_member(gql, tenant, externalId=name) for name in names]
+    await _record_order(gql, tenant, {"memberId": ids[2]})
+    services.member_ids.forget_all()
+    by_id, by_external_id = {"memberId": ids[0]}, {"externalId": names[1]}
+
+    # when each records an order, first unseen, then remembered
+    trips: dict[str, list[int]] = {"id": [], "externalId": []}
+    for _ in range(2):
+        for form, named in (("id", by_id), ("externalId", by_external_id)):
+            with counting(monkeypatch) as seen:
+                await _record_order(gql, tenant, named)
+            trips[form].append(len(seen.postgres))
+
+    # then both forms cost the same round trips, unseen and remembered
+    assert trips["id"] == trips["externalId"], trips
