@@ -88,6 +88,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def _pool_max() -> int:
+    return Settings(_env_file=None).db_pool_max  # type: ignore[call-arg]
+
+
 def machine() -> dict[str, Any]:
     cpu = "unknown"
     try:
@@ -246,6 +250,10 @@ def main(argv: list[str] | None = None) -> int:
             "LOYALTY_RATE_LIMIT_PER_MINUTE": str(BENCH_RATE_LIMIT),
         }
         env.pop("LOYALTY_DATA_DIR", None)
+        if args.workers > 1 and "LOYALTY_DB_POOL_MAX" not in env:
+            # The same PostgreSQL connections in all, shared between the workers: a busy
+            # member's requests then queue on its lock over as many connections as with one.
+            env["LOYALTY_DB_POOL_MAX"] = str(max(2, _pool_max() // args.workers))
         all_scenarios = scenarios(fixture)
         chosen = all_scenarios
         if args.profile:
@@ -313,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
                 "server": f"uvicorn, {args.workers} worker(s), LOYALTY_ENVIRONMENT=production,"
                 " no access log",
                 "workers": args.workers,
-                "db_pool_max": Settings(_env_file=None).db_pool_max,  # type: ignore[call-arg]
+                "db_pool_max": int(env.get("LOYALTY_DB_POOL_MAX", _pool_max())),
             },
             "fixture": {"members": fixture.members, "ledger_entries": fixture.entries},
             "results": results,
