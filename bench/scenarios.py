@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.loadgen import IDEMPOTENCY_PLACEHOLDER
-from bench.seed import Fixture
+from bench.seed import BenchMember, Fixture
 
 ME = "query MemberStatus { me { points { available pending } } }"
 MEMBER_BY_EXTERNAL_ID = (
@@ -129,10 +129,7 @@ def scenarios(fx: Fixture) -> list[Scenario]:
             "status",
             "member(externalId:) { points } (secret key)",
             False,
-            [
-                _graphql(MEMBER_BY_EXTERNAL_ID, {"externalId": m.external_id}, key)
-                for m in fx.status
-            ],
+            _status_by_external_id(fx.status, key),
             '"available":',
         ),
         Scenario(
@@ -140,7 +137,7 @@ def scenarios(fx: Fixture) -> list[Scenario]:
             "status",
             "member(id:) { points } (secret key)",
             False,
-            [_graphql(MEMBER_BY_ID, {"id": m.gid}, key) for m in fx.status],
+            _status_by_id(fx.status, key),
             '"available":',
         ),
         *_spread(fx),
@@ -163,20 +160,9 @@ def scenarios(fx: Fixture) -> list[Scenario]:
             "mutations",
             "adjustPoints (secret key)",
             False,
-            [
-                _graphql(
-                    ADJUST,
-                    {
-                        "input": {
-                            "memberId": m.gid,
-                            "points": 1 + i % 5,
-                            "idempotencyKey": IDEMPOTENCY_PLACEHOLDER,
-                        }
-                    },
-                    key,
-                )
-                for i, m in enumerate(fx.mutation)
-            ],
+            _adjustments(
+                key, [({"memberId": m.gid}, 1 + i % 5) for i, m in enumerate(fx.mutation)]
+            ),
             '"available":',
         ),
         Scenario(
@@ -184,20 +170,10 @@ def scenarios(fx: Fixture) -> list[Scenario]:
             "mutations",
             "adjustPoints by externalId (secret key)",
             False,
-            [
-                _graphql(
-                    ADJUST,
-                    {
-                        "input": {
-                            "externalId": m.external_id,
-                            "points": 1 + i % 5,
-                            "idempotencyKey": IDEMPOTENCY_PLACEHOLDER,
-                        }
-                    },
-                    key,
-                )
-                for i, m in enumerate(fx.mutation)
-            ],
+            _adjustments(
+                key,
+                [({"externalId": m.external_id}, 1 + i % 5) for i, m in enumerate(fx.mutation)],
+            ),
             '"available":',
         ),
         Scenario(
@@ -205,19 +181,7 @@ def scenarios(fx: Fixture) -> list[Scenario]:
             "busy",
             "adjustPoints +1, every connection on one member",
             False,
-            [
-                _graphql(
-                    ADJUST,
-                    {
-                        "input": {
-                            "memberId": fx.mutation[0].gid,
-                            "points": 1,
-                            "idempotencyKey": IDEMPOTENCY_PLACEHOLDER,
-                        }
-                    },
-                    key,
-                )
-            ],
+            _adjustments(key, [({"memberId": fx.mutation[0].gid}, 1)]),
             '"available":',
         ),
         Scenario(
@@ -340,6 +304,26 @@ def scenarios(fx: Fixture) -> list[Scenario]:
     ]
 
 
+def _status_by_external_id(members: list[BenchMember], key: str) -> list[dict[str, Any]]:
+    return [_graphql(MEMBER_BY_EXTERNAL_ID, {"externalId": m.external_id}, key) for m in members]
+
+
+def _status_by_id(members: list[BenchMember], key: str) -> list[dict[str, Any]]:
+    return [_graphql(MEMBER_BY_ID, {"id": m.gid}, key) for m in members]
+
+
+def _adjustments(key: str, named: list[tuple[dict[str, str], int]]) -> list[dict[str, Any]]:
+    """adjustPoints of each (member reference, points), under a fresh key each request."""
+    return [
+        _graphql(
+            ADJUST,
+            {"input": {**member, "points": points, "idempotencyKey": IDEMPOTENCY_PLACEHOLDER}},
+            key,
+        )
+        for member, points in named
+    ]
+
+
 def _spread(fx: Fixture) -> list[Scenario]:
     """Status reads of members the server has mostly not seen lately, by externalId and by
     id: their ratio is to the same read of the status members."""
@@ -352,10 +336,7 @@ def _spread(fx: Fixture) -> list[Scenario]:
             "spread",
             f"member(externalId:) {{ points }} over {n:,} members",
             False,
-            [
-                _graphql(MEMBER_BY_EXTERNAL_ID, {"externalId": m.external_id}, key)
-                for m in fx.spread
-            ],
+            _status_by_external_id(fx.spread, key),
             '"available":',
         ),
         Scenario(
@@ -363,7 +344,7 @@ def _spread(fx: Fixture) -> list[Scenario]:
             "spread",
             f"member(id:) {{ points }} over {n:,} members",
             False,
-            [_graphql(MEMBER_BY_ID, {"id": m.gid}, key) for m in fx.spread],
+            _status_by_id(fx.spread, key),
             '"available":',
         ),
     ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 from uuid import UUID
 
 from domain.clock import Clock
@@ -167,11 +167,9 @@ async def adjust_points(
         require_active(member)
         program = await uow.programs.current()
         refuse_closed_wallet(program, cmd.wallet)
-        at_once = await _credit_at_once(uow, member.id, cmd, given, program, now)
-        if at_once is not None:
-            entry, balance = at_once
-        else:
-            entry, balance = await _adjust_locked(uow, member.id, cmd, given, program, now)
+        asked = _Adjustment(member.id, cmd, given, program, now)
+        at_once = await _credit_at_once(uow, asked)
+        entry, balance = at_once if at_once is not None else await _adjust_locked(uow, asked)
         if given.points > 0:
             await evaluate_member_tier(uow, member.id, now)
         await refresh_member(uow, member.id, now)
@@ -179,22 +177,29 @@ async def adjust_points(
     return PointsChanged(entry, balance, member=member)
 
 
+@dataclass(frozen=True, slots=True)
+class _Adjustment:
+    """What an adjustment writes, once the member, its key and the program are known."""
+
+    member_id: UUID
+    cmd: AdjustPoints
+    given: _Input
+    program: ProgramConfig
+    now: datetime
+
+
 async def _credit_at_once(
-    uow: TenantUnitOfWork,
-    member_id: UUID,
-    cmd: AdjustPoints,
-    given: _Input,
-    program: ProgramConfig,
-    now: datetime,
+    uow: TenantUnitOfWork, asked: _Adjustment
 ) -> tuple[LedgerEntry, Balance] | None:
     """A credit in the one statement that also takes the balance lock
     (`LedgerRepository.credit_at_once`), when it takes it: the same entry, lot and balance
     as `_adjust_locked` writes, with the lock held over fewer round trips. None: the plain
     way is to be taken."""
+    cmd, given, program, now = asked.cmd, asked.given, asked.program, asked.now
     if given.points <= 0:
         return None
     entry = NewEntry(
-        member_id,
+        asked.member_id,
         cmd.wallet,
         EntryKind.ADJUST,
         available_delta=given.points,
@@ -210,40 +215,38 @@ async def _credit_at_once(
     return await uow.ledger.credit_at_once(entry, wallet_expiry(program, cmd.wallet, now), now)
 
 
-async def _adjust_locked(
-    uow: TenantUnitOfWork,
-    member_id: UUID,
-    cmd: AdjustPoints,
-    given: _Input,
-    program: ProgramConfig,
-    now: datetime,
-) -> tuple[LedgerEntry, Balance]:
+class _Said(TypedDict):
+    """What the entry says of the adjustment, credit or spend."""
+
+    reason: str | None
+    note: str | None
+    idempotency_key: str | None
+    actor: str | None
+    answers_key: bool
+
+
+async def _adjust_locked(uow: TenantUnitOfWork, asked: _Adjustment) -> tuple[LedgerEntry, Balance]:
     """The plain way: the wallet locked and settled, then the credit or the spend."""
-    points, reason, note, key = given.points, given.reason, given.note, given.key
-    wallet = await LockedWallet.open(uow.ledger, member_id, cmd.wallet, now)
-    if points > 0:
+    cmd, program, now, given = asked.cmd, asked.program, asked.now, asked.given
+    said = _Said(
+        reason=given.reason,
+        note=given.note,
+        idempotency_key=given.key,
+        actor=cmd.actor,
+        answers_key=given.key is not None,
+    )
+    wallet = await LockedWallet.open(uow.ledger, asked.member_id, cmd.wallet, now)
+    if given.points > 0:
         entry = await wallet.credit(
-            points,
+            given.points,
             kind=EntryKind.ADJUST,
             available_at=now,
             expires_at=wallet_expiry(program, cmd.wallet, now),
             config_version=program.version,
-            reason=reason,
-            note=note,
-            idempotency_key=key,
-            actor=cmd.actor,
-            answers_key=key is not None,
+            **said,
         )
     else:
-        entry = await wallet.spend(
-            -points,
-            kind=EntryKind.ADJUST,
-            reason=reason,
-            note=note,
-            idempotency_key=key,
-            actor=cmd.actor,
-            answers_key=key is not None,
-        )
+        entry = await wallet.spend(-given.points, kind=EntryKind.ADJUST, **said)
     return entry, await wallet.save()
 
 
