@@ -23,7 +23,7 @@ from domain.points import AdjustPoints, adjust_points
 from domain.wallet import LockedWallet
 from persistence.repositories.ledger import PgLedgerRepository
 from persistence.uow import PgUnitOfWorkFactory
-from tests.support.earning import enroll, schema_of
+from tests.support.earning import configure, enroll, schema_of
 from tests.support.ledger_checks import assert_schema_ledger_consistent
 
 # (days after the start, points, reason, note, key): a key used twice is a retry; no points:
@@ -160,10 +160,15 @@ async def _ledger(services: Services, schema: str, member_id: UUID, prefix: str)
     }
 
 
+@pytest.mark.parametrize("expiring", [False, True], ids=["lots-never-expire", "lots-expire"])
 async def test_credits_at_once_write_what_the_plain_way_writes(
-    gql, services: Services, tenant, monkeypatch: pytest.MonkeyPatch
+    gql, services: Services, make_tenant, monkeypatch: pytest.MonkeyPatch, expiring: bool
 ):
-    # given two members of one tenant, and credits through the fast way counted
+    # given two members of one tenant (whose lots expire after 30 days, or never), and
+    # credits through the fast way counted
+    tenant = await make_tenant()
+    if expiring:
+        await configure(gql, tenant, lotExpiry={"after": 30, "unit": "DAYS"})
     schema = await schema_of(services, tenant)
     uow = PgUnitOfWorkFactory(services.pool, schema)
     fast_member = uuid_of(await enroll(gql, tenant), "Member")
