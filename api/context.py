@@ -18,6 +18,7 @@ from domain.errors import Forbidden, Unauthenticated
 from domain.roles import Power, require_mutation_allowed, roles_with
 from domain.viewers import Viewer
 from persistence.balance_cache import TenantBalanceCache
+from persistence.member_names import PgMemberNames
 from persistence.uow import PgUnitOfWorkFactory
 from tenants.registry import Tenant
 
@@ -52,6 +53,10 @@ class Context:
         return PgUnitOfWorkFactory(
             self.services.pool, self.tenant.schema_name, self.services.programs
         )
+
+    @cached_property
+    def member_names(self) -> PgMemberNames:
+        return PgMemberNames(self.services.pool, self.tenant.schema_name)
 
     @cached_property
     def balance_cache(self) -> TenantBalanceCache:

@@ -107,7 +107,9 @@ async def run(args: argparse.Namespace) -> int:
         )
         services = await Services.start(settings)
         try:
-            fixture = await seed(services, members=args.members, history_entries=20)
+            fixture = await seed(
+                services, members=args.members, history_entries=20, spread_members=0
+            )
             tenant_ids.append(fixture.tenant_id)
             app = create_app(services=services)
             app.router.routes.extend(FLOOR_ROUTES)

@@ -91,8 +91,10 @@ async def adjust(request: Request) -> Response:
     the CAS.
 
     Through the app's own persistence adapters, so the statements are the ones adjustPoints
-    issues, and stay so: the member read that claims the idempotency key, the balance lock
-    that also reads the lots due, the entry that answers the key, its lot and the balance.
+    issues, and stay so: the member read that claims the idempotency key, then the credit in
+    the one statement that takes the balance lock when it takes it (as adjustPoints does),
+    else the balance lock that also reads the lots due, the entry that answers the key, its
+    lot and the balance.
     What it leaves out is everything above the SQL: GraphQL, authentication, checking the
     input, the input's fingerprint and the use case's own logic.
     """
@@ -108,26 +110,28 @@ async def adjust(request: Request) -> Response:
         )
         assert member is not None and claimed
         ledger = PgLedgerRepository(conn)
-        balance, _ = await ledger.lock_balance_with_due_lots(member_id, DEFAULT_WALLET, now)
-        entry = await ledger.append(
-            NewEntry(
-                member_id,
-                DEFAULT_WALLET,
-                EntryKind.ADJUST,
-                points,
-                0,
-                points,
-                body.get("r"),
-                None,
-                key,
-                "secret_key",
-                answers_key=True,
-            ),
-            now,
+        new = NewEntry(
+            member_id,
+            DEFAULT_WALLET,
+            EntryKind.ADJUST,
+            points,
+            0,
+            points,
+            body.get("r"),
+            None,
+            key,
+            "secret_key",
+            answers_key=True,
         )
-        await ledger.add_lot(entry.id, member_id, DEFAULT_WALLET, points, points, now, None)
-        balance = balance.apply(points, 0, points)
-        await ledger.save_balance(balance, activity_at=now)
+        at_once = await ledger.credit_at_once(new, None, now)
+        if at_once is not None:
+            entry, balance = at_once
+        else:
+            balance, _ = await ledger.lock_balance_with_due_lots(member_id, DEFAULT_WALLET, now)
+            entry = await ledger.append(new, now)
+            await ledger.add_lot(entry.id, member_id, DEFAULT_WALLET, points, points, now, None)
+            balance = balance.apply(points, 0, points)
+            await ledger.save_balance(balance, activity_at=now)
     await services.balances.put(balance_key(UUID(body["t"]), member_id, DEFAULT_WALLET), balance)
     payload = {
         "entry": {"id": _gid("LedgerEntry", entry.id), "points": points},

@@ -18,6 +18,7 @@ timeout, and `max_requests` caps the total.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import json
 import os
@@ -56,10 +57,20 @@ _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def process_cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc)."""
+    """User + system CPU time so far of a process and its live children (uvicorn's worker
+    processes, with --workers above 1), from Linux /proc."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+    own = (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            children = [int(c) for c in f.read().split()]
+    except OSError:
+        children = []
+    for child in children:
+        with contextlib.suppress(OSError):  # it ended meanwhile
+            own += process_cpu_seconds(child)
+    return own
 
 
 def encode_request(host: str, port: int, template: dict[str, Any]) -> bytes:

@@ -31,7 +31,7 @@ from bench import wrk
 from bench.engine_choice import add_engine_option
 from bench.report import compare, markdown, table
 from bench.scenarios import FLOOR_OF, Scenario, scenarios
-from bench.seed import BENCH_RATE_LIMIT, Fixture, seed
+from bench.seed import BENCH_RATE_LIMIT, SPREAD_MEMBERS, Fixture, seed
 from bench.server import ROOT, Server
 from bench.servers import (
     Servers,
@@ -54,6 +54,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--members", type=int, default=1000)
     p.add_argument("--history-entries", type=int, default=20, help="entries per history member")
     p.add_argument(
+        "--spread-members",
+        type=int,
+        default=SPREAD_MEMBERS,
+        help="members the spread status reads go over (0: no spread scenarios)",
+    )
+    p.add_argument(
         "--client",
         choices=["python", "wrk"],
         default="python",
@@ -67,6 +73,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         metavar="SCENARIO",
         help="record the server with py-spy while SCENARIO runs (default status.me)",
     )
+    p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes of the server")
     p.add_argument("--out", type=Path, default=RESULTS / "latest.json")
     add_engine_option(p)
     args = p.parse_args(argv)
@@ -79,6 +86,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     if args.client == "wrk" and shutil.which("wrk") is None:
         p.error("wrk is not installed (apt-get install wrk), use --client python")
     return args
+
+
+def _pool_max() -> int:
+    return Settings(_env_file=None).db_pool_max  # type: ignore[call-arg]
 
 
 def machine() -> dict[str, Any]:
@@ -104,7 +115,12 @@ async def _seed(url: str, servers: Servers, secret: str, args: argparse.Namespac
     )
     services = await Services.start(settings)
     try:
-        return await seed(services, members=args.members, history_entries=args.history_entries)
+        return await seed(
+            services,
+            members=args.members,
+            history_entries=args.history_entries,
+            spread_members=args.spread_members,
+        )
     finally:
         await services.close()
 
@@ -234,6 +250,10 @@ def main(argv: list[str] | None = None) -> int:
             "LOYALTY_RATE_LIMIT_PER_MINUTE": str(BENCH_RATE_LIMIT),
         }
         env.pop("LOYALTY_DATA_DIR", None)
+        if args.workers > 1 and "LOYALTY_DB_POOL_MAX" not in env:
+            # The same PostgreSQL connections in all, shared between the workers: a busy
+            # member's requests then queue on its lock over as many connections as with one.
+            env["LOYALTY_DB_POOL_MAX"] = str(max(2, _pool_max() // args.workers))
         all_scenarios = scenarios(fixture)
         chosen = all_scenarios
         if args.profile:
@@ -245,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         if not chosen:
             names = ", ".join(s.name for s in all_scenarios)
             raise SystemExit(f"no such scenario; choose from: {names}")
-        with Server(env, free_port()) as server:
+        with Server(env, free_port(), workers=args.workers) as server:
             for s in chosen:
                 problem = smoke(server, s)
                 if problem:
@@ -256,7 +276,8 @@ def main(argv: list[str] | None = None) -> int:
                 return 0
             print(
                 f"{args.duration:g} s per scenario after {args.warmup:g} s warm-up,"
-                f" {args.concurrency} connections, client {args.client}, engine {args.engine}\n"
+                f" {args.concurrency} connections, client {args.client}, engine {args.engine},"
+                f" {args.workers} worker(s)\n"
             )
             results: dict[str, dict[str, Any]] = {}
             for s in chosen:
@@ -297,8 +318,10 @@ def main(argv: list[str] | None = None) -> int:
                 "concurrency": args.concurrency,
                 "client": args.client,
                 "engine": args.engine,
-                "server": "uvicorn, 1 worker, LOYALTY_ENVIRONMENT=production, no access log",
-                "db_pool_max": Settings(_env_file=None).db_pool_max,  # type: ignore[call-arg]
+                "server": f"uvicorn, {args.workers} worker(s), LOYALTY_ENVIRONMENT=production,"
+                " no access log",
+                "workers": args.workers,
+                "db_pool_max": int(env.get("LOYALTY_DB_POOL_MAX", _pool_max())),
             },
             "fixture": {"members": fixture.members, "ledger_entries": fixture.entries},
             "results": results,

@@ -7,12 +7,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.loadgen import IDEMPOTENCY_PLACEHOLDER
-from bench.seed import Fixture
+from bench.seed import BenchMember, Fixture
 
 ME = "query MemberStatus { me { points { available pending } } }"
 MEMBER_BY_EXTERNAL_ID = (
     "query MemberStatusByExternalId($externalId: String!) {"
     " member(externalId: $externalId) { points { available pending } } }"
+)
+MEMBER_BY_ID = (
+    "query MemberStatusById($id: ID!) { member(id: $id) { points { available pending } } }"
 )
 ADJUST = (
     "mutation AdjustPoints($input: AdjustPointsInput!) { adjustPoints(input: $input) {"
@@ -45,7 +48,7 @@ HISTORY_PAGE = (
 @dataclass(frozen=True)
 class Scenario:
     name: str
-    group: str  # "status", "mutations" or "pages"
+    group: str  # "status", "spread", "mutations", "busy" or "pages"
     label: str
     floor: bool
     templates: list[dict[str, Any]]
@@ -58,12 +61,26 @@ class Target:
     max_p99_over_p50: float = 4.0
 
 
-TARGETS = {"status": Target(0.5), "mutations": Target(0.6), "pages": Target(0.6)}
-# Each GraphQL scenario and the floor it is compared with.
+TARGETS = {
+    "status": Target(0.5),
+    # Reads spread over many members against the same read of the few status members.
+    "spread": Target(0.8),
+    # Writes on one member from every connection against the same writes spread over many.
+    "busy": Target(0.5),
+    "mutations": Target(0.6),
+    "pages": Target(0.6),
+}
+# Each GraphQL scenario and the floor it is compared with. A spread read's "floor" is the same
+# query on the 256 status members, which the server remembers after their first request.
 FLOOR_OF = {
     "status.me": "floor.status",
     "status.member": "floor.status",
+    "status.member_id": "floor.status",
+    "spread.member": "status.member",
+    "spread.member_id": "status.member_id",
     "mutation.adjust": "floor.adjust",
+    "mutation.adjust_external": "floor.adjust",
+    "busy.adjust": "mutation.adjust",
     "mutation.order": "floor.order",
     "mutation.redeem": "floor.redeem",
     "pages.members": "floor.members",
@@ -112,12 +129,18 @@ def scenarios(fx: Fixture) -> list[Scenario]:
             "status",
             "member(externalId:) { points } (secret key)",
             False,
-            [
-                _graphql(MEMBER_BY_EXTERNAL_ID, {"externalId": m.external_id}, key)
-                for m in fx.status
-            ],
+            _status_by_external_id(fx.status, key),
             '"available":',
         ),
+        Scenario(
+            "status.member_id",
+            "status",
+            "member(id:) { points } (secret key)",
+            False,
+            _status_by_id(fx.status, key),
+            '"available":',
+        ),
+        *_spread(fx),
         Scenario(
             "floor.adjust",
             "mutations",
@@ -137,20 +160,28 @@ def scenarios(fx: Fixture) -> list[Scenario]:
             "mutations",
             "adjustPoints (secret key)",
             False,
-            [
-                _graphql(
-                    ADJUST,
-                    {
-                        "input": {
-                            "memberId": m.gid,
-                            "points": 1 + i % 5,
-                            "idempotencyKey": IDEMPOTENCY_PLACEHOLDER,
-                        }
-                    },
-                    key,
-                )
-                for i, m in enumerate(fx.mutation)
-            ],
+            _adjustments(
+                key, [({"memberId": m.gid}, 1 + i % 5) for i, m in enumerate(fx.mutation)]
+            ),
+            '"available":',
+        ),
+        Scenario(
+            "mutation.adjust_external",
+            "mutations",
+            "adjustPoints by externalId (secret key)",
+            False,
+            _adjustments(
+                key,
+                [({"externalId": m.external_id}, 1 + i % 5) for i, m in enumerate(fx.mutation)],
+            ),
+            '"available":',
+        ),
+        Scenario(
+            "busy.adjust",
+            "busy",
+            "adjustPoints +1, every connection on one member",
+            False,
+            _adjustments(key, [({"memberId": fx.mutation[0].gid}, 1)]),
             '"available":',
         ),
         Scenario(
@@ -269,5 +300,51 @@ def scenarios(fx: Fixture) -> list[Scenario]:
             False,
             [_graphql(HISTORY_PAGE, {"id": m.gid}, key) for m in fx.history],
             '"createdAt":',
+        ),
+    ]
+
+
+def _status_by_external_id(members: list[BenchMember], key: str) -> list[dict[str, Any]]:
+    return [_graphql(MEMBER_BY_EXTERNAL_ID, {"externalId": m.external_id}, key) for m in members]
+
+
+def _status_by_id(members: list[BenchMember], key: str) -> list[dict[str, Any]]:
+    return [_graphql(MEMBER_BY_ID, {"id": m.gid}, key) for m in members]
+
+
+def _adjustments(key: str, named: list[tuple[dict[str, str], int]]) -> list[dict[str, Any]]:
+    """adjustPoints of each (member reference, points), under a fresh key each request."""
+    return [
+        _graphql(
+            ADJUST,
+            {"input": {**member, "points": points, "idempotencyKey": IDEMPOTENCY_PLACEHOLDER}},
+            key,
+        )
+        for member, points in named
+    ]
+
+
+def _spread(fx: Fixture) -> list[Scenario]:
+    """Status reads of members the server has mostly not seen lately, by externalId and by
+    id: their ratio is to the same read of the status members."""
+    if not fx.spread:
+        return []
+    key, n = fx.secret_key, len(fx.spread)
+    return [
+        Scenario(
+            "spread.member",
+            "spread",
+            f"member(externalId:) {{ points }} over {n:,} members",
+            False,
+            _status_by_external_id(fx.spread, key),
+            '"available":',
+        ),
+        Scenario(
+            "spread.member_id",
+            "spread",
+            f"member(id:) {{ points }} over {n:,} members",
+            False,
+            _status_by_id(fx.spread, key),
+            '"available":',
         ),
     ]

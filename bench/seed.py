@@ -21,12 +21,16 @@ from domain.catalog import create_reward, draft_reward
 from domain.enrolment import enroll
 from domain.ledger import DEFAULT_WALLET
 from domain.members import draft
-from domain.points import AdjustPoints, adjust_points
+from domain.points import AdjustPoints, adjust_points, read_balances
+from domain.ports import BalanceCache
 from persistence import migrator
 from persistence.uow import PgUnitOfWorkFactory
 from tenants.provisioning import create_tenant
 
 STATUS_MEMBERS = 256
+# Status reads spread over many members: each read is of a member the server has not seen
+# lately (its externalId remembered for seconds only), unlike the 256 status members.
+SPREAD_MEMBERS = 10_000
 MUTATION_MEMBERS = 256
 HISTORY_MEMBERS = 20
 # Request budget per credential for benchmark servers (api/http/rate_limits.py): high enough that
@@ -51,6 +55,7 @@ class Fixture:
     status: list[BenchMember] = field(default_factory=list)
     mutation: list[BenchMember] = field(default_factory=list)
     history: list[BenchMember] = field(default_factory=list)
+    spread: list[BenchMember] = field(default_factory=list)
     members: int = 0
     entries: int = 0
     reward_id: str = ""
@@ -75,6 +80,7 @@ async def seed(
     *,
     members: int = 1000,
     history_entries: int = 20,
+    spread_members: int = SPREAD_MEMBERS,
     concurrency: int = 8,
 ) -> Fixture:
     if members < 3:
@@ -145,6 +151,8 @@ async def seed(
         uow, draft_reward({"name": "Bench sticker", "points_cost": 1}, clock)
     )
 
+    spread = await _spread_members(services, tenant.schema_name, uow, cache, spread_members)
+
     # Fresh tables have no statistics until autovacuum gets to them: analyse now, so every
     # run plans its queries on the same footing instead of racing the autovacuum daemon.
     async with services.pool.acquire() as conn:
@@ -168,8 +176,43 @@ async def seed(
         status=[bench_member(m, with_token=True) for m in status],
         mutation=[bench_member(m) for m in mutation],
         history=[bench_member(m) for m in history],
+        spread=[
+            BenchMember(str(member_id), to_global_id("Member", member_id), external_id)
+            for member_id, external_id in spread
+        ],
         members=len(enrolled),
         entries=entries,
         reward_id=str(reward.id),
         reward_gid=to_global_id("Reward", reward.id),
     )
+
+
+async def _spread_members(
+    services: Services,
+    schema: str,
+    uow: PgUnitOfWorkFactory,
+    cache: BalanceCache,
+    count: int,
+) -> list[tuple[uuid.UUID, str]]:
+    """`count` members written in one statement (enrolling ten thousand through the use case
+    would take minutes on a busy machine), and their (empty) balances read through the
+    domain so the balance cache holds each of them, as it holds the other members'."""
+    if count <= 0:
+        return []
+    async with services.pool.acquire() as conn, conn.transaction():
+        await conn.execute("SELECT set_config('search_path', $1, true)", schema)
+        rows = await conn.fetch(
+            """INSERT INTO members (id, external_id, email, name, referral_code, enrolled_at)
+               SELECT gen_random_uuid(), 's' || lpad(i::text, 6, '0'),
+                      's' || lpad(i::text, 6, '0') || '@bench.example', 'Spread ' || i,
+                      'SPREAD' || i, now()
+               FROM generate_series(1, $1) AS i
+               RETURNING id, external_id""",
+            count,
+        )
+    # In order of their random ids: consecutive requests name unrelated members.
+    spread = sorted((r["id"], r["external_id"]) for r in rows)
+    ids = [member_id for member_id, _ in spread]
+    for start in range(0, len(ids), 500):
+        await read_balances(uow, cache, ids[start : start + 500], DEFAULT_WALLET)
+    return spread

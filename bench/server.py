@@ -16,8 +16,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class Server:
-    def __init__(self, env: dict[str, str], port: int, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, env: dict[str, str], port: int, host: str = "127.0.0.1", workers: int = 1
+    ) -> None:
         self.host, self.port = host, port
+        self.workers = workers
         self._env = env
         self._log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - kept open while it runs
             prefix="loyalty-bench-server-", suffix=".log", delete=False
@@ -36,7 +39,7 @@ class Server:
             "--port",
             str(self.port),
             "--workers",
-            "1",
+            str(self.workers),
             "--no-access-log",
             "--proxy-headers",
             "--log-level",

@@ -4,17 +4,26 @@ appends the entry and updates the row; the cache learns the new balance after co
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 from uuid import UUID
 
 from domain.clock import Clock
 from domain.errors import DomainError, NotFound
-from domain.idempotency import fingerprint, first_result, validate_key
-from domain.ledger import Balance, EntryKind, LedgerEntry, validate_points, validate_reason
+from domain.events import points_changed
+from domain.idempotency import fingerprint, first_result, for_member, validate_key
+from domain.ledger import (
+    Balance,
+    EntryKind,
+    LedgerEntry,
+    NewEntry,
+    validate_points,
+    validate_reason,
+)
 from domain.members import require_active
 from domain.ports import BalanceCache, TenantUnitOfWork, UnitOfWorkFactory
+from domain.program import ProgramConfig
 from domain.records.idempotency import Claim
 from domain.records.members import Member
 from domain.segment_membership import refresh_member
@@ -66,17 +75,20 @@ def _checked(cmd: AdjustPoints) -> _Input:
     )
 
 
-def _digest(member_id: UUID, wallet: str, given: _Input) -> str:
-    return fingerprint(
-        _OPERATION,
-        {
-            "member": str(member_id),
-            "points": given.points,
-            "wallet": wallet,
-            "reason": given.reason,
-            "note": given.note,
-        },
-    )
+def _asked(wallet: str, given: _Input) -> dict[str, Any]:
+    return {"points": given.points, "wallet": wallet, "reason": given.reason, "note": given.note}
+
+
+def _digest(wallet: str, given: _Input) -> str:
+    """The input's digest without its member, bound to the member by `for_member`: named by
+    externalId, the member's id is known only inside the statement that claims the key."""
+    return fingerprint(_OPERATION, _asked(wallet, given))
+
+
+def _digest_before_binding(member_id: UUID, wallet: str, given: _Input) -> str:
+    """How keys claimed before `for_member` were fingerprinted: a retry of the same input
+    still (keys are kept for good)."""
+    return fingerprint(_OPERATION, {"member": str(member_id), **_asked(wallet, given)})
 
 
 async def _named_member(uow: TenantUnitOfWork, cmd: AdjustPoints) -> Member:
@@ -88,6 +100,26 @@ async def _named_member(uow: TenantUnitOfWork, cmd: AdjustPoints) -> Member:
     if member is None:
         raise NotFound("No such member.", field=("memberId",))
     return member
+
+
+@dataclass(frozen=True, slots=True)
+class _Claimed:
+    member: Member
+    ours: bool  # the key was claimed by this transaction
+
+
+async def _claiming(uow: TenantUnitOfWork, cmd: AdjustPoints, claim: Claim) -> _Claimed:
+    """The member named, read in the statement that claims the key whichever way it is named
+    (one round trip either way), and whether the key is now this transaction's."""
+    if cmd.member_id is not None:
+        bound = replace(claim, fingerprint=for_member(claim.fingerprint, cmd.member_id))
+        member, ours = await uow.members.get_claiming(cmd.member_id, bound)
+    else:
+        assert cmd.external_id is not None, "name the member by id or externalId"
+        member, ours = await uow.members.get_by_external_id_claiming(cmd.external_id, claim)
+    if member is None:
+        raise NotFound("No such member.", field=("memberId",))
+    return _Claimed(member, ours)
 
 
 async def _member_and_key(
@@ -104,21 +136,21 @@ async def _member_and_key(
     except DomainError:
         await _named_member(uow, cmd)
         raise
-    if given.key is not None and cmd.member_id is not None:
-        # Named by id, the input's fingerprint is known before the member is read: the
-        # member and the key are one round trip.
-        claim = Claim(given.key, _OPERATION, _digest(cmd.member_id, cmd.wallet, given), now)
-        member, ours = await uow.members.get_claiming(cmd.member_id, claim)
-        if member is None:
-            raise NotFound("No such member.", field=("memberId",))
-        if ours:
-            return member, given, None
-    else:
-        member = await _named_member(uow, cmd)
-        if given.key is None:
-            return member, given, None
-        claim = Claim(given.key, _OPERATION, _digest(member.id, cmd.wallet, given), now)
-    first = await first_result(uow.idempotency, claim.key, _OPERATION, claim.fingerprint, now)
+    if given.key is None:
+        return await _named_member(uow, cmd), given, None
+    digest = _digest(cmd.wallet, given)
+    claimed = await _claiming(uow, cmd, Claim(given.key, _OPERATION, digest, now))
+    member = claimed.member
+    if claimed.ours:
+        return member, given, None
+    first = await first_result(
+        uow.idempotency,
+        given.key,
+        _OPERATION,
+        for_member(digest, member.id),
+        now,
+        also=(_digest_before_binding(member.id, cmd.wallet, given),),
+    )
     return member, given, first
 
 
@@ -128,7 +160,6 @@ async def adjust_points(
     now = clock.now()
     async with uow_factory() as uow:
         member, given, first = await _member_and_key(uow, cmd, now)
-        points, reason, note, key = given.points, given.reason, given.note, given.key
         if first is not None:
             replayed = await uow.ledger.entry(int(first["entryId"]))
             if replayed is None:  # pragma: no cover - entries are never deleted
@@ -137,36 +168,90 @@ async def adjust_points(
         require_active(member)
         program = await uow.programs.current()
         refuse_closed_wallet(program, cmd.wallet)
-        wallet = await LockedWallet.open_in(uow, member.id, cmd.wallet, now)
-        if points > 0:
-            entry = await wallet.credit(
-                points,
-                kind=EntryKind.ADJUST,
-                available_at=now,
-                expires_at=wallet_expiry(program, cmd.wallet, now),
-                config_version=program.version,
-                reason=reason,
-                note=note,
-                idempotency_key=key,
-                actor=cmd.actor,
-                answers_key=key is not None,
-            )
-        else:
-            entry = await wallet.spend(
-                -points,
-                kind=EntryKind.ADJUST,
-                reason=reason,
-                note=note,
-                idempotency_key=key,
-                actor=cmd.actor,
-                answers_key=key is not None,
-            )
-        balance = await wallet.save()
-        if points > 0:
+        asked = _Adjustment(member.id, cmd, given, program, now)
+        at_once = await _credit_at_once(uow, asked)
+        entry, balance = at_once if at_once is not None else await _adjust_locked(uow, asked)
+        if given.points > 0:
             await evaluate_member_tier(uow, member.id, now)
         await refresh_member(uow, member.id, now)
     await cache.put(balance)
     return PointsChanged(entry, balance, member=member)
+
+
+@dataclass(frozen=True, slots=True)
+class _Adjustment:
+    """What an adjustment writes, once the member, its key and the program are known."""
+
+    member_id: UUID
+    cmd: AdjustPoints
+    given: _Input
+    program: ProgramConfig
+    now: datetime
+
+
+async def _credit_at_once(
+    uow: TenantUnitOfWork, asked: _Adjustment
+) -> tuple[LedgerEntry, Balance] | None:
+    """A credit in the one statement that also takes the balance lock
+    (`LedgerRepository.credit_at_once`), when it takes it: the same entry, lot and balance
+    as `_adjust_locked` writes, with the lock held over fewer round trips. None: the plain
+    way is to be taken."""
+    cmd, given, program, now = asked.cmd, asked.given, asked.program, asked.now
+    if given.points <= 0:
+        return None
+    entry = NewEntry(
+        asked.member_id,
+        cmd.wallet,
+        EntryKind.ADJUST,
+        available_delta=given.points,
+        pending_delta=0,
+        lifetime_delta=given.points,
+        reason=given.reason,
+        note=given.note,
+        idempotency_key=given.key,
+        actor=cmd.actor,
+        config_version=program.version,
+        answers_key=given.key is not None,
+    )
+    done = await uow.ledger.credit_at_once(entry, wallet_expiry(program, cmd.wallet, now), now)
+    if done is not None:  # as LockedWallet writes it for every entry it appends
+        uow.events.add(points_changed(*done))
+    return done
+
+
+class _Said(TypedDict):
+    """What the entry says of the adjustment, credit or spend."""
+
+    reason: str | None
+    note: str | None
+    idempotency_key: str | None
+    actor: str | None
+    answers_key: bool
+
+
+async def _adjust_locked(uow: TenantUnitOfWork, asked: _Adjustment) -> tuple[LedgerEntry, Balance]:
+    """The plain way: the wallet locked and settled, then the credit or the spend."""
+    cmd, program, now, given = asked.cmd, asked.program, asked.now, asked.given
+    said = _Said(
+        reason=given.reason,
+        note=given.note,
+        idempotency_key=given.key,
+        actor=cmd.actor,
+        answers_key=given.key is not None,
+    )
+    wallet = await LockedWallet.open_in(uow, asked.member_id, cmd.wallet, now)
+    if given.points > 0:
+        entry = await wallet.credit(
+            given.points,
+            kind=EntryKind.ADJUST,
+            available_at=now,
+            expires_at=wallet_expiry(program, cmd.wallet, now),
+            config_version=program.version,
+            **said,
+        )
+    else:
+        entry = await wallet.spend(-given.points, kind=EntryKind.ADJUST, **said)
+    return entry, await wallet.save()
 
 
 async def read_balance(

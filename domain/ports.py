@@ -59,6 +59,14 @@ class MemberRepository(Protocol):
         ...
 
     async def get_by_external_id(self, external_id: str) -> Member | None: ...
+    async def get_by_external_id_claiming(
+        self, external_id: str, claim: Claim
+    ) -> tuple[Member | None, bool]:
+        """`get_claiming` of the member with this externalId, in the same one step. The key
+        is stored with `claim.fingerprint` bound to the member found
+        (`domain.idempotency.for_member`): a digest of input that does not name the member."""
+        ...
+
     async def get_by_email(self, email: str) -> Member | None: ...
     async def get_by_referral_code(self, code: str) -> Member | None: ...
     async def get_many(self, member_ids: list[UUID]) -> list[Member]: ...
@@ -98,6 +106,17 @@ class LedgerRepository(Protocol):
         ...
 
     async def append(self, entry: NewEntry, at: datetime) -> LedgerEntry: ...
+    async def credit_at_once(
+        self, entry: NewEntry, expires_at: datetime | None, at: datetime
+    ) -> tuple[LedgerEntry, Balance] | None:
+        """A fast way for a credit available at `at` (a lot of the whole credit, expiring at
+        `expires_at`), taking the balance lock in the same step: it writes exactly what
+        `LockedWallet.open`, `credit` and `save` would, and answers the entry and the new
+        balance. It may decline (nothing due known, debt, overflow, a missing balance row,
+        an entry it does not handle, or no fast way at all): then it writes nothing, holds
+        no lock, and answers None, and the caller takes the plain way."""
+        ...
+
     async def add_lot(
         self,
         entry_id: int,

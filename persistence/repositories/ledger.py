@@ -16,6 +16,7 @@ import asyncpg
 
 from domain.ledger import Balance, EntryKind, LedgerEntry, Lot, LotDraw, NewEntry
 from persistence.db import Conn
+from persistence.repositories import credit_at_once
 from persistence.repositories.records import rebuilder
 
 _ENTRY_COLUMNS = (
@@ -277,6 +278,18 @@ class PgLedgerRepository:
         )
         assert row is not None
         return _entry(row)
+
+    async def credit_at_once(
+        self, entry: NewEntry, expires_at: datetime | None, at: datetime
+    ) -> tuple[LedgerEntry, Balance] | None:
+        if not credit_at_once.fits(entry):
+            return None
+        row = await self._conn.fetchrow(
+            credit_at_once.CREDIT_AT_ONCE, *credit_at_once.arguments(entry, expires_at, at)
+        )
+        if row is None:
+            return None
+        return _entry(row), credit_at_once.balance_of(entry, row)
 
     async def add_lot(
         self,

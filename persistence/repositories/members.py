@@ -94,6 +94,31 @@ class PgMemberRepository:
     async def get_by_external_id(self, external_id: str) -> Member | None:
         return await self._one("external_id", external_id)
 
+    async def get_by_external_id_claiming(
+        self, external_id: str, claim: Claim
+    ) -> tuple[Member | None, bool]:
+        # get_claiming of the member found by externalId, in one round trip as well. The
+        # fingerprint is bound to the member here as domain.idempotency.for_member binds it
+        # (sha256 of "<digest>:<member id>", in hex): uuid::text is str(UUID)'s form.
+        row = await self._conn.fetchrow(
+            f"""WITH member AS (SELECT {_COLUMNS} FROM members WHERE external_id = $1),
+                claimed AS (
+                    INSERT INTO idempotency_keys (key, operation, fingerprint, created_at)
+                    SELECT $2::text, $3::text,
+                           encode(sha256(convert_to($4::text || ':' || member.id::text,
+                                                    'UTF8')), 'hex'),
+                           $5::timestamptz
+                    FROM member
+                    ON CONFLICT (key) DO NOTHING RETURNING true)
+                SELECT {_COLUMNS}, EXISTS (SELECT FROM claimed) AS claimed FROM member""",
+            external_id,
+            claim.key,
+            claim.operation,
+            claim.fingerprint,
+            claim.at,
+        )
+        return (_member(row), row["claimed"]) if row else (None, False)
+
     async def get_by_email(self, email: str) -> Member | None:
         return await self._one("email", email)
 

@@ -26,6 +26,7 @@ from domain.catalog import create_reward, draft_reward
 from domain.clock import FixedClock
 from domain.earning import Order, OrderLine
 from domain.errors import DomainError
+from domain.idempotency import for_member
 from domain.ledger import DEFAULT_WALLET, EntryKind, LotDraw, NewEntry
 from domain.orders import record_order, refund_order
 from domain.points import AdjustPoints, adjust_points
@@ -182,6 +183,23 @@ async def _members(uow: UnitOfWorkFactory, cache: BalanceCache, record: Record) 
             "claim for nobody",
             await unit.members.get_claiming(uuid.uuid4(), replace(claim, key="k2")),
         )
+        record(
+            "claim by external id",
+            await unit.members.get_by_external_id_claiming("bob", replace(claim, key="k3")),
+        )
+        record(
+            "claim by external id again",
+            await unit.members.get_by_external_id_claiming("bob", replace(claim, key="k3")),
+        )
+        record(
+            "claim by unknown external id",
+            await unit.members.get_by_external_id_claiming("cy", replace(claim, key="k4")),
+        )
+        bound = await unit.idempotency.claim("k3", "adjustPoints", "d", NOW)
+        assert bound is not None
+        # Bound to bob's id in SQL by the real repository, in Python by the fake: the same.
+        record("bound to bob", bound.fingerprint == for_member(claim.fingerprint, bob.id))
+        record("unclaimed k4", await unit.idempotency.claim("k4", "op", "d", NOW))
         record("key", await unit.idempotency.claim("key-1", "adjustPoints", "digest", NOW))
         record("unclaimed key", await unit.idempotency.claim("k2", "op", "d", NOW))
         record("page", await unit.members.page(None, 10, MemberFilter()))

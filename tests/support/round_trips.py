@@ -1,6 +1,10 @@
 """Counting what requests send to PostgreSQL and Redis, at the adapters' own seams: the units
-of work begun, the repository reads called, and the commands redis-py sends, one list per
-round trip (a pipeline is one round trip of many commands)."""
+of work begun, the repository reads called, the statements asyncpg sends (one round trip
+each: a simple-protocol message of several statements is one), and the commands redis-py
+sends, one list per round trip (a pipeline is one round trip of many commands).
+
+A statement's first preparation on a connection is one more round trip that `postgres` does
+not count: warm the path up before counting it."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from functools import wraps
 from typing import Any
 
 import pytest
+from asyncpg.connection import Connection
 from redis.asyncio.client import Pipeline, Redis
 
 from persistence.repositories.ledger import PgLedgerRepository
@@ -48,6 +53,8 @@ class RoundTrips:
     reads: Counter[str] = field(default_factory=Counter)
     # Each Redis round trip: the (command, key) pairs it sent.
     redis: list[list[tuple[str, str]]] = field(default_factory=list)
+    # Each PostgreSQL round trip: the statement's text, whitespace folded.
+    postgres: list[str] = field(default_factory=list)
 
     def redis_of(self, tenant_id: str) -> list[list[tuple[str, str]]]:
         """The round trips that touched this tenant's data; the request's own spending of
@@ -104,6 +111,21 @@ def counting(monkeypatch: pytest.MonkeyPatch) -> Iterator[RoundTrips]:
         seen.redis.append([_command(args) for args, _ in self.command_stack])
         return await execute(self, raise_on_error)
 
+    simple = Connection.execute
+
+    async def query(self: Any, sql: str, *args: Any, **kwargs: Any) -> Any:
+        if not args:  # the simple protocol; with arguments it goes through _do_execute
+            seen.postgres.append(" ".join(sql.split()))
+        return await simple(self, sql, *args, **kwargs)
+
+    extended = Connection._do_execute
+
+    async def statement(self: Any, sql: str, *args: Any, **kwargs: Any) -> Any:
+        seen.postgres.append(" ".join(sql.split()))
+        return await extended(self, sql, *args, **kwargs)
+
+    monkeypatch.setattr(Connection, "execute", query)
+    monkeypatch.setattr(Connection, "_do_execute", statement)
     monkeypatch.setattr(Redis, "execute_command", one)
     monkeypatch.setattr(Pipeline, "execute", many)
     try:

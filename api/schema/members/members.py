@@ -70,12 +70,24 @@ async def find_member_id(
     field: str = "id",
 ) -> UUID | None:
     """The id of the member named, from what this process remembers when it can
-    (persistence/member_ids.py), else read as `find_member` does; None when there is none."""
+    (persistence/member_ids.py), else read in one statement (persistence/member_names.py);
+    None when there is none. An erased member is found by id, as `find_member` finds it."""
     remembered = remembered_member_id(info, member_id, external_id, field)
     if remembered is not None:
         return remembered
-    found = await find_member(info, member_id, external_id, field)
-    return found.id if found is not None else None
+    by_id, by_external_id = member_reference(member_id, external_id, field)
+    ctx = info.context
+    known = ctx.services.member_ids
+    changes = known.changes
+    if by_id is not None:
+        found = await ctx.member_names.by_id(by_id)
+    else:
+        assert by_external_id is not None
+        found = await ctx.member_names.by_external_id(by_external_id)
+    if found is None:
+        return None
+    known.remember(ctx.tenant.id, found[0], found[1], changes=changes)
+    return found[0]
 
 
 def remembered_member_id(
@@ -207,9 +219,9 @@ class MemberQueries:
 async def _known_member(
     info: Info, id: strawberry.ID | None, external_id: str | None
 ) -> MemberById | None:
-    """The member not remembered, read as `find_member_id` would read it."""
-    found = await find_member(info, id, external_id)
-    return MemberById(found.id) if found is not None else None
+    """The member not remembered, read as `find_member_id` reads it: one statement."""
+    found = await find_member_id(info, id, external_id)
+    return MemberById(found) if found is not None else None
 
 
 async def _member_row(

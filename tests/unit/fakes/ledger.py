@@ -75,6 +75,14 @@ class FakeLedgerRepository:
             balance, activity_at if activity_at is not None else row.last_activity_at
         )
 
+    async def credit_at_once(
+        self, entry: NewEntry, expires_at: datetime | None, at: datetime
+    ) -> tuple[LedgerEntry, Balance] | None:
+        # The port allows declining: use cases take the plain way here, which the fakes
+        # model. The real statement is compared with that way on PostgreSQL
+        # (tests/integration/test_credit_at_once.py).
+        return None
+
     async def append(self, entry: NewEntry, at: datetime) -> LedgerEntry:
         # The identity is drawn before any constraint is checked, as PostgreSQL does.
         written = LedgerEntry(

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from uuid import UUID
 
 from domain.errors import Duplicate
+from domain.idempotency import for_member
 from domain.ports import MemberFilter
 from domain.records.idempotency import Claim, IdempotencyRecord
 from domain.records.members import Member, MemberDraft, MemberStatus
@@ -50,7 +51,19 @@ class FakeMemberRepository:
         return self._tables.members.get(member_id)
 
     async def get_claiming(self, member_id: UUID, claim: Claim) -> tuple[Member | None, bool]:
-        member = self._tables.members.get(member_id)
+        return self._claiming(self._tables.members.get(member_id), claim)
+
+    async def get_by_external_id_claiming(
+        self, external_id: str, claim: Claim
+    ) -> tuple[Member | None, bool]:
+        member = self._by("external_id", external_id)
+        if member is None:
+            return None, False
+        return self._claiming(
+            member, replace(claim, fingerprint=for_member(claim.fingerprint, member.id))
+        )
+
+    def _claiming(self, member: Member | None, claim: Claim) -> tuple[Member | None, bool]:
         if member is None:
             return None, False
         keys = self._tables.idempotency_keys

@@ -1,0 +1,83 @@
+"""adjustPoints and recordOrder cost the same PostgreSQL round trips whether the member is named
+by id or by externalId. adjustPoints resolves the member in the statement that reads it and
+claims the key, inside its own transaction; recordOrder resolves it first, in one statement
+either way when this process has not seen the member lately."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tests.conftest import ADJUST
+from tests.support.earning import enroll as enroll_member
+from tests.support.earning import order, record
+from tests.support.gql import GraphQLClient, TenantKit
+from tests.support.round_trips import counting
+
+
+async def _adjust(gql: GraphQLClient, kit: TenantKit, named: dict[str, str], key: bool) -> None:
+    given: dict[str, object] = {**named, "points": 3}
+    if key:
+        given["idempotencyKey"] = uuid.uuid4().hex
+    data = await gql(ADJUST, {"input": given}, token=kit.secret_key)
+    payload = data["adjustPoints"]
+    assert payload["errors"] == [] and payload["replayed"] is False, payload
+
+
+async def _statements(
+    gql: GraphQLClient, kit: TenantKit, named: dict[str, str], key: bool, monkeypatch
+) -> list[str]:
+    with counting(monkeypatch) as seen:
+        await _adjust(gql, kit, named, key)
+    return seen.postgres
+
+
+@pytest.mark.parametrize(
+    "key", [pytest.param(True, id="with-key"), pytest.param(False, id="no-key")]
+)
+async def test_by_external_id_costs_the_round_trips_of_by_id(gql, tenant, enroll, monkeypatch, key):
+    # given a member, and the request path warmed up (credentials, program, prepared statements)
+    external_id = "shopper-" + uuid.uuid4().hex
+    member_id = await enroll(tenant, external_id=external_id)
+    by_id, by_external_id = {"memberId": member_id}, {"externalId": external_id}
+    for named in (by_id, by_external_id):
+        await _adjust(gql, tenant, named, key)
+
+    # when points are adjusted by id, then by externalId, each under a fresh key (or none)
+    trips_by_id = await _statements(gql, tenant, by_id, key, monkeypatch)
+    trips_by_external_id = await _statements(gql, tenant, by_external_id, key, monkeypatch)
+
+    # then both forms send as many statements, in one transaction each
+    assert len(trips_by_external_id) == len(trips_by_id), (trips_by_id, trips_by_external_id)
+    for trips in (trips_by_id, trips_by_external_id):
+        assert trips[0].startswith("BEGIN;") and trips[-1].startswith("COMMIT"), trips
+
+
+async def _record_order(gql: GraphQLClient, kit: TenantKit, named: dict[str, str]) -> None:
+    body = order(uuid.uuid4().hex, None, ("SKU-1", 1, 1000))
+    result = await record(gql, kit, {**body, **named})
+    assert result["errors"] == [], result
+
+
+async def test_record_order_by_external_id_costs_the_round_trips_of_by_id(
+    gql, tenant, services, monkeypatch
+):
+    # given two members this process has not seen, the path warmed up on a third
+    names = [uuid.uuid4().hex for _ in range(3)]
+    ids = [await enroll_member(gql, tenant, externalId=name) for name in names]
+    await _record_order(gql, tenant, {"memberId": ids[2]})
+    services.member_ids.forget_all()
+    by_id, by_external_id = {"memberId": ids[0]}, {"externalId": names[1]}
+
+    # when each records an order unseen, then right away again, remembered (an externalId
+    # is remembered for a few seconds only)
+    trips: dict[str, list[int]] = {"id": [], "externalId": []}
+    for form, named in (("id", by_id), ("externalId", by_external_id)):
+        for _ in range(2):
+            with counting(monkeypatch) as seen:
+                await _record_order(gql, tenant, named)
+            trips[form].append(len(seen.postgres))
+
+    # then both forms cost the same round trips, unseen and remembered
+    assert trips["id"] == trips["externalId"], trips
