@@ -124,6 +124,8 @@ async def run_cached(
     assert isinstance(result, GraphQLExecutionResult)
     errors = result.errors
     if errors:
-        schema._process_errors(errors)
+        # Cleaned first, with the request's context; the schema's own processing (which
+        # gets no context here) then finds them clean and only trims suggestions.
         errors = documents.policy.cleaned(errors, context)
+        schema._process_errors(errors)
     return ExecutionResult(data=result.data, errors=errors)

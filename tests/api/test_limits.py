@@ -17,7 +17,7 @@ import asyncpg
 import httpx
 import pytest
 
-from persistence.repositories.members import PgMemberRepository
+from persistence.member_names import PgMemberNames
 from tests.conftest import ENROLL
 from tests.support.gql import GraphQLClient, TenantKit
 
@@ -492,7 +492,7 @@ async def test_an_unexpected_error_is_masked_and_logged_with_the_request_id(
             'invalid byte sequence for encoding "UTF8": 0x00'
         )
 
-    monkeypatch.setattr(PgMemberRepository, "get_by_external_id", unrunnable)
+    monkeypatch.setattr(PgMemberNames, "by_external_id", unrunnable)
 
     # when it is sent
     with caplog.at_level(logging.ERROR, logger="loyalty.errors"):

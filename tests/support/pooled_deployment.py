@@ -35,9 +35,11 @@ class Replicas:
     clients: list[httpx.AsyncClient]
 
     def logs(self) -> str:
-        parts = [f"--- API {i}\n{s.log()}" for i, s in enumerate(self.servers)]
+        # The pooler's log last and short: a failure shows the ends, the processes' first.
+        parts = [f"--- PgBouncer\n{self.bouncer.log[-2000:]}"]
+        parts += [f"--- API {i}\n{s.log()}" for i, s in enumerate(self.servers)]
         parts += [f"--- worker {i}\n{w.log()}" for i, w in enumerate(self.workers)]
-        return "\n".join([*parts, f"--- PgBouncer\n{self.bouncer.log}"])
+        return "\n".join(parts)
 
 
 def replica_env(
