@@ -98,27 +98,12 @@ async def delete_tenant_keys(redis_url: str, tenant_ids: list[str]) -> int:
 async def scratch_tenant(prefix: str, slug: str) -> AsyncIterator[tuple[Services, Tenant]]:
     """Services over a fresh database holding one tenant; the database and the tenant's
     Redis keys are gone afterwards."""
-    servers = await find_servers()
-    db_name, url = await create_database(servers.postgres_admin, prefix)
-    tenant_id: str | None = None
-    try:
-        settings = Settings(
-            environment="production",
-            database_url=url,
-            redis_url=servers.redis,
-            secret_key=secrets.token_urlsafe(32),
-        )
-        services = await Services.start(settings)
+    async with scratch_services(prefix) as (servers, services):
+        tenant = await create_tenant(services.pool, migrator=migrator, slug=slug, name=slug)
         try:
-            tenant = await create_tenant(services.pool, migrator=migrator, slug=slug, name=slug)
-            tenant_id = str(tenant.id)
             yield services, tenant
         finally:
-            await services.close()
-    finally:
-        if tenant_id:
-            await delete_tenant_keys(servers.redis, [tenant_id])
-        await drop_database(servers.postgres_admin, db_name)
+            await delete_tenant_keys(servers.redis, [str(tenant.id)])
 
 
 @asynccontextmanager
