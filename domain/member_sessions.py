@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from domain.errors import DomainError, ErrorCode
-from domain.members import require_active
 from domain.ports import TenantUnitOfWork, UnitOfWorkFactory
+from domain.records.members import MemberStatus
 from domain.records.refresh_tokens import NewRefreshToken
 
 # How long an unused refresh token stays valid: an app opened once a month stays signed in.
@@ -82,9 +82,8 @@ async def rotate(
                     "Refresh token expired; sign in again.", ErrorCode.REFRESH_TOKEN_EXPIRED
                 )
             member = await uow.members.get(found.member_id)
-            if member is None:
-                raise _refused("Refresh token refused.")
-            require_active(member)
+            if member is None or member.status is not MemberStatus.ACTIVE:
+                raise _refused("Member is not active.", ErrorCode.MEMBER_NOT_ACTIVE)
             await uow.refresh_tokens.mark_used(found.id)
             expires = now + REFRESH_LIFETIME
             await uow.refresh_tokens.add(
