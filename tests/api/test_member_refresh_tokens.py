@@ -19,6 +19,7 @@ ISSUE = (OPERATIONS / "storefront/IssueMemberToken.graphql").read_text()
 REFRESH = (OPERATIONS / "mobile/RefreshMemberToken.graphql").read_text()
 REVOKE = (OPERATIONS / "storefront/RevokeMemberRefreshTokens.graphql").read_text()
 ERASE = (OPERATIONS / "storefront/EraseMember.graphql").read_text()
+AUDIT_LOG = (OPERATIONS / "agency/AuditLog.graphql").read_text()
 ME = "query Me { me { __typename id } }"
 
 
@@ -188,6 +189,15 @@ async def test_the_store_revokes_a_device_or_every_device(gql, tenant, enroll):
     revoked = (await gql(REVOKE, every, token=tenant.secret_key))["revokeMemberRefreshTokens"]
     assert revoked["revoked"] == 1
     assert _codes(await _refresh(gql, tablet["refreshToken"], "tablet")) == ["INVALID_CREDENTIALS"]
+    # and the audit log has both revocations, by the secret key, naming the member
+    log = await gql(
+        AUDIT_LOG,
+        {"first": 5, "filter": {"action": "revokeMemberRefreshTokens"}},
+        token=tenant.operator_token,
+        tenant=tenant.slug,
+    )
+    entries = [edge["node"] for edge in log["auditLog"]["edges"]]
+    assert [(e["actor"]["kind"], e["target"]) for e in entries] == [("SECRET_KEY", member)] * 2
 
 
 async def test_revoking_is_the_stores_not_the_members_or_the_pages(gql, tenant, enroll):
