@@ -73,8 +73,9 @@ class Settings(BaseSettings):
     webhook_retry_window_seconds: float = Field(default=3 * 86400.0, gt=0)
     webhook_disable_after_seconds: float = Field(default=5 * 86400.0, gt=0)
     webhook_allow_private_urls: bool = False
-    # points.expiring: points expiring within this many days are announced (0: never), the
-    # worker looking every `webhook_expiring_check_seconds`.
+    # points.expiring: points expiring within this many days are announced (0: never), unless
+    # the tenant's program sets its own (configureProgram's expiringNoticeDays); the worker
+    # looks every `webhook_expiring_check_seconds`.
     webhook_expiring_days: int = Field(default=7, ge=0, le=365)
     webhook_expiring_check_seconds: float = Field(default=300.0, gt=0)
     # Events (and their finished deliveries) are kept this long, then removed by the worker

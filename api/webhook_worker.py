@@ -95,8 +95,8 @@ async def housekeeping_once(services: Services) -> None:
     for tenant in await services.registry.active():
         uow = PgUnitOfWorkFactory(services.pool, tenant.schema_name)
         try:
-            if settings.webhook_expiring_days > 0:
-                await announce_expiring(uow, services.clock, settings.webhook_expiring_days)
+            # The days ahead are the tenant's (its program), else the platform's default.
+            await announce_expiring(uow, services.clock, settings.webhook_expiring_days)
             await prune_old(uow, services.clock, keep)
         except Exception:  # one tenant's trouble must not stop the others'
             log.exception("webhook housekeeping failed for tenant %s", tenant.slug)

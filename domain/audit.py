@@ -43,6 +43,7 @@ AUDITED_ACTIONS = frozenset(
         # credentials
         "createApiKey",
         "revokeApiKey",
+        "revokeMemberRefreshTokens",
         # members' personal data
         "updateMember",
         "eraseMember",

@@ -74,12 +74,14 @@ async def erase(
     answers and what its webhook events say of it are cleared for good and the member is
     ERASED, so it earns and spends no more. Its ledger stays, as the merchant's accounts need
     it, under an id that no longer names anyone, and so do its survey scores. Erasing again
-    changes nothing. With `clock`, the member leaves every segment at once."""
+    changes nothing. Its apps' refresh tokens are revoked. With `clock`, the member leaves
+    every segment at once."""
     async with uow_factory() as uow:
         if await uow.members.get(member_id) is None:
             raise NotFound("No such member.", field=("id",))
         await uow.surveys.forget_answers(member_id)
         await uow.webhooks.forget_member(member_id)
+        await uow.refresh_tokens.revoke(member_id)  # its apps are signed out for good
         erased = await uow.members.erase(member_id)
         if clock is not None:
             await refresh_member(uow, member_id, clock.now())

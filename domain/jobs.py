@@ -141,8 +141,8 @@ async def run_jobs(uow_factory: UnitOfWorkFactory, cache: BalanceCache, clock: C
         inactive_expired=await expire_inactive(uow_factory, cache, clock),
         birthdays=await award_birthdays(uow_factory, cache, clock),
         codes_expired=await expire_unused(uow_factory, cache, clock),
-        tiers_reevaluated=await reevaluate_changed_definitions(uow_factory, clock),
-        tiers_reviewed=await review_kept_tiers(uow_factory, clock),
+        tiers_reevaluated=await reevaluate_changed_definitions(uow_factory, cache, clock),
+        tiers_reviewed=await review_kept_tiers(uow_factory, cache, clock),
         segments_refreshed=await refresh_all(uow_factory, clock),
         campaigns_finished=await continue_campaigns(uow_factory, cache, clock),
     )

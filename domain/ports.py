@@ -28,6 +28,7 @@ from domain.records.members import Member, MemberDraft, MemberStatus
 from domain.records.orders import OrderFilter, OrderPosition, OrderRecord, RefundRecord
 from domain.records.redemptions import Redemption
 from domain.records.referrals import Referral, ReferralStats
+from domain.records.refresh_tokens import NewRefreshToken, RefreshTokenRecord
 from domain.records.segments import Campaign, GrantDone, RefreshInputs, RefreshState, WinBack
 from domain.records.surveys import Survey, SurveyResponse
 from domain.referral_settings import ReferralSettings
@@ -575,6 +576,18 @@ class AnalyticsRepository(Protocol):
     async def save_settings(self, settings: AnalyticsSettings) -> None: ...
 
 
+class RefreshTokenRepository(Protocol):
+    async def add(self, token: NewRefreshToken) -> None: ...
+    async def lock(self, token_hash: bytes) -> RefreshTokenRecord | None:
+        """The token with this hash, locked until the transaction ends."""
+        ...
+
+    async def mark_used(self, token_id: UUID) -> None: ...
+    async def revoke(self, member_id: UUID, device_id: str | None = None) -> int:
+        """Revokes the member's live tokens (of one device, or of all); how many."""
+        ...
+
+
 class TenantUnitOfWork(Protocol):
     """One transaction in one tenant's schema; commits on clean exit, else rolls back."""
 
@@ -611,6 +624,8 @@ class TenantUnitOfWork(Protocol):
     def events(self) -> EventOutbox: ...
     @property
     def webhooks(self) -> WebhookRepository: ...
+    @property
+    def refresh_tokens(self) -> RefreshTokenRepository: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

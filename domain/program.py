@@ -24,6 +24,7 @@ from domain.stamp_card import StampCard, card_from_json, card_to_json, validate_
 
 MAX_RULES = 200
 MAX_PENDING_DAYS = 365
+MAX_EXPIRING_NOTICE_DAYS = 365
 _ACTION_KEY = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
@@ -161,6 +162,9 @@ class ProgramConfig:
     stamp_card: StampCard | None = None
     welcome: WelcomeOffer | None = None
     birthday_gift: BirthdayGift | None = None
+    # points.expiring webhooks announce points this many days before they expire (0: never);
+    # None: the platform's default (LOYALTY_WEBHOOK_EXPIRING_DAYS).
+    expiring_notice_days: int | None = None
     # The fields whose stored values were out of bounds when read (see from_json): they
     # hold safe stand-ins, orders are refused until the program is configured again.
     damaged: tuple[str, ...] = ()
@@ -214,6 +218,8 @@ def validate(config: ProgramConfig) -> ProgramConfig:
         _bounded(config.lot_expiry.after, "expiry.after", 1, MAX_AFTER[config.lot_expiry.unit])
     if config.inactivity_days is not None:
         _bounded(config.inactivity_days, "expiry.inactivityDays", 1, 3660)
+    if config.expiring_notice_days is not None:
+        _bounded(config.expiring_notice_days, "expiringNoticeDays", 0, MAX_EXPIRING_NOTICE_DAYS)
     if len(config.rules) > MAX_RULES:
         raise DomainError(f"At most {MAX_RULES} earning rules.", field=("rules",))
     seen: set[str] = set()
@@ -330,6 +336,8 @@ def to_json(config: ProgramConfig) -> dict[str, Any]:
             "award_signup": config.welcome.award_signup,
             "reward_id": str(config.welcome.reward_id) if config.welcome.reward_id else None,
         }
+    if config.expiring_notice_days is not None:  # the same
+        stored["expiring_notice_days"] = config.expiring_notice_days
     gift = config.birthday_gift
     if gift is not None:  # the same
         stored["birthday_gift"] = {
@@ -420,6 +428,7 @@ def from_json(version: int, data: dict[str, Any]) -> ProgramConfig:
         pending_days=data["pending_days"],
         lot_expiry=expiry_from_json(data.get("lot_expiry")),
         inactivity_days=data.get("inactivity_days"),
+        expiring_notice_days=data.get("expiring_notice_days"),
         refund_policy=RefundPolicy(data["refund_policy"]),
         rules=tuple(
             EarnRule(

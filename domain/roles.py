@@ -46,7 +46,7 @@ _MANAGE = (
     " createSegment updateSegment deleteSegment grantToSegment configureAnalytics"
     " createWebhookEndpoint updateWebhookEndpoint deleteWebhookEndpoint rotateWebhookSecret"
     " redeliverWebhook sendTestWebhook registerTrustedDocuments revokeTrustedDocuments"
-    " suspendTenant reactivateTenant archiveTenant exportMember"
+    " suspendTenant reactivateTenant archiveTenant exportMember revokeMemberRefreshTokens"
 )
 
 # The GraphQL mutation names (the schema's, camelCase) and the power each needs.
@@ -64,7 +64,7 @@ MUTATION_POWERS: Mapping[str, Power] = {
     ),
     "deleteTenant": Power.OWN_AGENCY,
     **dict.fromkeys(["logout", "changePassword", "revokeOperatorSession"], Power.OWN_ACCOUNT),
-    **dict.fromkeys(["login", "acceptInvitation"], Power.PUBLIC),
+    **dict.fromkeys(["login", "acceptInvitation", "refreshMemberToken"], Power.PUBLIC),
     **dict.fromkeys(["issueMemberToken", "submitSurveyResponse"], Power.NOT_OPERATORS),
 }
 

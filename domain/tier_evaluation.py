@@ -16,7 +16,7 @@ from uuid import UUID
 
 from domain.clock import Clock
 from domain.events import tier_changed
-from domain.ports import TenantUnitOfWork, UnitOfWorkFactory
+from domain.ports import BalanceCache, TenantUnitOfWork, UnitOfWorkFactory
 from domain.segment_membership import refresh_member
 from domain.tiers import (
     Decision,
@@ -166,7 +166,7 @@ def _standing(
 
 
 async def _evaluate_each(
-    uow_factory: UnitOfWorkFactory, clock: Clock, member_ids: list[UUID]
+    uow_factory: UnitOfWorkFactory, cache: BalanceCache, clock: Clock, member_ids: list[UUID]
 ) -> int:
     moved = 0
     for member_id in member_ids:
@@ -177,14 +177,16 @@ async def _evaluate_each(
                 await refresh_member(uow, member_id, now)  # vip and TIER rules follow
         if decision is not None and decision.move is not TierMove.SAME:
             moved += 1
+            # Committed, and no balance stored to say so: live watchers are told apart.
+            await cache.announce(member_id)
     return moved
 
 
 async def reevaluate_changed_definitions(
-    uow_factory: UnitOfWorkFactory, clock: Clock, batch: int = 500
+    uow_factory: UnitOfWorkFactory, cache: BalanceCache, clock: Clock, batch: int = 500
 ) -> int:
     """Re-evaluates, in batches, members evaluated before the tier definitions last changed.
-    Returns how many moved."""
+    Returns how many moved; each one moved is announced to its live watchers."""
     moved = 0
     while True:
         async with uow_factory() as uow:
@@ -195,16 +197,18 @@ async def reevaluate_changed_definitions(
             if not stale or not await uow.tiers.all():
                 await uow.tiers.mark_settled(version)
                 return moved
-        moved += await _evaluate_each(uow_factory, clock, stale)
+        moved += await _evaluate_each(uow_factory, cache, clock, stale)
 
 
-async def review_kept_tiers(uow_factory: UnitOfWorkFactory, clock: Clock, batch: int = 500) -> int:
+async def review_kept_tiers(
+    uow_factory: UnitOfWorkFactory, cache: BalanceCache, clock: Clock, batch: int = 500
+) -> int:
     """Members whose kept tier has come due: renewed if they meet it again, else moved down.
-    Returns how many moved."""
+    Returns how many moved; each one moved is announced to its live watchers."""
     moved = 0
     while True:
         async with uow_factory() as uow:
             due = await uow.tiers.due_for_review(clock.now(), batch)
-        moved += await _evaluate_each(uow_factory, clock, due)
+        moved += await _evaluate_each(uow_factory, cache, clock, due)
         if len(due) < batch:
             return moved

@@ -106,9 +106,12 @@ async def record_attempt(
 async def announce_expiring(
     uow_factory: UnitOfWorkFactory, clock: Clock, days: int, batch: int = 500
 ) -> int:
-    """points.expiring for points that expire within `days`, once per member, wallet and
-    day of expiry; nothing while no enabled endpoint subscribes to it (points expiring then
-    are announced when one does, if they have not expired yet). Returns how many."""
+    """points.expiring for points that expire within the tenant's days ahead (its program's
+    `expiring_notice_days`, else `days`, the platform's default; 0: never), once per member,
+    wallet and day of expiry: each batch of lots is noted in the transaction that writes its
+    events, so a second look, or a second worker, finds it noted. Nothing while no enabled
+    endpoint subscribes to it (points expiring then are announced when one does, if they have
+    not expired yet). Returns how many."""
     done = 0
     while True:
         now = clock.now()
@@ -119,7 +122,11 @@ async def announce_expiring(
             )
             if not subscribed:
                 return done
-            found = await uow.webhooks.note_expiring(now, now + timedelta(days=days), batch)
+            ahead = (await uow.programs.current()).expiring_notice_days
+            ahead = days if ahead is None else ahead
+            if ahead <= 0:
+                return done
+            found = await uow.webhooks.note_expiring(now, now + timedelta(days=ahead), batch)
             for expiring in found:
                 uow.events.add(points_expiring(expiring, now))
         done += len(found)

@@ -22,6 +22,7 @@ from persistence.repositories.members import PgMemberRepository
 from persistence.repositories.orders import PgOrderRepository
 from persistence.repositories.programs import PgProgramRepository
 from persistence.repositories.referrals import PgReferralRepository
+from persistence.repositories.refresh_tokens import PgRefreshTokenRepository
 from persistence.repositories.rewards import PgRedemptionRepository, PgRewardRepository
 from persistence.repositories.segments import PgSegmentRepository
 from persistence.repositories.surveys import PgSurveyRepository
@@ -160,6 +161,10 @@ class PgTenantUnitOfWork:
     @cached_property
     def webhooks(self) -> PgWebhookRepository:
         return PgWebhookRepository(self._connection)
+
+    @cached_property
+    def refresh_tokens(self) -> PgRefreshTokenRepository:
+        return PgRefreshTokenRepository(self._connection)
 
     async def __aexit__(
         self,

@@ -21,6 +21,7 @@ from api.schema.actions.actions import ActionMutations
 from api.schema.analytics.analytics import AnalyticsQueries
 from api.schema.analytics.configure_analytics import AnalyticsMutations, AnalyticsSettingsQueries
 from api.schema.auth.auth import AuthMutations
+from api.schema.auth.member_sessions import MemberSessionMutations
 from api.schema.auth.sessions import SessionMutations, SessionQueries
 from api.schema.common.limits import alias_limit, cost_limit, depth_limit
 from api.schema.common.node_query import NodeQueries
@@ -97,6 +98,7 @@ class Mutation(
     ProgramMutations,
     ReferralMutations,
     AuthMutations,
+    MemberSessionMutations,
     TenantMutations,
     TierMutations,
     AllowedOriginsMutations,

@@ -761,7 +761,7 @@ _AGENCY = {
     ),
 }
 # Mutations that take no credential: anyone may call them.
-PUBLIC_MUTATIONS = {"login", "acceptInvitation"}
+PUBLIC_MUTATIONS = {"login", "acceptInvitation", "refreshMemberToken"}
 TIERS_STATE = """
 query TiersState {
   program { tiers(includeArchived: true) { id name threshold } tierSettings { version } }
@@ -839,6 +839,10 @@ def _every_mutation(
             {"input": {"client": "web"}},
         ),
         "exportMember": (document("ExportMember"), {"input": {"member": member_id}}),
+        "revokeMemberRefreshTokens": (
+            _refused_by_payload("revokeMemberRefreshTokens", "RevokeMemberRefreshTokensInput"),
+            {"input": {"memberId": member_id}},
+        ),
         **{
             name[0].lower() + name[1:]: (document(name), {"input": {"tenant": "any-tenant"}})
             for name in ("SuspendTenant", "ReactivateTenant", "ArchiveTenant", "DeleteTenant")

@@ -1,18 +1,17 @@
 """The client documents (graphql/operations/) pass the JavaScript tooling clients build them
 with: graphql-js and GraphQL Inspector validate them against the schema within the server's
 limits, and the rules of Relay's compiler and of graphql`...` templates hold
-(scripts/documents-check/check.mjs). Needs node and npm: without them the test fails and says
-so, rather than passing unchecked."""
+(scripts/documents-check/check.mjs). Needs node and npm (tests/support/js_tools.py): without
+them the test fails and says so, rather than passing unchecked."""
 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-from functools import cache
 from pathlib import Path
 
 from api.settings import Settings
+from tests.support.js_tools import installed_node
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECK = ROOT / "scripts" / "documents-check"
@@ -20,31 +19,11 @@ SCHEMA = ROOT / "graphql" / "schema.graphql"
 OPERATIONS = ROOT / "graphql" / "operations"
 
 
-@cache
-def _installed() -> str:
-    """The path of node, with the checker's pinned packages installed (npm ci, once)."""
-    node, npm = shutil.which("node"), shutil.which("npm")
-    assert node and npm, (
-        "node and npm are needed to check graphql/operations/ with the JavaScript tooling"
-        " (tests/api/test_documents_tooling.py): install Node.js 18 or later"
-    )
-    if not (CHECK / "node_modules" / "@graphql-inspector" / "core").is_dir():
-        installed = subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=CHECK,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert installed.returncode == 0, f"npm ci in {CHECK} failed:\n{installed.stderr}"
-    return node
-
-
 def problems(folder: Path) -> tuple[int, list[dict[str, str]]]:
     settings = Settings(secret_key="x")
     limits = [settings.max_query_depth, settings.max_aliases, settings.max_tokens]
     ran = subprocess.run(
-        [_installed(), "check.mjs", str(SCHEMA), str(folder), *map(str, limits)],
+        [installed_node(), "check.mjs", str(SCHEMA), str(folder), *map(str, limits)],
         cwd=CHECK,
         capture_output=True,
         text=True,

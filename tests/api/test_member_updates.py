@@ -17,7 +17,8 @@ import pytest
 from api.auth.tokens import issue_member_token
 from api.schema.common.ids import uuid_of
 from api.services import Services
-from tests.conftest import ADJUST, TEST_SECRET
+from api.worker import run_tenant
+from tests.conftest import ADJUST, ENROLL, TEST_SECRET
 from tests.support.api_server import ApiServer
 from tests.support.gql import TenantKit
 from tests.support.rewards import make_reward, member_token
@@ -212,3 +213,95 @@ async def test_watchers_of_one_member_on_both_replicas_each_get_the_change(
         await _adjust(replicas[1], tenant, member_id, 2)
         seen = await asyncio.gather(one.next_data(), two.next_data())
     assert [s["memberUpdated"]["points"]["available"] for s in seen] == [3, 3]
+
+
+CREATE_TIER = """
+mutation CreateTier($input: CreateTierInput!) {
+  createTier(input: $input) { tier { id } errors { code } }
+}
+"""
+UPDATE_TIER = """
+mutation UpdateTier($input: UpdateTierInput!) {
+  updateTier(input: $input) { tier { id } errors { code } }
+}
+"""
+
+
+async def test_a_tier_change_made_by_the_worker_reaches_the_watchers(
+    replicas, gql, services, tenant, enroll
+):
+    # Given Gold at 500 points, and a member with 120 watching from the app on one replica
+    made = await gql(
+        CREATE_TIER,
+        {"input": {"name": "Gold", "threshold": 500}},
+        token=tenant.operator_token,
+        tenant=tenant.slug,
+    )
+    gold = made["createTier"]["tier"]["id"]
+    member_id = await enroll(tenant, points=120)
+    token = await member_token(gql, tenant, member_id)
+    async with connected(replicas[0].url, {"Authorization": f"Bearer {token}"}) as socket:
+        await socket.subscribe(WATCH)
+        assert (await socket.next_data())["memberUpdated"]["tier"]["current"] is None
+
+        # When the merchant lowers Gold to 100 points, which moves no member by itself
+        lowered = await gql(
+            UPDATE_TIER,
+            {"input": {"id": gold, "threshold": 100}},
+            token=tenant.operator_token,
+            tenant=tenant.slug,
+        )
+        assert lowered["updateTier"]["errors"] == []
+
+        # and the worker (this process, not the replica) re-evaluates the members
+        record = await services.registry.get(uuid.UUID(tenant.id))
+        report = await run_tenant(services, record)
+        assert report is not None and report.tiers_reevaluated == 1
+
+        # Then the app sees its new tier, with its points unchanged
+        update = (await socket.next_data())["memberUpdated"]
+        assert update["tier"]["current"] == {"name": "Gold"}
+        assert update["points"]["available"] == 120
+
+
+GIFT = """
+mutation Gift($input: ConfigureProgramInput!) {
+  configureProgram(input: $input) { errors { code field message } }
+}
+"""
+
+
+async def test_a_birthday_gift_given_by_the_worker_reaches_the_watchers(
+    replicas, gql, services, tenant
+):
+    # Given a birthday gift with no birthday points, and a member whose birthday is today,
+    # watching from the app
+    reward_id = await make_reward(gql, tenant, pointsCost=100)
+    configured = await gql(
+        GIFT,
+        {"input": {"birthdayGift": {"rewardId": reward_id}}},
+        token=tenant.operator_token,
+        tenant=tenant.slug,
+    )
+    assert configured["configureProgram"]["errors"] == []
+    today = services.clock.now().date()
+    enrolled = await gql(
+        ENROLL,
+        {"input": {"externalId": uuid.uuid4().hex, "birthday": f"1990-{today:%m-%d}"}},
+        token=tenant.secret_key,
+    )
+    member_id = enrolled["enrollMember"]["member"]["id"]
+    token = await member_token(gql, tenant, member_id)
+    async with connected(replicas[0].url, {"Authorization": f"Bearer {token}"}) as socket:
+        await socket.subscribe(WATCH)
+        assert (await socket.next_data())["memberUpdated"]["redemption"] is None
+
+        # When the worker gives the birthday its gift, which moves no points
+        record = await services.registry.get(uuid.UUID(tenant.id))
+        report = await run_tenant(services, record)
+        assert report is not None and report.birthdays == 1
+
+        # Then the app sees the gift's code
+        update = (await socket.next_data())["memberUpdated"]
+        assert update["redemption"]["status"] == "ISSUED"
+        assert update["points"]["available"] == 0

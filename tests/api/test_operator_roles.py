@@ -73,6 +73,7 @@ EXPECTED = {
             "reactivateTenant",
             "archiveTenant",
             "exportMember",
+            "revokeMemberRefreshTokens",
             "inviteOperator",
             "changeOperatorRole",
             "removeOperator",
@@ -105,6 +106,10 @@ def _calls() -> dict[str, tuple[str, dict]]:
     calls["acceptInvitation"] = (
         _refused_by_payload("acceptInvitation", "AcceptInvitationInput"),
         {"input": {"token": "lp_inv_none", "password": "a long and uncommon passphrase"}},
+    )
+    calls["refreshMemberToken"] = (
+        _refused_by_payload("refreshMemberToken", "RefreshMemberTokenInput"),
+        {"input": {"refreshToken": "lp_rt_none", "deviceId": "phone"}},
     )
     return calls
 

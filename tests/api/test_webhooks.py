@@ -661,3 +661,64 @@ async def test_endpoints_and_deliveries_are_nodes_of_their_tenant(hooks, make_te
         assert (await hooks.gql(NODE, {"id": gid}, token=other.secret_key))["node"] is None
         errors = await hooks.gql.errors(NODE, {"id": gid}, token=kit.publishable_key)
         assert {e["extensions"]["code"] for e in errors} == {"FORBIDDEN"}
+
+
+async def test_a_tenant_chooses_how_many_days_ahead_points_expiring_is_announced(
+    hooks, tenant, receiver
+):
+    # given points that expire in nine days, a subscribed endpoint, and a tenant that wants
+    # ten days' notice where the platform's default is seven
+    async def configure(given: dict) -> dict:
+        answer = await hooks.gql(
+            PROGRAM_NOTICE, {"input": given}, token=tenant.operator_token, tenant=tenant.slug
+        )
+        return answer["configureProgram"]
+
+    assert (await configure({"lotExpiry": {"after": 9, "unit": "DAYS"}}))["errors"] == []
+    member_id = await _enroll(hooks, tenant, "planner")
+    await _adjust(hooks, tenant, member_id, 25)
+    await create_endpoint(hooks, tenant, receiver.url, ["points.expiring"])
+    worker = await Worker.of(hooks.services, tenant)
+    clock = hooks.services.clock
+
+    # when the tenant says no notice at all, then nothing is announced whatever the default
+    assert (await configure({"expiringNoticeDays": 0}))["program"]["expiringNoticeDays"] == 0
+    assert await announce_expiring(worker.uow, clock, days=30) == 0
+
+    # when it asks for ten days, then the nine-day points are announced, once however often
+    # the worker looks (and by every worker: the batch is noted with its events)
+    assert (await configure({"expiringNoticeDays": 10}))["program"]["expiringNoticeDays"] == 10
+    looks = await asyncio.gather(*(announce_expiring(worker.uow, clock, days=7) for _ in range(3)))
+    assert sorted(looks) == [0, 0, 1]
+    assert await announce_expiring(worker.uow, clock, days=7) == 0
+    await worker.until_settled()
+    [expiring] = (r.json for r in receiver.acknowledged())
+    assert (expiring["data"]["member"]["externalId"], expiring["data"]["points"]) == (
+        "planner",
+        25,
+    )
+
+    # and back on the platform's default (seven days) the points are not yet due
+    cleared = await configure({"clearExpiringNoticeDays": True})
+    assert cleared["program"]["expiringNoticeDays"] is None
+
+
+async def test_days_ahead_out_of_bounds_are_refused(hooks, tenant):
+    answer = await hooks.gql(
+        PROGRAM_NOTICE,
+        {"input": {"expiringNoticeDays": 366}},
+        token=tenant.operator_token,
+        tenant=tenant.slug,
+    )
+    [error] = answer["configureProgram"]["errors"]
+    assert (error["code"], error["field"]) == ("INVALID", ["input", "expiringNoticeDays"])
+
+
+PROGRAM_NOTICE = """
+mutation ConfigureProgram($input: ConfigureProgramInput!) {
+  configureProgram(input: $input) {
+    program { expiringNoticeDays }
+    errors { code field message }
+  }
+}
+"""

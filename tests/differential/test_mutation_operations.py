@@ -295,6 +295,34 @@ STORY = [
         "erin",
         lambda w, c: {"rewardId": w.reward, "idempotencyKey": "app-1"},
     ),
+    Step(  # with a device id, a refresh token too
+        "storefront/IssueMemberToken.graphql",
+        "secret",
+        lambda w, c: {"input": {"memberId": c["erin"], "deviceId": "erin-phone"}},
+        keep=("erin refresh", ("issueMemberToken", "refreshToken")),
+    ),
+    Step(  # the app renews its token, with no credential
+        "mobile/RefreshMemberToken.graphql",
+        "anonymous",
+        lambda w, c: {"input": {"refreshToken": c["erin refresh"], "deviceId": "erin-phone"}},
+        keep=("erin refresh 2", ("refreshMemberToken", "refreshToken")),
+    ),
+    Step(  # the used token again: refused, and the device's tokens revoked
+        "mobile/RefreshMemberToken.graphql",
+        "anonymous",
+        lambda w, c: {"input": {"refreshToken": c["erin refresh"], "deviceId": "erin-phone"}},
+    ),
+    Step(
+        "storefront/IssueMemberToken.graphql",
+        "secret",
+        lambda w, c: {"input": {"memberId": c["erin"], "deviceId": "erin-tablet"}},
+    ),
+    Step(
+        "storefront/RevokeMemberRefreshTokens.graphql",
+        "secret",
+        lambda w, c: {"input": {"externalId": "erin"}},
+        refused="member",
+    ),
     Step(
         "storefront/EraseMember.graphql",
         "secret",

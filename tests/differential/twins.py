@@ -30,6 +30,7 @@ _GLOBAL_ID = re.compile(r"^[A-Za-z][A-Za-z0-9]*:[0-9a-fA-F-]+$")
 _RANDOM = frozenset(
     {
         "token",
+        "refreshToken",
         "prefix",
         "cursor",
         "endCursor",

@@ -7,12 +7,14 @@ from datetime import UTC, datetime
 import strawberry
 
 from api.auth.principal import Kind
+from api.auth.refresh_tokens import hash_refresh_token, new_refresh_token
 from api.auth.sessions import open_operator_session
 from api.auth.tokens import issue_member_token
 from api.context import Info
 from api.schema.common.errors import UserError, returns_payload
 from api.schema.members.member_type import Member
 from api.schema.members.members import require_member
+from domain import member_sessions
 from domain.errors import RateLimited
 from domain.member_tokens import token_lifetime
 from domain.members import require_active
@@ -45,12 +47,21 @@ class IssueMemberTokenInput:
     member_id: strawberry.ID | None = None
     external_id: str | None = None
     expires_in_minutes: int = strawberry.field(default=60, description="At most 60.")
+    device_id: str | None = strawberry.field(
+        default=None,
+        description="The app's device: with it, a refresh token bound to the member and this"
+        " device comes too (refreshMemberToken).",
+    )
 
 
 @strawberry.type
 class IssueMemberTokenPayload:
     token: str | None = None
     expires_at: datetime | None = None
+    refresh_token: str | None = strawberry.field(
+        default=None, description="Only when a deviceId was given; shown once."
+    )
+    refresh_token_expires_at: datetime | None = None
     member: Member | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)
 
@@ -96,11 +107,22 @@ class AuthMutations:
         lifetime = token_lifetime(input.expires_in_minutes)
         member = await require_member(info, input.member_id, input.external_id)
         require_active(member)
+        now = datetime.now(UTC)  # tokens live in wall-clock time, whatever the domain clock says
+        refresh, refresh_expires = None, None
+        if input.device_id is not None:
+            refresh = new_refresh_token(ctx.tenant.id)
+            secret = ctx.services.settings.resolved_secret_key
+            async with ctx.uow() as uow:
+                refresh_expires = await member_sessions.start(
+                    uow, member.id, input.device_id, hash_refresh_token(refresh, secret), now
+                )
         token, expires = issue_member_token(
-            ctx.tenant.id,
-            member.id,
-            ctx.tenant.jwt_secret,
-            lifetime,
-            datetime.now(UTC),  # tokens live in wall-clock time, whatever the domain clock says
+            ctx.tenant.id, member.id, ctx.tenant.jwt_secret, lifetime, now
         )
-        return IssueMemberTokenPayload(token=token, expires_at=expires, member=Member.of(member))
+        return IssueMemberTokenPayload(
+            token=token,
+            expires_at=expires,
+            refresh_token=refresh,
+            refresh_token_expires_at=refresh_expires,
+            member=Member.of(member),
+        )

@@ -203,6 +203,11 @@ class Program:
     inactivity_days: int | None = strawberry.field(
         description="The whole balance expires after this many days without activity."
     )
+    expiring_notice_days: int | None = strawberry.field(
+        default=None,
+        description="points.expiring webhooks announce points this many days before they"
+        " expire (0: never); null: the platform's default.",
+    )
     refund_policy: RefundPolicy  # type: ignore[valid-type]
     earn_rules: list[EarnRule]
     actions: list[ActionRule]
@@ -274,6 +279,7 @@ def program_of(name: str, slug: str, c: p.ProgramConfig) -> Program:
         if c.lot_expiry
         else None,
         inactivity_days=c.inactivity_days,
+        expiring_notice_days=c.expiring_notice_days,
         refund_policy=c.refund_policy,
         earn_rules=[
             EarnRule(
@@ -353,6 +359,14 @@ class ConfigureProgramInput:
     clear_lot_expiry: bool = False
     inactivity_days: int | None = None
     clear_inactivity_expiry: bool = False
+    expiring_notice_days: int | None = strawberry.field(
+        default=None,
+        description="Days ahead points.expiring webhooks announce expiring points, 0 to 365"
+        " (0: never); see clearExpiringNoticeDays.",
+    )
+    clear_expiring_notice_days: bool = strawberry.field(
+        default=False, description="Back to the platform's default days ahead."
+    )
     refund_policy: RefundPolicy | None = None  # type: ignore[valid-type]
     earn_rules: list[EarnRuleInput] | None = None
     actions: list[ActionRuleInput] | None = None
@@ -383,6 +397,7 @@ def _update(i: ConfigureProgramInput) -> PartialUpdate:
         earn_on_tax=i.earn_on_tax,
         pending_days=i.pending_days,
         inactivity_days=i.inactivity_days,
+        expiring_notice_days=i.expiring_notice_days,
         refund_policy=i.refund_policy,
     )
     if i.lot_expiry is not None:
@@ -431,6 +446,7 @@ def _update(i: ConfigureProgramInput) -> PartialUpdate:
             (i.clear_lot_expiry, "lot_expiry"),
             (i.clear_welcome_offer, "welcome"),
             (i.clear_birthday_gift, "birthday_gift"),
+            (i.clear_expiring_notice_days, "expiring_notice_days"),
         )
         if flag
     ]

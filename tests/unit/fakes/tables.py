@@ -28,6 +28,7 @@ from domain.records.members import Member
 from domain.records.orders import OrderRecord, RefundRecord
 from domain.records.redemptions import Redemption
 from domain.records.referrals import Referral
+from domain.records.refresh_tokens import RefreshTokenRecord
 from domain.records.segments import Campaign, GrantDone, RefreshState
 from domain.records.surveys import Survey, SurveyResponse
 from domain.records.webhooks import NewEvent, WebhookDelivery, WebhookEndpoint
@@ -136,6 +137,7 @@ class Tables:
     webhook_deliveries: dict[int, WebhookDelivery] = field(default_factory=dict)
     # (member id, wallet, UTC day of expiry) -> when it was announced
     expiring_notices: dict[tuple[UUID, str, date], datetime] = field(default_factory=dict)
+    refresh_tokens: dict[bytes, RefreshTokenRecord] = field(default_factory=dict)
 
     def snapshot(self) -> Tables:
         """A copy a transaction may change: each table's container is copied, rows are

@@ -19,6 +19,7 @@ from tests.unit.fakes.members import FakeMemberRepository
 from tests.unit.fakes.orders import FakeOrderRepository
 from tests.unit.fakes.programs import FakeProgramRepository
 from tests.unit.fakes.referrals import FakeReferralRepository
+from tests.unit.fakes.refresh_tokens import FakeRefreshTokenRepository
 from tests.unit.fakes.rewards import FakeRedemptionRepository, FakeRewardRepository
 from tests.unit.fakes.segments import FakeCampaignRepository, FakeSegmentRepository
 from tests.unit.fakes.surveys import FakeSurveyRepository
@@ -48,6 +49,7 @@ class _Repositories:
         self.analytics = FakeAnalyticsRepository(tables)
         self.events = FakeEventOutbox(tables, db.sequences)
         self.webhooks = FakeWebhookRepository(tables, db.sequences)
+        self.refresh_tokens = FakeRefreshTokenRepository(tables)
 
 
 class FakeUnitOfWork:
@@ -143,6 +145,10 @@ class FakeUnitOfWork:
     @property
     def webhooks(self) -> FakeWebhookRepository:
         return self._repositories.webhooks
+
+    @property
+    def refresh_tokens(self) -> FakeRefreshTokenRepository:
+        return self._repositories.refresh_tokens
 
 
 class FakeUnitOfWorkFactory:

@@ -123,12 +123,14 @@ async def test_changed_definitions_reevaluate_the_members_evaluated_before(world
 
     # when Gold is lowered to 110 points and the worker re-evaluates, twice
     await update_tier(world.uow, world.clock, gold.id, lambda t: replace(t, threshold=110))
-    moved = await reevaluate_changed_definitions(world.uow, world.clock)
-    again = await reevaluate_changed_definitions(world.uow, world.clock)
+    moved = await reevaluate_changed_definitions(world.uow, world.cache, world.clock)
+    again = await reevaluate_changed_definitions(world.uow, world.cache, world.clock)
 
     # then the member moved up once, and the definitions are settled
     assert (moved, again) == (1, 0)
     assert await member_tier_name(world.uow, member.id) == "Gold"
+    # and live watchers of the member were told, once
+    assert world.cache.announced == [member.id]
 
 
 async def test_a_kept_tier_comes_due_and_the_member_moves_down(world):
@@ -136,16 +138,18 @@ async def test_a_kept_tier_comes_due_and_the_member_moves_down(world):
     await _ladder(world)
     await configure_tiers(world.uow, lambda s: replace(s, window=TierWindow.CALENDAR_YEAR))
     member = await world.member(points=120)
-    await reevaluate_changed_definitions(world.uow, world.clock)
+    await reevaluate_changed_definitions(world.uow, world.cache, world.clock)
 
     # when the year after next begins and the review runs
     world.clock.advance(timedelta(days=2 * 366))
-    moved = await review_kept_tiers(world.uow, world.clock)
+    world.cache.announced.clear()
+    moved = await review_kept_tiers(world.uow, world.cache, world.clock)
 
-    # then they moved down to Bronze, because the period ended
+    # then they moved down to Bronze, because the period ended, and watchers were told
     assert moved == 1
     assert await member_tier_name(world.uow, member.id) == "Bronze"
     assert world.db.tables.tier_history[-1].reason is TierChangeReason.PERIOD_ENDED
+    assert world.cache.announced == [member.id]
 
 
 async def test_a_preview_counts_who_would_move_and_saves_nothing(world):
