@@ -207,6 +207,19 @@ def server_env(env: dict[str, str], workers: int) -> dict[str, str]:
     return {**env, "LOYALTY_DB_POOL_MAX": str(max(2, _pool_max() // workers))}
 
 
+def last_before_others(chosen: list[Scenario], workers: int) -> list[Scenario]:
+    """`chosen`, with the scenarios that a scenario on another server is compared with (and
+    their own floors) moved to the end of their server's turn: the two are then measured
+    as close together in time as two servers allow."""
+    elsewhere = [s.name for s in chosen if (s.workers or workers) != workers]
+    wanted: set[str] = set()
+    for name in elsewhere:
+        while name in FLOOR_OF and FLOOR_OF[name] not in wanted:
+            name = FLOOR_OF[name]
+            wanted.add(name)
+    return [s for s in chosen if s.name not in wanted] + [s for s in chosen if s.name in wanted]
+
+
 def run_all(
     server: Server,
     chosen: list[Scenario],
@@ -293,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
         # The run's own server first; then one per other number of workers a scenario asks
         # for, started after the first has stopped, so they never hold connections at once.
         by_workers: dict[int, list[Scenario]] = {}
-        for s in chosen:
+        for s in last_before_others(chosen, args.workers):
             by_workers.setdefault(s.workers or args.workers, []).append(s)
         print(
             f"{args.duration:g} s per scenario after {args.warmup:g} s warm-up,"
