@@ -198,6 +198,48 @@ def run_scenario(server: Server, scenario: Scenario, args: argparse.Namespace) -
     return result
 
 
+def server_env(env: dict[str, str], workers: int) -> dict[str, str]:
+    """The server's environment for `workers` processes."""
+    if workers == 1 or "LOYALTY_DB_POOL_MAX" in os.environ:
+        return env
+    # The same PostgreSQL connections in all, shared between the workers: a busy member's
+    # requests then queue on its lock over as many connections as with one.
+    return {**env, "LOYALTY_DB_POOL_MAX": str(max(2, _pool_max() // workers))}
+
+
+def last_before_others(chosen: list[Scenario], workers: int) -> list[Scenario]:
+    """`chosen`, with the scenarios that a scenario on another server is compared with (and
+    their own floors) moved to the end of their server's turn: the two are then measured
+    as close together in time as two servers allow."""
+    elsewhere = [s.name for s in chosen if (s.workers or workers) != workers]
+    wanted: set[str] = set()
+    for name in elsewhere:
+        while name in FLOOR_OF and FLOOR_OF[name] not in wanted:
+            name = FLOOR_OF[name]
+            wanted.add(name)
+    return [s for s in chosen if s.name not in wanted] + [s for s in chosen if s.name in wanted]
+
+
+def run_all(
+    server: Server,
+    chosen: list[Scenario],
+    args: argparse.Namespace,
+    results: dict[str, dict[str, Any]],
+) -> None:
+    for s in chosen:
+        results[s.name] = run_scenario(server, s, args)
+        r = results[s.name]
+        busy = r["background_busy_cores"]
+        print(
+            f"  {s.name:<16} {r['rps']:>9.1f} req/s  p50 {r['p50_ms']:.2f} ms"
+            f"  p99 {r['p99_ms']:.2f} ms  errors {r['errors']}"
+            + (f"  (other load: {busy:.2f} cores busy before)" if busy > 0.2 else ""),
+            flush=True,
+        )
+        for sample in r.get("error_samples", [])[:2]:
+            print(f"      e.g. {sample}", flush=True)
+
+
 def server_memory(pid: int) -> dict[str, int]:
     """The server process's resident memory now (VmRSS) and at its peak (VmHWM), in KiB."""
     found: dict[str, int] = {}
@@ -250,10 +292,6 @@ def main(argv: list[str] | None = None) -> int:
             "LOYALTY_RATE_LIMIT_PER_MINUTE": str(BENCH_RATE_LIMIT),
         }
         env.pop("LOYALTY_DATA_DIR", None)
-        if args.workers > 1 and "LOYALTY_DB_POOL_MAX" not in env:
-            # The same PostgreSQL connections in all, shared between the workers: a busy
-            # member's requests then queue on its lock over as many connections as with one.
-            env["LOYALTY_DB_POOL_MAX"] = str(max(2, _pool_max() // args.workers))
         all_scenarios = scenarios(fixture)
         chosen = all_scenarios
         if args.profile:
@@ -265,34 +303,40 @@ def main(argv: list[str] | None = None) -> int:
         if not chosen:
             names = ", ".join(s.name for s in all_scenarios)
             raise SystemExit(f"no such scenario; choose from: {names}")
-        with Server(env, free_port(), workers=args.workers) as server:
-            for s in chosen:
-                problem = smoke(server, s)
-                if problem:
-                    print(f"WARNING {s.name} answers wrongly: {problem}", file=sys.stderr)
-                    print(f"server log:\n{server.log_tail(25)}", file=sys.stderr)
-            if args.profile:
-                profile(server, chosen[0], args)
-                return 0
-            print(
-                f"{args.duration:g} s per scenario after {args.warmup:g} s warm-up,"
-                f" {args.concurrency} connections, client {args.client}, engine {args.engine},"
-                f" {args.workers} worker(s)\n"
-            )
-            results: dict[str, dict[str, Any]] = {}
-            for s in chosen:
-                results[s.name] = run_scenario(server, s, args)
-                r = results[s.name]
-                busy = r["background_busy_cores"]
-                print(
-                    f"  {s.name:<16} {r['rps']:>9.1f} req/s  p50 {r['p50_ms']:.2f} ms"
-                    f"  p99 {r['p99_ms']:.2f} ms  errors {r['errors']}"
-                    + (f"  (other load: {busy:.2f} cores busy before)" if busy > 0.2 else ""),
-                    flush=True,
-                )
-                for sample in r.get("error_samples", [])[:2]:
-                    print(f"      e.g. {sample}", flush=True)
-            memory = server_memory(server.pid)
+        # The run's own server first; then one per other number of workers a scenario asks
+        # for, started after the first has stopped, so they never hold connections at once.
+        by_workers: dict[int, list[Scenario]] = {}
+        for s in last_before_others(chosen, args.workers):
+            by_workers.setdefault(s.workers or args.workers, []).append(s)
+        print(
+            f"{args.duration:g} s per scenario after {args.warmup:g} s warm-up,"
+            f" {args.concurrency} connections, client {args.client}, engine {args.engine},"
+            f" {args.workers} worker(s)\n"
+        )
+        results: dict[str, dict[str, Any]] = {}
+        memory: dict[str, int] = {}
+        for workers in [args.workers, *sorted(set(by_workers) - {args.workers})]:
+            if workers not in by_workers:
+                continue
+            with Server(server_env(env, workers), free_port(), workers=workers) as server:
+                for s in by_workers[workers]:
+                    problem = smoke(server, s)
+                    if problem:
+                        print(f"WARNING {s.name} answers wrongly: {problem}", file=sys.stderr)
+                        print(f"server log:\n{server.log_tail(25)}", file=sys.stderr)
+                if args.profile:
+                    profile(server, chosen[0], args)
+                    return 0
+                if workers != args.workers:
+                    print(f"  ({workers} workers)")
+                    # A server started now has cold processes (connections to open, caches
+                    # and prepared statements per worker) against one warmed by every
+                    # scenario before: each scenario runs once unmeasured first.
+                    for s in by_workers[workers]:
+                        run_scenario(server, s, args)
+                run_all(server, by_workers[workers], args, results)
+                if workers == args.workers:
+                    memory = server_memory(server.pid)
         comparisons = compare(chosen, results)
         print()
         print(table(chosen, results, comparisons))
@@ -321,7 +365,9 @@ def main(argv: list[str] | None = None) -> int:
                 "server": f"uvicorn, {args.workers} worker(s), LOYALTY_ENVIRONMENT=production,"
                 " no access log",
                 "workers": args.workers,
-                "db_pool_max": int(env.get("LOYALTY_DB_POOL_MAX", _pool_max())),
+                "db_pool_max": int(
+                    server_env(env, args.workers).get("LOYALTY_DB_POOL_MAX", _pool_max())
+                ),
             },
             "fixture": {"members": fixture.members, "ledger_entries": fixture.entries},
             "results": results,

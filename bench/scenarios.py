@@ -53,6 +53,8 @@ class Scenario:
     floor: bool
     templates: list[dict[str, Any]]
     expect: str
+    # The uvicorn workers of the server it runs on; None: the run's own (--workers).
+    workers: int | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,8 @@ TARGETS = {
     "spread": Target(0.8),
     # Writes on one member from every connection against the same writes spread over many.
     "busy": Target(0.5),
+    # One busy member on two workers against the same on one: never slower.
+    "workers": Target(1.0),
     "mutations": Target(0.6),
     "pages": Target(0.6),
 }
@@ -81,7 +85,9 @@ FLOOR_OF = {
     "mutation.adjust": "floor.adjust",
     "mutation.adjust_external": "floor.adjust",
     "busy.adjust": "mutation.adjust",
+    "busy.adjust_2w": "busy.adjust",
     "mutation.order": "floor.order",
+    "mutation.order_external": "floor.order",
     "mutation.redeem": "floor.redeem",
     "pages.members": "floor.members",
     "pages.members_points": "floor.members_points",
@@ -185,6 +191,15 @@ def scenarios(fx: Fixture) -> list[Scenario]:
             '"available":',
         ),
         Scenario(
+            "busy.adjust_2w",
+            "workers",
+            "adjustPoints +1 on one member, two workers (to one)",
+            False,
+            _adjustments(key, [({"memberId": fx.mutation[0].gid}, 1)]),
+            '"available":',
+            workers=2,
+        ),
+        Scenario(
             "floor.order",
             "mutations",
             "floor: recordOrder's use case, bare endpoint",
@@ -200,22 +215,15 @@ def scenarios(fx: Fixture) -> list[Scenario]:
             "mutations",
             "recordOrder (secret key)",
             False,
-            [
-                _graphql(
-                    RECORD_ORDER,
-                    {
-                        "input": {
-                            "orderId": IDEMPOTENCY_PLACEHOLDER,
-                            "memberId": m.gid,
-                            "currency": "USD",
-                            "placedAt": ORDER_PLACED_AT,
-                            "lines": [{"sku": "BEAN-1", "quantity": 1, "unitPrice": 1250}],
-                        }
-                    },
-                    key,
-                )
-                for m in fx.mutation
-            ],
+            _orders(key, [{"memberId": m.gid} for m in fx.mutation]),
+            '"pointsDelta":',
+        ),
+        Scenario(
+            "mutation.order_external",
+            "mutations",
+            "recordOrder by externalId (secret key)",
+            False,
+            _orders(key, [{"externalId": m.external_id} for m in fx.mutation]),
             '"pointsDelta":',
         ),
         Scenario(
@@ -321,6 +329,26 @@ def _adjustments(key: str, named: list[tuple[dict[str, str], int]]) -> list[dict
             key,
         )
         for member, points in named
+    ]
+
+
+def _orders(key: str, named: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """recordOrder of a one-line order for each member reference, under a fresh order id."""
+    return [
+        _graphql(
+            RECORD_ORDER,
+            {
+                "input": {
+                    "orderId": IDEMPOTENCY_PLACEHOLDER,
+                    **member,
+                    "currency": "USD",
+                    "placedAt": ORDER_PLACED_AT,
+                    "lines": [{"sku": "BEAN-1", "quantity": 1, "unitPrice": 1250}],
+                }
+            },
+            key,
+        )
+        for member in named
     ]
 
 

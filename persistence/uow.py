@@ -179,8 +179,7 @@ class PgTenantUnitOfWork:
                     # A mutation being audited is recorded with the change, if this
                     # transaction made one (persistence/audit_trail.py); then its events.
                     try:
-                        await audit_trail.write_if_changed(self._conn)
-                        await self._write_events()
+                        await self._write_audit_and_events()
                     except BaseException:
                         await self._tx.rollback()
                         raise
@@ -198,13 +197,20 @@ class PgTenantUnitOfWork:
             await release_after_transaction(self._pool, self._conn)
             self._conn = self._tx = None
 
-    async def _write_events(self) -> None:
+    async def _write_audit_and_events(self) -> None:
         """The outbox's events go in last, just before the COMMIT: the member locks they
-        take are then held for the shortest time (persistence/repositories/webhooks.py)."""
+        take are then held for the shortest time (persistence/repositories/webhooks.py).
+        With an audit entry to write too, both go in one statement."""
         outbox = self.__dict__.get("events")  # made only if some use case added an event
-        if outbox is not None and outbox.pending:
-            events, outbox.pending = outbox.pending, []
+        if outbox is None or not outbox.pending:
+            await audit_trail.write_if_changed(self._connection)
+            return
+        events, outbox.pending = outbox.pending, []
+        intent = audit_trail.pending()
+        if intent is None:
             await write_events(self._connection, events)
+        else:
+            await audit_trail.write_with_events(self._connection, intent, events)
 
 
 class PgUnitOfWorkFactory:

@@ -33,8 +33,9 @@ _MAX_ERROR = 500
 # data has one. The lock is held to the commit that follows: a second transaction with an
 # event of the same member takes its ids only after the first has committed, so one member's
 # event ids follow the order of the commits, which is what deliveries are ordered by.
-_WRITE_EVENTS = f"""
-WITH locked AS (
+# Kept in two parts (the events' common table expressions, then the statement inserting the
+# deliveries) so the audit entry can be written in the same round trip (persistence/audit_trail.py).
+EVENT_CTES = f"""locked AS (
     SELECT count(pg_advisory_xact_lock({_MEMBER_LOCK_SPACE}, hashtext(m::text))) AS n
       FROM (SELECT DISTINCT m FROM unnest($3::uuid[]) m WHERE m IS NOT NULL ORDER BY m) k
 ),
@@ -52,23 +53,28 @@ ev AS (
      CROSS JOIN locked
      ORDER BY e.n
     RETURNING id, type, member_id, occurred_at
-)
-INSERT INTO webhook_deliveries (event_id, endpoint_id, member_id, next_attempt_at, created_at)
+)"""
+DELIVERIES = """INSERT INTO webhook_deliveries
+    (event_id, endpoint_id, member_id, next_attempt_at, created_at)
 SELECT ev.id, ep.id, ev.member_id, ev.occurred_at, ev.occurred_at
   FROM ev JOIN webhook_endpoints ep ON ep.enabled AND ev.type = ANY (ep.event_types)
- ORDER BY ev.id, ep.seq
-"""
+ ORDER BY ev.id, ep.seq"""
+_WRITE_EVENTS = f"WITH {EVENT_CTES}\n{DELIVERIES}"
 
 
-async def write_events(conn: Conn, events: Sequence[NewEvent]) -> None:
-    await conn.execute(
-        _WRITE_EVENTS,
+def event_arguments(events: Sequence[NewEvent]) -> tuple[list[Any], ...]:
+    """The statement's first five parameters: the events, column by column."""
+    return (
         [e.msg_id for e in events],
         [e.type for e in events],
         [e.member_id for e in events],
         [e.at for e in events],
         [json.dumps(e.data, separators=(",", ":")) for e in events],
     )
+
+
+async def write_events(conn: Conn, events: Sequence[NewEvent]) -> None:
+    await conn.execute(_WRITE_EVENTS, *event_arguments(events))
 
 
 class PgEventOutbox:
