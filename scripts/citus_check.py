@@ -169,7 +169,8 @@ def _foreign_key_rules(kind: str, constraints: list[ast.Constraint]) -> Iterator
             yield (
                 "foreign-key-into-tenant",
                 (
-                    "cannot create foreign keys to tables in a distributed schema from another schema"
+                    "cannot create foreign keys to tables in a distributed schema from another"
+                    " schema"
                 ),
             )
 
