@@ -102,7 +102,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
     async def go(services: Any) -> int:
         total = len(await TenantRegistry(services.pool).schemas())
-        with tqdm(total=total, unit="tenant", disable=args.quiet) as bar:
+        # Drawn at every tenant (no time throttle): a run that is killed shows how far it got.
+        with tqdm(total=total, unit="tenant", disable=args.quiet, mininterval=0) as bar:
             summary = await migrate_all(
                 services.pool,
                 migrator=migrator,

@@ -64,8 +64,11 @@ async def bootstrap(conn: Conn) -> None:
         await conn.execute(BOOTSTRAP)
 
 
-async def migrate_schema(conn: Conn, schema: str, kind: str) -> list[int]:
-    """Brings one schema to the latest version of `kind`; returns the versions applied."""
+async def migrate_schema(
+    conn: Conn, schema: str, kind: str, *, until: int | None = None
+) -> list[int]:
+    """Brings one schema to the latest version of `kind` (or to `until`, for benchmarks and
+    tests that need schemas one migration behind); returns the versions applied."""
     quoted = quote_schema(schema)
     applied: list[int] = []
     async with conn.transaction():
@@ -79,7 +82,7 @@ async def migrate_schema(conn: Conn, schema: str, kind: str) -> list[int]:
         }
         await conn.execute("SELECT set_config('search_path', $1, true)", schema)
         for m in migrations(kind):
-            if m.version in done:
+            if m.version in done or (until is not None and m.version > until):
                 continue
             await conn.execute(m.sql)
             await conn.execute(
@@ -96,3 +99,24 @@ async def migrate_schema(conn: Conn, schema: str, kind: str) -> list[int]:
 async def migrate_control(conn: Conn) -> list[int]:
     await bootstrap(conn)
     return await migrate_schema(conn, CONTROL_SCHEMA, "control")
+
+
+@dataclass(frozen=True, slots=True)
+class TenantsUntil:
+    """This migrator with tenant schemas stopped at `version` (the control schema goes to its
+    latest): tenants provisioned with it are one real migration behind, for the benchmark
+    and the tests of `loyalty migrate` to apply."""
+
+    version: int
+
+    async def migrate_control(self, conn: Conn) -> list[int]:
+        return await migrate_control(conn)
+
+    async def migrate_schema(self, conn: Conn, schema: str, kind: str) -> list[int]:
+        until = self.version if kind == "tenant" else None
+        return await migrate_schema(conn, schema, kind, until=until)
+
+
+def version_before_latest(kind: str) -> int:
+    found = migrations(kind)
+    return found[-2].version if len(found) > 1 else 0
