@@ -46,7 +46,7 @@ _MANAGE = (
     " createSegment updateSegment deleteSegment grantToSegment configureAnalytics"
     " createWebhookEndpoint updateWebhookEndpoint deleteWebhookEndpoint rotateWebhookSecret"
     " redeliverWebhook sendTestWebhook registerTrustedDocuments revokeTrustedDocuments"
-    " suspendTenant reactivateTenant archiveTenant exportMember"
+    " suspendTenant reactivateTenant archiveTenant exportMember startMemberImport"
 )
 
 # The GraphQL mutation names (the schema's, camelCase) and the power each needs.

@@ -839,6 +839,8 @@ def _every_mutation(
             {"input": {"client": "web"}},
         ),
         "exportMember": (document("ExportMember"), {"input": {"member": member_id}}),
+        # a file of a header only: an import of no rows
+        "startMemberImport": (document("StartMemberImport"), {"input": {"content": "email\n"}}),
         **{
             name[0].lower() + name[1:]: (document(name), {"input": {"tenant": "any-tenant"}})
             for name in ("SuspendTenant", "ReactivateTenant", "ArchiveTenant", "DeleteTenant")

@@ -73,6 +73,7 @@ EXPECTED = {
             "reactivateTenant",
             "archiveTenant",
             "exportMember",
+            "startMemberImport",
             "inviteOperator",
             "changeOperatorRole",
             "removeOperator",
