@@ -141,3 +141,40 @@ async def test_viewers_and_secret_keys_may_not_import_or_read_imports(gql, make_
         # then each is refused
         assert not any((body["data"] or {}).values()), body
         assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"], body
+
+
+async def test_a_large_file_is_uploaded_then_imported_as_a_job(gql, services, tenant):
+    # given a file larger than a GraphQL request may be
+    rows = "".join(f"up-{i:05d},up-{i:05d}@uploads.example,{i % 50}\n" for i in range(40_000))
+    content = ("external_id,email,points_balance\n" + rows).encode()
+    assert len(content) > services.settings.max_body_bytes
+
+    # when an owner uploads it
+    response = await gql.http.post(
+        "/imports/members",
+        content=content,
+        headers={"Authorization": f"Bearer {tenant.operator_token}", "X-Tenant": tenant.slug},
+    )
+
+    # then it is an import, run like one sent with startMemberImport
+    assert response.status_code == 202, response.text
+    started = response.json()["memberImport"]
+    assert started["status"] == "QUEUED"
+    await services.imports.wait()
+    done = await _read(gql, tenant, started["id"])
+    assert done["status"] == "FINISHED"
+    assert done["report"]["imported"] == 40_000
+    assert done["report"]["points"] == str(sum(i % 50 for i in range(40_000)))
+    schema = (await services.registry.by_slug(tenant.slug)).schema_name
+    await assert_schema_ledger_consistent(services.pool, schema)
+
+
+async def test_uploads_are_refused_to_viewers_and_keys(gql, make_tenant, tenant):
+    viewer = await make_tenant(role="VIEWER")
+    for token, slug in ((viewer.operator_token, viewer.slug), (tenant.secret_key, None)):
+        headers = {"Authorization": f"Bearer {token}"} | ({"X-Tenant": slug} if slug else {})
+        response = await gql.http.post(
+            "/imports/members", content=b"email\na@b.example\n", headers=headers
+        )
+        assert response.status_code == 403, response.text
+        assert response.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
