@@ -47,21 +47,16 @@ _COLUMNS = [
     "digest",
 ]
 
-# Rows naming a member that exists, and whether an import key of that member holds the
-# same row (imported before, by another file or another line of this one).
+# Members the batch's rows name already: index probes of the two unique columns (by the
+# arrays, so the plan never depends on how many members the tenant has).
 _TAKEN = """
-SELECT b.line, m.id AS member_id, (m.external_id = b.external_id) AS by_external_id,
-       EXISTS (SELECT 1 FROM idempotency_keys k
-                WHERE k.operation = $1 AND k.fingerprint = b.digest
-                  AND k.result ->> 'memberId' = m.id::text) AS same_row
-  FROM import_batch b JOIN members m ON m.external_id = b.external_id
-UNION ALL
-SELECT b.line, m.id, false,
-       EXISTS (SELECT 1 FROM idempotency_keys k
-                WHERE k.operation = $1 AND k.fingerprint = b.digest
-                  AND k.result ->> 'memberId' = m.id::text)
-  FROM import_batch b JOIN members m ON m.email = b.email
- WHERE m.external_id IS DISTINCT FROM b.external_id
+SELECT id, external_id, email FROM members
+ WHERE external_id = ANY($1::text[]) OR email = ANY($2::text[])
+"""
+# Of those, the rows an import key of that member holds unchanged: imported before.
+_SAME_ROWS = """
+SELECT fingerprint, result ->> 'memberId' AS member_id FROM idempotency_keys
+ WHERE operation = $1 AND fingerprint = ANY($2::text[])
 """
 
 _WRITE = """
@@ -76,8 +71,8 @@ WITH new_members AS (
                                 lifetime_delta, reason, idempotency_key, actor,
                                 config_version, created_at)
     SELECT b.member_id, 'points', 'ADJUST', b.points, 0, b.lifetime, $2, b.key, $3, $4, $1
-      FROM import_batch b JOIN new_members n ON n.id = b.member_id
-     WHERE b.points > 0 OR b.lifetime > 0
+      FROM import_batch b
+     WHERE (b.points > 0 OR b.lifetime > 0) AND EXISTS (SELECT FROM new_members)
      ORDER BY b.line
     RETURNING id, member_id, available_delta, lifetime_delta
 ), balances_written AS (
@@ -187,30 +182,29 @@ async def write_batch(
         columns=_COLUMNS,
         records=[_record(row, ids[row.line], codes[i], ctx) for i, row in enumerate(rows)],
     )
-    # Statistics, so the joins with members probe its indexes instead of scanning it.
+    # Statistics of the batch, so the statements that read it plan for its size.
     await conn.execute("ANALYZE import_batch")
-    await _new_codes_where_taken(conn)
-    seen: dict[int, UUID] = {}
-    for taken in await conn.fetch(_TAKEN, OPERATION):
-        line = taken["line"]
-        if line in seen:
-            continue
-        seen[line] = taken["member_id"]
-        if taken["same_row"]:
-            tally.already_imported += 1
-            continue
-        column = "external_id" if taken["by_external_id"] else "email"
-        errors.append(
-            RowError(line, column, ErrorCode.DUPLICATE, f"A member with this {column} exists.")
-        )
+    await _new_codes_where_taken(conn, codes)
+    seen = await _taken(conn, rows)
+    if seen:
+        same = await conn.fetch(_SAME_ROWS, OPERATION, [row.digest for row, _, _ in seen.values()])
+        held = {(r["fingerprint"], r["member_id"]) for r in same}
+        for line, (row, member_id, column) in seen.items():
+            if (row.digest, str(member_id)) in held:
+                tally.already_imported += 1
+            else:
+                errors.append(
+                    RowError(
+                        line, column, ErrorCode.DUPLICATE, f"A member with this {column} exists."
+                    )
+                )
     if seen:
         await conn.execute("DELETE FROM import_batch WHERE line = ANY($1::int[])", list(seen))
-        by_line = {row.line: row for row in rows}
         await conn.execute(
             _SEEN_KEYS,
             [row_key(ctx.import_id, line) for line in seen],
-            [by_line[line].digest for line in seen],
-            list(seen.values()),
+            [row.digest for row, _, _ in seen.values()],
+            [member_id for _, member_id, _ in seen.values()],
             OPERATION,
             ctx.now,
         )
@@ -263,17 +257,40 @@ def _fresh_codes(count: int) -> list[str]:
     return list(codes)
 
 
-async def _new_codes_where_taken(conn: PoolConnectionProxy) -> None:
+async def _taken(
+    conn: PoolConnectionProxy, rows: Sequence[ImportRow]
+) -> dict[int, tuple[ImportRow, UUID, str]]:
+    """{line: (row, the member it names, the column naming it)} for rows whose member
+    exists; the externalId is looked at first."""
+    found = await conn.fetch(
+        _TAKEN,
+        [r.external_id for r in rows if r.external_id is not None],
+        [r.email for r in rows if r.email is not None],
+    )
+    by_external = {f["external_id"]: f["id"] for f in found if f["external_id"] is not None}
+    by_email = {f["email"]: f["id"] for f in found if f["email"] is not None}
+    seen: dict[int, tuple[ImportRow, UUID, str]] = {}
+    for row in rows:
+        if row.external_id is not None and row.external_id in by_external:
+            seen[row.line] = (row, by_external[row.external_id], "external_id")
+        elif row.email is not None and row.email in by_email:
+            seen[row.line] = (row, by_email[row.email], "email")
+    return seen
+
+
+async def _new_codes_where_taken(conn: PoolConnectionProxy, codes: list[str]) -> None:
     """Referral codes are random: the rare one a member holds already is drawn again."""
     while True:
         clashes = await conn.fetch(
-            "SELECT b.line FROM import_batch b JOIN members m USING (referral_code)"
+            "SELECT referral_code FROM members WHERE referral_code = ANY($1::text[])", codes
         )
         if not clashes:
             return
         await conn.execute(
             """UPDATE import_batch b SET referral_code = x.code
-                 FROM unnest($1::int[], $2::text[]) AS x(line, code) WHERE b.line = x.line""",
-            [r["line"] for r in clashes],
-            _fresh_codes(len(clashes)),
+                 FROM unnest($1::text[], $2::text[]) AS x(taken, code)
+                WHERE b.referral_code = x.taken""",
+            [r["referral_code"] for r in clashes],
+            fresh := _fresh_codes(len(clashes)),
         )
+        codes = fresh
