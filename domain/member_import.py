@@ -222,7 +222,8 @@ def check_row(line: int, record: Mapping[str, object], rules: RowRules) -> Impor
         points,
         lifetime,
         tier.id if tier else None,
-        enrolled_at.isoformat(),
+        # as given: a row without one is the same row whenever the file is read again
+        enrolled_at.isoformat() if _text(record.get("enrolled_at")) is not None else None,
     ]
     digest = hashlib.sha256(repr(asked).encode()).hexdigest()
     return ImportRow(

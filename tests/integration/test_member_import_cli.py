@@ -214,3 +214,28 @@ async def _imported_once_started(services, schema: str, running: Process) -> int
             return int(imported)
         await asyncio.sleep(0.01)
     raise AssertionError("the import wrote nothing")
+
+
+async def test_a_corrected_file_imports_the_fixed_rows_and_counts_the_others_as_before(
+    services, settings, tenant, tmp_path
+):
+    # given a file imported with one bad row
+    first = csv_file(tmp_path / "first.csv", ["f-1,,,,,10,,,,", "f-2,bad,,,,20,,,,"], HEADER)
+    assert run_import(settings, tenant.slug, first).returncode == 2
+
+    # when the file, corrected, is imported (another file, so another import)
+    fixed = csv_file(
+        tmp_path / "fixed.csv", ["f-1,,,,,10,,,,", "f-2,f2@example.com,,,,20,,,,"], HEADER
+    )
+    done = run_import(settings, tenant.slug, fixed)
+
+    # then the corrected row is imported, and the row imported before is not doubled
+    assert done.returncode == 0, done.stderr
+    assert "2 rows, 1 imported, 1 imported before, 0 reported, 20 points opened" in done.stdout
+    schema = await _schema(services, tenant.slug)
+    assert await imported_totals(services.pool, schema, "f-") == {
+        "members": 2,
+        "available": 30,
+        "lifetime": 30,
+        "entries": 2,
+    }
