@@ -310,6 +310,9 @@ def cmd_import_members(args: argparse.Namespace) -> int:
     from domain.member_import_files import ImportFile
 
     path = Path(args.file)
+    if args.batch_rows < 1:
+        print("error: --batch-rows must be 1 or more", file=sys.stderr)
+        return 1
     if not path.is_file():
         print(f"error: no file {path}", file=sys.stderr)
         return 1

@@ -106,11 +106,18 @@ async def source(conn: PoolConnectionProxy, import_id: UUID) -> bytes | None:
     return found
 
 
+# Runs an import may start before the worker stops taking it over: one that fails every
+# time (not the file's fault: that is FAILED at once) is left for an operator to look at.
+MAX_ATTEMPTS = 10
+
+
 async def unfinished(conn: PoolConnectionProxy) -> list[UUID]:
     """Imports sent through the API that no run has finished (queued, or left by a crash)."""
     rows = await conn.fetch(
         """SELECT id FROM member_imports
-            WHERE status IN ('QUEUED', 'RUNNING') AND source IS NOT NULL ORDER BY seq"""
+            WHERE status IN ('QUEUED', 'RUNNING') AND source IS NOT NULL AND attempts < $1
+            ORDER BY seq""",
+        MAX_ATTEMPTS,
     )
     return [r["id"] for r in rows]
 
