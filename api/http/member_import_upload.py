@@ -9,6 +9,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from api.audit_hook import actor_of
 from api.auth.principal import Kind, Role, resolve
 from api.http import errors as http_errors
 from api.http.body_limits import check_declared_length, read_body
@@ -16,10 +17,13 @@ from api.http.errors import RequestRefused
 from api.member_import_runner import create_job, run_stored
 from api.schema.common.ids import to_global_id
 from api.services import Services
+from domain.audit import AuditIntent
 from domain.errors import DomainError, ErrorCode, Forbidden, Unauthenticated
 from domain.member_import import ImportFormat, ImportStatus
 from domain.member_import_files import ImportFile
 from domain.tenant_lifecycle import refuse_inactive
+from persistence import audit_trail
+from persistence.uow import PgTenantUnitOfWork
 
 _MANAGERS = (Role.OWNER, Role.ADMIN)
 
@@ -71,6 +75,13 @@ async def upload_member_import(request: Request) -> Response:
             else 400
         )
         return http_errors.error_response(status, exc.code.value, exc.message, request_id)
+    # Recorded as startMemberImport is: who sent which import, without the file.
+    summary = {"format": job.format.value, "bytes": job.bytes, "upload": True}
+    intent = AuditIntent(
+        await actor_of(services, principal), "startMemberImport", str(job.id), summary
+    )
+    async with PgTenantUnitOfWork(services.pool, tenant.schema_name) as uow:
+        await audit_trail.record_in_tenant(uow.connection, intent)
     if job.status in (ImportStatus.QUEUED, ImportStatus.RUNNING):
         services.imports.start(
             run_stored(services.pool, tenant.schema_name, services.clock, job.id)

@@ -4,6 +4,8 @@ taking over an import whose process went away; who may import."""
 
 from __future__ import annotations
 
+import json
+
 from api.member_import_runner import create_job
 from api.schema.common.ids import to_global_id
 from api.worker import run_tenant
@@ -75,6 +77,8 @@ async def test_an_import_job_runs_and_reports_progress_rows_and_totals(gql, serv
     assert member["member"]["points"] == {"available": 300, "lifetime": 400}
     schema = (await services.registry.by_slug(tenant.slug)).schema_name
     await assert_schema_ledger_consistent(services.pool, schema)
+    # and the audit log has the import, not the file's personal data
+    assert await _audited(services, schema) == [{"content": "[redacted]"}]
 
     # and the same file sent again is the same import, finished, and writes nothing more
     again = await _start(gql, tenant, FILE)
@@ -167,6 +171,20 @@ async def test_a_large_file_is_uploaded_then_imported_as_a_job(gql, services, te
     assert done["report"]["points"] == str(sum(i % 50 for i in range(40_000)))
     schema = (await services.registry.by_slug(tenant.slug)).schema_name
     await assert_schema_ledger_consistent(services.pool, schema)
+
+    # and the upload is in the audit log, without the file
+    assert await _audited(services, schema) == [
+        {"format": "CSV", "bytes": len(content), "upload": True}
+    ]
+
+
+async def _audited(services, schema: str) -> list[dict]:
+    async with services.pool.acquire() as conn:
+        rows = await conn.fetch(
+            f"""SELECT summary FROM "{schema}".audit_log
+                 WHERE action = 'startMemberImport' ORDER BY seq"""
+        )
+    return [json.loads(r["summary"]) for r in rows]
 
 
 async def test_uploads_are_refused_to_viewers_and_keys(gql, make_tenant, tenant):
