@@ -1,5 +1,5 @@
 """The `loyalty` command: serve, demo, migrate, tenant/apikey create, operator
-create/invite/grant, embedded stop, schema, persisted-queries."""
+create/invite/grant, import members, embedded stop, schema, persisted-queries."""
 
 from __future__ import annotations
 
@@ -299,6 +299,66 @@ def cmd_operator_grant(args: argparse.Namespace) -> int:
     return _run(go)
 
 
+def cmd_import_members(args: argparse.Namespace) -> int:
+    """Members with opening balances from a CSV or JSON Lines file (docs/agencies.md,
+    "Importing members"). Running the same file again resumes it, never doubling a row."""
+    from pathlib import Path
+
+    from tqdm import tqdm
+
+    from api.member_import_runner import reported_rows, run_file
+    from domain.member_import import ImportFormat
+    from domain.member_import_files import ImportFile
+
+    path = Path(args.file)
+    if args.batch_rows < 1:
+        print("error: --batch-rows must be 1 or more", file=sys.stderr)
+        return 1
+    if not path.is_file():
+        print(f"error: no file {path}", file=sys.stderr)
+        return 1
+    file = ImportFile.of(path.read_bytes(), ImportFormat(args.format) if args.format else None)
+
+    async def go(services: Any) -> int:
+        tenant = await services.registry.by_slug(args.tenant)
+        if tenant is None:
+            print(f"no tenant {args.tenant}", file=sys.stderr)
+            return 1
+        with tqdm(unit="row", disable=args.quiet) as bar:
+            job = await run_file(
+                services.pool,
+                tenant.schema_name,
+                services.clock,
+                file,
+                actor=f"cli:{path.name}",
+                on_start=lambda total: bar.reset(total=total),
+                on_progress=bar.update,
+                batch_rows=args.batch_rows,
+            )
+        print(_import_report(job))
+        for error in await reported_rows(services.pool, tenant.schema_name, job.id):
+            column = f" {error.field}:" if error.field else ""
+            print(f"line {error.line}:{column} {error.message} ({error.code})", file=sys.stderr)
+        return 0 if job.status.value == "FINISHED" and job.tally.failed == 0 else 2
+
+    return _run(go)
+
+
+def _import_report(job: Any) -> str:
+    from domain.member_import import ImportStatus
+
+    if job.status is ImportStatus.FAILED:
+        return f"import {job.id} failed: {job.failure}"
+    t = job.tally
+    lines = [
+        f"import {job.id}: {t.rows} rows, {t.imported} imported, {t.already_imported} imported"
+        f" before, {t.failed} reported, {t.points} points opened",
+    ]
+    if job.ignored_columns:
+        lines.append(f"columns ignored: {', '.join(job.ignored_columns)}")
+    return "\n".join(lines)
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from api.schema.field_index import README
     from api.schema_export import SCHEMA_FILE, current_index_readme, current_sdl
@@ -406,6 +466,17 @@ def parser() -> argparse.ArgumentParser:
     og.add_argument("--email", required=True)
     og.add_argument("--tenant", action="append", required=True, help="tenant slug (repeatable)")
     og.set_defaults(fn=cmd_operator_grant)
+
+    im = sub.add_parser("import", help="bulk imports").add_subparsers(dest="action", required=True)
+    imm = im.add_parser(
+        "members", help="members with opening balances from a CSV or JSON Lines file"
+    )
+    imm.add_argument("--tenant", required=True, help="tenant slug")
+    imm.add_argument("--format", choices=["CSV", "JSONL"], help="default: from the content")
+    imm.add_argument("--quiet", action="store_true", help="no progress bar")
+    imm.add_argument("--batch-rows", type=int, default=5000, help="rows per transaction")
+    imm.add_argument("file")
+    imm.set_defaults(fn=cmd_import_members)
 
     e = sub.add_parser("embedded", help="the embedded PostgreSQL and Redis").add_subparsers(
         dest="action", required=True

@@ -9,6 +9,7 @@ import asyncpg
 
 from api.abuse import AbuseGuards
 from api.auth.token_cache import VerifiedMemberTokens
+from api.member_import_runner import ImportTasks
 from api.settings import Settings
 from api.startup_checks import refuse_unsafe_start
 from domain.clock import Clock, SystemClock
@@ -52,6 +53,8 @@ class Services:
     # Live member updates (subscriptions): one subscribing Redis connection per process,
     # opened when the first subscriber arrives.
     member_updates: MemberUpdatesHub | None = None
+    # Member imports started by requests of this process (api/member_import_runner.py).
+    imports: ImportTasks = field(default_factory=ImportTasks)
 
     @cached_property
     def sessions(self) -> OperatorSessions:
@@ -118,6 +121,7 @@ class Services:
         )
 
     async def close(self) -> None:
+        await self.imports.aclose()
         if self.announcements is not None:
             await self.announcements.stop()
         self.abuse.close()

@@ -132,6 +132,9 @@ class Settings(BaseSettings):
     # in the smaller pool of their own; an answer failed by an unreachable database tells
     # the client to retry after unavailable_retry_seconds.
     max_body_bytes: int = 1_048_576
+    # A member import's file sent to POST /imports/members (docs/agencies.md), read before
+    # anything is written, refused with 413 past this size.
+    max_import_bytes: int = 64 * 1_048_576
     max_query_length: int = 100_000
     document_cache_bytes: int = 32 * 1_048_576
     untrusted_document_cache_bytes: int = 8 * 1_048_576

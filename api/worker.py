@@ -12,6 +12,7 @@ import contextlib
 import logging
 import zlib
 
+from api.member_import_runner import resume_imports
 from api.services import Services
 from api.webhook_worker import deliver_forever
 from api.worker_heartbeat import WorkerHeartbeat
@@ -46,11 +47,16 @@ async def run_tenant(services: Services, tenant: Tenant) -> JobReport | None:
     async with services.pool.acquire() as conn, conn.transaction():
         if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1, $2)", _LOCK_SPACE, key):
             return None
-        return await run_jobs(
+        report = await run_jobs(
             PgUnitOfWorkFactory(services.pool, tenant.schema_name),
             services.balances.for_tenant(tenant.id),
             services.clock,
         )
+        # Imports sent through the API whose run stopped with its process.
+        report.imports_resumed = await resume_imports(
+            services.pool, tenant.schema_name, services.clock
+        )
+        return report
 
 
 async def run_forever(

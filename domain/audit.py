@@ -20,6 +20,7 @@ AUDITED_ACTIONS = frozenset(
         # money by hand
         "adjustPoints",
         "grantToSegment",
+        "startMemberImport",
         # the program's configuration
         "configureProgram",
         "configureReferrals",
@@ -77,7 +78,8 @@ _TARGET_FIELDS = (
     "segmentKey",
     "segment",
 )
-_SECRET_PARTS = ("password", "secret", "token", "codes")
+# `content`: an import's file, members' personal data the log must not copy.
+_SECRET_PARTS = ("password", "secret", "token", "codes", "content")
 _MAX_TEXT = 200
 _MAX_ITEMS = 50
 REDACTED = "[redacted]"

@@ -35,6 +35,7 @@ class JobReport:
     tiers_reviewed: int = 0  # members moved because their kept tier came due
     segments_refreshed: int = 0  # members whose segments the periodic pass recomputed
     campaigns_finished: int = 0  # win-back campaigns a request left running
+    imports_resumed: int = 0  # member imports whose run stopped with its process
 
     def __iadd__(self, other: JobReport) -> JobReport:
         self.settled += other.settled
@@ -45,6 +46,7 @@ class JobReport:
         self.tiers_reviewed += other.tiers_reviewed
         self.segments_refreshed += other.segments_refreshed
         self.campaigns_finished += other.campaigns_finished
+        self.imports_resumed += other.imports_resumed
         return self
 
 

@@ -47,6 +47,7 @@ _MANAGE = (
     " createWebhookEndpoint updateWebhookEndpoint deleteWebhookEndpoint rotateWebhookSecret"
     " redeliverWebhook sendTestWebhook registerTrustedDocuments revokeTrustedDocuments"
     " suspendTenant reactivateTenant archiveTenant exportMember revokeMemberRefreshTokens"
+    " startMemberImport"
 )
 
 # The GraphQL mutation names (the schema's, camelCase) and the power each needs.

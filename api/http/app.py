@@ -1,5 +1,5 @@
-"""The Starlette application: /graphql, /healthz, /readyz, the referral links /r/… and the
-files of the GraphiQL page /graphiql/…"""
+"""The Starlette application: /graphql, /healthz, /readyz, the referral links /r/…, member
+import uploads /imports/members and the files of the GraphiQL page /graphiql/…"""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from api.http.cors import Cors
 from api.http.graphiql_page import GraphiQLAssets
 from api.http.graphql_endpoint import GraphQLEndpoint
 from api.http.last_resort import ContractStarlette, LastResort
+from api.http.member_import_upload import upload_member_import
 from api.http.readiness import readyz
 from api.http.referral_links import referral_link
 from api.http.security_headers import SecurityHeaders
@@ -100,6 +101,7 @@ def create_app(
             # Subscriptions (graphql-transport-ws): api/http/socket_auth.py signs the socket in.
             WebSocketRoute("/graphql", _GraphQLRoute()),
             Route("/r/{tenant}/{code}", referral_link, methods=["GET"]),
+            Route("/imports/members", upload_member_import, methods=["POST"]),
             Route("/graphiql/{name}", GraphiQLAssets(), methods=["GET"]),
         ],
         lifespan=lifespan,

@@ -28,6 +28,7 @@ from api.schema.common.node_query import NodeQueries
 from api.schema.common.scalars import SCALARS
 from api.schema.common.text_inputs import FitTextRule, refused_variables
 from api.schema.members.export_member import ExportMemberMutations
+from api.schema.members.member_import import MemberImportMutations, MemberImportQueries
 from api.schema.members.member_type import Member
 from api.schema.members.member_updates import MemberSubscriptions
 from api.schema.members.members import MemberMutations, MemberQueries
@@ -83,6 +84,7 @@ class Query(
     TeamQueries,
     SessionQueries,
     AuditLogQueries,
+    MemberImportQueries,
 ):
     pass
 
@@ -116,6 +118,7 @@ class Mutation(
     InvitationMutations,
     TenantLifecycleMutations,
     ExportMemberMutations,
+    MemberImportMutations,
 ):
     pass
 

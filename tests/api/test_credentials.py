@@ -843,6 +843,8 @@ def _every_mutation(
             _refused_by_payload("revokeMemberRefreshTokens", "RevokeMemberRefreshTokensInput"),
             {"input": {"memberId": member_id}},
         ),
+        # a file of a header only: an import of no rows
+        "startMemberImport": (document("StartMemberImport"), {"input": {"content": "email\n"}}),
         **{
             name[0].lower() + name[1:]: (document(name), {"input": {"tenant": "any-tenant"}})
             for name in ("SuspendTenant", "ReactivateTenant", "ArchiveTenant", "DeleteTenant")

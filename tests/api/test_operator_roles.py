@@ -74,6 +74,7 @@ EXPECTED = {
             "archiveTenant",
             "exportMember",
             "revokeMemberRefreshTokens",
+            "startMemberImport",
             "inviteOperator",
             "changeOperatorRole",
             "removeOperator",

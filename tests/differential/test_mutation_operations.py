@@ -916,6 +916,17 @@ STORY = [
         lambda w, c: {"input": {"member": w.carol}},
         refused="publishable",
     ),
+    Step(  # a file with a row to import and a row to report: the job, queued
+        "agency/StartMemberImport.graphql",
+        "operator",
+        lambda w, c: {
+            "input": {
+                "content": "external_id,email,points_balance\n"
+                "imported-1,imported-1@example.com,250\nimported-2,not-an-email,5\n"
+            }
+        },
+        refused="secret",
+    ),
     Step(
         "agency/SuspendTenant.graphql",
         "agency",
