@@ -165,6 +165,13 @@ class LedgerRepository(Protocol):
         self, member_id: UUID, wallet: str, now: datetime, until: datetime
     ) -> list[tuple[datetime, int]]: ...
     async def entry(self, entry_id: int) -> LedgerEntry | None: ...
+    async def balance_after(self, entry_id: int) -> Balance | None:
+        """The balance of the entry's wallet right after it: the column-wise sum of that
+        wallet's entries up to it (a wallet's entries are appended under its lock, so in
+        the order they took effect). Its version is the number of those entries. None: no
+        such entry."""
+        ...
+
     async def history(
         self, member_id: UUID, wallet: str | None, before_id: int | None, limit: int
     ) -> list[LedgerEntry]: ...

@@ -123,7 +123,7 @@ async def redeem_reward(
                 return Redeemed(
                     found,
                     reward,
-                    None,
+                    await uow.ledger.balance_after(found.spend_entry_id),
                     replayed=True,
                     discount=_discount(found, subtotal_minor),
                 )
