@@ -33,6 +33,7 @@ from domain.rewards import (
     reward_refusal,
 )
 from domain.segment_membership import refresh_member
+from domain.tier_checkout import TierDiscount, member_tier_discount
 from domain.wallet import LockedWallet
 
 MAX_CODE_ATTEMPTS = 5
@@ -319,6 +320,8 @@ class CodeCheck:
     redemption: Redemption | None
     reward: Reward | None
     discount: Discount | None
+    # What the code's member's tier takes off what the code leaves of the cart (valid codes).
+    tier: TierDiscount | None = None
 
 
 async def validate_code(
@@ -335,18 +338,22 @@ async def validate_code(
         if found is None or (member_id is not None and found.member_id != member_id):
             return CodeCheck(False, "Unknown code.", None, None, None)
         reward = await uow.rewards.get(found.reward_id)
-    assert reward is not None
-    if found.status is not RedemptionStatus.ISSUED or _expired(found, now):
-        return CodeCheck(False, _closed(found, now).message, found, reward, None)
-    if subtotal_minor < found.terms.min_order_minor:
-        return CodeCheck(
-            False,
-            f"The cart must be at least {found.terms.min_order_minor} (minor units).",
-            found,
-            reward,
-            None,
-        )
-    return CodeCheck(True, None, found, reward, _discount(found, subtotal_minor))
+        assert reward is not None
+        if found.status is not RedemptionStatus.ISSUED or _expired(found, now):
+            return CodeCheck(False, _closed(found, now).message, found, reward, None)
+        if subtotal_minor < found.terms.min_order_minor:
+            return CodeCheck(
+                False,
+                f"The cart must be at least {found.terms.min_order_minor} (minor units).",
+                found,
+                reward,
+                None,
+            )
+        discount = _discount(found, subtotal_minor)
+        assert discount is not None
+        left = subtotal_minor - discount.amount_minor
+        tier = await member_tier_discount(uow, found.member_id, left)
+    return CodeCheck(True, None, found, reward, discount, tier)
 
 
 async def expire_unused(
