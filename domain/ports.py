@@ -258,6 +258,10 @@ class RewardFilter:
     live_at: datetime | None = None
     search: str | None = None
     kinds: tuple[RewardKind, ...] = ()
+    # Leaves out rewards still in early access at early_at, except those early for one of
+    # early_tiers (lowercased tier names); None: early access does not narrow the page.
+    early_at: datetime | None = None
+    early_tiers: tuple[str, ...] = ()
 
 
 class RewardRepository(Protocol):

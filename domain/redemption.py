@@ -12,6 +12,7 @@ from uuid import UUID, uuid4
 
 from domain.clock import Clock
 from domain.codes import typed_code
+from domain.early_access import open_tiers
 from domain.errors import DomainError, ErrorCode, NotFound
 from domain.events import redemption_used, reward_redeemed
 from domain.idempotency import fingerprint, first_result, validate_key
@@ -138,9 +139,20 @@ async def redeem_reward(
         refusal = reward.unavailable(now)
         if refusal is not None:
             raise refusal
-        tier = await _tier_name(uow, member_id) if reward.eligible_tiers else None
+        early = reward.early(now)
+        tier = await _tier_name(uow, member_id) if reward.eligible_tiers or early else None
         if not reward.tier_allows(tier):
             raise reward_refusal("This reward is for other tiers.", ErrorCode.NOT_ELIGIBLE)
+        if early:
+            opened = await open_tiers(uow, {member_id: tier}, [reward], now)
+            if not reward.early_allows(now, opened[member_id]):
+                until = reward.early_access_until
+                assert until is not None
+                raise reward_refusal(
+                    f"This reward is for {reward.early_access_tier} members and above until "
+                    f"{until.isoformat()}.",
+                    ErrorCode.NOT_ELIGIBLE,
+                )
         if reward.eligible_segments:
             held = (await uow.segments.of_members([member_id]))[member_id]
             if not reward.segments_allow(held):

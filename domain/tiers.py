@@ -183,6 +183,18 @@ def qualifying(tiers: list[Tier], value: int) -> Tier | None:
     return met[-1] if met else None
 
 
+def tiers_at_or_below(tiers: list[Tier], held: str | None) -> frozenset[str]:
+    """The casefolded names of the tier named `held` and of the tiers below it: the early
+    access a member of `held` has (a reward early for Silver is early for Gold too)."""
+    if held is None:
+        return frozenset()
+    live = ladder(tiers)
+    top = next((t for t in live if t.name.casefold() == held.casefold()), None)
+    if top is None:
+        return frozenset()
+    return frozenset(t.name.casefold() for t in live if t.threshold <= top.threshold)
+
+
 def next_tier(tiers: list[Tier], held: Tier | None) -> Tier | None:
     floor = held.threshold if held is not None else -1
     above = [t for t in ladder(tiers) if t.threshold > floor]
