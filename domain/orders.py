@@ -29,6 +29,7 @@ from domain.errors import DomainError, ErrorCode, IdempotencyKeyReused, NotFound
 from domain.idempotency import fingerprint, validate_key
 from domain.ledger import DEFAULT_WALLET, Balance, EntryKind
 from domain.members import active_member
+from domain.paid_memberships import grant_memberships, revoke_memberships
 from domain.ports import BalanceCache, UnitOfWorkFactory
 from domain.records.orders import OrderRecord, RefundRecord
 from domain.segment_membership import refresh_member
@@ -167,6 +168,7 @@ async def record_order(
         await uow.orders.save(record, insert=existing is None)
         referral = await referring.on_order(uow, record, now)
         if order.member_id is not None:  # upgrades happen at once
+            await grant_memberships(uow, await uow.programs.current(), record, now)
             await evaluate_member_tier(uow, order.member_id, now)
             await refresh_member(uow, order.member_id, now)
     if balance is not None:
@@ -326,6 +328,9 @@ async def refund_order(
         await uow.orders.add_refund(refund, now)
         referral = await referring.on_refund(uow, record, now)
         if member_id is not None:
+            whole = record.refunded_minor >= record.paid_minor
+            refunded_skus = None if whole else [x.sku for x in lines or ()]
+            await revoke_memberships(uow, record, refunded_skus, now)
             await evaluate_member_tier(uow, member_id, now)
             await refresh_member(uow, member_id, now)
     if balance is not None:

@@ -34,7 +34,14 @@ from domain.referral_settings import ReferralSettings
 from domain.rewards import RedemptionStatus, Reward, RewardKind
 from domain.segments import Segment
 from domain.surveys import CsatSummary, NpsSummary, SurveyKind
-from domain.tiers import MemberTier, Tier, TierChangeReason, TierMetric, TierSettings
+from domain.tiers import (
+    MemberTier,
+    PaidMembership,
+    Tier,
+    TierChangeReason,
+    TierMetric,
+    TierSettings,
+)
 from domain.webhook_ports import EventOutbox, WebhookRepository
 
 
@@ -454,6 +461,21 @@ class TierRepository(Protocol):
         ...
 
     async def save_member_tier(self, member_tier: MemberTier, at: datetime) -> None: ...
+    async def memberships_of(self, member_id: UUID) -> list[PaidMembership]:
+        """The member's paid memberships not revoked, past ones too, soonest to end first."""
+        ...
+
+    async def add_membership(self, membership: PaidMembership) -> bool:
+        """Stores it; False (storing nothing) when its order already granted its sku."""
+        ...
+
+    async def revoke_memberships(
+        self, order_id: str, skus: Sequence[str] | None, at: datetime
+    ) -> int:
+        """Revokes what the order's lines of `skus` (None: all its lines) granted; answers
+        how many were revoked now."""
+        ...
+
     async def add_history(
         self,
         member_id: UUID,

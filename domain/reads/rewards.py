@@ -68,9 +68,10 @@ async def _viewer_tiers(uow: TenantUnitOfWork, viewer: Viewer) -> frozenset[str]
 
 
 async def live_rewards(uow_factory: UnitOfWorkFactory, now: datetime, limit: int) -> list[Reward]:
-    """The first rewards that can be redeemed at `now`, whoever asks."""
+    """The first rewards that can be redeemed at `now`, whoever asks: not those still in
+    early access for some tiers."""
     async with uow_factory() as uow:
-        return await uow.rewards.page(None, limit, RewardFilter(live_at=now))
+        return await uow.rewards.page(None, limit, RewardFilter(live_at=now, early_at=now))
 
 
 async def reward_for(

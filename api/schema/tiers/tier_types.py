@@ -141,6 +141,10 @@ class MemberTierStanding:
         description="The current tier is kept until then; null when it cannot be lost."
     )
     retention: TierRetention | None
+    paid_until: datetime | None = strawberry.field(
+        default=None,
+        description="The current tier is a paid membership until then (null: earned, or none).",
+    )
 
     @classmethod
     def of(cls, s: Standing) -> MemberTierStanding:
@@ -167,6 +171,7 @@ class MemberTierStanding:
             )
             if r
             else None,
+            paid_until=s.paid_until,
         )
 
 
