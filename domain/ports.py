@@ -172,6 +172,11 @@ class LedgerRepository(Protocol):
         self, member_id: UUID, wallet: str, now: datetime, until: datetime
     ) -> list[tuple[datetime, int]]: ...
     async def entry(self, entry_id: int) -> LedgerEntry | None: ...
+    async def keyed_entry(self, member_id: UUID, wallet: str, key: str) -> LedgerEntry | None:
+        """The member's entry in `wallet` written under idempotency key `key` (the latest,
+        if several were); None: none."""
+        ...
+
     async def balance_after(self, entry_id: int) -> Balance | None:
         """The balance of the entry's wallet right after it: the column-wise sum of that
         wallet's entries up to it (a wallet's entries are appended under its lock, so in

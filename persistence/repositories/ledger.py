@@ -412,6 +412,17 @@ class PgLedgerRepository:
         )
         return _entry(row) if row else None
 
+    async def keyed_entry(self, member_id: UUID, wallet: str, key: str) -> LedgerEntry | None:
+        row = await self._conn.fetchrow(
+            f"""SELECT {_ENTRY_COLUMNS} FROM ledger_entries
+                WHERE member_id = $1 AND wallet = $2 AND idempotency_key = $3
+                ORDER BY id DESC LIMIT 1""",
+            member_id,
+            wallet,
+            key,
+        )
+        return _entry(row) if row else None
+
     async def balance_after(self, entry_id: int) -> Balance | None:
         row = await self._conn.fetchrow(
             """SELECT e.member_id, e.wallet, sum(x.available_delta)::bigint AS available,

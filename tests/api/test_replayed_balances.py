@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.conftest import ADJUST
-from tests.support.earning import configure
+from tests.support.earning import configure, order, record
 from tests.support.ledger_checks import assert_ledger_matches_balances
 from tests.support.rewards import make_reward, redeem
 
@@ -110,4 +110,33 @@ async def test_a_redemption_replayed_answers_the_balance_after_its_spend(
     assert again["redemption"] == first["redemption"]
     assert again["points"] == first["points"]
     assert await _balance(gql, tenant, member_id) == {"available": 200, "lifetime": 300}
+    await assert_ledger_matches_balances(services, tenant)
+
+
+REFUND = """
+mutation Refund($input: RefundOrderInput!) {
+  refundOrder(input: $input) {
+    reversedPoints shortfall replayed points { available } errors { code }
+  }
+}
+"""
+
+
+async def test_a_refund_replayed_answers_its_shortfall_and_the_balance_after_it(
+    gql, tenant, enroll, services
+):
+    # given an order earning 100 points, 80 of them spent, then a refund of half of it
+    member_id = await enroll(tenant)
+    await record(gql, tenant, order("o-1", member_id, ("a", 1, 10_000)))
+    await _adjust(gql, tenant, member_id, -80)
+    given = {"orderId": "o-1", "refundId": "r-1", "amount": 5000}
+    first = (await gql(REFUND, {"input": given}, token=tenant.secret_key))["refundOrder"]
+    await _adjust(gql, tenant, member_id, 30)
+
+    # when the refund is retried
+    again = (await gql(REFUND, {"input": given}, token=tenant.secret_key))["refundOrder"]
+
+    # then it answers the first call's shortfall and balance
+    assert (first["shortfall"], first["points"]) == (30, {"available": 0})
+    assert again == {**first, "replayed": True}
     await assert_ledger_matches_balances(services, tenant)

@@ -282,6 +282,8 @@ async def _ledger(uow: UnitOfWorkFactory, cache: BalanceCache, record: Record) -
         record("balance after entry", await unit.ledger.balance_after(entry.id))
         record("balance after spend", await unit.ledger.balance_after(spend.id))
         record("no balance after", await unit.ledger.balance_after(entry.id + 1000))
+        record("keyed entry", await unit.ledger.keyed_entry(member.id, DEFAULT_WALLET, "earn-1"))
+        record("no keyed entry", await unit.ledger.keyed_entry(member.id, DEFAULT_WALLET, "k"))
         record("balances", await unit.ledger.read_balances([member.id, uuid.uuid4()], "points"))
         record("last activity", await unit.ledger.last_activity(member.id, DEFAULT_WALLET))
         record("inactive", await unit.ledger.inactive_wallets(NOW + DAY, 10))

@@ -243,6 +243,16 @@ class FakeLedgerRepository:
         row = self._tables.entries.get(entry_id)
         return row.entry if row else None
 
+    async def keyed_entry(self, member_id: UUID, wallet: str, key: str) -> LedgerEntry | None:
+        found = [
+            row.entry
+            for row in self._tables.entries.values()
+            if row.entry.member_id == member_id
+            and row.entry.wallet == wallet
+            and row.idempotency_key == key
+        ]
+        return max(found, key=lambda e: e.id, default=None)
+
     async def balance_after(self, entry_id: int) -> Balance | None:
         last = self._tables.entries.get(entry_id)
         if last is None:
