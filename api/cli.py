@@ -1,5 +1,6 @@
-"""The `loyalty` command: serve, demo, migrate, tenant/apikey create, operator
-create/invite/grant, import members, embedded stop, schema, persisted-queries."""
+"""The `loyalty` command: serve, demo, migrate, tenant create/list, apikey
+create/list/revoke, operator create/invite/grant/list, import members, embedded stop, schema,
+persisted-queries (the list and revoke commands are in api/cli_lists.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from api.cli_lists import add_commands
 from api.settings import Settings
 
 
@@ -422,7 +424,9 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--quiet", action="store_true", help="no progress bar")
     m.set_defaults(fn=cmd_migrate)
 
-    t = sub.add_parser("tenant", help="create tenants").add_subparsers(dest="action", required=True)
+    t = sub.add_parser("tenant", help="create and list tenants").add_subparsers(
+        dest="action", required=True
+    )
     tc = t.add_parser("create")
     tc.add_argument("--slug", required=True)
     tc.add_argument("--name", required=True)
@@ -433,7 +437,7 @@ def parser() -> argparse.ArgumentParser:
     tr.add_argument("per_minute", help="units per minute, or 'default'")
     tr.set_defaults(fn=cmd_tenant_rate_limit)
 
-    k = sub.add_parser("apikey", help="create API keys").add_subparsers(
+    k = sub.add_parser("apikey", help="create, list and revoke API keys").add_subparsers(
         dest="action", required=True
     )
     kc = k.add_parser("create")
@@ -466,6 +470,7 @@ def parser() -> argparse.ArgumentParser:
     og.add_argument("--email", required=True)
     og.add_argument("--tenant", action="append", required=True, help="tenant slug (repeatable)")
     og.set_defaults(fn=cmd_operator_grant)
+    add_commands(t, k, o, _run)
 
     im = sub.add_parser("import", help="bulk imports").add_subparsers(dest="action", required=True)
     imm = im.add_parser(

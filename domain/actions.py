@@ -112,7 +112,8 @@ async def record_action(
             if first is not None:
                 entry = await uow.ledger.entry(int(first["entryId"]))
                 assert entry is not None
-                return ActionResult(entry, None, replayed=True)
+                balance = await uow.ledger.balance_after(entry.id)
+                return ActionResult(entry, balance, replayed=True)
         await active_member(uow.members, member_id)
         # The wallet lock serialises this member's actions, so the counts below cannot race.
         wallet = await LockedWallet.open_in(uow, member_id, DEFAULT_WALLET, now)

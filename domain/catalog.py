@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 
 from domain.clock import Clock
 from domain.codes import typed_code
+from domain.early_access import open_tiers
 from domain.errors import DomainError, NotFound
 from domain.periods import counted_since
 from domain.ports import RewardFilter, UnitOfWorkFactory
@@ -151,8 +152,14 @@ async def availabilities(
             if any(r.eligible_segments for r in live)
             else {}
         )
+        opened = await open_tiers(uow, {s.member_id: s.tier for s in shoppers}, live, now)
         eligible = {
-            s.member_id: [r for r in live if r.eligible(s.tier, held.get(s.member_id, frozenset()))]
+            s.member_id: [
+                r
+                for r in live
+                if r.eligible(s.tier, held.get(s.member_id, frozenset()))
+                and r.early_allows(now, opened[s.member_id])
+            ]
             for s in shoppers
         }
         offered = {r.id: r for rewards in eligible.values() for r in rewards}

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from domain.birthday_gifts import check_birthday_gift
 from domain.clock import Clock
+from domain.paid_memberships import check_membership_plans
 from domain.ports import UnitOfWorkFactory
 from domain.program import ProgramConfig, next_version
 from domain.welcome import check_welcome_offer
@@ -25,6 +26,8 @@ async def configure_program(
             await check_welcome_offer(uow, updated.welcome)
         if updated.birthday_gift != current.birthday_gift:
             await check_birthday_gift(uow, updated.birthday_gift)
+        if updated.memberships != current.memberships:
+            await check_membership_plans(uow, updated.memberships)
         await uow.programs.save(updated, clock.now(), by)
     return updated
 

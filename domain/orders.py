@@ -29,7 +29,8 @@ from domain.errors import DomainError, ErrorCode, IdempotencyKeyReused, NotFound
 from domain.idempotency import fingerprint, validate_key
 from domain.ledger import DEFAULT_WALLET, Balance, EntryKind
 from domain.members import active_member
-from domain.ports import BalanceCache, UnitOfWorkFactory
+from domain.paid_memberships import grant_memberships, revoke_memberships
+from domain.ports import BalanceCache, TenantUnitOfWork, UnitOfWorkFactory
 from domain.records.orders import OrderRecord, RefundRecord
 from domain.segment_membership import refresh_member
 from domain.tier_evaluation import evaluate_member_tier, tier_multiplier
@@ -167,6 +168,7 @@ async def record_order(
         await uow.orders.save(record, insert=existing is None)
         referral = await referring.on_order(uow, record, now)
         if order.member_id is not None:  # upgrades happen at once
+            await grant_memberships(uow, await uow.programs.current(), record, now)
             await evaluate_member_tier(uow, order.member_id, now)
             await refresh_member(uow, order.member_id, now)
     if balance is not None:
@@ -232,6 +234,21 @@ def refund_amount(order: Order, lines: list[RefundLine]) -> int:
     return int(share.to_integral_value(rounding=ROUND_HALF_UP))
 
 
+async def _replayed_refund(
+    uow: TenantUnitOfWork, record: OrderRecord, earlier: RefundRecord
+) -> RefundResult:
+    """The first answer of a refund again: its reversal's shortfall, and the member's
+    balance right after it (none when it reversed no points)."""
+    member_id = record.order.member_id
+    entry = None
+    if member_id is not None and earlier.points > 0:
+        entry = await uow.ledger.keyed_entry(member_id, DEFAULT_WALLET, earlier.refund_id)
+    if entry is None:
+        return RefundResult(record, earlier, 0, None, replayed=True)
+    balance = await uow.ledger.balance_after(entry.id)
+    return RefundResult(record, earlier, entry.shortfall, balance, replayed=True)
+
+
 def _rounding_slack(order: Order) -> int:
     """Most cents refunds by lines can overshoot what was paid: each rounds by at most half a
     cent, and an order has no more refunds by lines than units."""
@@ -267,7 +284,7 @@ async def refund_order(
                 raise IdempotencyKeyReused(
                     "This refundId was already used for another refund.", field=("refundId",)
                 )
-            return RefundResult(record, earlier, 0, None, replayed=True)
+            return await _replayed_refund(uow, record, earlier)
         if amount <= 0:
             raise DomainError("A refund must be of a positive amount.", field=("amount",))
         left = record.paid_minor - record.refunded_minor
@@ -326,6 +343,9 @@ async def refund_order(
         await uow.orders.add_refund(refund, now)
         referral = await referring.on_refund(uow, record, now)
         if member_id is not None:
+            whole = record.refunded_minor >= record.paid_minor
+            refunded_skus = None if whole else [x.sku for x in lines or ()]
+            await revoke_memberships(uow, record, refunded_skus, now)
             await evaluate_member_tier(uow, member_id, now)
             await refresh_member(uow, member_id, now)
     if balance is not None:

@@ -164,7 +164,9 @@ async def adjust_points(
             replayed = await uow.ledger.entry(int(first["entryId"]))
             if replayed is None:  # pragma: no cover - entries are never deleted
                 raise NotFound("The original entry is gone.", field=("idempotencyKey",))
-            return PointsChanged(replayed, None, replayed=True, member=member)
+            # The first answer again: the balance as of that change, not as it is now.
+            balance = await uow.ledger.balance_after(replayed.id)
+            return PointsChanged(replayed, balance, replayed=True, member=member)
         require_active(member)
         program = await uow.programs.current()
         refuse_closed_wallet(program, cmd.wallet)

@@ -35,7 +35,14 @@ from domain.referral_settings import ReferralSettings
 from domain.rewards import RedemptionStatus, Reward, RewardKind
 from domain.segments import Segment
 from domain.surveys import CsatSummary, NpsSummary, SurveyKind
-from domain.tiers import MemberTier, Tier, TierChangeReason, TierMetric, TierSettings
+from domain.tiers import (
+    MemberTier,
+    PaidMembership,
+    Tier,
+    TierChangeReason,
+    TierMetric,
+    TierSettings,
+)
 from domain.webhook_ports import EventOutbox, WebhookRepository
 
 
@@ -166,6 +173,18 @@ class LedgerRepository(Protocol):
         self, member_id: UUID, wallet: str, now: datetime, until: datetime
     ) -> list[tuple[datetime, int]]: ...
     async def entry(self, entry_id: int) -> LedgerEntry | None: ...
+    async def keyed_entry(self, member_id: UUID, wallet: str, key: str) -> LedgerEntry | None:
+        """The member's entry in `wallet` written under idempotency key `key` (the latest,
+        if several were); None: none."""
+        ...
+
+    async def balance_after(self, entry_id: int) -> Balance | None:
+        """The balance of the entry's wallet right after it: the column-wise sum of that
+        wallet's entries up to it (a wallet's entries are appended under its lock, so in
+        the order they took effect). Its version is the number of those entries. None: no
+        such entry."""
+        ...
+
     async def history(
         self, member_id: UUID, wallet: str | None, before_id: int | None, limit: int
     ) -> list[LedgerEntry]: ...
@@ -252,6 +271,10 @@ class RewardFilter:
     live_at: datetime | None = None
     search: str | None = None
     kinds: tuple[RewardKind, ...] = ()
+    # Leaves out rewards still in early access at early_at, except those early for one of
+    # early_tiers (lowercased tier names); None: early access does not narrow the page.
+    early_at: datetime | None = None
+    early_tiers: tuple[str, ...] = ()
 
 
 class RewardRepository(Protocol):
@@ -444,6 +467,21 @@ class TierRepository(Protocol):
         ...
 
     async def save_member_tier(self, member_tier: MemberTier, at: datetime) -> None: ...
+    async def memberships_of(self, member_id: UUID) -> list[PaidMembership]:
+        """The member's paid memberships not revoked, past ones too, soonest to end first."""
+        ...
+
+    async def add_membership(self, membership: PaidMembership) -> bool:
+        """Stores it; False (storing nothing) when its order already granted its sku."""
+        ...
+
+    async def revoke_memberships(
+        self, order_id: str, skus: Sequence[str] | None, at: datetime
+    ) -> int:
+        """Revokes what the order's lines of `skus` (None: all its lines) granted; answers
+        how many were revoked now."""
+        ...
+
     async def add_history(
         self,
         member_id: UUID,

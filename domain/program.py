@@ -143,6 +143,20 @@ MAX_TIER_GIFTS = 50
 
 
 @dataclass(frozen=True, slots=True)
+class MembershipPlan:
+    """Paid membership: an order line of `sku` buys `tier` (a tier's name) for `months`
+    per unit, from when the order is recorded (after any time left on the same tier)."""
+
+    sku: str
+    tier: str
+    months: int
+
+
+MAX_MEMBERSHIP_PLANS = 20
+MAX_MEMBERSHIP_MONTHS = 120
+
+
+@dataclass(frozen=True, slots=True)
 class ProgramConfig:
     version: int = 0
     currency: str = "USD"
@@ -165,6 +179,7 @@ class ProgramConfig:
     # points.expiring webhooks announce points this many days before they expire (0: never);
     # None: the platform's default (LOYALTY_WEBHOOK_EXPIRING_DAYS).
     expiring_notice_days: int | None = None
+    memberships: tuple[MembershipPlan, ...] = ()
     # The fields whose stored values were out of bounds when read (see from_json): they
     # hold safe stand-ins, orders are refused until the program is configured again.
     damaged: tuple[str, ...] = ()
@@ -268,9 +283,33 @@ def validate(config: ProgramConfig) -> ProgramConfig:
             "awardSignup gives the signup action's points: add an active signup action.",
             field=("welcomeOffer", "awardSignup"),
         )
+    config = replace(config, memberships=_valid_memberships(config.memberships))
     if config.birthday_gift is not None:
         return replace(config, birthday_gift=_valid_birthday_gift(config.birthday_gift))
     return config
+
+
+def _valid_memberships(plans: tuple[MembershipPlan, ...]) -> tuple[MembershipPlan, ...]:
+    if len(plans) > MAX_MEMBERSHIP_PLANS:
+        raise DomainError(
+            f"At most {MAX_MEMBERSHIP_PLANS} paid memberships.", field=("paidMemberships",)
+        )
+    skus: set[str] = set()
+    cleaned = []
+    for i, plan in enumerate(plans):
+        where = ("paidMemberships", str(i))
+        sku, tier = plan.sku.strip(), " ".join(plan.tier.split())
+        if not sku or len(sku) > 255 or sku in skus:
+            raise DomainError("Each sku is named once, 1 to 255 characters.", field=(*where, "sku"))
+        if not tier or len(tier) > 60:
+            raise DomainError("tier: a tier's name, 1 to 60 characters.", field=(*where, "tier"))
+        if not 1 <= plan.months <= MAX_MEMBERSHIP_MONTHS:
+            raise DomainError(
+                f"months must be 1 to {MAX_MEMBERSHIP_MONTHS}.", field=(*where, "months")
+            )
+        skus.add(sku)
+        cleaned.append(MembershipPlan(sku, tier, plan.months))
+    return tuple(cleaned)
 
 
 def _valid_birthday_gift(gift: BirthdayGift) -> BirthdayGift:
@@ -338,6 +377,10 @@ def to_json(config: ProgramConfig) -> dict[str, Any]:
         }
     if config.expiring_notice_days is not None:  # the same
         stored["expiring_notice_days"] = config.expiring_notice_days
+    if config.memberships:  # the same
+        stored["memberships"] = [
+            {"sku": m.sku, "tier": m.tier, "months": m.months} for m in config.memberships
+        ]
     gift = config.birthday_gift
     if gift is not None:  # the same
         stored["birthday_gift"] = {
@@ -462,6 +505,9 @@ def from_json(version: int, data: dict[str, Any]) -> ProgramConfig:
         stamp_card=card_from_json(data["stamp_card"]) if data.get("stamp_card") else None,
         welcome=_welcome_from_json(data.get("welcome")),
         birthday_gift=_birthday_gift_from_json(data.get("birthday_gift")),
+        memberships=tuple(
+            MembershipPlan(m["sku"], m["tier"], m["months"]) for m in data.get("memberships", ())
+        ),
     )
     return replace(config, damaged=tuple(reread.damaged)) if reread.damaged else config
 

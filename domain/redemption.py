@@ -12,6 +12,7 @@ from uuid import UUID, uuid4
 
 from domain.clock import Clock
 from domain.codes import typed_code
+from domain.early_access import open_tiers
 from domain.errors import DomainError, ErrorCode, NotFound
 from domain.events import redemption_used, reward_redeemed
 from domain.idempotency import fingerprint, first_result, validate_key
@@ -33,6 +34,7 @@ from domain.rewards import (
     reward_refusal,
 )
 from domain.segment_membership import refresh_member
+from domain.tier_checkout import TierDiscount, member_tier_discount
 from domain.wallet import LockedWallet
 
 MAX_CODE_ATTEMPTS = 5
@@ -123,7 +125,7 @@ async def redeem_reward(
                 return Redeemed(
                     found,
                     reward,
-                    None,
+                    await uow.ledger.balance_after(found.spend_entry_id),
                     replayed=True,
                     discount=_discount(found, subtotal_minor),
                 )
@@ -137,9 +139,20 @@ async def redeem_reward(
         refusal = reward.unavailable(now)
         if refusal is not None:
             raise refusal
-        tier = await _tier_name(uow, member_id) if reward.eligible_tiers else None
+        early = reward.early(now)
+        tier = await _tier_name(uow, member_id) if reward.eligible_tiers or early else None
         if not reward.tier_allows(tier):
             raise reward_refusal("This reward is for other tiers.", ErrorCode.NOT_ELIGIBLE)
+        if early:
+            opened = await open_tiers(uow, {member_id: tier}, [reward], now)
+            if not reward.early_allows(now, opened[member_id]):
+                until = reward.early_access_until
+                assert until is not None
+                raise reward_refusal(
+                    f"This reward is for {reward.early_access_tier} members and above until "
+                    f"{until.isoformat()}.",
+                    ErrorCode.NOT_ELIGIBLE,
+                )
         if reward.eligible_segments:
             held = (await uow.segments.of_members([member_id]))[member_id]
             if not reward.segments_allow(held):
@@ -319,6 +332,8 @@ class CodeCheck:
     redemption: Redemption | None
     reward: Reward | None
     discount: Discount | None
+    # What the code's member's tier takes off what the code leaves of the cart (valid codes).
+    tier: TierDiscount | None = None
 
 
 async def validate_code(
@@ -335,18 +350,22 @@ async def validate_code(
         if found is None or (member_id is not None and found.member_id != member_id):
             return CodeCheck(False, "Unknown code.", None, None, None)
         reward = await uow.rewards.get(found.reward_id)
-    assert reward is not None
-    if found.status is not RedemptionStatus.ISSUED or _expired(found, now):
-        return CodeCheck(False, _closed(found, now).message, found, reward, None)
-    if subtotal_minor < found.terms.min_order_minor:
-        return CodeCheck(
-            False,
-            f"The cart must be at least {found.terms.min_order_minor} (minor units).",
-            found,
-            reward,
-            None,
-        )
-    return CodeCheck(True, None, found, reward, _discount(found, subtotal_minor))
+        assert reward is not None
+        if found.status is not RedemptionStatus.ISSUED or _expired(found, now):
+            return CodeCheck(False, _closed(found, now).message, found, reward, None)
+        if subtotal_minor < found.terms.min_order_minor:
+            return CodeCheck(
+                False,
+                f"The cart must be at least {found.terms.min_order_minor} (minor units).",
+                found,
+                reward,
+                None,
+            )
+        discount = _discount(found, subtotal_minor)
+        assert discount is not None
+        left = subtotal_minor - discount.amount_minor
+        tier = await member_tier_discount(uow, found.member_id, left)
+    return CodeCheck(True, None, found, reward, discount, tier)
 
 
 async def expire_unused(

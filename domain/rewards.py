@@ -30,6 +30,13 @@ class RewardKind(StrEnum):
     FREE_PRODUCT = "FREE_PRODUCT"
     STORE_CREDIT = "STORE_CREDIT"
     CUSTOM = "CUSTOM"
+    CONTENT = "CONTENT"  # fulfilled by content on the redemption: a link, a download, a seat
+
+
+class ContentKind(StrEnum):
+    URL = "URL"
+    DOWNLOAD = "DOWNLOAD"
+    WEBINAR = "WEBINAR"
 
 
 class CodeSource(StrEnum):
@@ -79,6 +86,13 @@ class Reward:
     archived: bool
     created_at: datetime
     updated_at: datetime
+    # What a CONTENT reward delivers on redemption, to the member only.
+    content_kind: ContentKind | None = None
+    content_url: str | None = None
+    content_note: str | None = None
+    # Until early_access_until, only members of early_access_tier or a higher tier.
+    early_access_tier: str | None = None
+    early_access_until: datetime | None = None
 
     @property
     def terms(self) -> Terms:
@@ -122,6 +136,15 @@ class Reward:
     def eligible(self, tier: str | None, segments: frozenset[str] = frozenset()) -> bool:
         """Tier and segment gates; an empty list lets everyone through."""
         return self.tier_allows(tier) and self.segments_allow(segments)
+
+    def early(self, now: datetime) -> bool:
+        """Whether the reward is still in its early access at `now`."""
+        return self.early_access_until is not None and now < self.early_access_until
+
+    def early_allows(self, now: datetime, open_tiers: frozenset[str]) -> bool:
+        """`open_tiers`: the casefolded names of the member's tier and the tiers below it
+        (domain.tiers.tiers_at_or_below): early access is for its tier and those above."""
+        return not self.early(now) or (self.early_access_tier or "").casefold() in open_tiers
 
     def tier_allows(self, tier: str | None) -> bool:
         return not self.eligible_tiers or (tier is not None and tier in self.eligible_tiers)
@@ -297,6 +320,8 @@ def validate_reward(r: Reward) -> Reward:
         "perMemberPeriod needs a perMemberLimit.",
         "perMemberPeriod",
     )
+    _validate_content(r)
+    _validate_early_access(r)
     for name, at in (("startsAt", r.starts_at), ("endsAt", r.ends_at)):
         # A time without an offset means nothing to a shop in another zone: refuse it.
         _require(at is None or at.utcoffset() is not None, f"{name} needs a UTC offset.", name)
@@ -323,3 +348,48 @@ def validate_reward(r: Reward) -> Reward:
         "codeLength",
     )
     return r
+
+
+def _validate_content(r: Reward) -> None:
+    """A CONTENT reward names its content; no other kind carries any."""
+    if r.kind is not RewardKind.CONTENT:
+        _require(
+            r.content_kind is None and r.content_url is None and r.content_note is None,
+            "Only a CONTENT reward delivers content.",
+            "contentUrl",
+        )
+        return
+    _require(r.content_kind is not None, "contentKind is required for content.", "contentKind")
+    _require(
+        r.content_url is not None
+        and r.content_url.startswith(("https://", "http://"))
+        and len(r.content_url) < 2048,
+        "contentUrl must be an http(s) URL.",
+        "contentUrl",
+    )
+    _require(
+        r.content_note is None or len(r.content_note) <= MAX_DESCRIPTION,
+        "contentNote is too long.",
+        "contentNote",
+    )
+
+
+def _validate_early_access(r: Reward) -> None:
+    _require(
+        (r.early_access_tier is None) == (r.early_access_until is None),
+        "earlyAccessTier and earlyAccessUntil go together.",
+        "earlyAccessUntil",
+    )
+    if r.early_access_tier is None:
+        return
+    _require(
+        0 < len(r.early_access_tier) <= 60,
+        "earlyAccessTier: 1 to 60 characters.",
+        "earlyAccessTier",
+    )
+    until = r.early_access_until
+    _require(
+        until is not None and until.utcoffset() is not None,
+        "earlyAccessUntil needs a UTC offset.",
+        "earlyAccessUntil",
+    )

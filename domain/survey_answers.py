@@ -141,4 +141,7 @@ async def _replayed(uow: TenantUnitOfWork, first: dict[str, object]) -> SurveyAn
     survey = await uow.surveys.get(response.survey_id)
     assert survey is not None
     reason = first.get("noPointsReason")
-    return SurveyAnswer(response, survey, None, str(reason) if reason else None, replayed=True)
+    balance = (
+        await uow.ledger.balance_after(response.entry_id) if response.entry_id is not None else None
+    )
+    return SurveyAnswer(response, survey, balance, str(reason) if reason else None, replayed=True)

@@ -27,6 +27,7 @@ from domain.tiers import (
     TierMove,
     TierSettings,
     decide,
+    decide_with_memberships,
     held_tier,
     next_tier,
     progress,
@@ -49,7 +50,12 @@ async def evaluate_member_tier(
     settings = await uow.tiers.settings()
     current = await uow.tiers.lock_member_tier(member_id, now)
     value = await uow.tiers.metric_value(member_id, settings.metric, window_start(settings, now))
-    decision = decide(tiers, settings, current, value, now)
+    # Memberships are read only where the program sells them or the member held one.
+    if current.paid or (await uow.programs.current()).memberships:
+        memberships = await uow.tiers.memberships_of(member_id)
+        decision = decide_with_memberships(tiers, settings, current, value, now, memberships)
+    else:
+        decision = decide(tiers, settings, current, value, now)
     tier_id = decision.tier.id if decision.tier is not None else None
     moved = decision.move is not TierMove.SAME
     await uow.tiers.save_member_tier(
@@ -59,6 +65,7 @@ async def evaluate_member_tier(
             now if moved else current.since,
             decision.retain_until,
             settings.version,
+            paid=decision.paid,
         ),
         now,
     )
@@ -103,6 +110,8 @@ class Standing:
     progress: Progress | None
     retention: Retention | None
     settings: TierSettings
+    # Held by a paid membership until then (and not kept by the metric).
+    paid_until: datetime | None = None
 
 
 async def member_standing(
@@ -152,13 +161,15 @@ def _standing(
     else:
         held = held_tier(tiers, stored)
         since = stored.since if held is not None else None
+    paid = stored is not None and stored.paid and held is not None
     return Standing(
         current=held,
         since=since,
         next=next_tier(tiers, held),
         progress=progress(tiers, settings, held, value),
-        retention=retention(settings, held, stored, value),
+        retention=None if paid else retention(settings, held, stored, value),
         settings=settings,
+        paid_until=stored.retain_until if paid and stored is not None else None,
     )
 
 

@@ -60,6 +60,8 @@ class TierChangeReason(StrEnum):
     QUALIFIED = "QUALIFIED"
     PERIOD_ENDED = "PERIOD_ENDED"
     TIER_REMOVED = "TIER_REMOVED"
+    PURCHASED = "PURCHASED"  # a paid membership
+    MEMBERSHIP_ENDED = "MEMBERSHIP_ENDED"  # its period ended, or it was refunded
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +110,25 @@ class MemberTier:
     since: datetime
     retain_until: datetime | None
     evaluated_version: int
+    # Held by a paid membership (until retain_until), not earned by the metric.
+    paid: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PaidMembership:
+    """A tier bought by an order line, from `starts_at` until `ends_at`."""
+
+    id: UUID
+    member_id: UUID
+    tier_id: UUID
+    order_id: str
+    sku: str
+    starts_at: datetime
+    ends_at: datetime
+    revoked_at: datetime | None = None
+
+    def active(self, now: datetime) -> bool:
+        return self.revoked_at is None and self.starts_at <= now < self.ends_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +138,7 @@ class Decision:
     move: TierMove
     reason: TierChangeReason | None
     previous: Tier | None
+    paid: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +203,18 @@ def ladder(tiers: list[Tier]) -> list[Tier]:
 def qualifying(tiers: list[Tier], value: int) -> Tier | None:
     met = [t for t in ladder(tiers) if t.threshold <= value]
     return met[-1] if met else None
+
+
+def tiers_at_or_below(tiers: list[Tier], held: str | None) -> frozenset[str]:
+    """The casefolded names of the tier named `held` and of the tiers below it: the early
+    access a member of `held` has (a reward early for Silver is early for Gold too)."""
+    if held is None:
+        return frozenset()
+    live = ladder(tiers)
+    top = next((t for t in live if t.name.casefold() == held.casefold()), None)
+    if top is None:
+        return frozenset()
+    return frozenset(t.name.casefold() for t in live if t.threshold <= top.threshold)
 
 
 def next_tier(tiers: list[Tier], held: Tier | None) -> Tier | None:
@@ -249,6 +283,47 @@ def decide(
     else:
         move = TierMove.DOWN
     return Decision(tier, retain, move, None if move is TierMove.SAME else reason, previous)
+
+
+def decide_with_memberships(
+    tiers: list[Tier],
+    settings: TierSettings,
+    current: MemberTier,
+    value: int,
+    now: datetime,
+    memberships: list[PaidMembership],
+) -> Decision:
+    """`decide`, with paid memberships as a floor: the member holds the higher of what their
+    metric earns and the best tier a membership active at `now` gives (until it ends). A tier
+    held only by a membership is not kept after it, as an earned one is: when the membership
+    ends or is refunded, the member holds what their metric earns then."""
+    basis = replace(current, tier_id=None, retain_until=None) if current.paid else current
+    earned = decide(tiers, settings, basis, value, now)
+    live = {t.id: t for t in tiers if not t.archived}
+    bought = max(
+        ((live[m.tier_id], m.ends_at) for m in memberships if m.active(now) and m.tier_id in live),
+        key=lambda found: (found[0].threshold, found[1]),
+        default=None,
+    )
+    previous = recorded_tier(tiers, current)
+    tier: Tier | None
+    retain: datetime | None
+    if bought is not None and _rank(bought[0]) > _rank(earned.tier):
+        tier, retain, paid = bought[0], bought[1], True
+    else:
+        tier, retain, paid = earned.tier, earned.retain_until, False
+    was = previous.id if previous is not None else None
+    if was == (tier.id if tier is not None else None):
+        move = TierMove.SAME
+    else:
+        move = TierMove.UP if _rank(tier) > _rank(previous) else TierMove.DOWN
+    if paid:
+        reason = TierChangeReason.PURCHASED
+    elif current.paid and move is TierMove.DOWN:
+        reason = TierChangeReason.MEMBERSHIP_ENDED
+    else:
+        reason = earned.reason or TierChangeReason.QUALIFIED
+    return Decision(tier, retain, move, None if move is TierMove.SAME else reason, previous, paid)
 
 
 def progress(

@@ -30,6 +30,17 @@ _OPERATOR_COLUMNS = "id, email, name, password_hash, agency_id, role"
 
 
 @dataclass(frozen=True, slots=True)
+class OperatorListing:
+    """An operator as the command line lists it: never its password hash."""
+
+    email: str
+    name: str | None
+    role: str
+    agency: str | None
+    tenants: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ApiKeyRecord:
     id: UUID
     tenant_id: UUID
@@ -119,6 +130,24 @@ class ControlStore:
             f"SELECT {_OPERATOR_COLUMNS} FROM control.operators WHERE email = $1", email
         )
         return Operator(**dict(row)) if row else None
+
+    async def operators(self) -> list[OperatorListing]:
+        """Every operator, by agency then email, with its agency's name and the slugs of
+        the tenants it has access to."""
+        rows = await self._pool.fetch(
+            """SELECT o.email, o.name, o.role, a.name AS agency,
+                      coalesce(array_agg(t.slug ORDER BY t.slug)
+                               FILTER (WHERE t.slug IS NOT NULL), '{}') AS tenants
+               FROM control.operators o
+               LEFT JOIN control.agencies a ON a.id = o.agency_id
+               LEFT JOIN control.memberships m ON m.operator_id = o.id
+               LEFT JOIN control.tenants t ON t.id = m.tenant_id
+               GROUP BY o.id, a.name ORDER BY a.name NULLS LAST, o.email"""
+        )
+        return [
+            OperatorListing(r["email"], r["name"], r["role"], r["agency"], tuple(r["tenants"]))
+            for r in rows
+        ]
 
     async def operator(self, operator_id: UUID) -> Operator | None:
         row = await self._pool.fetchrow(

@@ -116,6 +116,11 @@ class TenantRegistry:
         )
         return [tenant_from_row(r) for r in rows]
 
+    async def all(self) -> list[Tenant]:
+        """Every tenant, whatever its status, by slug."""
+        rows = await self._pool.fetch(f"SELECT {COLUMNS} FROM control.tenants ORDER BY slug")
+        return [tenant_from_row(r) for r in rows]
+
     async def schemas(self) -> list[str]:
         rows = await self._pool.fetch("SELECT schema_name FROM control.tenants ORDER BY slug")
         return [r["schema_name"] for r in rows]

@@ -3,16 +3,17 @@ rewards in reach of one member."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID
 
 from domain.catalog import Availability, availability
 from domain.ledger import DEFAULT_WALLET
 from domain.points import read_balance
-from domain.ports import BalanceCache, RewardFilter, UnitOfWorkFactory
+from domain.ports import BalanceCache, RewardFilter, TenantUnitOfWork, UnitOfWorkFactory
 from domain.rewards import Reward, RewardKind
 from domain.tier_evaluation import member_tier_name
+from domain.tiers import tiers_at_or_below
 from domain.viewers import Viewer, may_see_reward
 
 MAX_SEARCH = 200
@@ -47,22 +48,44 @@ async def catalog_page(
     after_seq: int | None,
     limit: int,
 ) -> list[Reward]:
+    where = catalog_filter(viewer, query, now)
     async with uow_factory() as uow:
-        return await uow.rewards.page(after_seq, limit, catalog_filter(viewer, query, now))
+        if not viewer.sees_unlisted_rewards:
+            # Early rewards are for the tiers they are early for: a member of one sees them.
+            opened = await _viewer_tiers(uow, viewer)
+            where = replace(where, early_at=now, early_tiers=tuple(sorted(opened)))
+        return await uow.rewards.page(after_seq, limit, where)
+
+
+async def _viewer_tiers(uow: TenantUnitOfWork, viewer: Viewer) -> frozenset[str]:
+    """The tiers whose early access the viewer has: a member token's tier and those below."""
+    if not viewer.is_member or viewer.member_id is None or uow.tiers.known_empty():
+        return frozenset()
+    held = await uow.tiers.held(viewer.member_id)
+    if held is None:
+        return frozenset()
+    return tiers_at_or_below(await uow.tiers.all(), held.name)
 
 
 async def live_rewards(uow_factory: UnitOfWorkFactory, now: datetime, limit: int) -> list[Reward]:
-    """The first rewards that can be redeemed at `now`, whoever asks."""
+    """The first rewards that can be redeemed at `now`, whoever asks: not those still in
+    early access for some tiers."""
     async with uow_factory() as uow:
-        return await uow.rewards.page(None, limit, RewardFilter(live_at=now))
+        return await uow.rewards.page(None, limit, RewardFilter(live_at=now, early_at=now))
 
 
 async def reward_for(
     uow_factory: UnitOfWorkFactory, viewer: Viewer, reward_id: UUID, now: datetime
 ) -> Reward | None:
     """The reward, or None when there is none the viewer may see."""
-    found = await reward_by_id(uow_factory, reward_id)
-    return found if found is not None and may_see_reward(viewer, found, now) else None
+    async with uow_factory() as uow:
+        found = await uow.rewards.get(reward_id)
+        if found is None or not may_see_reward(viewer, found, now):
+            return None
+        if viewer.sees_unlisted_rewards or not found.early(now):
+            return found
+        opened = await _viewer_tiers(uow, viewer)
+    return found if found.early_allows(now, opened) else None
 
 
 async def reward_by_id(uow_factory: UnitOfWorkFactory, reward_id: UUID) -> Reward | None:

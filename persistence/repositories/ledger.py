@@ -412,6 +412,32 @@ class PgLedgerRepository:
         )
         return _entry(row) if row else None
 
+    async def keyed_entry(self, member_id: UUID, wallet: str, key: str) -> LedgerEntry | None:
+        row = await self._conn.fetchrow(
+            f"""SELECT {_ENTRY_COLUMNS} FROM ledger_entries
+                WHERE member_id = $1 AND wallet = $2 AND idempotency_key = $3
+                ORDER BY id DESC LIMIT 1""",
+            member_id,
+            wallet,
+            key,
+        )
+        return _entry(row) if row else None
+
+    async def balance_after(self, entry_id: int) -> Balance | None:
+        row = await self._conn.fetchrow(
+            """SELECT e.member_id, e.wallet, sum(x.available_delta)::bigint AS available,
+                      sum(x.pending_delta)::bigint AS pending,
+                      sum(x.lifetime_delta)::bigint AS lifetime, count(*) AS version,
+                      sum(x.debt_delta)::bigint AS debt
+               FROM ledger_entries e
+               JOIN ledger_entries x
+                 ON x.member_id = e.member_id AND x.wallet = e.wallet AND x.id <= e.id
+               WHERE e.id = $1
+               GROUP BY e.member_id, e.wallet""",
+            entry_id,
+        )
+        return _balance_of(row) if row else None
+
     async def history(
         self, member_id: UUID, wallet: str | None, before_id: int | None, limit: int
     ) -> list[LedgerEntry]:

@@ -12,7 +12,7 @@ import asyncpg
 from domain.ports import RewardFilter
 from domain.program import LimitPeriod
 from domain.records.redemptions import Redemption
-from domain.rewards import CodeSource, RedemptionStatus, Reward, RewardKind, Terms
+from domain.rewards import CodeSource, ContentKind, RedemptionStatus, Reward, RewardKind, Terms
 from persistence.db import Conn
 from persistence.repositories.like import contains
 
@@ -32,6 +32,7 @@ def _reward(row: asyncpg.Record) -> Reward:
     )
     data["eligible_tiers"] = tuple(data["eligible_tiers"])
     data["eligible_segments"] = tuple(data["eligible_segments"])
+    data["content_kind"] = ContentKind(data["content_kind"]) if data["content_kind"] else None
     return Reward(**data)
 
 
@@ -39,7 +40,7 @@ def _reward_values(r: Reward) -> list[object]:
     values = []
     for name in _REWARD_FIELDS:
         value = getattr(r, name)
-        if name in ("kind", "code_source", "per_member_period") and value is not None:
+        if name in ("kind", "code_source", "per_member_period", "content_kind") and value:
             value = value.value
         if name in ("eligible_tiers", "eligible_segments"):
             value = list(value)
@@ -130,6 +131,8 @@ class PgRewardRepository:
                         AND (stock IS NULL OR issued < stock)))
                   AND ($4::text IS NULL OR name ILIKE $4 ESCAPE '\\')
                   AND (cardinality($6::text[]) = 0 OR kind = ANY($6))
+                  AND ($7::timestamptz IS NULL OR early_access_until IS NULL
+                       OR early_access_until <= $7 OR lower(early_access_tier) = ANY($8::text[]))
                 ORDER BY seq LIMIT $5""",
             after_seq,
             where.include_archived,
@@ -137,6 +140,8 @@ class PgRewardRepository:
             contains(where.search),
             limit,
             [k.value for k in where.kinds],
+            where.early_at,
+            list(where.early_tiers),
         )
         return [_reward(r) for r in rows]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
@@ -13,6 +14,7 @@ from domain.ledger import DEFAULT_WALLET
 from domain.ports import TierHistoryEntry, TierStanding
 from domain.tiers import (
     MemberTier,
+    PaidMembership,
     Tier,
     TierBenefits,
     TierChangeReason,
@@ -28,7 +30,8 @@ _TIER_COLUMNS = (
     "id, name, threshold, multiplier, perks, archived, created_at, updated_at,"
     " discount_percent, free_shipping"
 )
-_MEMBER_TIER_COLUMNS = "member_id, tier_id, since, retain_until, evaluated_version"
+_MEMBER_TIER_COLUMNS = "member_id, tier_id, since, retain_until, evaluated_version, paid"
+_MEMBERSHIP_COLUMNS = "id, member_id, tier_id, order_id, sku, starts_at, ends_at, revoked_at"
 _SETTINGS_COLUMNS = "metric, window_kind, rolling_months, downgrade, grace_days, version"
 # The tiers members hold, followed by the condition on `mt.member_id` that picks them.
 _HELD_SQL = (
@@ -78,6 +81,7 @@ def _member_tier(row: asyncpg.Record) -> MemberTier:
         since=row["since"],
         retain_until=row["retain_until"],
         evaluated_version=row["evaluated_version"],
+        paid=row["paid"],
     )
 
 
@@ -206,7 +210,7 @@ class PgTierRepository:
     async def save_member_tier(self, member_tier: MemberTier, at: datetime) -> None:
         await self._conn.execute(
             """UPDATE member_tiers SET tier_id = $2, since = $3, retain_until = $4,
-                   evaluated_version = $5, evaluated_at = $6
+                   evaluated_version = $5, evaluated_at = $6, paid = $7
                WHERE member_id = $1""",
             member_tier.member_id,
             member_tier.tier_id,
@@ -214,7 +218,39 @@ class PgTierRepository:
             member_tier.retain_until,
             member_tier.evaluated_version,
             at,
+            member_tier.paid,
         )
+
+    async def memberships_of(self, member_id: UUID) -> list[PaidMembership]:
+        rows = await self._conn.fetch(
+            f"""SELECT {_MEMBERSHIP_COLUMNS} FROM paid_memberships
+                WHERE member_id = $1 AND revoked_at IS NULL ORDER BY ends_at, id""",
+            member_id,
+        )
+        return [PaidMembership(**dict(r)) for r in rows]
+
+    async def add_membership(self, membership: PaidMembership) -> bool:
+        added = await self._conn.fetchval(
+            f"""INSERT INTO paid_memberships ({_MEMBERSHIP_COLUMNS})
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                ON CONFLICT (order_id, sku) DO NOTHING RETURNING true""",
+            *dataclasses.astuple(membership),
+        )
+        return bool(added)
+
+    async def revoke_memberships(
+        self, order_id: str, skus: Sequence[str] | None, at: datetime
+    ) -> int:
+        revoked = await self._conn.fetch(
+            """UPDATE paid_memberships SET revoked_at = $3
+               WHERE order_id = $1 AND revoked_at IS NULL
+                 AND ($2::text[] IS NULL OR sku = ANY($2::text[]))
+               RETURNING id""",
+            order_id,
+            list(skus) if skus is not None else None,
+            at,
+        )
+        return len(revoked)
 
     async def add_history(
         self,
@@ -271,7 +307,7 @@ class PgTierRepository:
         metric_sql = _METRIC_SQL[metric].format(m="m.id", s="$1")
         rows = await self._conn.fetch(
             f"""SELECT m.id, mt.member_id, mt.tier_id, mt.since, mt.retain_until,
-                       mt.evaluated_version, ({metric_sql}) AS value
+                       mt.evaluated_version, mt.paid, ({metric_sql}) AS value
                 FROM members m LEFT JOIN member_tiers mt ON mt.member_id = m.id
                 WHERE m.status <> 'ERASED' AND ($2::uuid IS NULL OR m.id > $2)
                 ORDER BY m.id LIMIT $3""",
@@ -287,7 +323,7 @@ class PgTierRepository:
         metric_sql = _METRIC_SQL[metric].format(m="m.id", s="$2")
         rows = await self._conn.fetch(
             f"""SELECT m.id, mt.member_id, mt.tier_id, mt.since, mt.retain_until,
-                       mt.evaluated_version, ({metric_sql}) AS value
+                       mt.evaluated_version, mt.paid, ({metric_sql}) AS value
                 FROM unnest($1::uuid[]) AS m(id)
                 LEFT JOIN member_tiers mt ON mt.member_id = m.id""",
             list(member_ids),

@@ -454,6 +454,27 @@ STORY = [
         "operator",
         lambda w, c: {"input": {"clearWelcomeOffer": True}},
     ),
+    # Paid memberships: Gold for a year by its SKU, refused for a tier the program lacks
+    Step(
+        "agency/ConfigurePaidMemberships.graphql",
+        "operator",
+        lambda w, c: {
+            "input": {"paidMemberships": [{"sku": "GOLD-YEAR", "tier": "Gold", "months": 12}]}
+        },
+        refused="secret",
+    ),
+    Step(
+        "agency/ConfigurePaidMemberships.graphql",
+        "operator",
+        lambda w, c: {
+            "input": {"paidMemberships": [{"sku": "X", "tier": "Platinum", "months": 12}]}
+        },
+    ),
+    Step(
+        "agency/ConfigurePaidMemberships.graphql",
+        "operator",
+        lambda w, c: {"input": {"paidMemberships": []}},
+    ),
     # The stamp card becomes a card of two stamps a pair of shoes that issues the gift: erin's
     # next order completes it, and takes a code from the gift's pool
     Step(

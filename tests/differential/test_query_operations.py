@@ -182,6 +182,11 @@ QUERIES: dict[str, list[Variables]] = {
         lambda w: {"id": w.prize},
         lambda w: {"id": w.alice},  # an id of another type
     ],
+    "storefront/TierCheckout.graphql": [
+        lambda w: {"externalId": "alice", "subtotal": 5000},
+        lambda w: {"externalId": "bob", "subtotal": 0},
+        lambda w: {"externalId": "alice", "subtotal": -1},
+    ],
     "storefront/ValidateCode.graphql": [
         lambda w: {"code": w.issued_code, "subtotal": 3000, "externalId": "alice"},
         lambda w: {"code": w.used_code, "subtotal": 3000},

@@ -24,7 +24,7 @@ from api.schema.referrals.referrals import Referral, ReferralStats
 from api.schema.rewards.reward_types import AvailableReward, Redemption, RedemptionStatus, Reward
 from api.schema.stamps.stamp_types import MemberStamps, stamps_of
 from api.schema.surveys.survey_types import SurveyResponse, member_survey_responses
-from api.schema.tiers.tier_types import MemberTierStanding, TierChange
+from api.schema.tiers.tier_types import MemberTierStanding, TierChange, TierCheckout
 from domain.catalog import Availability
 from domain.ledger import validate_wallet
 from domain.points import read_balance
@@ -33,6 +33,7 @@ from domain.reads.orders import orders_of_members
 from domain.reads.rewards import rewards_in_reach
 from domain.reads.segments import segments_of_members
 from domain.records import members as m
+from domain.tier_checkout import cart_tier_discount
 from domain.tier_evaluation import Standing, member_standing
 from engine.assemble import assemble
 from engine.markers import BATCHED
@@ -337,6 +338,16 @@ class Member(Node):
             if read is not None:
                 return _rewards_offered(read[self.member_id])
         return _read_available_rewards(self, info, size)
+
+    @strawberry.field(
+        description="What the member's tier takes off a cart of `subtotal` minor units "
+        "with no code (null: no tier); validateCode answers it for a cart with a code."
+    )
+    async def tier_checkout(
+        self: Member | MemberById, info: Info, subtotal: int
+    ) -> TierCheckout | None:
+        found = await cart_tier_discount(info.context.uow, self.member_id, subtotal)
+        return TierCheckout.of(found) if found is not None else None
 
     @strawberry.field(
         description="The member's tier, the next one up and what keeping it takes.",

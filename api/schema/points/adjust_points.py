@@ -34,7 +34,8 @@ class AdjustPointsPayload:
     entry: LedgerEntry | None = None
     member: Member | None = None
     points: Points | None = strawberry.field(
-        default=None, description="The balance right after this change (null on a replay)."
+        default=None,
+        description="The balance right after this change (a replay: as of the first call).",
     )
     replayed: bool = False
     errors: list[UserError] = strawberry.field(default_factory=list)

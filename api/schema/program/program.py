@@ -21,6 +21,7 @@ from api.schema.common.errors import UserError, returns_payload
 from api.schema.common.ids import to_global_id, uuid_of
 from api.schema.common.lot_expiry import LotExpiry, LotExpiryInput
 from api.schema.common.pagination import page_size
+from api.schema.program.memberships import PaidMembership, PaidMembershipInput
 from api.schema.referrals.referrals import ReferralProgram, program_referrals
 from api.schema.rewards.reward_types import Reward, reward_by_id
 from api.schema.stamps.stamp_types import StampCard
@@ -222,6 +223,10 @@ class Program:
         description="The catalog reward each member gets on their birthday, by tier; null: "
         "none (the birthday action's points are separate).",
     )
+    paid_memberships: list[PaidMembership] = strawberry.field(
+        default_factory=list,
+        description="Tiers bought by an order line of their SKU, for a period.",
+    )
 
     @strawberry.field(description="Rewards that can be redeemed now.")
     async def rewards(self, info: Info, first: int = 50) -> list[Reward]:
@@ -313,6 +318,7 @@ def program_of(name: str, slug: str, c: p.ProgramConfig) -> Program:
         stamp_card=StampCard.of(c.stamp_card),
         welcome_offer=WelcomeOffer.of(c.welcome),
         birthday_gift=BirthdayGift.of(c.birthday_gift),
+        paid_memberships=PaidMembership.all_of(c.memberships),
     )
 
 
@@ -378,6 +384,11 @@ class ConfigureProgramInput:
         default=None, description="Replaces the birthday gift; see clearBirthdayGift."
     )
     clear_birthday_gift: bool = False
+    paid_memberships: list[PaidMembershipInput] | None = strawberry.field(
+        default=None,
+        description="Replaces the paid memberships: each SKU buys a tier for some months "
+        "(an empty list: none).",
+    )
 
 
 @strawberry.type
@@ -439,6 +450,8 @@ def _update(i: ConfigureProgramInput) -> PartialUpdate:
         values["welcome"] = _welcome(i.welcome_offer)
     if i.birthday_gift is not None:
         values["birthday_gift"] = _birthday_gift(i.birthday_gift)
+    if i.paid_memberships is not None:
+        values["memberships"] = tuple(x.plan() for x in i.paid_memberships)
     cleared = [
         name
         for flag, name in (

@@ -13,6 +13,7 @@ from api.schema.common.ids import uuid_of
 from api.schema.members.members import acting_member_id
 from api.schema.points.ledger_types import Points
 from api.schema.rewards.reward_types import Redemption, Reward
+from api.schema.tiers.tier_types import TierCheckout
 from domain import redemption as rd
 from domain.errors import DomainError
 from domain.rewards import Discount
@@ -86,11 +87,20 @@ class RedemptionPayload:
 class CodeValidation:
     valid: bool
     reason: str | None
-    discount: int | None = strawberry.field(description="Minor units off this cart.")
-    free_shipping: bool
+    discount: int | None = strawberry.field(description="Minor units the code takes off.")
+    free_shipping: bool = strawberry.field(
+        description="Ship the order free: the code, or the member's tier, gives it."
+    )
     free_sku: str | None
     redemption: Redemption | None
     reward: Reward | None
+    tier: TierCheckout | None = strawberry.field(
+        description="What the code's member's tier takes off what the code leaves of the "
+        "cart (null: an invalid code, or a member in no tier)."
+    )
+    total_discount: int | None = strawberry.field(
+        description="Minor units off the cart in all: the code's and the tier's."
+    )
 
 
 @strawberry.type
@@ -122,14 +132,21 @@ class RedemptionQueries:
         check = await rd.validate_code(
             ctx.uow, ctx.services.clock, code=code, subtotal_minor=subtotal, member_id=member
         )
+        tier = check.tier
+        code_off = check.discount.amount_minor if check.discount else None
         return CodeValidation(
             valid=check.valid,
             reason=check.reason,
-            discount=check.discount.amount_minor if check.discount else None,
-            free_shipping=bool(check.discount and check.discount.free_shipping),
+            discount=code_off,
+            free_shipping=bool(check.discount and check.discount.free_shipping)
+            or bool(tier and tier.free_shipping),
             free_sku=check.discount.free_sku if check.discount else None,
             redemption=Redemption.of(check.redemption) if check.redemption else None,
             reward=Reward.of(check.reward) if check.reward else None,
+            tier=TierCheckout.of(tier) if tier else None,
+            total_discount=None
+            if code_off is None
+            else code_off + (tier.amount_minor if tier else 0),
         )
 
 

@@ -19,6 +19,24 @@ from domain.records.redemptions import Redemption as DomainRedemption
 RewardKind = strawberry.enum(r.RewardKind, name="RewardKind")
 CodeSource = strawberry.enum(r.CodeSource, name="CodeSource")
 RedemptionStatus = strawberry.enum(r.RedemptionStatus, name="RedemptionStatus")
+ContentKind = strawberry.enum(
+    r.ContentKind,
+    name="ContentKind",
+    description="What a CONTENT reward delivers: a link, a download, a seat at a webinar.",
+)
+
+
+@strawberry.type(description="What a CONTENT reward delivers on redemption.")
+class RewardContent:
+    kind: ContentKind  # type: ignore[valid-type]
+    url: str
+    note: str | None = strawberry.field(description="Instructions: a date, a seat, a password.")
+
+    @classmethod
+    def of(cls, x: r.Reward) -> RewardContent | None:
+        if x.content_kind is None or x.content_url is None:
+            return None
+        return cls(kind=x.content_kind, url=x.content_url, note=x.content_note)
 
 
 @strawberry.type(description="Something points buy.")
@@ -53,6 +71,14 @@ class Reward(Node):
     refund_on_expiry: bool
     archived: bool
     created_at: datetime
+    content_kind: ContentKind | None = strawberry.field(  # type: ignore[valid-type]
+        description="What a CONTENT reward delivers; the content itself is on redemptions."
+    )
+    early_access_tier: str | None = strawberry.field(
+        description="Until earlyAccessUntil, only members of this tier or a higher one see "
+        "and redeem the reward."
+    )
+    early_access_until: datetime | None
     domain: strawberry.Private[r.Reward]
 
     @classmethod
@@ -89,8 +115,20 @@ class Reward(Node):
             refund_on_expiry=x.refund_on_expiry,
             archived=x.archived,
             created_at=x.created_at,
+            content_kind=x.content_kind,
+            early_access_tier=x.early_access_tier,
+            early_access_until=x.early_access_until,
             domain=x,
         )
+
+    @strawberry.field(
+        description="The content a CONTENT reward delivers: staff only; members read it on "
+        "their redemptions."
+    )
+    def content(self, info: Info) -> RewardContent | None:
+        if not info.context.viewer.sees_unlisted_rewards:
+            return None
+        return RewardContent.of(self.domain)
 
 
 async def reward_by_id(info: Info, reward_id: UUID) -> Reward | None:
@@ -131,6 +169,16 @@ class Redemption(Node):
     @strawberry.field
     async def reward(self, info: Info) -> Reward | None:
         return await reward_by_id(info, self.reward_id)
+
+    @strawberry.field(
+        description="What a CONTENT reward delivers (its link as it is now), for the "
+        "redemption's member and staff; null once the code is cancelled or expired."
+    )
+    async def content(self, info: Info) -> RewardContent | None:
+        if self.status in (r.RedemptionStatus.CANCELLED, r.RedemptionStatus.EXPIRED):
+            return None
+        found = await reads.reward_by_id(info.context.uow, self.reward_id)
+        return RewardContent.of(found) if found is not None else None
 
 
 @strawberry.type(description="A reward in reach of a member, or how far it is.")

@@ -15,13 +15,14 @@ from api.schema.common.enums import LimitPeriod
 from api.schema.common.errors import UserError, returns_payload
 from api.schema.common.ids import uuid_of
 from api.schema.common.pagination import Connection, connection, decode_cursor, page_size
-from api.schema.rewards.reward_types import CodeSource, Reward, RewardKind
+from api.schema.rewards.reward_types import CodeSource, ContentKind, Reward, RewardKind
 from domain import catalog
 from domain.code_import import import_reward_codes
 from domain.partial_updates import PartialUpdate
 from domain.reads.rewards import CatalogQuery, catalog_page, reward_for
 from domain.reward_update import reward_update
 from domain.rewards import CodeSource as DomainCodeSource
+from domain.rewards import ContentKind as DomainContentKind
 from domain.rewards import RewardKind as DomainRewardKind
 
 # Fields of the reward inputs, mapped to the domain's names where they differ.
@@ -64,6 +65,23 @@ class RewardFieldsInput:
         description="Characters of generated codes: a choice from ACDEFGHJKMNPQRTUVWXY34679.",
     )
     refund_on_expiry: bool | None = None
+    content_kind: ContentKind | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="A CONTENT reward: what it delivers."
+    )
+    content_url: str | None = strawberry.field(
+        default=None,
+        description="A CONTENT reward: the link, download or webinar URL its redemptions show "
+        "their member.",
+    )
+    content_note: str | None = strawberry.field(
+        default=None, description="A CONTENT reward: instructions shown with the link."
+    )
+    early_access_tier: str | None = strawberry.field(
+        default=None,
+        description="Early access: only this tier and those above see and redeem the reward "
+        "until earlyAccessUntil.",
+    )
+    early_access_until: datetime | None = None
 
 
 @strawberry.input
@@ -96,6 +114,10 @@ def _fields(i: RewardFieldsInput) -> dict[str, Any]:
             value = tuple(v.strip() for v in value)
         if name in ("code_prefix", "code_alphabet"):
             value = value.strip().upper()
+        if name in ("content_url", "early_access_tier"):
+            value = value.strip()
+        if name == "content_kind":
+            value = DomainContentKind(value)
         out[_RENAMED.get(name, name)] = value
     return out
 

@@ -13,6 +13,7 @@ from api.schema.common.node import Node
 from api.schema.common.scalars import BigInt
 from domain import tiers as t
 from domain.ports import TierHistoryEntry
+from domain.tier_checkout import TierDiscount
 from domain.tier_evaluation import Standing
 
 TierMetric = strawberry.enum(
@@ -40,6 +41,27 @@ class TierBenefits:
     @classmethod
     def of(cls, b: t.TierBenefits) -> TierBenefits:
         return cls(discount_percent=b.discount_percent, free_shipping=b.free_shipping)
+
+
+@strawberry.type(description="What the member's tier takes off one cart.")
+class TierCheckout:
+    tier: str = strawberry.field(description="The tier's name.")
+    discount_percent: Decimal | None = strawberry.field(
+        description="The tier's standing discount, in percent; null: none."
+    )
+    discount: int = strawberry.field(
+        description="Minor units off the cart (after a code's discount), rounded down."
+    )
+    free_shipping: bool
+
+    @classmethod
+    def of(cls, d: TierDiscount) -> TierCheckout:
+        return cls(
+            tier=d.tier,
+            discount_percent=d.discount_percent,
+            discount=d.amount_minor,
+            free_shipping=d.free_shipping,
+        )
 
 
 @strawberry.type(description="A VIP tier: members whose metric reaches the threshold hold it.")
@@ -119,6 +141,10 @@ class MemberTierStanding:
         description="The current tier is kept until then; null when it cannot be lost."
     )
     retention: TierRetention | None
+    paid_until: datetime | None = strawberry.field(
+        default=None,
+        description="The current tier is a paid membership until then (null: earned, or none).",
+    )
 
     @classmethod
     def of(cls, s: Standing) -> MemberTierStanding:
@@ -145,6 +171,7 @@ class MemberTierStanding:
             )
             if r
             else None,
+            paid_until=s.paid_until,
         )
 
 

@@ -243,6 +243,38 @@ class FakeLedgerRepository:
         row = self._tables.entries.get(entry_id)
         return row.entry if row else None
 
+    async def keyed_entry(self, member_id: UUID, wallet: str, key: str) -> LedgerEntry | None:
+        found = [
+            row.entry
+            for row in self._tables.entries.values()
+            if row.entry.member_id == member_id
+            and row.entry.wallet == wallet
+            and row.idempotency_key == key
+        ]
+        return max(found, key=lambda e: e.id, default=None)
+
+    async def balance_after(self, entry_id: int) -> Balance | None:
+        last = self._tables.entries.get(entry_id)
+        if last is None:
+            return None
+        member_id, wallet = last.entry.member_id, last.entry.wallet
+        upto = [
+            row.entry
+            for row in self._tables.entries.values()
+            if row.entry.member_id == member_id
+            and row.entry.wallet == wallet
+            and row.entry.id <= entry_id
+        ]
+        return Balance(
+            member_id,
+            wallet,
+            sum(e.available_delta for e in upto),
+            sum(e.pending_delta for e in upto),
+            sum(e.lifetime_delta for e in upto),
+            len(upto),
+            sum(e.debt_delta for e in upto),
+        )
+
     async def history(
         self, member_id: UUID, wallet: str | None, before_id: int | None, limit: int
     ) -> list[LedgerEntry]:

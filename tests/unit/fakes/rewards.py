@@ -69,6 +69,12 @@ class FakeRewardRepository:
                 )
                 and (where.search is None or _ilike_contains(r.name, where.search))
                 and (not where.kinds or r.kind in where.kinds)
+                and (
+                    where.early_at is None
+                    or r.early_access_until is None
+                    or r.early_access_until <= where.early_at
+                    or (r.early_access_tier or "").lower() in where.early_tiers
+                )
             )
 
         found = sorted(filter(matches, self._tables.rewards.values()), key=lambda r: r.seq)

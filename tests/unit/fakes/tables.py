@@ -34,7 +34,7 @@ from domain.records.surveys import Survey, SurveyResponse
 from domain.records.webhooks import NewEvent, WebhookDelivery, WebhookEndpoint
 from domain.rewards import Reward
 from domain.segments import Segment
-from domain.tiers import MemberTier, Tier, TierChangeReason, TierSettings
+from domain.tiers import MemberTier, PaidMembership, Tier, TierChangeReason, TierSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +117,7 @@ class Tables:
     tier_settled_version: int = 0
     member_tiers: dict[UUID, MemberTierRow] = field(default_factory=dict)
     tier_history: list[TierHistoryRow] = field(default_factory=list)
+    paid_memberships: dict[UUID, PaidMembership] = field(default_factory=dict)
     surveys: dict[UUID, Survey] = field(default_factory=dict)
     survey_responses: dict[UUID, SurveyResponse] = field(default_factory=dict)
     segments: dict[str, Segment] = field(default_factory=dict)

@@ -5,6 +5,7 @@ persistence/repositories/tiers.py keeps them (without the process's memory of "n
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
@@ -12,7 +13,14 @@ from domain.errors import Duplicate
 from domain.ledger import DEFAULT_WALLET
 from domain.ports import TierHistoryEntry, TierStanding
 from domain.records.members import MemberStatus
-from domain.tiers import MemberTier, Tier, TierChangeReason, TierMetric, TierSettings
+from domain.tiers import (
+    MemberTier,
+    PaidMembership,
+    Tier,
+    TierChangeReason,
+    TierMetric,
+    TierSettings,
+)
 from tests.unit.fakes.tables import (
     MemberTierRow,
     Sequences,
@@ -100,6 +108,36 @@ class FakeTierRepository:
             "member_tiers_tier_id_fkey",
         )
         self._tables.member_tiers[member_tier.member_id] = MemberTierRow(member_tier, at)
+
+    async def memberships_of(self, member_id: UUID) -> list[PaidMembership]:
+        found = [
+            m
+            for m in self._tables.paid_memberships.values()
+            if m.member_id == member_id and m.revoked_at is None
+        ]
+        return sorted(found, key=lambda m: (m.ends_at, m.id))
+
+    async def add_membership(self, membership: PaidMembership) -> bool:
+        taken = self._tables.paid_memberships.values()
+        if any(m.order_id == membership.order_id and m.sku == membership.sku for m in taken):
+            return False
+        references(membership.member_id in self._tables.members, "paid_memberships_member_id_fkey")
+        references(membership.tier_id in self._tables.tiers, "paid_memberships_tier_id_fkey")
+        check(membership.ends_at > membership.starts_at, "paid_memberships_check")
+        self._tables.paid_memberships[membership.id] = membership
+        return True
+
+    async def revoke_memberships(
+        self, order_id: str, skus: Sequence[str] | None, at: datetime
+    ) -> int:
+        due = [
+            m
+            for m in self._tables.paid_memberships.values()
+            if m.order_id == order_id and m.revoked_at is None and (skus is None or m.sku in skus)
+        ]
+        for m in due:
+            self._tables.paid_memberships[m.id] = replace(m, revoked_at=at)
+        return len(due)
 
     async def add_history(
         self,
