@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 import pytest
 
+from api.schema.common.ids import to_global_id
 from tests.differential.documents import documents_of
 from tests.differential.reference import Reference
 from tests.differential.sides import AppSide, ByGet, ByHash, EngineCount, same_everywhere
@@ -77,6 +79,11 @@ QUERIES: dict[str, list[Variables]] = {
         lambda w: {"id": w.carol},
         lambda w: {"id": w.dave},
         lambda w: {"id": w.entry},  # an id of another type
+    ],
+    # No import has run in the world: an id of none, and an id that is not one
+    "agency/MemberImport.graphql": [
+        lambda w: {"id": to_global_id("MemberImport", UUID(int=1)), "first": 5},
+        lambda w: {"id": "x"},
     ],
     "agency/MemberOrders.graphql": [
         lambda w: {"id": w.alice, "first": 1},

@@ -6,19 +6,22 @@ ALTER TABLE rewards DROP CONSTRAINT rewards_kind_check;
 ALTER TABLE rewards ADD CONSTRAINT rewards_kind_check
     CHECK (kind IN ('FIXED_AMOUNT', 'PERCENTAGE', 'FREE_SHIPPING', 'FREE_PRODUCT',
                     'STORE_CREDIT', 'CUSTOM', 'CONTENT'));
-ALTER TABLE rewards
-    ADD COLUMN content_kind text CHECK (content_kind IN ('URL', 'DOWNLOAD', 'WEBINAR')),
-    ADD COLUMN content_url  text,
-    ADD COLUMN content_note text,
-    ADD CONSTRAINT rewards_content CHECK ((kind = 'CONTENT') = (content_url IS NOT NULL));
+-- One subcommand per ALTER TABLE: Citus refuses a constraint added beside other
+-- subcommands in a distributed schema (scripts/citus_check.py).
+ALTER TABLE rewards ADD COLUMN content_kind text;
+ALTER TABLE rewards ADD COLUMN content_url text;
+ALTER TABLE rewards ADD COLUMN content_note text;
+ALTER TABLE rewards ADD CONSTRAINT rewards_content_kind_check
+    CHECK (content_kind IN ('URL', 'DOWNLOAD', 'WEBINAR'));
+ALTER TABLE rewards ADD CONSTRAINT rewards_content
+    CHECK ((kind = 'CONTENT') = (content_url IS NOT NULL));
 
 -- Early access: until early_access_until, only members holding early_access_tier or a
 -- higher tier see and redeem the reward; everyone else from then on.
-ALTER TABLE rewards
-    ADD COLUMN early_access_tier  text,
-    ADD COLUMN early_access_until timestamptz,
-    ADD CONSTRAINT rewards_early_access
-        CHECK ((early_access_tier IS NULL) = (early_access_until IS NULL));
+ALTER TABLE rewards ADD COLUMN early_access_tier text;
+ALTER TABLE rewards ADD COLUMN early_access_until timestamptz;
+ALTER TABLE rewards ADD CONSTRAINT rewards_early_access
+    CHECK ((early_access_tier IS NULL) = (early_access_until IS NULL));
 
 -- Paid memberships: an order line of the program's membership SKU grants a tier until a
 -- date; refunding the line revokes the grant. One grant per order and SKU.
