@@ -64,8 +64,11 @@ async def bootstrap(conn: Conn) -> None:
         await conn.execute(BOOTSTRAP)
 
 
-async def migrate_schema(conn: Conn, schema: str, kind: str) -> list[int]:
-    """Brings one schema to the latest version of `kind`; returns the versions applied."""
+async def migrate_schema(
+    conn: Conn, schema: str, kind: str, *, upto: int | None = None
+) -> list[int]:
+    """Brings one schema to the latest version of `kind` (or to `upto`, for loading a tenant
+    archive made at that version); returns the versions applied."""
     quoted = quote_schema(schema)
     applied: list[int] = []
     async with conn.transaction():
@@ -79,7 +82,7 @@ async def migrate_schema(conn: Conn, schema: str, kind: str) -> list[int]:
         }
         await conn.execute("SELECT set_config('search_path', $1, true)", schema)
         for m in migrations(kind):
-            if m.version in done:
+            if m.version in done or (upto is not None and m.version > upto):
                 continue
             await conn.execute(m.sql)
             await conn.execute(
