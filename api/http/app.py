@@ -21,6 +21,7 @@ from api.http.last_resort import ContractStarlette, LastResort
 from api.http.readiness import readyz
 from api.http.referral_links import referral_link
 from api.http.security_headers import SecurityHeaders
+from api.http.tenant_export import tenant_export
 from api.services import Services
 from api.settings import Settings
 from api.worker import run_forever
@@ -101,6 +102,8 @@ def create_app(
             WebSocketRoute("/graphql", _GraphQLRoute()),
             Route("/r/{tenant}/{code}", referral_link, methods=["GET"]),
             Route("/graphiql/{name}", GraphiQLAssets(), methods=["GET"]),
+            # A tenant's archive, for the short-lived link exportTenant answers.
+            Route("/exports/tenant/{token}", tenant_export, methods=["GET"]),
         ],
         lifespan=lifespan,
     )

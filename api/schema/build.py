@@ -45,10 +45,11 @@ from api.schema.surveys.survey_types import Survey, SurveyResponse
 from api.schema.surveys.surveys import SurveyMutations, SurveyQueries
 from api.schema.tenants.allowed_origins import AllowedOriginsMutations
 from api.schema.tenants.audit_log import AuditLogQueries
-from api.schema.tenants.invitations import InvitationMutations
+from api.schema.tenants.invitations import InvitationMutations, InvitationQueries
 from api.schema.tenants.lifecycle import TenantLifecycleMutations
 from api.schema.tenants.rate_limit_mutation import RateLimitMutations
 from api.schema.tenants.team import TeamMutations, TeamQueries
+from api.schema.tenants.tenant_export import TenantExportMutations
 from api.schema.tenants.tenants import ApiKey, Tenant, TenantMutations, TenantQueries
 from api.schema.tiers.tiers import TierMutations, TierQueries
 from api.schema.trusted_documents.queries import TrustedDocumentQueries
@@ -80,6 +81,7 @@ class Query(
     WebhookQueries,
     TrustedDocumentQueries,
     TeamQueries,
+    InvitationQueries,
     SessionQueries,
     AuditLogQueries,
 ):
@@ -114,6 +116,7 @@ class Mutation(
     InvitationMutations,
     TenantLifecycleMutations,
     ExportMemberMutations,
+    TenantExportMutations,
 ):
     pass
 

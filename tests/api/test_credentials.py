@@ -743,6 +743,10 @@ _AGENCY = {
         {"operatorId": _SOME_OPERATOR, "role": "VIEWER"},
     ),
     "removeOperator": ("RemoveOperatorInput", {"operatorId": _SOME_OPERATOR}),
+    "revokeInvitation": (
+        "RevokeInvitationInput",
+        {"id": to_global_id("Invitation", uuid.UUID(int=0))},
+    ),
     **{
         name: (
             "TenantAccessInput",
@@ -841,7 +845,13 @@ def _every_mutation(
         "exportMember": (document("ExportMember"), {"input": {"member": member_id}}),
         **{
             name[0].lower() + name[1:]: (document(name), {"input": {"tenant": "any-tenant"}})
-            for name in ("SuspendTenant", "ReactivateTenant", "ArchiveTenant", "DeleteTenant")
+            for name in (
+                "SuspendTenant",
+                "ReactivateTenant",
+                "ArchiveTenant",
+                "DeleteTenant",
+                "ExportTenant",
+            )
         },
         **{
             name: (_refused_by_payload(name, input_type), {"input": given})

@@ -78,10 +78,12 @@ EXPECTED = {
             "removeOperator",
             "grantTenantAccess",
             "revokeTenantAccess",
+            "revokeInvitation",
         ],
         MANAGERS,
     ),
     "deleteTenant": {"OWNER"},
+    "exportTenant": {"OWNER"},
     **dict.fromkeys(["logout", "changePassword", "revokeOperatorSession"], ALL),
     **dict.fromkeys(PUBLIC_MUTATIONS, ALL),
     # a storefront's and a member's own calls
@@ -128,7 +130,13 @@ async def test_each_role_is_allowed_or_refused_each_mutation_as_the_table_says(
     # refused to every role): reactivating an active one and deleting one not archived are
     # refused by their payloads; suspending, then archiving, come last, since they stop the
     # tenant's other changes.
-    lifecycle = ("reactivateTenant", "deleteTenant", "suspendTenant", "archiveTenant")
+    lifecycle = (
+        "reactivateTenant",
+        "deleteTenant",
+        "exportTenant",
+        "suspendTenant",
+        "archiveTenant",
+    )
     for name in lifecycle:
         operation, _ = calls.pop(name)
         calls[name] = (operation, {"input": {"tenant": kit.slug}})

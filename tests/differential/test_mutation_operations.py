@@ -889,6 +889,13 @@ STORY = [
         refused="publishable",
     ),
     Step(
+        "agency/ExportTenant.graphql",
+        "agency",
+        lambda w, c: {"input": {"tenant": w.kit.slug}},
+        keep=("export link", ("exportTenant", "url")),
+        refused="secret",
+    ),
+    Step(
         "agency/SuspendTenant.graphql",
         "agency",
         lambda w, c: {"input": {"tenant": w.kit.slug, "reason": "unpaid"}},
@@ -924,6 +931,18 @@ STORY = [
             }
         },
         keep=("invitation", ("inviteOperator", "token")),
+        refused="anonymous",
+    ),
+    Step(
+        "agency/InviteOperator.graphql",
+        "agency",
+        lambda w, c: {"input": {"email": f"withdrawn-{w.kit.slug}@ops.example", "role": "VIEWER"}},
+        keep=("withdrawn", ("inviteOperator", "invitation", "id")),
+    ),
+    Step(
+        "agency/RevokeInvitation.graphql",
+        "agency",
+        lambda w, c: {"input": {"id": c["withdrawn"]}},
         refused="anonymous",
     ),
     Step(
