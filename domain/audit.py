@@ -38,6 +38,8 @@ AUDITED_ACTIONS = frozenset(
         "updateSurvey",
         "archiveSurvey",
         "configureAnalytics",
+        "applyProgramTemplate",
+        "copyProgram",
         "configureAllowedOrigins",
         "setTenantRateLimit",
         # credentials

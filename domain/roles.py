@@ -46,7 +46,8 @@ _MANAGE = (
     " createSegment updateSegment deleteSegment grantToSegment configureAnalytics"
     " createWebhookEndpoint updateWebhookEndpoint deleteWebhookEndpoint rotateWebhookSecret"
     " redeliverWebhook sendTestWebhook registerTrustedDocuments revokeTrustedDocuments"
-    " suspendTenant reactivateTenant archiveTenant exportMember"
+    " suspendTenant reactivateTenant archiveTenant exportMember saveProgramTemplate"
+    " applyProgramTemplate copyProgram deleteProgramTemplate"
 )
 
 # The GraphQL mutation names (the schema's, camelCase) and the power each needs.

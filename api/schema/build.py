@@ -47,6 +47,10 @@ from api.schema.tenants.allowed_origins import AllowedOriginsMutations
 from api.schema.tenants.audit_log import AuditLogQueries
 from api.schema.tenants.invitations import InvitationMutations, InvitationQueries
 from api.schema.tenants.lifecycle import TenantLifecycleMutations
+from api.schema.tenants.program_templates import (
+    ProgramTemplateMutations,
+    ProgramTemplateQueries,
+)
 from api.schema.tenants.rate_limit_mutation import RateLimitMutations
 from api.schema.tenants.team import TeamMutations, TeamQueries
 from api.schema.tenants.tenant_export import TenantExportMutations
@@ -82,6 +86,7 @@ class Query(
     TrustedDocumentQueries,
     TeamQueries,
     InvitationQueries,
+    ProgramTemplateQueries,
     SessionQueries,
     AuditLogQueries,
 ):
@@ -117,6 +122,7 @@ class Mutation(
     TenantLifecycleMutations,
     ExportMemberMutations,
     TenantExportMutations,
+    ProgramTemplateMutations,
 ):
     pass
 

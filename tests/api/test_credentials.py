@@ -743,6 +743,16 @@ _AGENCY = {
         {"operatorId": _SOME_OPERATOR, "role": "VIEWER"},
     ),
     "removeOperator": ("RemoveOperatorInput", {"operatorId": _SOME_OPERATOR}),
+    "saveProgramTemplate": ("SaveProgramTemplateInput", {"tenant": "any-tenant", "name": "Base"}),
+    "applyProgramTemplate": (
+        "ApplyProgramTemplateInput",
+        {"template": to_global_id("ProgramTemplate", uuid.UUID(int=0)), "tenant": "any-tenant"},
+    ),
+    "copyProgram": ("CopyProgramInput", {"fromTenant": "any-tenant", "toTenant": "any-tenant"}),
+    "deleteProgramTemplate": (
+        "DeleteProgramTemplateInput",
+        {"id": to_global_id("ProgramTemplate", uuid.UUID(int=0))},
+    ),
     "revokeInvitation": (
         "RevokeInvitationInput",
         {"id": to_global_id("Invitation", uuid.UUID(int=0))},

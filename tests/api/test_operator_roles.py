@@ -79,6 +79,10 @@ EXPECTED = {
             "grantTenantAccess",
             "revokeTenantAccess",
             "revokeInvitation",
+            "saveProgramTemplate",
+            "applyProgramTemplate",
+            "copyProgram",
+            "deleteProgramTemplate",
         ],
         MANAGERS,
     ),
@@ -140,6 +144,15 @@ async def test_each_role_is_allowed_or_refused_each_mutation_as_the_table_says(
     for name in lifecycle:
         operation, _ = calls.pop(name)
         calls[name] = (operation, {"input": {"tenant": kit.slug}})
+    # The program template mutations name the operator's own tenant too.
+    none = _none("ProgramTemplate")
+    for name, given in {
+        "saveProgramTemplate": {"tenant": kit.slug, "name": "Base"},
+        "applyProgramTemplate": {"template": none, "tenant": kit.slug, "dryRun": True},
+        "copyProgram": {"fromTenant": kit.slug, "toTenant": kit.slug, "dryRun": True},
+    }.items():
+        operation, _ = calls[name]
+        calls[name] = (operation, {"input": given})
     for name, (operation, variables) in calls.items():
         # when it calls the mutation, with a session of its own (logout ends it)
         token, _ = await open_operator_session(services, operator.id)

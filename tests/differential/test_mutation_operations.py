@@ -888,6 +888,33 @@ STORY = [
         lambda w, c: {"input": {"member": w.carol}},
         refused="publishable",
     ),
+    # The program saved as a template, applied and copied (dry runs onto itself: nothing to
+    # change), then the template deleted
+    Step(
+        "agency/SaveProgramTemplate.graphql",
+        "agency",
+        lambda w, c: {"input": {"tenant": w.kit.slug, "name": "Base"}},
+        keep=("template", ("saveProgramTemplate", "template", "id")),
+        refused="secret",
+    ),
+    Step(
+        "agency/ApplyProgramTemplate.graphql",
+        "agency",
+        lambda w, c: {"input": {"template": c["template"], "tenant": w.kit.slug, "dryRun": True}},
+        refused="secret",
+    ),
+    Step(
+        "agency/CopyProgram.graphql",
+        "agency",
+        lambda w, c: {"input": {"fromTenant": w.kit.slug, "toTenant": w.kit.slug}},
+        refused="secret",
+    ),
+    Step(
+        "agency/DeleteProgramTemplate.graphql",
+        "agency",
+        lambda w, c: {"input": {"id": c["template"]}},
+        refused="secret",
+    ),
     Step(
         "agency/ExportTenant.graphql",
         "agency",
