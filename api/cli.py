@@ -141,6 +141,85 @@ def cmd_tenant_create(args: argparse.Namespace) -> int:
     return _run(go)
 
 
+def cmd_tenant_export(args: argparse.Namespace) -> int:
+    """The tenant's archive written to FILE (through a temporary file beside it, renamed
+    when complete: a failed export leaves no partial archive)."""
+    from pathlib import Path
+
+    from tqdm import tqdm
+
+    from persistence.tenant_archive.writer import estimated_rows, export_tenant
+
+    target = Path(args.file)
+    partial = target.with_name(target.name + ".partial")
+
+    async def go(services: Any) -> int:
+        tenant = await services.registry.by_slug(args.slug)
+        if tenant is None:
+            print(f"no tenant {args.slug}", file=sys.stderr)
+            return 1
+        total = await estimated_rows(services.pool, tenant)
+        size = 0
+        with (
+            tqdm(total=total, unit="row", disable=args.quiet) as bar,
+            partial.open("wb") as out,
+        ):
+            async for chunk in export_tenant(
+                services.pool, tenant, on_rows=lambda _, n: bar.update(n)
+            ):
+                size += out.write(chunk)
+        partial.replace(target)
+        print(f"tenant {tenant.slug} exported to {target} ({size} bytes)")
+        return 0
+
+    try:
+        return _run(go)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def cmd_tenant_import(args: argparse.Namespace) -> int:
+    """A new tenant from an archive: checked against its manifest, then loaded at once."""
+    from pathlib import Path
+
+    from tqdm import tqdm
+
+    from domain.tenant_archive import MANIFEST, parse_manifest
+    from persistence.tenant_archive.importer import import_tenant
+    from persistence.tenant_archive.reader import open_archive
+
+    path = Path(args.file)
+
+    async def go(services: Any) -> int:
+        owner = await services.control.operator_by_email(args.owner) if args.owner else None
+        if args.owner and owner is None:
+            print(f"no operator {args.owner}", file=sys.stderr)
+            return 1
+        with open_archive(path) as archive:
+            try:
+                total = parse_manifest(archive.read(MANIFEST)).total_rows()
+            except KeyError:
+                total = 0  # refused with its reason by the import itself
+        with (
+            tqdm(total=total, unit="row", desc="verify", disable=args.quiet) as checked,
+            tqdm(total=total, unit="row", desc="load", disable=args.quiet) as loaded,
+        ):
+            tenant = await import_tenant(
+                services.pool,
+                path,
+                slug=args.slug,
+                name=args.name,
+                agency_id=owner.agency_id if owner else None,
+                owner_id=owner.id if owner else None,
+                on_verified=lambda _, n: checked.update(n),
+                on_loaded=lambda _, n: loaded.update(n),
+            )
+        print(f"tenant {tenant.slug} ({tenant.id}) imported from {path}")
+        return 0
+
+    return _run(go)
+
+
 def cmd_apikey_create(args: argparse.Namespace) -> int:
     from api.auth.keys import display_prefix, hash_key, new_key
 
@@ -424,7 +503,7 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--quiet", action="store_true", help="no progress bar")
     m.set_defaults(fn=cmd_migrate)
 
-    t = sub.add_parser("tenant", help="create and list tenants").add_subparsers(
+    t = sub.add_parser("tenant", help="create, list, export and import tenants").add_subparsers(
         dest="action", required=True
     )
     tc = t.add_parser("create")
@@ -432,6 +511,18 @@ def parser() -> argparse.ArgumentParser:
     tc.add_argument("--name", required=True)
     tc.add_argument("--owner", help="email of an operator to make owner")
     tc.set_defaults(fn=cmd_tenant_create)
+    te = t.add_parser("export", help="write a tenant's archive (zip of JSON Lines)")
+    te.add_argument("slug")
+    te.add_argument("file", help="the archive to write, e.g. shop.zip")
+    te.add_argument("--quiet", action="store_true", help="no progress bar")
+    te.set_defaults(fn=cmd_tenant_export)
+    ti = t.add_parser("import", help="a new tenant from an archive")
+    ti.add_argument("file", help="an archive written by `tenant export`")
+    ti.add_argument("--slug", required=True, help="the new tenant's slug")
+    ti.add_argument("--name", help="the new tenant's name (default: the archived one's)")
+    ti.add_argument("--owner", help="email of an operator: the tenant joins its agency")
+    ti.add_argument("--quiet", action="store_true", help="no progress bars")
+    ti.set_defaults(fn=cmd_tenant_import)
     tr = t.add_parser("rate-limit", help="a tenant's request budget per credential")
     tr.add_argument("--slug", required=True)
     tr.add_argument("per_minute", help="units per minute, or 'default'")

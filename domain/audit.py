@@ -39,6 +39,8 @@ AUDITED_ACTIONS = frozenset(
         "updateSurvey",
         "archiveSurvey",
         "configureAnalytics",
+        "applyProgramTemplate",
+        "copyProgram",
         "configureAllowedOrigins",
         "setTenantRateLimit",
         # credentials
@@ -55,12 +57,20 @@ AUDITED_ACTIONS = frozenset(
         "reactivateTenant",
         "archiveTenant",
         "deleteTenant",
+        "exportTenant",
     }
 )
 
 # Recorded in the control schema's log (the agency's), not the tenant's own.
 AGENCY_ACTIONS = frozenset(
-    {"createTenant", "suspendTenant", "reactivateTenant", "archiveTenant", "deleteTenant"}
+    {
+        "createTenant",
+        "suspendTenant",
+        "reactivateTenant",
+        "archiveTenant",
+        "deleteTenant",
+        "exportTenant",
+    }
 )
 
 # Credentials whose changes are recorded: people and servers acting for the merchant.

@@ -25,7 +25,7 @@ class Power(StrEnum):
     OWN_ACCOUNT = "OWN_ACCOUNT"  # the operator's own sessions and password
     MANAGE = "MANAGE"  # programs, members, points, rewards, keys, tenants and their settings
     TEAM = "TEAM"  # invitations, roles, tenant access (admins: never an owner's)
-    OWN_AGENCY = "OWN_AGENCY"  # what only owners do (deleting tenants)
+    OWN_AGENCY = "OWN_AGENCY"  # what only owners do (deleting and exporting tenants)
     NOT_OPERATORS = "NOT_OPERATORS"  # a storefront's or a member's own calls
 
 
@@ -48,6 +48,8 @@ _MANAGE = (
     " redeliverWebhook sendTestWebhook registerTrustedDocuments revokeTrustedDocuments"
     " suspendTenant reactivateTenant archiveTenant exportMember revokeMemberRefreshTokens"
     " startMemberImport"
+    " suspendTenant reactivateTenant archiveTenant exportMember saveProgramTemplate"
+    " applyProgramTemplate copyProgram deleteProgramTemplate"
 )
 
 # The GraphQL mutation names (the schema's, camelCase) and the power each needs.
@@ -60,10 +62,11 @@ MUTATION_POWERS: Mapping[str, Power] = {
             "removeOperator",
             "grantTenantAccess",
             "revokeTenantAccess",
+            "revokeInvitation",
         ],
         Power.TEAM,
     ),
-    "deleteTenant": Power.OWN_AGENCY,
+    **dict.fromkeys(["deleteTenant", "exportTenant"], Power.OWN_AGENCY),
     **dict.fromkeys(["logout", "changePassword", "revokeOperatorSession"], Power.OWN_ACCOUNT),
     **dict.fromkeys(["login", "acceptInvitation", "refreshMemberToken"], Power.PUBLIC),
     **dict.fromkeys(["issueMemberToken", "submitSurveyResponse"], Power.NOT_OPERATORS),

@@ -51,9 +51,16 @@ _ROLES: dict[LifecycleAction, frozenset[str]] = {
 }
 
 # What an operator may still do on a tenant that is not active: its lifecycle, revoking its
-# keys, and the data-subject requests the law keeps open while data is held.
+# keys, the data-subject requests the law keeps open while data is held, and taking the
+# whole tenant out (an archived tenant is exported before it is deleted).
 _WHILE_INACTIVE = frozenset(
-    {*(a.value for a in LifecycleAction), "revokeApiKey", "eraseMember", "exportMember"}
+    {
+        *(a.value for a in LifecycleAction),
+        "revokeApiKey",
+        "eraseMember",
+        "exportMember",
+        "exportTenant",
+    }
 )
 
 

@@ -115,6 +115,35 @@ class TeamStore:
         assert row is not None
         return InvitationRecord(**dict(row))
 
+    async def pending_invitations(self, agency_id: UUID, now: datetime) -> list[InvitationRecord]:
+        """The agency's invitations neither accepted nor expired, newest first."""
+        rows = await self._pool.fetch(
+            f"""SELECT {_INVITATION_COLUMNS} FROM control.operator_invitations
+                WHERE agency_id = $1 AND accepted_at IS NULL AND expires_at > $2
+                ORDER BY created_at DESC, id LIMIT $3""",
+            agency_id,
+            now,
+            TEAM_MAX,
+        )
+        return [InvitationRecord(**dict(r)) for r in rows]
+
+    async def revoke_invitation(self, agency_id: UUID, actor: Role, invitation_id: UUID) -> None:
+        """Deletes an open invitation of the agency: its token is then unknown (NOT_FOUND).
+        An admin revokes no invitation of an owner, as it invites none."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            role = await conn.fetchval(
+                """SELECT role FROM control.operator_invitations
+                   WHERE id = $1 AND agency_id = $2 AND accepted_at IS NULL FOR UPDATE""",
+                invitation_id,
+                agency_id,
+            )
+            if role is None:
+                raise NotFound("No such open invitation in your agency.", field=("id",))
+            require_may_manage(actor, Role(role))
+            await conn.execute(
+                "DELETE FROM control.operator_invitations WHERE id = $1", invitation_id
+            )
+
     async def accept(
         self, token_hash: bytes, password_hash: str, name: str | None, now: datetime
     ) -> Operator:

@@ -7,15 +7,29 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Awaitable, Callable
 from uuid import UUID
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 from domain.agency import require_room_for_tenant
 from domain.errors import DomainError, Duplicate
 from tenants.naming import schema_for, validate_slug
 from tenants.registry import Tenant, tenant_from_row
 from tenants.schema_migrator import SchemaMigrator
+
+
+class Fill:
+    """What a new tenant's schema is filled with before it is brought to the latest version."""
+
+    def __init__(
+        self,
+        version: int,
+        load: Callable[[asyncpg.Connection | PoolConnectionProxy, str], Awaitable[None]],
+    ) -> None:
+        self.version = version
+        self.load = load
 
 
 async def create_tenant(
@@ -27,8 +41,11 @@ async def create_tenant(
     agency_id: UUID | None = None,
     owner_id: UUID | None = None,
     agency_limit: int | None = None,
+    fill: Fill | None = None,
 ) -> Tenant:
-    """`agency_limit`: refuse (LIMIT_REACHED) when the agency already holds that many."""
+    """`agency_limit`: refuse (LIMIT_REACHED) when the agency already holds that many.
+    `fill`: data loaded into the new schema in the same transaction (a tenant archive), once
+    the schema is at the version `fill.version`; the later migrations then run over it."""
     slug = validate_slug(slug)
     name = name.strip()
     if not name or len(name) > 200:
@@ -59,6 +76,9 @@ async def create_tenant(
             raise Duplicate("A tenant with this slug exists.", field=("slug",)) from err
         assert row is not None
         # Same transaction: a tenant row never exists without its schema, nor the reverse.
+        if fill is not None:
+            await migrator.migrate_schema(conn, schema, "tenant", until=fill.version)
+            await fill.load(conn, schema)
         await migrator.migrate_schema(conn, schema, "tenant")
         if owner_id is not None:
             # The creator, with its role in the agency, and every owner of the agency.

@@ -19,7 +19,13 @@ class SchemaMigrator(Protocol):
         ...
 
     async def migrate_schema(
-        self, conn: asyncpg.Connection | PoolConnectionProxy, schema: str, kind: str
+        self,
+        conn: asyncpg.Connection | PoolConnectionProxy,
+        schema: str,
+        kind: str,
+        *,
+        until: int | None = None,
     ) -> list[int]:
-        """Brings one schema to the latest version of `kind` ('control' or 'tenant')."""
+        """Brings one schema to the latest version of `kind` ('control' or 'tenant'), or
+        only to `until`."""
         ...

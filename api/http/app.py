@@ -22,6 +22,7 @@ from api.http.member_import_upload import upload_member_import
 from api.http.readiness import readyz
 from api.http.referral_links import referral_link
 from api.http.security_headers import SecurityHeaders
+from api.http.tenant_export import tenant_export
 from api.services import Services
 from api.settings import Settings
 from api.worker import run_forever
@@ -103,6 +104,8 @@ def create_app(
             Route("/r/{tenant}/{code}", referral_link, methods=["GET"]),
             Route("/imports/members", upload_member_import, methods=["POST"]),
             Route("/graphiql/{name}", GraphiQLAssets(), methods=["GET"]),
+            # A tenant's archive, for the short-lived link exportTenant answers.
+            Route("/exports/tenant/{token}", tenant_export, methods=["GET"]),
         ],
         lifespan=lifespan,
     )

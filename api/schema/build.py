@@ -47,10 +47,15 @@ from api.schema.surveys.survey_types import Survey, SurveyResponse
 from api.schema.surveys.surveys import SurveyMutations, SurveyQueries
 from api.schema.tenants.allowed_origins import AllowedOriginsMutations
 from api.schema.tenants.audit_log import AuditLogQueries
-from api.schema.tenants.invitations import InvitationMutations
+from api.schema.tenants.invitations import InvitationMutations, InvitationQueries
 from api.schema.tenants.lifecycle import TenantLifecycleMutations
+from api.schema.tenants.program_templates import (
+    ProgramTemplateMutations,
+    ProgramTemplateQueries,
+)
 from api.schema.tenants.rate_limit_mutation import RateLimitMutations
 from api.schema.tenants.team import TeamMutations, TeamQueries
+from api.schema.tenants.tenant_export import TenantExportMutations
 from api.schema.tenants.tenants import ApiKey, Tenant, TenantMutations, TenantQueries
 from api.schema.tiers.tiers import TierMutations, TierQueries
 from api.schema.trusted_documents.queries import TrustedDocumentQueries
@@ -82,6 +87,8 @@ class Query(
     WebhookQueries,
     TrustedDocumentQueries,
     TeamQueries,
+    InvitationQueries,
+    ProgramTemplateQueries,
     SessionQueries,
     AuditLogQueries,
     MemberImportQueries,
@@ -119,6 +126,8 @@ class Mutation(
     TenantLifecycleMutations,
     ExportMemberMutations,
     MemberImportMutations,
+    TenantExportMutations,
+    ProgramTemplateMutations,
 ):
     pass
 

@@ -743,6 +743,20 @@ _AGENCY = {
         {"operatorId": _SOME_OPERATOR, "role": "VIEWER"},
     ),
     "removeOperator": ("RemoveOperatorInput", {"operatorId": _SOME_OPERATOR}),
+    "saveProgramTemplate": ("SaveProgramTemplateInput", {"tenant": "any-tenant", "name": "Base"}),
+    "applyProgramTemplate": (
+        "ApplyProgramTemplateInput",
+        {"template": to_global_id("ProgramTemplate", uuid.UUID(int=0)), "tenant": "any-tenant"},
+    ),
+    "copyProgram": ("CopyProgramInput", {"fromTenant": "any-tenant", "toTenant": "any-tenant"}),
+    "deleteProgramTemplate": (
+        "DeleteProgramTemplateInput",
+        {"id": to_global_id("ProgramTemplate", uuid.UUID(int=0))},
+    ),
+    "revokeInvitation": (
+        "RevokeInvitationInput",
+        {"id": to_global_id("Invitation", uuid.UUID(int=0))},
+    ),
     **{
         name: (
             "TenantAccessInput",
@@ -847,7 +861,13 @@ def _every_mutation(
         "startMemberImport": (document("StartMemberImport"), {"input": {"content": "email\n"}}),
         **{
             name[0].lower() + name[1:]: (document(name), {"input": {"tenant": "any-tenant"}})
-            for name in ("SuspendTenant", "ReactivateTenant", "ArchiveTenant", "DeleteTenant")
+            for name in (
+                "SuspendTenant",
+                "ReactivateTenant",
+                "ArchiveTenant",
+                "DeleteTenant",
+                "ExportTenant",
+            )
         },
         **{
             name: (_refused_by_payload(name, input_type), {"input": given})

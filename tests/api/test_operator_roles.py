@@ -80,10 +80,16 @@ EXPECTED = {
             "removeOperator",
             "grantTenantAccess",
             "revokeTenantAccess",
+            "revokeInvitation",
+            "saveProgramTemplate",
+            "applyProgramTemplate",
+            "copyProgram",
+            "deleteProgramTemplate",
         ],
         MANAGERS,
     ),
     "deleteTenant": {"OWNER"},
+    "exportTenant": {"OWNER"},
     **dict.fromkeys(["logout", "changePassword", "revokeOperatorSession"], ALL),
     **dict.fromkeys(PUBLIC_MUTATIONS, ALL),
     # a storefront's and a member's own calls
@@ -134,10 +140,25 @@ async def test_each_role_is_allowed_or_refused_each_mutation_as_the_table_says(
     # refused to every role): reactivating an active one and deleting one not archived are
     # refused by their payloads; suspending, then archiving, come last, since they stop the
     # tenant's other changes.
-    lifecycle = ("reactivateTenant", "deleteTenant", "suspendTenant", "archiveTenant")
+    lifecycle = (
+        "reactivateTenant",
+        "deleteTenant",
+        "exportTenant",
+        "suspendTenant",
+        "archiveTenant",
+    )
     for name in lifecycle:
         operation, _ = calls.pop(name)
         calls[name] = (operation, {"input": {"tenant": kit.slug}})
+    # The program template mutations name the operator's own tenant too.
+    none = _none("ProgramTemplate")
+    for name, given in {
+        "saveProgramTemplate": {"tenant": kit.slug, "name": "Base"},
+        "applyProgramTemplate": {"template": none, "tenant": kit.slug, "dryRun": True},
+        "copyProgram": {"fromTenant": kit.slug, "toTenant": kit.slug, "dryRun": True},
+    }.items():
+        operation, _ = calls[name]
+        calls[name] = (operation, {"input": given})
     for name, (operation, variables) in calls.items():
         # when it calls the mutation, with a session of its own (logout ends it)
         token, _ = await open_operator_session(services, operator.id)

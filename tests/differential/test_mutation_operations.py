@@ -948,6 +948,40 @@ STORY = [
         },
         refused="secret",
     ),
+    # The program saved as a template, applied and copied (dry runs onto itself: nothing to
+    # change), then the template deleted
+    Step(
+        "agency/SaveProgramTemplate.graphql",
+        "agency",
+        lambda w, c: {"input": {"tenant": w.kit.slug, "name": "Base"}},
+        keep=("template", ("saveProgramTemplate", "template", "id")),
+        refused="secret",
+    ),
+    Step(
+        "agency/ApplyProgramTemplate.graphql",
+        "agency",
+        lambda w, c: {"input": {"template": c["template"], "tenant": w.kit.slug, "dryRun": True}},
+        refused="secret",
+    ),
+    Step(
+        "agency/CopyProgram.graphql",
+        "agency",
+        lambda w, c: {"input": {"fromTenant": w.kit.slug, "toTenant": w.kit.slug}},
+        refused="secret",
+    ),
+    Step(
+        "agency/DeleteProgramTemplate.graphql",
+        "agency",
+        lambda w, c: {"input": {"id": c["template"]}},
+        refused="secret",
+    ),
+    Step(
+        "agency/ExportTenant.graphql",
+        "agency",
+        lambda w, c: {"input": {"tenant": w.kit.slug}},
+        keep=("export link", ("exportTenant", "url")),
+        refused="secret",
+    ),
     Step(
         "agency/SuspendTenant.graphql",
         "agency",
@@ -984,6 +1018,18 @@ STORY = [
             }
         },
         keep=("invitation", ("inviteOperator", "token")),
+        refused="anonymous",
+    ),
+    Step(
+        "agency/InviteOperator.graphql",
+        "agency",
+        lambda w, c: {"input": {"email": f"withdrawn-{w.kit.slug}@ops.example", "role": "VIEWER"}},
+        keep=("withdrawn", ("inviteOperator", "invitation", "id")),
+    ),
+    Step(
+        "agency/RevokeInvitation.graphql",
+        "agency",
+        lambda w, c: {"input": {"id": c["withdrawn"]}},
         refused="anonymous",
     ),
     Step(

@@ -14,9 +14,10 @@ from api.schema.common.errors import UserError, returns_payload
 from api.schema.common.ids import to_global_id, uuid_of
 from api.schema.tenants.team import TeamMember, agency_of, team_member
 from api.schema.tenants.tenants import OperatorRole
+from domain.errors import Forbidden
 from domain.members import clean_name
 from domain.password_strength import require_strong_password
-from domain.roles import Role
+from domain.roles import Power, Role, may
 from persistence.team_store import InvitationRecord
 
 
@@ -78,8 +79,48 @@ class AcceptInvitationPayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
+@strawberry.input
+class RevokeInvitationInput:
+    id: strawberry.ID
+
+
+@strawberry.type
+class RevokeInvitationPayload:
+    revoked_id: strawberry.ID | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class InvitationQueries:
+    @strawberry.field(
+        description="Your agency's invitations not yet accepted nor expired, newest first"
+        " (owners and admins)."
+    )
+    async def invitations(self, info: Info) -> list[Invitation]:
+        ctx = info.context
+        agency_id, actor = agency_of(ctx)
+        if not may(actor, Power.TEAM):
+            raise Forbidden("Only the agency's owners and admins see its invitations.")
+        pending = await ctx.services.team.pending_invitations(agency_id, ctx.services.clock.now())
+        return [Invitation.of(r) for r in pending]
+
+
 @strawberry.type
 class InvitationMutations:
+    @strawberry.mutation(
+        description="Withdraw an open invitation: its token no longer works (owners; admins"
+        " for admins and viewers)."
+    )
+    @returns_payload(RevokeInvitationPayload)
+    async def revoke_invitation(
+        self, info: Info, input: RevokeInvitationInput
+    ) -> RevokeInvitationPayload:
+        ctx = info.context
+        agency_id, actor = agency_of(ctx)
+        invitation_id = uuid_of(input.id, "Invitation", ("id",))
+        await ctx.services.team.revoke_invitation(agency_id, actor, invitation_id)
+        return RevokeInvitationPayload(revoked_id=input.id)
+
     @strawberry.mutation(description="Invite someone to your agency by email (owners, admins).")
     @returns_payload(InviteOperatorPayload)
     async def invite_operator(

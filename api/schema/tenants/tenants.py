@@ -25,7 +25,9 @@ from domain.tenant_lifecycle import deletable_at, listed_by_default
 from persistence import migrator
 from persistence.agency_standing import agency_standing
 from persistence.control_store import ApiKeyRecord
-from persistence.uow import PgUnitOfWorkFactory
+from persistence.program_snapshots import apply_snapshot, require_snapshot
+from persistence.program_templates import ProgramTemplates
+from persistence.uow import PgTenantUnitOfWork, PgUnitOfWorkFactory
 from tenants.provisioning import create_tenant
 from tenants.registry import Tenant as TenantRecord
 
@@ -166,6 +168,9 @@ class TenantQueries:
 class CreateTenantInput:
     slug: str = strawberry.field(description="Lowercase letters, digits and hyphens.")
     name: str
+    template: strawberry.ID | None = strawberry.field(
+        default=None, description="A program template of your agency to configure it with."
+    )
 
 
 @strawberry.type
@@ -217,6 +222,13 @@ class TenantMutations:
             raise Forbidden("Only an agency's operators create tenants.")
         _, held = await agency_standing(services.pool, operator.id, operator.agency_id)
         require_may_create_tenant([operator.role], held)
+        template = (
+            await ProgramTemplates(services.pool).get(
+                operator.agency_id, uuid_of(input.template, "ProgramTemplate", ("template",))
+            )
+            if input.template
+            else None
+        )
         tenant = await create_tenant(
             services.pool,
             migrator=migrator,
@@ -226,6 +238,15 @@ class TenantMutations:
             owner_id=operator.id,
             agency_limit=services.settings.max_tenants_per_agency,
         )
+        if template is not None:
+            async with PgTenantUnitOfWork(services.pool, tenant.schema_name) as uow:
+                await apply_snapshot(
+                    uow.connection,
+                    require_snapshot(template.snapshot),
+                    at=services.clock.now(),
+                    by=str(operator.id),
+                    dry_run=False,
+                )
         return CreateTenantPayload(tenant=Tenant.of(tenant, operator.role))
 
     @strawberry.mutation(description="A new secret or publishable key for the tenant in X-Tenant.")
