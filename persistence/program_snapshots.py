@@ -43,6 +43,11 @@ REWARD_COLUMNS = (
     "code_length",
     "code_alphabet",
     "refund_on_expiry",
+    "content_kind",
+    "content_url",
+    "content_note",
+    "early_access_tier",
+    "early_access_until",
 )
 SURVEY_COLUMNS = (
     "kind",

@@ -40,6 +40,19 @@ async def _rich_program(gql: GraphQLClient, kit: TenantKit) -> str:
     await _operator(gql, kit, CREATE_TIER, {"name": "Gold", "threshold": "500"})
     gift = await make_reward(gql, kit, name="Welcome mug", pointsCost=1)
     await make_reward(gql, kit, name="Ten off", value=1000, pointsCost=200)
+    await make_reward(  # what a CONTENT reward delivers and who sees it first come along
+        gql,
+        kit,
+        name="Tasting seat",
+        kind="CONTENT",
+        value=None,
+        pointsCost=50,
+        contentKind="WEBINAR",
+        contentUrl="https://webinars.example/tasting",
+        contentNote="Thursdays",
+        earlyAccessTier="Gold",
+        earlyAccessUntil="2030-01-01T00:00:00+00:00",
+    )
     await configure(gql, kit, welcomeOffer={"rewardId": gift})
     await _operator(gql, kit, CREATE_SURVEY, {"kind": "NPS", "question": "Recommend us?"})
     return gift
@@ -50,7 +63,9 @@ def _plain(rows: list[dict]) -> list[tuple]:
 
 
 _TIERS = "SELECT name, threshold, multiplier FROM tiers WHERE NOT archived"
-_REWARDS = "SELECT name, points_cost, value_minor FROM rewards WHERE NOT archived"
+_REWARDS = """SELECT name, points_cost, value_minor, content_kind, content_url, content_note,
+                     early_access_tier, early_access_until
+              FROM rewards WHERE NOT archived"""
 _SURVEYS = "SELECT kind, question, points FROM surveys WHERE NOT archived"
 
 
