@@ -57,6 +57,7 @@ from api.http.persisted_queries import (
 from api.http.persisted_view import PersistedQueryView
 from api.http.rate_limits import SENT_QUERY, RequestLimits
 from api.http.socket_auth import sign_in
+from api.http.socket_frames import TextFrameAdapter
 from api.schema.build import LoyaltySchema, build_schema
 from api.schema.common.text_inputs import refused_request
 from api.services import Services
@@ -93,6 +94,8 @@ def run_cached(
 
 
 class _SchemaView(PersistedQueryView):
+    websocket_adapter_class = TextFrameAdapter
+
     def __init__(self, services: Services, **kwargs: Any) -> None:
         settings = services.settings
         super().__init__(max_query_length=settings.max_query_length, **kwargs)

@@ -1,7 +1,9 @@
 """Given mobile apps watching members live over graphql-transport-ws on one API process,
 when changes are made through another process (and in-process, as a third replica), then
 each watcher gets the member's status at once and again after every change that committed,
-refused credentials close the socket with 4403, and so does a member token that expires."""
+refused credentials close the socket with 4403, and so does a member token that expires.
+Besides the protocol client of tests/support/ws_client.py, graphql-ws itself (the reference
+client, run by Node.js) watches across the two processes."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from api.worker import run_tenant
 from tests.conftest import ADJUST, ENROLL, TEST_SECRET
 from tests.support.api_server import ApiServer
 from tests.support.gql import TenantKit
+from tests.support.graphql_ws import graphql_ws
 from tests.support.rewards import make_reward, member_token
 from tests.support.ws_client import Closed, connected
 
@@ -177,6 +180,46 @@ async def test_a_socket_without_a_valid_credential_is_closed_with_4403(replicas,
         async with connected(replicas[0].url, payload):
             pass
     assert refused.value.code == 4403
+
+
+async def test_the_graphql_ws_client_sees_the_status_then_a_change_made_on_another_replica(
+    replicas, gql, tenant, enroll
+):
+    # Given a member with 100 points, watching through graphql-ws on the first replica with
+    # the member token in connectionParams
+    watcher, writer = replicas
+    member_id = await enroll(tenant, points=100)
+    token = await member_token(gql, tenant, member_id)
+    params = {"Authorization": f"Bearer {token}"}
+    async with graphql_ws(watcher.url, params, WATCH, messages=2) as client:
+        assert await client.event() == {"event": "connected"}
+
+        # Then the first message is the status now
+        first = await client.event()
+        assert first["event"] == "next", first
+        assert first["payload"]["data"]["memberUpdated"]["points"] == {
+            "available": 100,
+            "pending": 0,
+        }
+        assert first["payload"]["data"]["memberUpdated"]["member"]["id"] == member_id
+
+        # When the store adds points through the second replica
+        await _adjust(writer, tenant, member_id, 25)
+
+        # Then the client gets the new balance
+        second = await client.event()
+        assert second["event"] == "next", second
+        assert "errors" not in second["payload"], second
+        assert second["payload"]["data"]["memberUpdated"]["points"]["available"] == 125
+
+
+async def test_the_graphql_ws_client_sees_an_invalid_token_close_the_socket_with_4403(replicas):
+    async with graphql_ws(replicas[0].url, {"token": "not.a.jwt"}, WATCH, messages=1) as client:
+        events = await client.rest()
+    # Then it was never connected, and its subscription failed with the close
+    assert [e["event"] for e in events] == ["closed", "error"], events
+    closed, failed = events
+    assert closed["code"] == 4403 and failed["error"] == 4403
 
 
 async def test_a_member_token_that_expires_closes_the_socket(replicas, services, tenant, enroll):

@@ -1,6 +1,7 @@
-"""Node and the JavaScript tools the suite checks graphql/operations/ with, installed at their
-pinned versions by scripts/install-js-tools (once per run). Without node and npm the tests
-that need them fail and say so, rather than passing unchecked."""
+"""Node and the JavaScript tools the suite runs (the checks of graphql/operations/, the
+graphql-ws client), installed at their pinned versions by scripts/install-js-tools (once per
+run). Without node and npm the tests that need them fail and say so, rather than passing
+unchecked."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ def installed_node() -> str:
     """The path of node, with every JavaScript tool's pinned packages installed."""
     node, npm = shutil.which("node"), shutil.which("npm")
     assert node and npm, (
-        "node and npm are needed to check graphql/operations/ with the JavaScript tooling"
-        " (GraphQL Inspector, Relay's compiler): install Node.js 18 or later"
+        "node and npm are needed for the JavaScript tools the suite runs (GraphQL Inspector,"
+        " Relay's compiler, the graphql-ws client): install Node.js 20 or later"
     )
     installed = subprocess.run(
         [str(INSTALL)], cwd=ROOT, capture_output=True, text=True, timeout=600

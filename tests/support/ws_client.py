@@ -45,6 +45,9 @@ class Socket:
                     closed.rcvd.code if closed.rcvd else None,
                     closed.rcvd.reason if closed.rcvd else "",
                 ) from None
+            # The protocol's messages are text frames: graphql-ws and browsers read a
+            # binary one as no message at all.
+            assert isinstance(raw, str), f"a binary frame: {raw!r}"
             found: dict[str, Any] = json.loads(raw)
             if found["type"] == "ping":
                 await self._ws.send(json.dumps({"type": "pong"}))
