@@ -248,3 +248,60 @@ def _held(name: str, kit: TenantKit, tiers: int) -> dict:
         "surveys": 0,
         "segments": 0,
     }
+
+
+async def test_a_tenant_whose_template_cannot_be_applied_is_not_created(gql, services, make_tenant):
+    # given a template of the agency, damaged: a tier's threshold no number
+    kit = await make_tenant()
+    await _operator(gql, kit, CREATE_TIER, {"name": "Silver", "threshold": "100"})
+    saved = await payload(
+        gql, "SaveProgramTemplate", {"tenant": kit.slug, "name": "Damaged"}, kit.operator_token
+    )
+    template = saved["template"]["id"]
+    async with services.pool.acquire() as conn:
+        await conn.execute(
+            """UPDATE control.program_templates
+                  SET snapshot = jsonb_set(snapshot, '{tiers,0,threshold}', '"lots"')
+                WHERE id = $1""",
+            uuid.UUID(from_global_id(template)[1]),
+        )
+
+    # when a tenant is created from it
+    slug = "dmg" + uuid.uuid4().hex[:10]
+    made = await payload(
+        gql,
+        "CreateTenant",
+        {"slug": slug, "name": "Damaged", "template": template},
+        kit.operator_token,
+    )
+
+    # then it is refused on the template, and no tenant, schema or audit entry is left
+    assert [(e["code"], e["field"]) for e in made["errors"]] == [("INVALID", ["input", "template"])]
+    assert made["tenant"] is None
+    async with services.pool.acquire() as conn:
+        assert (
+            await conn.fetchval("SELECT count(*) FROM control.tenants WHERE slug = $1", slug) == 0
+        )
+        schemas = await conn.fetchval(
+            "SELECT count(*) FROM pg_namespace WHERE nspname LIKE $1", f"%{slug}%"
+        )
+        assert schemas == 0
+    created = await _agency_log(gql, kit, "createTenant")
+    assert slug not in [e["target"] for e in created]
+
+    # and, the template mended, the tenant is created with its program, and recorded in the
+    # agency's log
+    await payload(
+        gql, "SaveProgramTemplate", {"tenant": kit.slug, "name": "Damaged"}, kit.operator_token
+    )
+    made = await payload(
+        gql,
+        "CreateTenant",
+        {"slug": slug, "name": "Mended", "template": template},
+        kit.operator_token,
+    )
+    assert made["errors"] == []
+    mended = TenantKit(**{**kit.__dict__, "id": from_global_id(made["tenant"]["id"])[1]})
+    await _same_program(services, kit, mended)
+    created = await _agency_log(gql, kit, "createTenant")
+    assert slug in [e["target"] for e in created]
