@@ -58,6 +58,8 @@ AUDITED_ACTIONS = frozenset(
         "archiveTenant",
         "deleteTenant",
         "exportTenant",
+        "saveProgramTemplate",
+        "deleteProgramTemplate",
     }
 )
 
@@ -70,6 +72,8 @@ AGENCY_ACTIONS = frozenset(
         "archiveTenant",
         "deleteTenant",
         "exportTenant",
+        "saveProgramTemplate",
+        "deleteProgramTemplate",
     }
 )
 

@@ -6,12 +6,17 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from typing import Any
+from uuid import UUID
+
+import asyncpg
 
 from domain.errors import DomainError
 from domain.program_templates import Change, ChangeKind, Snapshot, plan, remap, reward_ids
 from persistence.db import Conn
 from persistence.program_memory import PROGRAM_CHANGES
 from persistence.repositories import versioned
+from tenants.naming import assert_schema_name
+from tenants.provisioning import Configure
 
 TIER_COLUMNS = ("name", "threshold", "multiplier", "perks", "discount_percent", "free_shipping")
 TIER_SETTINGS = ("metric", "window_kind", "rolling_months", "downgrade", "grace_days")
@@ -140,6 +145,33 @@ async def apply_snapshot(
         await conn.execute("UPDATE segment_refresh SET due_at = $1, cursor = NULL", at)
     await conn.execute(f"SELECT pg_notify('{PROGRAM_CHANGES}', current_schema())")
     return changes
+
+
+def applying(snapshot: Snapshot, at: datetime, by: UUID) -> Configure:
+    """A new tenant's program made `snapshot`'s, in the transaction that creates the tenant
+    (tenants/provisioning.py): a template that cannot be applied is refused (a typed error,
+    on `template`) and no tenant is left behind."""
+
+    async def apply(conn: Conn, schema: str) -> None:
+        await conn.execute("SELECT set_config('search_path', $1, true)", assert_schema_name(schema))
+        try:
+            await apply_snapshot(conn, snapshot, at=at, by=str(by), dry_run=False)
+        except _DAMAGED as exc:
+            raise DomainError(
+                "The template could not be applied; no tenant was created.", field=("template",)
+            ) from exc
+
+    return apply
+
+
+# What a damaged snapshot raises: values of the wrong shape, or refused by the schema.
+_DAMAGED = (
+    asyncpg.DataError,
+    asyncpg.IntegrityConstraintViolationError,
+    KeyError,
+    TypeError,
+    ValueError,
+)
 
 
 async def _apply_items(conn: Conn, section: str, changes: list[Change], at: datetime) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 from domain.errors import NotFound
 
@@ -28,8 +29,19 @@ class TemplateRecord:
 
 
 class ProgramTemplates:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool | asyncpg.Connection | PoolConnectionProxy) -> None:
+        # A connection in a transaction, for a change written with its audit entry.
         self._pool = pool
+
+    async def named(self, agency_id: UUID, name: str) -> TemplateRecord | None:
+        """The template saving under `name` would replace, locked until the transaction ends."""
+        row = await self._pool.fetchrow(
+            f"""SELECT {_COLUMNS} FROM control.program_templates
+                 WHERE agency_id = $1 AND lower(name) = lower($2) FOR UPDATE""",
+            agency_id,
+            name,
+        )
+        return TemplateRecord(**dict(row)) if row else None
 
     async def save(
         self,
@@ -76,12 +88,14 @@ class ProgramTemplates:
             raise NotFound("No such template in your agency.", field=("template",))
         return TemplateRecord(**dict(row))
 
-    async def delete(self, agency_id: UUID, template_id: UUID) -> None:
-        deleted = await self._pool.fetchval(
-            """DELETE FROM control.program_templates WHERE id = $1 AND agency_id = $2
-               RETURNING true""",
+    async def delete(self, agency_id: UUID, template_id: UUID) -> TemplateRecord:
+        """The template deleted."""
+        row = await self._pool.fetchrow(
+            f"""DELETE FROM control.program_templates WHERE id = $1 AND agency_id = $2
+               RETURNING {_COLUMNS}""",
             template_id,
             agency_id,
         )
-        if not deleted:
+        if row is None:
             raise NotFound("No such template in your agency.", field=("id",))
+        return TemplateRecord(**dict(row))

@@ -32,6 +32,10 @@ class Fill:
         self.load = load
 
 
+# Given the transaction's connection and the new tenant's schema.
+Configure = Callable[[asyncpg.Connection | PoolConnectionProxy, str], Awaitable[None]]
+
+
 async def create_tenant(
     pool: asyncpg.Pool,
     *,
@@ -42,10 +46,13 @@ async def create_tenant(
     owner_id: UUID | None = None,
     agency_limit: int | None = None,
     fill: Fill | None = None,
+    configure: Configure | None = None,
 ) -> Tenant:
     """`agency_limit`: refuse (LIMIT_REACHED) when the agency already holds that many.
     `fill`: data loaded into the new schema in the same transaction (a tenant archive), once
-    the schema is at the version `fill.version`; the later migrations then run over it."""
+    the schema is at the version `fill.version`; the later migrations then run over it.
+    `configure`: run in the same transaction once the schema is at the latest version (a
+    program template applied): should it fail, no tenant is created."""
     slug = validate_slug(slug)
     name = name.strip()
     if not name or len(name) > 200:
@@ -80,6 +87,8 @@ async def create_tenant(
             await migrator.migrate_schema(conn, schema, "tenant", until=fill.version)
             await fill.load(conn, schema)
         await migrator.migrate_schema(conn, schema, "tenant")
+        if configure is not None:
+            await configure(conn, schema)
         if owner_id is not None:
             # The creator, with its role in the agency, and every owner of the agency.
             await conn.execute(

@@ -128,7 +128,7 @@ class GraphQLEndpoint:
                 services.redis, limit=settings.apq_max_documents, ttl=settings.apq_ttl_seconds
             ),
         )
-        self._limits = RequestLimits(services)
+        self.limits = RequestLimits(services)
         self._privileged = _SchemaView(
             services,
             persisted=self._persisted,
@@ -185,11 +185,11 @@ class GraphQLEndpoint:
         except DomainError as exc:
             status = 403 if isinstance(exc, Forbidden) else 401
             response = http_errors.error_response(status, exc.code.value, exc.message, request_id)
-            await response(scope, receive, await self._limits.refused_credential(scope, send))
+            await response(scope, receive, await self.limits.refused_credential(scope, send))
             return
         scope[_SCOPE_KEY] = (principal, request_id)
         view = self._privileged if (self._dev or principal.privileged) else self._public
-        guarded = await self._limits.admit(scope, receive, send, principal, request_id, view.schema)
+        guarded = await self.limits.admit(scope, receive, send, principal, request_id, view.schema)
         if guarded is None:
             return  # refused with 429 (api/http/rate_limits.py)
         receive, send = guarded

@@ -10,10 +10,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from api.audit_hook import actor_of
-from api.auth.principal import Kind, Role, resolve
+from api.auth.principal import Kind, Principal, Role, resolve
 from api.http import errors as http_errors
 from api.http.body_limits import check_declared_length, read_body
 from api.http.errors import RequestRefused
+from api.http.rate_limits import RequestLimits
 from api.member_import_runner import create_job, run_stored
 from api.schema.common.ids import to_global_id
 from api.services import Services
@@ -31,12 +32,30 @@ _MANAGERS = (Role.OWNER, Role.ADMIN)
 async def upload_member_import(request: Request) -> Response:
     services: Services = request.app.state.services
     request_id = http_errors.request_id(request.scope)
+    limits: RequestLimits = request.app.state.graphql.limits
     limit = services.settings.max_import_bytes
     try:
         check_declared_length(request.scope, limit)
         principal = await resolve(
             services, request.headers.get("authorization"), request.headers.get("x-tenant")
         )
+    except DomainError as exc:  # a refused credential spends its address's budget
+        admission = await limits.refused_route(request.scope)
+        return admission.stamp(_refused(exc, request_id))
+    except RequestRefused as refused:
+        return refused.response(request_id)
+    admission = await limits.admit_route(request.scope, principal)
+    too_many = admission.refusal(request_id)
+    if too_many is not None:
+        return too_many
+    return admission.stamp(await _upload(request, services, principal, request_id))
+
+
+async def _upload(
+    request: Request, services: Services, principal: Principal, request_id: str
+) -> Response:
+    limit = services.settings.max_import_bytes
+    try:
         if principal.kind is Kind.ANONYMOUS:
             raise Unauthenticated("Authenticate first.")
         tenant = principal.tenant
@@ -67,14 +86,7 @@ async def upload_member_import(request: Request) -> Response:
     except RequestRefused as refused:
         return refused.response(request_id)
     except DomainError as exc:
-        status = (
-            401
-            if isinstance(exc, Unauthenticated)
-            else 403
-            if exc.code in (ErrorCode.FORBIDDEN, ErrorCode.TENANT_SUSPENDED)
-            else 400
-        )
-        return http_errors.error_response(status, exc.code.value, exc.message, request_id)
+        return _refused(exc, request_id)
     # Recorded as startMemberImport is: who sent which import, without the file.
     summary = {"format": job.format.value, "bytes": job.bytes, "upload": True}
     intent = AuditIntent(
@@ -98,3 +110,14 @@ async def upload_member_import(request: Request) -> Response:
         status_code=202,
         headers={"X-Request-Id": request_id},
     )
+
+
+def _refused(exc: DomainError, request_id: str) -> Response:
+    status = (
+        401
+        if isinstance(exc, Unauthenticated)
+        else 403
+        if exc.code in (ErrorCode.FORBIDDEN, ErrorCode.TENANT_SUSPENDED)
+        else 400
+    )
+    return http_errors.error_response(status, exc.code.value, exc.message, request_id)

@@ -16,6 +16,10 @@ anonymous callers their client address; a tenant's requests also spend the tenan
 (all of a tenant's budgets in one Redis Cluster slot: persistence/rate_windows.py); `-` in
 place of the tenant when none is named.
 
+POST /imports/members and GET /exports/tenant/{token} spend the same budgets, one unit a
+request (`admit_route`): an upload is the operator's, in the tenant of X-Tenant; a download
+the link's operator's, in its tenant; a refused credential or link the client address's.
+
 Every answer carries `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (seconds)
 of the caller's credential budget. With Redis down, requests are not limited (logged; the
 breaker skips Redis a while) and the headers show a full budget.
@@ -27,6 +31,7 @@ import hashlib
 import logging
 import math
 import time
+from dataclasses import dataclass
 from urllib.parse import parse_qs
 from uuid import UUID
 
@@ -34,6 +39,7 @@ import asyncpg
 import orjson
 from limits import RateLimitItemPerMinute
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 from strawberry.schema.base import BaseSchema
 
@@ -56,6 +62,25 @@ SENT_QUERY = "loyalty.sent_query"
 
 _FAILURES = REDIS_FAILURES
 Guarded = tuple[Receive, Send]
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """A request's unit spent (or not): the RateLimit headers of its answer, and when it is
+    refused, the seconds to wait."""
+
+    headers: list[tuple[bytes, bytes]]
+    retry_after: int | None
+
+    def refusal(self, request_id: str) -> Response | None:
+        """The 429 to answer when the budget is spent, as /graphql answers it; else None."""
+        if self.retry_after is None:
+            return None
+        return self.stamp(_too_many(request_id, self.retry_after))
+
+    def stamp(self, response: Response) -> Response:
+        response.raw_headers.extend(self.headers)
+        return response
 
 
 class RequestLimits:
@@ -87,6 +112,28 @@ class RequestLimits:
         the rest of the request's cost once it is answered."""
         if not self._enabled:
             return receive, send
+        budgets, admission = await self._spend_unit(scope, principal)
+        headers, retry_after = admission.headers, admission.retry_after
+        if retry_after is not None:
+            await _refuse(scope, receive, send, request_id, headers, retry_after)
+            return None
+        return self._observe(scope, receive, send, headers, budgets, schema, principal.privileged)
+
+    async def admit_route(self, scope: Scope, principal: Principal) -> Admission:
+        """For a route other than /graphql (an upload, a download): one unit of the same
+        budgets `admit` spends, for a request that costs no more than that."""
+        if not self._enabled:
+            return Admission([], None)
+        return (await self._spend_unit(scope, principal))[1]
+
+    async def refused_route(self, scope: Scope) -> Admission:
+        """For a route's refused credential: a unit of the client address's budget, as
+        `refused_credential` spends."""
+        return await self.admit_route(scope, ANONYMOUS)
+
+    async def _spend_unit(
+        self, scope: Scope, principal: Principal
+    ) -> tuple[list[Budget], Admission]:
         tenant = principal.tenant
         per_minute = self._per_minute
         if tenant is not None:
@@ -101,10 +148,8 @@ class RequestLimits:
         spent = await self._spend(budgets, 1, self._owed_by(budgets))
         headers = _headers(per_minute, spent)
         if spent is not None and not all(spent.admitted):
-            retry_after = await self._retry_after(budgets, spent)
-            await _refuse(scope, receive, send, request_id, headers, retry_after)
-            return None
-        return self._observe(scope, receive, send, headers, budgets, schema, principal.privileged)
+            return budgets, Admission(headers, await self._retry_after(budgets, spent))
+        return budgets, Admission(headers, None)
 
     async def refused_credential(self, scope: Scope, send: Send) -> Send:
         """The `send` for the answer to a refused credential (401/403): it spends a unit of
@@ -279,12 +324,16 @@ async def _refuse(
         await receive()
         await send({"type": "websocket.close", "code": 1013})
         return
-    response = http_errors.error_response(
+    response = _too_many(request_id, retry_after)
+    response.raw_headers.extend(headers)
+    await response(scope, receive, send)
+
+
+def _too_many(request_id: str, retry_after: int) -> Response:
+    return http_errors.error_response(
         429,
         ErrorCode.RATE_LIMITED.value,
         "Too many requests; try again later.",
         request_id,
         {"Retry-After": str(retry_after)},
     )
-    response.raw_headers.extend(headers)
-    await response(scope, receive, send)

@@ -9,7 +9,7 @@ import json
 import uuid
 from typing import Any
 
-from api.schema.common.ids import from_global_id
+from api.schema.common.ids import from_global_id, to_global_id
 from tests.conftest import TEST_SECRET
 from tests.support.agency import agency_doc, codes, payload
 from tests.support.earning import configure, fetch
@@ -202,3 +202,121 @@ async def _sibling(services, gql: GraphQLClient, kit: TenantKit) -> TenantKit:
     return TenantKit(
         **{**kit.__dict__, "id": tenant_id, "slug": tenant["slug"], "secret_key": secret}
     )
+
+
+async def _agency_log(gql: GraphQLClient, kit: TenantKit, action: str) -> list[dict]:
+    log = await gql(
+        agency_doc("AgencyAuditLog"),
+        {"first": 10, "filter": {"action": action}},
+        token=kit.operator_token,
+    )
+    return [edge["node"] for edge in log["agency"]["auditLog"]["edges"]]
+
+
+async def test_saving_replacing_and_deleting_templates_is_in_the_agencys_audit_log(
+    gql, make_tenant
+):
+    # given a tenant with one tier, saved as a template, then with a second tier saved again
+    # under the same name (replacing it), then the template deleted, and a deletion refused
+    kit = await make_tenant()
+    await _operator(gql, kit, CREATE_TIER, {"name": "Silver", "threshold": "100"})
+    given = {"tenant": kit.slug, "name": "Base"}
+    first = await payload(gql, "SaveProgramTemplate", given, kit.operator_token)
+    await _operator(gql, kit, CREATE_TIER, {"name": "Gold", "threshold": "500"})
+    again = {"tenant": kit.slug, "name": "base"}
+    second = await payload(gql, "SaveProgramTemplate", again, kit.operator_token)
+    template = second["template"]["id"]
+    assert template == first["template"]["id"]
+    deleted = await payload(gql, "DeleteProgramTemplate", {"id": template}, kit.operator_token)
+    assert deleted["errors"] == []
+    refused = await payload(gql, "DeleteProgramTemplate", {"id": template}, kit.operator_token)
+    assert codes(refused) == ["NOT_FOUND"]
+
+    # then the agency's log has each change, newest first: who, on which template and tenant,
+    # and the template before and after, summed up; the refused deletion is not in it
+    saves = await _agency_log(gql, kit, "saveProgramTemplate")
+    deletes = await _agency_log(gql, kit, "deleteProgramTemplate")
+    assert len(saves) == 2 and len(deletes) == 1
+    for entry in (*saves, *deletes):
+        assert entry["actor"]["kind"] == "OPERATOR" and entry["actor"]["label"]
+        assert entry["target"] == template and entry["at"]
+    summaries = [_summary(e) for e in (*deletes, *saves)]
+    held = [(s["before"], s["after"]) for s in summaries]
+    one, two = _held("Base", kit, tiers=1), _held("base", kit, tiers=2)
+    assert held == [(two, None), (one, two), (None, one)]
+    assert summaries[2]["tenant"] == kit.slug and summaries[2]["name"] == "Base"
+    tenant_id = to_global_id("Tenant", kit.id)
+    assert [e["tenantId"] for e in saves] == [tenant_id] * 2 and deletes[0]["tenantId"] is None
+
+
+def _summary(entry: dict) -> dict:
+    summary = entry["summary"]
+    return json.loads(summary) if isinstance(summary, str) else summary
+
+
+def _held(name: str, kit: TenantKit, tiers: int) -> dict:
+    return {
+        "name": name,
+        "sourceTenantId": to_global_id("Tenant", kit.id),
+        "tiers": tiers,
+        "rewards": 0,
+        "surveys": 0,
+        "segments": 0,
+    }
+
+
+async def test_a_tenant_whose_template_cannot_be_applied_is_not_created(gql, services, make_tenant):
+    # given a template of the agency, damaged: a tier's threshold no number
+    kit = await make_tenant()
+    await _operator(gql, kit, CREATE_TIER, {"name": "Silver", "threshold": "100"})
+    saved = await payload(
+        gql, "SaveProgramTemplate", {"tenant": kit.slug, "name": "Damaged"}, kit.operator_token
+    )
+    template = saved["template"]["id"]
+    async with services.pool.acquire() as conn:
+        await conn.execute(
+            """UPDATE control.program_templates
+                  SET snapshot = jsonb_set(snapshot, '{tiers,0,threshold}', '"lots"')
+                WHERE id = $1""",
+            uuid.UUID(from_global_id(template)[1]),
+        )
+
+    # when a tenant is created from it
+    slug = "dmg" + uuid.uuid4().hex[:10]
+    made = await payload(
+        gql,
+        "CreateTenant",
+        {"slug": slug, "name": "Damaged", "template": template},
+        kit.operator_token,
+    )
+
+    # then it is refused on the template, and no tenant, schema or audit entry is left
+    assert [(e["code"], e["field"]) for e in made["errors"]] == [("INVALID", ["input", "template"])]
+    assert made["tenant"] is None
+    async with services.pool.acquire() as conn:
+        assert (
+            await conn.fetchval("SELECT count(*) FROM control.tenants WHERE slug = $1", slug) == 0
+        )
+        schemas = await conn.fetchval(
+            "SELECT count(*) FROM pg_namespace WHERE nspname LIKE $1", f"%{slug}%"
+        )
+        assert schemas == 0
+    created = await _agency_log(gql, kit, "createTenant")
+    assert slug not in [e["target"] for e in created]
+
+    # and, the template mended, the tenant is created with its program, and recorded in the
+    # agency's log
+    await payload(
+        gql, "SaveProgramTemplate", {"tenant": kit.slug, "name": "Damaged"}, kit.operator_token
+    )
+    made = await payload(
+        gql,
+        "CreateTenant",
+        {"slug": slug, "name": "Mended", "template": template},
+        kit.operator_token,
+    )
+    assert made["errors"] == []
+    mended = TenantKit(**{**kit.__dict__, "id": from_global_id(made["tenant"]["id"])[1]})
+    await _same_program(services, kit, mended)
+    created = await _agency_log(gql, kit, "createTenant")
+    assert slug in [e["target"] for e in created]

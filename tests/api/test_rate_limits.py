@@ -6,6 +6,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import AsyncIterator
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -15,6 +16,7 @@ from api.http.app import create_app
 from api.services import Services
 from api.settings import Settings
 from tests.conftest import TEST_SECRET
+from tests.support.agency_ops import document
 from tests.support.gql import GraphQLClient
 from tests.support.throttling import client_from, new_address
 
@@ -282,3 +284,75 @@ async def test_a_costly_document_named_by_its_hash_spends_its_cost(gql, services
     for response in (posted, got):
         assert response.status_code == 200 and "errors" not in response.json(), response.text
     assert before - after >= 200
+
+
+async def test_member_uploads_spend_the_operators_graphql_budget(services, make_tenant):
+    # given a tenant whose credentials have three units a minute, and its owner
+    kit = await make_tenant()
+    await services.abuse.tenant_limits.set(uuid.UUID(kit.id), 3)
+    own = await Services.start(services.settings.model_copy(update=PATIENT))
+    headers = {"Authorization": f"Bearer {kit.operator_token}", "X-Tenant": kit.slug}
+    try:
+        transport = httpx.ASGITransport(app=create_app(services=own))
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            gql = GraphQLClient(http)
+            # when the owner uploads a file, sends two queries, then uploads another
+            upload = b"external_id,email\nrl-1,rl-1@uploads.example\n"
+            first = await http.post("/imports/members", content=upload, headers=headers)
+            queries = [await gql.raw(PROGRAM, token=kit.operator_token, tenant=kit.slug)]
+            queries.append(await gql.raw(PROGRAM, token=kit.operator_token, tenant=kit.slug))
+            refused = await http.post("/imports/members", content=upload, headers=headers)
+            await own.imports.wait()
+    finally:
+        await own.close()
+
+    # then the first upload spent a unit of the budget /graphql spends, the second is refused
+    assert first.status_code == 202, first.text
+    assert _budget(first)[:2] == (3, 2)
+    assert [q.status_code for q in queries] == [200, 200]
+    assert refused.status_code == 429, refused.text
+    assert _budget(refused)[:2] == (3, 0)
+    assert int(refused.headers["retry-after"]) >= 1
+    assert refused.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    assert refused.json()["errors"][0]["extensions"]["requestId"] == refused.headers["x-request-id"]
+
+
+async def test_archive_downloads_spend_the_link_operators_budget(gql, services, make_tenant):
+    # given a tenant whose credentials have two units a minute, and its owner's download link
+    kit = await make_tenant()
+    await services.abuse.tenant_limits.set(uuid.UUID(kit.id), 2)
+    body = await gql(
+        document("ExportTenant"), {"input": {"tenant": kit.slug}}, token=kit.operator_token
+    )
+    path = urlsplit(body["exportTenant"]["url"]).path
+
+    # when the link is followed three times
+    answers = [await gql.http.get(path) for _ in range(3)]
+
+    # then two archives are downloaded, counting the budget down, and the third refused
+    assert [r.status_code for r in answers] == [200, 200, 429]
+    assert [_budget(r)[:2] for r in answers] == [(2, 1), (2, 0), (2, 0)]
+    refused = answers[-1]
+    assert int(refused.headers["retry-after"]) >= 1
+    assert refused.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    assert "zip" not in refused.headers["content-type"]
+
+
+async def test_forged_links_spend_the_callers_address_budget(services):
+    # given a budget of two units a minute and an anonymous caller at its own address
+    own = await Services.start(
+        services.settings.model_copy(update={"rate_limit_per_minute": 2, **PATIENT})
+    )
+    try:
+        async with client_from(own, new_address()) as caller:
+            # when it follows two forged links, then sends a query
+            forged = [await caller.http.get(f"/exports/tenant/forged-{i}") for i in range(2)]
+            query = await caller.raw(PROGRAM)
+    finally:
+        await own.close()
+
+    # then the links are refused, each spending a unit of its address's budget, as a refused
+    # credential on /graphql does, so its query finds the budget spent
+    assert [r.status_code for r in forged] == [403, 403]
+    assert [_budget(r)[:2] for r in forged] == [(2, 1), (2, 0)]
+    assert query.status_code == 429

@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID
 
 import strawberry
+from asyncpg.pool import PoolConnectionProxy
 
 from api.auth.principal import Kind
 from api.context import Context, Info
@@ -21,6 +22,7 @@ from api.services import Services
 from domain.errors import Forbidden
 from domain.program_templates import Change, ChangeKind, Snapshot, clean_template_name
 from domain.roles import Role
+from persistence import audit_trail
 from persistence.program_snapshots import apply_snapshot, read_snapshot, require_snapshot
 from persistence.program_templates import ProgramTemplates, TemplateRecord
 from persistence.uow import PgTenantUnitOfWork
@@ -170,6 +172,39 @@ async def apply_to(
     )
 
 
+async def _audit(
+    conn: PoolConnectionProxy,
+    agency_id: UUID,
+    tenant_id: UUID | None,
+    before: TemplateRecord | None,
+    after: TemplateRecord | None,
+) -> None:
+    """The change goes in the agency's audit log in its own transaction: the template as it
+    was (none when new) and as it is (none when deleted), the snapshot summed up by section."""
+    intent = audit_trail.current.get()
+    if intent is None:
+        return
+    made = after or before
+    assert made is not None
+    intent.target = to_global_id("ProgramTemplate", made.id)
+    intent.summary = {**intent.summary, "before": _held(before), "after": _held(after)}
+    await audit_trail.record_in_control(conn, intent, agency_id, tenant_id)
+
+
+def _held(record: TemplateRecord | None) -> dict[str, Any] | None:
+    if record is None:
+        return None
+    source = record.source_tenant_id
+    return {
+        "name": record.name,
+        "sourceTenantId": to_global_id("Tenant", source) if source else None,
+        **{section: len(record.snapshot.get(section, [])) for section in _SECTIONS},
+    }
+
+
+_SECTIONS = ("tiers", "rewards", "surveys", "segments")
+
+
 def _template_id(gid: strawberry.ID, field: str) -> UUID:
     return uuid_of(gid, "ProgramTemplate", (field,))
 
@@ -197,13 +232,17 @@ class ProgramTemplateMutations:
         name = clean_template_name(input.name)
         tenant = await managed_tenant(ctx, input.tenant, "tenant")
         snapshot = await snapshot_of(ctx.services, tenant)
-        record = await ProgramTemplates(ctx.services.pool).save(
-            agency_id,
-            name,
-            snapshot,
-            tenant.id,
-            ctx.principal.operator_id,  # type: ignore[arg-type]
-        )
+        async with ctx.services.pool.acquire() as conn, conn.transaction():
+            templates = ProgramTemplates(conn)
+            replaced = await templates.named(agency_id, name)
+            record = await templates.save(
+                agency_id,
+                name,
+                snapshot,
+                tenant.id,
+                ctx.principal.operator_id,  # type: ignore[arg-type]
+            )
+            await _audit(conn, agency_id, tenant.id, replaced, record)
         return SaveProgramTemplatePayload(template=ProgramTemplate.of(record))
 
     @strawberry.mutation(
@@ -242,5 +281,7 @@ class ProgramTemplateMutations:
         agency_id, role = agency_of(ctx)
         if role not in (Role.OWNER, Role.ADMIN):
             raise Forbidden("Only the agency's owners and admins delete templates.")
-        await ProgramTemplates(ctx.services.pool).delete(agency_id, _template_id(input.id, "id"))
+        async with ctx.services.pool.acquire() as conn, conn.transaction():
+            deleted = await ProgramTemplates(conn).delete(agency_id, _template_id(input.id, "id"))
+            await _audit(conn, agency_id, None, deleted, None)
         return DeleteProgramTemplatePayload(deleted_id=input.id)

@@ -25,9 +25,9 @@ from domain.tenant_lifecycle import deletable_at, listed_by_default
 from persistence import migrator
 from persistence.agency_standing import agency_standing
 from persistence.control_store import ApiKeyRecord
-from persistence.program_snapshots import apply_snapshot, require_snapshot
+from persistence.program_snapshots import applying, require_snapshot
 from persistence.program_templates import ProgramTemplates
-from persistence.uow import PgTenantUnitOfWork, PgUnitOfWorkFactory
+from persistence.uow import PgUnitOfWorkFactory
 from tenants.provisioning import create_tenant
 from tenants.registry import Tenant as TenantRecord
 
@@ -237,16 +237,12 @@ class TenantMutations:
             agency_id=operator.agency_id,
             owner_id=operator.id,
             agency_limit=services.settings.max_tenants_per_agency,
+            configure=(
+                applying(require_snapshot(template.snapshot), services.clock.now(), operator.id)
+                if template is not None
+                else None
+            ),
         )
-        if template is not None:
-            async with PgTenantUnitOfWork(services.pool, tenant.schema_name) as uow:
-                await apply_snapshot(
-                    uow.connection,
-                    require_snapshot(template.snapshot),
-                    at=services.clock.now(),
-                    by=str(operator.id),
-                    dry_run=False,
-                )
         return CreateTenantPayload(tenant=Tenant.of(tenant, operator.role))
 
     @strawberry.mutation(description="A new secret or publishable key for the tenant in X-Tenant.")
