@@ -42,7 +42,13 @@ async def audited(action: str, info: Any, given: Any, call: Callable[[], Awaitab
         return await call()
     services: Services = context.services  # type: ignore[union-attr]
     summary = summary_of(action, plain(given))
-    intent = AuditIntent(await actor_of(services, principal), action, target_of(summary), summary)
+    intent = AuditIntent(
+        await actor_of(services, principal),
+        action,
+        target_of(summary),
+        summary,
+        request_id=getattr(context, "request_id", None),
+    )
     token = audit_trail.current.set(intent)
     try:
         result = await call()

@@ -120,6 +120,7 @@ class AuditIntent:
     target: str | None
     summary: dict[str, Any]
     written: bool = field(default=False)
+    request_id: str | None = None  # the response's X-Request-Id
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +132,7 @@ class AuditEntry:
     summary: dict[str, Any]
     at: datetime
     tenant_id: UUID | None = None
+    request_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

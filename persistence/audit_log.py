@@ -12,7 +12,7 @@ import asyncpg
 from domain.audit import Actor, AuditEntry, AuditFilter
 from persistence.uow import PgTenantUnitOfWork
 
-_COLUMNS = "seq, actor_kind, actor_id, actor_label, action, target, summary, at"
+_COLUMNS = "seq, actor_kind, actor_id, actor_label, action, target, summary, at, request_id"
 
 
 def _where(f: AuditFilter, first_arg: int) -> tuple[str, list[Any]]:
@@ -77,4 +77,5 @@ def _entry(r: asyncpg.Record) -> AuditEntry:
         summary=json.loads(summary) if isinstance(summary, str) else summary,
         at=r["at"],
         tenant_id=r.get("tenant_id"),
+        request_id=r["request_id"],
     )

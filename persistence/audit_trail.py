@@ -29,9 +29,10 @@ current: contextvars.ContextVar[AuditIntent | None] = contextvars.ContextVar(
     "loyalty_audit_intent", default=None
 )
 
-_INSERT = "INSERT INTO audit_log (actor_kind, actor_id, actor_label, action, target, summary)"
+_INSERT = """INSERT INTO audit_log
+    (actor_kind, actor_id, actor_label, action, target, summary, request_id)"""
 _WRITE_IF_CHANGED = f"""{_INSERT}
-SELECT $1, $2, $3, $4, $5, $6::jsonb WHERE txid_current_if_assigned() IS NOT NULL
+SELECT $1, $2, $3, $4, $5, $6::jsonb, $7 WHERE txid_current_if_assigned() IS NOT NULL
 RETURNING seq"""
 
 
@@ -51,7 +52,7 @@ async def write_if_changed(conn: Conn) -> None:
 # that is one round trip fewer before the COMMIT.
 _WRITE_WITH_EVENTS = f"""WITH {EVENT_CTES},
 delivered AS ({DELIVERIES} RETURNING 1),
-audited AS ({_INSERT} VALUES ($6, $7, $8, $9, $10, $11::jsonb) RETURNING seq)
+audited AS ({_INSERT} VALUES ($6, $7, $8, $9, $10, $11::jsonb, $12) RETURNING seq)
 SELECT seq FROM audited"""
 
 
@@ -71,7 +72,7 @@ async def write_with_events(conn: Conn, intent: AuditIntent, events: Sequence[Ne
 async def record_in_tenant(conn: Conn, intent: AuditIntent) -> None:
     """For a change that committed outside the tenant's schema (its API keys, its origins):
     `conn` is in a transaction of the tenant's schema."""
-    await conn.execute(f"{_INSERT} VALUES ($1, $2, $3, $4, $5, $6::jsonb)", *_values(intent))
+    await conn.execute(f"{_INSERT} VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)", *_values(intent))
     intent.written = True
 
 
@@ -83,8 +84,9 @@ async def record_in_control(
 ) -> None:
     await conn.execute(
         """INSERT INTO control.audit_log
-             (agency_id, tenant_id, actor_kind, actor_id, actor_label, action, target, summary)
-           VALUES ($7, $8, $1, $2, $3, $4, $5, $6::jsonb)""",
+             (agency_id, tenant_id, actor_kind, actor_id, actor_label, action, target, summary,
+              request_id)
+           VALUES ($8, $9, $1, $2, $3, $4, $5, $6::jsonb, $7)""",
         *_values(intent),
         agency_id,
         tenant_id,
@@ -95,4 +97,4 @@ async def record_in_control(
 def _values(intent: AuditIntent) -> tuple[Any, ...]:
     a = intent.actor
     summary = json.dumps(intent.summary, default=str)
-    return (a.kind, a.id, a.label, intent.action, intent.target, summary)
+    return (a.kind, a.id, a.label, intent.action, intent.target, summary, intent.request_id)

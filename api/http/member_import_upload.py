@@ -90,7 +90,11 @@ async def _upload(
     # Recorded as startMemberImport is: who sent which import, without the file.
     summary = {"format": job.format.value, "bytes": job.bytes, "upload": True}
     intent = AuditIntent(
-        await actor_of(services, principal), "startMemberImport", str(job.id), summary
+        await actor_of(services, principal),
+        "startMemberImport",
+        str(job.id),
+        summary,
+        request_id=request_id,
     )
     async with PgTenantUnitOfWork(services.pool, tenant.schema_name) as uow:
         await audit_trail.record_in_tenant(uow.connection, intent)

@@ -233,3 +233,31 @@ async def test_a_members_details_are_recorded_as_changed_but_not_copied(gql, ten
     (entry,) = await _entries(gql, tenant, action="updateMember")
     assert entry["target"] == member
     assert entry["summary"] == {"id": member, "email": "[personal data]"}
+
+
+async def test_each_entry_names_the_request_that_made_it(gql, tenant):
+    # given a member, and two recorded changes: one in the tenant's log, one in the agency's
+    member = await enroll(gql, tenant)
+    adjusted = await gql.raw(
+        ADJUST,
+        {"input": {"memberId": member, "points": 7, "note": "traced"}},
+        token=tenant.operator_token,
+        tenant=tenant.slug,
+    )
+    created = await gql.raw(
+        document("CreateTenant"),
+        {"input": {"slug": "r" + uuid.uuid4().hex[:12], "name": "Traced shop"}},
+        token=tenant.operator_token,
+    )
+    assert adjusted.json()["data"]["adjustPoints"]["errors"] == []
+    assert created.json()["data"]["createTenant"]["errors"] == []
+
+    # when the logs are read
+    [in_tenant] = await _entries(gql, tenant, action="adjustPoints")
+    log = await gql(document("AgencyAuditLog"), {"first": 5}, token=tenant.operator_token)
+    [in_agency] = [e["node"] for e in log["agency"]["auditLog"]["edges"]]
+
+    # then each entry carries the X-Request-Id its response carried, and no other
+    assert in_tenant["requestId"] == adjusted.headers["x-request-id"]
+    assert in_agency["requestId"] == created.headers["x-request-id"]
+    assert in_tenant["requestId"] != in_agency["requestId"]

@@ -73,6 +73,8 @@ QUERIES: dict[str, list[Variables]] = {
     "agency/AnalyticsSettings.graphql": [lambda w: {}],
     "agency/ApiKeys.graphql": [lambda w: {}],
     "agency/Team.graphql": [lambda w: {}],
+    "agency/Invitations.graphql": [lambda w: {}],
+    "agency/ProgramTemplates.graphql": [lambda w: {}],
     "agency/OperatorSessions.graphql": [lambda w: {}],
     "agency/Member.graphql": [
         lambda w: {"id": w.alice, "historyFirst": 2},

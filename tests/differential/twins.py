@@ -38,6 +38,7 @@ _RANDOM = frozenset(
         "referral_code",
         "secret",
         "messageId",
+        "requestId",  # an audit entry's: each request has its own
     }
 )
 

@@ -38,6 +38,11 @@ class AuditEntry:
     tenant_id: strawberry.ID | None = strawberry.field(
         default=None, description="In the agency's log: the tenant it concerned."
     )
+    request_id: str | None = strawberry.field(
+        default=None,
+        description="The X-Request-Id of the request that made the change (none for changes"
+        " made by the command line or the worker).",
+    )
 
     @classmethod
     def of(cls, e: AuditRecord) -> AuditEntry:
@@ -48,6 +53,7 @@ class AuditEntry:
             summary=JSON(e.summary),
             at=e.at,
             tenant_id=strawberry.ID(to_global_id("Tenant", e.tenant_id)) if e.tenant_id else None,
+            request_id=e.request_id,
         )
 
 
