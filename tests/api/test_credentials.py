@@ -841,7 +841,8 @@ def _every_mutation(
         "configureTiers": (CONFIGURE_TIERS, {"input": {"metric": "ORDER_COUNT"}}),
         "configureAllowedOrigins": (
             CONFIGURE_ALLOWED_ORIGINS,
-            {"input": {"origins": ["https://evil.example"]}},
+            # not an origin other tests expect every tenant to refuse (an owner sets it)
+            {"input": {"origins": ["https://roles-under-test.example"]}},
         ),
         "setTenantRateLimit": (SET_TENANT_RATE_LIMIT, {"input": {"perMinute": 1}}),
         "registerTrustedDocuments": (

@@ -63,14 +63,22 @@ async def _latest(pool: asyncpg.Pool) -> dict[str, int]:
     return {r["schema_name"]: r["v"] for r in rows}
 
 
-async def _has_latest_column(pool: asyncpg.Pool, schema: str) -> bool:
-    # The latest tenant migration adds orders.seq: its effect, next to its record.
-    found = await pool.fetchval(
-        "SELECT count(*) FROM information_schema.columns"
-        " WHERE table_schema = $1 AND table_name = 'orders' AND column_name = 'seq'",
+async def _shape(pool: asyncpg.Pool, schema: str) -> set[tuple[str, str]]:
+    """What the migrations made of a schema: its relations, columns and constraints, by name.
+    The latest migration changes it, whatever that migration is."""
+    rows = await pool.fetch(
+        """SELECT 'column', table_name || '.' || column_name FROM information_schema.columns
+             WHERE table_schema = $1
+           UNION ALL
+           SELECT 'relation', relname FROM pg_class
+             WHERE relnamespace = $1::regnamespace
+           UNION ALL
+           SELECT 'constraint', conname || ':' || replace(pg_get_constraintdef(oid), $1 || '.', '')
+             FROM pg_constraint
+             WHERE connamespace = $1::regnamespace""",
         schema,
     )
-    return bool(found)
+    return {(r[0], r[1]) for r in rows}
 
 
 async def _waiting_on_advisory_locks(pool: asyncpg.Pool) -> int:
@@ -131,8 +139,11 @@ async def test_a_killed_migrate_leaves_whole_schemas_and_the_next_run_finishes(b
     versions = await _latest(pool)
     assert {s for s, v in versions.items() if v == latest} == set(done)
     assert {s for s, v in versions.items() if v != latest} == set(schemas) - set(done)
-    for schema in schemas:  # no schema half-migrated: the record and the change go together
-        assert await _has_latest_column(pool, schema) == (schema in done), schema
+    # no schema half-migrated: the record and the change go together
+    migrated, behind = await _shape(pool, done[0]), await _shape(pool, schemas[-1])
+    assert migrated != behind
+    for schema in schemas:
+        assert await _shape(pool, schema) == (migrated if schema in done else behind), schema
     progress.seek(0)
     bar = progress.read()
     assert f"{len(done)}/{TENANTS}" in bar, bar
@@ -147,4 +158,4 @@ async def test_a_killed_migrate_leaves_whole_schemas_and_the_next_run_finishes(b
     assert f"{TENANTS}/{TENANTS}" in err
     assert await _latest(pool) == dict.fromkeys(schemas, latest)
     for schema in schemas:
-        assert await _has_latest_column(pool, schema), schema
+        assert await _shape(pool, schema) == migrated, schema
