@@ -11,10 +11,13 @@ from hypothesis.stateful import run_state_machine_as_test
 
 from api.services import Services
 from api.settings import Settings
+from tests.support.recycled_schemas import SchemaRecycler
 
 
 def run_machine(machine: Any, settings: Settings, *, examples: int, steps: int) -> None:
-    """`machine` has class attributes `loop` and `services`, set here for its steps."""
+    """`machine` has class attributes `loop`, `services` and `migrator`, set here for its
+    steps: the migrator reuses the schemas of earlier examples' tenants
+    (tests/support/recycled_schemas.py)."""
     loop = asyncio.new_event_loop()
     # One step at a time: a few connections are enough, and the database server is shared.
     few = settings.model_copy(update={"db_pool_min": 1, "db_pool_max": 4})
@@ -22,6 +25,7 @@ def run_machine(machine: Any, settings: Settings, *, examples: int, steps: int) 
     try:
         machine.loop = loop
         machine.services = services
+        machine.migrator = SchemaRecycler(services.pool)
         run_state_machine_as_test(
             machine,
             settings=hypothesis_settings(

@@ -39,13 +39,13 @@ from domain.orders import record_order, refund_order
 from domain.points import AdjustPoints, adjust_points, read_balance
 from domain.program import Channel, ExpiryUnit, LotExpiry, RefundPolicy
 from domain.records.members import MemberDraft
-from persistence import migrator
 from persistence.uow import PgUnitOfWorkFactory
 from tenants.provisioning import create_tenant
 from tests.conftest import CLOCK_START
 from tests.property.ledger_model import Refused, WalletModel
 from tests.property.running import run_machine
 from tests.support.ledger_checks import assert_schema_ledger_consistent
+from tests.support.recycled_schemas import SchemaRecycler
 
 T = TypeVar("T")
 STEPS = [
@@ -62,6 +62,7 @@ STEPS = [
 class LedgerMachine(RuleBasedStateMachine):
     loop: asyncio.AbstractEventLoop
     services: Services
+    migrator: SchemaRecycler
 
     def run(self, work: Awaitable[T]) -> T:
         return self.loop.run_until_complete(work)
@@ -95,9 +96,12 @@ class LedgerMachine(RuleBasedStateMachine):
     ) -> None:
         self.clock = FixedClock(CLOCK_START)
         slug = "p" + uuid.uuid4().hex[:12]
+        # Examples run one after another: the previous example's tenant is done with.
+        self.run(self.migrator.retire_finished())
         tenant = self.run(
-            create_tenant(self.services.pool, migrator=migrator, slug=slug, name=slug)
+            create_tenant(self.services.pool, migrator=self.migrator, slug=slug, name=slug)
         )
+        self.migrator.finished.append(tenant.id)
         self.schema = tenant.schema_name
         self.uow = PgUnitOfWorkFactory(self.services.pool, tenant.schema_name)
         self.cache = self.services.balances.for_tenant(tenant.id)

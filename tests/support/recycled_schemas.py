@@ -28,8 +28,8 @@ still what the tests of `createTenant`, migrations and archives exercise.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import logging
+import uuid
 from dataclasses import dataclass, field
 from uuid import UUID
 
@@ -97,7 +97,6 @@ class SchemaRecycler:
     reused: int = 0
     built: int = 0
     _pristine: _Pristine | None = None
-    _names: itertools.count[int] = field(default_factory=itertools.count)
 
     # -- the fixture's side ------------------------------------------------------------
 
@@ -136,7 +135,7 @@ class SchemaRecycler:
                 await conn.fetchval(_SHAPE, schema) == pristine.shape
                 and await conn.fetchval(_SIZE, schema) <= MAX_REUSED_BYTES
             ):
-                name = f"t__recycled_{next(self._names)}"
+                name = f"t__recycled_{uuid.uuid4().hex[:12]}"
                 await _rename(conn, schema, name)
                 self.waiting.append(name)
             else:
