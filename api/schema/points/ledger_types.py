@@ -8,8 +8,10 @@ from uuid import UUID
 import strawberry
 
 from api.context import Info
+from api.schema.common.actors import AuditActor
 from api.schema.common.ids import to_global_id
 from api.schema.common.node import Node
+from domain import entry_actors
 from domain.ledger import Balance
 from domain.ledger import EntryKind as DomainEntryKind
 from domain.ledger import LedgerEntry as DomainEntry
@@ -80,6 +82,11 @@ class LedgerEntry(Node):
         description="The earning rate it used, e.g. 'v3:2/USD' (version 3, 2 points per USD)."
     )
     created_at: datetime
+    actor: AuditActor | None = strawberry.field(
+        description="Who made it: an operator or API key (adjustPoints), an import, or the "
+        "system (maturing, expiry); null where none was recorded (orders, actions, "
+        "redemptions). Internal; null for member tokens."
+    )
 
     @classmethod
     def of(cls, e: DomainEntry, *, internal: bool) -> LedgerEntry:
@@ -99,5 +106,11 @@ class LedgerEntry(Node):
                 "config_version": e.config_version,
                 "rate": e.rate,
                 "created_at": e.created_at,
+                "actor": _actor(e.actor) if internal else None,
             },
         )
+
+
+def _actor(stored: str | None) -> AuditActor | None:
+    found = entry_actors.read(stored) if stored else None
+    return AuditActor.of(found) if found else None
