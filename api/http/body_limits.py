@@ -9,6 +9,8 @@ and what the parser keeps (the source, its tokens) lives as long as the cached d
 
 from __future__ import annotations
 
+from typing import BinaryIO
+
 from starlette.types import Receive, Scope
 
 from api.http.errors import PAYLOAD_TOO_LARGE, QUERY_TOO_LARGE, RequestRefused
@@ -54,6 +56,23 @@ async def read_body(receive: Receive, limit: int) -> bytes | None:
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
+
+
+async def write_body(receive: Receive, limit: int, sink: BinaryIO) -> bool:
+    """The body written to `sink` as it arrives, never held whole; False when the client
+    went away. Refuses once more than `limit` bytes arrived, whatever the headers said."""
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return False
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        sink.write(chunk)
+        if not message.get("more_body", False):
+            return True
 
 
 def check_query_length(query: str | None, limit: int) -> None:
