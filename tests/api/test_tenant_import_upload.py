@@ -25,7 +25,9 @@ from tests.support.gql import GraphQLClient, TenantKit
 
 MAX_ARCHIVE = 2_000_000
 BALANCES = """
-query Balances { members(first: 50) { edges { node { externalId points { available lifetime } } } } }
+query Balances {
+  members(first: 50) { edges { node { externalId points { available lifetime } } } }
+}
 """
 
 
