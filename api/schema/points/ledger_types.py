@@ -106,11 +106,11 @@ class LedgerEntry(Node):
                 "config_version": e.config_version,
                 "rate": e.rate,
                 "created_at": e.created_at,
-                "actor": _actor(e.actor) if internal else None,
+                "actor": _actor(e.actor) if internal and e.actor else None,
             },
         )
 
 
-def _actor(stored: str | None) -> AuditActor | None:
-    found = entry_actors.read(stored) if stored else None
+def _actor(stored: str) -> AuditActor | None:
+    found = entry_actors.read(stored)
     return AuditActor.of(found) if found else None
