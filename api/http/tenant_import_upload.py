@@ -1,16 +1,18 @@
 """POST /imports/tenant?slug=…[&name=…]: a tenant archive (as `exportTenant`'s link or
 `loyalty tenant import` reads it) as the request body, made into a new tenant of the
-caller's agency (docs/tenant-lifecycle.md, "Importing an archive"). The agency's owners
+caller's agency (docs/agencies.md, "Tenant archives"). The agency's owners
 only. The body is written to a temporary file as it arrives (bounded by
 max_tenant_archive_bytes); every file of the archive is checked against its manifest before
 anything is written, and the tenant is created and filled in one transaction, so a refused
 archive leaves no tenant behind. The answer, 201, names the new tenant; refusals are
-answered as GraphQL JSON with a typed code (INVALID with field archive, DUPLICATE for a slug
-taken, FORBIDDEN, LIMIT_REACHED)."""
+answered as GraphQL JSON with a typed code (api/http/upload_admission.py): INVALID for an
+archive refused (the message says why), DUPLICATE for a slug taken, FORBIDDEN,
+LIMIT_REACHED."""
 
 from __future__ import annotations
 
 import tempfile
+from functools import partial
 from pathlib import Path
 from uuid import UUID
 
@@ -18,50 +20,30 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from api.audit_hook import actor_of
-from api.auth.principal import Kind, Principal, resolve
-from api.http import errors as http_errors
-from api.http.body_limits import check_declared_length, write_body
+from api.auth.principal import Kind, Principal
+from api.http.body_limits import write_body
 from api.http.errors import RequestRefused
-from api.http.rate_limits import RequestLimits
+from api.http.upload_admission import admitted, refusal
 from api.schema.common.ids import to_global_id
 from api.services import Services
 from domain.agency import require_may_import_tenant
 from domain.audit import AuditIntent
-from domain.errors import DomainError, ErrorCode, Forbidden, Unauthenticated
+from domain.errors import DomainError, Forbidden, Unauthenticated
 from persistence import audit_trail
 from persistence.tenant_archive.importer import import_tenant
 from tenants.registry import Tenant
 
-_STATUS = {
-    ErrorCode.UNAUTHENTICATED: 401,
-    ErrorCode.FORBIDDEN: 403,
-    ErrorCode.DUPLICATE: 409,
-    ErrorCode.LIMIT_REACHED: 409,
-}
-
 
 async def upload_tenant_import(request: Request) -> Response:
     services: Services = request.app.state.services
-    request_id = http_errors.request_id(request.scope)
-    limits: RequestLimits = request.app.state.graphql.limits
-    try:
-        check_declared_length(request.scope, services.settings.max_tenant_archive_bytes)
-        principal = await resolve(services, request.headers.get("authorization"), None)
-    except DomainError as exc:  # a refused credential spends its address's budget
-        admission = await limits.refused_route(request.scope)
-        return admission.stamp(_refused(exc, request_id))
-    except RequestRefused as refused:
-        return refused.response(request_id)
-    admission = await limits.admit_route(request.scope, principal)
-    too_many = admission.refusal(request_id)
-    if too_many is not None:
-        return too_many
-    return admission.stamp(await _import(request, services, principal, request_id))
+    limit = services.settings.max_tenant_archive_bytes
+    return await admitted(request, limit, None, partial(_import, request, services))
 
 
 async def _import(
     request: Request, services: Services, principal: Principal, request_id: str
 ) -> Response:
+    limit = services.settings.max_tenant_archive_bytes
     try:
         agency_id, operator_id = await _owner(services, principal)
         slug = request.query_params.get("slug")
@@ -70,7 +52,7 @@ async def _import(
         with tempfile.TemporaryDirectory(prefix="tenant-import-") as folder:
             path = Path(folder) / "archive.zip"
             with path.open("wb") as sink:
-                if not await write_body(request.receive, _limit(services), sink):
+                if not await write_body(request.receive, limit, sink.write):
                     return Response(status_code=400)  # the client went away
             tenant = await import_tenant(
                 services.pool,
@@ -84,7 +66,7 @@ async def _import(
     except RequestRefused as refused:
         return refused.response(request_id)
     except DomainError as exc:
-        return _refused(exc, request_id)
+        return refusal(exc, request_id)
     await _record(services, principal, tenant, request_id)
     return JSONResponse(
         {
@@ -98,10 +80,6 @@ async def _import(
         status_code=201,
         headers={"X-Request-Id": request_id},
     )
-
-
-def _limit(services: Services) -> int:
-    return services.settings.max_tenant_archive_bytes
 
 
 async def _owner(services: Services, principal: Principal) -> tuple[UUID, UUID]:
@@ -129,8 +107,3 @@ async def _record(
         request_id=request_id,
     )
     await audit_trail.record_in_control(services.pool, intent, tenant.agency_id, tenant.id)
-
-
-def _refused(exc: DomainError, request_id: str) -> Response:
-    status = _STATUS.get(exc.code, 400)
-    return http_errors.error_response(status, exc.code.value, exc.message, request_id)
