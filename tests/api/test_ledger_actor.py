@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
+from api.schema.common.ids import to_global_id
 from api.worker import run_tenant
 from tests.support.agency_ops import document
 from tests.support.earning import adjust, configure, enroll
@@ -91,6 +92,32 @@ async def test_a_member_token_reads_no_actor(gql, tenant):
     # then the entry is there without who made it (nor the staff's note)
     entries = [e["node"] for e in data["me"]["history"]["edges"]]
     assert entries == [{"kind": "ADJUST", "note": None, "actor": None}]
+
+
+async def test_an_opening_balance_names_its_import_and_who_sent_it(gql, services, tenant):
+    # given a member file with a balance, uploaded by the tenant's owner
+    response = await gql.http.post(
+        "/imports/members",
+        content=b"external_id,email,points_balance\nimp-1,imp-1@uploads.example,70\n",
+        headers={"Authorization": f"Bearer {tenant.operator_token}", "X-Tenant": tenant.slug},
+    )
+    assert response.status_code == 202, response.text
+    import_id = response.json()["memberImport"]["id"]
+
+    # when the import has run and the member's history is read
+    await services.imports.wait()
+    found = await gql(
+        "query M($id: String!) { member(externalId: $id) { id } }",
+        {"id": "imp-1"},
+        token=tenant.secret_key,
+    )
+    (opening,) = await _history(gql, tenant, found["member"]["id"], tenant.operator_token)
+
+    # then the opening balance is the import's, named by its id and the owner's email
+    assert (opening["kind"], opening["points"]) == ("ADJUST", 70)
+    assert opening["actor"]["kind"] == "IMPORT"
+    assert opening["actor"]["label"] == tenant.operator_email
+    assert to_global_id("MemberImport", UUID(opening["actor"]["id"])) == import_id
 
 
 async def test_points_expired_by_the_worker_name_the_system(clocked, tenant):
