@@ -15,7 +15,6 @@ redemptions and grants record no actor.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from uuid import UUID
 
 from domain.audit import Actor
@@ -40,7 +39,6 @@ def imported(import_id: UUID, sent_by: str | None) -> str:
     return recorded(Actor(IMPORT, str(import_id), who))
 
 
-@lru_cache(maxsize=1024)
 def read(stored: str | None) -> Actor | None:
     """The actor an entry's column names; None when it names none."""
     if not stored:

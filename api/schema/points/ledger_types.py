@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from uuid import UUID
 
 import strawberry
@@ -111,6 +112,9 @@ class LedgerEntry(Node):
         )
 
 
+# Entries repeat their makers (the system, an operator, an import): one object per maker,
+# shared by every entry that names it, rather than one built per row of a page.
+@lru_cache(maxsize=1024)
 def _actor(stored: str) -> AuditActor | None:
     found = entry_actors.read(stored)
     return AuditActor.of(found) if found else None
