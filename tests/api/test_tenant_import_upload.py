@@ -5,7 +5,9 @@ refused with a typed code and leaves no tenant behind."""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import tempfile
 import uuid
 import zipfile
@@ -169,10 +171,28 @@ def _zeroed(archive: bytes) -> bytes:
     return bytes(raw)
 
 
+def _resealed(archive: bytes) -> bytes:
+    """The archive with a member's id made not a UUID, its manifest rewritten to match: an
+    archive written by hand, whose files agree with the manifest but whose rows do not load."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(archive)) as old, zipfile.ZipFile(out, "w") as new:
+        manifest = json.loads(old.read("manifest.json"))
+        for table in manifest["tables"]:
+            data = old.read(table["file"])
+            if table["table"] == "members":
+                row = json.loads(data.split(b"\n", 1)[0])
+                data = data.replace(row["id"].encode(), b"not-a-uuid")
+                table.update(bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
+            new.writestr(table["file"], data)
+        new.writestr("manifest.json", json.dumps(manifest))
+    return out.getvalue()
+
+
 @pytest.mark.parametrize(
     ("damage", "says"),
     [
         (_changed_row, "members"),
+        (_resealed, "do not load"),
         (_zeroed, "corrupt"),
         (lambda _: b"not a zip at all", "not a readable tenant archive"),
     ],
