@@ -67,6 +67,12 @@ async def actor_of(services: Services, principal: Principal) -> Actor:
     return Actor(principal.kind.value, key_id, principal.api_key_prefix)
 
 
+async def acting(services: Services, principal: Principal) -> Actor:
+    """Who makes the mutation under way: its audit entry's actor, resolved once per request."""
+    intent = audit_trail.current.get()
+    return intent.actor if intent is not None else await actor_of(services, principal)
+
+
 async def _record_after(
     services: Services, principal: Principal, intent: AuditIntent, result: object
 ) -> None:

@@ -19,6 +19,7 @@ from uuid import UUID
 import asyncpg
 
 from domain.clock import Clock
+from domain.entry_actors import imported
 from domain.errors import DomainError, ErrorCode
 from domain.member_import import (
     ImportRow,
@@ -162,7 +163,7 @@ async def _context(
     ctx = BatchContext(
         import_id=import_id,
         now=now,
-        actor=actor,
+        actor=imported(import_id, actor),
         config_version=program.version,
         tier_version=settings.version,
         expires_at=wallet_expiry(program, "points", now),

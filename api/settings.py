@@ -135,6 +135,9 @@ class Settings(BaseSettings):
     # A member import's file sent to POST /imports/members (docs/agencies.md), read before
     # anything is written, refused with 413 past this size.
     max_import_bytes: int = 64 * 1_048_576
+    # A tenant archive sent to POST /imports/tenant, written to a temporary file as it
+    # arrives (never held in memory), refused with 413 past this size.
+    max_tenant_archive_bytes: int = 1024 * 1_048_576
     max_query_length: int = 100_000
     document_cache_bytes: int = 32 * 1_048_576
     untrusted_document_cache_bytes: int = 8 * 1_048_576

@@ -1,11 +1,11 @@
-"""Who in an agency may create tenants, and how many an agency may hold."""
+"""Who in an agency may create and import tenants, and how many an agency may hold."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 
 from domain.errors import DomainError, ErrorCode, Forbidden
-from domain.roles import Power, roles_with
+from domain.roles import Power, Role, roles_with
 
 # Roles that manage an agency's tenants (domain/roles.py); viewers only read.
 MANAGING_ROLES = frozenset(r.value for r in roles_with(Power.MANAGE))
@@ -18,6 +18,13 @@ def require_may_create_tenant(roles_in_agency: Collection[str], agency_tenants: 
         return
     if not MANAGING_ROLES.intersection(roles_in_agency):
         raise Forbidden("Only the agency's owners and admins create tenants.")
+
+
+def require_may_import_tenant(role_in_agency: str | None) -> None:
+    """An archive brings a whole tenant's data, members and keys' history included: only
+    the agency's owners import one, as only a tenant's owners export it."""
+    if role_in_agency != Role.OWNER:
+        raise Forbidden("Only the agency's owners import tenant archives.")
 
 
 def require_room_for_tenant(agency_tenants: int, limit: int) -> None:

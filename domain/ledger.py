@@ -131,6 +131,7 @@ class LedgerEntry:
     order_id: str | None = None
     rate: str | None = None
     config_version: int | None = None
+    actor: str | None = None  # who made it, as domain/entry_actors.py writes it
 
     @property
     def points(self) -> int:

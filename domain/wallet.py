@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
+from domain.entry_actors import BY_SYSTEM
 from domain.events import points_changed
 from domain.ledger import (
     Balance,
@@ -134,6 +135,7 @@ class LockedWallet:
                 pending_delta=-total,
                 debt_delta=-repay,
                 reason="Points became available",
+                actor=BY_SYSTEM,
             )
         )
         await self._ledger.mark_available([lot.id for lot in lots])
@@ -150,7 +152,11 @@ class LockedWallet:
         pending = sum(lot.remaining for lot in lots if lot.pending)
         entry = await self._append(
             self._entry(
-                EntryKind.EXPIRE, available_delta=-available, pending_delta=-pending, reason=reason
+                EntryKind.EXPIRE,
+                available_delta=-available,
+                pending_delta=-pending,
+                reason=reason,
+                actor=BY_SYSTEM,
             )
         )
         await self._ledger.draw(entry.id, [LotDraw(lot.id, lot.remaining) for lot in lots])

@@ -51,7 +51,8 @@ class Principal:
 
     @property
     def actor(self) -> str:
-        """Who made a change, as recorded with it (ledger entries, program versions)."""
+        """Who made a change, as recorded with it (program versions; ledger entries name their
+        maker as domain/entry_actors.py writes it)."""
         if self.kind is Kind.OPERATOR:
             return f"operator:{self.operator_id}"
         return self.kind.value.lower()

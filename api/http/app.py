@@ -1,5 +1,6 @@
 """The Starlette application: /graphql, /healthz, /readyz, the referral links /r/…, member
-import uploads /imports/members and the files of the GraphiQL page /graphiql/…"""
+import uploads /imports/members, tenant archive uploads /imports/tenant, tenant archive
+downloads /exports/tenant/… and the files of the GraphiQL page /graphiql/…"""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from api.http.readiness import readyz
 from api.http.referral_links import referral_link
 from api.http.security_headers import SecurityHeaders
 from api.http.tenant_export import tenant_export
+from api.http.tenant_import_upload import upload_tenant_import
 from api.services import Services
 from api.settings import Settings
 from api.worker import run_forever
@@ -103,6 +105,7 @@ def create_app(
             WebSocketRoute("/graphql", _GraphQLRoute()),
             Route("/r/{tenant}/{code}", referral_link, methods=["GET"]),
             Route("/imports/members", upload_member_import, methods=["POST"]),
+            Route("/imports/tenant", upload_tenant_import, methods=["POST"]),
             Route("/graphiql/{name}", GraphiQLAssets(), methods=["GET"]),
             # A tenant's archive, for the short-lived link exportTenant answers.
             Route("/exports/tenant/{token}", tenant_export, methods=["GET"]),

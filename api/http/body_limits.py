@@ -9,6 +9,8 @@ and what the parser keeps (the source, its tokens) lives as long as the cached d
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from starlette.types import Receive, Scope
 
 from api.http.errors import PAYLOAD_TOO_LARGE, QUERY_TOO_LARGE, RequestRefused
@@ -41,19 +43,26 @@ def check_query_string(scope: Scope, limit: int) -> None:
 async def read_body(receive: Receive, limit: int) -> bytes | None:
     """The whole body, read chunk by chunk; None when the client went away. Refuses once
     more than `limit` bytes arrived, whatever the headers said."""
-    chunks = []
+    chunks: list[bytes] = []
+    return b"".join(chunks) if await write_body(receive, limit, chunks.append) else None
+
+
+async def write_body(receive: Receive, limit: int, write: Callable[[bytes], object]) -> bool:
+    """The body handed to `write` chunk by chunk as it arrives (an upload streamed to a
+    file is never held whole); False when the client went away. Refuses once more than
+    `limit` bytes arrived, whatever the headers said."""
     size = 0
     while True:
         message = await receive()
         if message["type"] != "http.request":
-            return None
+            return False
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
             raise _too_large(limit)
-        chunks.append(chunk)
+        write(chunk)
         if not message.get("more_body", False):
-            return b"".join(chunks)
+            return True
 
 
 def check_query_length(query: str | None, limit: int) -> None:

@@ -6,15 +6,16 @@ startMemberImport; refusals are answered as GraphQL JSON with a typed code."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from api.audit_hook import actor_of
-from api.auth.principal import Kind, Principal, Role, resolve
-from api.http import errors as http_errors
-from api.http.body_limits import check_declared_length, read_body
+from api.auth.principal import Kind, Principal, Role
+from api.http.body_limits import read_body
 from api.http.errors import RequestRefused
-from api.http.rate_limits import RequestLimits
+from api.http.upload_admission import admitted, refusal
 from api.member_import_runner import create_job, run_stored
 from api.schema.common.ids import to_global_id
 from api.services import Services
@@ -31,24 +32,12 @@ _MANAGERS = (Role.OWNER, Role.ADMIN)
 
 async def upload_member_import(request: Request) -> Response:
     services: Services = request.app.state.services
-    request_id = http_errors.request_id(request.scope)
-    limits: RequestLimits = request.app.state.graphql.limits
-    limit = services.settings.max_import_bytes
-    try:
-        check_declared_length(request.scope, limit)
-        principal = await resolve(
-            services, request.headers.get("authorization"), request.headers.get("x-tenant")
-        )
-    except DomainError as exc:  # a refused credential spends its address's budget
-        admission = await limits.refused_route(request.scope)
-        return admission.stamp(_refused(exc, request_id))
-    except RequestRefused as refused:
-        return refused.response(request_id)
-    admission = await limits.admit_route(request.scope, principal)
-    too_many = admission.refusal(request_id)
-    if too_many is not None:
-        return too_many
-    return admission.stamp(await _upload(request, services, principal, request_id))
+    return await admitted(
+        request,
+        services.settings.max_import_bytes,
+        request.headers.get("x-tenant"),
+        partial(_upload, request, services),
+    )
 
 
 async def _upload(
@@ -86,7 +75,7 @@ async def _upload(
     except RequestRefused as refused:
         return refused.response(request_id)
     except DomainError as exc:
-        return _refused(exc, request_id)
+        return refusal(exc, request_id)
     # Recorded as startMemberImport is: who sent which import, without the file.
     summary = {"format": job.format.value, "bytes": job.bytes, "upload": True}
     intent = AuditIntent(
@@ -114,14 +103,3 @@ async def _upload(
         status_code=202,
         headers={"X-Request-Id": request_id},
     )
-
-
-def _refused(exc: DomainError, request_id: str) -> Response:
-    status = (
-        401
-        if isinstance(exc, Unauthenticated)
-        else 403
-        if exc.code in (ErrorCode.FORBIDDEN, ErrorCode.TENANT_SUSPENDED)
-        else 400
-    )
-    return http_errors.error_response(status, exc.code.value, exc.message, request_id)

@@ -37,7 +37,8 @@ entry AS (
            $7::text, $8::text, $10::timestamptz, 0, 0, NULL, NULL, $9::int
     FROM balance
     RETURNING id, member_id, wallet, kind, available_delta, pending_delta, lifetime_delta,
-              reason, note, created_at, debt_delta, shortfall, order_id, rate, config_version),
+              reason, note, created_at, debt_delta, shortfall, order_id, rate, config_version,
+              actor),
 lot AS (
     INSERT INTO lots (member_id, wallet, entry_id, points, remaining, available_at,
                       expires_at, pending, order_id)
@@ -86,5 +87,5 @@ def arguments(entry: NewEntry, expires_at: datetime | None, at: datetime) -> tup
 
 def balance_of(entry: NewEntry, row: asyncpg.Record) -> Balance:
     """The balance after the credit: the row's last five columns."""
-    available, pending, lifetime, version, debt = row[15:20]
+    available, pending, lifetime, version, debt = row[16:21]
     return Balance(entry.member_id, entry.wallet, available, pending, lifetime, version, debt)

@@ -21,7 +21,7 @@ from persistence.repositories.records import rebuilder
 
 _ENTRY_COLUMNS = (
     "id, member_id, wallet, kind, available_delta, pending_delta, lifetime_delta,"
-    " reason, note, created_at, debt_delta, shortfall, order_id, rate, config_version"
+    " reason, note, created_at, debt_delta, shortfall, order_id, rate, config_version, actor"
 )
 _BALANCE_COLUMNS = "member_id, wallet, available, pending, lifetime, version, debt"
 _LOT_COLUMNS = (
@@ -158,7 +158,7 @@ _rebuild_entry = rebuilder(LedgerEntry)
 
 
 def _entry(row: asyncpg.Record) -> LedgerEntry:
-    values = row[:15]  # _ENTRY_COLUMNS, in LedgerEntry's field order; the kind is 4th
+    values = row[:16]  # _ENTRY_COLUMNS, in LedgerEntry's field order; the kind is 4th
     kind = values[3]
     return _rebuild_entry(*values[:3], _KINDS.get(kind) or EntryKind(kind), *values[4:])
 

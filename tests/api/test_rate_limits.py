@@ -338,6 +338,33 @@ async def test_archive_downloads_spend_the_link_operators_budget(gql, services, 
     assert "zip" not in refused.headers["content-type"]
 
 
+async def test_tenant_archive_uploads_spend_the_owners_budget(services, make_tenant):
+    # given a budget of two units a minute, and an agency's owner
+    kit = await make_tenant()
+    own = await Services.start(
+        services.settings.model_copy(update={"rate_limit_per_minute": 2, **PATIENT})
+    )
+    headers = {"Authorization": f"Bearer {kit.operator_token}"}
+    slug = "rl-" + uuid.uuid4().hex[:10]
+    try:
+        async with client_from(own, new_address()) as caller:
+            # when the owner sends three uploads (none of them an archive)
+            answers = [
+                await caller.http.post(
+                    "/imports/tenant", params={"slug": slug}, content=b"not a zip", headers=headers
+                )
+                for _ in range(3)
+            ]
+    finally:
+        await own.close()
+
+    # then two are read and refused as archives, counting the budget down; the third is
+    # refused for the budget, before its body is read
+    assert [r.status_code for r in answers] == [400, 400, 429]
+    assert [_budget(r)[:2] for r in answers] == [(2, 1), (2, 0), (2, 0)]
+    assert answers[-1].json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+
+
 async def test_forged_links_spend_the_callers_address_budget(services):
     # given a budget of two units a minute and an anonymous caller at its own address
     own = await Services.start(

@@ -10,11 +10,12 @@ from datetime import UTC, date, datetime
 import pytest
 import strawberry
 
+from api.schema.common.actors import AuditActor
 from api.schema.common.ids import to_global_id
 from api.schema.common.pagination import Connection, Edge, connection, encode_cursor, page_of
 from api.schema.members.member_type import Member
 from api.schema.points.ledger_types import LedgerEntry, Points
-from domain import ledger
+from domain import entry_actors, ledger
 from domain.records import members as m
 
 AT = datetime(2026, 3, 2, 12, 0, 30, 123456, tzinfo=UTC)
@@ -52,6 +53,7 @@ def _entry(entry_id: int, **changes: object) -> ledger.LedgerEntry:
         "order_id": "order-1",
         "rate": "v3:2/USD",
         "config_version": 3,
+        "actor": "OPERATOR:5b1f0c5e-6d3a-4f57-9d43-0d9b8f1e2a10:ada@agency.test",
     }
     return ledger.LedgerEntry(**{**values, **changes})  # type: ignore[arg-type]
 
@@ -102,10 +104,13 @@ def test_a_member_node_equals_the_one_init_builds(member):
         _entry(7),
         _entry(8, available_delta=-5, pending_delta=0, kind=ledger.EntryKind.REDEEM),
         _entry(9, reason=None, note=None, order_id=None, rate=None, config_version=None),
+        _entry(10, actor=None),
+        _entry(11, actor="secret_key"),
     ],
 )
 def test_a_ledger_entry_node_equals_the_one_init_builds(entry, internal):
     built = LedgerEntry.of(entry, internal=internal)
+    found = entry_actors.read(entry.actor)
 
     _same_object(
         built,
@@ -123,6 +128,7 @@ def test_a_ledger_entry_node_equals_the_one_init_builds(entry, internal):
             config_version=entry.config_version,
             rate=entry.rate,
             created_at=entry.created_at,
+            actor=AuditActor.of(found) if internal and found else None,
         ),
     )
     assert built.note == (entry.note if internal else None)

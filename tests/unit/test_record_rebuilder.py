@@ -52,12 +52,12 @@ def test_a_rebuilt_member_is_the_member_init_builds(seq, external_id, email, bir
 @given(
     kind=st.sampled_from(EntryKind),
     deltas=st.tuples(*(st.integers(-(2**31), 2**31 - 1) for _ in range(5))),
-    texts=st.tuples(optional_text, optional_text, optional_text, optional_text),
+    texts=st.tuples(*(optional_text for _ in range(5))),
     config_version=st.none() | st.integers(min_value=1, max_value=2**31 - 1),
 )
 def test_a_rebuilt_ledger_entry_is_the_entry_init_builds(kind, deltas, texts, config_version):
     available, pending, lifetime, debt, shortfall = deltas
-    reason, note, order_id, rate = texts
+    reason, note, order_id, rate, actor = texts
     values = (
         7,
         uuid.uuid4(),
@@ -74,6 +74,7 @@ def test_a_rebuilt_ledger_entry_is_the_entry_init_builds(kind, deltas, texts, co
         order_id,
         rate,
         config_version,
+        actor,
     )
 
     rebuilt = rebuild_entry(*values)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import strawberry
 
+from api.audit_hook import acting
 from api.context import Info
 from api.schema.common.errors import UserError, returns_payload
 from api.schema.members.member_type import Member
 from api.schema.members.members import member_reference
 from api.schema.points.ledger_types import LedgerEntry, Points
+from domain.entry_actors import recorded
 from domain.ledger import validate_wallet
 from domain.points import AdjustPoints, adjust_points
 
@@ -61,7 +63,7 @@ class PointsMutations:
                 reason=input.reason,
                 note=input.note,
                 idempotency_key=input.idempotency_key,
-                actor=info.context.principal.actor,
+                actor=recorded(await acting(ctx.services, ctx.principal)),
             ),
         )
         assert result.member is not None  # adjust_points reads the member it changes

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from uuid import UUID
 
 import strawberry
 
 from api.context import Info
+from api.schema.common.actors import AuditActor
 from api.schema.common.ids import to_global_id
 from api.schema.common.node import Node
+from domain import entry_actors
 from domain.ledger import Balance
 from domain.ledger import EntryKind as DomainEntryKind
 from domain.ledger import LedgerEntry as DomainEntry
@@ -80,6 +83,11 @@ class LedgerEntry(Node):
         description="The earning rate it used, e.g. 'v3:2/USD' (version 3, 2 points per USD)."
     )
     created_at: datetime
+    actor: AuditActor | None = strawberry.field(
+        description="Who made it: an operator or API key (adjustPoints), an import, or the "
+        "system (maturing, expiry); null where none was recorded (orders, actions, "
+        "redemptions). Internal; null for member tokens."
+    )
 
     @classmethod
     def of(cls, e: DomainEntry, *, internal: bool) -> LedgerEntry:
@@ -99,5 +107,14 @@ class LedgerEntry(Node):
                 "config_version": e.config_version,
                 "rate": e.rate,
                 "created_at": e.created_at,
+                "actor": _actor(e.actor) if internal and e.actor else None,
             },
         )
+
+
+# Entries repeat their makers (the system, an operator, an import): one object per maker,
+# shared by every entry that names it, rather than one built per row of a page.
+@lru_cache(maxsize=1024)
+def _actor(stored: str) -> AuditActor | None:
+    found = entry_actors.read(stored)
+    return AuditActor.of(found) if found else None

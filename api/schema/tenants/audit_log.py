@@ -11,6 +11,7 @@ from strawberry.scalars import JSON
 
 from api.auth.principal import Kind, Role
 from api.context import Info
+from api.schema.common.actors import AuditActor
 from api.schema.common.ids import to_global_id
 from api.schema.common.pagination import Connection, decode_cursor, page_of, page_size
 from domain.agency import require_may_read_agency_log
@@ -19,13 +20,6 @@ from domain.audit import AuditFilter
 from domain.errors import Forbidden
 from persistence import audit_log
 from persistence.agency_standing import agency_standing
-
-
-@strawberry.type(description="Who made a recorded change.")
-class AuditActor:
-    kind: str = strawberry.field(description="OPERATOR or SECRET_KEY.")
-    id: str | None = strawberry.field(description="The operator's or the API key's id.")
-    label: str | None = strawberry.field(description="The operator's email, or the key's prefix.")
 
 
 @strawberry.type(description="One recorded change of configuration, credentials or points.")
@@ -47,7 +41,7 @@ class AuditEntry:
     @classmethod
     def of(cls, e: AuditRecord) -> AuditEntry:
         return cls(
-            actor=AuditActor(kind=e.actor.kind, id=e.actor.id, label=e.actor.label),
+            actor=AuditActor.of(e.actor),
             action=e.action,
             target=e.target,
             summary=JSON(e.summary),

@@ -101,6 +101,7 @@ class FakeLedgerRepository:
             order_id=entry.order_id,
             rate=entry.rate,
             config_version=entry.config_version,
+            actor=entry.actor,
         )
         references(entry.member_id in self._tables.members, "ledger_entries_member_id_fkey")
         self._tables.entries[written.id] = EntryRow(written, entry.idempotency_key, entry.actor)
