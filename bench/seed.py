@@ -216,6 +216,6 @@ async def _spread_members(
     ids = [member_id for member_id, _ in spread]
     for start in range(0, len(ids), 500):
         await read_balances(uow, cache, ids[start : start + 500], DEFAULT_WALLET)
-    for start in range(0, len(spread), 500):
-        await asyncio.gather(*(cache.share_name(x, m) for m, x in spread[start : start + 500]))
+    for start in range(0, len(spread), 8):  # a few at once: each takes a Redis connection
+        await asyncio.gather(*(cache.share_name(x, m) for m, x in spread[start : start + 8]))
     return spread
