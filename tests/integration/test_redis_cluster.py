@@ -122,25 +122,25 @@ async def test_balances_are_cached_and_compared_and_set_across_the_shards(client
 
 
 async def test_shared_names_are_read_with_their_balance_across_the_shards(client):
-    # given a tenant whose keys land on each node, a member's name shared and its balance
-    # cached there
+    # given, for a tenant whose keys land on each node, a member's name shared and its
+    # balance cached there
     store = RedisBalanceStore(client)
     member = uuid.uuid4()
-    tenants = _one_tenant_per_node(client, member)
-    for tenant in tenants:
-        cache = store.for_tenant(tenant)
+    caches = [store.for_tenant(t) for t in _one_tenant_per_node(client, member)]
+    balance = Balance(member, "points", 7, 0, 7, 1)
+    for cache in caches:
         await cache.share_name("ext-1", member)
-        await cache.put(Balance(member, "points", 7, 0, 7, 1))
+        await cache.put(balance)
 
     # when each tenant reads the name, then marks the member moved and reads it again
-    found = [await store.for_tenant(t).named("ext-1", "points") for t in tenants]
-    for tenant in tenants:
-        await store.for_tenant(tenant).name_moved(member)
-    after = [await store.for_tenant(t).named("ext-1", "points") for t in tenants]
+    found = [await cache.named("ext-1", "points") for cache in caches]
+    for cache in caches:
+        await cache.name_moved(member)
+    after = [await cache.named("ext-1", "points") for cache in caches]
 
     # then one script read the name, the mark and the balance in the name's slot
-    assert found == [(member, Balance(member, "points", 7, 0, 7, 1))] * len(tenants)
-    assert after == [None] * len(tenants)
+    assert found == [(member, balance)] * len(caches)
+    assert after == [None] * len(caches)
     assert not store.breaker.open
 
 
