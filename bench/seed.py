@@ -22,8 +22,8 @@ from domain.enrolment import enroll
 from domain.ledger import DEFAULT_WALLET
 from domain.members import draft
 from domain.points import AdjustPoints, adjust_points, read_balances
-from domain.ports import BalanceCache
 from persistence import migrator
+from persistence.balance_cache import TenantBalanceCache
 from persistence.uow import PgUnitOfWorkFactory
 from tenants.provisioning import create_tenant
 
@@ -191,12 +191,13 @@ async def _spread_members(
     services: Services,
     schema: str,
     uow: PgUnitOfWorkFactory,
-    cache: BalanceCache,
+    cache: TenantBalanceCache,
     count: int,
 ) -> list[tuple[uuid.UUID, str]]:
     """`count` members written in one statement (enrolling ten thousand through the use case
-    would take minutes on a busy machine), and their (empty) balances read through the
-    domain so the balance cache holds each of them, as it holds the other members'."""
+    would take minutes on a busy machine), their (empty) balances read through the domain so
+    the balance cache holds each of them, as it holds the other members', and their names
+    shared through Redis as enrollMember shares them (persistence/shared_names.py)."""
     if count <= 0:
         return []
     async with services.pool.acquire() as conn, conn.transaction():
@@ -215,4 +216,6 @@ async def _spread_members(
     ids = [member_id for member_id, _ in spread]
     for start in range(0, len(ids), 500):
         await read_balances(uow, cache, ids[start : start + 500], DEFAULT_WALLET)
+    for start in range(0, len(spread), 8):  # a few at once: each takes a Redis connection
+        await asyncio.gather(*(cache.share_name(x, m) for m, x in spread[start : start + 8]))
     return spread

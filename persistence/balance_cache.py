@@ -31,6 +31,14 @@ from persistence.breaker import Breaker
 from persistence.member_updates import updates_channel
 from persistence.redis_cluster import REDIS_FAILURES, RedisClient, cluster_client, is_cluster_url
 from persistence.repositories.records import rebuilder
+from persistence.shared_names import (
+    MOVED_SECONDS,
+    NAME_SECONDS,
+    READ,
+    WRITE,
+    moved_key,
+    name_key,
+)
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +91,8 @@ class RedisBalanceStore:
         self._redis = client
         self._ttl = ttl
         self._cas = client.register_script(_CAS)
+        self._read_name = client.register_script(READ)
+        self._write_name = client.register_script(WRITE)
         self.breaker = Breaker(cooldown)
         # Key -> the newest version a write could not store there.
         self._dirty: dict[str, int] = {}
@@ -234,6 +244,42 @@ class RedisBalanceStore:
         if refused is not None:
             self._fail(refused)
 
+    async def get_named(
+        self, name: str, prefix: str, wallet: str
+    ) -> tuple[UUID, Balance | None] | None:
+        """The member a shared name points at and its cached balance, in one round trip
+        (persistence/shared_names.py); None when Redis does not know, or is not trusted."""
+        if not await self._usable():
+            return None
+        try:
+            found = await self._read_name(keys=[name], args=[prefix, wallet])
+        except REDIS_FAILURES as exc:
+            self._fail(exc)
+            return None
+        if not found:
+            return None
+        member_id, raw = UUID(found[0].decode()), found[1]
+        if not raw:
+            return member_id, None
+        return member_id, _balance(member_id, wallet, dict(zip(raw[::2], raw[1::2], strict=True)))
+
+    async def put_name(self, name: str, moved: str, member_id: UUID) -> None:
+        """Shares a name read from the ledger, unless its member is marked moved."""
+        if self.breaker.open:
+            return
+        try:
+            await self._write_name(keys=[name, moved], args=[str(member_id), NAME_SECONDS])
+        except REDIS_FAILURES as exc:
+            self._fail(exc)
+
+    async def mark_moved(self, moved: str) -> None:
+        if self.breaker.open:
+            return
+        try:
+            await self._redis.set(moved, 1, ex=MOVED_SECONDS)
+        except REDIS_FAILURES as exc:
+            self._fail(exc)
+
     async def announce(self, channel: str, member_id: UUID) -> None:
         """Tells live watchers of a change that stored no balance (best effort, as a
         stored balance's own announcement is)."""
@@ -278,6 +324,22 @@ class TenantBalanceCache:
 
     async def announce(self, member_id: UUID) -> None:
         await self._store.announce(updates_channel(self._prefix), member_id)
+
+    async def named(self, external_id: str, wallet: str) -> tuple[UUID, Balance | None] | None:
+        """The member the shared name `external_id` points at, with its balance in `wallet`
+        when cached; None when it must be read from PostgreSQL."""
+        name = name_key(self._prefix, external_id)
+        return await self._store.get_named(name, self._prefix, wallet)
+
+    async def share_name(self, external_id: str, member_id: UUID) -> None:
+        await self._store.put_name(
+            name_key(self._prefix, external_id), moved_key(self._prefix, member_id), member_id
+        )
+
+    async def name_moved(self, member_id: UUID) -> None:
+        """The member's externalId is changing or changed: no shared name of it is believed
+        or written for a while."""
+        await self._store.mark_moved(moved_key(self._prefix, member_id))
 
     async def get_many(self, member_ids: Sequence[UUID], wallet: str) -> dict[UUID, Balance]:
         keys = [_key(self._prefix, m, wallet) for m in member_ids]

@@ -13,6 +13,10 @@ the row for it is a transaction (three round trips) per request. This process re
 - member ids that exist. Members are never deleted (erasure keeps the row), so a member once
   read exists for good, and this needs no invalidation.
 
+- members whose externalId was announced changed, for as long as a shared name
+  (persistence/shared_names.py) may still point at them: Redis marks them itself, and this
+  covers a mark that could not be written there.
+
 Only what was found is remembered: an unknown externalId or id is read again every time.
 Everything is keyed by tenant as well, so one tenant's names never answer for another's.
 """
@@ -24,6 +28,7 @@ from collections import OrderedDict
 from uuid import UUID
 
 from persistence.hearing import Hearing
+from persistence.shared_names import MOVED_SECONDS
 
 EXTERNAL_ID_CHANGES = "loyalty_member_external_id_changed"
 EXTERNAL_ID_SECONDS = 5.0
@@ -43,6 +48,8 @@ class MemberIdCache:
         # announcement is on its way), so an announcement forgets them without a scan.
         self._names_of: dict[UUID, set[tuple[UUID, str]]] = {}
         self._existing: OrderedDict[tuple[UUID, UUID], None] = OrderedDict()
+        # member id → until when a shared name pointing at it is not believed.
+        self._moved: OrderedDict[UUID, float] = OrderedDict()
         # Bumped by each announcement: a lookup that raced one does not remember what it read.
         self._changes = 0
 
@@ -60,6 +67,15 @@ class MemberIdCache:
             self._drop(key, hit[1])
             return None
         return hit[1]
+
+    def moved_lately(self, member_id: UUID) -> bool:
+        until = self._moved.get(member_id)
+        if until is None:
+            return False
+        if until <= time.monotonic():
+            del self._moved[member_id]
+            return False
+        return True
 
     def exists(self, tenant_id: UUID, member_id: UUID) -> bool:
         return (tenant_id, member_id) in self._existing
@@ -88,6 +104,10 @@ class MemberIdCache:
         self._changes += 1
         for key in self._names_of.pop(member_id, ()):
             self._by_external_id.pop(key, None)
+        self._moved.pop(member_id, None)
+        self._moved[member_id] = time.monotonic() + MOVED_SECONDS
+        if len(self._moved) > CACHE_SIZE:
+            self._moved.popitem(last=False)
 
     def forget_all(self) -> None:
         """Announcements may have been missed (the listening connection was lost)."""

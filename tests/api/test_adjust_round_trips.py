@@ -14,6 +14,7 @@ from tests.support.earning import enroll as enroll_member
 from tests.support.earning import order, record
 from tests.support.gql import GraphQLClient, TenantKit
 from tests.support.round_trips import counting
+from tests.support.shared_names import unshare
 
 
 async def _adjust(gql: GraphQLClient, kit: TenantKit, named: dict[str, str], key: bool) -> None:
@@ -61,13 +62,16 @@ async def _record_order(gql: GraphQLClient, kit: TenantKit, named: dict[str, str
 
 
 async def test_record_order_by_external_id_costs_the_round_trips_of_by_id(
-    gql, tenant, services, monkeypatch
+    gql, tenant, services, monkeypatch, redis_dsn
 ):
-    # given two members this process has not seen, the path warmed up on a third
+    # given two members this process has not seen, the path warmed up on a third; the
+    # externalId not shared through Redis (a shared one saves the lookup's statement,
+    # tests/api/test_shared_names.py)
     names = [uuid.uuid4().hex for _ in range(3)]
     ids = [await enroll_member(gql, tenant, externalId=name) for name in names]
     await _record_order(gql, tenant, {"memberId": ids[2]})
     services.member_ids.forget_all()
+    await unshare(redis_dsn, tenant, names[1])
     by_id, by_external_id = {"memberId": ids[0]}, {"externalId": names[1]}
 
     # when each records an order unseen, then right away again, remembered (an externalId

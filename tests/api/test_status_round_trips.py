@@ -1,7 +1,9 @@
-"""Given a member this process has not seen lately, when its status is read by externalId or
-by id, then the name is resolved in one PostgreSQL round trip (one statement, no BEGIN or
-COMMIT) before the balance is read from Redis, and once remembered in none; the statement
-names the tenant's own table, so another tenant's key finds no member there."""
+"""Given a member this process has not seen lately (and, by externalId, whose name Redis
+does not hold: tests/api/test_shared_names.py reads it from there), when its status is read
+by externalId or by id, then the name is resolved in one PostgreSQL round trip (one
+statement, no BEGIN or COMMIT) before the balance is read from Redis, and once remembered in
+none; the statement names the tenant's own table, so another tenant's key finds no member
+there."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import pytest
 from api.services import Services
 from tests.support.gql import GraphQLClient, TenantKit
 from tests.support.round_trips import counting
+from tests.support.shared_names import unshare
 
 BY_EXTERNAL_ID = """
 query S($externalId: String!) { member(externalId: $externalId) { id points { available } } }
@@ -32,7 +35,7 @@ async def _read(
 
 @pytest.mark.parametrize("by", ["externalId", "id"])
 async def test_a_cold_status_read_is_one_statement_and_a_warm_one_none(
-    gql, tenant, enroll, services: Services, monkeypatch, by
+    gql, tenant, enroll, services: Services, monkeypatch, redis_dsn, by
 ):
     # given a member with points that this process does not remember, the path warmed up on
     # another member (credentials, the tenant, prepared statements)
@@ -41,6 +44,7 @@ async def test_a_cold_status_read_is_one_statement_and_a_warm_one_none(
     member_id = await enroll(tenant, external_id=external_id, points=9)
     await _read(gql, tenant, by, warm_id, warm_external_id)
     services.member_ids.forget_all()
+    await unshare(redis_dsn, tenant, external_id)
 
     # when its status is read, then read again
     with counting(monkeypatch) as cold:

@@ -1,9 +1,9 @@
 """Given the platform on a private three-node Redis Cluster (LOYALTY_REDIS_URL=redis+cluster://…),
-the balance cache, the request budgets and the login throttle work there as on one Redis,
-every key a script touches in one slot; when a node fails, requests are served from
-PostgreSQL through the breakers until the node is back, and the cache is then used again;
-and API keys revoked meanwhile are refused by every process, the announcement of it going
-through PostgreSQL, not Redis."""
+the balance cache, the names shared with it, the request budgets and the login throttle
+work there as on one Redis, every key a script touches in one slot; when a node fails,
+requests are served from PostgreSQL through the breakers until the node is back, and the
+cache is then used again; and API keys revoked meanwhile are refused by every process, the
+announcement of it going through PostgreSQL, not Redis."""
 
 from __future__ import annotations
 
@@ -118,6 +118,29 @@ async def test_balances_are_cached_and_compared_and_set_across_the_shards(client
             member: Balance(member, "points", 50, 0, 50, 5)
         }
     # and nothing was refused on the way
+    assert not store.breaker.open
+
+
+async def test_shared_names_are_read_with_their_balance_across_the_shards(client):
+    # given, for a tenant whose keys land on each node, a member's name shared and its
+    # balance cached there
+    store = RedisBalanceStore(client)
+    member = uuid.uuid4()
+    caches = [store.for_tenant(t) for t in _one_tenant_per_node(client, member)]
+    balance = Balance(member, "points", 7, 0, 7, 1)
+    for cache in caches:
+        await cache.share_name("ext-1", member)
+        await cache.put(balance)
+
+    # when each tenant reads the name, then marks the member moved and reads it again
+    found = [await cache.named("ext-1", "points") for cache in caches]
+    for cache in caches:
+        await cache.name_moved(member)
+    after = [await cache.named("ext-1", "points") for cache in caches]
+
+    # then one script read the name, the mark and the balance in the name's slot
+    assert found == [(member, balance)] * len(caches)
+    assert after == [None] * len(caches)
     assert not store.breaker.open
 
 

@@ -53,11 +53,16 @@ async def test_interleaved_requests_of_two_tenants_stay_apart(gql, make_tenant, 
     )
     assert cross["member"] is None
 
-    # Cache keys carry the tenant id: each tenant's keys are its own.
-    a_keys = [k async for k in services.redis.scan_iter(match=f"{{t:{a.id}}}:*")]
-    b_keys = [k async for k in services.redis.scan_iter(match=f"{{t:{b.id}}}:*")]
-    assert len(a_keys) == 1 and len(b_keys) == 1
-    assert a_keys[0].decode().startswith(f"{{t:{UUID(a.id)}}}:bal:")
+    # Cache keys carry the tenant id: each tenant's keys are its own (the member's balance
+    # and its shared name, persistence/shared_names.py).
+    for kit in (a, b):
+        keys = sorted(
+            [k.decode() async for k in services.redis.scan_iter(match=f"{{t:{kit.id}}}:*")]
+        )
+        prefix = f"{{t:{UUID(kit.id)}}}"
+        assert [k.split(":")[2] for k in keys] == ["bal", "xid"], keys
+        assert keys[1] == f"{prefix}:xid:shared-customer"
+        assert keys[0].startswith(f"{prefix}:bal:")
 
 
 async def test_a_pooled_connection_never_carries_a_tenant_path(database_url, make_tenant):

@@ -16,15 +16,19 @@ import strawberry
 
 from api.member_loaders import MemberBatch
 from api.schema.common.ids import to_global_id
+from domain.ledger import Balance
 
 
 class MemberById:
-    __slots__ = ("id", "member_id")
+    __slots__ = ("id", "member_id", "read_with_name")
 
     # Not from a page: its points and tier are read for it alone, as for `me`.
     batch: ClassVar[MemberBatch | None] = None
     listed: ClassVar[bool] = False
 
-    def __init__(self, member_id: UUID) -> None:
+    def __init__(self, member_id: UUID, read_with_name: Balance | None = None) -> None:
         self.id = strawberry.ID(to_global_id("Member", member_id))
         self.member_id = member_id
+        # The balance read in the round trip that found the member by its shared name
+        # (persistence/shared_names.py); `points` of its wallet answers from it.
+        self.read_with_name = read_with_name

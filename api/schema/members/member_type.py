@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date, datetime
 from functools import partial
 from operator import attrgetter
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 import strawberry
@@ -26,7 +26,7 @@ from api.schema.stamps.stamp_types import MemberStamps, stamps_of
 from api.schema.surveys.survey_types import SurveyResponse, member_survey_responses
 from api.schema.tiers.tier_types import MemberTierStanding, TierChange, TierCheckout
 from domain.catalog import Availability
-from domain.ledger import validate_wallet
+from domain.ledger import Balance, validate_wallet
 from domain.points import read_balance
 from domain.reads import members as reads
 from domain.reads.orders import orders_of_members
@@ -177,6 +177,8 @@ class Member(Node):
     # page's batch, else by the request's DataLoaders (api/member_loaders.py).
     batch: strawberry.Private[MemberBatch | None] = None
     listed: strawberry.Private[bool] = False
+    # A balance read with the member's name (MemberById only): a row is read on its own.
+    read_with_name: ClassVar[Balance | None] = None
 
     @classmethod
     def of(
@@ -242,6 +244,9 @@ class Member(Node):
             read = self.batch.balances_read(name)
             if read is not None:
                 return Points.of(read[self.member_id])
+        known = self.read_with_name
+        if known is not None and known.wallet == name:
+            return Points.of(known)
         return _read_points(self, info, name)
 
     @strawberry.field(

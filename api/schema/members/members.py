@@ -23,6 +23,7 @@ from api.schema.rewards.reward_types import Redemption
 from domain import enrolment
 from domain import members as m
 from domain.errors import DomainError, ErrorCode, NotFound
+from domain.ledger import DEFAULT_WALLET, Balance
 from domain.member_signup import sign_up
 from domain.reads.members import member_by_id, member_by_reference, member_filter, members_page
 from domain.records import members as mr
@@ -70,24 +71,44 @@ async def find_member_id(
     field: str = "id",
 ) -> UUID | None:
     """The id of the member named, from what this process remembers when it can
-    (persistence/member_ids.py), else read in one statement (persistence/member_names.py);
-    None when there is none. An erased member is found by id, as `find_member` finds it."""
+    (persistence/member_ids.py), else as `read_member_name` reads it; None when there is
+    none. An erased member is found by id, as `find_member` finds it."""
     remembered = remembered_member_id(info, member_id, external_id, field)
     if remembered is not None:
         return remembered
+    found = await read_member_name(info, member_id, external_id, field)
+    return found[0] if found is not None else None
+
+
+async def read_member_name(
+    info: Info,
+    member_id: strawberry.ID | None,
+    external_id: str | None,
+    field: str = "id",
+) -> tuple[UUID, Balance | None] | None:
+    """The member named, not remembered by this process: by externalId from the name shared
+    through Redis, with its balance in the default wallet when cached (one round trip,
+    persistence/shared_names.py), else read in one statement (persistence/member_names.py),
+    the externalId then shared. None when there is none."""
     by_id, by_external_id = member_reference(member_id, external_id, field)
     ctx = info.context
     known = ctx.services.member_ids
     changes = known.changes
-    if by_id is not None:
-        found = await ctx.member_names.by_id(by_id)
-    else:
-        assert by_external_id is not None
+    if by_external_id is not None:
+        shared = await ctx.balance_cache.named(by_external_id, DEFAULT_WALLET)
+        if shared is not None and not known.moved_lately(shared[0]):
+            known.remember(ctx.tenant.id, shared[0], by_external_id, changes=changes)
+            return shared
         found = await ctx.member_names.by_external_id(by_external_id)
+    else:
+        assert by_id is not None
+        found = await ctx.member_names.by_id(by_id)
     if found is None:
         return None
     known.remember(ctx.tenant.id, found[0], found[1], changes=changes)
-    return found[0]
+    if by_external_id is not None and changes == known.changes:
+        await ctx.balance_cache.share_name(by_external_id, found[0])
+    return found[0], None
 
 
 def remembered_member_id(
@@ -219,9 +240,9 @@ class MemberQueries:
 async def _known_member(
     info: Info, id: strawberry.ID | None, external_id: str | None
 ) -> MemberById | None:
-    """The member not remembered, read as `find_member_id` reads it: one statement."""
-    found = await find_member_id(info, id, external_id)
-    return MemberById(found) if found is not None else None
+    """The member not remembered, read as `find_member_id` reads it: one round trip."""
+    found = await read_member_name(info, id, external_id)
+    return MemberById(*found) if found is not None else None
 
 
 async def _member_row(
@@ -327,6 +348,8 @@ class MemberMutations:
         signed_up = await sign_up(
             ctx.uow, ctx.balance_cache, ctx.services.clock, _draft(info, input), input.referral_code
         )
+        if signed_up.member.external_id is not None:
+            await ctx.balance_cache.share_name(signed_up.member.external_id, signed_up.member.id)
         referral = signed_up.referral
         return EnrollMemberPayload(
             member=Member.of(signed_up.member),
@@ -340,10 +363,15 @@ class MemberMutations:
         ctx = info.context
         ctx.require_writer()
         member_id: UUID = uuid_of(input.id, "Member")
+        renamed = input.external_id is not None
+        if renamed:  # and again once committed (persistence/shared_names.py)
+            await ctx.balance_cache.name_moved(member_id)
         member = await enrolment.update(ctx.uow, member_id, _draft(info, input), ctx.services.clock)
         # Committed: this process answers for the old externalId no more from now on; the
         # others as soon as the change's announcement reaches them.
         ctx.services.member_ids.forget(member.id)
+        if renamed:
+            await ctx.balance_cache.name_moved(member.id)
         return UpdateMemberPayload(member=Member.of(member))
 
     @strawberry.mutation(
@@ -354,6 +382,9 @@ class MemberMutations:
     async def erase_member(self, info: Info, input: EraseMemberInput) -> EraseMemberPayload:
         ctx = info.context
         ctx.require_writer()
-        member = await enrolment.erase(ctx.uow, uuid_of(input.id, "Member"), ctx.services.clock)
+        member_id = uuid_of(input.id, "Member")
+        await ctx.balance_cache.name_moved(member_id)  # and again once committed
+        member = await enrolment.erase(ctx.uow, member_id, ctx.services.clock)
         ctx.services.member_ids.forget(member.id)
+        await ctx.balance_cache.name_moved(member.id)
         return EraseMemberPayload(member=Member.of(member))
