@@ -1,5 +1,6 @@
 """The Starlette application: /graphql, /healthz, /readyz, the referral links /r/…, member
-import uploads /imports/members and the files of the GraphiQL page /graphiql/…"""
+import uploads /imports/members, the files of the GraphiQL page /graphiql/… and the agency
+console /console (api/http/console/)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.http.console.documents import ConsoleDocuments
+from api.http.console.page import ConsoleAssets, ConsolePage
+from api.http.console.session import end_session, open_session
 from api.http.cors import Cors
 from api.http.graphiql_page import GraphiQLAssets
 from api.http.graphql_endpoint import GraphQLEndpoint
@@ -104,6 +108,12 @@ def create_app(
             Route("/r/{tenant}/{code}", referral_link, methods=["GET"]),
             Route("/imports/members", upload_member_import, methods=["POST"]),
             Route("/graphiql/{name}", GraphiQLAssets(), methods=["GET"]),
+            # The agency console (api/http/console/): its page, files, documents and sign-in.
+            Route("/console", ConsolePage(), methods=["GET"]),
+            Route("/console/assets/{name}", ConsoleAssets(), methods=["GET"]),
+            Route("/console/operations/{name}", ConsoleDocuments(), methods=["GET"]),
+            Route("/console/session", open_session, methods=["POST"]),
+            Route("/console/session/end", end_session, methods=["POST"]),
             # A tenant's archive, for the short-lived link exportTenant answers.
             Route("/exports/tenant/{token}", tenant_export, methods=["GET"]),
         ],
