@@ -110,6 +110,7 @@ export async function render() {
     const ctx = {
       tenant: tenant.slug,
       tenantName: tenant.name,
+      tenantId: tenant.id,
       role,
       canEdit: role === "OWNER" || role === "ADMIN",
       isOwner: role === "OWNER",

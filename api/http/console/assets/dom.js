@@ -68,3 +68,11 @@ export const money = (m) =>
   m ? `${(Number(m.amount) / 100).toLocaleString("en", { minimumFractionDigits: 2 })} ${m.currency ?? ""}`.trim() : "—";
 
 export const when = (iso) => (iso ? new Date(iso).toLocaleString("en-GB", { timeZone: "UTC" }) + " UTC" : "—");
+
+// A table that turns into labelled rows on a narrow screen (console.css).
+export function grid(headings, rows, attrs = {}) {
+  if (!rows.length) return h("p", { class: "muted" }, "None yet.");
+  return h("div", { class: "scroll" }, h("table", { class: "grid", ...attrs },
+    h("thead", {}, h("tr", {}, headings.map((t) => h("th", { scope: "col" }, t)))),
+    h("tbody", {}, rows.map((cells) => h("tr", {}, cells.map((c, i) => h("td", { "data-label": headings[i] }, c)))))));
+}

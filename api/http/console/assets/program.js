@@ -1,5 +1,99 @@
-import { clear, h } from "./dom.js";
+// The program: tiers edited with the preview previewTierChange gives before saving, earning
+// rules with an example order's earning (previewOrder), rewards and surveys.
+
+import { gql, mutate } from "./api.js";
+import { clear, field, grid, h, number, showError, showNotice } from "./dom.js";
+
+function previewText(p) {
+  return `Of ${number(p.members)} members, ${number(p.up)} would move up, ${number(p.down)} down, `
+    + `${number(p.unchanged)} stay${p.keptUntilDue ? ` (${number(p.keptUntilDue)} kept until their review)` : ""}.`;
+}
+
+function tierEditor(ctx, tier, reload) {
+  const name = field(`Name of ${tier.name}`, { name: "name", value: tier.name, required: true });
+  const threshold = field("Threshold", { type: "number", name: "threshold", value: tier.threshold, min: 0, step: 1 });
+  const multiplier = field("Multiplier", { name: "multiplier", value: tier.multiplier, inputmode: "decimal" });
+  const preview = h("p", { class: "preview", "aria-live": "polite", hidden: true });
+  const change = () => ({
+    id: tier.id,
+    name: name.input.value,
+    threshold: threshold.input.value,
+    multiplier: multiplier.input.value,
+  });
+  const show = async () => {
+    const data = await gql("PreviewTierChange", { input: { update: change() } }, ctx.tenant);
+    preview.hidden = false;
+    preview.textContent = previewText(data.previewTierChange);
+  };
+  return h("form", { class: "card tier", "data-tier": tier.name, onsubmit: async (event) => {
+    event.preventDefault();
+    try {
+      await show();
+      if (!window.confirm(`Save ${name.input.value}? ${preview.textContent}`)) return;
+      await mutate("UpdateTier", change(), ctx.tenant);
+      showNotice(`Saved the tier ${name.input.value}.`);
+      await reload();
+    } catch (error) {
+      showError(error);
+    }
+  } },
+  h("div", { class: "row" }, name.row, threshold.row, multiplier.row,
+    h("button", { type: "button", class: "preview-button", onclick: () => show().catch(showError) }, "Preview"),
+    h("button", { type: "submit", class: "primary" }, "Save")),
+  preview);
+}
+
+function tiersSection(ctx, tiers, reload) {
+  const live = tiers.filter((t) => !t.archived);
+  if (ctx.canEdit) return [h("h2", {}, "Tiers"), live.length ? live.map((t) => tierEditor(ctx, t, reload)) : h("p", {}, "No tier yet.")];
+  return [h("h2", {}, "Tiers"), grid(["Tier", "Threshold", "Multiplier", "Perks"],
+    live.map((t) => [t.name, number(t.threshold), t.multiplier, t.perks.join(", ") || "—"]))];
+}
+
+function earningSection(ctx, program) {
+  const subtotal = field("Example order subtotal (minor units)", { type: "number", name: "subtotal", value: 10000, min: 0, step: 1 });
+  const result = h("div", { class: "preview", "aria-live": "polite", hidden: true });
+  const form = h("form", { class: "card", id: "preview-order", onsubmit: async (event) => {
+    event.preventDefault();
+    try {
+      const data = await gql("PreviewOrderEarning", { input: {
+        orderId: `console-preview-${Date.now()}`,
+        guestId: "console-preview",
+        currency: program.currency,
+        placedAt: new Date().toISOString(),
+        lines: [{ sku: "EXAMPLE", quantity: 1, unitPrice: Number(subtotal.input.value) }],
+      } }, ctx.tenant);
+      const p = data.previewOrder;
+      result.hidden = false;
+      clear(result, h("p", {}, `This order would earn ${number(p.points)} points.`),
+        h("ul", {}, p.breakdown.map((line) => h("li", {}, `${line.description}: ${number(line.points)}`))));
+    } catch (error) {
+      showError(error);
+    }
+  } }, h("div", { class: "row" }, subtotal.row, h("button", { type: "submit" }, "Preview the earning")), result);
+  return [
+    h("h2", {}, "Earning rules"),
+    h("p", {}, `${program.pointsPerUnit} points per ${program.currency} unit; a point is worth ${program.pointValue}.`),
+    grid(["Rule", "Kind", "Multiplier / points", "Active"], program.earnRules.map((r) =>
+      [r.name, r.kind, r.multiplier ?? number(r.points), r.active ? "yes" : "no"])),
+    form,
+  ];
+}
 
 export async function programPage(root, ctx) {
-  clear(root, h("h1", {}, "program"), h("p", {}, ctx.tenantName));
+  const data = await gql("ProgramSettings", {}, ctx.tenant);
+  const program = data.program;
+  const reload = () => programPage(root, ctx);
+  clear(root,
+    h("h1", {}, `Program · ${program.name}`),
+    h("p", { class: "muted" }, `Version ${program.version}`),
+    tiersSection(ctx, program.tiers, reload),
+    earningSection(ctx, program),
+    h("h2", {}, "Rewards"),
+    grid(["Reward", "Kind", "Points", "Archived"], program.rewards.map((r) =>
+      [r.name, r.kind, number(r.pointsCost), r.archived ? "yes" : "no"])),
+    h("h2", {}, "Surveys"),
+    grid(["Question", "Kind", "Points", "Active"], data.surveys.edges.map(({ node: s }) =>
+      [s.question, s.kind, number(s.points), s.active ? "yes" : "no"])));
 }
+
