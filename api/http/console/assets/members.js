@@ -104,7 +104,7 @@ export async function memberPage(root, ctx) {
 }
 
 async function exportMember(ctx, m) {
-  const payload = await mutate("ExportMember", { id: m.id }, ctx.tenant);
+  const payload = await mutate("ExportMember", { member: m.id }, ctx.tenant);
   const file = new Blob([JSON.stringify(payload.export, null, 2)], { type: "application/json" });
   const link = h("a", { href: URL.createObjectURL(file), download: `member-${m.externalId ?? m.id}.json` }, "Download the export");
   showNotice("The export is ready.");
