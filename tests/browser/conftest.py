@@ -16,7 +16,6 @@ from tests.support.console_world import ConsoleWorld, make_console_world
 from tests.support.gql import GraphQLClient, TenantKit
 
 
-
 @pytest.fixture(scope="session")
 def console_server(database_url: str, redis_dsn: str) -> Iterator[ApiServer]:
     server = ApiServer({})

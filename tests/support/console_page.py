@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions as ec
@@ -17,7 +18,11 @@ class ConsolePage:
         self.base_url = base_url
 
     def wait(self) -> WebDriverWait[webdriver.Chrome]:
-        return WebDriverWait(self.driver, WAIT_SECONDS)
+        # A page re-renders what it shows after a change: an element found a moment ago may
+        # have been replaced, and is looked up again.
+        return WebDriverWait(
+            self.driver, WAIT_SECONDS, ignored_exceptions=(StaleElementReferenceException,)
+        )
 
     def find(self, css: str) -> WebElement:
         return self.wait().until(ec.visibility_of_element_located((By.CSS_SELECTOR, css)))
@@ -26,8 +31,17 @@ class ConsolePage:
         return self.driver.find_elements(By.CSS_SELECTOR, css)
 
     def text_appears(self, css: str, text: str) -> WebElement:
-        self.wait().until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, css), text))
+        try:
+            self.wait().until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, css), text))
+        except TimeoutException:
+            raise AssertionError(f"{text!r} never appeared in {css}; {self.shown()}") from None
         return self.find(css)
+
+    def shown(self) -> str:
+        """What the page shows, for a failing test's message."""
+        banner = self.driver.find_element(By.ID, "banner").text
+        main = self.driver.find_element(By.ID, "main").text[:600]
+        return f"banner: {banner!r}; page: {main!r}"
 
     def open(self, hash_: str = "") -> None:
         self.driver.get(f"{self.base_url}/console{hash_}")

@@ -37,7 +37,9 @@ async def _tier(gql: GraphQLClient, kit: TenantKit, name: str, threshold: int) -
     assert data["createTier"]["errors"] == [], data
 
 
-async def make_console_world(services: Services, gql: GraphQLClient, kit: TenantKit) -> ConsoleWorld:
+async def make_console_world(
+    services: Services, gql: GraphQLClient, kit: TenantKit
+) -> ConsoleWorld:
     owner = await add_mate(services, kit, "OWNER")
     viewer = await add_mate(services, kit, "VIEWER")
     other_slug = "c" + uuid.uuid4().hex[:12]

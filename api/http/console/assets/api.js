@@ -65,11 +65,11 @@ export async function gql(name, variables = {}, tenant = null) {
   return answer.data;
 }
 
-// A mutation's payload, or an ApiError carrying its first user error.
+// The payload of a mutation document's one root field, or an ApiError carrying its first
+// user error.
 export async function mutate(name, input, tenant) {
-  const field = name[0].toLowerCase() + name.slice(1);
   const data = await gql(name, { input }, tenant);
-  const payload = data[field];
+  const payload = Object.values(data)[0];
   const error = payload?.errors?.[0];
   if (error) throw new ApiError(error.message, error.code, null, error.field);
   return payload;

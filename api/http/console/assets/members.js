@@ -16,6 +16,7 @@ export async function membersPage(root, ctx) {
     const filter = search.input.value.trim() ? { search: search.input.value.trim() } : null;
     const data = await gql("Members", { first: 25, filter }, ctx.tenant);
     const members = data.members.edges.map((e) => e.node);
+    results.dataset.search = filter?.search ?? "";  // which search the list answers
     clear(results, members.length ? h("div", { class: "scroll" }, h("table", { class: "grid" },
       h("thead", {}, h("tr", {}, ["Member", "External id", "Email", "Available", "Status"].map((t) => h("th", { scope: "col" }, t)))),
       h("tbody", {}, members.map((m) => h("tr", {},
