@@ -80,6 +80,51 @@ function earningSection(ctx, program) {
   ];
 }
 
+// One editable row (a reward, a survey): its fields, saved by `save(values)`.
+function rowEditor(ctx, kind, label, inputs, save, reload) {
+  const fields = inputs.map(([name, text, attrs]) => [name, field(`${text}`, { name, ...attrs })]);
+  return h("form", { class: `card ${kind}`, "data-name": label, onsubmit: async (event) => {
+    event.preventDefault();
+    const values = Object.fromEntries(fields
+      .filter(([, f]) => !(f.input.type === "number" && f.input.value === ""))  // left as it is
+      .map(([name, f]) => [name, f.input.type === "checkbox" ? f.input.checked
+        : f.input.type === "number" ? Number(f.input.value) : f.input.value]));
+    try {
+      await save(values);
+      showNotice(`Saved ${label}.`);
+      await reload();
+    } catch (error) {
+      showError(error);
+    }
+  } }, h("div", { class: "row" }, fields.map(([, f]) => f.row), h("button", { type: "submit", class: "primary" }, "Save")));
+}
+
+function rewardsSection(ctx, rewards, reload) {
+  if (!ctx.canEdit) {
+    return grid(["Reward", "Kind", "Points", "Archived"], rewards.map((r) =>
+      [r.name, r.kind, number(r.pointsCost), r.archived ? "yes" : "no"]));
+  }
+  if (!rewards.length) return h("p", { class: "muted" }, "None yet.");
+  return rewards.map((r) => rowEditor(ctx, "reward", r.name, [
+    ["name", `Reward (${r.kind.toLowerCase()})`, { value: r.name, required: true }],
+    ["pointsCost", "Points", { type: "number", value: r.pointsCost ?? "", min: 0, step: 1 }],
+    ["archived", "Archived", { type: "checkbox", checked: r.archived }],
+  ], (v) => mutate("UpdateReward", { id: r.id, ...v }, ctx.tenant), reload));
+}
+
+function surveysSection(ctx, surveys, reload) {
+  if (!ctx.canEdit) {
+    return grid(["Question", "Kind", "Points", "Active"], surveys.map((s) =>
+      [s.question, s.kind, number(s.points), s.active ? "yes" : "no"]));
+  }
+  if (!surveys.length) return h("p", { class: "muted" }, "None yet.");
+  return surveys.map((s) => rowEditor(ctx, "survey", s.question, [
+    ["question", `Question (${s.kind})`, { value: s.question, required: true }],
+    ["points", "Points for an answer", { type: "number", value: s.points, min: 0, step: 1 }],
+    ["active", "Active", { type: "checkbox", checked: s.active }],
+  ], (v) => mutate("UpdateSurvey", { id: s.id, ...v }, ctx.tenant), reload));
+}
+
 export async function programPage(root, ctx) {
   const data = await gql("ProgramSettings", {}, ctx.tenant);
   const program = data.program;
@@ -90,10 +135,8 @@ export async function programPage(root, ctx) {
     tiersSection(ctx, program.tiers, reload),
     earningSection(ctx, program),
     h("h2", {}, "Rewards"),
-    grid(["Reward", "Kind", "Points", "Archived"], program.rewards.map((r) =>
-      [r.name, r.kind, number(r.pointsCost), r.archived ? "yes" : "no"])),
+    rewardsSection(ctx, program.rewards, reload),
     h("h2", {}, "Surveys"),
-    grid(["Question", "Kind", "Points", "Active"], data.surveys.edges.map(({ node: s }) =>
-      [s.question, s.kind, number(s.points), s.active ? "yes" : "no"])));
+    surveysSection(ctx, data.surveys.edges.map((e) => e.node), reload));
 }
 
