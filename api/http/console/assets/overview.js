@@ -3,7 +3,7 @@
 import { gql } from "./api.js";
 import { sparkline } from "./charts.js";
 import { clear, h, number, percent } from "./dom.js";
-import { period, periodPicker } from "./period.js";
+import { describe, period, periodPicker } from "./period.js";
 
 const COLUMNS = [
   ["name", "Tenant", (t) => t.name, (t) => h("a", { href: `#/t/${encodeURIComponent(t.slug)}/dashboard` }, t.name)],
@@ -32,7 +32,7 @@ export async function overviewPage(root, state) {
       return sort.descending ? -order : order;
     });
     clear(table,
-      h("caption", {}, `Every tenant, ${p.days} days to today`),
+      h("caption", {}, `Every tenant, ${describe(p)}`),
       h("thead", {}, h("tr", {}, COLUMNS.map(([key, label]) => h("th", {
         scope: "col",
         "aria-sort": sort.key === key ? (sort.descending ? "descending" : "ascending") : "none",
