@@ -124,6 +124,15 @@ async def test_a_malformed_sign_in_is_refused_with_a_typed_error(http):
         assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
 
 
+async def test_an_oversized_sign_in_is_refused(http):
+    body = b'{"email": "a@b.example", "password": "' + b"x" * 10_000 + b'"}'
+    response = await http.post(
+        "/console/session", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+
+
 async def test_bearer_clients_are_unaffected_by_a_console_cookie(http, owner, tenant):
     http.cookies.set(SESSION_COOKIE, "not a session")
     answer = await _tenants(http, {"Authorization": f"Bearer {owner.token}"})

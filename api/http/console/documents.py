@@ -20,11 +20,18 @@ _NAME = re.compile(r"[A-Z][A-Za-z0-9]{0,80}")
 
 
 @cache
+def _agency_documents() -> dict[str, str]:
+    """Every agency document by its file's name, read once (so a request for a name that is
+    not one costs a dictionary look-up and is never cached)."""
+    return {
+        path.stem: path.read_text("utf-8")
+        for path in sorted(AGENCY.glob("*.graphql"))
+        if _NAME.fullmatch(path.stem)
+    }
+
+
 def agency_document(name: str) -> str | None:
-    if not _NAME.fullmatch(name):
-        return None
-    path = AGENCY / f"{name}.graphql"
-    return path.read_text("utf-8") if path.is_file() else None
+    return _agency_documents().get(name)
 
 
 class ConsoleDocuments:

@@ -44,9 +44,11 @@ def _refused(request: Request, refused: RequestRefused) -> Response:
 async def _credentials(request: Request) -> tuple[str, str]:
     if request.headers.get("content-type", "").partition(";")[0].strip() != "application/json":
         raise RequestRefused(415, http_errors.BAD_REQUEST, "Send the sign-in as JSON.")
-    raw = await request.body()
-    if len(raw) > _MAX_BODY:
-        raise RequestRefused(413, http_errors.PAYLOAD_TOO_LARGE, "The sign-in is too large.")
+    raw = b""
+    async for chunk in request.stream():  # read no more than a sign-in can be
+        raw += chunk
+        if len(raw) > _MAX_BODY:
+            raise RequestRefused(413, http_errors.PAYLOAD_TOO_LARGE, "The sign-in is too large.")
     try:
         data = decode_json(raw)
     except ValueError:

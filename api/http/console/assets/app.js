@@ -97,8 +97,10 @@ export async function render() {
   }
   const current = route();
   header(current);
-  const root = main();
-  clear(root, h("p", { class: "loading" }, "Loading…"));
+  // A container of this render's own: a slower render of a page left before it writes into
+  // a container no longer shown, never over the page shown now.
+  const root = h("div", { class: "page" }, h("p", { class: "loading" }, "Loading…"));
+  clear(main(), root);
   try {
     if (current.page === "overview" || !current.tenant) {
       await overviewPage(root, state);

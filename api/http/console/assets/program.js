@@ -50,7 +50,7 @@ function tiersSection(ctx, tiers, reload) {
     live.map((t) => [t.name, number(t.threshold), t.multiplier, t.perks.join(", ") || "—"]))];
 }
 
-function earningSection(ctx, program) {
+function earningSection(ctx, program, reload) {
   const subtotal = field("Example order subtotal (minor units)", { type: "number", name: "subtotal", value: 10000, min: 0, step: 1 });
   const result = h("div", { class: "preview", "aria-live": "polite", hidden: true });
   const form = h("form", { class: "card", id: "preview-order", onsubmit: async (event) => {
@@ -74,10 +74,25 @@ function earningSection(ctx, program) {
   return [
     h("h2", {}, "Earning rules"),
     h("p", {}, `${program.pointsPerUnit} points per ${program.currency} unit; a point is worth ${program.pointValue}.`),
-    grid(["Rule", "Kind", "Multiplier / points", "Active"], program.earnRules.map((r) =>
-      [r.name, r.kind, r.multiplier ?? number(r.points), r.active ? "yes" : "no"])),
+    ctx.canEdit && program.earnRules.length ? program.earnRules.map((r) => ruleEditor(ctx, program, r, reload))
+      : grid(["Rule", "Kind", "Multiplier / points", "Active"], program.earnRules.map((r) =>
+        [r.name, r.kind, r.multiplier ?? number(r.points), r.active ? "yes" : "no"])),
     form,
   ];
+}
+
+// The rules as configureProgram takes them: every rule, one of them changed.
+function rulesWith(program, id, values) {
+  return program.earnRules.map(({ __typename, ...rule }) => (rule.id === id ? { ...rule, ...values } : rule));
+}
+
+function ruleEditor(ctx, program, rule, reload) {
+  const inputs = [];
+  if (rule.multiplier !== null) inputs.push(["multiplier", `Multiplier of ${rule.name}`, { value: rule.multiplier, inputmode: "decimal", required: true }]);
+  if (rule.points !== null) inputs.push(["points", `Points of ${rule.name}`, { type: "number", value: rule.points, step: 1 }]);
+  inputs.push(["active", "Active", { type: "checkbox", checked: rule.active }]);
+  return rowEditor(ctx, "rule", rule.name, inputs,
+    (v) => mutate("ConfigureProgram", { earnRules: rulesWith(program, rule.id, v) }, ctx.tenant), reload);
 }
 
 // One editable row (a reward, a survey): its fields, saved by `save(values)`.
@@ -133,7 +148,7 @@ export async function programPage(root, ctx) {
     h("h1", {}, `Program · ${program.name}`),
     h("p", { class: "muted" }, `Version ${program.version}`),
     tiersSection(ctx, program.tiers, reload),
-    earningSection(ctx, program),
+    earningSection(ctx, program, reload),
     h("h2", {}, "Rewards"),
     rewardsSection(ctx, program.rewards, reload),
     h("h2", {}, "Surveys"),
