@@ -74,9 +74,11 @@ function earningSection(ctx, program, reload) {
   return [
     h("h2", {}, "Earning rules"),
     h("p", {}, `${program.pointsPerUnit} points per ${program.currency} unit; a point is worth ${program.pointValue}.`),
-    ctx.canEdit && program.earnRules.length ? program.earnRules.map((r) => ruleEditor(ctx, program, r, reload))
-      : grid(["Rule", "Kind", "Multiplier / points", "Active"], program.earnRules.map((r) =>
-        [r.name, r.kind, r.multiplier ?? number(r.points), r.active ? "yes" : "no"])),
+    editableList(ctx, program.earnRules, {
+      headings: ["Rule", "Kind", "Multiplier / points", "Active"],
+      cells: (r) => [r.name, r.kind, r.multiplier ?? number(r.points), r.active ? "yes" : "no"],
+      editor: (r) => ruleEditor(ctx, program, r, reload),
+    }),
     form,
   ];
 }
@@ -114,31 +116,32 @@ function rowEditor(ctx, kind, label, inputs, save, reload) {
   } }, h("div", { class: "row" }, fields.map(([, f]) => f.row), h("button", { type: "submit", class: "primary" }, "Save")));
 }
 
-function rewardsSection(ctx, rewards, reload) {
-  if (!ctx.canEdit) {
-    return grid(["Reward", "Kind", "Points", "Archived"], rewards.map((r) =>
-      [r.name, r.kind, number(r.pointsCost), r.archived ? "yes" : "no"]));
-  }
-  if (!rewards.length) return h("p", { class: "muted" }, "None yet.");
-  return rewards.map((r) => rowEditor(ctx, "reward", r.name, [
+// A list owners and admins edit row by row, and the others read as a table.
+function editableList(ctx, items, { headings, cells, editor }) {
+  if (!ctx.canEdit) return grid(headings, items.map(cells));
+  if (!items.length) return h("p", { class: "muted" }, "None yet.");
+  return items.map(editor);
+}
+
+const rewardsSection = (ctx, rewards, reload) => editableList(ctx, rewards, {
+  headings: ["Reward", "Kind", "Points", "Archived"],
+  cells: (r) => [r.name, r.kind, number(r.pointsCost), r.archived ? "yes" : "no"],
+  editor: (r) => rowEditor(ctx, "reward", r.name, [
     ["name", `Reward (${r.kind.toLowerCase()})`, { value: r.name, required: true }],
     ["pointsCost", "Points", { type: "number", value: r.pointsCost ?? "", min: 0, step: 1 }],
     ["archived", "Archived", { type: "checkbox", checked: r.archived }],
-  ], (v) => mutate("UpdateReward", { id: r.id, ...v }, ctx.tenant), reload));
-}
+  ], (v) => mutate("UpdateReward", { id: r.id, ...v }, ctx.tenant), reload),
+});
 
-function surveysSection(ctx, surveys, reload) {
-  if (!ctx.canEdit) {
-    return grid(["Question", "Kind", "Points", "Active"], surveys.map((s) =>
-      [s.question, s.kind, number(s.points), s.active ? "yes" : "no"]));
-  }
-  if (!surveys.length) return h("p", { class: "muted" }, "None yet.");
-  return surveys.map((s) => rowEditor(ctx, "survey", s.question, [
+const surveysSection = (ctx, surveys, reload) => editableList(ctx, surveys, {
+  headings: ["Question", "Kind", "Points", "Active"],
+  cells: (s) => [s.question, s.kind, number(s.points), s.active ? "yes" : "no"],
+  editor: (s) => rowEditor(ctx, "survey", s.question, [
     ["question", `Question (${s.kind})`, { value: s.question, required: true }],
     ["points", "Points for an answer", { type: "number", value: s.points, min: 0, step: 1 }],
     ["active", "Active", { type: "checkbox", checked: s.active }],
-  ], (v) => mutate("UpdateSurvey", { id: s.id, ...v }, ctx.tenant), reload));
-}
+  ], (v) => mutate("UpdateSurvey", { id: s.id, ...v }, ctx.tenant), reload),
+});
 
 export async function programPage(root, ctx) {
   const data = await gql("ProgramSettings", {}, ctx.tenant);
