@@ -25,7 +25,13 @@ class ConsolePage:
         )
 
     def find(self, css: str) -> WebElement:
-        return self.wait().until(ec.visibility_of_element_located((By.CSS_SELECTOR, css)))
+        try:
+            found: WebElement = self.wait().until(
+                ec.visibility_of_element_located((By.CSS_SELECTOR, css))
+            )
+        except TimeoutException:
+            raise AssertionError(f"{css} never showed; {self.shown()}") from None
+        return found
 
     def all(self, css: str) -> list[WebElement]:
         return self.driver.find_elements(By.CSS_SELECTOR, css)
