@@ -1,6 +1,7 @@
 """The Starlette application: /graphql, /healthz, /readyz, the referral links /r/…, member
 import uploads /imports/members, tenant archive uploads /imports/tenant, tenant archive
-downloads /exports/tenant/… and the files of the GraphiQL page /graphiql/…"""
+downloads /exports/tenant/…, the files of the GraphiQL page /graphiql/… and the agency console
+/console (api/http/console/)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.http.console.documents import ConsoleDocuments
+from api.http.console.page import ConsoleAssets, ConsolePage
+from api.http.console.session import end_session, open_session
 from api.http.cors import Cors
 from api.http.graphiql_page import GraphiQLAssets
 from api.http.graphql_endpoint import GraphQLEndpoint
@@ -107,6 +111,12 @@ def create_app(
             Route("/imports/members", upload_member_import, methods=["POST"]),
             Route("/imports/tenant", upload_tenant_import, methods=["POST"]),
             Route("/graphiql/{name}", GraphiQLAssets(), methods=["GET"]),
+            # The agency console (api/http/console/): its page, files, documents and sign-in.
+            Route("/console", ConsolePage(), methods=["GET"]),
+            Route("/console/assets/{name}", ConsoleAssets(), methods=["GET"]),
+            Route("/console/operations/{name}", ConsoleDocuments(), methods=["GET"]),
+            Route("/console/session", open_session, methods=["POST"]),
+            Route("/console/session/end", end_session, methods=["POST"]),
             # A tenant's archive, for the short-lived link exportTenant answers.
             Route("/exports/tenant/{token}", tenant_export, methods=["GET"]),
         ],

@@ -59,7 +59,7 @@ class Cors:
         if origin is not None:
             headers = Headers(scope=scope)
             services: Services = scope["app"].state.services
-            call = BrowserCall(origin, own=_own_origin(services, scope, headers, origin))
+            call = BrowserCall(origin, own=own_origin(services, scope, headers, origin))
             if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
                 await self._preflight(services, call, headers, scope, receive, send)
                 return
@@ -133,7 +133,7 @@ class Cors:
         await response(scope, receive, send)
 
 
-def _own_origin(services: Services, scope: Scope, headers: Headers, origin: str) -> bool:
+def own_origin(services: Services, scope: Scope, headers: Headers, origin: str) -> bool:
     """The platform's public URL; in development also whatever host the page was served
     from (localhost and 127.0.0.1 are the same machine, not the same origin)."""
     if origin == _public_origin(services.settings.public_url):

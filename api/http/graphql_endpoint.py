@@ -45,6 +45,7 @@ from api.http.body_limits import (
     check_query_string,
     read_body,
 )
+from api.http.console.cookies import cookie_authorization
 from api.http.contract_view import graphql_body
 from api.http.errors import RequestRefused
 from api.http.json_body import decode_json
@@ -178,7 +179,7 @@ class GraphQLEndpoint:
         try:
             principal: Principal = await resolve(
                 self._services,
-                headers.get("authorization"),
+                self._authorization(scope, headers),
                 headers.get("x-tenant"),
                 browser_call(scope),  # the page's origin (api/http/cors.py)
             )
@@ -211,6 +212,14 @@ class GraphQLEndpoint:
             if answered:
                 return
         await view(scope, _replay(raw, receive), send)
+
+    def _authorization(self, scope: Scope, headers: Headers) -> str | None:
+        """The request's bearer header; else, for a POST, the console's cookie under its CSRF
+        rules (api/http/console/cookies.py)."""
+        sent = headers.get("authorization")
+        if sent or scope["type"] != "http" or scope["method"] != "POST":
+            return sent
+        return cookie_authorization(scope, headers, self._services)
 
     async def _answer(
         self,

@@ -3,7 +3,8 @@
 Pure ASGI, wrapped around the whole application (outside Starlette's own error handling),
 so a response of any route and any status carries them. The API answers JSON, which no
 browser should render, sniff, frame or let load anything; the one HTML page, GraphiQL, gets
-a policy that lets exactly its own scripts and stylesheets load (api/http/graphiql_policy.py).
+a policy that lets exactly its own scripts and stylesheets load (api/http/graphiql_policy.py),
+and the console's pages under /console one of 'self' only (api/http/console/page.py).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.http.console.page import CONSOLE_POLICY
 from api.http.graphiql_policy import graphiql_policy
 
 JSON_POLICY = "default-src 'none'; frame-ancestors 'none'"
@@ -30,6 +32,7 @@ class SecurityHeaders:
         self.app = app
         self._json = (*_ALWAYS, (b"content-security-policy", JSON_POLICY.encode()))
         self._html = (*_ALWAYS, (b"content-security-policy", graphiql_policy().encode()))
+        self._console = (*_ALWAYS, (b"content-security-policy", CONSOLE_POLICY.encode()))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -38,12 +41,15 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = self._hardened(message.get("headers", ()))
+                console = scope["path"].startswith("/console")
+                message["headers"] = self._hardened(message.get("headers", ()), console)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
 
-    def _hardened(self, headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    def _hardened(
+        self, headers: Iterable[tuple[bytes, bytes]], console: bool
+    ) -> list[tuple[bytes, bytes]]:
         kept = []
         html = False
         for name, value in headers:
@@ -52,5 +58,8 @@ class SecurityHeaders:
                 html = value[:9].lower() == b"text/html"
             if lowered not in _REPLACED:
                 kept.append((name, value))
-        kept.extend(self._html if html else self._json)
+        if html:
+            kept.extend(self._console if console else self._html)
+        else:
+            kept.extend(self._json)
         return kept

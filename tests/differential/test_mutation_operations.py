@@ -330,6 +330,34 @@ STORY = [
         refused="member",
     ),
     Step("storefront/EraseMember.graphql", "secret", lambda w, c: {"input": {"id": "bad id"}}),
+    # The console's hand adjustment and erasure, by an operator
+    Step(
+        "agency/AdjustMemberPoints.graphql",
+        "operator",
+        lambda w, c: {
+            "input": {
+                "memberId": c["erin"],
+                "points": 25,
+                "reason": "goodwill",
+                "idempotencyKey": "console-adj-1",
+            }
+        },
+        refused="publishable",
+    ),
+    Step(  # more than erin has: refused, and nothing written
+        "agency/AdjustMemberPoints.graphql",
+        "operator",
+        lambda w, c: {
+            "input": {"memberId": c["erin"], "points": -1_000_000, "idempotencyKey": "console-2"}
+        },
+    ),
+    Step(
+        "agency/EraseMember.graphql",
+        "operator",
+        lambda w, c: {"input": {"id": w.dave}},
+        refused="member",
+    ),
+    Step("agency/EraseMember.graphql", "operator", lambda w, c: {"input": {"id": "bad id"}}),
     # The agency configures the program, the catalog, the keys and a second shop
     Step(
         "agency/ConfigureTiers.graphql",

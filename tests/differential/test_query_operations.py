@@ -83,6 +83,12 @@ QUERIES: dict[str, list[Variables]] = {
         lambda w: {"id": w.entry},  # an id of another type
     ],
     # No import has run in the world: an id of none, and an id that is not one
+    "agency/MemberActivity.graphql": [
+        lambda w: {"id": w.alice},
+        lambda w: {"id": w.carol, "first": 1},
+        lambda w: {"id": w.dave},
+        lambda w: {"id": "x"},
+    ],
     "agency/MemberImport.graphql": [
         lambda w: {"id": to_global_id("MemberImport", UUID(int=1)), "first": 5},
         lambda w: {"id": "x"},
@@ -105,6 +111,11 @@ QUERIES: dict[str, list[Variables]] = {
         lambda w: {"id": w.silver},
         lambda w: {"id": w.survey},
     ],
+    "agency/PreviewOrderEarning.graphql": [
+        lambda w: {"input": _cart("preview-1", {"memberId": w.alice})},
+        lambda w: {"input": _cart("preview-2", {"guestId": "guest-1"})},
+    ],
+    "agency/ProgramSettings.graphql": [lambda w: {}],
     "agency/PreviewTierChange.graphql": [
         lambda w: {"input": {"create": {"name": "Bronze", "threshold": 10}}},
         lambda w: {"input": {"update": {"id": w.gold, "threshold": 300}}},
