@@ -35,6 +35,12 @@ def _run(fn: Callable[[Any], Awaitable[int]]) -> int:
     return asyncio.run(_with_services(fn))
 
 
+_CLUSTER_HELP = (
+    "the PostgreSQL cluster for its schema: `default` or a name of LOYALTY_CLUSTERS"
+    " (default: the one holding the fewest tenants)"
+)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from api.serving import serve, stopping_embedded
     from api.startup_checks import refuse_unsafe_start
@@ -111,6 +117,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
                 migrator=migrator,
                 concurrency=args.concurrency,
                 on_progress=lambda _: bar.update(),
+                clusters=services.clusters,
             )
         print("\n".join(summary.lines()))
         return 0 if summary.ok else 1
@@ -134,8 +141,12 @@ def cmd_tenant_create(args: argparse.Namespace) -> int:
             name=args.name,
             agency_id=owner.agency_id if owner else None,
             owner_id=owner.id if owner else None,
+            placement=await services.clusters.for_new_tenant(args.cluster),
         )
-        print(f"tenant {tenant.slug} ({tenant.id}) in schema {tenant.schema_name}")
+        print(
+            f"tenant {tenant.slug} ({tenant.id}) in schema {tenant.schema_name}"
+            f" on cluster {tenant.placement}"
+        )
         return 0
 
     return _run(go)
@@ -158,14 +169,14 @@ def cmd_tenant_export(args: argparse.Namespace) -> int:
         if tenant is None:
             print(f"no tenant {args.slug}", file=sys.stderr)
             return 1
-        total = await estimated_rows(services.pool, tenant)
+        total = await estimated_rows(services.clusters.of(tenant), tenant)
         size = 0
         with (
             tqdm(total=total, unit="row", disable=args.quiet) as bar,
             partial.open("wb") as out,
         ):
             async for chunk in export_tenant(
-                services.pool, tenant, on_rows=lambda _, n: bar.update(n)
+                services.clusters.of(tenant), tenant, on_rows=lambda _, n: bar.update(n)
             ):
                 size += out.write(chunk)
         partial.replace(target)
@@ -213,6 +224,7 @@ def cmd_tenant_import(args: argparse.Namespace) -> int:
                 owner_id=owner.id if owner else None,
                 on_verified=lambda _, n: checked.update(n),
                 on_loaded=lambda _, n: loaded.update(n),
+                placement=await services.clusters.for_new_tenant(args.cluster),
             )
         print(f"tenant {tenant.slug} ({tenant.id}) imported from {path}")
         return 0
@@ -407,7 +419,7 @@ def cmd_import_members(args: argparse.Namespace) -> int:
             return 1
         with tqdm(unit="row", disable=args.quiet) as bar:
             job = await run_file(
-                services.pool,
+                services.clusters.of(tenant),
                 tenant.schema_name,
                 services.clock,
                 file,
@@ -417,7 +429,7 @@ def cmd_import_members(args: argparse.Namespace) -> int:
                 batch_rows=args.batch_rows,
             )
         print(_import_report(job))
-        for error in await reported_rows(services.pool, tenant.schema_name, job.id):
+        for error in await reported_rows(services.clusters.of(tenant), tenant.schema_name, job.id):
             column = f" {error.field}:" if error.field else ""
             print(f"line {error.line}:{column} {error.message} ({error.code})", file=sys.stderr)
         return 0 if job.status.value == "FINISHED" and job.tally.failed == 0 else 2
@@ -510,6 +522,7 @@ def parser() -> argparse.ArgumentParser:
     tc.add_argument("--slug", required=True)
     tc.add_argument("--name", required=True)
     tc.add_argument("--owner", help="email of an operator to make owner")
+    tc.add_argument("--cluster", help=_CLUSTER_HELP)
     tc.set_defaults(fn=cmd_tenant_create)
     te = t.add_parser("export", help="write a tenant's archive (zip of JSON Lines)")
     te.add_argument("slug")
@@ -521,6 +534,7 @@ def parser() -> argparse.ArgumentParser:
     ti.add_argument("--slug", required=True, help="the new tenant's slug")
     ti.add_argument("--name", help="the new tenant's name (default: the archived one's)")
     ti.add_argument("--owner", help="email of an operator: the tenant joins its agency")
+    ti.add_argument("--cluster", help=_CLUSTER_HELP)
     ti.add_argument("--quiet", action="store_true", help="no progress bars")
     ti.set_defaults(fn=cmd_tenant_import)
     tr = t.add_parser("rate-limit", help="a tenant's request budget per credential")

@@ -2,12 +2,13 @@
 
 Every check answers a word, and the body names them all:
 
-- `postgres`: `SELECT 1` through the pool, within the timeout: `ok` or `down`;
+- `postgres`: `SELECT 1` through the pool of every cluster (LOYALTY_CLUSTERS), within the
+  timeout: `ok` or `down` (any cluster down);
 - `migrations`: the control schema's applied version against the latest this code knows:
   `ok` (at it, or ahead while a newer release rolls out), `behind` or `unknown`;
-- `listener`: the connection that carries the announcements of revocations and other
-  changes (persistence/announcements.py): `ok` or `down`; while it is down, revoked keys may
-  be accepted for the short trust time;
+- `listener`: the connections (one per cluster) that carry the announcements of
+  revocations and other changes (persistence/announcements.py): `ok` or `down`; while one is
+  down, revoked keys may be accepted for the short trust time;
 - `worker`: the time-driven jobs loop, when this process runs it: `ok`, `stale` (no
   progress for too long), `stopped`, or `off` (not run here);
 - `redis`: `PING`: `ok` or `down`.
@@ -52,14 +53,13 @@ async def readiness(services: Services, heartbeat: WorkerHeartbeat | None) -> di
     limit = services.settings.readiness_timeout
     applied, answered, pong = await asyncio.gather(
         _within(_control_version(services), limit),
-        _within(services.pool.fetchval("SELECT 1"), limit),
+        _within(_every_cluster(services), limit),
         _within(services.balances.ping(), limit),
     )
-    listener = services.announcements
     return {
-        "postgres": "ok" if answered == 1 else "down",
+        "postgres": "ok" if answered else "down",
         "migrations": _migrations(applied),
-        "listener": "ok" if listener is not None and listener.listening else "down",
+        "listener": "ok" if _all_listening(services) else "down",
         "worker": heartbeat.state() if heartbeat is not None else "off",
         "redis": "ok" if pong is True else "down",
     }
@@ -69,6 +69,17 @@ def overall(checks: dict[str, str]) -> str:
     if any(checks[name] not in _FINE for name in _REQUIRED):
         return "down"
     return "ready" if checks["redis"] == "ok" else "degraded"
+
+
+async def _every_cluster(services: Services) -> bool:
+    pools = [services.clusters.pool(name) for name in services.clusters.names]
+    answers = await asyncio.gather(*(pool.fetchval("SELECT 1") for pool in pools))
+    return all(a == 1 for a in answers)
+
+
+def _all_listening(services: Services) -> bool:
+    listeners = [services.announcements, *services.cluster_listeners]
+    return all(listener is not None and listener.listening for listener in listeners)
 
 
 async def _control_version(services: Services) -> int:
