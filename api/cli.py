@@ -232,6 +232,34 @@ def cmd_tenant_import(args: argparse.Namespace) -> int:
     return _run(go)
 
 
+def cmd_tenant_move(args: argparse.Namespace) -> int:
+    """The tenant's schema copied to another cluster and its placement switched, its id and
+    keys kept; suspended meanwhile (persistence/tenant_move.py)."""
+    from persistence.tenant_move import move_tenant
+
+    async def go(services: Any) -> int:
+        tenant = await services.registry.by_slug(args.slug)
+        if tenant is None:
+            print(f"no tenant {args.slug}", file=sys.stderr)
+            return 1
+
+        async def unrecorded(conn: Any, changed: Any) -> None:
+            return None  # the command line is not an operator: nothing for the agency's log
+
+        moved = await move_tenant(
+            services.clusters,
+            tenant,
+            args.to,
+            now=services.clock.now,
+            record=unrecorded,
+            settle_seconds=args.settle,
+        )
+        print(f"tenant {moved.slug} moved from {tenant.placement} to {moved.placement}")
+        return 0
+
+    return _run(go)
+
+
 def cmd_apikey_create(args: argparse.Namespace) -> int:
     from api.auth.keys import display_prefix, hash_key, new_key
 
@@ -537,6 +565,16 @@ def parser() -> argparse.ArgumentParser:
     ti.add_argument("--cluster", help=_CLUSTER_HELP)
     ti.add_argument("--quiet", action="store_true", help="no progress bars")
     ti.set_defaults(fn=cmd_tenant_import)
+    tm = t.add_parser("move", help="move a tenant's schema to another cluster")
+    tm.add_argument("slug")
+    tm.add_argument("--to", required=True, help="`default` or a name of LOYALTY_CLUSTERS")
+    tm.add_argument(
+        "--settle",
+        type=float,
+        default=5.0,
+        help="seconds to wait once suspended, for requests already admitted (default 5)",
+    )
+    tm.set_defaults(fn=cmd_tenant_move)
     tr = t.add_parser("rate-limit", help="a tenant's request budget per credential")
     tr.add_argument("--slug", required=True)
     tr.add_argument("per_minute", help="units per minute, or 'default'")

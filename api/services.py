@@ -60,7 +60,7 @@ class Services:
     # `clusters.of(tenant)` (tenants/clusters.py). Without LOYALTY_CLUSTERS, `pool` alone.
     clusters: Clusters = field(init=False)
     # One announcement listener per cluster other than the default.
-    cluster_listeners: list[AnnouncementListener] = field(default_factory=list)
+    cluster_listeners: dict[str, AnnouncementListener] = field(default_factory=dict)
     others: dict[str, asyncpg.Pool] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -111,16 +111,16 @@ class Services:
         )
         await announcements.start()
         others = await _cluster_pools(settings)
-        cluster_listeners = [
-            AnnouncementListener(
+        cluster_listeners = {
+            name: AnnouncementListener(
                 other,
                 (control, member_ids, programs, origins, trusted, registry),
                 _included(hearing, settings),
                 listener_timing(settings),
             )
-            for other in others.values()
-        ]
-        for listener in cluster_listeners:
+            for name, other in others.items()
+        }
+        for listener in cluster_listeners.values():
             await listener.start()
         services = cls(
             settings=settings,
@@ -156,7 +156,7 @@ class Services:
         await self.imports.aclose()
         if self.announcements is not None:
             await self.announcements.stop()
-        for listener in self.cluster_listeners:
+        for listener in self.cluster_listeners.values():
             await listener.stop()
         self.abuse.close()
         if self.member_updates is not None:

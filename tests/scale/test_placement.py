@@ -7,6 +7,7 @@ agency reaches a tenant of another, whichever cluster either is on."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -22,11 +23,13 @@ from api.services import Services
 from api.settings import Settings
 from api.worker import run_once
 from domain.clock import FixedClock
+from domain.errors import DomainError
 from domain.tenant_lifecycle import LifecycleAction
 from persistence import migrator
 from persistence.migrator import TenantsUntil, latest_version, version_before_latest
 from persistence.tenant_archive.importer import import_tenant
 from persistence.tenant_archive.writer import export_tenant
+from persistence.tenant_move import move_tenant
 from tenants import lifecycle
 from tenants.clusters import DEFAULT_CLUSTER
 from tenants.migrate_all import migrate_all
@@ -302,3 +305,91 @@ async def test_a_process_refuses_to_start_without_the_address_of_a_tenants_clust
     # Then it refuses, naming the cluster
     with pytest.raises(RuntimeError, match="east"):
         await Services.start(settings)
+
+
+async def test_readiness_names_a_cluster_whose_announcements_are_not_heard(
+    clusters: TwoClusters,
+):
+    http = clusters.gql.http
+    # Given a process listening on both clusters: ready
+    ready = await http.get("/readyz")
+    assert (ready.status_code, ready.json()["status"], ready.json()["clusters"]) == (
+        200,
+        "ready",
+        "ok",
+    )
+    # When the eastern cluster's listening connection is gone
+    listener = clusters.services.cluster_listeners[EAST]
+    await listener.stop()
+    try:
+        # Then the process still serves (the default cluster's tenants are unaffected), and
+        # says which cluster it does not hear; its caches trust only briefly meanwhile
+        degraded = await http.get("/readyz")
+        assert degraded.status_code == 200
+        assert (degraded.json()["status"], degraded.json()["clusters"]) == (
+            "degraded",
+            "down: east",
+        )
+        assert clusters.services.registry._trust(10.0) < 10.0
+    finally:
+        await listener.start()
+    assert (await http.get("/readyz")).json()["clusters"] == "ok"
+
+
+async def test_a_tenant_moves_to_another_cluster_keeping_its_keys_and_data(
+    clusters: TwoClusters,
+):
+    both, gql, services = clusters, clusters.gql, clusters.services
+    # Given an active tenant on the default cluster, with a member holding 40 points
+    kit = await _kit(both, DEFAULT_CLUSTER)
+    member = await enroll(gql, kit, externalId="traveller")
+    assert await earn(gql, kit, order("o-move", member, ("a", 1, 4_000))) == 40
+    tenant = await services.registry.get(UUID(kit.id))
+    assert tenant is not None
+
+    # When it is moved to the eastern cluster
+    moved = await move_tenant(
+        services.clusters,
+        tenant,
+        EAST,
+        now=services.clock.now,
+        record=_unrecorded,
+        settle_seconds=0,
+    )
+
+    # Then it is placed there, active again, its schema on the eastern cluster only
+    assert (moved.id, moved.placement, moved.status) == (tenant.id, EAST, "ACTIVE")
+    latest = [m.version for m in migrator.migrations("tenant")]
+    assert await both.where(tenant.schema_name) == {
+        DEFAULT_CLUSTER: (False, []),
+        EAST: (True, latest),
+    }
+
+    # And the same key reads the same member and points, now from the eastern cluster
+    found = await _eventually_found(gql, kit, "traveller")
+    assert found["id"] == member
+    assert (await points_of(gql, kit, member))["lifetime"] == 40
+    await assert_ledger_matches_balances(services, kit)
+
+    # And moving it to where it already is is refused, leaving it active
+    with pytest.raises(DomainError):
+        await move_tenant(
+            services.clusters, moved, EAST, now=services.clock.now, record=_unrecorded
+        )
+    assert (await services.registry.by_slug(kit.slug)).status == "ACTIVE"  # type: ignore[union-attr]
+
+
+async def _unrecorded(conn: object, changed: object) -> None:
+    return None
+
+
+async def _eventually_found(gql: GraphQLClient, kit: TenantKit, external_id: str) -> dict:
+    """The member, once this process has heard that the tenant is active again."""
+    for _ in range(50):
+        response = await gql.raw(MEMBER, {"id": external_id}, token=kit.secret_key)
+        body = response.json()
+        if not body.get("errors"):
+            found: dict = body["data"]["member"]
+            return found
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the tenant was not served again: {body}")
