@@ -39,6 +39,7 @@ from tests.support.earning import configure, earn, enroll, lots_of, order, point
 from tests.support.gql import GraphQLClient, TenantKit
 from tests.support.ledger_checks import assert_ledger_matches_balances
 from tests.support.own_postgres import OwnPostgres
+from tests.support.processes import second_process
 from tests.support.provision import add_key, provision_tenant
 from tests.support.servers import (
     create_test_database,
@@ -55,6 +56,13 @@ MEMBER = "query Member($id: String!) { member(externalId: $id) { __typename id e
 AGENCY = """
 query AgencyTenants($from: DateTime!, $to: DateTime!) {
   agency { tenants { __typename slug analytics(from: $from, to: $to) { members { total } } } }
+}
+"""
+# Only what the member's id answers: a remembered externalId is answered without the row.
+MEMBER_POINTS = "query M($id: String!) { member(externalId: $id) { id points { available } } }"
+UPDATE = """
+mutation Update($input: UpdateMemberInput!) {
+  updateMember(input: $input) { member { id externalId } errors { code field message } }
 }
 """
 PERIOD = {"from": "2026-01-01T00:00:00Z", "to": "2027-01-01T00:00:00Z"}
@@ -393,3 +401,33 @@ async def _eventually_found(gql: GraphQLClient, kit: TenantKit, external_id: str
             return found
         await asyncio.sleep(0.1)
     raise AssertionError(f"the tenant was not served again: {body}")
+
+
+async def test_a_change_announced_on_another_cluster_reaches_every_process(
+    clusters: TwoClusters,
+):
+    both, gql, services = clusters, clusters.gql, clusters.services
+    # Given a tenant on the eastern cluster, and a second process that remembers externalIds
+    # for a minute: only the announcement, sent on the eastern cluster, can make it forget
+    kit = await _kit(both, EAST)
+    member = await enroll(gql, kit, externalId="before")
+    # (and trusts as long while it does not hear: no short trust hides a missed one)
+    async with second_process(
+        services.settings, external_id_cache_seconds=60, unheard_cache_seconds=60
+    ) as other:
+        seen = await other(MEMBER_POINTS, {"id": "before"}, token=kit.secret_key)
+        assert seen["member"]["id"] == member
+
+        # When the member's externalId changes through the first process
+        changed = await gql(
+            UPDATE, {"input": {"id": member, "externalId": "after"}}, token=kit.secret_key
+        )
+        assert changed["updateMember"]["errors"] == []
+
+        # Then the second process answers for the old externalId no more, within seconds
+        for _ in range(60):
+            answer = await other(MEMBER_POINTS, {"id": "before"}, token=kit.secret_key)
+            if answer["member"] is None:
+                break
+            await asyncio.sleep(0.05)
+        assert answer["member"] is None
