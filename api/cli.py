@@ -1,4 +1,4 @@
-"""The `loyalty` command: serve, demo, migrate, tenant create/list, apikey
+"""The `loyalty` command: serve, demo, migrate, tenant create/list/export/import/move, apikey
 create/list/revoke, operator create/invite/grant/list, import members, embedded stop, schema,
 persisted-queries (the list and revoke commands are in api/cli_lists.py)."""
 
