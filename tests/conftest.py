@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import signal
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -17,6 +17,7 @@ from api.settings import Settings
 from domain.clock import FixedClock
 from tests.support.gql import GraphQLClient, TenantKit
 from tests.support.provision import provision_tenant
+from tests.support.recycled_schemas import SchemaRecycler
 from tests.support.servers import (
     OwnRedis,
     create_test_database,
@@ -126,14 +127,29 @@ async def flaky(settings, own_redis, make_tenant) -> AsyncIterator[tuple[GraphQL
 
 
 MakeTenant = Callable[..., Awaitable[TenantKit]]
+RECYCLER = SchemaRecycler()
+
+
+@pytest.fixture(autouse=True)
+def _tenants_retired_after_their_test() -> Iterator[None]:
+    """Marks which tenants a test made, for `make_tenant` to retire once it has ended."""
+    RECYCLER.test_started()
+    yield
+    RECYCLER.test_ended()
 
 
 @pytest.fixture(scope="session")
 def make_tenant(services: Services) -> MakeTenant:
-    """Creates a tenant with an owner operator, a secret key and a publishable key."""
+    """Creates a tenant with an owner operator, a secret key and a publishable key. Tenants of
+    tests that have ended leave the registry first, and their schemas are reused
+    (tests/support/recycled_schemas.py)."""
+    RECYCLER.pool = services.pool
 
     async def make(role: str = "OWNER") -> TenantKit:
-        return await provision_tenant(services, TEST_SECRET, role)
+        await RECYCLER.retire_finished()
+        kit = await provision_tenant(services, TEST_SECRET, role, migrator=RECYCLER)
+        RECYCLER.made(kit.id)
+        return kit
 
     return make
 
@@ -197,3 +213,10 @@ async def receiver() -> AsyncIterator[Receiver]:
     started = await Receiver().start()
     yield started
     await started.stop()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if RECYCLER.pool is not None:
+        terminalreporter.write_line(
+            f"tenant schemas: {RECYCLER.built} built, {RECYCLER.reused} reused"
+        )
