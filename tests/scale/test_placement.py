@@ -431,3 +431,15 @@ async def test_a_change_announced_on_another_cluster_reaches_every_process(
                 break
             await asyncio.sleep(0.05)
         assert answer["member"] is None
+
+
+async def test_the_database_holds_a_cluster_name_never_an_address(clusters: TwoClusters):
+    # Given a tenant
+    kit = await _kit(clusters, EAST)
+    # When its placement is set to an address, then the database refuses it (migration 0012)
+    with pytest.raises(asyncpg.CheckViolationError):
+        await clusters.services.pool.execute(
+            "UPDATE control.tenants SET placement = $2 WHERE id = $1",
+            UUID(kit.id),
+            "postgresql://user:secret@pg-east/loyalty",
+        )
