@@ -198,18 +198,19 @@ async def test_an_agency_sees_its_tenants_on_every_cluster(clusters: TwoClusters
     home = await _kit(both, DEFAULT_CLUSTER)
     tenant = await services.registry.get(UUID(home.id))
     assert tenant is not None and tenant.agency_id is not None
+    operator = await services.control.operator_by_email(home.operator_email)
+    assert operator is not None
     slug = "e" + uuid.uuid4().hex[:12]
+    east = services.clusters.placement(EAST)
     away = await create_tenant(
         services.pool,
         migrator=migrator,
         slug=slug,
         name="Eastern shop",
         agency_id=tenant.agency_id,
-        placement=services.clusters.placement(EAST),
+        owner_id=operator.id,
+        placement=east,
     )
-    operator = await services.control.operator_by_email(home.operator_email)
-    assert operator is not None
-    await services.control.grant(operator.id, away.id, "OWNER")
     key = await add_key(services, away.id, "SECRET", TEST_SECRET)
     for name in ("a", "b"):
         await gql(ENROLL, {"input": {"externalId": name}}, token=key)
