@@ -87,7 +87,9 @@ async def _record_after(
         return
     if principal.tenant is None:
         return
-    async with PgTenantUnitOfWork(services.pool, principal.tenant.schema_name) as uow:
+    async with PgTenantUnitOfWork(
+        services.clusters.of(principal.tenant), principal.tenant.schema_name
+    ) as uow:
         await audit_trail.record_in_tenant(uow.connection, intent)
 
 

@@ -1,4 +1,4 @@
-"""The `loyalty` command: serve, demo, migrate, tenant create/list, apikey
+"""The `loyalty` command: serve, demo, migrate, tenant create/list/export/import/move, apikey
 create/list/revoke, operator create/invite/grant/list, import members, embedded stop, schema,
 persisted-queries (the list and revoke commands are in api/cli_lists.py)."""
 
@@ -33,6 +33,12 @@ async def _with_services(fn: Callable[[Any], Awaitable[int]]) -> int:
 
 def _run(fn: Callable[[Any], Awaitable[int]]) -> int:
     return asyncio.run(_with_services(fn))
+
+
+_CLUSTER_HELP = (
+    "the PostgreSQL cluster for its schema: `default` or a name of LOYALTY_CLUSTERS"
+    " (default: the one holding the fewest tenants)"
+)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -111,6 +117,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
                 migrator=migrator,
                 concurrency=args.concurrency,
                 on_progress=lambda _: bar.update(),
+                clusters=services.clusters,
             )
         print("\n".join(summary.lines()))
         return 0 if summary.ok else 1
@@ -134,8 +141,12 @@ def cmd_tenant_create(args: argparse.Namespace) -> int:
             name=args.name,
             agency_id=owner.agency_id if owner else None,
             owner_id=owner.id if owner else None,
+            placement=await services.clusters.for_new_tenant(args.cluster),
         )
-        print(f"tenant {tenant.slug} ({tenant.id}) in schema {tenant.schema_name}")
+        print(
+            f"tenant {tenant.slug} ({tenant.id}) in schema {tenant.schema_name}"
+            f" on cluster {tenant.placement}"
+        )
         return 0
 
     return _run(go)
@@ -158,14 +169,14 @@ def cmd_tenant_export(args: argparse.Namespace) -> int:
         if tenant is None:
             print(f"no tenant {args.slug}", file=sys.stderr)
             return 1
-        total = await estimated_rows(services.pool, tenant)
+        total = await estimated_rows(services.clusters.of(tenant), tenant)
         size = 0
         with (
             tqdm(total=total, unit="row", disable=args.quiet) as bar,
             partial.open("wb") as out,
         ):
             async for chunk in export_tenant(
-                services.pool, tenant, on_rows=lambda _, n: bar.update(n)
+                services.clusters.of(tenant), tenant, on_rows=lambda _, n: bar.update(n)
             ):
                 size += out.write(chunk)
         partial.replace(target)
@@ -213,8 +224,37 @@ def cmd_tenant_import(args: argparse.Namespace) -> int:
                 owner_id=owner.id if owner else None,
                 on_verified=lambda _, n: checked.update(n),
                 on_loaded=lambda _, n: loaded.update(n),
+                placement=await services.clusters.for_new_tenant(args.cluster),
             )
         print(f"tenant {tenant.slug} ({tenant.id}) imported from {path}")
+        return 0
+
+    return _run(go)
+
+
+def cmd_tenant_move(args: argparse.Namespace) -> int:
+    """The tenant's schema copied to another cluster and its placement switched, its id and
+    keys kept; suspended meanwhile (persistence/tenant_move.py)."""
+    from persistence.tenant_move import move_tenant
+
+    async def go(services: Any) -> int:
+        tenant = await services.registry.by_slug(args.slug)
+        if tenant is None:
+            print(f"no tenant {args.slug}", file=sys.stderr)
+            return 1
+
+        async def unrecorded(conn: Any, changed: Any) -> None:
+            return None  # the command line is not an operator: nothing for the agency's log
+
+        moved = await move_tenant(
+            services.clusters,
+            tenant,
+            args.to,
+            now=services.clock.now,
+            record=unrecorded,
+            settle_seconds=args.settle,
+        )
+        print(f"tenant {moved.slug} moved from {tenant.placement} to {moved.placement}")
         return 0
 
     return _run(go)
@@ -407,7 +447,7 @@ def cmd_import_members(args: argparse.Namespace) -> int:
             return 1
         with tqdm(unit="row", disable=args.quiet) as bar:
             job = await run_file(
-                services.pool,
+                services.clusters.of(tenant),
                 tenant.schema_name,
                 services.clock,
                 file,
@@ -417,7 +457,7 @@ def cmd_import_members(args: argparse.Namespace) -> int:
                 batch_rows=args.batch_rows,
             )
         print(_import_report(job))
-        for error in await reported_rows(services.pool, tenant.schema_name, job.id):
+        for error in await reported_rows(services.clusters.of(tenant), tenant.schema_name, job.id):
             column = f" {error.field}:" if error.field else ""
             print(f"line {error.line}:{column} {error.message} ({error.code})", file=sys.stderr)
         return 0 if job.status.value == "FINISHED" and job.tally.failed == 0 else 2
@@ -510,6 +550,7 @@ def parser() -> argparse.ArgumentParser:
     tc.add_argument("--slug", required=True)
     tc.add_argument("--name", required=True)
     tc.add_argument("--owner", help="email of an operator to make owner")
+    tc.add_argument("--cluster", help=_CLUSTER_HELP)
     tc.set_defaults(fn=cmd_tenant_create)
     te = t.add_parser("export", help="write a tenant's archive (zip of JSON Lines)")
     te.add_argument("slug")
@@ -521,8 +562,19 @@ def parser() -> argparse.ArgumentParser:
     ti.add_argument("--slug", required=True, help="the new tenant's slug")
     ti.add_argument("--name", help="the new tenant's name (default: the archived one's)")
     ti.add_argument("--owner", help="email of an operator: the tenant joins its agency")
+    ti.add_argument("--cluster", help=_CLUSTER_HELP)
     ti.add_argument("--quiet", action="store_true", help="no progress bars")
     ti.set_defaults(fn=cmd_tenant_import)
+    tm = t.add_parser("move", help="move a tenant's schema to another cluster")
+    tm.add_argument("slug")
+    tm.add_argument("--to", required=True, help="`default` or a name of LOYALTY_CLUSTERS")
+    tm.add_argument(
+        "--settle",
+        type=float,
+        default=5.0,
+        help="seconds to wait once suspended, for requests already admitted (default 5)",
+    )
+    tm.set_defaults(fn=cmd_tenant_move)
     tr = t.add_parser("rate-limit", help="a tenant's request budget per credential")
     tr.add_argument("--slug", required=True)
     tr.add_argument("per_minute", help="units per minute, or 'default'")

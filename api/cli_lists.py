@@ -48,6 +48,7 @@ def cmd_tenant_list(args: argparse.Namespace, run: Callable[..., int]) -> int:
                     "name": t.name,
                     "status": t.status,
                     "schema": t.schema_name,
+                    "cluster": t.placement,
                     "id": str(t.id),
                     "createdAt": t.created_at.isoformat(),
                 }

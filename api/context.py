@@ -51,12 +51,12 @@ class Context:
     @cached_property
     def uow(self) -> PgUnitOfWorkFactory:
         return PgUnitOfWorkFactory(
-            self.services.pool, self.tenant.schema_name, self.services.programs
+            self.services.clusters.of(self.tenant), self.tenant.schema_name, self.services.programs
         )
 
     @cached_property
     def member_names(self) -> PgMemberNames:
-        return PgMemberNames(self.services.pool, self.tenant.schema_name)
+        return PgMemberNames(self.services.clusters.of(self.tenant), self.tenant.schema_name)
 
     @cached_property
     def balance_cache(self) -> TenantBalanceCache:

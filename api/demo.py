@@ -75,8 +75,9 @@ async def create_demo(services: Services) -> DemoCredentials:
             name="Demo Coffee Co.",
             agency_id=operator.agency_id,
             owner_id=operator.id,
+            placement=await services.clusters.for_new_tenant(),
         )
-        uow = PgUnitOfWorkFactory(services.pool, tenant.schema_name)
+        uow = PgUnitOfWorkFactory(services.clusters.of(tenant), tenant.schema_name)
         cache = services.balances.for_tenant(tenant.id)
         today = services.clock.now().date()
         for tier in DEMO_TIERS:

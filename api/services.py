@@ -21,12 +21,13 @@ from persistence.db import STATEMENT_CACHE_SIZE, create_pool
 from persistence.hearing import Hearing
 from persistence.member_ids import MemberIdCache
 from persistence.member_updates import MemberUpdatesHub
-from persistence.migrator import migrate_control
+from persistence.migrator import bootstrap, migrate_control
 from persistence.operator_sessions import OperatorSessions
 from persistence.program_memory import ProgramMemory
 from persistence.redis_cluster import RedisClient
 from persistence.team_store import TeamStore
 from persistence.trusted_documents import TrustedDocuments
+from tenants.clusters import Clusters
 from tenants.registry import TenantRegistry
 
 
@@ -55,6 +56,15 @@ class Services:
     member_updates: MemberUpdatesHub | None = None
     # Member imports started by requests of this process (api/member_import_runner.py).
     imports: ImportTasks = field(default_factory=ImportTasks)
+    # The pool of each PostgreSQL cluster, by name; tenant SQL goes through
+    # `clusters.of(tenant)` (tenants/clusters.py). Without LOYALTY_CLUSTERS, `pool` alone.
+    clusters: Clusters = field(init=False)
+    # One announcement listener per cluster other than the default.
+    cluster_listeners: dict[str, AnnouncementListener] = field(default_factory=dict)
+    others: dict[str, asyncpg.Pool] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.clusters = Clusters(self.pool, self.others)
 
     @cached_property
     def sessions(self) -> OperatorSessions:
@@ -100,7 +110,19 @@ class Services:
             listener_timing(settings),
         )
         await announcements.start()
-        return cls(
+        others = await _cluster_pools(settings)
+        cluster_listeners = {
+            name: AnnouncementListener(
+                other,
+                (control, member_ids, programs, origins, trusted, registry),
+                _included(hearing, settings),
+                listener_timing(settings),
+            )
+            for name, other in others.items()
+        }
+        for listener in cluster_listeners.values():
+            await listener.start()
+        services = cls(
             settings=settings,
             pool=pool,
             redis=client,
@@ -118,18 +140,31 @@ class Services:
             announcements=announcements,
             listen_pool=listen_pool,
             member_updates=MemberUpdatesHub(settings.redis_dsn()),
+            cluster_listeners=cluster_listeners,
+            others=others,
         )
+        unplaced = await services.clusters.unplaced()
+        if unplaced:
+            await services.close()
+            raise RuntimeError(
+                f"tenants are placed on clusters with no address: {', '.join(unplaced)}"
+                " (LOYALTY_CLUSTERS)"
+            )
+        return services
 
     async def close(self) -> None:
         await self.imports.aclose()
         if self.announcements is not None:
             await self.announcements.stop()
+        for listener in self.cluster_listeners.values():
+            await listener.stop()
         self.abuse.close()
         if self.member_updates is not None:
             await self.member_updates.aclose()
         await self.balances.aclose()
         await self.redis.aclose()
         await self.pool.close()
+        await self.clusters.close_others()
         if self.listen_pool is not None:
             await self.listen_pool.close()
 
@@ -155,3 +190,31 @@ async def _listen_pool(settings: Settings) -> asyncpg.Pool | None:
     if not settings.listen_database_url:
         return None
     return await create_pool(settings.listen_database_url, min_size=1, max_size=1)
+
+
+async def _cluster_pools(settings: Settings) -> dict[str, asyncpg.Pool]:
+    """A pool per cluster of LOYALTY_CLUSTERS, each with the table of its schemas' applied
+    migrations (recorded beside the schemas, in the same transactions as their DDL)."""
+    pools: dict[str, asyncpg.Pool] = {}
+    try:
+        for name, dsn in settings.cluster_dsns().items():
+            pools[name] = pool = await create_pool(
+                dsn,
+                min_size=settings.db_pool_min,
+                max_size=settings.db_pool_max,
+                statement_cache_size=statement_cache_size(settings),
+            )
+            async with pool.acquire() as conn:
+                await bootstrap(conn)
+    except BaseException:
+        for pool in pools.values():
+            await pool.close()
+        raise
+    return pools
+
+
+def _included(hearing: Hearing, settings: Settings) -> Hearing:
+    """A cluster's own hearing, counted in the process's."""
+    own = Hearing(unheard_seconds=settings.unheard_cache_seconds)
+    hearing.include(own)
+    return own

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from functools import cached_property
 from pathlib import Path
@@ -38,6 +39,10 @@ class Settings(BaseSettings):
     # that LISTENs for announcements: LISTEN needs a session, which a transaction-mode pooler
     # does not give. Unset, the listener uses a connection of the pool.
     listen_database_url: str | None = None
+    # More PostgreSQL clusters for tenant schemas (docs/scaling.md, "Several clusters through
+    # placement"): `name=URL` pairs, separated by spaces or commas. The control schema and the
+    # tenants placed on `default` stay on LOYALTY_DATABASE_URL.
+    clusters: str | None = None
     redis_timeout: float = 0.25
     redis_breaker_seconds: float = 5.0
     balance_cache_ttl: int = 600
@@ -197,6 +202,25 @@ class Settings(BaseSettings):
         from persistence.embedded import embedded_postgres
 
         return embedded_postgres(self.data_dir.resolve())
+
+    def cluster_dsns(self) -> dict[str, str]:
+        """LOYALTY_CLUSTERS as {name: URL}, the default cluster left out."""
+        from tenants.clusters import DEFAULT_CLUSTER, validate_cluster_name
+
+        found: dict[str, str] = {}
+        # A comma starts a new pair only before `name=`: a multi-host URL keeps its commas.
+        for pair in re.split(r"[,\s]+(?=[a-z][a-z0-9_]*=)", (self.clusters or "").strip()):
+            if not pair:
+                continue
+            name, sep, url = pair.partition("=")
+            name, url = validate_cluster_name(name), url.strip().rstrip(",")
+            if not sep or not url or name == DEFAULT_CLUSTER or name in found:
+                raise ValueError(
+                    f"LOYALTY_CLUSTERS: {pair!r} is not a new name=URL pair (the default"
+                    " cluster is LOYALTY_DATABASE_URL)"
+                )
+            found[name] = url
+        return found
 
     def redis_dsn(self) -> str:
         if self.redis_url:

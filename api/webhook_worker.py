@@ -71,7 +71,7 @@ async def deliver_once(
     policy = retry_policy(settings)
     total = DeliveryReport()
     for tenant in await services.registry.active():
-        uow = PgUnitOfWorkFactory(services.pool, tenant.schema_name)
+        uow = PgUnitOfWorkFactory(services.clusters.of(tenant), tenant.schema_name)
         try:
             if idle is not None and await idle.skip(uow, tenant.id):
                 continue
@@ -93,7 +93,7 @@ async def housekeeping_once(services: Services) -> None:
     settings = services.settings
     keep = timedelta(days=settings.webhook_retention_days)
     for tenant in await services.registry.active():
-        uow = PgUnitOfWorkFactory(services.pool, tenant.schema_name)
+        uow = PgUnitOfWorkFactory(services.clusters.of(tenant), tenant.schema_name)
         try:
             # The days ahead are the tenant's (its program), else the platform's default.
             await announce_expiring(uow, services.clock, settings.webhook_expiring_days)

@@ -48,13 +48,13 @@ async def run_tenant(services: Services, tenant: Tenant) -> JobReport | None:
         if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1, $2)", _LOCK_SPACE, key):
             return None
         report = await run_jobs(
-            PgUnitOfWorkFactory(services.pool, tenant.schema_name),
+            PgUnitOfWorkFactory(services.clusters.of(tenant), tenant.schema_name),
             services.balances.for_tenant(tenant.id),
             services.clock,
         )
         # Imports sent through the API whose run stopped with its process.
         report.imports_resumed = await resume_imports(
-            services.pool, tenant.schema_name, services.clock
+            services.clusters.of(tenant), tenant.schema_name, services.clock
         )
         return report
 

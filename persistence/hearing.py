@@ -19,8 +19,18 @@ class Hearing:
         self._unheard_seconds = unheard_seconds
         # Deaf until a listener says otherwise: a cache without one trusts for a short time.
         self.listening = False
+        # The listeners of the other clusters (one each), whose tenants' changes are
+        # announced there: every one of them must hear for a change to be heard.
+        self._others: list[Hearing] = []
+
+    def include(self, other: Hearing) -> None:
+        self._others.append(other)
+
+    @property
+    def everywhere(self) -> bool:
+        return self.listening and all(o.listening for o in self._others)
 
     def trust(self, seconds: float) -> float:
         """How long to trust what was just read, for a cache that trusts `seconds` while it
         hears every change announced."""
-        return seconds if self.listening else min(seconds, self._unheard_seconds)
+        return seconds if self.everywhere else min(seconds, self._unheard_seconds)

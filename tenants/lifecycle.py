@@ -14,6 +14,7 @@ from asyncpg.pool import PoolConnectionProxy
 
 from domain.errors import NotFound
 from domain.tenant_lifecycle import LifecycleAction, TenantStatus, next_status, require_deletable
+from tenants.clusters import Clusters
 from tenants.naming import quote_schema
 from tenants.registry import COLUMNS, TENANT_CHANGES, Tenant, tenant_from_row
 
@@ -59,18 +60,33 @@ async def change_status(
 
 
 async def delete_tenant(
-    pool: asyncpg.Pool, tenant_id: UUID, grace: timedelta, now: datetime, record: Record
+    pool: asyncpg.Pool,
+    tenant_id: UUID,
+    grace: timedelta,
+    now: datetime,
+    record: Record,
+    clusters: Clusters | None = None,
 ) -> Tenant:
     """Drops the tenant's schema and its registry row (its keys and memberships go with
-    it), once archived for `grace`."""
+    it), once archived for `grace`. On another cluster than the control schema's, the
+    schema is dropped there once the registry row is gone: a failure in between leaves an
+    unused schema, never a registered tenant without its tables."""
     async with pool.acquire() as conn, conn.transaction():
         tenant = await _locked(conn, tenant_id)
         require_deletable(tenant.status, tenant.archived_at, grace, now)
+        there = (clusters or Clusters(pool)).of(tenant)
         await record(conn, tenant)
-        await conn.execute(f"DROP SCHEMA IF EXISTS {quote_schema(tenant.schema_name)} CASCADE")
-        await conn.execute(
-            "DELETE FROM control.schema_migrations WHERE schema_name = $1", tenant.schema_name
-        )
+        if there is pool:
+            await drop_schema(conn, tenant.schema_name)
         await conn.execute("DELETE FROM control.tenants WHERE id = $1", tenant_id)
         await conn.execute("SELECT pg_notify($1, $2)", TENANT_CHANGES, str(tenant_id))
+    if there is not pool:
+        async with there.acquire() as other, other.transaction():
+            await drop_schema(other, tenant.schema_name)
     return tenant
+
+
+async def drop_schema(conn: PoolConnectionProxy, schema: str) -> None:
+    """A tenant's schema and its record of applied migrations, on the connection's cluster."""
+    await conn.execute(f"DROP SCHEMA IF EXISTS {quote_schema(schema)} CASCADE")
+    await conn.execute("DELETE FROM control.schema_migrations WHERE schema_name = $1", schema)

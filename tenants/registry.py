@@ -125,6 +125,13 @@ class TenantRegistry:
         rows = await self._pool.fetch("SELECT schema_name FROM control.tenants ORDER BY slug")
         return [r["schema_name"] for r in rows]
 
+    async def placed(self) -> list[tuple[str, str]]:
+        """Every tenant's schema and the cluster it is placed on, by slug."""
+        rows = await self._pool.fetch(
+            "SELECT schema_name, placement FROM control.tenants ORDER BY slug"
+        )
+        return [(r["schema_name"], r["placement"]) for r in rows]
+
     def forget(self, tenant_id: UUID) -> None:
         self._changes += 1
         self._by_id.pop(tenant_id, None)

@@ -65,7 +65,7 @@ async def _upload(
         operator_id = principal.operator_id
         operator = await services.control.operator(operator_id) if operator_id else None
         job = await create_job(
-            services.pool,
+            services.clusters.of(tenant),
             tenant.schema_name,
             file,
             services.clock.now(),
@@ -85,11 +85,11 @@ async def _upload(
         summary,
         request_id=request_id,
     )
-    async with PgTenantUnitOfWork(services.pool, tenant.schema_name) as uow:
+    async with PgTenantUnitOfWork(services.clusters.of(tenant), tenant.schema_name) as uow:
         await audit_trail.record_in_tenant(uow.connection, intent)
     if job.status in (ImportStatus.QUEUED, ImportStatus.RUNNING):
         services.imports.start(
-            run_stored(services.pool, tenant.schema_name, services.clock, job.id)
+            run_stored(services.clusters.of(tenant), tenant.schema_name, services.clock, job.id)
         )
     return JSONResponse(
         {

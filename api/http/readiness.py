@@ -2,7 +2,8 @@
 
 Every check answers a word, and the body names them all:
 
-- `postgres`: `SELECT 1` through the pool, within the timeout: `ok` or `down`;
+- `postgres`: `SELECT 1` through the pool of the default cluster (the control schema's),
+  within the timeout: `ok` or `down`;
 - `migrations`: the control schema's applied version against the latest this code knows:
   `ok` (at it, or ahead while a newer release rolls out), `behind` or `unknown`;
 - `listener`: the connection that carries the announcements of revocations and other
@@ -10,11 +11,14 @@ Every check answers a word, and the body names them all:
   be accepted for the short trust time;
 - `worker`: the time-driven jobs loop, when this process runs it: `ok`, `stale` (no
   progress for too long), `stopped`, or `off` (not run here);
-- `redis`: `PING`: `ok` or `down`.
+- `redis`: `PING`: `ok` or `down`;
+- `clusters`, only with LOYALTY_CLUSTERS: every other cluster answers `SELECT 1` and its
+  listening connection is up: `ok`, or `down: <names>`.
 
 Any of the first four failing answers 503 (`"status": "down"`): take the replica out of
 rotation. Redis down alone answers 200 `degraded`: requests are served from PostgreSQL
-(see the balance cache), so the replica keeps serving.
+(see the balance cache), so the replica keeps serving. So does another cluster down: only
+its tenants' requests fail, and every replica would fail them alike.
 """
 
 from __future__ import annotations
@@ -56,19 +60,37 @@ async def readiness(services: Services, heartbeat: WorkerHeartbeat | None) -> di
         _within(services.balances.ping(), limit),
     )
     listener = services.announcements
-    return {
+    checks = {
         "postgres": "ok" if answered == 1 else "down",
         "migrations": _migrations(applied),
         "listener": "ok" if listener is not None and listener.listening else "down",
         "worker": heartbeat.state() if heartbeat is not None else "off",
         "redis": "ok" if pong is True else "down",
     }
+    if services.cluster_listeners:
+        checks["clusters"] = await _other_clusters(services, limit)
+    return checks
 
 
 def overall(checks: dict[str, str]) -> str:
     if any(checks[name] not in _FINE for name in _REQUIRED):
         return "down"
-    return "ready" if checks["redis"] == "ok" else "degraded"
+    return (
+        "ready" if checks["redis"] == "ok" and checks.get("clusters", "ok") == "ok" else "degraded"
+    )
+
+
+async def _other_clusters(services: Services, limit: float) -> str:
+    others = services.clusters.others
+    answers = await asyncio.gather(
+        *(_within(pool.fetchval("SELECT 1"), limit) for pool in others.values())
+    )
+    down = [
+        name
+        for name, answer in zip(others, answers, strict=True)
+        if answer != 1 or not services.cluster_listeners[name].listening
+    ]
+    return f"down: {', '.join(down)}" if down else "ok"
 
 
 async def _control_version(services: Services) -> int:

@@ -53,7 +53,7 @@ async def referral_link(request: Request) -> Response:
     tenant = await services.registry.by_slug(slug)
     if tenant is None or not tenant.active:
         return _not_found()
-    uow = PgUnitOfWorkFactory(services.pool, tenant.schema_name, services.programs)
+    uow = PgUnitOfWorkFactory(services.clusters.of(tenant), tenant.schema_name, services.programs)
     landing = await visit_referral_link(
         uow, services.clock, tenant.slug, request.path_params["code"]
     )

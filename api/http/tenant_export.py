@@ -44,7 +44,7 @@ async def _download(services: Services, grant: ExportGrant, tenant: Tenant, rid:
         return error_response(403, "FORBIDDEN", _REFUSED, rid)
     filename = f"{tenant.slug}-{services.clock.now():%Y%m%dT%H%M%SZ}.zip"
     return StreamingResponse(
-        export_tenant(services.pool, tenant),
+        export_tenant(services.clusters.of(tenant), tenant),
         media_type="application/zip",
         headers={
             "content-disposition": f'attachment; filename="{filename}"',

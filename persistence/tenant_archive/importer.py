@@ -14,6 +14,7 @@ from domain.tenant_archive import ArchiveRefused, migrations_to_load_at
 from persistence import migrator
 from persistence.db import Conn
 from persistence.tenant_archive.reader import Progress, load, open_archive, verify
+from tenants.clusters import Placement
 from tenants.provisioning import Fill, create_tenant
 from tenants.registry import Tenant
 
@@ -29,6 +30,7 @@ async def import_tenant(
     agency_limit: int | None = None,
     on_verified: Progress | None = None,
     on_loaded: Progress | None = None,
+    placement: Placement | None = None,
 ) -> Tenant:
     """The new tenant `slug` holding the archive's data; ArchiveRefused (nothing written)
     when the archive does not match its manifest or was made by another version.
@@ -59,4 +61,5 @@ async def import_tenant(
             owner_id=owner_id,
             agency_limit=agency_limit,
             fill=Fill(version, fill),
+            placement=placement,
         )

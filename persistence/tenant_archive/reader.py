@@ -101,9 +101,11 @@ async def load(
     manifest: Manifest,
     *,
     on_rows: Progress | None = None,
+    keep_endpoints: bool = False,
 ) -> None:
     """Writes the archive's rows into `schema`, a new schema at the archive's version, in
-    the caller's transaction."""
+    the caller's transaction. `keep_endpoints`: the tenant itself moved, not a copy of it,
+    so its webhook endpoints stay as they were."""
     tables = {t.name: t for t in await tables_in_load_order(conn, schema)}
     files = {t.table: t for t in manifest.tables}
     unknown = sorted(set(files) - set(tables))
@@ -112,7 +114,7 @@ async def load(
     for table in tables.values():
         if table.name in files:
             await _load_table(conn, table, archive, files[table.name], on_rows)
-    if "webhook_endpoints" in files:
+    if "webhook_endpoints" in files and not keep_endpoints:
         await conn.execute(_IMPORTED_ENDPOINTS.format(schema=tables["webhook_endpoints"].schema))
 
 

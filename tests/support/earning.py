@@ -143,9 +143,10 @@ async def schema_of(services: Services, kit: TenantKit) -> str:
 
 async def fetch(services: Services, kit: TenantKit, sql: str, *args: Any) -> list[dict]:
     """Rows of `sql` run in the tenant's schema (tests read the tables the API writes)."""
-    schema = await schema_of(services, kit)
-    async with services.pool.acquire() as conn, conn.transaction():
-        await conn.execute("SELECT set_config('search_path', $1, true)", schema)
+    tenant = await services.registry.get(UUID(kit.id))
+    assert tenant is not None
+    async with services.clusters.of(tenant).acquire() as conn, conn.transaction():
+        await conn.execute("SELECT set_config('search_path', $1, true)", tenant.schema_name)
         return [dict(r) for r in await conn.fetch(sql, *args)]
 
 

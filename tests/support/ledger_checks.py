@@ -15,7 +15,7 @@ async def assert_ledger_matches_balances(services: Services, kit: TenantKit) -> 
     available lots hold `available`, pending lots hold `pending`."""
     tenant = await services.registry.get(UUID(kit.id))
     assert tenant is not None
-    await assert_schema_ledger_consistent(services.pool, tenant.schema_name)
+    await assert_schema_ledger_consistent(services.clusters.of(tenant), tenant.schema_name)
 
 
 async def assert_schema_ledger_consistent(pool: asyncpg.Pool, schema: str) -> None:

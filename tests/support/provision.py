@@ -10,6 +10,7 @@ from api.auth.keys import display_prefix, hash_key, new_key
 from api.auth.sessions import open_operator_session
 from api.services import Services
 from persistence import migrator as real_migrator
+from tenants.clusters import Placement
 from tenants.provisioning import create_tenant
 from tenants.schema_migrator import SchemaMigrator
 from tests.support.gql import TenantKit
@@ -22,16 +23,23 @@ async def provision_tenant(
     secret: str,
     role: str = "OWNER",
     migrator: SchemaMigrator = real_migrator,
+    placement: Placement | None = None,
 ) -> TenantKit:
     """A new tenant whose keys are hashed with `secret` (the server's LOYALTY_SECRET_KEY);
-    `migrator` builds its schema (tests/support/recycled_schemas.py may reuse one)."""
+    `migrator` builds its schema (tests/support/recycled_schemas.py may reuse one), on the
+    cluster of `placement` (none: the default)."""
     slug = "t" + uuid.uuid4().hex[:12]
     agency = await services.control.create_agency(f"agency of {slug}")
     operator = await services.control.create_operator(
         f"{slug}@ops.example", "argon2-not-used-here", "Op", agency, role
     )
     tenant = await create_tenant(
-        services.pool, migrator=migrator, slug=slug, name=f"Shop {slug}", agency_id=agency
+        services.pool,
+        migrator=migrator,
+        slug=slug,
+        name=f"Shop {slug}",
+        agency_id=agency,
+        placement=placement,
     )
     await services.control.grant(operator.id, tenant.id, role)
     keys = {

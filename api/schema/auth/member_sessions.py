@@ -82,7 +82,9 @@ class MemberSessionMutations:
         following = new_refresh_token(tenant.id)
         now = datetime.now(UTC)  # tokens live in wall-clock time, whatever the domain clock says
         rotated = await member_sessions.rotate(
-            PgUnitOfWorkFactory(services.pool, tenant.schema_name, services.programs),
+            PgUnitOfWorkFactory(
+                services.clusters.of(tenant), tenant.schema_name, services.programs
+            ),
             hash_refresh_token(input.refresh_token, secret),
             input.device_id,
             hash_refresh_token(following, secret),

@@ -40,7 +40,9 @@ class ExportMemberMutations:
         ctx = info.context
         ctx.require_writer()
         member_id = uuid_of(input.member, "Member", ("member",))
-        exported = await export_member(ctx.services.pool, ctx.tenant.schema_name, member_id)
+        exported = await export_member(
+            ctx.services.clusters.of(ctx.tenant), ctx.tenant.schema_name, member_id
+        )
         if exported is None:
             raise NotFound("No such member.", field=("member",))
         return ExportMemberPayload(export=JSON(exported))

@@ -127,7 +127,11 @@ class MemberImport:
         size = page_size(first, ctx.services.settings.max_page_size)
         line = decode_cursor(after) or 0
         found = await reported_rows(
-            ctx.services.pool, ctx.tenant.schema_name, self.job.id, line, size + 1
+            ctx.services.clusters.of(ctx.tenant),
+            ctx.tenant.schema_name,
+            self.job.id,
+            line,
+            size + 1,
         )
         return page_of(found, size, after is not None, _row_error, _line)
 
@@ -176,8 +180,9 @@ class MemberImportMutations:
             raise DomainError("The file is empty.", field=("content",), code=ErrorCode.REQUIRED)
         file = ImportFile.of(content, ImportFormat(input.format) if input.format else None)
         services, schema = ctx.services, ctx.tenant.schema_name
+        pool = services.clusters.of(ctx.tenant)
         job = await create_job(
-            services.pool,
+            pool,
             schema,
             file,
             services.clock.now(),
@@ -185,7 +190,7 @@ class MemberImportMutations:
             keep_file=True,
         )
         if job.status in (ImportStatus.QUEUED, ImportStatus.RUNNING):
-            services.imports.start(run_stored(services.pool, schema, services.clock, job.id))
+            services.imports.start(run_stored(pool, schema, services.clock, job.id))
         return StartMemberImportPayload(member_import=MemberImport(job=job))
 
 
@@ -196,6 +201,8 @@ class MemberImportQueries:
         ctx = info.context
         _require_manager(ctx)
         import_id: UUID = uuid_of(id, "MemberImport")
-        async with PgTenantUnitOfWork(ctx.services.pool, ctx.tenant.schema_name) as uow:
+        async with PgTenantUnitOfWork(
+            ctx.services.clusters.of(ctx.tenant), ctx.tenant.schema_name
+        ) as uow:
             job = await jobs.get(uow.connection, import_id)
         return MemberImport(job=job) if job is not None else None

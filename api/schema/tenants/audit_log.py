@@ -106,6 +106,10 @@ class AuditLogQueries:
         size = page_size(first, ctx.services.settings.max_page_size)
         before = decode_cursor(after)
         found = await audit_log.tenant_page(
-            ctx.services.pool, ctx.tenant.schema_name, _filter(filter), before, size + 1
+            ctx.services.clusters.of(ctx.tenant),
+            ctx.tenant.schema_name,
+            _filter(filter),
+            before,
+            size + 1,
         )
         return page_of(found, size, after is not None, AuditEntry.of, _seq)

@@ -117,7 +117,7 @@ class TenantLifecycleMutations:
         services = info.context.services
         grace = grace_period(services.settings)
         await lifecycle.delete_tenant(
-            services.pool, tenant.id, grace, services.clock.now(), _record
+            services.pool, tenant.id, grace, services.clock.now(), _record, services.clusters
         )
         services.registry.forget(tenant.id)
         await forget_tenant_keys(services.redis, tenant.id)

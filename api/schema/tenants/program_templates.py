@@ -151,7 +151,7 @@ async def managed_tenant(ctx: Context, ref: str, field: str) -> TenantRecord:
 
 
 async def snapshot_of(services: Services, tenant: TenantRecord) -> Snapshot:
-    async with PgTenantUnitOfWork(services.pool, tenant.schema_name) as uow:
+    async with PgTenantUnitOfWork(services.clusters.of(tenant), tenant.schema_name) as uow:
         return await read_snapshot(uow.connection)
 
 
@@ -159,7 +159,7 @@ async def apply_to(
     ctx: Context, snapshot: Snapshot, tenant: TenantRecord, dry_run: bool
 ) -> ProgramChangesPayload:
     services = ctx.services
-    async with PgTenantUnitOfWork(services.pool, tenant.schema_name) as uow:
+    async with PgTenantUnitOfWork(services.clusters.of(tenant), tenant.schema_name) as uow:
         changes = await apply_snapshot(
             uow.connection,
             snapshot,

@@ -57,6 +57,7 @@ class Tenant(Node):
     archived_at: datetime | None = None
     tenant_id: strawberry.Private[UUID]
     schema_name: strawberry.Private[str]
+    placement: strawberry.Private[str]
     role: OperatorRole | None = strawberry.field(  # type: ignore[valid-type]
         default=None, description="Your role on this tenant."
     )
@@ -77,7 +78,9 @@ class Tenant(Node):
         # check keeps it so should another path ever hand one out.
         if ctx.principal.kind is not Kind.OPERATOR or self.role is None:
             raise Forbidden("Only the tenant's operators read its analytics.")
-        uow = PgUnitOfWorkFactory(ctx.services.pool, self.schema_name, ctx.services.programs)
+        uow = PgUnitOfWorkFactory(
+            ctx.services.clusters.pool(self.placement), self.schema_name, ctx.services.programs
+        )
         return await analytics_of(uow, from_, to, interval)
 
     @classmethod
@@ -85,6 +88,7 @@ class Tenant(Node):
         return cls(
             tenant_id=t.id,
             schema_name=t.schema_name,
+            placement=t.placement,
             id=strawberry.ID(to_global_id("Tenant", t.id)),
             slug=t.slug,
             name=t.name,
@@ -242,6 +246,7 @@ class TenantMutations:
                 if template is not None
                 else None
             ),
+            placement=await services.clusters.for_new_tenant(),
         )
         return CreateTenantPayload(tenant=Tenant.of(tenant, operator.role))
 
