@@ -85,7 +85,13 @@ async def test_each_bucket_splits_revenue_and_scores_its_own_answers(clocked, te
         "revenue": {"amount": "0"},
         "memberRevenue": usd(0),
         "guestRevenue": usd(0),
-        "nps": {"score": None, "promoters": "0", "passives": "0", "detractors": "0", "responses": "0"},
+        "nps": {
+            "score": None,
+            "promoters": "0",
+            "passives": "0",
+            "detractors": "0",
+            "responses": "0",
+        },
     }
     # day 2: members 5000 + 2000 = 7000, guests 2500, of 9500; NPS one passive (8), one
     # detractor (6): 0 - 100 x 1/2 = -50

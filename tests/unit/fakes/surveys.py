@@ -119,7 +119,9 @@ class FakeSurveyRepository:
                 found.setdefault(start, []).append(score_group(SurveyKind.NPS, r.score))
         return {
             start: NpsSummary(
-                g.count(ScoreGroup.PROMOTER), g.count(ScoreGroup.PASSIVE), g.count(ScoreGroup.DETRACTOR)
+                g.count(ScoreGroup.PROMOTER),
+                g.count(ScoreGroup.PASSIVE),
+                g.count(ScoreGroup.DETRACTOR),
             )
             for start, g in found.items()
         }
