@@ -14,6 +14,7 @@ from selenium.webdriver.support.ui import Select
 from tests.support.agency import agency_doc
 from tests.support.console_page import ConsolePage
 from tests.support.console_world import ConsoleWorld
+from tests.support.earning import order, record
 
 pytestmark = pytest.mark.browser
 
@@ -44,20 +45,29 @@ async def test_an_owner_signs_in_switches_tenant_reads_kpis_edits_and_logs_out(
     session = cookies["lp_console_session"]
     assert session["httpOnly"] is True and session["sameSite"] == "Strict"
 
-    # When they switch to the second tenant, then back to the first
+    # When a guest orders $40 today, and they switch to the second tenant, then back
+    guest = order("guest-" + kit.slug, None, ("x", 1, 4000), placed_at=datetime.now(UTC))
+    placed = await record(gql, kit, {**guest, "guestId": "g-console"})
+    assert placed["errors"] == [], placed
     switch = Select(page.find("select[name=tenant]"))
     switch.select_by_value(world.other_slug)
     page.heading(world.other_name)
     Select(page.find("select[name=tenant]")).select_by_value(kit.slug)
     page.heading(f"Shop {kit.slug}")
 
-    # Then the dashboard's member count is the API's for the same period
+    # Then the dashboard's member count is the API's for the same period, and the guest's
+    # order of today is on the chart of revenue by members and guests (its last bucket)
     api = await gql(
         agency_doc("Analytics"), _last_30_days(), token=world.owner.token, tenant=kit.slug
     )
     shown = page.find('[data-kpi="members"] .value').text
     assert shown == f"{int(api['analytics']['members']['total']):,}"
     assert shown == "1"
+    revenue = page.find('svg[aria-label^="Revenue: members vs guests"]')
+    assert revenue.get_attribute("aria-label").endswith(": Members 0, Guests 4000")
+    # and the NPS trend has no point: nobody answered a survey in the period
+    nps = page.find('svg[aria-label^="NPS trend"]')
+    assert nps.get_attribute("aria-label") == "NPS trend: NPS none"
 
     # When they change a tier, the preview says what would move before it is saved
     page.find('nav a[href$="/program"]').click()
