@@ -4,6 +4,8 @@ out in the comments."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.api.test_analytics import place
 from tests.api.test_analytics_insights import period
 from tests.api.test_segments import DAY
@@ -13,8 +15,8 @@ from tests.conftest import CLOCK_START
 from tests.support.earning import enroll, order
 
 SERIES = """
-query Series($from: DateTime!, $to: DateTime!) {
-  analytics(from: $from, to: $to, interval: DAY) {
+query Series($from: DateTime!, $to: DateTime!, $interval: Interval!) {
+  analytics(from: $from, to: $to, interval: $interval) {
     averageOrderValue { members { amount } guests { amount } }
     nps { score responses }
     series {
@@ -31,6 +33,24 @@ query Series($from: DateTime!, $to: DateTime!) {
 
 def usd(amount: int) -> dict[str, str]:
     return {"amount": str(amount), "currency": "USD"}
+
+
+def bucket(start: str, members: int, guests: int, score: str | None, *groups: int) -> Any:
+    """A bucket's expected answer; groups are promoters, passives, detractors."""
+    promoters, passives, detractors = (str(n) for n in groups)
+    return {
+        "start": start,
+        "revenue": {"amount": str(members + guests)},
+        "memberRevenue": usd(members),
+        "guestRevenue": usd(guests),
+        "nps": {
+            "score": score,
+            "promoters": promoters,
+            "passives": passives,
+            "detractors": detractors,
+            "responses": str(sum(groups)),
+        },
+    }
 
 
 async def test_each_bucket_splits_revenue_and_scores_its_own_answers(clocked, tenant):
@@ -61,53 +81,17 @@ async def test_each_bucket_splits_revenue_and_scores_its_own_answers(clocked, te
         assert answered["errors"] == [], answered
 
     # then the three days, by day
-    data = await gql(SERIES, period(0, 3), token=tenant.secret_key)
+    data = await gql(SERIES, {**period(0, 3), "interval": "DAY"}, token=tenant.secret_key)
     analytics = data["analytics"]
     day0, day1, day2 = analytics["series"]
     # day 0: members 10000; guests 4000 + 1000 (the anonymous order counts) = 5000, of 15000;
     # NPS 2 promoters, 1 detractor of 3: 100 x 2/3 - 100 x 1/3 = 33.33
-    assert day0 == {
-        "start": "2026-03-02",
-        "revenue": {"amount": "15000"},
-        "memberRevenue": usd(10000),
-        "guestRevenue": usd(5000),
-        "nps": {
-            "score": "33.33",
-            "promoters": "2",
-            "passives": "0",
-            "detractors": "1",
-            "responses": "3",
-        },
-    }
+    assert day0 == bucket("2026-03-02", 10000, 5000, "33.33", 2, 0, 1)
     # day 1: nothing, and no score (a gap in the trend, not a zero)
-    assert day1 == {
-        "start": "2026-03-03",
-        "revenue": {"amount": "0"},
-        "memberRevenue": usd(0),
-        "guestRevenue": usd(0),
-        "nps": {
-            "score": None,
-            "promoters": "0",
-            "passives": "0",
-            "detractors": "0",
-            "responses": "0",
-        },
-    }
+    assert day1 == bucket("2026-03-03", 0, 0, None, 0, 0, 0)
     # day 2: members 5000 + 2000 = 7000, guests 2500, of 9500; NPS one passive (8), one
     # detractor (6): 0 - 100 x 1/2 = -50
-    assert day2 == {
-        "start": "2026-03-04",
-        "revenue": {"amount": "9500"},
-        "memberRevenue": usd(7000),
-        "guestRevenue": usd(2500),
-        "nps": {
-            "score": "-50.00",
-            "promoters": "0",
-            "passives": "1",
-            "detractors": "1",
-            "responses": "2",
-        },
-    }
+    assert day2 == bucket("2026-03-04", 7000, 2500, "-50.00", 0, 1, 1)
     # and the buckets add up to the period: AOV members 17000 / 3 orders = 5666.67 -> 5667,
     # guests 7500 / 3 = 2500; NPS 2 promoters, 2 detractors of 5 = 0
     assert analytics["averageOrderValue"] == {
@@ -115,3 +99,11 @@ async def test_each_bucket_splits_revenue_and_scores_its_own_answers(clocked, te
         "guests": {"amount": "2500"},
     }
     assert analytics["nps"] == {"score": "0.00", "responses": "5"}
+
+    # and by week (CLOCK_START is a Monday): the first week holds every order and answer
+    # (NPS 2 promoters, 1 passive, 2 detractors: 0), the next none
+    weeks = await gql(SERIES, {**period(0, 14), "interval": "WEEK"}, token=tenant.secret_key)
+    assert weeks["analytics"]["series"] == [
+        bucket("2026-03-02", 17000, 7500, "0.00", 2, 1, 2),
+        bucket("2026-03-09", 0, 0, None, 0, 0, 0),
+    ]
