@@ -1,7 +1,8 @@
 """The agency console in Debian's headless Chromium against a real server: an owner signs
 in, switches tenant, reads a KPI that equals the API's, changes a tier after its preview,
-adjusts a member's points and sees the balance, and logs out; a viewer sees no control to
-change anything; a refusal shows the API's message, not a blank page."""
+adds a tier after its preview, adjusts a member's points and sees the balance, and logs
+out; a viewer sees no control to change anything; a refusal shows the API's message, not a
+blank page."""
 
 from __future__ import annotations
 
@@ -83,6 +84,29 @@ async def test_an_owner_signs_in_switches_tenant_reads_kpis_edits_and_logs_out(
     page.text_appears("#banner .notice", "Saved the tier Gold")
     tiers = await gql(TIERS, token=kit.secret_key)
     assert {"name": "Gold", "threshold": "250"} in tiers["program"]["tiers"]
+
+    # When they add a tier, the preview is the API's for the same new tier (the ladder's
+    # moves the worker has not made yet included)
+    new = page.find("form.new-tier")
+    new.find_element(By.NAME, "name").send_keys("Platinum")
+    new.find_element(By.NAME, "threshold").send_keys("5000")
+    create = {"name": "Platinum", "threshold": "5000", "multiplier": "1"}
+    expected = await gql(
+        agency_doc("PreviewTierChange"),
+        {"input": {"create": create}},
+        token=world.owner.token,
+        tenant=kit.slug,
+    )
+    moves = expected["previewTierChange"]
+    said = f"Of {moves['members']} members, {moves['up']} would move up, {moves['down']} down"
+    new.find_element(By.CSS_SELECTOR, "button.preview-button").click()
+    assert said in page.text_appears("form.new-tier .preview", "would move up").text
+    new.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    assert said in page.accept_confirm()
+    page.text_appears("#banner .notice", "Created the tier Platinum")
+    page.find('form.tier[data-tier="Platinum"]')  # the list is read again
+    tiers = await gql(TIERS, token=kit.secret_key)
+    assert {"name": "Platinum", "threshold": "5000"} in tiers["program"]["tiers"]
 
     # When they find the member and adjust the points, the page shows the new balance
     page.find('nav a[href$="/members"]').click()
