@@ -408,6 +408,13 @@ class SurveyRepository(Protocol):
         """NPS answers given in [since, until), of one survey or all of them, by group."""
         ...
 
+    async def nps_buckets(
+        self, since: datetime, until: datetime, interval: Interval
+    ) -> dict[date, NpsSummary]:
+        """NPS answers of every survey given in [since, until), per UTC bucket start
+        (a day, a Monday, the 1st); buckets without answers are left out."""
+        ...
+
     async def csat_counts(
         self, since: datetime, until: datetime, survey_id: UUID | None = None
     ) -> CsatSummary:

@@ -14,6 +14,7 @@ from domain.records.analytics import (
     Interval,
     ReferralTotals,
 )
+from domain.surveys import NpsSummary
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,9 @@ class SeriesPoint:
     revenue_minor: int
     points_earned: int
     points_redeemed: int
+    member_revenue_minor: int
+    guest_revenue_minor: int
+    nps: NpsSummary  # of the answers given in the bucket (within the period)
 
 
 async def program_analytics(uow_factory: UnitOfWorkFactory, period: Period) -> ProgramAnalytics:
@@ -69,6 +73,7 @@ async def analytics_series(
     async with uow_factory() as uow:
         days = await uow.analytics.days(period.start, period.end)
         found = {b.start: b for b in await uow.analytics.series(period.start, period.end, interval)}
+        nps = await uow.surveys.nps_buckets(*period.bounds, interval)
     members = days.members_total - days.new_members
     points = []
     start = bucket_start(period.start, interval)
@@ -84,6 +89,9 @@ async def analytics_series(
                 revenue_minor=b.revenue_minor,
                 points_earned=b.points_earned,
                 points_redeemed=b.points_redeemed,
+                member_revenue_minor=b.member_revenue_minor,
+                guest_revenue_minor=b.guest_revenue_minor,
+                nps=nps.get(start, NpsSummary()),
             )
         )
         start = next_bucket(start, interval)

@@ -87,6 +87,8 @@ class Bucket:
     revenue_minor: int
     points_earned: int
     points_redeemed: int
+    member_revenue_minor: int = 0  # orders of enrolled members
+    guest_revenue_minor: int = 0  # guest orders, anonymous ones included
 
 
 @dataclass(frozen=True, slots=True)

@@ -105,7 +105,8 @@ SELECT date_trunc($3, day::timestamp)::date AS b, sum(new_members) AS new_member
                     ELSE act_month_first END) FILTER (WHERE day >= $4), 0)
          + CASE WHEN bool_or(day < $4) THEN (SELECT active FROM head) ELSE 0 END AS active,
        sum(member_orders + guest_orders) AS orders,
-       sum(member_revenue_minor + guest_revenue_minor) AS revenue_minor,
+       sum(member_revenue_minor) AS member_revenue_minor,
+       sum(guest_revenue_minor) AS guest_revenue_minor,
        sum(points_earned) AS points_earned, sum(points_redeemed) AS points_redeemed
   FROM analytics_days WHERE day >= $1 AND day < $2
  GROUP BY 1 ORDER BY 1
@@ -151,9 +152,11 @@ def buckets(rows: Iterable[asyncpg.Record]) -> list[Bucket]:
             new_members=int(r["new_members"]),
             active_members=int(r["active"]),
             orders=int(r["orders"]),
-            revenue_minor=int(r["revenue_minor"]),
+            revenue_minor=int(r["member_revenue_minor"]) + int(r["guest_revenue_minor"]),
             points_earned=int(r["points_earned"]),
             points_redeemed=int(r["points_redeemed"]),
+            member_revenue_minor=int(r["member_revenue_minor"]),
+            guest_revenue_minor=int(r["guest_revenue_minor"]),
         )
         for r in rows
     ]

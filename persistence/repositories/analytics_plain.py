@@ -41,7 +41,8 @@ _SERIES = """
 WITH d AS (
     SELECT date_trunc($3, day::timestamp)::date AS b, sum(new_members) AS new_members,
            sum(member_orders + guest_orders) AS orders,
-           sum(member_revenue_minor + guest_revenue_minor) AS revenue_minor,
+           sum(member_revenue_minor) AS member_revenue_minor,
+           sum(guest_revenue_minor) AS guest_revenue_minor,
            sum(points_earned) AS points_earned, sum(points_redeemed) AS points_redeemed
       FROM analytics_days WHERE day >= $1 AND day < $2 GROUP BY 1),
 -- Distinct members per bucket by grouping twice: hashing (bucket, member) pairs is several
@@ -54,7 +55,9 @@ a AS (
              GROUP BY 1, 2) pairs
      GROUP BY b)
 SELECT b, coalesce(new_members, 0) AS new_members, coalesce(active, 0) AS active,
-       coalesce(orders, 0) AS orders, coalesce(revenue_minor, 0) AS revenue_minor,
+       coalesce(orders, 0) AS orders,
+       coalesce(member_revenue_minor, 0) AS member_revenue_minor,
+       coalesce(guest_revenue_minor, 0) AS guest_revenue_minor,
        coalesce(points_earned, 0) AS points_earned, coalesce(points_redeemed, 0) AS points_redeemed
   FROM d FULL JOIN a USING (b) ORDER BY b
 """

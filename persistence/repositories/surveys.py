@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 import asyncpg
 
 from domain.ports import SurveyFilter
 from domain.program import LimitPeriod
+from domain.records.analytics import Interval
 from domain.records.surveys import Survey, SurveyResponse
 from domain.surveys import CsatSummary, NpsSummary, ScoreGroup, SurveyKind
 from persistence.db import Conn
@@ -189,6 +190,24 @@ class PgSurveyRepository:
     ) -> NpsSummary:
         row = await self._counts(SurveyKind.NPS, since, until, survey_id)
         return NpsSummary(row["promoters"], row["passives"], row["detractors"])
+
+    async def nps_buckets(
+        self, since: datetime, until: datetime, interval: Interval
+    ) -> dict[date, NpsSummary]:
+        rows = await self._conn.fetch(
+            """SELECT date_trunc($4, created_at AT TIME ZONE 'UTC')::date AS b,
+                      count(*) FILTER (WHERE score >= 9)::bigint AS promoters,
+                      count(*) FILTER (WHERE score BETWEEN 7 AND 8)::bigint AS passives,
+                      count(*) FILTER (WHERE score <= 6)::bigint AS detractors
+                 FROM survey_responses
+                WHERE kind = $1 AND created_at >= $2 AND created_at < $3
+                GROUP BY 1""",
+            SurveyKind.NPS.value,
+            since,
+            until,
+            interval.value.lower(),
+        )
+        return {r["b"]: NpsSummary(r["promoters"], r["passives"], r["detractors"]) for r in rows}
 
     async def csat_counts(
         self, since: datetime, until: datetime, survey_id: UUID | None = None

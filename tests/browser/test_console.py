@@ -1,7 +1,8 @@
 """The agency console in Debian's headless Chromium against a real server: an owner signs
 in, switches tenant, reads a KPI that equals the API's, changes a tier after its preview,
-adjusts a member's points and sees the balance, and logs out; a viewer sees no control to
-change anything; a refusal shows the API's message, not a blank page."""
+adds a tier after its preview, adjusts a member's points and sees the balance, and logs
+out; a viewer sees no control to change anything; a refusal shows the API's message, not a
+blank page."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from selenium.webdriver.support.ui import Select
 from tests.support.agency import agency_doc
 from tests.support.console_page import ConsolePage
 from tests.support.console_world import ConsoleWorld
+from tests.support.earning import order, record
 
 pytestmark = pytest.mark.browser
 
@@ -44,20 +46,29 @@ async def test_an_owner_signs_in_switches_tenant_reads_kpis_edits_and_logs_out(
     session = cookies["lp_console_session"]
     assert session["httpOnly"] is True and session["sameSite"] == "Strict"
 
-    # When they switch to the second tenant, then back to the first
+    # When a guest orders $40 today, and they switch to the second tenant, then back
+    guest = order("guest-" + kit.slug, None, ("x", 1, 4000), placed_at=datetime.now(UTC))
+    placed = await record(gql, kit, {**guest, "guestId": "g-console"})
+    assert placed["errors"] == [], placed
     switch = Select(page.find("select[name=tenant]"))
     switch.select_by_value(world.other_slug)
     page.heading(world.other_name)
     Select(page.find("select[name=tenant]")).select_by_value(kit.slug)
     page.heading(f"Shop {kit.slug}")
 
-    # Then the dashboard's member count is the API's for the same period
+    # Then the dashboard's member count is the API's for the same period, and the guest's
+    # order of today is on the chart of revenue by members and guests (its last bucket)
     api = await gql(
         agency_doc("Analytics"), _last_30_days(), token=world.owner.token, tenant=kit.slug
     )
     shown = page.find('[data-kpi="members"] .value').text
     assert shown == f"{int(api['analytics']['members']['total']):,}"
     assert shown == "1"
+    revenue = page.find('svg[aria-label^="Revenue: members vs guests"]')
+    assert revenue.get_attribute("aria-label").endswith(": Members 0, Guests 4000")
+    # and the NPS trend has no point: nobody answered a survey in the period
+    nps = page.find('svg[aria-label^="NPS trend"]')
+    assert nps.get_attribute("aria-label") == "NPS trend: NPS none"
 
     # When they change a tier, the preview says what would move before it is saved
     page.find('nav a[href$="/program"]').click()
@@ -73,6 +84,29 @@ async def test_an_owner_signs_in_switches_tenant_reads_kpis_edits_and_logs_out(
     page.text_appears("#banner .notice", "Saved the tier Gold")
     tiers = await gql(TIERS, token=kit.secret_key)
     assert {"name": "Gold", "threshold": "250"} in tiers["program"]["tiers"]
+
+    # When they add a tier, the preview is the API's for the same new tier (the ladder's
+    # moves the worker has not made yet included)
+    new = page.find("form.new-tier")
+    new.find_element(By.NAME, "name").send_keys("Platinum")
+    new.find_element(By.NAME, "threshold").send_keys("5000")
+    create = {"name": "Platinum", "threshold": "5000", "multiplier": "1"}
+    expected = await gql(
+        agency_doc("PreviewTierChange"),
+        {"input": {"create": create}},
+        token=world.owner.token,
+        tenant=kit.slug,
+    )
+    moves = expected["previewTierChange"]
+    said = f"Of {moves['members']} members, {moves['up']} would move up, {moves['down']} down"
+    new.find_element(By.CSS_SELECTOR, "button.preview-button").click()
+    assert said in page.text_appears("form.new-tier .preview", "would move up").text
+    new.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    assert said in page.accept_confirm()
+    page.text_appears("#banner .notice", "Created the tier Platinum")
+    page.find('form.tier[data-tier="Platinum"]')  # the list is read again
+    tiers = await gql(TIERS, token=kit.secret_key)
+    assert {"name": "Platinum", "threshold": "5000"} in tiers["program"]["tiers"]
 
     # When they find the member and adjust the points, the page shows the new balance
     page.find('nav a[href$="/members"]').click()

@@ -33,17 +33,41 @@ OUT = ROOT / "docs" / "console"
 SHOPPERS = ("Grace Hopper", "Alan Turing", "Edsger Dijkstra", "Barbara Liskov", "Ken Thompson")
 
 
+NEW_SURVEY = """
+mutation($input: CreateSurveyInput!) {
+  createSurvey(input: $input) { survey { id } errors { code } }
+}
+"""
+ANSWER = """
+mutation($input: SubmitSurveyResponseInput!) {
+  submitSurveyResponse(input: $input) { errors { code } }
+}
+"""
+
+
 async def _orders(gql: GraphQLClient, world: ConsoleWorld) -> None:
-    """A few weeks of orders by a handful of members, so the charts have a shape."""
+    """A few weeks of orders by a handful of members and of guests, and today's NPS answers
+    of the members, so the charts have a shape."""
     now = datetime.now(UTC)
+    kit = world.kit
+    survey = {"kind": "NPS", "question": "How likely are you to recommend us?"}
+    made = await gql(NEW_SURVEY, {"input": survey}, token=kit.secret_key)
+    assert made["createSurvey"]["errors"] == [], made
+    survey_id = made["createSurvey"]["survey"]["id"]
     for n, name in enumerate(SHOPPERS):
-        member = await enroll(gql, world.kit, name=name, email=f"shopper{n}@shop.example")
+        member = await enroll(gql, kit, name=name, email=f"shopper{n}@shop.example")
         for week in range(n % 3 + 1):
             placed = now - timedelta(days=3 + 7 * week + n)
             body = order(
                 f"o-{uuid.uuid4().hex[:10]}", member, ("SKU-1", 1 + n, 2500), placed_at=placed
             )
-            await earn(gql, world.kit, body)
+            await earn(gql, kit, body)
+            guest = order(f"g-{uuid.uuid4().hex[:10]}", None, ("SKU-2", 1, 1500 + 500 * n),
+                          placed_at=placed - timedelta(days=1), guestId=f"guest-{n}")  # fmt: skip
+            await earn(gql, kit, guest)
+        answer = {"surveyId": survey_id, "memberId": member, "score": (10, 9, 6, 8, 10)[n]}
+        answered = await gql(ANSWER, {"input": answer}, token=kit.secret_key)
+        assert answered["submitSurveyResponse"]["errors"] == [], answered
 
 
 async def _world(settings: Settings) -> ConsoleWorld:

@@ -99,8 +99,18 @@ class AnalyticsBucket:
     active_members: BigInt
     orders: BigInt
     revenue: Money
+    member_revenue: Money = strawberry.field(
+        description="Revenue of enrolled members' orders; memberRevenue + guestRevenue = revenue."
+    )
+    guest_revenue: Money = strawberry.field(
+        description="Revenue of guest orders, those without a guestId included."
+    )
     points_earned: BigInt
     points_redeemed: BigInt
+    nps: NpsSummary = strawberry.field(
+        description="Net Promoter Score of the survey answers given in the bucket; its score"
+        " is null when there were none."
+    )
 
 
 @strawberry.type(
@@ -199,6 +209,9 @@ class Analytics:
                 revenue=Money.of(p.revenue_minor, self.currency),
                 points_earned=BigInt(p.points_earned),
                 points_redeemed=BigInt(p.points_redeemed),
+                member_revenue=Money.of(p.member_revenue_minor, self.currency),
+                guest_revenue=Money.of(p.guest_revenue_minor, self.currency),
+                nps=NpsSummary.of(p.nps),
             )
             for p in await analytics_series(self.uow_factory, self.period, width)
         ]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, date, datetime
 from uuid import UUID
 
+from domain.analytics import bucket_start
 from domain.ports import SurveyFilter
+from domain.records.analytics import Interval
 from domain.records.surveys import Survey, SurveyResponse
 from domain.surveys import CsatSummary, NpsSummary, ScoreGroup, SurveyKind, score_group
 from tests.unit.fakes.tables import Sequences, Tables, check, references
@@ -106,6 +108,23 @@ class FakeSurveyRepository:
             groups.count(ScoreGroup.PASSIVE),
             groups.count(ScoreGroup.DETRACTOR),
         )
+
+    async def nps_buckets(
+        self, since: datetime, until: datetime, interval: Interval
+    ) -> dict[date, NpsSummary]:
+        found: dict[date, list[ScoreGroup]] = {}
+        for r in self._tables.survey_responses.values():
+            if r.kind is SurveyKind.NPS and since <= r.created_at < until:
+                start = bucket_start(r.created_at.astimezone(UTC).date(), interval)
+                found.setdefault(start, []).append(score_group(SurveyKind.NPS, r.score))
+        return {
+            start: NpsSummary(
+                g.count(ScoreGroup.PROMOTER),
+                g.count(ScoreGroup.PASSIVE),
+                g.count(ScoreGroup.DETRACTOR),
+            )
+            for start, g in found.items()
+        }
 
     async def csat_counts(
         self, since: datetime, until: datetime, survey_id: UUID | None = None

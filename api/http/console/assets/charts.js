@@ -18,13 +18,23 @@ function titled(root, label) {
   return root;
 }
 
+// A null value is a gap: it has no point, and the line breaks there.
 function points(values, width, height, pad, max, min = 0) {
   const span = max - min || 1;
   const step = values.length > 1 ? (width - 2 * pad) / (values.length - 1) : 0;
-  return values.map((v, i) => [pad + i * step, height - pad - ((Number(v) - min) / span) * (height - 2 * pad)]);
+  return values.map((v, i) => (v === null ? null : [pad + i * step, height - pad - ((Number(v) - min) / span) * (height - 2 * pad)]));
 }
 
-const path = (pts) => pts.map(([x, y], i) => `${i ? "L" : "M"}${x.toFixed(1)},${y.toFixed(1)}`).join("");
+const path = (pts) => pts.map((pt, i) => {
+  if (pt === null) return "";
+  const move = i === 0 || pts[i - 1] === null;
+  return `${move ? "M" : "L"}${pt[0].toFixed(1)},${pt[1].toFixed(1)}`;
+}).join("");
+
+// A point with no neighbour on either side draws no segment: it gets a dot.
+const lonely = (pts) => pts.filter((pt, i) => pt !== null && !pts[i - 1] && !pts[i + 1]);
+
+const numeric = (v) => (v === null || v === undefined ? null : Number(v));
 
 export function sparkline(values, label) {
   const width = 96;
@@ -37,30 +47,37 @@ export function sparkline(values, label) {
   return titled(root, `${label}: ${nums.length ? `${nums[0]} to ${nums[nums.length - 1]}` : "no data"}`);
 }
 
-// series: [{ name, values }], labels: one per value (dates).
+// series: [{ name, values }], labels: one per value (dates); a null value is a gap. The
+// scale runs from 0 (or the lowest value, when negative) to the highest.
 export function lineChart(title, labels, series) {
   const width = 480;
   const height = 200;
   const pad = 28;
-  const all = series.flatMap((s) => s.values.map(Number));
+  const all = series.flatMap((s) => s.values.map(numeric).filter((v) => v !== null));
   const max = Math.max(...all, 1);
+  const min = Math.min(...all, 0);
   const root = svg("svg", { class: "chart", viewBox: `0 0 ${width} ${height + 24}`, preserveAspectRatio: "xMidYMid meet" });
-  root.append(svg("line", { x1: pad, y1: height - pad, x2: width - pad, y2: height - pad, class: "axis" }));
+  const zero = height - pad - (-min / (max - min || 1)) * (height - 2 * pad);
+  root.append(svg("line", { x1: pad, y1: zero, x2: width - pad, y2: zero, class: "axis" }));
   root.append(svg("text", { x: 2, y: pad - 8, class: "tick" }, String(max.toLocaleString("en"))));
-  root.append(svg("text", { x: 2, y: height - pad + 4, class: "tick" }, "0"));
+  root.append(svg("text", { x: 2, y: zero + 4, class: "tick" }, "0"));
+  if (min < 0) root.append(svg("text", { x: 2, y: height - pad + 4, class: "tick" }, String(min.toLocaleString("en"))));
   if (labels.length) {
     root.append(svg("text", { x: pad, y: height - 8, class: "tick" }, labels[0]));
     root.append(svg("text", { x: width - pad, y: height - 8, class: "tick end" }, labels[labels.length - 1]));
   }
   series.forEach((s, i) => {
-    const pts = points(s.values.map(Number), width, height, pad, max);
+    const pts = points(s.values.map(numeric), width, height, pad, max, min);
     root.append(svg("path", { d: path(pts), class: `line s${i}` }));
-    if (pts.length === 1) root.append(svg("circle", { cx: pts[0][0], cy: pts[0][1], r: 3, class: `dot s${i}` }));
+    for (const [cx, cy] of lonely(pts)) root.append(svg("circle", { cx, cy, r: 3, class: `dot s${i}` }));
     const x = pad + i * 150;
     root.append(svg("rect", { x, y: height + 10, width: 12, height: 4, class: `key s${i}` }));
     root.append(svg("text", { x: x + 16, y: height + 16, class: "tick" }, s.name));
   });
-  const last = series.map((s) => `${s.name} ${s.values.length ? s.values[s.values.length - 1] : "none"}`);
+  const last = series.map((s) => {
+    const given = s.values.filter((v) => v !== null && v !== undefined);
+    return `${s.name} ${given.length ? given[given.length - 1] : "none"}`;
+  });
   return figure(title, titled(root, `${title}: ${last.join(", ")}`));
 }
 

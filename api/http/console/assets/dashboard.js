@@ -59,13 +59,13 @@ export async function dashboardPage(root, ctx) {
         { name: "Earned", values: a.series.map((s) => s.pointsEarned) },
         { name: "Redeemed", values: a.series.map((s) => s.pointsRedeemed) },
       ]),
-      barChart("Average order value: members vs guests", [
-        { label: "Members", value: Number(a.averageOrderValue.members?.amount ?? 0) / 100 },
-        { label: "Guests", value: Number(a.averageOrderValue.guests?.amount ?? 0) / 100, series: 1 },
+      lineChart("Revenue: members vs guests", labels, [
+        { name: "Members", values: a.series.map((s) => s.memberRevenue.amount) },
+        { name: "Guests", values: a.series.map((s) => s.guestRevenue.amount) },
       ]),
-      barChart("NPS: this period vs previous", [
-        { label: "This period", value: a.nps.score ?? 0 },
-        { label: "Previous", value: b.nps.score ?? 0, series: 1 },
+      // Buckets without answers have no score: gaps, not zeros.
+      lineChart("NPS trend", labels, [
+        { name: "NPS", values: a.series.map((s) => s.nps.score) },
       ]),
       barChart("Tier distribution", a.tiers.map((t) => ({ label: t.tier?.name ?? "No tier", value: t.members }))),
       barChart("Segment sizes", segments.segments.map((s) => ({

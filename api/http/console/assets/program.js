@@ -9,29 +9,33 @@ function previewText(p) {
     + `${number(p.unchanged)} stay${p.keptUntilDue ? ` (${number(p.keptUntilDue)} kept until their review)` : ""}.`;
 }
 
-function tierEditor(ctx, tier, reload) {
-  const name = field(`Name of ${tier.name}`, { name: "name", value: tier.name, required: true });
-  const threshold = field("Threshold", { type: "number", name: "threshold", value: tier.threshold, min: 0, step: 1 });
-  const multiplier = field("Multiplier", { name: "multiplier", value: tier.multiplier, inputmode: "decimal" });
+// A tier's form: an existing tier's (updateTier) or, without one, a new tier's (createTier);
+// either way previewTierChange says who would move before it is saved.
+function tierForm(ctx, tier, reload) {
+  const creating = tier === null;
+  const name = field(creating ? "Name of the new tier" : `Name of ${tier.name}`, { name: "name", value: tier?.name ?? "", required: true });
+  const threshold = field("Threshold", { type: "number", name: "threshold", value: tier?.threshold ?? "", min: 0, step: 1, required: true });
+  const multiplier = field("Multiplier", { name: "multiplier", value: tier?.multiplier ?? "1", inputmode: "decimal" });
   const preview = h("p", { class: "preview", "aria-live": "polite", hidden: true });
   const change = () => ({
-    id: tier.id,
+    ...(creating ? {} : { id: tier.id }),
     name: name.input.value,
     threshold: threshold.input.value,
     multiplier: multiplier.input.value,
   });
   const show = async () => {
-    const data = await gql("PreviewTierChange", { input: { update: change() } }, ctx.tenant);
+    const data = await gql("PreviewTierChange", { input: { [creating ? "create" : "update"]: change() } }, ctx.tenant);
     preview.hidden = false;
     preview.textContent = previewText(data.previewTierChange);
   };
-  return h("form", { class: "card tier", "data-tier": tier.name, onsubmit: async (event) => {
+  const verb = creating ? "Create" : "Save";
+  return h("form", { class: `card tier${creating ? " new-tier" : ""}`, "data-tier": tier?.name ?? "", onsubmit: async (event) => {
     event.preventDefault();
     try {
       await show();
-      if (!window.confirm(`Save ${name.input.value}? ${preview.textContent}`)) return;
-      await mutate("UpdateTier", change(), ctx.tenant);
-      showNotice(`Saved the tier ${name.input.value}.`);
+      if (!window.confirm(`${verb} ${name.input.value}? ${preview.textContent}`)) return;
+      await mutate(creating ? "CreateTier" : "UpdateTier", change(), ctx.tenant);
+      showNotice(`${creating ? "Created" : "Saved"} the tier ${name.input.value}.`);
       await reload();
     } catch (error) {
       showError(error);
@@ -39,13 +43,16 @@ function tierEditor(ctx, tier, reload) {
   } },
   h("div", { class: "row" }, name.row, threshold.row, multiplier.row,
     h("button", { type: "button", class: "preview-button", onclick: () => show().catch(showError) }, "Preview"),
-    h("button", { type: "submit", class: "primary" }, "Save")),
+    h("button", { type: "submit", class: "primary" }, verb)),
   preview);
 }
 
 function tiersSection(ctx, tiers, reload) {
   const live = tiers.filter((t) => !t.archived);
-  if (ctx.canEdit) return [h("h2", {}, "Tiers"), live.length ? live.map((t) => tierEditor(ctx, t, reload)) : h("p", {}, "No tier yet.")];
+  if (ctx.canEdit) {
+    return [h("h2", {}, "Tiers"), live.length ? live.map((t) => tierForm(ctx, t, reload)) : h("p", {}, "No tier yet."),
+      h("h3", {}, "New tier"), tierForm(ctx, null, reload)];
+  }
   return [h("h2", {}, "Tiers"), grid(["Tier", "Threshold", "Multiplier", "Perks"],
     live.map((t) => [t.name, number(t.threshold), t.multiplier, t.perks.join(", ") || "—"]))];
 }
