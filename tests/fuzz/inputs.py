@@ -98,6 +98,7 @@ class Inputs:
     # The input object types whose strategies are being built, outermost first: a type that
     # holds itself (a segment rule of rules) is built no deeper than _NESTING levels.
     _building: list[str] = field(default_factory=list, repr=False)
+    _hostile: dict[tuple[str, tuple[str, ...]], Strategy] = field(default_factory=dict, repr=False)
 
     def _nested(self, type_: GraphQLInputObjectType, build: Any) -> Strategy:
         """`build()`, or at the nesting bound the type's required fields with plain values
@@ -164,13 +165,24 @@ class Inputs:
 
     def hostile(self, type_: GraphQLInputType) -> Strategy:
         """Well-typed values and attacks, all the way down."""
+        # The same type at the same depth of nesting is the same strategy: built once, since a
+        # type nested in itself (a segment rule of rules) would otherwise be built again for
+        # every field that holds it, thousands of times.
+        key = (str(type_), tuple(self._building))
+        if key not in self._hostile:
+            self._hostile[key] = self._hostile_of(type_)
+        return self._hostile[key]
+
+    def _hostile_of(self, type_: GraphQLInputType) -> Strategy:
         inner = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
         drawn: Strategy
         if isinstance(inner, GraphQLList):
             drawn = st.one_of(
                 st.lists(self.hostile(inner.of_type), max_size=4),
                 self.hostile(inner.of_type),  # a single value where a list is expected
-                st.lists(self.plain(inner.of_type), min_size=300, max_size=300),
+                # Past the list limits: one value drawn, sent 300 times (drawing 300 nested
+                # inputs costs seconds an example and finds nothing more).
+                self.plain(inner.of_type).map(lambda value: [value] * 300),
                 st.just(DEEP_LIST),
             )
         elif isinstance(inner, GraphQLEnumType):
