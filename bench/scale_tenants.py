@@ -2,7 +2,7 @@
 and 10k tenants on one PostgreSQL.
 
     .venv/bin/python -m bench.scale_tenants [--steps 1000,2500,5000,10000] [--concurrency 4]
-        [--own-postgres]
+        [--own-postgres [--pg-setting NAME=VALUE ...]]
 
 With --own-postgres the run starts a private PostgreSQL of its own on a free port (in a
 temporary folder, removed at the end), so that thousands of schemas never weigh on a shared
@@ -212,7 +212,7 @@ async def _provision(
 
 async def run(args: argparse.Namespace) -> int:
     servers = await find_servers()
-    own = _own_postgres() if args.own_postgres else None
+    own = _own_postgres(dict(args.pg_setting)) if args.own_postgres else None
     if own is not None:
         servers = replace(servers, postgres_admin=own.url)
     db_name, url = await create_database(servers.postgres_admin, "loyalty_bench_scale")
@@ -309,10 +309,10 @@ async def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _own_postgres() -> Any:
+def _own_postgres(settings: dict[str, str]) -> Any:
     from tests.support.own_postgres import OwnPostgres
 
-    server = OwnPostgres()
+    server = OwnPostgres(settings)
     server.start()
     return server
 
@@ -357,6 +357,13 @@ def _steps(text: str) -> list[int]:
     return steps
 
 
+def _setting(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip() or not value.strip():
+        raise argparse.ArgumentTypeError("a setting is NAME=VALUE")
+    return name.strip(), value.strip()
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="bench.scale_tenants", description=__doc__.split("\n\n")[0])
     p.add_argument("--steps", type=_steps, default=[1000, 2500, 5000, 10000])
@@ -364,6 +371,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--requests", type=int, default=2000, help="per timed run (default 2000)")
     p.add_argument(
         "--own-postgres", action="store_true", help="a private PostgreSQL started for the run"
+    )
+    p.add_argument(
+        "--pg-setting",
+        type=_setting,
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting of the private PostgreSQL (repeatable), e.g. shared_buffers=4GB",
     )
     return asyncio.run(run(p.parse_args(argv)))
 

@@ -41,7 +41,8 @@ class OwnPostgres:
     (trust auth, database `postgres`); `stop()` shuts it down cleanly, `kill()` crashes it
     (SIGKILL of the postmaster), `start()` again brings the same data back on the same port."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings: dict[str, str] | None = None) -> None:
+        self.settings = dict(settings or {})
         self.port = free_port()
         self.user = run_as()
         self.folder = Path(tempfile.mkdtemp(prefix="loyalty-own-pg-"))
@@ -82,6 +83,7 @@ class OwnPostgres:
                 "fsync=off",
                 "-c",
                 "max_connections=100",
+                *(arg for k, v in self.settings.items() for arg in ("-c", f"{k}={v}")),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
