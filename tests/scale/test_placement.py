@@ -3,7 +3,8 @@ control schema, and a private server started for the test ("east") — when they
 provisioned, served GraphQL requests, worked by the worker, migrated, exported, imported and
 deleted, then each tenant's schema and its record of migrations exist on its own cluster
 only, every request reaches the tenant's cluster, and neither a key nor an operator of one
-agency reaches a tenant of another, whichever cluster either is on."""
+agency reaches a tenant of another, whichever cluster either is on; a tenant moved to
+another cluster leaves `moveTenant` in its agency's audit log."""
 
 from __future__ import annotations
 
@@ -19,9 +20,11 @@ import httpx
 import pytest
 
 from api.http.app import create_app
+from api.schema.common.ids import to_global_id
 from api.services import Services
 from api.settings import Settings
 from api.worker import run_once
+from domain.audit import command_line
 from domain.clock import FixedClock
 from domain.errors import DomainError
 from domain.tenant_lifecycle import LifecycleAction
@@ -35,6 +38,7 @@ from tenants.clusters import DEFAULT_CLUSTER
 from tenants.migrate_all import migrate_all
 from tenants.provisioning import create_tenant
 from tests.conftest import CLOCK_START, ENROLL, TEST_SECRET
+from tests.support.agency_ops import document
 from tests.support.earning import configure, earn, enroll, lots_of, order, points_of
 from tests.support.gql import GraphQLClient, TenantKit
 from tests.support.ledger_checks import assert_ledger_matches_balances
@@ -363,6 +367,7 @@ async def test_a_tenant_moves_to_another_cluster_keeping_its_keys_and_data(
         EAST,
         now=services.clock.now,
         record=_unrecorded,
+        by=command_line("tenant move"),
         settle_seconds=0,
     )
 
@@ -380,16 +385,49 @@ async def test_a_tenant_moves_to_another_cluster_keeping_its_keys_and_data(
     assert (await points_of(gql, kit, member))["lifetime"] == 40
     await assert_ledger_matches_balances(services, kit)
 
-    # And moving it to where it already is is refused, leaving it active
+    # And the agency's audit log holds the move, by the command line, naming both clusters,
+    # as its operators read it through GraphQL
+    log = await gql(
+        document("AgencyAuditLog"),
+        {"first": 10, "filter": {"action": "moveTenant"}},
+        token=kit.operator_token,
+    )
+    entries = [edge["node"] for edge in log["agency"]["auditLog"]["edges"]]
+    assert [(e["action"], e["target"], e["summary"]) for e in entries] == [
+        ("moveTenant", kit.slug, {"tenant": kit.slug, "from": DEFAULT_CLUSTER, "to": EAST})
+    ]
+    assert entries[0]["actor"] == {
+        "__typename": "AuditActor",
+        "kind": "CLI",
+        "id": None,
+        "label": "cli:tenant move",
+    }
+    assert entries[0]["tenantId"] == to_global_id("Tenant", tenant.id)
+
+    # And moving it to where it already is is refused, leaving it active and the log as it was
     with pytest.raises(DomainError):
         await move_tenant(
-            services.clusters, moved, EAST, now=services.clock.now, record=_unrecorded
+            services.clusters,
+            moved,
+            EAST,
+            now=services.clock.now,
+            record=_unrecorded,
+            by=command_line("tenant move"),
         )
     assert (await services.registry.by_slug(kit.slug)).status == "ACTIVE"  # type: ignore[union-attr]
+    assert await _moves_logged(services, tenant.id) == 1
 
 
 async def _unrecorded(conn: object, changed: object) -> None:
     return None
+
+
+async def _moves_logged(services: Services, tenant_id: UUID) -> int:
+    count: int = await services.pool.fetchval(
+        "SELECT count(*) FROM control.audit_log WHERE tenant_id = $1 AND action = 'moveTenant'",
+        tenant_id,
+    )
+    return count
 
 
 async def _eventually_found(gql: GraphQLClient, kit: TenantKit, external_id: str) -> dict:
