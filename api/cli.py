@@ -234,7 +234,9 @@ def cmd_tenant_import(args: argparse.Namespace) -> int:
 
 def cmd_tenant_move(args: argparse.Namespace) -> int:
     """The tenant's schema copied to another cluster and its placement switched, its id and
-    keys kept; suspended meanwhile (persistence/tenant_move.py)."""
+    keys kept; suspended meanwhile (persistence/tenant_move.py); `moveTenant` in the agency's
+    audit log."""
+    from domain.audit import command_line
     from persistence.tenant_move import move_tenant
 
     async def go(services: Any) -> int:
@@ -244,7 +246,7 @@ def cmd_tenant_move(args: argparse.Namespace) -> int:
             return 1
 
         async def unrecorded(conn: Any, changed: Any) -> None:
-            return None  # the command line is not an operator: nothing for the agency's log
+            return None  # steps of the move: the agency's log records the move itself
 
         moved = await move_tenant(
             services.clusters,
@@ -252,6 +254,7 @@ def cmd_tenant_move(args: argparse.Namespace) -> int:
             args.to,
             now=services.clock.now,
             record=unrecorded,
+            by=command_line("tenant move"),
             settle_seconds=args.settle,
         )
         print(f"tenant {moved.slug} moved from {tenant.placement} to {moved.placement}")

@@ -59,8 +59,11 @@ class Services:
     # The pool of each PostgreSQL cluster, by name; tenant SQL goes through
     # `clusters.of(tenant)` (tenants/clusters.py). Without LOYALTY_CLUSTERS, `pool` alone.
     clusters: Clusters = field(init=False)
-    # One announcement listener per cluster other than the default.
+    # One announcement listener per cluster other than the default, on the cluster's pool or,
+    # for one reached through a transaction-mode pooler, on a pool of one direct connection
+    # of its own (LOYALTY_CLUSTER_LISTEN_URLS), kept here to be closed.
     cluster_listeners: dict[str, AnnouncementListener] = field(default_factory=dict)
+    cluster_listen_pools: dict[str, asyncpg.Pool] = field(default_factory=dict)
     others: dict[str, asyncpg.Pool] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -102,7 +105,7 @@ class Services:
             pool, seconds=settings.trusted_documents_cache_seconds, hearing=hearing
         )
         registry = TenantRegistry(pool, hearing.trust)
-        listen_pool = await _listen_pool(settings)
+        listen_pool = await _listen_pool(settings.listen_database_url)
         announcements = AnnouncementListener(
             listen_pool or pool,
             (control, member_ids, programs, origins, trusted, registry),
@@ -111,9 +114,10 @@ class Services:
         )
         await announcements.start()
         others = await _cluster_pools(settings)
+        cluster_listen_pools = await _cluster_listen_pools(settings)
         cluster_listeners = {
             name: AnnouncementListener(
-                other,
+                cluster_listen_pools.get(name, other),
                 (control, member_ids, programs, origins, trusted, registry),
                 _included(hearing, settings),
                 listener_timing(settings),
@@ -141,6 +145,7 @@ class Services:
             listen_pool=listen_pool,
             member_updates=MemberUpdatesHub(settings.redis_dsn()),
             cluster_listeners=cluster_listeners,
+            cluster_listen_pools=cluster_listen_pools,
             others=others,
         )
         unplaced = await services.clusters.unplaced()
@@ -167,6 +172,8 @@ class Services:
         await self.clusters.close_others()
         if self.listen_pool is not None:
             await self.listen_pool.close()
+        for listen_pool in self.cluster_listen_pools.values():
+            await listen_pool.close()
 
 
 def listener_timing(settings: Settings) -> ListenerTiming:
@@ -183,13 +190,26 @@ def statement_cache_size(settings: Settings) -> int:
     return 0 if settings.database_pooler == "pgbouncer-transaction" else STATEMENT_CACHE_SIZE
 
 
-async def _listen_pool(settings: Settings) -> asyncpg.Pool | None:
+async def _listen_pool(url: str | None) -> asyncpg.Pool | None:
     """One direct connection for LISTEN, around a transaction-mode pooler: through one, LISTEN
     would be run on a server connection the pooler hands to others, and nothing would be
     heard."""
-    if not settings.listen_database_url:
+    if not url:
         return None
-    return await create_pool(settings.listen_database_url, min_size=1, max_size=1)
+    return await create_pool(url, min_size=1, max_size=1)
+
+
+async def _cluster_listen_pools(settings: Settings) -> dict[str, asyncpg.Pool]:
+    """The same for each other cluster given a session URL (LOYALTY_CLUSTER_LISTEN_URLS)."""
+    pools: dict[str, asyncpg.Pool] = {}
+    try:
+        for name, url in settings.cluster_listen_dsns().items():
+            pools[name] = await create_pool(url, min_size=1, max_size=1)
+    except BaseException:
+        for pool in pools.values():
+            await pool.close()
+        raise
+    return pools
 
 
 async def _cluster_pools(settings: Settings) -> dict[str, asyncpg.Pool]:

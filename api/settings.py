@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     # placement"): `name=URL` pairs, separated by spaces or commas. The control schema and the
     # tenants placed on `default` stay on LOYALTY_DATABASE_URL.
     clusters: str | None = None
+    # A direct (session) URL per other cluster, for its listening connection, when its
+    # LOYALTY_CLUSTERS URL goes through a transaction-mode pooler: `name=URL` pairs as in
+    # LOYALTY_CLUSTERS, each name one of its names (the default cluster's is
+    # LOYALTY_LISTEN_DATABASE_URL). A cluster left out listens on a connection of its pool.
+    cluster_listen_urls: str | None = None
     redis_timeout: float = 0.25
     redis_breaker_seconds: float = 5.0
     balance_cache_ttl: int = 600
@@ -205,21 +210,23 @@ class Settings(BaseSettings):
 
     def cluster_dsns(self) -> dict[str, str]:
         """LOYALTY_CLUSTERS as {name: URL}, the default cluster left out."""
-        from tenants.clusters import DEFAULT_CLUSTER, validate_cluster_name
+        return _name_url_pairs(
+            "LOYALTY_CLUSTERS", self.clusters, "the default cluster is LOYALTY_DATABASE_URL"
+        )
 
-        found: dict[str, str] = {}
-        # A comma starts a new pair only before `name=`: a multi-host URL keeps its commas.
-        for pair in re.split(r"[,\s]+(?=[a-z][a-z0-9_]*=)", (self.clusters or "").strip()):
-            if not pair:
-                continue
-            name, sep, url = pair.partition("=")
-            name, url = validate_cluster_name(name), url.strip().rstrip(",")
-            if not sep or not url or name == DEFAULT_CLUSTER or name in found:
-                raise ValueError(
-                    f"LOYALTY_CLUSTERS: {pair!r} is not a new name=URL pair (the default"
-                    " cluster is LOYALTY_DATABASE_URL)"
-                )
-            found[name] = url
+    def cluster_listen_dsns(self) -> dict[str, str]:
+        """LOYALTY_CLUSTER_LISTEN_URLS as {name: URL}: each name one of LOYALTY_CLUSTERS."""
+        found = _name_url_pairs(
+            "LOYALTY_CLUSTER_LISTEN_URLS",
+            self.cluster_listen_urls,
+            "the default cluster's is LOYALTY_LISTEN_DATABASE_URL",
+        )
+        unknown = sorted(set(found) - set(self.cluster_dsns()))
+        if unknown:
+            raise ValueError(
+                f"LOYALTY_CLUSTER_LISTEN_URLS: no cluster named {', '.join(unknown)} in"
+                " LOYALTY_CLUSTERS"
+            )
         return found
 
     def redis_dsn(self) -> str:
@@ -228,3 +235,25 @@ class Settings(BaseSettings):
         from persistence.embedded import embedded_redis
 
         return embedded_redis(self.data_dir.resolve())
+
+
+def _name_url_pairs(variable: str, value: str | None, default_note: str) -> dict[str, str]:
+    """`name=URL` pairs separated by spaces or commas, as {name: URL}; `default` refused."""
+    from domain.errors import DomainError
+    from tenants.clusters import DEFAULT_CLUSTER, validate_cluster_name
+
+    found: dict[str, str] = {}
+    # A comma starts a new pair only before `name=`: a multi-host URL keeps its commas.
+    for pair in re.split(r"[,\s]+(?=[a-z][a-z0-9_]*=)", (value or "").strip()):
+        if not pair:
+            continue
+        name, sep, url = pair.partition("=")
+        try:
+            name = validate_cluster_name(name)
+        except DomainError as wrong:
+            raise ValueError(f"{variable}: {pair!r}: {wrong.message}") from None
+        url = url.strip().rstrip(",")
+        if not sep or not url or name == DEFAULT_CLUSTER or name in found:
+            raise ValueError(f"{variable}: {pair!r} is not a new name=URL pair ({default_note})")
+        found[name] = url
+    return found

@@ -14,6 +14,10 @@ either would be wrong in a way that shows only later: embedded servers on an app
 host, or a key that differs between replicas (every API key hash and operator session would
 fail to check, as 500s on every keyed request). So a production process refuses to start,
 before it serves anything.
+
+Any process, lastly, refuses LOYALTY_CLUSTERS or LOYALTY_CLUSTER_LISTEN_URLS it cannot read
+(a listen URL for a cluster LOYALTY_CLUSTERS does not name, say): a one-line message rather
+than a traceback from the middle of start-up.
 """
 
 from __future__ import annotations
@@ -53,10 +57,31 @@ def production_refusals(settings: Settings) -> list[str]:
             "LOYALTY_LISTEN_DATABASE_URL is not set (LISTEN needs a direct session connection;"
             " through a transaction-mode pooler no announcement would be heard)"
         )
+    if settings.database_pooler == "pgbouncer-transaction" and not cluster_refusals(settings):
+        unheard = sorted(set(settings.cluster_dsns()) - set(settings.cluster_listen_dsns()))
+        if unheard:
+            wrong.append(
+                f"LOYALTY_CLUSTER_LISTEN_URLS names no session URL for {', '.join(unheard)}"
+                " (LOYALTY_DATABASE_POOLER applies to every cluster: through a"
+                " transaction-mode pooler no announcement of their tenants would be heard)"
+            )
     return wrong
 
 
+def cluster_refusals(settings: Settings) -> list[str]:
+    """What is wrong with LOYALTY_CLUSTERS and LOYALTY_CLUSTER_LISTEN_URLS, in any
+    environment."""
+    try:
+        settings.cluster_listen_dsns()
+    except ValueError as wrong:
+        return [str(wrong)]
+    return []
+
+
 def refuse_unsafe_start(settings: Settings) -> None:
+    unclear = cluster_refusals(settings)
+    if unclear:
+        raise StartupRefused("refusing to start: " + "; ".join(unclear))
     wrong = production_refusals(settings)
     if wrong:
         raise StartupRefused("refusing to start in production: " + "; ".join(wrong))

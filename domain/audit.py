@@ -80,6 +80,12 @@ AGENCY_ACTIONS = frozenset(
 # Credentials whose changes are recorded: people and servers acting for the merchant.
 AUDITED_ACTORS = frozenset({"OPERATOR", "SECRET_KEY"})
 
+# The `loyalty` command line, for the changes of the agency's tenants it makes itself.
+CLI = "CLI"
+# A tenant moved to another PostgreSQL cluster (`loyalty tenant move`): in the agency's log,
+# its summary naming the clusters it left (`from`) and reached (`to`).
+MOVE_TENANT = "moveTenant"
+
 # Input fields that name what a mutation acts on, in order of preference.
 _TARGET_FIELDS = (
     "tenant",
@@ -106,9 +112,15 @@ PERSONAL = "[personal data]"
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    kind: str  # OPERATOR or SECRET_KEY
+    kind: str  # OPERATOR or SECRET_KEY; CLI for the command line
     id: str | None  # the operator's or the key's id
     label: str | None  # the operator's email, or the key's prefix
+
+
+def command_line(command: str) -> Actor:
+    """The command line as an entry's actor: no operator or key; labelled `cli:<command>`,
+    as a member import's ledger entries name the command line's file `cli:<file>`."""
+    return Actor(CLI, None, f"cli:{command}")
 
 
 @dataclass(slots=True)

@@ -6,6 +6,10 @@ The tenant is suspended meanwhile (its keys and member tokens refused, its jobs 
 reactivated at the end if it was active. The order makes every failure safe: the target's
 copy commits before `placement` switches (a failure before leaves the tenant where it was,
 and the copy is dropped); the old schema is dropped only once the switch has committed.
+
+The switch's transaction also writes `moveTenant` in the agency's audit log, naming the
+clusters left and reached: the entry exists exactly when the move happened. The suspension
+and reactivation around it are steps of the move, recorded by `record` if at all.
 """
 
 from __future__ import annotations
@@ -20,10 +24,11 @@ from pathlib import Path
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
+from domain.audit import MOVE_TENANT, Actor, AuditIntent
 from domain.errors import DomainError
 from domain.tenant_archive import migrations_to_load_at
 from domain.tenant_lifecycle import LifecycleAction
-from persistence import migrator
+from persistence import audit_trail, migrator
 from persistence.tenant_archive.reader import load, open_archive, verify
 from persistence.tenant_archive.writer import export_tenant
 from tenants.clusters import Clusters
@@ -42,10 +47,12 @@ async def move_tenant(
     *,
     now: Callable[[], datetime],
     record: Record,
+    by: Actor,
     settle_seconds: float = 5.0,
 ) -> Tenant:
-    """`settle_seconds`: how long to wait once the tenant is suspended, for requests that
-    were admitted before to finish, before its rows are read."""
+    """`by`: who moves it, for the audit entry. `settle_seconds`: how long to wait once the
+    tenant is suspended, for requests that were admitted before to finish, before its rows
+    are read."""
     destination = clusters.placement(target)
     if destination.name == tenant.placement:
         raise DomainError(f"The tenant is already on cluster {target!r}.", field=("cluster",))
@@ -63,7 +70,7 @@ async def move_tenant(
                     out.write(chunk)
             await _copy(destination.pool, tenant.schema_name, archive_path)
         try:
-            moved = await _switch(clusters, tenant, destination.name)
+            moved = await _switch(clusters, tenant, destination.name, by)
         except BaseException:
             async with destination.pool.acquire() as conn, conn.transaction():
                 await drop_schema(conn, tenant.schema_name)
@@ -100,7 +107,9 @@ async def _copy(pool: asyncpg.Pool, schema: str, path: Path) -> None:
             await migrator.migrate_schema(conn, schema, "tenant")
 
 
-async def _switch(clusters: Clusters, tenant: Tenant, target: str) -> Tenant:
+async def _switch(clusters: Clusters, tenant: Tenant, target: str, by: Actor) -> Tenant:
+    summary = {"tenant": tenant.slug, "from": tenant.placement, "to": target}
+    entry = AuditIntent(by, MOVE_TENANT, tenant.slug, summary)
     async with clusters.default.acquire() as conn, conn.transaction():
         row = await conn.fetchrow(
             f"UPDATE control.tenants SET placement = $2 WHERE id = $1 RETURNING {COLUMNS}",
@@ -109,6 +118,7 @@ async def _switch(clusters: Clusters, tenant: Tenant, target: str) -> Tenant:
         )
         if row is None:
             raise DomainError("The tenant was deleted meanwhile.", field=("tenant",))
+        await audit_trail.record_in_control(conn, entry, tenant.agency_id, tenant.id)
         # Every process forgets the tenant, and its placement with it, when this commits.
         await conn.execute("SELECT pg_notify($1, $2)", TENANT_CHANGES, str(tenant.id))
     return tenant_from_row(row)

@@ -3,7 +3,8 @@ control schema, and a private server started for the test ("east") — when they
 provisioned, served GraphQL requests, worked by the worker, migrated, exported, imported and
 deleted, then each tenant's schema and its record of migrations exist on its own cluster
 only, every request reaches the tenant's cluster, and neither a key nor an operator of one
-agency reaches a tenant of another, whichever cluster either is on."""
+agency reaches a tenant of another, whichever cluster either is on; a tenant moved to
+another cluster leaves `moveTenant` in its agency's audit log."""
 
 from __future__ import annotations
 
@@ -15,13 +16,12 @@ from pathlib import Path
 from uuid import UUID
 
 import asyncpg
-import httpx
 import pytest
 
-from api.http.app import create_app
+from api.schema.common.ids import to_global_id
 from api.services import Services
-from api.settings import Settings
 from api.worker import run_once
+from domain.audit import command_line
 from domain.clock import FixedClock
 from domain.errors import DomainError
 from domain.tenant_lifecycle import LifecycleAction
@@ -34,20 +34,16 @@ from tenants import lifecycle
 from tenants.clusters import DEFAULT_CLUSTER
 from tenants.migrate_all import migrate_all
 from tenants.provisioning import create_tenant
+from tenants.registry import Tenant
 from tests.conftest import CLOCK_START, ENROLL, TEST_SECRET
+from tests.support.agency_ops import document
+from tests.support.app_on_test_database import app_on_test_database
 from tests.support.earning import configure, earn, enroll, lots_of, order, points_of
 from tests.support.gql import GraphQLClient, TenantKit
 from tests.support.ledger_checks import assert_ledger_matches_balances
 from tests.support.own_postgres import OwnPostgres
-from tests.support.processes import second_process
+from tests.support.processes import renamed_member_forgotten_elsewhere
 from tests.support.provision import add_key, provision_tenant
-from tests.support.servers import (
-    create_test_database,
-    drop_test_database,
-    postgres_admin_url,
-    redis_url,
-)
-from tests.support.throttling import new_address
 
 pytestmark = pytest.mark.scale
 
@@ -56,13 +52,6 @@ MEMBER = "query Member($id: String!) { member(externalId: $id) { __typename id e
 AGENCY = """
 query AgencyTenants($from: DateTime!, $to: DateTime!) {
   agency { tenants { __typename slug analytics(from: $from, to: $to) { members { total } } } }
-}
-"""
-# Only what the member's id answers: a remembered externalId is answered without the row.
-MEMBER_POINTS = "query M($id: String!) { member(externalId: $id) { id points { available } } }"
-UPDATE = """
-mutation Update($input: UpdateMemberInput!) {
-  updateMember(input: $input) { member { id externalId } errors { code field message } }
 }
 """
 PERIOD = {"from": "2026-01-01T00:00:00Z", "to": "2027-01-01T00:00:00Z"}
@@ -100,28 +89,14 @@ class TwoClusters:
 async def clusters() -> AsyncIterator[TwoClusters]:
     east = OwnPostgres()
     east.start()
-    admin = await postgres_admin_url()
-    name, url = await create_test_database(admin)
-    settings = Settings(
-        environment="production",
-        database_url=url,
-        redis_url=redis_url(),
-        secret_key=TEST_SECRET,
-        db_pool_max=8,
-        rate_limit_per_minute=100_000,
-        clusters=f"{EAST}={east.url}",
-    )
     clock = FixedClock(CLOCK_START)
-    services = await Services.start(settings, clock=clock)
     try:
-        transport = httpx.ASGITransport(
-            app=create_app(services=services), client=(new_address(), 123)
-        )
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            yield TwoClusters(services, GraphQLClient(http), clock)
+        async with app_on_test_database(clock, db_pool_max=8, clusters=f"{EAST}={east.url}") as (
+            services,
+            gql,
+        ):
+            yield TwoClusters(services, gql, clock)
     finally:
-        await services.close()
-        await drop_test_database(admin, name)
         east.close()
 
 
@@ -357,14 +332,7 @@ async def test_a_tenant_moves_to_another_cluster_keeping_its_keys_and_data(
     assert tenant is not None
 
     # When it is moved to the eastern cluster
-    moved = await move_tenant(
-        services.clusters,
-        tenant,
-        EAST,
-        now=services.clock.now,
-        record=_unrecorded,
-        settle_seconds=0,
-    )
+    moved = await _move(services, tenant, EAST, settle_seconds=0)
 
     # Then it is placed there, active again, its schema on the eastern cluster only
     assert (moved.id, moved.placement, moved.status) == (tenant.id, EAST, "ACTIVE")
@@ -380,16 +348,55 @@ async def test_a_tenant_moves_to_another_cluster_keeping_its_keys_and_data(
     assert (await points_of(gql, kit, member))["lifetime"] == 40
     await assert_ledger_matches_balances(services, kit)
 
-    # And moving it to where it already is is refused, leaving it active
+    # And the agency's audit log holds the move, by the command line, naming both clusters,
+    # as its operators read it through GraphQL
+    log = await gql(
+        document("AgencyAuditLog"),
+        {"first": 10, "filter": {"action": "moveTenant"}},
+        token=kit.operator_token,
+    )
+    entries = [edge["node"] for edge in log["agency"]["auditLog"]["edges"]]
+    assert [(e["action"], e["target"], e["summary"]) for e in entries] == [
+        ("moveTenant", kit.slug, {"tenant": kit.slug, "from": DEFAULT_CLUSTER, "to": EAST})
+    ]
+    assert entries[0]["actor"] == {
+        "__typename": "AuditActor",
+        "kind": "CLI",
+        "id": None,
+        "label": "cli:tenant move",
+    }
+    assert entries[0]["tenantId"] == to_global_id("Tenant", tenant.id)
+
+    # And moving it to where it already is is refused, leaving it active and the log as it was
     with pytest.raises(DomainError):
-        await move_tenant(
-            services.clusters, moved, EAST, now=services.clock.now, record=_unrecorded
-        )
+        await _move(services, moved, EAST)
     assert (await services.registry.by_slug(kit.slug)).status == "ACTIVE"  # type: ignore[union-attr]
+    assert await _moves_logged(services, tenant.id) == 1
+
+
+async def _move(services: Services, tenant: Tenant, target: str, **timing: float) -> Tenant:
+    """`loyalty tenant move`, as the command line calls it."""
+    return await move_tenant(
+        services.clusters,
+        tenant,
+        target,
+        now=services.clock.now,
+        record=_unrecorded,
+        by=command_line("tenant move"),
+        **timing,
+    )
 
 
 async def _unrecorded(conn: object, changed: object) -> None:
     return None
+
+
+async def _moves_logged(services: Services, tenant_id: UUID) -> int:
+    count: int = await services.pool.fetchval(
+        "SELECT count(*) FROM control.audit_log WHERE tenant_id = $1 AND action = 'moveTenant'",
+        tenant_id,
+    )
+    return count
 
 
 async def _eventually_found(gql: GraphQLClient, kit: TenantKit, external_id: str) -> dict:
@@ -408,30 +415,14 @@ async def test_a_change_announced_on_another_cluster_reaches_every_process(
     clusters: TwoClusters,
 ):
     both, gql, services = clusters, clusters.gql, clusters.services
-    # Given a tenant on the eastern cluster, and a second process that remembers externalIds
-    # for a minute: only the announcement, sent on the eastern cluster, can make it forget
+    # Given a tenant on the eastern cluster and a member, remembered by a second process for a
+    # minute: only the announcement, sent on the eastern cluster, can make it forget
     kit = await _kit(both, EAST)
     member = await enroll(gql, kit, externalId="before")
-    # (and trusts as long while it does not hear: no short trust hides a missed one)
-    async with second_process(
-        services.settings, external_id_cache_seconds=60, unheard_cache_seconds=60
-    ) as other:
-        seen = await other(MEMBER_POINTS, {"id": "before"}, token=kit.secret_key)
-        assert seen["member"]["id"] == member
 
-        # When the member's externalId changes through the first process
-        changed = await gql(
-            UPDATE, {"input": {"id": member, "externalId": "after"}}, token=kit.secret_key
-        )
-        assert changed["updateMember"]["errors"] == []
-
-        # Then the second process answers for the old externalId no more, within seconds
-        for _ in range(60):
-            answer = await other(MEMBER_POINTS, {"id": "before"}, token=kit.secret_key)
-            if answer["member"] is None:
-                break
-            await asyncio.sleep(0.05)
-        assert answer["member"] is None
+    # When the member's externalId changes through the first process, then the second
+    # process answers for the old externalId no more, within seconds
+    assert await renamed_member_forgotten_elsewhere(services, gql, kit, member, 3.0)
 
 
 async def test_the_database_holds_a_cluster_name_never_an_address(clusters: TwoClusters):

@@ -1,5 +1,6 @@
 """Helpers for tests about what a process remembers: a second process on the same
-services' database, and a table held locked while a call runs."""
+services' database, whether it hears a changed externalId, and a table held locked while a
+call runs."""
 
 from __future__ import annotations
 
@@ -35,6 +36,43 @@ async def second_process(
             yield GraphQLClient(http)
     finally:
         await running.close()
+
+
+# Only what the member's id answers: a remembered externalId is answered without the row.
+MEMBER_POINTS = "query M($id: String!) { member(externalId: $id) { id points { available } } }"
+RENAME = """
+mutation Update($input: UpdateMemberInput!) {
+  updateMember(input: $input) { member { id externalId } errors { code field message } }
+}
+"""
+
+
+async def renamed_member_forgotten_elsewhere(
+    services: Services, gql: GraphQLClient, kit: TenantKit, member: str, within: float
+) -> bool:
+    """`member`, whose externalId is "before", is looked up by a second process that
+    remembers externalIds for a minute and trusts them as long while it does not hear (no
+    short trust hides a missed announcement); then renamed "after" through `gql`. Whether the
+    second process stops answering for "before" within `within` seconds: only the
+    announcement of the change can make it."""
+    async with second_process(
+        services.settings, external_id_cache_seconds=60, unheard_cache_seconds=60
+    ) as other:
+        seen = await other(MEMBER_POINTS, {"id": "before"}, token=kit.secret_key)
+        assert seen["member"]["id"] == member
+        renamed = await gql(
+            RENAME, {"input": {"id": member, "externalId": "after"}}, token=kit.secret_key
+        )
+        assert renamed["updateMember"]["errors"] == []
+        deadline = asyncio.get_running_loop().time() + within
+        while asyncio.get_running_loop().time() < deadline:
+            answer = await other(MEMBER_POINTS, {"id": "before"}, token=kit.secret_key)
+            if answer["member"] is None:
+                found = await other(MEMBER_POINTS, {"id": "after"}, token=kit.secret_key)
+                assert found["member"]["id"] == member
+                return True
+            await asyncio.sleep(0.05)
+        return False
 
 
 async def while_table_is_locked(

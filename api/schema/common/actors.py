@@ -10,15 +10,16 @@ from domain.audit import Actor
 @strawberry.type(description="Who made a recorded change.")
 class AuditActor:
     kind: str = strawberry.field(
-        description="OPERATOR or SECRET_KEY; on ledger entries also IMPORT (an opening "
-        "balance of a member import) and SYSTEM (points maturing or expiring)."
+        description="OPERATOR or SECRET_KEY; CLI for a change the command line made "
+        "(moveTenant); on ledger entries also IMPORT (an opening balance of a member import) "
+        "and SYSTEM (points maturing or expiring)."
     )
     id: str | None = strawberry.field(
         description="The operator's or the API key's id; an import's id."
     )
     label: str | None = strawberry.field(
         description="The operator's email, or the key's prefix; who sent an import (an "
-        "email, or cli:<file> for the command line)."
+        "email, or cli:<file> for the command line); cli:<command> for the command line."
     )
 
     @classmethod
