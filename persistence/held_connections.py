@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import hiredis
 import redis.asyncio as aioredis
 from redis.asyncio.connection import AbstractConnection
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -48,9 +49,11 @@ class HeldConnections:
         except AttributeError as missing:
             raise RuntimeError(f"redis-py no longer has {missing.name}") from None
 
-    async def execute(self, *args: Any) -> Any:
+    async def execute(self, *args: str | bytes | int) -> Any:
         """The command's reply, as `client.execute_command(*args)` answers it without
-        response callbacks (EVALSHA has none); raises redis-py's errors as it does."""
+        response callbacks (EVALSHA has none); raises redis-py's errors as it does. Each
+        argument is one word of the command, a str (UTF-8), bytes or an int: hiredis packs
+        them as redis-py's packer would, without its per-argument encoder in Python."""
         if self._idle:
             conn = self._idle.pop()
         elif self._held < self._limit:
@@ -86,5 +89,5 @@ class HeldConnections:
 async def _send(conn: AbstractConnection, args: tuple[Any, ...]) -> Any:
     if not conn.is_connected:
         await conn.connect()
-    await conn._send_packed_command(conn.pack_command(*args))
+    await conn._send_packed_command((hiredis.pack_command(args),))
     return await conn.read_response()

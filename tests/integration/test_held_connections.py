@@ -33,6 +33,8 @@ async def test_replies_are_the_clients(redis_dsn):
             await held.execute("EVALSHA", sha, 1, key, "x"),
         ]
         theirs = [await client.lrange(key, 0, -1), await client.evalsha(sha, 1, key, "x")]
+        # and words in UTF-8, bytes and ints are packed as the client packs them
+        words = [await held.execute("ECHO", w) for w in ("grüße", b"\xff", 12)]
         # then an error reply is raised as the client raises it
         with pytest.raises(NoScriptError):
             await held.execute("EVALSHA", "0" * 40, 0)
@@ -41,6 +43,7 @@ async def test_replies_are_the_clients(redis_dsn):
         await client.delete(key)
         await client.aclose()
     assert ours == theirs
+    assert words == ["grüße".encode(), b"\xff", b"12"]
     assert after_error == 2
 
 
