@@ -47,37 +47,32 @@ async def test_replies_are_the_clients(redis_dsn):
     assert after_error == 2
 
 
-async def test_a_cancelled_command_never_answers_the_next(redis_dsn):
-    # given a command waiting for its reply on a held connection
-    client = redis_client(redis_dsn, timeout=5)
+async def _cancelled(held: HeldConnections, key: str) -> None:
+    waiting = asyncio.ensure_future(held.execute("BLPOP", key, 2))
+    await asyncio.sleep(0.2)
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+
+
+async def _timed_out(held: HeldConnections, key: str) -> None:
+    with pytest.raises(RedisTimeoutError):
+        await held.execute("BLPOP", key, 1)
+
+
+@pytest.mark.parametrize(
+    ("wait", "interrupted"), [(5.0, _cancelled), (0.2, _timed_out)], ids=["cancelled", "timeout"]
+)
+async def test_an_interrupted_command_never_answers_the_next(redis_dsn, wait, interrupted):
+    # given a command waiting for its reply on the one held connection
+    client = redis_client(redis_dsn, timeout=wait)
     held = _held(client, limit=1)
     key = "held:" + uuid.uuid4().hex
     try:
-        waiting = asyncio.ensure_future(held.execute("BLPOP", key, 2))
-        await asyncio.sleep(0.2)
-        # when it is cancelled, and its reply becomes due afterwards
-        waiting.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await waiting
+        # when it is cancelled or outlasts the client's timeout, and its reply comes later
+        await interrupted(held, key)
         await client.rpush(key, "late")
-        # then the next command on the one connection reads its own reply
-        assert await held.execute("ECHO", "own") == b"own"
-    finally:
-        await client.delete(key)
-        await client.aclose()
-
-
-async def test_a_timed_out_command_never_answers_the_next(redis_dsn):
-    # given a client whose commands wait at most 0.2 s
-    client = redis_client(redis_dsn, timeout=0.2)
-    held = _held(client, limit=1)
-    key = "held:" + uuid.uuid4().hex
-    try:
-        # when a command outlasts it, and its reply comes later
-        with pytest.raises(RedisTimeoutError):
-            await held.execute("BLPOP", key, 1)
-        await client.rpush(key, "late")
-        # then the next command reads its own reply
+        # then the next command on that connection reads its own reply
         assert await held.execute("ECHO", "own") == b"own"
     finally:
         await client.delete(key)
