@@ -17,7 +17,7 @@ between the first `{` and the next `}`: one slot for all of a tenant's budgets.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -28,6 +28,7 @@ from limits.aio.storage import RedisClusterStorage, RedisStorage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from redis.exceptions import NoScriptError
 
+from persistence.held_connections import HeldConnections
 from persistence.redis_cluster import RedisClient
 
 Budget = tuple[RateLimitItem, tuple[str, ...]]
@@ -53,6 +54,9 @@ class SlidingWindows:
         except AttributeError as missing:
             raise RuntimeError(f"limits no longer has {missing.name}: pin limits>=5.8,<6") from None
         self._client = client
+        # Every request sends this command: on a single Redis it skips redis-py's per-command
+        # layers (persistence/held_connections.py); a cluster routes it by slot.
+        self._held = HeldConnections(client) if isinstance(client, aioredis.Redis) else None
         self._script = client.register_script(_combined(acquire, window))
         self._key_cache: dict[tuple[RateLimitItem, tuple[str, ...]], tuple[str, str]] = {}
 
@@ -87,13 +91,18 @@ class SlidingWindows:
         numbers = " ".join(map(str, words)).encode()
         script = self._script
         try:
-            result = await self._client.evalsha(script.sha, len(keys), *keys, numbers)
+            result = await self._evalsha(script.sha, keys, numbers)
         except NoScriptError:  # a new or flushed Redis
             script.sha = await self._client.script_load(script.script)
-            result = await self._client.evalsha(script.sha, len(keys), *keys, numbers)
+            result = await self._evalsha(script.sha, keys, numbers)
         *hits, window = result
         own = budgets[0][0]
         return Spent(tuple(bool(h) for h in hits), *_stats(own, window))
+
+    def _evalsha(self, sha: str, keys: list[str], numbers: bytes) -> Awaitable[Any]:
+        if self._held is not None:
+            return self._held.execute("EVALSHA", sha, len(keys), *keys, numbers)
+        return self._client.execute_command("EVALSHA", sha, len(keys), *keys, numbers)
 
 
 def tenant_scope(tenant_id: UUID | str) -> str:

@@ -59,6 +59,10 @@ async def test_a_cold_status_read_is_one_statement_and_a_warm_one_none(
     assert cold.postgres[0].startswith("SELECT id, external_id FROM"), cold.postgres
     assert cold.units_of_work == 0
     assert warm.postgres == []
+    # and Redis twice: the request's budget (one EVALSHA, rate limits) and the balance
+    budget = [trip for trip in warm.redis if all(key.startswith("rl:") for _, key in trip)]
+    assert [command for command, _ in budget[0]] == ["EVALSHA"], warm.redis
+    assert len(budget) == 1 and len(warm.redis) == 2, warm.redis
 
 
 @pytest.mark.parametrize("by", ["externalId", "id"])

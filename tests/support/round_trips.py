@@ -1,10 +1,10 @@
 """Counting what requests send to PostgreSQL and Redis, at the adapters' own seams: the units
 of work begun, the repository reads called, the statements asyncpg sends (one round trip
-each: a simple-protocol message of several statements is one), and the commands redis-py
-sends, one list per round trip (a pipeline is one round trip of many commands).
-
-A statement's first preparation on a connection is one more round trip that `postgres` does
-not count: warm the path up before counting it."""
+each: a simple-protocol message of several statements is one), and the commands sent to
+Redis (through redis-py's client, or on connections held out of its pool:
+persistence/held_connections.py), one list per round trip (a pipeline is one round trip of
+many commands). A statement's first preparation on a connection is one more round trip that
+`postgres` does not count: warm the path up before counting it."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ import pytest
 from asyncpg.connection import Connection
 from redis.asyncio.client import Pipeline, Redis
 
+from persistence.held_connections import HeldConnections
 from persistence.repositories.ledger import PgLedgerRepository
 from persistence.repositories.members import PgMemberRepository
 from persistence.repositories.rewards import PgRedemptionRepository
@@ -105,6 +106,13 @@ def counting(monkeypatch: pytest.MonkeyPatch) -> Iterator[RoundTrips]:
         seen.redis.append([_command(args)])
         return await execute_command(self, *args, **options)
 
+    # Commands sent on connections held out of the client's pool (the rate limits' EVALSHA).
+    held_execute = HeldConnections.execute
+
+    async def held(self: Any, *args: Any) -> Any:
+        seen.redis.append([_command(args)])
+        return await held_execute(self, *args)
+
     execute = Pipeline.execute
 
     async def many(self: Any, raise_on_error: bool = True) -> Any:
@@ -128,6 +136,7 @@ def counting(monkeypatch: pytest.MonkeyPatch) -> Iterator[RoundTrips]:
     monkeypatch.setattr(Connection, "_do_execute", statement)
     monkeypatch.setattr(Redis, "execute_command", one)
     monkeypatch.setattr(Pipeline, "execute", many)
+    monkeypatch.setattr(HeldConnections, "execute", held)
     try:
         yield seen
     finally:

@@ -1,0 +1,93 @@
+"""Commands sent on connections held out of redis-py's pool, for a command every request sends.
+
+Through the client, one command also goes through the pool's checkout and return (an asyncio
+lock each way, its metrics hooks, a check of the socket for unread data), the retry wrapper,
+the timing hooks and a task per write for the write timeout: measured on the rate limits'
+EVALSHA, three times the CPU of packing, writing and reading the command itself
+(docs/performance.md, "Status reads: the budget's round trip"). These connections are taken
+from the client's own pool (`get_available_connection`: the pool's settings, address,
+credentials, TLS and timeouts, and closed with the client) and kept checked out, one per
+command in flight, and the command is written and read on them directly.
+
+What the client's path did that this keeps: the read's timeout (`socket_timeout`; a slow
+Redis costs one short wait, then the caller's breaker takes over), the connect timeout, and
+no command ever reads another's reply: a connection whose command failed or was interrupted
+(a timeout, a cancelled request) is closed before anything else is sent on it, and opened
+again by the next command. What it leaves out: the pool's metrics for these connections, and
+the periodic PING of an idle connection: a connection Redis closed while it was idle fails
+its next command, which is then sent once more on a connection opened afresh (a reply lost
+after Redis ran the command is a timeout, never sent again).
+
+Single Redis only: a cluster client routes by slot, and its commands go through it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import hiredis
+import redis.asyncio as aioredis
+from redis.asyncio.connection import AbstractConnection
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
+
+# Checked out at once at most; past it, commands go through the client as before.
+MAX_HELD = 64
+
+
+class HeldConnections:
+    def __init__(self, client: aioredis.Redis, limit: int = MAX_HELD) -> None:
+        self._client = client
+        self._pool = client.connection_pool
+        self._limit = limit
+        self._idle: list[AbstractConnection] = []
+        self._held = 0
+        try:  # redis-py's names this relies on, checked once (pinned by requirements.lock)
+            self._pool.get_available_connection  # noqa: B018
+            AbstractConnection._send_packed_command  # noqa: B018
+            AbstractConnection._force_disconnect  # noqa: B018
+        except AttributeError as missing:
+            raise RuntimeError(f"redis-py no longer has {missing.name}") from None
+
+    async def execute(self, *args: str | bytes | int) -> Any:
+        """The command's reply, as `client.execute_command(*args)` answers it without
+        response callbacks (EVALSHA has none); raises redis-py's errors as it does. Each
+        argument is one word of the command, a str (UTF-8), bytes or an int: hiredis packs
+        them as redis-py's packer would, without its per-argument encoder in Python."""
+        if self._idle:
+            conn = self._idle.pop()
+        elif self._held < self._limit:
+            conn = self._pool.get_available_connection()
+            self._held += 1
+        else:
+            return await self._client.execute_command(*args)
+        fresh = not conn.is_connected
+        try:
+            reply = await _send(conn, args)
+        except ResponseError:  # Redis's answer, read in full (NOSCRIPT): the connection is fine
+            self._idle.append(conn)
+            raise
+        except RedisConnectionError:
+            conn._force_disconnect()
+            if fresh:
+                self._idle.append(conn)
+                raise
+            try:  # closed by Redis while idle: once more, on a new socket
+                reply = await _send(conn, args)
+            except BaseException:
+                conn._force_disconnect()
+                self._idle.append(conn)
+                raise
+        except BaseException:
+            conn._force_disconnect()  # its reply may still come: never read by another
+            self._idle.append(conn)
+            raise
+        self._idle.append(conn)
+        return reply
+
+
+async def _send(conn: AbstractConnection, args: tuple[Any, ...]) -> Any:
+    if not conn.is_connected:
+        await conn.connect()
+    await conn._send_packed_command((hiredis.pack_command(args),))
+    return await conn.read_response()
