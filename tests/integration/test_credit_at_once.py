@@ -216,7 +216,8 @@ async def test_concurrent_credits_at_once_on_one_member_all_count(gql, services:
         cmd = AdjustPoints(member_id, points, DEFAULT_WALLET, None, None, key)
         return adjust_points(uow, cache, clock, cmd)
 
-    await credit(1)
+    # (enough for the debits, which may take the lock before any credit does)
+    await credit(4)
 
     # when sixteen credits and four debits race on it
     await asyncio.gather(
@@ -227,5 +228,5 @@ async def test_concurrent_credits_at_once_on_one_member_all_count(gql, services:
     # then every one counted, once, and the ledger agrees with the balance
     async with uow() as unit:
         balance = await unit.ledger.read_balance(member_id, DEFAULT_WALLET)
-    assert (balance.available, balance.lifetime, balance.version) == (29, 33, 21)
+    assert (balance.available, balance.lifetime, balance.version) == (32, 36, 21)
     await assert_schema_ledger_consistent(services.pool, schema)
