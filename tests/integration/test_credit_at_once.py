@@ -25,6 +25,7 @@ from persistence.repositories.ledger import PgLedgerRepository
 from persistence.uow import PgUnitOfWorkFactory
 from tests.support.earning import configure, enroll, schema_of
 from tests.support.ledger_checks import assert_schema_ledger_consistent
+from tests.support.ledger_snapshot import ledger_of
 
 # (days after the start, points, reason, note, key): a key used twice is a retry; no points:
 # the wallet filled (the plain way) to three points short of the maximum.
@@ -98,68 +99,6 @@ async def _fill(uow: PgUnitOfWorkFactory, member_id: UUID, now: datetime) -> Non
         await wallet.save()
 
 
-async def _ledger(services: Services, schema: str, member_id: UUID, prefix: str) -> dict[str, Any]:
-    async with services.pool.acquire() as conn:
-        entries = await conn.fetch(
-            f"""SELECT id, kind, available_delta, pending_delta, lifetime_delta, debt_delta,
-                       shortfall, reason, note, actor, config_version, created_at, order_id,
-                       rate, idempotency_key
-                FROM "{schema}".ledger_entries WHERE member_id = $1 ORDER BY id""",
-            member_id,
-        )
-        position = {row["id"]: i for i, row in enumerate(entries)}
-        lots = await conn.fetch(
-            f"""SELECT entry_id, points, remaining, available_at, expires_at, pending, order_id
-                FROM "{schema}".lots WHERE member_id = $1 ORDER BY id""",
-            member_id,
-        )
-        draws = await conn.fetch(
-            f"""SELECT d.entry_id, d.lot_id, d.points FROM "{schema}".lot_draws d
-                JOIN "{schema}".lots l ON l.id = d.lot_id WHERE l.member_id = $1
-                ORDER BY d.entry_id, d.lot_id""",
-            member_id,
-        )
-        balance = await conn.fetchrow(
-            f"""SELECT available, pending, lifetime, version, debt, next_due_at,
-                       last_activity_at
-                FROM "{schema}".balances WHERE member_id = $1""",
-            member_id,
-        )
-        keys = await conn.fetch(
-            f"""SELECT key, operation, result FROM "{schema}".idempotency_keys
-                WHERE key LIKE $1 ORDER BY key""",
-            prefix + "-%",
-        )
-    lot_position = {}
-    async with services.pool.acquire() as conn:
-        lot_ids = await conn.fetch(
-            f'SELECT id FROM "{schema}".lots WHERE member_id = $1 ORDER BY id', member_id
-        )
-        lot_position = {row["id"]: i for i, row in enumerate(lot_ids)}
-
-    def unkeyed(key: str | None) -> str | None:
-        return key.removeprefix(prefix + "-") if key else None
-
-    return {
-        "entries": [
-            (*tuple(row.values())[1:-1], unkeyed(row["idempotency_key"])) for row in entries
-        ],
-        "lots": [(position[row["entry_id"]], *tuple(row.values())[1:]) for row in lots],
-        "draws": [
-            (position[row["entry_id"]], lot_position[row["lot_id"]], row["points"]) for row in draws
-        ],
-        "balance": tuple(balance.values()),
-        "keys": [
-            (
-                unkeyed(row["key"]),
-                row["operation"],
-                position.get((row["result"] or {}).get("entryId")),
-            )
-            for row in keys
-        ],
-    }
-
-
 @pytest.mark.parametrize("expiring", [False, True], ids=["lots-never-expire", "lots-expire"])
 async def test_credits_at_once_write_what_the_plain_way_writes(
     gql, services: Services, make_tenant, monkeypatch: pytest.MonkeyPatch, expiring: bool
@@ -194,7 +133,7 @@ async def test_credits_at_once_write_what_the_plain_way_writes(
 
     # then they answered the same, and wrote the same ledger
     assert fast == plain
-    assert await _ledger(services, schema, fast_member, "fast") == await _ledger(
+    assert await ledger_of(services, schema, fast_member, "fast") == await ledger_of(
         services, schema, plain_member, "plain"
     )
     await assert_schema_ledger_consistent(services.pool, schema)
