@@ -258,3 +258,26 @@ async def test_racing_credits_that_move_the_member_all_count_and_enter_once(
         if e[0] == "segment.entered"
     ]
     assert (entered.count("at-least-15"), entered.count("few")) == (1, 1), entered
+
+
+_RESULT_COLUMNS = """
+SELECT a.name, a.type::regtype::text AS type
+  FROM pg_proc p,
+       unnest(p.proargnames, p.proallargtypes, p.proargmodes::text[])
+           WITH ORDINALITY AS a(name, type, mode, n)
+ WHERE p.pronamespace = $1::regnamespace AND p.proname = $2 AND a.mode = 't'
+ ORDER BY a.n"""
+
+
+async def test_the_credit_answers_the_refresh_inputs_columns_last(services: Services, tenant):
+    # given a tenant schema at the latest migration
+    schema = await schema_of(services, tenant)
+
+    # when the result columns of the refresh inputs and of the credit are read
+    inputs = await services.pool.fetch(_RESULT_COLUMNS, schema, "segment_refresh_inputs")
+    credit = await services.pool.fetch(_RESULT_COLUMNS, schema, "credit_at_once")
+
+    # then the credit's end with exactly the refresh inputs' (a migration that changes one
+    # changes both), after the entry's and the balance's
+    assert len(inputs) == 14 and len(credit) == 21 + 14
+    assert [tuple(r.values()) for r in credit[21:]] == [tuple(r.values()) for r in inputs]
