@@ -21,9 +21,9 @@ from domain.errors import DomainError
 from domain.ledger import DEFAULT_WALLET, MAX_BALANCE, EntryKind
 from domain.points import AdjustPoints, adjust_points
 from domain.wallet import LockedWallet
-from persistence.repositories.ledger import PgLedgerRepository
 from persistence.uow import PgUnitOfWorkFactory
 from tests.support.earning import configure, enroll, schema_of
+from tests.support.fast_ways import count_taken, decline
 from tests.support.ledger_checks import assert_schema_ledger_consistent
 from tests.support.ledger_snapshot import ledger_of
 
@@ -113,21 +113,11 @@ async def test_credits_at_once_write_what_the_plain_way_writes(
     fast_member = uuid_of(await enroll(gql, tenant), "Member")
     plain_member = uuid_of(await enroll(gql, tenant), "Member")
     start = (await services.pool.fetchval("SELECT now()")) + timedelta(seconds=1)
-    taken: list[bool] = []
-    at_once = PgLedgerRepository.credit_at_once
-
-    async def counted(self: PgLedgerRepository, *args: Any) -> Any:
-        done = await at_once(self, *args)
-        taken.append(done is not None)
-        return done
-
-    async def declined(self: PgLedgerRepository, *args: Any) -> None:
-        return None
 
     # when the same adjustments are made to each, one way each
-    monkeypatch.setattr(PgLedgerRepository, "credit_at_once", counted)
+    taken = count_taken(monkeypatch, "credit_at_once")
     fast = await _run(services, uow, fast_member, "fast", start)
-    monkeypatch.setattr(PgLedgerRepository, "credit_at_once", declined)
+    decline(monkeypatch, "credit_at_once")
     plain = await _run(services, uow, plain_member, "plain", start)
     monkeypatch.undo()
 

@@ -25,10 +25,10 @@ from domain.ledger import DEFAULT_WALLET
 from domain.points import AdjustPoints, adjust_points
 from persistence.hearing import Hearing
 from persistence.program_memory import ProgramMemory
-from persistence.repositories.ledger import PgLedgerRepository
 from persistence.uow import PgUnitOfWorkFactory
 from tests.conftest import CLOCK_START
 from tests.support.earning import enroll, order, record, schema_of
+from tests.support.fast_ways import count_taken, decline
 from tests.support.ledger_checks import assert_schema_ledger_consistent
 from tests.support.ledger_snapshot import ledger_of
 
@@ -154,22 +154,11 @@ async def test_credits_refreshing_at_once_end_as_the_plain_way_ends(
     async with fast_uow() as unit:
         assert await unit.tiers.all() == []
         assert unit.tiers.known_empty()
-    taken: list[bool] = []
-    refreshing = PgLedgerRepository.credit_at_once_refreshing
-
-    async def counted(self: PgLedgerRepository, *args: Any) -> Any:
-        done = await refreshing(self, *args)
-        taken.append(done is not None)
-        return done
-
-    async def declined(self: PgLedgerRepository, *args: Any) -> None:
-        return None
 
     # when the same operations are made on each, one way each
-    monkeypatch.setattr(PgLedgerRepository, "credit_at_once_refreshing", counted)
+    taken = count_taken(monkeypatch, "credit_at_once_refreshing")
     fast = await _run(clocked, kit, fast_uow, fast_member, "fast", operations)
-    monkeypatch.setattr(PgLedgerRepository, "credit_at_once_refreshing", declined)
-    monkeypatch.setattr(PgLedgerRepository, "credit_at_once", declined)
+    decline(monkeypatch, "credit_at_once_refreshing", "credit_at_once")
     plain_uow = PgUnitOfWorkFactory(services.pool, schema)
     plain = await _run(clocked, kit, plain_uow, plain_member, "plain", operations)
     monkeypatch.undo()
@@ -226,15 +215,7 @@ async def test_racing_credits_that_move_the_member_all_count_and_enter_once(
         assert await unit.tiers.all() == []
         before = await unit.ledger.read_balance(member_id, DEFAULT_WALLET)
 
-    taken: list[bool] = []
-    refreshing = PgLedgerRepository.credit_at_once_refreshing
-
-    async def counted(self: PgLedgerRepository, *args: Any) -> Any:
-        done = await refreshing(self, *args)
-        taken.append(done is not None)
-        return done
-
-    monkeypatch.setattr(PgLedgerRepository, "credit_at_once_refreshing", counted)
+    taken = count_taken(monkeypatch, "credit_at_once_refreshing")
 
     # when twenty credits of one point race on it
     await asyncio.gather(*(adjust(1, f"race-{i}") for i in range(20)))
