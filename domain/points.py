@@ -26,6 +26,7 @@ from domain.ports import BalanceCache, TenantUnitOfWork, UnitOfWorkFactory
 from domain.program import ProgramConfig
 from domain.records.idempotency import Claim
 from domain.records.members import Member
+from domain.records.segments import RefreshInputs
 from domain.segment_membership import refresh_member
 from domain.stamp_rules import refuse_closed_wallet, wallet_expiry
 from domain.tier_evaluation import evaluate_member_tier
@@ -172,10 +173,13 @@ async def adjust_points(
         refuse_closed_wallet(program, cmd.wallet)
         asked = _Adjustment(member.id, cmd, given, program, now)
         at_once = await _credit_at_once(uow, asked)
-        entry, balance = at_once if at_once is not None else await _adjust_locked(uow, asked)
-        if given.points > 0:
-            await evaluate_member_tier(uow, member.id, now)
-        await refresh_member(uow, member.id, now)
+        if at_once is not None:
+            entry, balance, read = at_once
+        else:
+            (entry, balance), read = await _adjust_locked(uow, asked), None
+        if given.points > 0 and await evaluate_member_tier(uow, member.id, now) is not None:
+            read = None  # tiers were found after all: their evaluation may move the member
+        await refresh_member(uow, member.id, now, read)
     await cache.put(balance)
     return PointsChanged(entry, balance, member=member)
 
@@ -193,11 +197,13 @@ class _Adjustment:
 
 async def _credit_at_once(
     uow: TenantUnitOfWork, asked: _Adjustment
-) -> tuple[LedgerEntry, Balance] | None:
+) -> tuple[LedgerEntry, Balance, RefreshInputs | None] | None:
     """A credit in the one statement that also takes the balance lock
     (`LedgerRepository.credit_at_once`), when it takes it: the same entry, lot and balance
-    as `_adjust_locked` writes, with the lock held over fewer round trips. None: the plain
-    way is to be taken."""
+    as `_adjust_locked` writes, with the lock held over fewer round trips. For a tenant
+    without tiers (nothing to evaluate between the credit and the segments' refresh), the
+    refresh inputs come in the same round trip (`credit_at_once_refreshing`). None: the
+    plain way is to be taken."""
     cmd, given, program, now = asked.cmd, asked.given, asked.program, asked.now
     if given.points <= 0:
         return None
@@ -215,9 +221,15 @@ async def _credit_at_once(
         config_version=program.version,
         answers_key=given.key is not None,
     )
-    done = await uow.ledger.credit_at_once(entry, wallet_expiry(program, cmd.wallet, now), now)
+    expires_at = wallet_expiry(program, cmd.wallet, now)
+    done: tuple[LedgerEntry, Balance, RefreshInputs | None] | None
+    if uow.tiers.known_empty():
+        done = await uow.ledger.credit_at_once_refreshing(entry, expires_at, now)
+    else:
+        credited = await uow.ledger.credit_at_once(entry, expires_at, now)
+        done = None if credited is None else (*credited, None)
     if done is not None:  # as LockedWallet writes it for every entry it appends
-        uow.events.add(points_changed(*done))
+        uow.events.add(points_changed(done[0], done[1]))
     return done
 
 

@@ -125,6 +125,15 @@ class LedgerRepository(Protocol):
         no lock, and answers None, and the caller takes the plain way."""
         ...
 
+    async def credit_at_once_refreshing(
+        self, entry: NewEntry, expires_at: datetime | None, at: datetime
+    ) -> tuple[LedgerEntry, Balance, RefreshInputs] | None:
+        """`credit_at_once`, and then, in the same round trip, the member's segment refresh
+        inputs as `SegmentRepository.refresh_inputs(..., tiers=False)` would read them right
+        after it: read once the lock is held, with what committed before it was granted.
+        For a tenant known to have no tiers. None as `credit_at_once` declines."""
+        ...
+
     async def add_lot(
         self,
         entry_id: int,

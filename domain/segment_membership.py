@@ -17,7 +17,7 @@ from uuid import UUID
 from domain.clock import Clock
 from domain.events import segment_entered
 from domain.ports import TenantUnitOfWork, UnitOfWorkFactory
-from domain.records.segments import RefreshState
+from domain.records.segments import RefreshInputs, RefreshState
 from domain.segments import in_force, segments_of
 
 # Membership that depends on time is measured in days: an hourly pass keeps it within an
@@ -27,12 +27,19 @@ PASS_EVERY = timedelta(hours=1)
 DUE_NOW = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-async def refresh_members(uow: TenantUnitOfWork, member_ids: Sequence[UUID], now: datetime) -> None:
+async def refresh_members(
+    uow: TenantUnitOfWork,
+    member_ids: Sequence[UUID],
+    now: datetime,
+    read: RefreshInputs | None = None,
+) -> None:
     """Puts those members in exactly the segments they belong to at `now`; a member that
-    is not active belongs to none."""
+    is not active belongs to none. `read`: their refresh inputs, when the caller has read
+    them since its last change of them (`LedgerRepository.credit_at_once_refreshing`)."""
     if not member_ids:
         return
-    read = await uow.segments.refresh_inputs(member_ids, now, tiers=not uow.tiers.known_empty())
+    if read is None:
+        read = await uow.segments.refresh_inputs(member_ids, now, tiers=not uow.tiers.known_empty())
     segments = in_force(read.stored)
     wanted = {m: frozenset(segments_of(f, segments, now)) for m, f in read.facts.items()}
     # Most events move no one: the write is skipped when every member keeps their segments.
@@ -50,9 +57,11 @@ async def refresh_members(uow: TenantUnitOfWork, member_ids: Sequence[UUID], now
             uow.events.add(segment_entered(m, by_key[key], now))
 
 
-async def refresh_member(uow: TenantUnitOfWork, member_id: UUID, now: datetime) -> None:
+async def refresh_member(
+    uow: TenantUnitOfWork, member_id: UUID, now: datetime, read: RefreshInputs | None = None
+) -> None:
     """After an event of the member (an order, a refund, a change of points or tier)."""
-    await refresh_members(uow, [member_id], now)
+    await refresh_members(uow, [member_id], now, read)
 
 
 async def restart_pass(uow: TenantUnitOfWork) -> None:

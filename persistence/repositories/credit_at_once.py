@@ -9,6 +9,12 @@ the same in one statement whose UPDATE takes the row lock, so the lock is held f
 the commit only. Otherwise it writes nothing (the UPDATE matches no row, and no lock is
 kept) and answers None: the caller takes the plain way. tests/integration/test_credit_at_once.py
 runs the same adjustments both ways and compares entries, lots, balances and keys.
+
+For a tenant without tiers, the same call then reads the segments' refresh inputs of the
+member, by a statement of the function's own that starts once the lock is held (so it sees
+what the transaction it waited for committed): the lock is then held over this call, the
+audit entry with the events, and the COMMIT. tests/integration/test_credit_refreshing.py
+runs sequences of operations both ways and compares ledgers, keys, segments and events.
 """
 
 from __future__ import annotations
@@ -19,38 +25,15 @@ import asyncpg
 
 from domain.ledger import MAX_BALANCE, Balance, NewEntry
 
-CREDIT_AT_ONCE = f"""
-WITH balance AS (
-    UPDATE balances SET available = available + $4::bigint, lifetime = lifetime + $4::bigint,
-           version = version + 1, last_activity_at = $10::timestamptz, updated_at = now()
-    WHERE member_id = $1 AND wallet = $2 AND debt = 0
-      AND (next_due_at IS NULL OR next_due_at > $10::timestamptz)
-      AND available + pending + $4::bigint <= {MAX_BALANCE}
-      AND lifetime + $4::bigint <= {MAX_BALANCE}
-    RETURNING member_id, wallet, available, pending, lifetime, version, debt),
-entry AS (
-    INSERT INTO ledger_entries
-        (member_id, wallet, kind, available_delta, pending_delta, lifetime_delta,
-         reason, note, idempotency_key, actor, created_at, debt_delta, shortfall,
-         order_id, rate, config_version)
-    SELECT member_id, wallet, $3::text, $4::bigint, 0, $4::bigint, $5::text, $6::text,
-           $7::text, $8::text, $10::timestamptz, 0, 0, NULL, NULL, $9::int
-    FROM balance
-    RETURNING id, member_id, wallet, kind, available_delta, pending_delta, lifetime_delta,
-              reason, note, created_at, debt_delta, shortfall, order_id, rate, config_version,
-              actor),
-lot AS (
-    INSERT INTO lots (member_id, wallet, entry_id, points, remaining, available_at,
-                      expires_at, pending, order_id)
-    SELECT member_id, wallet, id, $4::bigint, $4::bigint, $10::timestamptz,
-           $11::timestamptz, false, NULL
-    FROM entry),
-answered AS (
-    UPDATE idempotency_keys SET result = jsonb_build_object('entryId', entry.id)
-    FROM entry WHERE idempotency_keys.key = $12::text)
-SELECT entry.*, balance.available, balance.pending, balance.lifetime, balance.version,
-       balance.debt
-FROM entry, balance"""
+# The statement is the function `credit_at_once` of tenant migration 0025: with its
+# 14th argument true it then reads the segments' refresh inputs of the member after the
+# lock is held (`segment_refresh_inputs`, as PgSegmentRepository.refresh_inputs does), its
+# rows ending with that function's columns; false, one row whose last columns are NULL.
+CREDIT_AT_ONCE = (
+    "SELECT * FROM credit_at_once($1::uuid, $2::text, $3::text, $4::bigint, $5::text,"
+    " $6::text, $7::text, $8::text, $9::int, $10::timestamptz, $11::timestamptz, $12::text,"
+    " $13::bigint, $14::boolean, $15::boolean)"
+)
 
 
 def fits(entry: NewEntry) -> bool:
@@ -67,7 +50,10 @@ def fits(entry: NewEntry) -> bool:
     )
 
 
-def arguments(entry: NewEntry, expires_at: datetime | None, at: datetime) -> tuple[object, ...]:
+def arguments(
+    entry: NewEntry, expires_at: datetime | None, at: datetime, *, refresh: bool = False
+) -> tuple[object, ...]:
+    """With `refresh`, the refresh inputs are read as for a tenant without tiers."""
     answered_key = entry.idempotency_key if entry.answers_key else None
     return (
         entry.member_id,
@@ -82,6 +68,9 @@ def arguments(entry: NewEntry, expires_at: datetime | None, at: datetime) -> tup
         at,
         expires_at,
         answered_key,
+        MAX_BALANCE,
+        refresh,
+        False,
     )
 
 

@@ -15,9 +15,11 @@ from uuid import UUID
 import asyncpg
 
 from domain.ledger import Balance, EntryKind, LedgerEntry, Lot, LotDraw, NewEntry
+from domain.records.segments import RefreshInputs
 from persistence.db import Conn
 from persistence.repositories import credit_at_once
 from persistence.repositories.records import rebuilder
+from persistence.repositories.segments import refresh_inputs_of
 
 _ENTRY_COLUMNS = (
     "id, member_id, wallet, kind, available_delta, pending_delta, lifetime_delta,"
@@ -290,6 +292,20 @@ class PgLedgerRepository:
         if row is None:
             return None
         return _entry(row), credit_at_once.balance_of(entry, row)
+
+    async def credit_at_once_refreshing(
+        self, entry: NewEntry, expires_at: datetime | None, at: datetime
+    ) -> tuple[LedgerEntry, Balance, RefreshInputs] | None:
+        if not credit_at_once.fits(entry):
+            return None
+        rows = await self._conn.fetch(
+            credit_at_once.CREDIT_AT_ONCE,
+            *credit_at_once.arguments(entry, expires_at, at, refresh=True),
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        return _entry(row), credit_at_once.balance_of(entry, row), refresh_inputs_of(rows)
 
     async def add_lot(
         self,

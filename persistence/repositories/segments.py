@@ -15,65 +15,11 @@ from domain.records.segments import RefreshInputs, RefreshState
 from domain.segments import MemberFacts, Segment, rule_from_json, rule_to_json
 from persistence.db import Conn
 
-# Orders read per member for intervals and windowed counts; counts and spend are exact.
-RECENT_ORDERS = 100
-
-# Fully refunded orders neither count nor spend (as in the tier metrics).
-_FACTS_SQL = f"""
-SELECT m.id, m.enrolled_at, m.birthday,
-       coalesce(b.available - b.debt, 0) AS balance, b.last_activity_at,
-       (SELECT array_agg(placed_at ORDER BY placed_at) FROM (
-            SELECT o.placed_at FROM orders o
-             WHERE o.member_id = m.id AND (o.refunded_minor < o.paid_minor OR o.paid_minor = 0)
-             ORDER BY o.placed_at DESC LIMIT {RECENT_ORDERS}) r) AS order_times,
-       (SELECT count(*) FROM orders o
-         WHERE o.member_id = m.id
-           AND (o.refunded_minor < o.paid_minor OR o.paid_minor = 0)) AS order_count,
-       (SELECT coalesce(sum(o.paid_minor - o.refunded_minor), 0) FROM orders o
-         WHERE o.member_id = m.id)::bigint AS spend,
-       (SELECT r.score FROM survey_responses r
-         WHERE r.member_id = m.id AND r.kind = 'NPS'
-         ORDER BY r.seq DESC LIMIT 1) AS nps_score,
-       t.name AS tier,
-       t.id IS NOT NULL AND t.threshold = (
-           SELECT max(threshold) FROM tiers WHERE NOT archived) AS top_tier
-  FROM members m
-  LEFT JOIN balances b ON b.member_id = m.id AND b.wallet = '{DEFAULT_WALLET}'
-  LEFT JOIN member_tiers mt ON mt.member_id = m.id
-  LEFT JOIN tiers t ON t.id = mt.tier_id AND NOT t.archived
- WHERE m.id = ANY($1::uuid[]) AND m.status = 'ACTIVE'
-"""
-
 # The facts, the definitions and what each member holds, in one statement: what every
-# event of a member reads to keep their segments current.
-_REFRESH_INPUTS_SQL = f"""
-WITH defs AS (
-    SELECT coalesce(json_agg(json_build_object(
-               'key', key, 'name', name, 'rule', rule, 'builtin', builtin) ORDER BY key),
-           '[]'::json) AS defs
-      FROM segments),
-held AS (
-    SELECT member_id, array_agg(segment_key) AS keys FROM segment_members
-     WHERE member_id = ANY($1::uuid[]) GROUP BY member_id),
-facts AS ({_FACTS_SQL})
-SELECT d.defs, i.asked, h.keys AS held, f.*
-  FROM defs d
- CROSS JOIN unnest($1::uuid[]) AS i(asked)
-  LEFT JOIN facts f ON f.id = i.asked
-  LEFT JOIN held h ON h.member_id = i.asked
-"""
-# The same for a tenant known to have no tiers (its process remembers it): no member holds
-# one, and the tiers table is not read, so an event costs no read of it, as points do.
-_TIER_FACTS = """       t.name AS tier,
-       t.id IS NOT NULL AND t.threshold = (
-           SELECT max(threshold) FROM tiers WHERE NOT archived) AS top_tier"""
-_TIER_JOINS = """  LEFT JOIN member_tiers mt ON mt.member_id = m.id
-  LEFT JOIN tiers t ON t.id = mt.tier_id AND NOT t.archived
-"""
-_REFRESH_INPUTS_WITHOUT_TIERS_SQL = _REFRESH_INPUTS_SQL.replace(
-    _TIER_FACTS, "       NULL::text AS tier, false AS top_tier"
-).replace(_TIER_JOINS, "")
-assert _REFRESH_INPUTS_WITHOUT_TIERS_SQL.count("tiers") == 0
+# event of a member reads to keep their segments current. The query is the function's, in
+# tenant migration 0025, which the credit of a tenant without tiers also calls
+# (persistence/repositories/credit_at_once.py).
+REFRESH_INPUTS = "SELECT * FROM segment_refresh_inputs($1::uuid[], $2::boolean)"
 
 
 def _facts(r: asyncpg.Record) -> MemberFacts:
@@ -94,6 +40,16 @@ def _facts(r: asyncpg.Record) -> MemberFacts:
 def _segment(d: dict[str, Any]) -> Segment:
     rule = d["rule"] if isinstance(d["rule"], dict) else json.loads(d["rule"])
     return Segment(d["key"], d["name"], rule_from_json(rule), d["builtin"])
+
+
+def refresh_inputs_of(rows: Sequence[asyncpg.Record]) -> RefreshInputs:
+    """The rows of `segment_refresh_inputs`, or of a statement whose rows end with its
+    columns, one per member asked."""
+    return RefreshInputs(
+        facts={r["asked"]: _facts(r) for r in rows if r["active_member"] is not None},
+        stored=[_segment(d) for d in json.loads(rows[0]["defs"])],
+        held={r["asked"]: frozenset(r["held"] or ()) for r in rows},
+    )
 
 
 class PgSegmentRepository:
@@ -127,13 +83,7 @@ class PgSegmentRepository:
     ) -> RefreshInputs:
         if not member_ids:
             return RefreshInputs({}, await self.stored(), {})
-        sql = _REFRESH_INPUTS_SQL if tiers else _REFRESH_INPUTS_WITHOUT_TIERS_SQL
-        rows = await self._conn.fetch(sql, list(member_ids))
-        return RefreshInputs(
-            facts={r["asked"]: _facts(r) for r in rows if r["id"] is not None},
-            stored=[_segment(d) for d in json.loads(rows[0]["defs"])],
-            held={r["asked"]: frozenset(r["held"] or ()) for r in rows},
-        )
+        return refresh_inputs_of(await self._conn.fetch(REFRESH_INPUTS, list(member_ids), tiers))
 
     async def replace_memberships(
         self, member_ids: Sequence[UUID], memberships: Sequence[tuple[str, UUID]], at: datetime

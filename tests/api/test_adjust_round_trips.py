@@ -1,7 +1,9 @@
 """adjustPoints and recordOrder cost the same PostgreSQL round trips whether the member is named
 by id or by externalId. adjustPoints resolves the member in the statement that reads it and
 claims the key, inside its own transaction; recordOrder resolves it first, in one statement
-either way when this process has not seen the member lately."""
+either way when this process has not seen the member lately. A credit of a tenant without
+tiers takes the balance lock in the call that also reads the segments' refresh inputs: the
+lock is held over three round trips, that call, the audit entry with the events, COMMIT."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import uuid
 
 import pytest
 
+from persistence.repositories.tiers import PgTierRepository
 from tests.conftest import ADJUST
 from tests.support.earning import enroll as enroll_member
 from tests.support.earning import order, record
@@ -85,3 +88,33 @@ async def test_record_order_by_external_id_costs_the_round_trips_of_by_id(
 
     # then both forms cost the same round trips, unseen and remembered
     assert trips["id"] == trips["externalId"], trips
+
+
+@pytest.mark.parametrize(
+    "key", [pytest.param(True, id="with-key"), pytest.param(False, id="no-key")]
+)
+async def test_a_credit_holds_the_balance_lock_over_three_round_trips(
+    gql, tenant, enroll, monkeypatch, key
+):
+    # given a member of a tenant without tiers, and the path warmed up (the wallet locked
+    # once the plain way, so its next due time is known)
+    member_id = await enroll(tenant, external_id="shopper-" + uuid.uuid4().hex)
+    for _ in range(2):
+        await _adjust(gql, tenant, {"memberId": member_id}, key)
+
+    # when points are added, the process knowing the tenant has no tiers (as it does for a
+    # few seconds after reading them: here for the whole request)
+    with counting(monkeypatch) as seen:
+        monkeypatch.setattr(PgTierRepository, "known_empty", lambda self: True)
+        await _adjust(gql, tenant, {"memberId": member_id}, key)
+    trips = seen.postgres
+
+    # then five round trips: BEGIN with the search path, the member (and the key), the
+    # credit with the refresh inputs (which takes the lock), the audit entry with the
+    # events, COMMIT; the lock held over the last three
+    assert len(trips) == 5, trips
+    locked = [i for i, sql in enumerate(trips) if "credit_at_once(" in sql]
+    assert locked == [2] and "$14::boolean" in trips[2], trips
+    assert trips[0].startswith("BEGIN;") and trips[-1].startswith("COMMIT"), trips
+    assert len(trips) - locked[0] == 3
+    assert not any("segment_refresh_inputs" in sql for sql in trips), trips

@@ -21,10 +21,11 @@ from domain.errors import DomainError
 from domain.ledger import DEFAULT_WALLET, MAX_BALANCE, EntryKind
 from domain.points import AdjustPoints, adjust_points
 from domain.wallet import LockedWallet
-from persistence.repositories.ledger import PgLedgerRepository
 from persistence.uow import PgUnitOfWorkFactory
 from tests.support.earning import configure, enroll, schema_of
+from tests.support.fast_ways import count_taken, decline
 from tests.support.ledger_checks import assert_schema_ledger_consistent
+from tests.support.ledger_snapshot import ledger_of
 
 # (days after the start, points, reason, note, key): a key used twice is a retry; no points:
 # the wallet filled (the plain way) to three points short of the maximum.
@@ -98,68 +99,6 @@ async def _fill(uow: PgUnitOfWorkFactory, member_id: UUID, now: datetime) -> Non
         await wallet.save()
 
 
-async def _ledger(services: Services, schema: str, member_id: UUID, prefix: str) -> dict[str, Any]:
-    async with services.pool.acquire() as conn:
-        entries = await conn.fetch(
-            f"""SELECT id, kind, available_delta, pending_delta, lifetime_delta, debt_delta,
-                       shortfall, reason, note, actor, config_version, created_at, order_id,
-                       rate, idempotency_key
-                FROM "{schema}".ledger_entries WHERE member_id = $1 ORDER BY id""",
-            member_id,
-        )
-        position = {row["id"]: i for i, row in enumerate(entries)}
-        lots = await conn.fetch(
-            f"""SELECT entry_id, points, remaining, available_at, expires_at, pending, order_id
-                FROM "{schema}".lots WHERE member_id = $1 ORDER BY id""",
-            member_id,
-        )
-        draws = await conn.fetch(
-            f"""SELECT d.entry_id, d.lot_id, d.points FROM "{schema}".lot_draws d
-                JOIN "{schema}".lots l ON l.id = d.lot_id WHERE l.member_id = $1
-                ORDER BY d.entry_id, d.lot_id""",
-            member_id,
-        )
-        balance = await conn.fetchrow(
-            f"""SELECT available, pending, lifetime, version, debt, next_due_at,
-                       last_activity_at
-                FROM "{schema}".balances WHERE member_id = $1""",
-            member_id,
-        )
-        keys = await conn.fetch(
-            f"""SELECT key, operation, result FROM "{schema}".idempotency_keys
-                WHERE key LIKE $1 ORDER BY key""",
-            prefix + "-%",
-        )
-    lot_position = {}
-    async with services.pool.acquire() as conn:
-        lot_ids = await conn.fetch(
-            f'SELECT id FROM "{schema}".lots WHERE member_id = $1 ORDER BY id', member_id
-        )
-        lot_position = {row["id"]: i for i, row in enumerate(lot_ids)}
-
-    def unkeyed(key: str | None) -> str | None:
-        return key.removeprefix(prefix + "-") if key else None
-
-    return {
-        "entries": [
-            (*tuple(row.values())[1:-1], unkeyed(row["idempotency_key"])) for row in entries
-        ],
-        "lots": [(position[row["entry_id"]], *tuple(row.values())[1:]) for row in lots],
-        "draws": [
-            (position[row["entry_id"]], lot_position[row["lot_id"]], row["points"]) for row in draws
-        ],
-        "balance": tuple(balance.values()),
-        "keys": [
-            (
-                unkeyed(row["key"]),
-                row["operation"],
-                position.get((row["result"] or {}).get("entryId")),
-            )
-            for row in keys
-        ],
-    }
-
-
 @pytest.mark.parametrize("expiring", [False, True], ids=["lots-never-expire", "lots-expire"])
 async def test_credits_at_once_write_what_the_plain_way_writes(
     gql, services: Services, make_tenant, monkeypatch: pytest.MonkeyPatch, expiring: bool
@@ -174,27 +113,17 @@ async def test_credits_at_once_write_what_the_plain_way_writes(
     fast_member = uuid_of(await enroll(gql, tenant), "Member")
     plain_member = uuid_of(await enroll(gql, tenant), "Member")
     start = (await services.pool.fetchval("SELECT now()")) + timedelta(seconds=1)
-    taken: list[bool] = []
-    at_once = PgLedgerRepository.credit_at_once
-
-    async def counted(self: PgLedgerRepository, *args: Any) -> Any:
-        done = await at_once(self, *args)
-        taken.append(done is not None)
-        return done
-
-    async def declined(self: PgLedgerRepository, *args: Any) -> None:
-        return None
 
     # when the same adjustments are made to each, one way each
-    monkeypatch.setattr(PgLedgerRepository, "credit_at_once", counted)
+    taken = count_taken(monkeypatch, "credit_at_once")
     fast = await _run(services, uow, fast_member, "fast", start)
-    monkeypatch.setattr(PgLedgerRepository, "credit_at_once", declined)
+    decline(monkeypatch, "credit_at_once")
     plain = await _run(services, uow, plain_member, "plain", start)
     monkeypatch.undo()
 
     # then they answered the same, and wrote the same ledger
     assert fast == plain
-    assert await _ledger(services, schema, fast_member, "fast") == await _ledger(
+    assert await ledger_of(services, schema, fast_member, "fast") == await ledger_of(
         services, schema, plain_member, "plain"
     )
     await assert_schema_ledger_consistent(services.pool, schema)
@@ -216,7 +145,8 @@ async def test_concurrent_credits_at_once_on_one_member_all_count(gql, services:
         cmd = AdjustPoints(member_id, points, DEFAULT_WALLET, None, None, key)
         return adjust_points(uow, cache, clock, cmd)
 
-    await credit(1)
+    # (enough for the debits, which may take the lock before any credit does)
+    await credit(4)
 
     # when sixteen credits and four debits race on it
     await asyncio.gather(
@@ -227,5 +157,5 @@ async def test_concurrent_credits_at_once_on_one_member_all_count(gql, services:
     # then every one counted, once, and the ledger agrees with the balance
     async with uow() as unit:
         balance = await unit.ledger.read_balance(member_id, DEFAULT_WALLET)
-    assert (balance.available, balance.lifetime, balance.version) == (29, 33, 21)
+    assert (balance.available, balance.lifetime, balance.version) == (32, 36, 21)
     await assert_schema_ledger_consistent(services.pool, schema)

@@ -64,8 +64,8 @@ async def _latest(pool: asyncpg.Pool) -> dict[str, int]:
 
 
 async def _shape(pool: asyncpg.Pool, schema: str) -> set[tuple[str, str]]:
-    """What the migrations made of a schema: its relations, columns and constraints, by name.
-    The latest migration changes it, whatever that migration is."""
+    """What the migrations made of a schema: its relations, columns, constraints and
+    functions, by name. The latest migration changes it, whatever that migration is."""
     rows = await pool.fetch(
         """SELECT 'column', table_name || '.' || column_name FROM information_schema.columns
              WHERE table_schema = $1
@@ -75,7 +75,10 @@ async def _shape(pool: asyncpg.Pool, schema: str) -> set[tuple[str, str]]:
            UNION ALL
            SELECT 'constraint', conname || ':' || replace(pg_get_constraintdef(oid), $1 || '.', '')
              FROM pg_constraint
-             WHERE connamespace = $1::regnamespace""",
+             WHERE connamespace = $1::regnamespace
+           UNION ALL
+           SELECT 'function', proname || ':' || md5(prosrc) FROM pg_proc
+             WHERE pronamespace = $1::regnamespace""",
         schema,
     )
     return {(r[0], r[1]) for r in rows}

@@ -14,6 +14,7 @@ from datetime import datetime
 from uuid import UUID
 
 from domain.ledger import Balance, EntryKind, LedgerEntry, Lot, LotDraw, NewEntry, spend_order
+from domain.records.segments import RefreshInputs
 from tests.unit.fakes.tables import (
     BalanceRow,
     EntryRow,
@@ -81,6 +82,12 @@ class FakeLedgerRepository:
         # The port allows declining: use cases take the plain way here, which the fakes
         # model. The real statement is compared with that way on PostgreSQL
         # (tests/integration/test_credit_at_once.py).
+        return None
+
+    async def credit_at_once_refreshing(
+        self, entry: NewEntry, expires_at: datetime | None, at: datetime
+    ) -> tuple[LedgerEntry, Balance, RefreshInputs] | None:
+        # Declined as `credit_at_once` is (tests/integration/test_credit_refreshing.py).
         return None
 
     async def append(self, entry: NewEntry, at: datetime) -> LedgerEntry:
