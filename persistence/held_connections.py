@@ -14,9 +14,10 @@ Redis costs one short wait, then the caller's breaker takes over), the connect t
 no command ever reads another's reply: a connection whose command failed or was interrupted
 (a timeout, a cancelled request) is closed before anything else is sent on it, and opened
 again by the next command. What it leaves out: the pool's metrics for these connections, and
-the periodic PING of an idle connection: a connection Redis closed while it was idle fails
-its next command, which is then sent once more on a connection opened afresh (a reply lost
-after Redis ran the command is a timeout, never sent again).
+the periodic PING of an idle connection: a connection Redis closed while it was idle is found
+closed before the next command is written (`can_read`, as the pool checks a connection it
+hands out) and opened afresh. A command is written at most once: a connection lost after
+the write is the caller's error, never a second send.
 
 Single Redis only: a cluster client routes by slot, and its commands go through it.
 """
@@ -61,29 +62,33 @@ class HeldConnections:
             self._held += 1
         else:
             return await self._client.execute_command(*args)
-        fresh = not conn.is_connected
         try:
+            await _close_if_stale(conn)
             reply = await _send(conn, args)
         except ResponseError:  # Redis's answer, read in full (NOSCRIPT): the connection is fine
             self._idle.append(conn)
             raise
-        except RedisConnectionError:
-            conn._force_disconnect()
-            if fresh:
-                self._idle.append(conn)
-                raise
-            try:  # closed by Redis while idle: once more, on a new socket
-                reply = await _send(conn, args)
-            except BaseException:
-                conn._force_disconnect()
-                self._idle.append(conn)
-                raise
         except BaseException:
             conn._force_disconnect()  # its reply may still come: never read by another
             self._idle.append(conn)
             raise
         self._idle.append(conn)
         return reply
+
+
+async def _close_if_stale(conn: AbstractConnection) -> None:
+    """Closes a connection Redis closed while it was idle (or one holding data nobody asked
+    for) before anything is written on it, so `_send` opens a new one. A command is written at
+    most once: once written, a lost reply is the caller's error, never a second send that
+    would spend a budget twice."""
+    if not conn.is_connected:
+        return
+    try:
+        stale = await conn.can_read()
+    except RedisConnectionError:
+        stale = True
+    if stale:
+        conn._force_disconnect()
 
 
 async def _send(conn: AbstractConnection, args: tuple[Any, ...]) -> Any:

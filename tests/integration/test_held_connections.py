@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 import redis.asyncio as aioredis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -90,8 +91,31 @@ async def test_a_connection_closed_by_redis_while_idle_is_opened_again(redis_dsn
         answer = await held.execute("ECHO", "again")
     finally:
         await client.aclose()
-    # then it is sent again on a new socket, and answered
+    # then it is sent on a new socket, and answered
     assert answer == b"again"
+
+
+async def test_a_command_is_never_written_twice(redis_dsn):
+    # given a held connection waiting on a blocking pop
+    client = redis_client(redis_dsn, timeout=5)
+    held = _held(client, limit=1)
+    key = f"held-once-{uuid.uuid4()}"
+    try:
+        own_id = await held.execute("CLIENT", "ID")
+        waiting = asyncio.create_task(held.execute("BLPOP", key, 3))
+        await asyncio.sleep(0.3)
+        # when Redis drops that connection after the command was written, then an item arrives
+        await client.execute_command("CLIENT", "KILL", "ID", own_id)
+        with pytest.raises(RedisConnectionError):
+            await waiting
+        await client.rpush(key, "item")
+        await asyncio.sleep(0.3)
+        # then the pop was not sent again: the item is still there
+        assert await client.llen(key) == 1
+        assert await held.execute("ECHO", "after") == b"after"
+    finally:
+        await client.delete(key)
+        await client.aclose()
 
 
 async def test_past_the_limit_commands_go_through_the_client(redis_dsn):
