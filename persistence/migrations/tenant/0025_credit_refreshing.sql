@@ -9,13 +9,30 @@
 -- create them again, the credit's result ending with the same columns:
 -- tests/integration/test_credit_refreshing.py compares them).
 
+-- The member's tier and whether it is the top one. A function of its own, so that a query
+-- calling it only under a false one-time filter (segment_refresh_inputs without tiers)
+-- never names the tier tables, and takes no lock on them: a tenant known to have no tiers
+-- refreshes segments while its tiers table is locked (tests/api/test_program_memory.py).
+CREATE FUNCTION member_tier_of(p_member uuid)
+RETURNS TABLE (name text, top boolean) LANGUAGE plpgsql STABLE
+SET search_path FROM CURRENT AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
+    SELECT t.name,
+           t.threshold = (SELECT max(a.threshold) FROM tiers a WHERE NOT a.archived) AS top
+      FROM member_tiers x JOIN tiers t ON t.id = x.tier_id AND NOT t.archived
+     WHERE x.member_id = p_member;
+END;
+$$;
+
 -- For each member asked: the segment definitions (the same on every
 -- row), the segments the member holds, and the member's facts when active (active_member
 -- NULL otherwise). Orders are read per member up to the 100 most recent for intervals and
 -- windowed counts; counts and spend are exact; fully refunded orders neither count nor
 -- spend (as in the tier metrics). with_tiers false, for a tenant known to have no tiers:
--- the tiers are not read (the lateral join is cut by a one-time filter) and no member
--- holds one.
+-- member_tier_of is not called (the lateral join is cut by a one-time filter), so the
+-- tier tables are neither read nor locked, and no member holds a tier.
 CREATE FUNCTION segment_refresh_inputs(p_members uuid[], p_with_tiers boolean)
 RETURNS TABLE (
     defs              json,
@@ -67,11 +84,8 @@ BEGIN
           FROM members m
           LEFT JOIN balances b ON b.member_id = m.id AND b.wallet = 'points'
           LEFT JOIN LATERAL (
-              SELECT t.name,
-                     t.threshold = (SELECT max(a.threshold) FROM tiers a WHERE NOT a.archived)
-                       AS top
-                FROM member_tiers x JOIN tiers t ON t.id = x.tier_id AND NOT t.archived
-               WHERE p_with_tiers AND x.member_id = m.id) mt ON true
+              SELECT mtt.name, mtt.top FROM member_tier_of(m.id) mtt WHERE p_with_tiers) mt
+            ON true
          WHERE m.id = ANY(p_members) AND m.status = 'ACTIVE')
     SELECT d.defs, i.asked, h.keys, f.*
       FROM defs d
