@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
@@ -81,26 +84,20 @@ async def test_an_interrupted_command_never_answers_the_next(redis_dsn, wait, in
 
 
 async def test_a_connection_closed_by_redis_while_idle_is_opened_again(redis_dsn):
-    # given a held connection that served a command, then was closed by Redis
-    client = redis_client(redis_dsn, timeout=2)
-    held = _held(client, limit=1)
-    try:
+    async with _one_held(redis_dsn, read_seconds=2) as (client, held):
+        # given a held connection that served a command, then was closed by Redis
         own_id = await held.execute("CLIENT", "ID")
         await client.execute_command("CLIENT", "KILL", "ID", own_id)
         # when the next command is sent on it
         answer = await held.execute("ECHO", "again")
-    finally:
-        await client.aclose()
     # then it is sent on a new socket, and answered
     assert answer == b"again"
 
 
 async def test_a_command_is_never_written_twice(redis_dsn):
-    # given a held connection waiting on a blocking pop
-    client = redis_client(redis_dsn, timeout=5)
-    held = _held(client, limit=1)
     key = f"held-once-{uuid.uuid4()}"
-    try:
+    async with _one_held(redis_dsn, read_seconds=5) as (client, held):
+        # given a held connection waiting on a blocking pop
         own_id = await held.execute("CLIENT", "ID")
         waiting = asyncio.create_task(held.execute("BLPOP", key, 3))
         await asyncio.sleep(0.3)
@@ -113,8 +110,17 @@ async def test_a_command_is_never_written_twice(redis_dsn):
         # then the pop was not sent again: the item is still there
         assert await client.llen(key) == 1
         assert await held.execute("ECHO", "after") == b"after"
-    finally:
         await client.delete(key)
+
+
+@asynccontextmanager
+async def _one_held(
+    redis_dsn: str, read_seconds: float
+) -> AsyncIterator[tuple[Any, HeldConnections]]:
+    client = redis_client(redis_dsn, timeout=read_seconds)
+    try:
+        yield client, _held(client, limit=1)
+    finally:
         await client.aclose()
 
 
