@@ -32,8 +32,25 @@ from redis.asyncio.connection import AbstractConnection
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 
-# Checked out at once at most; past it, commands go through the client as before.
+# Checked out at once at most, and never more than a quarter of the pool's connections, so
+# the client's other commands keep the rest; past it, commands go through the client.
 MAX_HELD = 64
+
+# One set per pool: connections held are never returned to the pool, so every user of a
+# client (each app made over one set of services) must share them, or they would add up
+# until the pool had none left for anything else. Kept on the pool itself, so they live and
+# go with it (a map keyed by pool would keep the pool alive through the client they hold).
+_ON_POOL = "loyalty_held_connections"
+
+
+def held_connections_of(client: aioredis.Redis) -> HeldConnections:
+    """The held connections of `client`'s pool, made on first use."""
+    pool = client.connection_pool
+    held: HeldConnections | None = getattr(pool, _ON_POOL, None)
+    if held is None:
+        held = HeldConnections(client, limit=min(MAX_HELD, max(1, pool.max_connections // 4)))
+        setattr(pool, _ON_POOL, held)
+    return held
 
 
 class HeldConnections:

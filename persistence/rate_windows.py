@@ -28,7 +28,7 @@ from limits.aio.storage import RedisClusterStorage, RedisStorage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from redis.exceptions import NoScriptError
 
-from persistence.held_connections import HeldConnections
+from persistence.held_connections import held_connections_of
 from persistence.redis_cluster import RedisClient
 
 Budget = tuple[RateLimitItem, tuple[str, ...]]
@@ -56,7 +56,7 @@ class SlidingWindows:
         self._client = client
         # Every request sends this command: on a single Redis it skips redis-py's per-command
         # layers (persistence/held_connections.py); a cluster routes it by slot.
-        self._held = HeldConnections(client) if isinstance(client, aioredis.Redis) else None
+        self._held = held_connections_of(client) if isinstance(client, aioredis.Redis) else None
         self._script = client.register_script(_combined(acquire, window))
         self._key_cache: dict[tuple[RateLimitItem, tuple[str, ...]], tuple[str, str]] = {}
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
+import redis.asyncio as aioredis
 from limits import RateLimitItemPerMinute
 
 from persistence.balance_cache import redis_client
@@ -73,3 +75,22 @@ async def test_what_is_owed_is_charged_first_or_as_much_as_there_is_room_for(red
     assert first.admitted == (True, True) and first.remaining == 5
     assert second.admitted == (False, True) and second.remaining == 0
     assert tenant_left.remaining == 100 - 5 - 21
+
+
+async def test_windows_made_over_one_client_leave_its_pool_room(redis_dsn):
+    # given a client whose pool holds eight connections, and ten windows made over it (as
+    # ten apps over one set of services)
+    client = aioredis.Redis.from_url(redis_dsn, max_connections=8, socket_timeout=2)
+    all_windows = [SlidingWindows(client) for _ in range(10)]
+    budget = RateLimitItemPerMinute(1000)
+    ids = ("tenant-" + uuid.uuid4().hex, "key", "abc")
+    try:
+        # when each spends with eight requests in flight
+        for windows in all_windows:
+            spent = await asyncio.gather(*(windows.spend([(budget, ids)], 1) for _ in range(8)))
+            assert all(s.admitted == (True,) for s in spent)
+        # then the client still has six connections for six commands at once
+        pongs = await asyncio.gather(*(client.ping() for _ in range(6)))
+    finally:
+        await client.aclose()
+    assert pongs == [True] * 6
