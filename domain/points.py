@@ -202,8 +202,8 @@ async def _credit_at_once(
     (`LedgerRepository.credit_at_once`), when it takes it: the same entry, lot and balance
     as `_adjust_locked` writes, with the lock held over fewer round trips. For a tenant
     without tiers (nothing to evaluate between the credit and the segments' refresh), the
-    refresh inputs come in the same round trip (`credit_at_once_refreshing`). None: the
-    plain way is to be taken."""
+    refresh inputs come in the same round trip, and its event (with the audit entry) is
+    written in it (`credit_at_once_refreshing`). None: the plain way is to be taken."""
     cmd, given, program, now = asked.cmd, asked.given, asked.program, asked.now
     if given.points <= 0:
         return None
@@ -222,15 +222,14 @@ async def _credit_at_once(
         answers_key=given.key is not None,
     )
     expires_at = wallet_expiry(program, cmd.wallet, now)
-    done: tuple[LedgerEntry, Balance, RefreshInputs | None] | None
+    # Its event, as LockedWallet adds it for every entry it appends.
     if uow.tiers.known_empty():
-        done = await uow.ledger.credit_at_once_refreshing(entry, expires_at, now)
-    else:
-        credited = await uow.ledger.credit_at_once(entry, expires_at, now)
-        done = None if credited is None else (*credited, None)
-    if done is not None:  # as LockedWallet writes it for every entry it appends
-        uow.events.add(points_changed(done[0], done[1]))
-    return done
+        return await uow.ledger.credit_at_once_refreshing(entry, expires_at, now, points_changed)
+    credited = await uow.ledger.credit_at_once(entry, expires_at, now)
+    if credited is None:
+        return None
+    uow.events.add(points_changed(*credited))
+    return (*credited, None)
 
 
 class _Said(TypedDict):

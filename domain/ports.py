@@ -5,7 +5,7 @@ so every use case can import them without a cycle."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
@@ -31,6 +31,7 @@ from domain.records.referrals import Referral, ReferralStats
 from domain.records.refresh_tokens import NewRefreshToken, RefreshTokenRecord
 from domain.records.segments import Campaign, GrantDone, RefreshInputs, RefreshState, WinBack
 from domain.records.surveys import Survey, SurveyResponse
+from domain.records.webhooks import NewEvent
 from domain.referral_settings import ReferralSettings
 from domain.rewards import RedemptionStatus, Reward, RewardKind
 from domain.segments import Segment
@@ -126,12 +127,19 @@ class LedgerRepository(Protocol):
         ...
 
     async def credit_at_once_refreshing(
-        self, entry: NewEntry, expires_at: datetime | None, at: datetime
+        self,
+        entry: NewEntry,
+        expires_at: datetime | None,
+        at: datetime,
+        announce: Callable[[LedgerEntry, Balance], NewEvent],
     ) -> tuple[LedgerEntry, Balance, RefreshInputs] | None:
         """`credit_at_once`, and then, in the same round trip, the member's segment refresh
         inputs as `SegmentRepository.refresh_inputs(..., tiers=False)` would read them right
         after it: read once the lock is held, with what committed before it was granted.
-        For a tenant known to have no tiers. None as `credit_at_once` declines."""
+        For a tenant known to have no tiers. The credit's event, `announce(entry, balance)`,
+        is written with it, after the events already in the unit of work's outbox, which it
+        writes too (so nothing is left to write before the COMMIT). None as
+        `credit_at_once` declines: nothing written, the outbox as it was."""
         ...
 
     async def add_lot(

@@ -42,17 +42,19 @@ async def refresh_members(
         read = await uow.segments.refresh_inputs(member_ids, now, tiers=not uow.tiers.known_empty())
     segments = in_force(read.stored)
     wanted = {m: frozenset(segments_of(f, segments, now)) for m, f in read.facts.items()}
-    # Most events move no one: the write is skipped when every member keeps their segments.
-    if all(wanted.get(m, frozenset()) == read.held.get(m, frozenset()) for m in member_ids):
+    # Most events move no one: only the members whose segments change are written (and
+    # locked), none at all when every member keeps theirs.
+    moved = [m for m in member_ids if wanted.get(m, frozenset()) != read.held.get(m, frozenset())]
+    if not moved:
         return
     # One order for every writer (by member, then key): two transactions writing the same
     # members' rows take their row locks in the same order and cannot deadlock.
     memberships = sorted(
-        ((k, m) for m, keys in wanted.items() for k in keys), key=lambda x: (x[1], x[0])
+        ((k, m) for m in moved for k in wanted.get(m, frozenset())), key=lambda x: (x[1], x[0])
     )
-    await uow.segments.replace_memberships(member_ids, memberships, now)
+    await uow.segments.replace_memberships(moved, memberships, now)
     by_key = {s.key: s for s in segments}
-    for m in member_ids:
+    for m in moved:
         for key in sorted(wanted.get(m, frozenset()) - read.held.get(m, frozenset())):
             uow.events.add(segment_entered(m, by_key[key], now))
 

@@ -23,15 +23,15 @@ from asyncpg.pool import PoolConnectionProxy
 from domain.audit import AuditIntent
 from domain.records.webhooks import NewEvent
 from persistence.db import Conn
-from persistence.repositories.webhooks import DELIVERIES, EVENT_CTES, event_arguments
+from persistence.repositories.webhooks import DELIVERIES, EVENT_CTES, INCOMING, event_arguments
 
 current: contextvars.ContextVar[AuditIntent | None] = contextvars.ContextVar(
     "loyalty_audit_intent", default=None
 )
 
-_INSERT = """INSERT INTO audit_log
+INSERT = """INSERT INTO audit_log
     (actor_kind, actor_id, actor_label, action, target, summary, request_id)"""
-_WRITE_IF_CHANGED = f"""{_INSERT}
+_WRITE_IF_CHANGED = f"""{INSERT}
 SELECT $1, $2, $3, $4, $5, $6::jsonb, $7 WHERE txid_current_if_assigned() IS NOT NULL
 RETURNING seq"""
 
@@ -50,9 +50,10 @@ async def write_if_changed(conn: Conn) -> None:
 # only ever added by a use case that changed something, and they are themselves a change
 # that commits with the transaction. Under a balance lock (adjustPoints, grantToSegment)
 # that is one round trip fewer before the COMMIT.
-_WRITE_WITH_EVENTS = f"""WITH {EVENT_CTES},
+_WRITE_WITH_EVENTS = f"""WITH {INCOMING},
+{EVENT_CTES},
 delivered AS ({DELIVERIES} RETURNING 1),
-audited AS ({_INSERT} VALUES ($6, $7, $8, $9, $10, $11::jsonb, $12) RETURNING seq)
+audited AS ({INSERT} VALUES ($6, $7, $8, $9, $10, $11::jsonb, $12) RETURNING seq)
 SELECT seq FROM audited"""
 
 
@@ -72,7 +73,7 @@ async def write_with_events(conn: Conn, intent: AuditIntent, events: Sequence[Ne
 async def record_in_tenant(conn: Conn, intent: AuditIntent) -> None:
     """For a change that committed outside the tenant's schema (its API keys, its origins):
     `conn` is in a transaction of the tenant's schema."""
-    await conn.execute(f"{_INSERT} VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)", *_values(intent))
+    await conn.execute(f"{INSERT} VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)", *_values(intent))
     intent.written = True
 
 
@@ -92,6 +93,13 @@ async def record_in_control(
         tenant_id,
     )
     intent.written = True
+
+
+def values(intent: AuditIntent | None) -> tuple[Any, ...]:
+    """The entry's seven columns in the order of INSERT; all NULL without one."""
+    if intent is None:
+        return (None,) * 7
+    return _values(intent)
 
 
 def _values(intent: AuditIntent) -> tuple[Any, ...]:

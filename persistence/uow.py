@@ -104,7 +104,7 @@ class PgTenantUnitOfWork:
 
     @cached_property
     def ledger(self) -> PgLedgerRepository:
-        return PgLedgerRepository(self._connection)
+        return PgLedgerRepository(self._connection, self.events)
 
     @cached_property
     def idempotency(self) -> PgIdempotencyStore:

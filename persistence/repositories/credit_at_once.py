@@ -12,28 +12,97 @@ runs the same adjustments both ways and compares entries, lots, balances and key
 
 For a tenant without tiers, the same call then reads the segments' refresh inputs of the
 member, by a statement of the function's own that starts once the lock is held (so it sees
-what the transaction it waited for committed): the lock is then held over this call, the
-audit entry with the events, and the COMMIT. tests/integration/test_credit_refreshing.py
-runs sequences of operations both ways and compares ledgers, keys, segments and events.
+what the transaction it waited for committed); and the same statement writes the credit's
+event with the unit of work's other pending events and its audit entry (CREDIT_ANNOUNCED):
+the lock is then held over this round trip and the COMMIT, unless the refresh moves the
+member into or out of a segment, whose rows and events take one more.
+tests/integration/test_credit_refreshing.py runs sequences of operations both ways and
+compares ledgers, keys, segments and events.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 import asyncpg
 
-from domain.ledger import MAX_BALANCE, Balance, NewEntry
+from domain.ledger import MAX_BALANCE, Balance, LedgerEntry, NewEntry
+from domain.records.webhooks import NewEvent
+from persistence import audit_trail
+from persistence.repositories.webhooks import DELIVERIES, EVENT_CTES, EVENT_ROWS
 
-# The statement is the function `credit_at_once` of tenant migration 0025: with its
-# 14th argument true it then reads the segments' refresh inputs of the member after the
-# lock is held (`segment_refresh_inputs`, as PgSegmentRepository.refresh_inputs does), its
-# rows ending with that function's columns; false, one row whose last columns are NULL.
-CREDIT_AT_ONCE = (
-    "SELECT * FROM credit_at_once($1::uuid, $2::text, $3::text, $4::bigint, $5::text,"
-    " $6::text, $7::text, $8::text, $9::int, $10::timestamptz, $11::timestamptz, $12::text,"
-    " $13::bigint, $14::boolean, $15::boolean)"
+# The function `credit_at_once` of tenant migration 0025: with its 14th argument true it
+# then reads the segments' refresh inputs of the member after the lock is held
+# (`segment_refresh_inputs`, as PgSegmentRepository.refresh_inputs does), its rows ending
+# with that function's columns; false, one row whose last columns are NULL.
+_TYPES = [
+    "uuid",
+    "text",
+    "text",
+    "bigint",
+    "text",
+    "text",
+    "text",
+    "text",
+    "int",
+    "timestamptz",
+    "timestamptz",
+    "text",
+    "bigint",
+    "boolean",
+    "boolean",
+]
+
+
+def _call(first: int) -> str:
+    """The function called with its arguments, the parameters from `first` on."""
+    given = ", ".join(f"${first + i}::{t}" for i, t in enumerate(_TYPES))
+    return f"credit_at_once({given})"
+
+
+CREDIT_AT_ONCE = f"SELECT * FROM {_call(1)}"
+
+# The credit, then, in the same statement, the unit of work's pending events with the
+# credit's own last and its pending audit entry: what the unit of work would write just
+# before its COMMIT (persistence/uow.py), so for most credits the lock is held over this
+# round trip and the COMMIT only. Parameters: the events from $1 (`event_arguments`), the
+# audit entry's seven from $6 (all NULL: none), the credit's from $13.
+#
+# The credit comes first: `incoming` reads its row, so the events' member lock
+# (persistence/member_locks.py) is taken after the balance lock, the order every writer
+# keeps; when it declines (no row), `incoming` and `audited` are empty and nothing is
+# written. The credit's event is sent as written for a balance of zero and entry 0: its
+# `entryId` and `balance` are set here from the credit's row, as domain.events.points_changed
+# would set them (tests/integration/test_credit_refreshing.py compares the events with the
+# plain way's). The events' member external ids and the endpoints they go to are read as
+# of the statement's start, before it waited for the lock: the plain way reads them a
+# statement later, and neither locks them.
+CREDIT_ANNOUNCED = f"""WITH credited AS MATERIALIZED (SELECT * FROM {_call(13)}),
+incoming AS (
+    SELECT e.msg_id, e.type, e.member_id, e.at,
+           CASE WHEN e.n < cardinality($1::uuid[]) THEN e.data
+                ELSE (e.data::jsonb || jsonb_build_object(
+                          'entryId', c.id,
+                          'balance', jsonb_build_object(
+                              'available', c.available - c.debt,
+                              'pending', c.pending,
+                              'lifetime', c.lifetime)))::text
+           END AS data,
+           e.n
+      FROM {EVENT_ROWS}
+     CROSS JOIN (SELECT * FROM credited LIMIT 1) c
+),
+{EVENT_CTES},
+delivered AS ({DELIVERIES} RETURNING 1),
+audited AS (
+    {audit_trail.INSERT}
+    SELECT $6::text, $7::text, $8::text, $9::text, $10::text, $11::jsonb, $12::text
+      FROM (SELECT FROM credited LIMIT 1) c
+     WHERE $9::text IS NOT NULL
+    RETURNING seq
 )
+SELECT * FROM credited"""
 
 
 def fits(entry: NewEntry) -> bool:
@@ -72,6 +141,32 @@ def arguments(
         refresh,
         False,
     )
+
+
+def draft_event(
+    entry: NewEntry, at: datetime, announce: Callable[[LedgerEntry, Balance], NewEvent]
+) -> NewEvent:
+    """The credit's event as `announce` writes it for the entry as it will be, but numbered
+    0, and a balance of zero: CREDIT_ANNOUNCED sets those two from the credit's row."""
+    written = LedgerEntry(
+        id=0,
+        member_id=entry.member_id,
+        wallet=entry.wallet,
+        kind=entry.kind,
+        available_delta=entry.available_delta,
+        pending_delta=entry.pending_delta,
+        lifetime_delta=entry.lifetime_delta,
+        reason=entry.reason,
+        note=entry.note,
+        created_at=at,
+        debt_delta=entry.debt_delta,
+        shortfall=entry.shortfall,
+        order_id=entry.order_id,
+        rate=entry.rate,
+        config_version=entry.config_version,
+        actor=entry.actor,
+    )
+    return announce(written, Balance(entry.member_id, entry.wallet, 0, 0, 0, 0, 0))
 
 
 def balance_of(entry: NewEntry, row: asyncpg.Record) -> Balance:

@@ -8,7 +8,7 @@ once the row's `next_due_at` (kept by triggers on `lots`, tenant migration 0014)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -16,10 +16,13 @@ import asyncpg
 
 from domain.ledger import Balance, EntryKind, LedgerEntry, Lot, LotDraw, NewEntry
 from domain.records.segments import RefreshInputs
+from domain.records.webhooks import NewEvent
+from persistence import audit_trail
 from persistence.db import Conn
 from persistence.repositories import credit_at_once
 from persistence.repositories.records import rebuilder
 from persistence.repositories.segments import refresh_inputs_of
+from persistence.repositories.webhooks import PgEventOutbox, event_arguments
 
 _ENTRY_COLUMNS = (
     "id, member_id, wallet, kind, available_delta, pending_delta, lifetime_delta,"
@@ -182,8 +185,12 @@ def _lot_of(row: asyncpg.Record) -> Lot:
 
 
 class PgLedgerRepository:
-    def __init__(self, conn: Conn) -> None:
+    """`outbox`: the unit of work's, whose pending events `credit_at_once_refreshing` writes
+    with its credit."""
+
+    def __init__(self, conn: Conn, outbox: PgEventOutbox | None = None) -> None:
         self._conn = conn
+        self._outbox = outbox if outbox is not None else PgEventOutbox()
 
     async def lock_balance(self, member_id: UUID, wallet: str) -> Balance:
         return _balance_of(await self._lock(member_id, wallet, None))
@@ -294,16 +301,28 @@ class PgLedgerRepository:
         return _entry(row), credit_at_once.balance_of(entry, row)
 
     async def credit_at_once_refreshing(
-        self, entry: NewEntry, expires_at: datetime | None, at: datetime
+        self,
+        entry: NewEntry,
+        expires_at: datetime | None,
+        at: datetime,
+        announce: Callable[[LedgerEntry, Balance], NewEvent],
     ) -> tuple[LedgerEntry, Balance, RefreshInputs] | None:
         if not credit_at_once.fits(entry):
             return None
+        events = [*self._outbox.pending, credit_at_once.draft_event(entry, at, announce)]
+        intent = audit_trail.pending()
         rows = await self._conn.fetch(
-            credit_at_once.CREDIT_AT_ONCE,
+            credit_at_once.CREDIT_ANNOUNCED,
+            *event_arguments(events),
+            *audit_trail.values(intent),
             *credit_at_once.arguments(entry, expires_at, at, refresh=True),
         )
         if not rows:
             return None
+        # Written with the credit: the unit of work has none of them left to write.
+        self._outbox.pending = []
+        if intent is not None:
+            intent.written = True
         row = rows[0]
         return _entry(row), credit_at_once.balance_of(entry, row), refresh_inputs_of(rows)
 

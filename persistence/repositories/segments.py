@@ -13,6 +13,7 @@ import asyncpg
 from domain.ledger import DEFAULT_WALLET
 from domain.records.segments import RefreshInputs, RefreshState
 from domain.segments import MemberFacts, Segment, rule_from_json, rule_to_json
+from persistence import member_locks
 from persistence.db import Conn
 
 # The facts, the definitions and what each member holds, in one statement: what every
@@ -52,6 +53,24 @@ def refresh_inputs_of(rows: Sequence[asyncpg.Record]) -> RefreshInputs:
     )
 
 
+# The members' locks (persistence/member_locks.py) are taken before any of their rows.
+_REPLACE_MEMBERSHIPS = f"""WITH locked AS (
+    {member_locks.locking("SELECT unnest($1::uuid[]) AS m")}
+),
+wanted AS (
+    SELECT * FROM unnest($2::text[], $3::uuid[]) AS w(segment_key, member_id)),
+gone AS (
+    DELETE FROM segment_members s
+     USING locked
+     WHERE s.member_id = ANY($1::uuid[])
+       AND NOT EXISTS (SELECT 1 FROM wanted w
+                        WHERE w.segment_key = s.segment_key AND w.member_id = s.member_id))
+INSERT INTO segment_members (segment_key, member_id, member_seq, since)
+SELECT w.segment_key, w.member_id, m.seq, $4
+  FROM locked CROSS JOIN wanted w JOIN members m ON m.id = w.member_id
+ON CONFLICT DO NOTHING"""
+
+
 class PgSegmentRepository:
     def __init__(self, conn: Conn) -> None:
         self._conn = conn
@@ -89,20 +108,10 @@ class PgSegmentRepository:
         self, member_ids: Sequence[UUID], memberships: Sequence[tuple[str, UUID]], at: datetime
     ) -> None:
         # One statement: the delete and the insert see the same snapshot and touch
-        # different rows; a membership kept keeps its `since`.
+        # different rows; a membership kept keeps its `since`. The members' locks come
+        # first (both writes join `locked`, so no row is touched before they are held).
         await self._conn.execute(
-            """WITH wanted AS (
-                   SELECT * FROM unnest($2::text[], $3::uuid[]) AS w(segment_key, member_id)),
-               gone AS (
-                   DELETE FROM segment_members s
-                    WHERE s.member_id = ANY($1::uuid[])
-                      AND NOT EXISTS (SELECT 1 FROM wanted w
-                                       WHERE w.segment_key = s.segment_key
-                                         AND w.member_id = s.member_id))
-               INSERT INTO segment_members (segment_key, member_id, member_seq, since)
-               SELECT w.segment_key, w.member_id, m.seq, $4
-                 FROM wanted w JOIN members m ON m.id = w.member_id
-               ON CONFLICT DO NOTHING""",
+            _REPLACE_MEMBERSHIPS,
             list(member_ids),
             [k for k, _ in memberships],
             [m for _, m in memberships],

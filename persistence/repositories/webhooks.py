@@ -21,23 +21,25 @@ from domain.records.webhooks import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from persistence import member_locks
 from persistence.db import Conn
 
-# Transaction-level advisory locks on members (space, hash of the id): see `write_events`.
-_MEMBER_LOCK_SPACE = 5502
 _MAX_ERROR = 500
 
-# Locks each member named (in one order, so two writers never wait on each other in a
-# circle), then inserts the events and, for every enabled endpoint subscribed to an event's
-# type, its delivery. `member` is filled in from the members table, unless the event's own
-# data has one. The lock is held to the commit that follows: a second transaction with an
-# event of the same member takes its ids only after the first has committed, so one member's
-# event ids follow the order of the commits, which is what deliveries are ordered by.
-# Kept in two parts (the events' common table expressions, then the statement inserting the
-# deliveries) so the audit entry can be written in the same round trip (persistence/audit_trail.py).
+# The events to write, in their order: the five parameters from $1 (`event_arguments`).
+EVENT_ROWS = """unnest($1::uuid[], $2::text[], $3::uuid[], $4::timestamptz[], $5::text[])
+           WITH ORDINALITY AS e(msg_id, type, member_id, at, data, n)"""
+INCOMING = f"incoming AS (SELECT * FROM {EVENT_ROWS})"
+
+# Takes the lock of each member named (persistence/member_locks.py), then inserts the events
+# of `incoming` (a CTE the statement defines: INCOMING, or its own) and, for every enabled
+# endpoint subscribed to an event's type, its delivery. `member` is filled in from the
+# members table, unless the event's own data has one. The lock is held to the commit that
+# follows. Kept in two parts (the events' common table expressions, then the statement
+# inserting the deliveries) so the audit entry can be written in the same round trip
+# (persistence/audit_trail.py).
 EVENT_CTES = f"""locked AS (
-    SELECT count(pg_advisory_xact_lock({_MEMBER_LOCK_SPACE}, hashtext(m::text))) AS n
-      FROM (SELECT DISTINCT m FROM unnest($3::uuid[]) m WHERE m IS NOT NULL ORDER BY m) k
+    {member_locks.locking("SELECT member_id AS m FROM incoming")}
 ),
 ev AS (
     INSERT INTO webhook_events (msg_id, type, member_id, occurred_at, data)
@@ -48,8 +50,7 @@ ev AS (
                          (SELECT external_id FROM members WHERE id = e.member_id)))
                      || e.data::jsonb
            END
-      FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::timestamptz[], $5::text[])
-           WITH ORDINALITY AS e(msg_id, type, member_id, at, data, n)
+      FROM incoming e
      CROSS JOIN locked
      ORDER BY e.n
     RETURNING id, type, member_id, occurred_at
@@ -59,7 +60,7 @@ DELIVERIES = """INSERT INTO webhook_deliveries
 SELECT ev.id, ep.id, ev.member_id, ev.occurred_at, ev.occurred_at
   FROM ev JOIN webhook_endpoints ep ON ep.enabled AND ev.type = ANY (ep.event_types)
  ORDER BY ev.id, ep.seq"""
-_WRITE_EVENTS = f"WITH {EVENT_CTES}\n{DELIVERIES}"
+_WRITE_EVENTS = f"WITH {INCOMING},\n{EVENT_CTES}\n{DELIVERIES}"
 
 
 def event_arguments(events: Sequence[NewEvent]) -> tuple[list[Any], ...]:

@@ -2,8 +2,9 @@
 by id or by externalId. adjustPoints resolves the member in the statement that reads it and
 claims the key, inside its own transaction; recordOrder resolves it first, in one statement
 either way when this process has not seen the member lately. A credit of a tenant without
-tiers takes the balance lock in the call that also reads the segments' refresh inputs: the
-lock is held over three round trips, that call, the audit entry with the events, COMMIT."""
+tiers takes the balance lock in the statement that also reads the segments' refresh inputs
+and writes its event and audit entry: the lock is held over two round trips, that statement
+and COMMIT."""
 
 from __future__ import annotations
 
@@ -93,7 +94,7 @@ async def test_record_order_by_external_id_costs_the_round_trips_of_by_id(
 @pytest.mark.parametrize(
     "key", [pytest.param(True, id="with-key"), pytest.param(False, id="no-key")]
 )
-async def test_a_credit_holds_the_balance_lock_over_three_round_trips(
+async def test_a_credit_holds_the_balance_lock_over_two_round_trips(
     gql, tenant, enroll, monkeypatch, key
 ):
     # given a member of a tenant without tiers, and the path warmed up (the wallet locked
@@ -109,12 +110,13 @@ async def test_a_credit_holds_the_balance_lock_over_three_round_trips(
         await _adjust(gql, tenant, {"memberId": member_id}, key)
     trips = seen.postgres
 
-    # then five round trips: BEGIN with the search path, the member (and the key), the
-    # credit with the refresh inputs (which takes the lock), the audit entry with the
-    # events, COMMIT; the lock held over the last three
-    assert len(trips) == 5, trips
+    # then four round trips: BEGIN with the search path, the member (and the key), the
+    # credit with the refresh inputs, its event and the audit entry (which takes the lock),
+    # COMMIT; the lock held over the last two
+    assert len(trips) == 4, trips
     locked = [i for i, sql in enumerate(trips) if "credit_at_once(" in sql]
-    assert locked == [2] and "$14::boolean" in trips[2], trips
+    assert locked == [2] and "$26::boolean" in trips[2], trips
+    assert "INSERT INTO webhook_events" in trips[2] and "INSERT INTO audit_log" in trips[2]
     assert trips[0].startswith("BEGIN;") and trips[-1].startswith("COMMIT"), trips
-    assert len(trips) - locked[0] == 3
+    assert len(trips) - locked[0] == 2
     assert not any("segment_refresh_inputs" in sql for sql in trips), trips

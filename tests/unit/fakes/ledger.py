@@ -8,13 +8,14 @@ as its CHECK does (0 <= remaining <= points, points > 0).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
 from domain.ledger import Balance, EntryKind, LedgerEntry, Lot, LotDraw, NewEntry, spend_order
 from domain.records.segments import RefreshInputs
+from domain.records.webhooks import NewEvent
 from tests.unit.fakes.tables import (
     BalanceRow,
     EntryRow,
@@ -85,7 +86,11 @@ class FakeLedgerRepository:
         return None
 
     async def credit_at_once_refreshing(
-        self, entry: NewEntry, expires_at: datetime | None, at: datetime
+        self,
+        entry: NewEntry,
+        expires_at: datetime | None,
+        at: datetime,
+        announce: Callable[[LedgerEntry, Balance], NewEvent],
     ) -> tuple[LedgerEntry, Balance, RefreshInputs] | None:
         # Declined as `credit_at_once` is (tests/integration/test_credit_refreshing.py).
         return None
