@@ -105,13 +105,7 @@ class Services:
         cls, settings: Settings, clock: Clock | None, opened: AsyncExitStack
     ) -> Services:
         """Each resource's closing is put on `opened` as soon as it is open."""
-        pool = await create_pool(
-            settings.database_dsn(),
-            min_size=settings.db_pool_min,
-            max_size=settings.db_pool_max,
-            statement_cache_size=statement_cache_size(settings),
-        )
-        opened.push_async_callback(pool.close)
+        pool = await _sized_pool(settings.database_dsn(), settings, opened)
         async with pool.acquire() as conn:
             await migrate_control(conn)
         client = redis_client(settings.redis_dsn(), timeout=settings.redis_timeout)
@@ -232,9 +226,7 @@ async def _listen_pool(url: str | None, opened: AsyncExitStack) -> asyncpg.Pool 
     heard."""
     if not url:
         return None
-    pool = await create_pool(url, min_size=1, max_size=1)
-    opened.push_async_callback(pool.close)
-    return pool
+    return await _opened_pool(opened, url, min_size=1, max_size=1)
 
 
 async def _cluster_listen_pools(
@@ -243,8 +235,7 @@ async def _cluster_listen_pools(
     """The same for each other cluster given a session URL (LOYALTY_CLUSTER_LISTEN_URLS)."""
     pools: dict[str, asyncpg.Pool] = {}
     for name, url in settings.cluster_listen_dsns().items():
-        pools[name] = pool = await create_pool(url, min_size=1, max_size=1)
-        opened.push_async_callback(pool.close)
+        pools[name] = await _opened_pool(opened, url, min_size=1, max_size=1)
     return pools
 
 
@@ -253,16 +244,28 @@ async def _cluster_pools(settings: Settings, opened: AsyncExitStack) -> dict[str
     migrations (recorded beside the schemas, in the same transactions as their DDL)."""
     pools: dict[str, asyncpg.Pool] = {}
     for name, dsn in settings.cluster_dsns().items():
-        pools[name] = pool = await create_pool(
-            dsn,
-            min_size=settings.db_pool_min,
-            max_size=settings.db_pool_max,
-            statement_cache_size=statement_cache_size(settings),
-        )
-        opened.push_async_callback(pool.close)
+        pools[name] = pool = await _sized_pool(dsn, settings, opened)
         async with pool.acquire() as conn:
             await bootstrap(conn)
     return pools
+
+
+async def _sized_pool(dsn: str, settings: Settings, opened: AsyncExitStack) -> asyncpg.Pool:
+    """A pool for a cluster's requests, sized by the settings."""
+    return await _opened_pool(
+        opened,
+        dsn,
+        min_size=settings.db_pool_min,
+        max_size=settings.db_pool_max,
+        statement_cache_size=statement_cache_size(settings),
+    )
+
+
+async def _opened_pool(opened: AsyncExitStack, dsn: str, **options: int) -> asyncpg.Pool:
+    """A pool whose closing is put on `opened` the moment it is open."""
+    pool = await create_pool(dsn, **options)
+    opened.push_async_callback(pool.close)
+    return pool
 
 
 def _included(hearing: Hearing, settings: Settings) -> Hearing:
