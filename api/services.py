@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -29,6 +32,8 @@ from persistence.team_store import TeamStore
 from persistence.trusted_documents import TrustedDocuments
 from tenants.clusters import Clusters
 from tenants.registry import TenantRegistry
+
+log = logging.getLogger("loyalty.services")
 
 
 @dataclass
@@ -65,6 +70,8 @@ class Services:
     cluster_listeners: dict[str, AnnouncementListener] = field(default_factory=dict)
     cluster_listen_pools: dict[str, asyncpg.Pool] = field(default_factory=dict)
     others: dict[str, asyncpg.Pool] = field(default_factory=dict)
+    # The closing of everything `start` opened, in the order it was opened (`close`).
+    opened: AsyncExitStack = field(default_factory=AsyncExitStack, repr=False)
 
     def __post_init__(self) -> None:
         self.clusters = Clusters(self.pool, self.others)
@@ -80,16 +87,29 @@ class Services:
 
     @classmethod
     async def start(cls, settings: Settings, clock: Clock | None = None) -> Services:
+        """Opens everything the process shares; if any step fails, closes what the earlier
+        ones opened, the last first, and raises that step's error."""
         refuse_unsafe_start(settings)
-        pool = await create_pool(
-            settings.database_dsn(),
-            min_size=settings.db_pool_min,
-            max_size=settings.db_pool_max,
-            statement_cache_size=statement_cache_size(settings),
-        )
+        async with closed_on_failure() as opened:
+            services = await cls._open(settings, clock, opened)
+            unplaced = await services.clusters.unplaced()
+            if unplaced:
+                raise RuntimeError(
+                    f"tenants are placed on clusters with no address: {', '.join(unplaced)}"
+                    " (LOYALTY_CLUSTERS)"
+                )
+        return services
+
+    @classmethod
+    async def _open(
+        cls, settings: Settings, clock: Clock | None, opened: AsyncExitStack
+    ) -> Services:
+        """Each resource's closing is put on `opened` as soon as it is open."""
+        pool = await _sized_pool(settings.database_dsn(), settings, opened)
         async with pool.acquire() as conn:
             await migrate_control(conn)
         client = redis_client(settings.redis_dsn(), timeout=settings.redis_timeout)
+        opened.push_async_callback(client.aclose)
         hearing = Hearing(unheard_seconds=settings.unheard_cache_seconds)
         control = ControlStore(
             pool, key_cache_seconds=settings.api_key_cache_seconds, hearing=hearing
@@ -105,16 +125,16 @@ class Services:
             pool, seconds=settings.trusted_documents_cache_seconds, hearing=hearing
         )
         registry = TenantRegistry(pool, hearing.trust)
-        listen_pool = await _listen_pool(settings.listen_database_url)
+        listen_pool = await _listen_pool(settings.listen_database_url, opened)
         announcements = AnnouncementListener(
             listen_pool or pool,
             (control, member_ids, programs, origins, trusted, registry),
             hearing,
             listener_timing(settings),
         )
-        await announcements.start()
-        others = await _cluster_pools(settings)
-        cluster_listen_pools = await _cluster_listen_pools(settings)
+        await _started(announcements, opened)
+        others = await _cluster_pools(settings, opened)
+        cluster_listen_pools = await _cluster_listen_pools(settings, opened)
         cluster_listeners = {
             name: AnnouncementListener(
                 cluster_listen_pools.get(name, other),
@@ -125,55 +145,43 @@ class Services:
             for name, other in others.items()
         }
         for listener in cluster_listeners.values():
-            await listener.start()
+            await _started(listener, opened)
+        balances = RedisBalanceStore(
+            client, ttl=settings.balance_cache_ttl, cooldown=settings.redis_breaker_seconds
+        )
+        opened.push_async_callback(balances.aclose)
+        abuse = AbuseGuards.start(settings, client, pool)
+        opened.callback(abuse.close)
+        member_updates = MemberUpdatesHub(settings.redis_dsn())
+        opened.push_async_callback(member_updates.aclose)
         services = cls(
             settings=settings,
             pool=pool,
             redis=client,
-            balances=RedisBalanceStore(
-                client, ttl=settings.balance_cache_ttl, cooldown=settings.redis_breaker_seconds
-            ),
+            balances=balances,
             registry=registry,
             control=control,
             clock=clock or SystemClock(),
             origins=origins,
-            abuse=AbuseGuards.start(settings, client, pool),
+            abuse=abuse,
             trusted_documents=trusted,
             member_ids=member_ids,
             programs=programs,
             announcements=announcements,
             listen_pool=listen_pool,
-            member_updates=MemberUpdatesHub(settings.redis_dsn()),
+            member_updates=member_updates,
             cluster_listeners=cluster_listeners,
             cluster_listen_pools=cluster_listen_pools,
             others=others,
+            opened=opened,
         )
-        unplaced = await services.clusters.unplaced()
-        if unplaced:
-            await services.close()
-            raise RuntimeError(
-                f"tenants are placed on clusters with no address: {', '.join(unplaced)}"
-                " (LOYALTY_CLUSTERS)"
-            )
+        opened.push_async_callback(services.imports.aclose)
         return services
 
     async def close(self) -> None:
-        await self.imports.aclose()
-        if self.announcements is not None:
-            await self.announcements.stop()
-        for listener in self.cluster_listeners.values():
-            await listener.stop()
-        self.abuse.close()
-        if self.member_updates is not None:
-            await self.member_updates.aclose()
-        await self.balances.aclose()
-        await self.redis.aclose()
-        await self.pool.close()
-        await self.clusters.close_others()
-        if self.listen_pool is not None:
-            await self.listen_pool.close()
-        for listen_pool in self.cluster_listen_pools.values():
-            await listen_pool.close()
+        """Closes what `start` opened, the last first (the member imports it runs before the
+        listeners, the listeners before their pools); once."""
+        await self.opened.aclose()
 
 
 def listener_timing(settings: Settings) -> ListenerTiming:
@@ -190,47 +198,74 @@ def statement_cache_size(settings: Settings) -> int:
     return 0 if settings.database_pooler == "pgbouncer-transaction" else STATEMENT_CACHE_SIZE
 
 
-async def _listen_pool(url: str | None) -> asyncpg.Pool | None:
+@asynccontextmanager
+async def closed_on_failure() -> AsyncIterator[AsyncExitStack]:
+    """A stack for the closing of each thing a start opens. When the start fails, everything
+    on it is closed, the last opened first, and the start's own error is raised: a failure to
+    close one thing is logged, and neither hides that error nor keeps the rest open. When the
+    start succeeds, the stack is the caller's, to close when it stops."""
+    opened = AsyncExitStack()
+    try:
+        yield opened
+    except BaseException:
+        try:
+            await opened.aclose()
+        except Exception:
+            log.exception("closing what a failed start had opened failed too")
+        raise
+
+
+async def _started(listener: AnnouncementListener, opened: AsyncExitStack) -> None:
+    await listener.start()
+    opened.push_async_callback(listener.stop)
+
+
+async def _listen_pool(url: str | None, opened: AsyncExitStack) -> asyncpg.Pool | None:
     """One direct connection for LISTEN, around a transaction-mode pooler: through one, LISTEN
     would be run on a server connection the pooler hands to others, and nothing would be
     heard."""
     if not url:
         return None
-    return await create_pool(url, min_size=1, max_size=1)
+    return await _opened_pool(opened, url, min_size=1, max_size=1)
 
 
-async def _cluster_listen_pools(settings: Settings) -> dict[str, asyncpg.Pool]:
+async def _cluster_listen_pools(
+    settings: Settings, opened: AsyncExitStack
+) -> dict[str, asyncpg.Pool]:
     """The same for each other cluster given a session URL (LOYALTY_CLUSTER_LISTEN_URLS)."""
     pools: dict[str, asyncpg.Pool] = {}
-    try:
-        for name, url in settings.cluster_listen_dsns().items():
-            pools[name] = await create_pool(url, min_size=1, max_size=1)
-    except BaseException:
-        for pool in pools.values():
-            await pool.close()
-        raise
+    for name, url in settings.cluster_listen_dsns().items():
+        pools[name] = await _opened_pool(opened, url, min_size=1, max_size=1)
     return pools
 
 
-async def _cluster_pools(settings: Settings) -> dict[str, asyncpg.Pool]:
+async def _cluster_pools(settings: Settings, opened: AsyncExitStack) -> dict[str, asyncpg.Pool]:
     """A pool per cluster of LOYALTY_CLUSTERS, each with the table of its schemas' applied
     migrations (recorded beside the schemas, in the same transactions as their DDL)."""
     pools: dict[str, asyncpg.Pool] = {}
-    try:
-        for name, dsn in settings.cluster_dsns().items():
-            pools[name] = pool = await create_pool(
-                dsn,
-                min_size=settings.db_pool_min,
-                max_size=settings.db_pool_max,
-                statement_cache_size=statement_cache_size(settings),
-            )
-            async with pool.acquire() as conn:
-                await bootstrap(conn)
-    except BaseException:
-        for pool in pools.values():
-            await pool.close()
-        raise
+    for name, dsn in settings.cluster_dsns().items():
+        pools[name] = pool = await _sized_pool(dsn, settings, opened)
+        async with pool.acquire() as conn:
+            await bootstrap(conn)
     return pools
+
+
+async def _sized_pool(dsn: str, settings: Settings, opened: AsyncExitStack) -> asyncpg.Pool:
+    """A pool for a cluster's requests, sized by the settings."""
+    return await _opened_pool(
+        opened,
+        dsn,
+        min_size=settings.db_pool_min,
+        max_size=settings.db_pool_max,
+        statement_cache_size=statement_cache_size(settings),
+    )
+
+
+async def _opened_pool(opened: AsyncExitStack, dsn: str, **options: int) -> asyncpg.Pool:
+    """A pool whose closing is put on `opened` the moment it is open."""
+    pool = await create_pool(dsn, **options)
+    opened.push_async_callback(pool.close)
+    return pool
 
 
 def _included(hearing: Hearing, settings: Settings) -> Hearing:

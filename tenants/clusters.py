@@ -100,7 +100,3 @@ class Clusters:
     async def unplaced(self) -> list[str]:
         """Clusters that tenants are placed on and this process has no address for."""
         return sorted(set(await self.tenant_counts()) - set(self._pools))
-
-    async def close_others(self) -> None:
-        for pool in self.others.values():
-            await pool.close()
