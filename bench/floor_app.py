@@ -25,21 +25,27 @@ from starlette.routing import Route
 from api.http.app import create_app
 from api.services import Services
 from domain import redemption
+from domain.audit import Actor, AuditIntent
 from domain.earning import Order, OrderLine
+from domain.events import points_changed
 from domain.ledger import DEFAULT_WALLET, EntryKind, NewEntry
 from domain.orders import record_order
 from domain.program import Channel
 from domain.records.idempotency import Claim
+from persistence import audit_trail
 from persistence.balance_cache import balance_key
 from persistence.repositories.ledger import _ENTRY_COLUMNS, PgLedgerRepository
 from persistence.repositories.members import _COLUMNS as _MEMBER_COLUMNS
 from persistence.repositories.members import PgMemberRepository
-from persistence.uow import PgUnitOfWorkFactory
+from persistence.repositories.webhooks import PgEventOutbox
+from persistence.uow import PgUnitOfWorkFactory, begin_in_schema
 from tenants.naming import assert_schema_name
 
 PAGE = 50
 # What the adjust floor claims its key with: any digest will do, the statement is the same.
 _FINGERPRINT = "0" * 64
+# Who the adjust floor's audit entries name: a secret key, as the benchmark's requests do.
+_FLOOR_ACTOR = Actor("SECRET_KEY", "bench-floor", "lp_sk_floor")
 
 # The repositories' queries, verbatim (persistence/repositories/members.py and ledger.py;
 # their column lists are imported so they cannot drift), run without mapping rows to domain
@@ -91,47 +97,61 @@ async def adjust(request: Request) -> Response:
     the CAS.
 
     Through the app's own persistence adapters, so the statements are the ones adjustPoints
-    issues, and stay so: the member read that claims the idempotency key, then the credit in
-    the one statement that takes the balance lock when it takes it (as adjustPoints does),
-    else the balance lock that also reads the lots due, the entry that answers the key, its
-    lot and the balance.
-    What it leaves out is everything above the SQL: GraphQL, authentication, checking the
-    input, the input's fingerprint and the use case's own logic.
+    issues for a tenant without tiers, and stay so: BEGIN with the search path in one round
+    trip, the member read that claims the idempotency key, then the statement that credits
+    (taking the balance lock), reads the segments' refresh inputs and writes the credit's
+    event and the audit entry the app's hook announces for the request, when it takes it
+    (else the balance lock that also reads the lots due, the entry that answers the key, its
+    lot and the balance), and COMMIT.
+    What it leaves out is everything above the SQL: GraphQL, authentication, the rate-limit
+    budget, checking the input, the input's fingerprint and the use case's own logic (the
+    segments' evaluation among it).
     """
     body = orjson.loads(await request.body())
     schema = assert_schema_name(body["s"])
     member_id, points, key = UUID(body["m"]), int(body["p"]), body["k"]
     services = _services(request)
     now = datetime.now(UTC)
-    async with services.pool.acquire() as conn, conn.transaction():
-        await conn.execute("SELECT set_config('search_path', $1, true)", schema)
-        member, claimed = await PgMemberRepository(conn).get_claiming(
-            member_id, Claim(key, "adjustPoints", _FINGERPRINT, now)
-        )
-        assert member is not None and claimed
-        ledger = PgLedgerRepository(conn)
-        new = NewEntry(
-            member_id,
-            DEFAULT_WALLET,
-            EntryKind.ADJUST,
-            points,
-            0,
-            points,
-            body.get("r"),
-            None,
-            key,
-            "secret_key",
-            answers_key=True,
-        )
-        at_once = await ledger.credit_at_once(new, None, now)
-        if at_once is not None:
-            entry, balance = at_once
-        else:
-            balance, _ = await ledger.lock_balance_with_due_lots(member_id, DEFAULT_WALLET, now)
-            entry = await ledger.append(new, now)
-            await ledger.add_lot(entry.id, member_id, DEFAULT_WALLET, points, points, now, None)
-            balance = balance.apply(points, 0, points)
-            await ledger.save_balance(balance, activity_at=now)
+    summary = {"memberId": body["m"], "points": points, "idempotencyKey": key}
+    intent = AuditIntent(_FLOOR_ACTOR, "adjustPoints", body["m"], summary)
+    async with services.pool.acquire() as conn:
+        transaction = await begin_in_schema(conn, schema)
+        try:
+            member, claimed = await PgMemberRepository(conn).get_claiming(
+                member_id, Claim(key, "adjustPoints", _FINGERPRINT, now)
+            )
+            assert member is not None and claimed
+            ledger = PgLedgerRepository(conn, PgEventOutbox())
+            new = NewEntry(
+                member_id,
+                DEFAULT_WALLET,
+                EntryKind.ADJUST,
+                points,
+                0,
+                points,
+                body.get("r"),
+                None,
+                key,
+                "secret_key",
+                answers_key=True,
+            )
+            announced = audit_trail.current.set(intent)
+            try:
+                at_once = await ledger.credit_at_once_refreshing(new, None, now, points_changed)
+            finally:
+                audit_trail.current.reset(announced)
+            if at_once is not None:
+                entry, balance, _ = at_once
+            else:
+                balance, _ = await ledger.lock_balance_with_due_lots(member_id, DEFAULT_WALLET, now)
+                entry = await ledger.append(new, now)
+                await ledger.add_lot(entry.id, member_id, DEFAULT_WALLET, points, points, now, None)
+                balance = balance.apply(points, 0, points)
+                await ledger.save_balance(balance, activity_at=now)
+        except BaseException:
+            await transaction.rollback()
+            raise
+        await transaction.commit()
     await services.balances.put(balance_key(UUID(body["t"]), member_id, DEFAULT_WALLET), balance)
     payload = {
         "entry": {"id": _gid("LedgerEntry", entry.id), "points": points},
