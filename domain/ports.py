@@ -138,8 +138,11 @@ class LedgerRepository(Protocol):
         after it: read once the lock is held, with what committed before it was granted.
         For a tenant known to have no tiers. The credit's event, `announce(entry, balance)`,
         is written with it, after the events already in the unit of work's outbox, which it
-        writes too (so nothing is left to write before the COMMIT). None as
-        `credit_at_once` declines: nothing written, the outbox as it was."""
+        writes too (so nothing is left to write before the COMMIT). Writing events takes
+        their members' locks, which come after every balance lock (persistence/
+        member_locks.py): call it after the transaction's last balance lock, with no other
+        member's events pending. None as `credit_at_once` declines: nothing written, the
+        outbox as it was."""
         ...
 
     async def add_lot(

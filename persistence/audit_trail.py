@@ -2,11 +2,12 @@
 
 A mutation being recorded is announced as the current `AuditIntent` (api/audit_hook.py).
 The tenant unit of work writes it in its own transaction, just before committing, if that
-transaction changed anything (PostgreSQL has given it a transaction id): so an entry exists
-exactly when the change it records committed, and a read-only transaction the mutation ran
-first writes nothing. A change held in the control schema is recorded by its own code, in
-its transaction (tenant lifecycle), or just after it committed (`record_in_tenant`,
-`record_in_control`, called by api/audit_hook.py).
+transaction changed anything (PostgreSQL has given it a transaction id), or an at-once
+credit writes it in its statement (persistence/repositories/credit_at_once.py): so an entry
+exists exactly when the change it records committed, and a read-only transaction the
+mutation ran first writes nothing. A change held in the control schema is recorded by its
+own code, in its transaction (tenant lifecycle), or just after it committed
+(`record_in_tenant`, `record_in_control`, called by api/audit_hook.py).
 """
 
 from __future__ import annotations
@@ -48,8 +49,8 @@ async def write_if_changed(conn: Conn) -> None:
 # The audit entry and the outbox's events in one round trip, the events being written by the
 # same statement as `write_events` sends. The entry is written unconditionally: events are
 # only ever added by a use case that changed something, and they are themselves a change
-# that commits with the transaction. Under a balance lock (adjustPoints, grantToSegment)
-# that is one round trip fewer before the COMMIT.
+# that commits with the transaction. Under a balance lock (grantToSegment, adjustPoints when
+# its credit is not taken at once) that is one round trip fewer before the COMMIT.
 _WRITE_WITH_EVENTS = f"""WITH {INCOMING},
 {EVENT_CTES},
 delivered AS ({DELIVERIES} RETURNING 1),

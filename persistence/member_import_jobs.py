@@ -14,7 +14,9 @@ from asyncpg.pool import PoolConnectionProxy
 from domain.errors import ErrorCode
 from domain.member_import import ImportFormat, ImportStatus, ImportTally, RowError
 
-_LOCK_SPACE = 5502
+# Not 5502, the members' space (persistence/member_locks.py): an import's claim is held for
+# its whole run, and would block the member whose id hashes to the same key.
+_LOCK_SPACE = 5503
 
 
 @dataclass(frozen=True, slots=True)

@@ -200,8 +200,10 @@ class PgTenantUnitOfWork:
     async def _write_audit_and_events(self) -> None:
         """The outbox's events go in last, just before the COMMIT: the member locks they
         take are then held for the shortest time (persistence/repositories/webhooks.py).
-        With an audit entry to write too, both go in one statement."""
-        outbox = self.__dict__.get("events")  # made only if some use case added an event
+        With an audit entry to write too, both go in one statement. (An at-once credit has
+        written those pending then with its own, and the entry, in its statement:
+        persistence/repositories/credit_at_once.py.)"""
+        outbox = self.__dict__.get("events")  # made when a use case or the ledger needs it
         if outbox is None or not outbox.pending:
             await audit_trail.write_if_changed(self._connection)
             return

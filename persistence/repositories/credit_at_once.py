@@ -6,8 +6,9 @@ known and later than now), it has no debt and the credit cannot overflow, those 
 exactly this: no settling entry, an entry of the credit, a lot of the whole credit available
 from now, and the balance moved by the same deltas with its version one higher. This does
 the same in one statement whose UPDATE takes the row lock, so the lock is held from here to
-the commit only. Otherwise it writes nothing (the UPDATE matches no row, and no lock is
-kept) and answers None: the caller takes the plain way. tests/integration/test_credit_at_once.py
+the commit only. Otherwise it writes nothing (the UPDATE matches no row; a row it waited for
+stays locked, which the plain way then locks anyway) and answers None: the caller takes the
+plain way. tests/integration/test_credit_at_once.py
 runs the same adjustments both ways and compares entries, lots, balances and keys.
 
 For a tenant without tiers, the same call then reads the segments' refresh inputs of the
@@ -15,7 +16,8 @@ member, by a statement of the function's own that starts once the lock is held (
 what the transaction it waited for committed); and the same statement writes the credit's
 event with the unit of work's other pending events and its audit entry (CREDIT_ANNOUNCED):
 the lock is then held over this round trip and the COMMIT, unless the refresh moves the
-member into or out of a segment, whose rows and events take one more.
+member into or out of a segment (its rows take one more round trip, and a segment entered
+its event one more again).
 tests/integration/test_credit_refreshing.py runs sequences of operations both ways and
 compares ledgers, keys, segments and events.
 """
@@ -70,14 +72,17 @@ CREDIT_AT_ONCE = f"SELECT * FROM {_call(1)}"
 # audit entry's seven from $6 (all NULL: none), the credit's from $13.
 #
 # The credit comes first: `incoming` reads its row, so the events' member lock
-# (persistence/member_locks.py) is taken after the balance lock, the order every writer
-# keeps; when it declines (no row), `incoming` and `audited` are empty and nothing is
-# written. The credit's event is sent as written for a balance of zero and entry 0: its
-# `entryId` and `balance` are set here from the credit's row, as domain.events.points_changed
-# would set them (tests/integration/test_credit_refreshing.py compares the events with the
-# plain way's). The events' member external ids and the endpoints they go to are read as
-# of the statement's start, before it waited for the lock: the plain way reads them a
-# statement later, and neither locks them.
+# (persistence/member_locks.py) is taken after the balance lock, the order the writers of a
+# member's events, segment memberships and tier row keep; when it declines (no row),
+# `incoming` and `audited` are empty and nothing is written. The credit's event is sent as
+# written for a balance of zero and entry 0: its `entryId` and `balance` are set here from
+# the credit's row, as domain.events.points_changed would set them
+# (tests/integration/test_credit_refreshing.py compares the events with the plain way's but
+# for `entryId`, tests/integration/test_credit_announced.py the whole event with
+# points_changed of the entry and balance written). The endpoints the events go to are read
+# as of the statement's start, before it waited for the lock (the plain way reads them a
+# statement later; neither locks them); the member's externalId once the member's lock is
+# held (tenant migration 0026).
 CREDIT_ANNOUNCED = f"""WITH credited AS MATERIALIZED (SELECT * FROM {_call(13)}),
 incoming AS (
     SELECT e.msg_id, e.type, e.member_id, e.at,

@@ -23,6 +23,7 @@ from domain.tiers import (
     TierSettings,
     TierWindow,
 )
+from persistence import member_locks
 from persistence.db import Conn
 from persistence.program_memory import PROGRAM_CHANGES, SchemaMemory
 
@@ -100,6 +101,15 @@ def _settings(row: asyncpg.Record) -> TierSettings:
         grace_days=row["grace_days"],
         version=row["version"],
     )
+
+
+# The member's lock, then its tier row: the lock is taken even when there is no row yet (the
+# row is inserted under it).
+_LOCK_MEMBER_TIER = f"""WITH locked AS MATERIALIZED (
+    {member_locks.locking("SELECT $1::uuid AS m")}
+)
+SELECT t.* FROM locked CROSS JOIN LATERAL (
+    SELECT {_MEMBER_TIER_COLUMNS} FROM member_tiers WHERE member_id = $1 FOR UPDATE) t"""
 
 
 class PgTierRepository:
@@ -194,8 +204,10 @@ class PgTierRepository:
         return _member_tier(row) if row else None
 
     async def lock_member_tier(self, member_id: UUID, now: datetime) -> MemberTier:
+        # The member's lock before the tier row (persistence/member_locks.py): a credit that
+        # wrote its event holds it when it evaluates the member's tier.
+        row = await self._conn.fetchrow(_LOCK_MEMBER_TIER, member_id)
         sql = f"SELECT {_MEMBER_TIER_COLUMNS} FROM member_tiers WHERE member_id = $1 FOR UPDATE"
-        row = await self._conn.fetchrow(sql, member_id)
         if row is None:
             await self._conn.execute(
                 """INSERT INTO member_tiers (member_id, since, evaluated_at)

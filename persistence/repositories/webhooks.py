@@ -34,10 +34,10 @@ INCOMING = f"incoming AS (SELECT * FROM {EVENT_ROWS})"
 # Takes the lock of each member named (persistence/member_locks.py), then inserts the events
 # of `incoming` (a CTE the statement defines: INCOMING, or its own) and, for every enabled
 # endpoint subscribed to an event's type, its delivery. `member` is filled in from the
-# members table, unless the event's own data has one. The lock is held to the commit that
-# follows. Kept in two parts (the events' common table expressions, then the statement
-# inserting the deliveries) so the audit entry can be written in the same round trip
-# (persistence/audit_trail.py).
+# members table as committed once the lock is held (tenant migration 0026), unless the
+# event's own data has one. The lock is held to the commit that follows. Kept in two parts
+# (the events' common table expressions, then the statement inserting the deliveries) so the
+# audit entry can be written in the same round trip (persistence/audit_trail.py).
 EVENT_CTES = f"""locked AS (
     {member_locks.locking("SELECT member_id AS m FROM incoming")}
 ),
@@ -46,8 +46,7 @@ ev AS (
     SELECT e.msg_id, e.type, e.member_id, e.at,
            CASE WHEN e.member_id IS NULL THEN e.data::jsonb
                 ELSE jsonb_build_object('member', jsonb_build_object(
-                         'id', e.member_id, 'externalId',
-                         (SELECT external_id FROM members WHERE id = e.member_id)))
+                         'id', e.member_id, 'externalId', member_external_id_now(e.member_id)))
                      || e.data::jsonb
            END
       FROM incoming e
@@ -80,7 +79,8 @@ async def write_events(conn: Conn, events: Sequence[NewEvent]) -> None:
 
 class PgEventOutbox:
     """Keeps the unit of work's events until it commits, then writes them all in one
-    statement just before the COMMIT (persistence/uow.py)."""
+    statement just before the COMMIT (persistence/uow.py); an at-once credit writes those
+    pending with its own, in its statement (persistence/repositories/credit_at_once.py)."""
 
     def __init__(self) -> None:
         self.pending: list[NewEvent] = []
@@ -401,6 +401,11 @@ class PgWebhookRepository:
         return removed
 
     async def forget_member(self, member_id: UUID) -> None:
+        # The member's lock first, by a statement of its own: a transaction writing the
+        # member's events holds it to its COMMIT, so the clearing statement, whose snapshot
+        # starts once the lock is granted, sees every event written before; one written
+        # after names the member as the erasure leaves it (EVENT_CTES).
+        await self._conn.execute(member_locks.locking("SELECT $1::uuid AS m"), member_id)
         await self._conn.execute(_FORGET_MEMBER, member_id)
 
 

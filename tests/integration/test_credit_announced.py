@@ -9,6 +9,7 @@ rows is waited for, never deadlocked with, by a credit that must change them too
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -18,6 +19,7 @@ import pytest
 from api.schema.common.ids import uuid_of
 from api.services import Services
 from domain.clock import FixedClock
+from domain.enrolment import erase
 from domain.events import points_changed
 from domain.ledger import DEFAULT_WALLET, EntryKind, NewEntry
 from domain.points import AdjustPoints, adjust_points
@@ -111,6 +113,14 @@ async def test_the_credits_event_names_its_entry_and_one_audit_entry_is_written(
     assert data_of["points"] == 7 and data_of["change"]["available"] == 7
     assert data_of["balance"] == payload["points"] == {"available": 7, "pending": 0, "lifetime": 9}
     assert data_of["member"]["id"] == str(member_id)
+    # and, but for the member, it is the event points_changed makes of that entry and balance
+    uow = PgUnitOfWorkFactory(services.pool, await schema_of(services, tenant))
+    async with uow() as unit:
+        written = await unit.ledger.entry(entry[0]["id"])
+        after = await unit.ledger.balance_after(entry[0]["id"])
+    assert written is not None and after is not None
+    expected = json.loads(json.dumps(points_changed(written, after).data, default=str))
+    assert {k: v for k, v in data_of.items() if k != "member"} == expected
     # and one audit entry, written by the transaction that wrote the entry
     same = await fetch(
         services,
@@ -222,3 +232,33 @@ async def _until_waiting(services: Services, task: asyncio.Task[Any]) -> None:
             return
         await asyncio.sleep(0.05)
     raise AssertionError("the credit never waited")
+
+
+async def test_a_credit_that_waited_out_an_erasure_names_no_external_id(clocked, make_tenant):
+    # given a member whose wallet's next due time is known, its balance row held by another
+    # transaction, and a credit of it taken at once, waiting for that row
+    services: Services = clocked.services
+    kit = await make_tenant()
+    schema = await schema_of(services, kit)
+    uow = _knowing_no_tiers(services, schema)
+    member_id = await _locked_once(uow, services, kit, await enroll_by_api(clocked.gql, kit))
+    cache = services.balances.for_tenant(UUID(kit.id))
+    cmd = AdjustPoints(member_id, 4, DEFAULT_WALLET, None, None, "while-erased")
+    async with services.pool.acquire() as holder, holder.transaction():
+        await holder.execute(
+            f'SELECT 1 FROM "{schema}".balances WHERE member_id = $1 FOR UPDATE', member_id
+        )
+        crediting = asyncio.create_task(adjust_points(uow, cache, FixedClock(CLOCK_START), cmd))
+        await _until_waiting(services, crediting)
+
+        # when the member is erased meanwhile, and then the row is let go
+        await erase(uow, member_id)
+
+    # then the credit's event, written after the erasure committed, names no externalId
+    await asyncio.wait_for(crediting, 30)
+    rows = await services.pool.fetch(
+        f"""SELECT data -> 'member' ->> 'externalId' AS external_id FROM "{schema}".webhook_events
+             WHERE member_id = $1 AND type = 'points.changed'""",
+        member_id,
+    )
+    assert rows and {r["external_id"] for r in rows} == {None}
