@@ -12,6 +12,7 @@ Floors take their parameters from a small JSON body: `t` tenant id, `s` tenant s
 from __future__ import annotations
 
 import base64
+import gc
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -24,6 +25,7 @@ from starlette.routing import Route
 
 from api.http.app import create_app
 from api.services import Services
+from bench.gc_pauses import FullCollections
 from domain import redemption
 from domain.audit import Actor, AuditIntent
 from domain.earning import Order, OrderLine
@@ -328,4 +330,8 @@ def create_floor_app() -> Starlette:
     """The production app from the environment (LOYALTY_*), with the floor routes added."""
     app = create_app()
     app.router.routes.extend(FLOOR_ROUTES)
+    # The benchmark sets its slowest requests against the app's full collections.
+    collections = FullCollections()
+    gc.callbacks.append(collections)
+    app.router.routes.append(Route("/floor/gc", collections.endpoint, methods=["POST"]))
     return app

@@ -11,6 +11,12 @@ uses templates c, c + concurrency, ... so templates that touch one member each n
 requests in flight for the same member. A template body may hold IDEMPOTENCY_PLACEHOLDER,
 replaced by a fresh 32-character key on every request.
 
+Besides the percentiles, the result holds the measured window and the requests at or above
+p99 in wall-clock time (`window`, `slowest`: to set against the server's pauses,
+bench/gc_pauses.py), and with `split_first` the percentiles of each template's first
+request in the run (warm-up included: for the spread reads, the first read of that member
+by this scenario) apart from its repeats.
+
 Bounded in time and count: requests stop at the end of the window, each response has a
 timeout, and `max_requests` caps the total.
 """
@@ -51,6 +57,7 @@ class Spec:
     timeout: float = 10.0
     max_requests: int = 2_000_000
     server_pid: int | None = None  # when given, its CPU time over the window is reported
+    split_first: bool = False  # report first requests of a template apart from repeats
 
 
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -142,6 +149,9 @@ class _Connection(asyncio.Protocol):
 @dataclass
 class _Tally:
     latencies: list[int] = field(default_factory=list)
+    starts: list[int] = field(default_factory=list)  # perf_counter_ns of each latency's send
+    first: list[int] = field(default_factory=list)  # with split_first: of first sends
+    repeat: list[int] = field(default_factory=list)  # with split_first: of the others
     errors: int = 0
     error_samples: list[str] = field(default_factory=list)
     sent: int = 0
@@ -170,6 +180,7 @@ async def run(spec: Spec) -> dict[str, Any]:
     fresh = [_PLACEHOLDER in e for e in encoded]
     expect = spec.expect.encode()
     tally = _Tally()
+    sent_before = bytearray(len(encoded)) if spec.split_first else None
     conns: list[_Connection] = []
     started = time.perf_counter()
     measure_from = started + spec.warmup
@@ -201,6 +212,10 @@ async def run(spec: Spec) -> dict[str, Any]:
             data = encoded[which]
             if fresh[which]:
                 data = data.replace(_PLACEHOLDER, uuid.uuid4().hex.encode())
+            first = False
+            if sent_before is not None:
+                first = not sent_before[which]
+                sent_before[which] = 1
             waiter: asyncio.Future[tuple[int, bytes]] = loop.create_future()
             conn.waiter = waiter
             conn.sent_at = now
@@ -224,6 +239,9 @@ async def run(spec: Spec) -> dict[str, Any]:
                 tally.error(f"HTTP {status}: {body[:400].decode(errors='replace')}")
             else:
                 tally.latencies.append(t1 - t0)
+                tally.starts.append(t0)
+                if sent_before is not None:
+                    (tally.first if first else tally.repeat).append(t1 - t0)
         if conn is not None and conn.transport is not None:
             conn.transport.close()
 
@@ -261,6 +279,10 @@ async def run(spec: Spec) -> dict[str, Any]:
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     client_cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
     result = summarise(tally.latencies, tally.errors, spec.duration, tally.error_samples)
+    result |= wall_clock_tail(tally, measure_from, end)
+    if spec.split_first:
+        result["first"] = percentiles(tally.first)
+        result["repeat"] = percentiles(tally.repeat)
     result["client_cpu_share"] = round(client_cpu / (time.perf_counter() - started), 3)
     if len(server_cpu) == 2:
         used = server_cpu[1] - server_cpu[0]
@@ -291,6 +313,33 @@ def summarise(
         "p99_ms": round(percentile(ordered, 0.99), 3),
         "max_ms": round(ordered[-1] / 1e6, 3) if ordered else None,
         "error_samples": error_samples,
+    }
+
+
+def percentiles(latencies_ns: list[int]) -> dict[str, Any]:
+    ordered = sorted(latencies_ns)
+    return {
+        "requests": len(ordered),
+        "p50_ms": round(percentile(ordered, 0.50), 3),
+        "p99_ms": round(percentile(ordered, 0.99), 3),
+    }
+
+
+def wall_clock_tail(tally: _Tally, measure_from: float, end: float) -> dict[str, Any]:
+    """The measured window and the requests at or above p99, as (start, end) in wall-clock
+    seconds, which another process can compare its own events with."""
+    to_wall = time.time() - time.perf_counter()
+    ordered = sorted(tally.latencies)
+    if not ordered:
+        return {}
+    threshold = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
+    return {
+        "window": [measure_from + to_wall, end + to_wall],
+        "slowest": [
+            [start / 1e9 + to_wall, (start + latency) / 1e9 + to_wall]
+            for start, latency in zip(tally.starts, tally.latencies, strict=True)
+            if latency >= threshold
+        ],
     }
 
 

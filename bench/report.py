@@ -95,24 +95,69 @@ def table(
                 verdict,
             )
         )
+    return _aligned(header, rows, [s for s in scenarios if s.name in results], len(header) - 2)
+
+
+def _aligned(
+    header: tuple[str, ...], rows: list[tuple[str, ...]], scenarios: list[Scenario], numbers: int
+) -> str:
+    """Columns 1..`numbers` right-aligned, a blank line between groups."""
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    right = {1, 2, 3, 4, 5, 6, 7}
 
     def line(row: tuple[str, ...]) -> str:
         cells = [
-            cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])
+            cell.rjust(widths[i]) if 1 <= i <= numbers else cell.ljust(widths[i])
             for i, cell in enumerate(row)
         ]
         return "  ".join(cells).rstrip()
 
     out = [line(header), "  ".join("-" * w for w in widths)]
     group = None
-    for s, row in zip([s for s in scenarios if s.name in results], rows, strict=True):
+    for s, row in zip(scenarios, rows, strict=True):
         if group is not None and s.group != group:
             out.append("")
         group = s.group
         out.append(line(row))
     return "\n".join(out)
+
+
+def tails(scenarios: list[Scenario], results: dict[str, dict[str, Any]]) -> str:
+    """Where each tail comes from: the server's full garbage collections in the measured
+    window (bench/gc_pauses.py) and how many of the requests at or above p99 were in flight
+    during one; for the spread reads, each member's first request apart from its repeats."""
+    header = (
+        "tails",
+        "p99/p50",
+        "full GCs",
+        "longest GC ms",
+        ">=p99 in a GC",
+        "first p50/p99 ms",
+        "repeat p50/p99 ms",
+    )
+    shown = [s for s in scenarios if s.name in results]
+    rows: list[tuple[str, ...]] = []
+    for s in shown:
+        r = results[s.name]
+        rows.append(
+            (
+                ("  " if s.floor else "") + s.label,
+                _num(r["p99_ms"] / r["p50_ms"] if r["p50_ms"] else math.nan, 1),
+                str(r.get("full_collections", "-")),
+                _num(r.get("longest_full_collection_ms"), 1),
+                f"{r['p99_requests_in_full_collection']}/{r['p99_requests']}"
+                if "p99_requests" in r
+                else "-",
+                _split(r.get("first")),
+                _split(r.get("repeat")),
+            )
+        )
+    return _aligned(header, rows, shown, 4)
+
+
+def _split(part: dict[str, Any] | None) -> str:
+    if not part or not part["requests"]:
+        return "-"
+    return f"{_num(part['p50_ms'], 1)}/{_num(part['p99_ms'], 1)} ({part['requests']})"
 
 
 def markdown(

@@ -35,6 +35,16 @@ EXTERNAL_ID_SECONDS = 5.0
 CACHE_SIZE = 50_000
 
 
+# Entries hold ids as ints (UUID.int) and names as strings, in tuples, never a UUID or a
+# set: the garbage collector stops tracking a tuple of untracked atoms, so remembering tens of
+# thousands of members adds nothing to a full collection. A full collection walks every
+# tracked object while the event loop, and every request in flight, waits: with 10,000
+# members remembered as UUIDs, sets and their tuples (five tracked objects each) it took
+# three times as long as without them, and made the tail of reads spread over many members
+# (docs/performance.md, "The spread reads' tail").
+_Name = tuple[int, str]  # (tenant id, externalId)
+
+
 class MemberIdCache:
     channel = EXTERNAL_ID_CHANGES
 
@@ -43,13 +53,14 @@ class MemberIdCache:
     ) -> None:
         self._seconds = external_id_seconds
         self._hearing = hearing or Hearing()
-        self._by_external_id: OrderedDict[tuple[UUID, str], tuple[float, UUID]] = OrderedDict()
+        # (tenant, externalId) → (until when, member id)
+        self._by_external_id: OrderedDict[_Name, tuple[float, int]] = OrderedDict()
         # member id → the externalIds remembered for it (more than one only while a rename's
         # announcement is on its way), so an announcement forgets them without a scan.
-        self._names_of: dict[UUID, set[tuple[UUID, str]]] = {}
-        self._existing: OrderedDict[tuple[UUID, UUID], None] = OrderedDict()
+        self._names_of: dict[int, tuple[_Name, ...]] = {}
+        self._existing: OrderedDict[tuple[int, int], None] = OrderedDict()
         # member id → until when a shared name pointing at it is not believed.
-        self._moved: OrderedDict[UUID, float] = OrderedDict()
+        self._moved: OrderedDict[int, float] = OrderedDict()
         # Bumped by each announcement: a lookup that raced one does not remember what it read.
         self._changes = 0
 
@@ -59,42 +70,43 @@ class MemberIdCache:
         return self._changes
 
     def member_for(self, tenant_id: UUID, external_id: str) -> UUID | None:
-        key = (tenant_id, external_id)
+        key = (tenant_id.int, external_id)
         hit = self._by_external_id.get(key)
         if hit is None:
             return None
         if hit[0] <= time.monotonic():
             self._drop(key, hit[1])
             return None
-        return hit[1]
+        return UUID(int=hit[1])
 
     def moved_lately(self, member_id: UUID) -> bool:
-        until = self._moved.get(member_id)
+        until = self._moved.get(member_id.int)
         if until is None:
             return False
         if until <= time.monotonic():
-            del self._moved[member_id]
+            del self._moved[member_id.int]
             return False
         return True
 
     def exists(self, tenant_id: UUID, member_id: UUID) -> bool:
-        return (tenant_id, member_id) in self._existing
+        return (tenant_id.int, member_id.int) in self._existing
 
     def remember(
         self, tenant_id: UUID, member_id: UUID, external_id: str | None, *, changes: int
     ) -> None:
         """Records a member read from the database; `changes` is `self.changes` as it was
         before the read began."""
-        self._remember_exists(tenant_id, member_id)
+        member = member_id.int
+        self._remember_exists(tenant_id.int, member)
         seconds = self._hearing.trust(self._seconds)
         if external_id is None or seconds <= 0 or changes != self._changes:
             return
-        key = (tenant_id, external_id)
+        key = (tenant_id.int, external_id)
         old = self._by_external_id.pop(key, None)
         if old is not None:
             self._unlink(key, old[1])
-        self._by_external_id[key] = (time.monotonic() + seconds, member_id)
-        self._names_of.setdefault(member_id, set()).add(key)
+        self._by_external_id[key] = (time.monotonic() + seconds, member)
+        self._names_of[member] = (*self._names_of.get(member, ()), key)
         if len(self._by_external_id) > CACHE_SIZE:
             evicted, (_, evicted_member) = self._by_external_id.popitem(last=False)
             self._unlink(evicted, evicted_member)
@@ -102,10 +114,11 @@ class MemberIdCache:
     def forget(self, member_id: UUID) -> None:
         """The member's externalId changed or was cleared: its old name answers no more."""
         self._changes += 1
-        for key in self._names_of.pop(member_id, ()):
+        member = member_id.int
+        for key in self._names_of.pop(member, ()):
             self._by_external_id.pop(key, None)
-        self._moved.pop(member_id, None)
-        self._moved[member_id] = time.monotonic() + MOVED_SECONDS
+        self._moved.pop(member, None)
+        self._moved[member] = time.monotonic() + MOVED_SECONDS
         if len(self._moved) > CACHE_SIZE:
             self._moved.popitem(last=False)
 
@@ -118,20 +131,23 @@ class MemberIdCache:
     def on_notification(self, conn: object, pid: int, channel: str, payload: object) -> None:
         self.forget(UUID(str(payload)))
 
-    def _remember_exists(self, tenant_id: UUID, member_id: UUID) -> None:
-        key = (tenant_id, member_id)
+    def _remember_exists(self, tenant: int, member: int) -> None:
+        key = (tenant, member)
         self._existing[key] = None
         self._existing.move_to_end(key)
         if len(self._existing) > CACHE_SIZE:
             self._existing.popitem(last=False)
 
-    def _drop(self, key: tuple[UUID, str], member_id: UUID) -> None:
+    def _drop(self, key: _Name, member: int) -> None:
         self._by_external_id.pop(key, None)
-        self._unlink(key, member_id)
+        self._unlink(key, member)
 
-    def _unlink(self, key: tuple[UUID, str], member_id: UUID) -> None:
-        names = self._names_of.get(member_id)
-        if names is not None:
-            names.discard(key)
-            if not names:
-                del self._names_of[member_id]
+    def _unlink(self, key: _Name, member: int) -> None:
+        names = self._names_of.get(member)
+        if names is None:
+            return
+        rest = tuple(n for n in names if n != key)
+        if rest:
+            self._names_of[member] = rest
+        else:
+            del self._names_of[member]
