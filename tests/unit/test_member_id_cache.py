@@ -4,6 +4,7 @@ been missed."""
 
 from __future__ import annotations
 
+import gc
 import time
 import uuid
 
@@ -129,3 +130,45 @@ def test_a_name_read_while_announcements_are_heard_lasts_the_cache_time(
     # then it trusts the name for the minute
     monkeypatch.setattr(time, "monotonic", lambda: now + 59)
     assert cache.member_for(TENANT, "shopper-6") == member
+
+
+def test_a_name_taken_over_by_another_member_outlives_the_first_members_announcement():
+    # given a name remembered for one member, then read as another's (the first renamed,
+    # the second given its old externalId) before the first's announcement arrived
+    cache = MemberIdCache()
+    first, second = uuid.uuid4(), uuid.uuid4()
+    cache.remember(TENANT, first, "taken-over", changes=cache.changes)
+    cache.remember(TENANT, first, "first-new", changes=cache.changes)
+    cache.remember(TENANT, second, "taken-over", changes=cache.changes)
+
+    # when the first member's announcement arrives
+    cache.forget(first)
+
+    # then the name answers for the second member still, and the first's names are gone
+    assert cache.member_for(TENANT, "taken-over") == second
+    assert cache.member_for(TENANT, "first-new") is None
+    assert cache.moved_lately(first)
+    assert not cache.moved_lately(second)
+
+
+def test_remembered_members_add_nothing_a_full_garbage_collection_walks():
+    # given ten thousand members, as a read spread over many members remembers them (a full
+    # collection stops every request in flight while it walks each tracked object)
+    hearing = Hearing()
+    hearing.listening = True
+    cache = MemberIdCache(external_id_seconds=60, hearing=hearing)
+    members = [(uuid.uuid4(), f"shopper-{i}") for i in range(10_000)]
+    gc.collect()
+    before = len(gc.get_objects())
+
+    # when the process remembers each of them by externalId and by id
+    for member, external_id in members:
+        cache.remember(TENANT, member, external_id, changes=cache.changes)
+        assert cache.exists(TENANT, member)
+    gc.collect()  # tuples of ints and strings are untracked once a collection has seen
+    gc.collect()  # them, and a tuple of such tuples at the collection after
+
+    # then the collector tracks no more objects than before (the cache's own containers
+    # aside), and what was remembered still answers
+    assert len(gc.get_objects()) - before < 10
+    assert all(cache.member_for(TENANT, x) == m for m, x in members[:100])
