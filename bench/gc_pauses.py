@@ -42,17 +42,25 @@ class FullCollections:
 
 
 def tail_in_pauses(result: dict[str, Any], pauses: list[list[float]]) -> dict[str, Any]:
-    """The full collections in the load generator's measured window, the longest, and how
-    many of its requests at or above p99 were in flight during one."""
+    """The full collections in the load generator's measured window, the longest, how many
+    of its requests at or above p99 were in flight during one, and the share of those
+    requests' time spent in one (a long stall of another cause may hold a short pause)."""
     window, slowest = result.get("window"), result.get("slowest")
     if not window or slowest is None:
         return {}
     start, end = window
     inside = [(s, s + d) for s, d in pauses if s < end and s + d > start]
-    stalled = sum(1 for a, b in slowest if any(s < b and e > a for s, e in inside))
+    stalled = 0
+    waited = 0.0
+    for a, b in slowest:
+        overlap = sum(max(0.0, min(b, e) - max(a, s)) for s, e in inside)
+        stalled += overlap > 0
+        waited += overlap
+    spent = sum(b - a for a, b in slowest)
     return {
         "full_collections": len(inside),
         "longest_full_collection_ms": round(max((e - s for s, e in inside), default=0) * 1000, 1),
         "p99_requests": len(slowest),
         "p99_requests_in_full_collection": stalled,
+        "p99_time_in_full_collection": round(waited / spent, 3) if spent else 0.0,
     }

@@ -131,6 +131,7 @@ def tails(scenarios: list[Scenario], results: dict[str, dict[str, Any]]) -> str:
         "full GCs",
         "longest GC ms",
         ">=p99 in a GC",
+        "their time in GC",
         "first p50/p99 ms",
         "repeat p50/p99 ms",
     )
@@ -147,11 +148,14 @@ def tails(scenarios: list[Scenario], results: dict[str, dict[str, Any]]) -> str:
                 f"{r['p99_requests_in_full_collection']}/{r['p99_requests']}"
                 if "p99_requests" in r
                 else "-",
+                _num(100 * r["p99_time_in_full_collection"], 0) + "%"
+                if "p99_time_in_full_collection" in r
+                else "-",
                 _split(r.get("first")),
                 _split(r.get("repeat")),
             )
         )
-    return _aligned(header, rows, shown, 4)
+    return _aligned(header, rows, shown, 5)
 
 
 def _split(part: dict[str, Any] | None) -> str:
