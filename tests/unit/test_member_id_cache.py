@@ -50,11 +50,8 @@ def test_a_read_that_raced_an_announcement_is_not_remembered_by_externalid():
 def test_an_announcement_forgets_every_name_remembered_for_the_member():
     # given a member remembered under its old and its new externalId (a rename whose
     # announcement has not arrived yet)
-    cache = MemberIdCache()
     member, bystander = uuid.uuid4(), uuid.uuid4()
-    cache.remember(TENANT, member, "old", changes=cache.changes)
-    cache.remember(TENANT, member, "new", changes=cache.changes)
-    cache.remember(TENANT, bystander, "someone", changes=cache.changes)
+    cache = _remembering((member, "old"), (member, "new"), (bystander, "someone"))
 
     # when the announcement arrives
     cache.on_notification(None, 0, MemberIdCache.channel, str(member))
@@ -135,11 +132,8 @@ def test_a_name_read_while_announcements_are_heard_lasts_the_cache_time(
 def test_a_name_taken_over_by_another_member_outlives_the_first_members_announcement():
     # given a name remembered for one member, then read as another's (the first renamed,
     # the second given its old externalId) before the first's announcement arrived
-    cache = MemberIdCache()
     first, second = uuid.uuid4(), uuid.uuid4()
-    cache.remember(TENANT, first, "taken-over", changes=cache.changes)
-    cache.remember(TENANT, first, "first-new", changes=cache.changes)
-    cache.remember(TENANT, second, "taken-over", changes=cache.changes)
+    cache = _remembering((first, "taken-over"), (first, "first-new"), (second, "taken-over"))
 
     # when the first member's announcement arrives
     cache.forget(first)
@@ -172,3 +166,11 @@ def test_remembered_members_add_nothing_a_full_garbage_collection_walks():
     # aside), and what was remembered still answers
     assert len(gc.get_objects()) - before < 10
     assert all(cache.member_for(TENANT, x) == m for m, x in members[:100])
+
+
+def _remembering(*names: tuple[uuid.UUID, str]) -> MemberIdCache:
+    """A cache that read each (member, externalId) in turn."""
+    cache = MemberIdCache()
+    for member, external_id in names:
+        cache.remember(TENANT, member, external_id, changes=cache.changes)
+    return cache
