@@ -328,6 +328,10 @@ async def run_plan(
     return data
 
 
+def _track(tracked: list[Awaitable[Any]], values: Sequence[Any]) -> None:
+    tracked.extend(v for v in values if optimized_is_awaitable(v))
+
+
 class PlanRun:
     def __init__(
         self,
@@ -344,7 +348,13 @@ class PlanRun:
         self._variables = variables
         self._operation_extensions = operation_extensions
         self._tracked: list[Awaitable[Any]] = []
-        self._helpers = GraphQLResolveInfoHelpers(gather=_gather, track=self._track)
+        # The list, not the run: a bound method here would make the run and its info
+        # helpers a reference cycle, left with everything the request touched (its context,
+        # request and variables) for the garbage collector's full collections, which stop
+        # every request in flight (docs/performance.md, "The spread reads' tail").
+        self._helpers = GraphQLResolveInfoHelpers(
+            gather=_gather, track=partial(_track, self._tracked)
+        )
         # Each step's arguments are the same for every object it is resolved on (its node
         # and the variables are): worked out once per run, not once per item of a page.
         self._arguments = arguments
@@ -369,9 +379,6 @@ class PlanRun:
         except Exception:  # graphql-core's argument values raise on a refused argument
             return None
         return cls(plan, schema, context, coerced, operation_extensions, arguments)
-
-    def _track(self, values: Sequence[Any]) -> None:
-        self._tracked.extend(v for v in values if optimized_is_awaitable(v))
 
     async def settle(self) -> None:
         for awaitable in self._tracked:
