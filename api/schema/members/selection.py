@@ -5,7 +5,7 @@ but an id it already knows (`me { points { available } }` needs no member row)."
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from graphql import (
     FieldNode,
@@ -40,38 +40,35 @@ def selects_only(info: Info, allowed: frozenset[str]) -> bool:
     inline fragments, is one of `allowed`. Anything it cannot tell answers False."""
     raw = info._raw_info  # graphql-core's own info: the field nodes and the fragments
     seen: set[str] = set()
-    return all(
-        field.selection_set is not None
-        and _only(field.selection_set.selections, allowed, raw.fragments, seen)
-        for field in raw.field_nodes
-    )
-
-
-def _only(
-    selections: Iterable[SelectionNode],
-    allowed: frozenset[str],
-    fragments: Mapping[str, FragmentDefinitionNode],
-    seen: set[str],
-) -> bool:
-    # A function of the module, not a closure calling itself: that closure and its cell
-    # were a reference cycle per request, left for the garbage collector's full collections.
-    for node in selections:
-        if isinstance(node, FieldNode):
-            if node.name.value not in allowed:
-                return False
-        elif isinstance(node, InlineFragmentNode):
-            if not _only(node.selection_set.selections, allowed, fragments, seen):
-                return False
-        elif isinstance(node, FragmentSpreadNode):
-            name = node.name.value
-            if name in seen:
-                continue
-            seen.add(name)
-            fragment = fragments.get(name)
-            if fragment is None or not _only(
-                fragment.selection_set.selections, allowed, fragments, seen
-            ):
-                return False
-        else:  # pragma: no cover - graphql-core has no other selection kind
+    for field in raw.field_nodes:
+        if field.selection_set is None:
+            return False
+        names = _selected(field.selection_set.selections, raw.fragments, seen)
+        if not all(name in allowed for name in names):
             return False
     return True
+
+
+def _selected(
+    selections: Iterable[SelectionNode],
+    fragments: Mapping[str, FragmentDefinitionNode],
+    seen: set[str],
+) -> Iterator[str | None]:
+    """The names of the fields selected, through fragments (each once); None for what it
+    cannot tell. A function of the module, not a closure calling itself: that closure and
+    its cell were a reference cycle per request, left for the full collections."""
+    for node in selections:
+        if isinstance(node, FieldNode):
+            yield node.name.value
+        elif isinstance(node, InlineFragmentNode):
+            yield from _selected(node.selection_set.selections, fragments, seen)
+        elif isinstance(node, FragmentSpreadNode):
+            if node.name.value not in seen:
+                seen.add(node.name.value)
+                fragment = fragments.get(node.name.value)
+                if fragment is None:
+                    yield None
+                else:
+                    yield from _selected(fragment.selection_set.selections, fragments, seen)
+        else:  # pragma: no cover - graphql-core has no other selection kind
+            yield None
