@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Sequence
+from functools import partial
 from typing import Any, TypeVar, cast
 from uuid import UUID
 
@@ -52,8 +53,15 @@ class MemberLoaders:
         self._uow = uow
         self._cache = cache
         self._clock = clock
-        self.balances: DataLoader[BalanceKey, Balance] = DataLoader(self._balances)
-        self.standings: DataLoader[UUID, Standing | None] = DataLoader(self._standings)
+        # Loading functions of the module given what they read, not bound methods: a loader
+        # holding a method of its owner made a reference cycle per page, left for the
+        # garbage collector's full collections, which stop every request in flight.
+        self.balances: DataLoader[BalanceKey, Balance] = DataLoader(
+            partial(_load_balances, uow, cache)
+        )
+        self.standings: DataLoader[UUID, Standing | None] = DataLoader(
+            partial(_load_standings, uow, clock)
+        )
         # A loader hands every item that loads the same key the same future: an item
         # cancelled while it waits must not cancel it for the others (api/shared_waits.py).
         self._waits = SharedWaits()
@@ -95,19 +103,25 @@ class MemberLoaders:
     async def read_offers(self, shoppers: Sequence[Shopper], limit: int) -> Offers:
         return await availabilities(self._uow, self._clock.now(), shoppers, limit)
 
-    async def _balances(self, keys: list[BalanceKey]) -> list[Balance]:
-        by_wallet: defaultdict[str, list[UUID]] = defaultdict(list)
-        for member_id, wallet in keys:
-            by_wallet[wallet].append(member_id)
-        found: dict[BalanceKey, Balance] = {}
-        for wallet, member_ids in by_wallet.items():
-            read = await self.read_balances(member_ids, wallet)
-            found.update(((m, wallet), b) for m, b in read.items())
-        return [found[key] for key in keys]
 
-    async def _standings(self, member_ids: list[UUID]) -> list[Standing | None]:
-        found = await self.read_standings(member_ids)
-        return [found[m] for m in member_ids]
+async def _load_balances(
+    uow: UnitOfWorkFactory, cache: BalanceCache, keys: list[BalanceKey]
+) -> list[Balance]:
+    by_wallet: defaultdict[str, list[UUID]] = defaultdict(list)
+    for member_id, wallet in keys:
+        by_wallet[wallet].append(member_id)
+    found: dict[BalanceKey, Balance] = {}
+    for wallet, member_ids in by_wallet.items():
+        read = await read_balances(uow, cache, member_ids, wallet)
+        found.update(((m, wallet), b) for m, b in read.items())
+    return [found[key] for key in keys]
+
+
+async def _load_standings(
+    uow: UnitOfWorkFactory, clock: Clock, member_ids: list[UUID]
+) -> list[Standing | None]:
+    found = await member_standings(uow, member_ids, clock.now())
+    return [found[m] for m in member_ids]
 
 
 class MemberBatch:

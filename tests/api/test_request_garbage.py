@@ -18,6 +18,9 @@ STATUS_THROUGH_FRAGMENT = """
 query Status($id: ID!) { member(id: $id) { ...Points } }
 fragment Points on Member { points { available } }
 """
+MEMBERS_WITH_POINTS = """
+query Page { members(first: 5) { nodes { id points { available } tier { current { name } } } } }
+"""
 HISTORY = """
 query History($id: ID!) { member(id: $id) { history(first: 5) { nodes { points } } } }
 """
@@ -39,7 +42,7 @@ def _made_by_the_app(o: object) -> bool:
     return (module or "").split(".")[0] in APP_PACKAGES
 
 
-async def test_status_reads_history_and_adjustments_leave_no_reference_cycles(gql, tenant, enroll):
+async def test_status_reads_pages_and_adjustments_leave_no_reference_cycles(gql, tenant, enroll):
     # given a member with points, and each request sent once already (caches warm)
     external_id = uuid.uuid4().hex
     member_id = await enroll(tenant, external_id=external_id, points=10)
@@ -48,6 +51,7 @@ async def test_status_reads_history_and_adjustments_leave_no_reference_cycles(gq
         (STATUS_BY_ID, {"id": member_id}),
         (STATUS_THROUGH_FRAGMENT, {"id": member_id}),
         (HISTORY, {"id": member_id}),
+        (MEMBERS_WITH_POINTS, None),
         (ADJUST, {"input": {"memberId": member_id, "points": 1}}),
     ]
     for query, variables in requests:
