@@ -155,7 +155,7 @@ def test_chosen_requests_are_graphql_cores(text, inputs):
 def _same_both_ways(text: str, inputs: dict[str, Any]) -> None:
     # given an operation, and its field's argument function compiled once
     operation = _operation(text)
-    definitions = tuple(operation.variable_definitions)
+    definitions = tuple(operation.variable_definitions or ())
     field_node = operation.selection_set.selections[0]
     field_def = SCHEMA.query_type.fields["f"]  # type: ignore[union-attr]
     compiled_variables = compile_variables(SCHEMA, definitions)
@@ -179,7 +179,7 @@ def test_the_common_shapes_are_compiled_rather_than_handed_over():
     # the fast way is taken for the shapes requests have (a test that it is not always
     # graphql-core answering: its functions would give the same answers)
     operation = _operation(OPERATIONS[0])
-    compiled = compile_variables(SCHEMA, tuple(operation.variable_definitions))
+    compiled = compile_variables(SCHEMA, tuple(operation.variable_definitions or ()))
     assert compiled.__name__ == "coerce"
     field_def = SCHEMA.query_type.fields["f"]  # type: ignore[union-attr]
     arguments = compile_arguments(field_def, operation.selection_set.selections[0])  # type: ignore[arg-type]
@@ -189,7 +189,7 @@ def test_the_common_shapes_are_compiled_rather_than_handed_over():
 def test_an_input_object_of_scalars_is_coerced_without_graphql_core(monkeypatch):
     # given an input object of scalar fields, the compiled function of its variable
     operation = _operation(OPERATIONS[6])
-    compiled = compile_variables(SCHEMA, tuple(operation.variable_definitions))
+    compiled = compile_variables(SCHEMA, tuple(operation.variable_definitions or ()))
 
     # when graphql-core's own function is out of reach
     def refused(*_args: Any) -> Any:
