@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from api.auth.principal import Kind, Principal
@@ -25,6 +26,8 @@ from persistence.uow import PgTenantUnitOfWork
 R = TypeVar("R")
 
 
+# Called for every field of every audited input: the names are the schema's.
+@lru_cache(maxsize=1024)
 def action_name(python_name: str) -> str:
     head, *rest = python_name.split("_")
     return head + "".join(part.capitalize() for part in rest)

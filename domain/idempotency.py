@@ -15,11 +15,14 @@ from domain.records.idempotency import IdempotencyRecord
 MAX_KEY_LENGTH = 255
 
 
+# What `json.dumps(..., sort_keys=True, separators=(",", ":"), default=str)` builds on every
+# call, built once: the same text (digests stored with keys are compared for good).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str)
+
+
 def fingerprint(operation: str, payload: dict[str, Any]) -> str:
     """A stable digest of what was asked, to tell a retry from a reuse of the key."""
-    canonical = json.dumps(
-        {"op": operation, "input": payload}, sort_keys=True, separators=(",", ":"), default=str
-    )
+    canonical = _CANONICAL.encode({"op": operation, "input": payload})
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

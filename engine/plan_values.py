@@ -11,9 +11,13 @@ the values.
 
 Only values graphql-core passes through unchanged are taken this way: a `String` or an `ID`
 given as a `str`, an `Int` given as an `int` (not a bool) in 32 bits, a `Boolean` given as a
-bool, and null for a nullable variable. Anything else (another type, a default value on a
-variable, an absent non-null variable, a null where none may be, an input object) goes to
-graphql-core, which coerces it or reports the error exactly as before. The defaults of
+bool, and null for a nullable variable; and an input object whose fields are all such
+scalars (the `input` of nearly every mutation), given as a dict of those values, which
+graphql-core turns into a new dict of its fields in their declared order, by their out
+names, with the defaults of the absent ones. Anything else (another type, a default value on
+a variable, an absent non-null variable, a null where none may be, a field the type does not
+have, an input object with a list, an enum or another input object in it, a `@oneOf` input)
+goes to graphql-core, which coerces it or reports the error exactly as before. The defaults of
 absent arguments are the objects graphql-core itself gives (it memoizes them on the
 argument), and literals are taken this way only when they are scalars.
 """
@@ -30,6 +34,7 @@ from graphql import (
     GraphQLError,
     GraphQLField,
     GraphQLID,
+    GraphQLInputObjectType,
     GraphQLInt,
     GraphQLNonNull,
     GraphQLSchema,
@@ -47,7 +52,8 @@ from graphql.execution.values import (
     maybe_use_default_value,
 )
 from graphql.pyutils import Undefined
-from graphql.utilities.coerce_input_value import coerce_input_literal
+from graphql.type import is_required_input_field
+from graphql.utilities.coerce_input_value import coerce_default_value, coerce_input_literal
 
 _MAX_INT = 2**31 - 1
 
@@ -70,6 +76,76 @@ class _GoTheUsualWay(Exception):
     """A value this module does not take: graphql-core's own function answers."""
 
 
+# An input field that must be given: it has no default and may not be null.
+_REQUIRED = object()
+
+
+def _taker(kind: Any) -> Callable[[Any], Any] | None:
+    """A function from a variable's value (not None) of type `kind` (not non-null) to the
+    value graphql-core coerces it to, raising _GoTheUsualWay when it is not one this
+    module takes; None when no value of the type is."""
+    if isinstance(kind, GraphQLInputObjectType):
+        return _input_object(kind)
+    check = _AS_THEY_ARE.get(kind)
+    if check is None:
+        return None
+
+    def scalar(value: Any) -> Any:
+        if check(value):
+            return value
+        raise _GoTheUsualWay
+
+    return scalar
+
+
+def _input_object(kind: GraphQLInputObjectType) -> Callable[[Any], Any] | None:
+    """graphql-core's `coerce_input_value` of a dict for an input object of scalar fields."""
+    if kind.is_one_of:
+        return None
+    # name, out name, non-null, the check of a given value, the default of an absent one
+    fields: list[tuple[str, str, bool, Callable[[Any], bool], Any]] = []
+    for name, field in kind.fields.items():
+        non_null = isinstance(field.type, GraphQLNonNull)
+        check = _AS_THEY_ARE.get(field.type.of_type if non_null else field.type)
+        if check is None:
+            return None
+        if is_required_input_field(field):
+            default = _REQUIRED
+        else:
+            try:
+                default = coerce_default_value(field)  # memoized: the object it gives each time
+            except TypeError:
+                return None
+            if default is not Undefined and not isinstance(default, _IMMUTABLE):
+                return None
+        fields.append((name, field.out_name or name, non_null, check, default))
+    known = kind.fields.keys()
+    out_type = kind.out_type
+
+    def input_object(value: Any) -> Any:
+        if type(value) is not dict or not value.keys() <= known:
+            raise _GoTheUsualWay
+        coerced: dict[str, Any] = {}
+        for name, out_name, non_null, check, default in fields:
+            given = value.get(name, Undefined)
+            if given is Undefined:
+                if default is _REQUIRED:
+                    raise _GoTheUsualWay
+                if default is not Undefined:
+                    coerced[out_name] = default
+            elif given is None:
+                if non_null:
+                    raise _GoTheUsualWay
+                coerced[out_name] = None
+            elif check(given):
+                coerced[out_name] = given
+            else:
+                raise _GoTheUsualWay
+        return out_type(coerced)
+
+    return input_object
+
+
 def compile_variables(
     schema: GraphQLSchema, definitions: tuple[VariableDefinitionNode, ...]
 ) -> Callable[[dict[str, Any]], VariableValues | list[GraphQLError]]:
@@ -86,30 +162,31 @@ def compile_variables(
             return usual
         kind = signature.type
         non_null = isinstance(kind, GraphQLNonNull)
-        check = _AS_THEY_ARE.get(kind.of_type if isinstance(kind, GraphQLNonNull) else kind)
-        if check is None:
+        take = _taker(kind.of_type if isinstance(kind, GraphQLNonNull) else kind)
+        if take is None:
             return usual
-        variables.append((signature.name, signature, non_null, check))
+        variables.append((signature.name, signature, non_null, take))
 
     def coerce(inputs: dict[str, Any]) -> VariableValues | list[GraphQLError]:
         sources: dict[str, VariableValueSource] = {}
         coerced: dict[str, Any] = {}
-        for name, signature, non_null, check in variables:
-            value = inputs.get(name, Undefined)
-            if value is Undefined:
-                if non_null:
-                    return usual(inputs)
-                sources[name] = VariableValueSource(signature)  # omitted, as graphql-core does
-            elif value is None:
-                if non_null:
-                    return usual(inputs)
-                sources[name] = VariableValueSource(signature, None)
-                coerced[name] = None
-            elif check(value):
-                sources[name] = VariableValueSource(signature, value)
-                coerced[name] = value
-            else:
-                return usual(inputs)
+        try:
+            for name, signature, non_null, take in variables:
+                value = inputs.get(name, Undefined)
+                if value is Undefined:
+                    if non_null:
+                        raise _GoTheUsualWay
+                    sources[name] = VariableValueSource(signature)  # omitted, as graphql-core
+                elif value is None:
+                    if non_null:
+                        raise _GoTheUsualWay
+                    sources[name] = VariableValueSource(signature, None)
+                    coerced[name] = None
+                else:
+                    coerced[name] = take(value)
+                    sources[name] = VariableValueSource(signature, value)
+        except _GoTheUsualWay:
+            return usual(inputs)
         return VariableValues(sources, coerced)
 
     return coerce

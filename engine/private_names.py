@@ -137,6 +137,12 @@ PRIVATE_NAMES: tuple[PrivateName, ...] = (
         _ARGS,
         positional=("value_node", "type_"),
     ),
+    PrivateName(
+        "graphql.utilities.coerce_input_value",
+        "coerce_default_value",
+        _ARGS,
+        positional=("input_value",),
+    ),
     PrivateName("graphql.pyutils.gather_with_cancel", "gather_with_cancel", _PLAN),
     PrivateName(
         "graphql.type.definition",
