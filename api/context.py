@@ -51,7 +51,10 @@ class Context:
     @cached_property
     def uow(self) -> PgUnitOfWorkFactory:
         return PgUnitOfWorkFactory(
-            self.services.clusters.of(self.tenant), self.tenant.schema_name, self.services.programs
+            self.services.clusters.of(self.tenant),
+            self.tenant.schema_name,
+            self.services.programs,
+            self.services.member_gates,
         )
 
     @cached_property

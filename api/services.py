@@ -22,6 +22,7 @@ from persistence.balance_cache import RedisBalanceStore, redis_client
 from persistence.control_store import ControlStore
 from persistence.db import STATEMENT_CACHE_SIZE, create_pool
 from persistence.hearing import Hearing
+from persistence.member_gates import MemberGates
 from persistence.member_ids import MemberIdCache
 from persistence.member_updates import MemberUpdatesHub
 from persistence.migrator import bootstrap, migrate_control
@@ -52,6 +53,8 @@ class Services:
     member_tokens: VerifiedMemberTokens = field(default_factory=VerifiedMemberTokens)
     member_ids: MemberIdCache = field(default_factory=MemberIdCache)
     programs: ProgramMemory = field(default_factory=ProgramMemory)
+    # Where this process's at-once credits of one wallet queue (persistence/member_gates.py).
+    member_gates: MemberGates = field(default_factory=MemberGates)
     announcements: AnnouncementListener | None = None
     # The listener's own pool of one direct connection, when the main pool goes through a
     # transaction-mode pooler (LOYALTY_LISTEN_DATABASE_URL).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from functools import cached_property
 from types import TracebackType
 from typing import Any, Self
@@ -12,6 +13,7 @@ from asyncpg.transaction import Transaction, TransactionState
 
 from persistence import audit_trail
 from persistence.db import release_after_transaction
+from persistence.member_gates import MemberGates
 from persistence.program_memory import ProgramMemory, SchemaMemory
 from persistence.repositories.actions import PgActionRepository
 from persistence.repositories.analytics import PgAnalyticsRepository
@@ -70,13 +72,19 @@ class PgTenantUnitOfWork:
     """Its repositories are made when first used: most requests use one or two of them."""
 
     def __init__(
-        self, pool: asyncpg.Pool, schema: str, memory: ProgramMemory | None = None
+        self,
+        pool: asyncpg.Pool,
+        schema: str,
+        memory: ProgramMemory | None = None,
+        gates: MemberGates | None = None,
     ) -> None:
         self._pool = pool
         self._schema = assert_schema_name(schema)
         self._memory = SchemaMemory(memory, self._schema) if memory is not None else None
         self._conn: PoolConnectionProxy | None = None
         self._tx: Transaction | None = None
+        self._gates = gates
+        self._gates_held: list[Hashable] = []
 
     async def __aenter__(self) -> Self:
         conn = await self._pool.acquire()
@@ -104,7 +112,9 @@ class PgTenantUnitOfWork:
 
     @cached_property
     def ledger(self) -> PgLedgerRepository:
-        return PgLedgerRepository(self._connection, self.events)
+        return PgLedgerRepository(
+            self._connection, self.events, self._gated if self._gates is not None else None
+        )
 
     @cached_property
     def idempotency(self) -> PgIdempotencyStore:
@@ -194,8 +204,19 @@ class PgTenantUnitOfWork:
         finally:
             # Everything here is transaction-scoped (the search path is set with
             # set_config(…, true)): repositories must never change session state.
+            for key in self._gates_held:
+                assert self._gates is not None
+                self._gates.release(key)
+            self._gates_held = []
             await release_after_transaction(self._pool, self._conn)
             self._conn = self._tx = None
+
+    async def _gated(self, wallet: tuple[Any, str]) -> None:
+        """Until the transaction ends, the process's gate of the wallet (member, wallet)."""
+        assert self._gates is not None
+        key = (self._schema, *wallet)
+        await self._gates.enter(key)
+        self._gates_held.append(key)
 
     async def _write_audit_and_events(self) -> None:
         """The outbox's events go in last, just before the COMMIT: the member locks they
@@ -218,14 +239,20 @@ class PgTenantUnitOfWork:
 class PgUnitOfWorkFactory:
     """Makes units of work for one tenant schema; what the domain's use cases are given.
     With `memory`, they answer the program in force and "no tiers" from the process's memory
-    of them (persistence/program_memory.py)."""
+    of them (persistence/program_memory.py); with `gates`, their at-once credits of one
+    wallet queue in the process, not on its balance row (persistence/member_gates.py)."""
 
     def __init__(
-        self, pool: asyncpg.Pool, schema: str, memory: ProgramMemory | None = None
+        self,
+        pool: asyncpg.Pool,
+        schema: str,
+        memory: ProgramMemory | None = None,
+        gates: MemberGates | None = None,
     ) -> None:
         self._pool = pool
         self._schema = assert_schema_name(schema)
         self._memory = memory
+        self._gates = gates
 
     def __call__(self) -> PgTenantUnitOfWork:
-        return PgTenantUnitOfWork(self._pool, self._schema, self._memory)
+        return PgTenantUnitOfWork(self._pool, self._schema, self._memory, self._gates)

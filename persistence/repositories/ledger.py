@@ -8,7 +8,7 @@ once the row's `next_due_at` (kept by triggers on `lots`, tenant migration 0014)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -186,11 +186,19 @@ def _lot_of(row: asyncpg.Record) -> Lot:
 
 class PgLedgerRepository:
     """`outbox`: the unit of work's, whose pending events `credit_at_once_refreshing` writes
-    with its credit."""
+    with its credit. `gated`: waits for the process's gate of a wallet, held until the
+    transaction ends, before an at-once credit takes its balance row lock
+    (persistence/member_gates.py)."""
 
-    def __init__(self, conn: Conn, outbox: PgEventOutbox | None = None) -> None:
+    def __init__(
+        self,
+        conn: Conn,
+        outbox: PgEventOutbox | None = None,
+        gated: Callable[[tuple[UUID, str]], Awaitable[None]] | None = None,
+    ) -> None:
         self._conn = conn
         self._outbox = outbox if outbox is not None else PgEventOutbox()
+        self._gated = gated
 
     async def lock_balance(self, member_id: UUID, wallet: str) -> Balance:
         return _balance_of(await self._lock(member_id, wallet, None))
@@ -293,6 +301,8 @@ class PgLedgerRepository:
     ) -> tuple[LedgerEntry, Balance] | None:
         if not credit_at_once.fits(entry):
             return None
+        if self._gated is not None:
+            await self._gated((entry.member_id, entry.wallet))
         row = await self._conn.fetchrow(
             credit_at_once.CREDIT_AT_ONCE, *credit_at_once.arguments(entry, expires_at, at)
         )
@@ -309,6 +319,8 @@ class PgLedgerRepository:
     ) -> tuple[LedgerEntry, Balance, RefreshInputs] | None:
         if not credit_at_once.fits(entry):
             return None
+        if self._gated is not None:
+            await self._gated((entry.member_id, entry.wallet))
         events = [*self._outbox.pending, credit_at_once.draft_event(entry, at, announce)]
         intent = audit_trail.pending()
         rows = await self._conn.fetch(

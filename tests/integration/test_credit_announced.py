@@ -4,7 +4,9 @@ entry: the lock is then held over that statement and the COMMIT. Given such a cr
 its event names its entry and the balance after it, one audit entry is written by its
 transaction, the events added before it come first, and a credit that declines writes none
 of them and leaves them to the unit of work. And a transaction holding the member's segment
-rows is waited for, never deadlocked with, by a credit that must change them too."""
+rows is waited for, never deadlocked with, by a credit that must change them too. A
+process's credits of one wallet queue at its gate (persistence/member_gates.py): racing
+credits all count, a failed transaction lets its gate go, and the API's credits take it."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from domain.ledger import DEFAULT_WALLET, EntryKind, NewEntry
 from domain.points import AdjustPoints, adjust_points
 from domain.records.webhooks import NewEvent
 from persistence.hearing import Hearing
+from persistence.member_gates import MemberGates
 from persistence.program_memory import ProgramMemory
 from persistence.repositories.tiers import PgTierRepository
 from persistence.uow import PgUnitOfWorkFactory
@@ -262,3 +265,109 @@ async def test_a_credit_that_waited_out_an_erasure_names_no_external_id(clocked,
         member_id,
     )
     assert rows and {r["external_id"] for r in rows} == {None}
+
+
+def _gated(services: Services, schema: str) -> PgUnitOfWorkFactory:
+    hearing = Hearing()
+    hearing.listening = True
+    memory = ProgramMemory(seconds=600, hearing=hearing)
+    return PgUnitOfWorkFactory(services.pool, schema, memory, MemberGates())
+
+
+async def test_racing_credits_queue_at_the_gate_and_all_count(
+    clocked, make_tenant, monkeypatch: pytest.MonkeyPatch
+):
+    # given a member whose wallet's next due time is known, credited through units of work
+    # sharing one process's gates
+    services: Services = clocked.services
+    kit = await make_tenant()
+    schema = await schema_of(services, kit)
+    uow = _gated(services, schema)
+    member_id = await _locked_once(uow, services, kit, await enroll_by_api(clocked.gql, kit))
+    cache = services.balances.for_tenant(UUID(kit.id))
+    entered = count_entered(monkeypatch)
+
+    # when twenty credits of one point race on it
+    await asyncio.gather(
+        *(
+            adjust_points(
+                uow,
+                cache,
+                FixedClock(CLOCK_START),
+                AdjustPoints(member_id, 1, DEFAULT_WALLET, None, None, f"race-{i}"),
+            )
+            for i in range(20)
+        )
+    )
+
+    # then each went through the gate, every point counted once, and no gate is left
+    assert len(entered) == 20
+    async with uow() as unit:
+        balance = await unit.ledger.read_balance(member_id, DEFAULT_WALLET)
+    assert balance.available == 20
+    await assert_schema_ledger_consistent(services.pool, schema)
+    assert all(len(gates) == 0 for gates in entered)
+
+
+async def test_a_failed_transaction_lets_its_gate_go(clocked, make_tenant):
+    # given a member whose wallet's next due time is known, and gated units of work
+    services: Services = clocked.services
+    kit = await make_tenant()
+    schema = await schema_of(services, kit)
+    uow = _gated(services, schema)
+    member_id = await _locked_once(uow, services, kit, await enroll_by_api(clocked.gql, kit))
+    at = CLOCK_START + timedelta(minutes=1)
+
+    # when a transaction credits at once and then fails
+    with pytest.raises(RuntimeError):
+        async with uow() as unit:
+            done = await unit.ledger.credit_at_once_refreshing(
+                _credit(member_id, 5, "failing"), None, at, points_changed
+            )
+            assert done is not None
+            raise RuntimeError("after the credit")
+
+    # then nothing of it stays, and the next credit passes the gate at once
+    async with uow() as unit:
+        done = await asyncio.wait_for(
+            unit.ledger.credit_at_once_refreshing(
+                _credit(member_id, 3, "next"), None, at, points_changed
+            ),
+            10,
+        )
+    assert done is not None and done[1].available == 3
+    await assert_schema_ledger_consistent(services.pool, schema)
+
+
+async def test_an_api_credit_goes_through_the_process_gate(
+    gql, services, tenant, enroll, monkeypatch: pytest.MonkeyPatch
+):
+    # given a member whose wallet's next due time is known, the process knowing the tenant
+    # has no tiers
+    member = await enroll(tenant)
+    for points in (2, -2):
+        given = {"input": {"memberId": member, "points": points}}
+        assert (await gql(ADJUST, given, token=tenant.secret_key))["adjustPoints"]["errors"] == []
+    monkeypatch.setattr(PgTierRepository, "known_empty", lambda self: True)
+    entered = count_entered(monkeypatch)
+
+    # when the store adds points
+    data = await gql(ADJUST, {"input": {"memberId": member, "points": 3}}, token=tenant.secret_key)
+
+    # then the credit waited at the process's gate, which is gone again
+    assert data["adjustPoints"]["errors"] == []
+    assert entered == [services.member_gates]
+    assert len(services.member_gates) == 0
+
+
+def count_entered(monkeypatch: pytest.MonkeyPatch) -> list[MemberGates]:
+    """The gates entered from now on, once per entry."""
+    original = MemberGates.enter
+    entered: list[MemberGates] = []
+
+    async def counted(self: MemberGates, key: Any) -> None:
+        entered.append(self)
+        await original(self, key)
+
+    monkeypatch.setattr(MemberGates, "enter", counted)
+    return entered

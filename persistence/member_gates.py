@@ -1,0 +1,49 @@
+"""One at-once credit of a wallet at a time per process: the rest of the process's credits of
+that wallet wait here, in the order they came, not on the balance row in PostgreSQL.
+
+A busy member's credits queue on its balance row. Queued in PostgreSQL, every commit wakes
+the waiters that followed the row's update chain to the holder's version, and they contend
+for the lock manager while the row's page stays pinned. Queued here, PostgreSQL sees at most
+one waiter per process. The gate is taken right before the statement that takes the row
+lock and let go when the transaction ends, so the order of waits is gate, then row: a
+transaction holds at most one gate, and nothing waits for a gate while holding the row.
+One set of gates per process (api/services.py), given to the units of work of requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Hashable
+
+
+class MemberGates:
+    """Gates made on first use, dropped once nobody holds or waits for them."""
+
+    def __init__(self) -> None:
+        self._locks: dict[Hashable, tuple[asyncio.Lock, int]] = {}
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+    async def enter(self, key: Hashable) -> None:
+        lock, users = self._locks.get(key, (None, 0))
+        if lock is None:
+            lock = asyncio.Lock()
+        self._locks[key] = (lock, users + 1)
+        try:
+            await lock.acquire()
+        except BaseException:
+            self._leave(key)
+            raise
+
+    def release(self, key: Hashable) -> None:
+        lock, _ = self._locks[key]
+        lock.release()
+        self._leave(key)
+
+    def _leave(self, key: Hashable) -> None:
+        lock, users = self._locks[key]
+        if users == 1:
+            del self._locks[key]
+        else:
+            self._locks[key] = (lock, users - 1)
