@@ -113,6 +113,27 @@ class NewEntry:
     # with the key in the statement that appends the entry, not in a round trip of its own.
     answers_key: bool = False
 
+    def written(self, id: int, at: datetime) -> LedgerEntry:
+        """The entry as the ledger keeps it once appended as `id` at `at`."""
+        return LedgerEntry(
+            id=id,
+            member_id=self.member_id,
+            wallet=self.wallet,
+            kind=self.kind,
+            available_delta=self.available_delta,
+            pending_delta=self.pending_delta,
+            lifetime_delta=self.lifetime_delta,
+            reason=self.reason,
+            note=self.note,
+            created_at=at,
+            debt_delta=self.debt_delta,
+            shortfall=self.shortfall,
+            order_id=self.order_id,
+            rate=self.rate,
+            config_version=self.config_version,
+            actor=self.actor,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class LedgerEntry:

@@ -153,24 +153,7 @@ def draft_event(
 ) -> NewEvent:
     """The credit's event as `announce` writes it for the entry as it will be, but numbered
     0, and a balance of zero: CREDIT_ANNOUNCED sets those two from the credit's row."""
-    written = LedgerEntry(
-        id=0,
-        member_id=entry.member_id,
-        wallet=entry.wallet,
-        kind=entry.kind,
-        available_delta=entry.available_delta,
-        pending_delta=entry.pending_delta,
-        lifetime_delta=entry.lifetime_delta,
-        reason=entry.reason,
-        note=entry.note,
-        created_at=at,
-        debt_delta=entry.debt_delta,
-        shortfall=entry.shortfall,
-        order_id=entry.order_id,
-        rate=entry.rate,
-        config_version=entry.config_version,
-        actor=entry.actor,
-    )
+    written = entry.written(0, at)
     return announce(written, Balance(entry.member_id, entry.wallet, 0, 0, 0, 0, 0))
 
 

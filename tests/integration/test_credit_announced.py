@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -76,6 +77,19 @@ async def _locked_once(uow: PgUnitOfWorkFactory, services: Services, kit: Any, m
         cmd = AdjustPoints(member_id, points, DEFAULT_WALLET, None, None, key)
         await adjust_points(uow, cache, clock, cmd)
     return member_id
+
+
+async def _ready(
+    clocked: Any, make_tenant: Any, units: Callable[[Services, str], PgUnitOfWorkFactory]
+) -> tuple[Services, Any, str, PgUnitOfWorkFactory, UUID]:
+    """A new tenant, its units of work made by `units`, and a member whose wallet's next due
+    time is known."""
+    services: Services = clocked.services
+    kit = await make_tenant()
+    schema = await schema_of(services, kit)
+    uow = units(services, schema)
+    member_id = await _locked_once(uow, services, kit, await enroll_by_api(clocked.gql, kit))
+    return services, kit, schema, uow, member_id
 
 
 async def test_the_credits_event_names_its_entry_and_one_audit_entry_is_written(
@@ -240,11 +254,7 @@ async def _until_waiting(services: Services, task: asyncio.Task[Any]) -> None:
 async def test_a_credit_that_waited_out_an_erasure_names_no_external_id(clocked, make_tenant):
     # given a member whose wallet's next due time is known, its balance row held by another
     # transaction, and a credit of it taken at once, waiting for that row
-    services: Services = clocked.services
-    kit = await make_tenant()
-    schema = await schema_of(services, kit)
-    uow = _knowing_no_tiers(services, schema)
-    member_id = await _locked_once(uow, services, kit, await enroll_by_api(clocked.gql, kit))
+    services, kit, schema, uow, member_id = await _ready(clocked, make_tenant, _knowing_no_tiers)
     cache = services.balances.for_tenant(UUID(kit.id))
     cmd = AdjustPoints(member_id, 4, DEFAULT_WALLET, None, None, "while-erased")
     async with services.pool.acquire() as holder, holder.transaction():
@@ -279,11 +289,7 @@ async def test_racing_credits_queue_at_the_gate_and_all_count(
 ):
     # given a member whose wallet's next due time is known, credited through units of work
     # sharing one process's gates
-    services: Services = clocked.services
-    kit = await make_tenant()
-    schema = await schema_of(services, kit)
-    uow = _gated(services, schema)
-    member_id = await _locked_once(uow, services, kit, await enroll_by_api(clocked.gql, kit))
+    services, kit, schema, uow, member_id = await _ready(clocked, make_tenant, _gated)
     cache = services.balances.for_tenant(UUID(kit.id))
     entered = count_entered(monkeypatch)
 
@@ -311,11 +317,7 @@ async def test_racing_credits_queue_at_the_gate_and_all_count(
 
 async def test_a_failed_transaction_lets_its_gate_go(clocked, make_tenant):
     # given a member whose wallet's next due time is known, and gated units of work
-    services: Services = clocked.services
-    kit = await make_tenant()
-    schema = await schema_of(services, kit)
-    uow = _gated(services, schema)
-    member_id = await _locked_once(uow, services, kit, await enroll_by_api(clocked.gql, kit))
+    services, _, schema, uow, member_id = await _ready(clocked, make_tenant, _gated)
     at = CLOCK_START + timedelta(minutes=1)
 
     # when a transaction credits at once and then fails

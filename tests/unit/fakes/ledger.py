@@ -97,24 +97,7 @@ class FakeLedgerRepository:
 
     async def append(self, entry: NewEntry, at: datetime) -> LedgerEntry:
         # The identity is drawn before any constraint is checked, as PostgreSQL does.
-        written = LedgerEntry(
-            id=self._sequences.next("ledger_entries"),
-            member_id=entry.member_id,
-            wallet=entry.wallet,
-            kind=entry.kind,
-            available_delta=entry.available_delta,
-            pending_delta=entry.pending_delta,
-            lifetime_delta=entry.lifetime_delta,
-            reason=entry.reason,
-            note=entry.note,
-            created_at=at,
-            debt_delta=entry.debt_delta,
-            shortfall=entry.shortfall,
-            order_id=entry.order_id,
-            rate=entry.rate,
-            config_version=entry.config_version,
-            actor=entry.actor,
-        )
+        written = entry.written(self._sequences.next("ledger_entries"), at)
         references(entry.member_id in self._tables.members, "ledger_entries_member_id_fkey")
         self._tables.entries[written.id] = EntryRow(written, entry.idempotency_key, entry.actor)
         key = entry.idempotency_key
