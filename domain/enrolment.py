@@ -79,10 +79,12 @@ async def erase(
     async with uow_factory() as uow:
         if await uow.members.get(member_id) is None:
             raise NotFound("No such member.", field=("id",))
+        # The member's row first, then what its events say: the order in which every writer
+        # of the member takes their locks.
+        erased = await uow.members.erase(member_id)
         await uow.surveys.forget_answers(member_id)
         await uow.webhooks.forget_member(member_id)
         await uow.refresh_tokens.revoke(member_id)  # its apps are signed out for good
-        erased = await uow.members.erase(member_id)
         if clock is not None:
             await refresh_member(uow, member_id, clock.now())
         return erased

@@ -1,13 +1,19 @@
 """One at-once credit of a wallet at a time per process: the rest of the process's credits of
-that wallet wait here, in the order they came, not on the balance row in PostgreSQL.
+that wallet wait here, in the order they came, not on the balance row in PostgreSQL (its
+plain-way credits and spends still wait there).
 
 A busy member's credits queue on its balance row. Queued in PostgreSQL, every commit wakes
 the waiters that followed the row's update chain to the holder's version, and they contend
 for the lock manager while the row's page stays pinned. Queued here, PostgreSQL sees at most
-one waiter per process. The gate is taken right before the statement that takes the row
-lock and let go when the transaction ends, so the order of waits is gate, then row: a
-transaction holds at most one gate, and nothing waits for a gate while holding the row.
-One set of gates per process (api/services.py), given to the units of work of requests.
+one of the process's at-once credits of the wallet waiting.
+
+The gate is taken right before the statement that takes the row lock and let go when the
+transaction ends, so the order of waits is gate, then row: a transaction holds at most one
+gate, and nothing waits for a gate while holding the row or a lock another credit at the
+gate needs (what a credit holds by then is its own idempotency key). The wait is bounded
+(persistence/uow.py, GATE_WAIT): past it, the credit waits in PostgreSQL, which sees any
+circle of waits. One set of gates per process (api/services.py), given to the units of
+work of requests.
 """
 
 from __future__ import annotations

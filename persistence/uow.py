@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Hashable
 from functools import cached_property
 from types import TracebackType
@@ -39,6 +40,8 @@ from tenants.naming import assert_schema_name
 # message): assert_schema_name has checked it is `t_` and [a-z0-9_] only.
 _BEGIN_IN_SCHEMA = "BEGIN; SELECT set_config('search_path', '{schema}', true);"
 _SEARCH_PATH = "SELECT set_config('search_path', $1, true)"
+# The longest an at-once credit waits at its wallet's gate (persistence/member_gates.py).
+GATE_WAIT = 5.0
 
 
 async def begin_in_schema(conn: PoolConnectionProxy, schema: str) -> Transaction:
@@ -204,18 +207,28 @@ class PgTenantUnitOfWork:
         finally:
             # Everything here is transaction-scoped (the search path is set with
             # set_config(…, true)): repositories must never change session state.
-            for key in self._gates_held:
-                assert self._gates is not None
-                self._gates.release(key)
-            self._gates_held = []
-            await release_after_transaction(self._pool, self._conn)
-            self._conn = self._tx = None
+            try:
+                for key in self._gates_held:
+                    assert self._gates is not None
+                    self._gates.release(key)
+            finally:
+                self._gates_held = []
+                await release_after_transaction(self._pool, self._conn)
+                self._conn = self._tx = None
 
     async def _gated(self, wallet: tuple[Any, str]) -> None:
-        """Until the transaction ends, the process's gate of the wallet (member, wallet)."""
+        """Until the transaction ends, the process's gate of the wallet (member, wallet): at
+        most one per transaction (a second credit waits in PostgreSQL, as without gates), and
+        not waited for longer than GATE_WAIT (then the credit goes on to wait in PostgreSQL,
+        where a circle of waits, should there ever be one, is seen and broken)."""
         assert self._gates is not None
+        if self._gates_held:
+            return
         key = (self._schema, *wallet)
-        await self._gates.enter(key)
+        try:
+            await asyncio.wait_for(self._gates.enter(key), GATE_WAIT)
+        except TimeoutError:
+            return
         self._gates_held.append(key)
 
     async def _write_audit_and_events(self) -> None:

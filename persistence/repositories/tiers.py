@@ -103,13 +103,15 @@ def _settings(row: asyncpg.Record) -> TierSettings:
     )
 
 
-# The member's lock, then its tier row: the lock is taken even when there is no row yet (the
-# row is inserted under it).
+# The member's lock, then its tier row: the row's scan refers to the lock's row, so it runs
+# only once the lock is held, and the lock is taken even when there is no row yet (the row is
+# inserted under it).
 _LOCK_MEMBER_TIER = f"""WITH locked AS MATERIALIZED (
     {member_locks.locking("SELECT $1::uuid AS m")}
 )
-SELECT t.* FROM locked CROSS JOIN LATERAL (
-    SELECT {_MEMBER_TIER_COLUMNS} FROM member_tiers WHERE member_id = $1 FOR UPDATE) t"""
+SELECT t.* FROM locked l CROSS JOIN LATERAL (
+    SELECT {_MEMBER_TIER_COLUMNS} FROM member_tiers
+     WHERE member_id = $1 AND l.n IS NOT NULL FOR UPDATE) t"""
 
 
 class PgTierRepository:

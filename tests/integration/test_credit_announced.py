@@ -373,3 +373,26 @@ def count_entered(monkeypatch: pytest.MonkeyPatch) -> list[MemberGates]:
 
     monkeypatch.setattr(MemberGates, "enter", counted)
     return entered
+
+
+async def test_two_credits_in_one_transaction_pass_the_gate_once(clocked, make_tenant):
+    # given a member whose wallet's next due time is known, and gated units of work
+    services, _, schema, uow, member_id = await _ready(clocked, make_tenant, _gated)
+    at = CLOCK_START + timedelta(minutes=1)
+
+    # when one transaction credits the wallet at once twice
+    async with uow() as unit:
+        for points, key in ((2, "one"), (3, "two")):
+            done = await asyncio.wait_for(
+                unit.ledger.credit_at_once_refreshing(
+                    _credit(member_id, points, key), None, at, points_changed
+                ),
+                10,
+            )
+            assert done is not None
+
+    # then both were written (the second did not wait for the gate the first holds)
+    async with uow() as unit:
+        balance = await unit.ledger.read_balance(member_id, DEFAULT_WALLET)
+    assert balance.available == 5
+    await assert_schema_ledger_consistent(services.pool, schema)
