@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Hashable
 from functools import cached_property
 from types import TracebackType
 from typing import Any, Self
@@ -14,7 +12,7 @@ from asyncpg.transaction import Transaction, TransactionState
 
 from persistence import audit_trail
 from persistence.db import release_after_transaction
-from persistence.member_gates import MemberGates
+from persistence.member_gates import GateHold, MemberGates
 from persistence.program_memory import ProgramMemory, SchemaMemory
 from persistence.repositories.actions import PgActionRepository
 from persistence.repositories.analytics import PgAnalyticsRepository
@@ -40,8 +38,6 @@ from tenants.naming import assert_schema_name
 # message): assert_schema_name has checked it is `t_` and [a-z0-9_] only.
 _BEGIN_IN_SCHEMA = "BEGIN; SELECT set_config('search_path', '{schema}', true);"
 _SEARCH_PATH = "SELECT set_config('search_path', $1, true)"
-# The longest an at-once credit waits at its wallet's gate (persistence/member_gates.py).
-GATE_WAIT = 5.0
 
 
 async def begin_in_schema(conn: PoolConnectionProxy, schema: str) -> Transaction:
@@ -86,8 +82,9 @@ class PgTenantUnitOfWork:
         self._memory = SchemaMemory(memory, self._schema) if memory is not None else None
         self._conn: PoolConnectionProxy | None = None
         self._tx: Transaction | None = None
-        self._gates = gates
-        self._gates_held: list[Hashable] = []
+        # Its own hold on the process's gates: the ledger is given the hold's method, not
+        # one of this object's, so the two make no reference cycle.
+        self._gate_hold = GateHold(gates, self._schema) if gates is not None else None
 
     async def __aenter__(self) -> Self:
         conn = await self._pool.acquire()
@@ -116,7 +113,9 @@ class PgTenantUnitOfWork:
     @cached_property
     def ledger(self) -> PgLedgerRepository:
         return PgLedgerRepository(
-            self._connection, self.events, self._gated if self._gates is not None else None
+            self._connection,
+            self.events,
+            self._gate_hold.enter if self._gate_hold is not None else None,
         )
 
     @cached_property
@@ -208,28 +207,11 @@ class PgTenantUnitOfWork:
             # Everything here is transaction-scoped (the search path is set with
             # set_config(…, true)): repositories must never change session state.
             try:
-                for key in self._gates_held:
-                    assert self._gates is not None
-                    self._gates.release(key)
+                if self._gate_hold is not None:
+                    self._gate_hold.release()
             finally:
-                self._gates_held = []
                 await release_after_transaction(self._pool, self._conn)
                 self._conn = self._tx = None
-
-    async def _gated(self, wallet: tuple[Any, str]) -> None:
-        """Until the transaction ends, the process's gate of the wallet (member, wallet): at
-        most one per transaction (a second credit waits in PostgreSQL, as without gates), and
-        not waited for longer than GATE_WAIT (then the credit goes on to wait in PostgreSQL,
-        where a circle of waits, should there ever be one, is seen and broken)."""
-        assert self._gates is not None
-        if self._gates_held:
-            return
-        key = (self._schema, *wallet)
-        try:
-            await asyncio.wait_for(self._gates.enter(key), GATE_WAIT)
-        except TimeoutError:
-            return
-        self._gates_held.append(key)
 
     async def _write_audit_and_events(self) -> None:
         """The outbox's events go in last, just before the COMMIT: the member locks they

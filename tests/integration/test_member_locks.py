@@ -38,7 +38,8 @@ async def _forgotten(unit: PgTenantUnitOfWork, member_id: UUID) -> None:
     await unit.webhooks.forget_member(member_id)
 
 
-@pytest.mark.parametrize(
+# Each writer of a member's rows that takes the member's lock first.
+WRITERS = pytest.mark.parametrize(
     "writing",
     [
         pytest.param(_memberships, id="segment-memberships"),
@@ -46,6 +47,9 @@ async def _forgotten(unit: PgTenantUnitOfWork, member_id: UUID) -> None:
         pytest.param(_forgotten, id="erased-events"),
     ],
 )
+
+
+@WRITERS
 async def test_the_writer_holds_the_members_lock_until_it_commits(
     gql, services: Services, tenant, writing: Writing
 ):
@@ -66,14 +70,7 @@ async def test_the_writer_holds_the_members_lock_until_it_commits(
         assert await other.fetchval(_TRY, member_id) is True
 
 
-@pytest.mark.parametrize(
-    "writing",
-    [
-        pytest.param(_memberships, id="segment-memberships"),
-        pytest.param(_tier_row, id="tier-row"),
-        pytest.param(_forgotten, id="erased-events"),
-    ],
-)
+@WRITERS
 async def test_the_writer_holds_the_members_row_against_an_erasure(
     gql, services: Services, tenant, writing: Writing
 ):
