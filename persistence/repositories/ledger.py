@@ -296,13 +296,18 @@ class PgLedgerRepository:
         assert row is not None
         return _entry(row)
 
+    async def _at_gate(self, entry: NewEntry) -> None:
+        """Through the wallet's gate, when this unit of work has gates: right before the
+        statement that takes the balance row lock."""
+        if self._gated is not None:
+            await self._gated((entry.member_id, entry.wallet))
+
     async def credit_at_once(
         self, entry: NewEntry, expires_at: datetime | None, at: datetime
     ) -> tuple[LedgerEntry, Balance] | None:
         if not credit_at_once.fits(entry):
             return None
-        if self._gated is not None:
-            await self._gated((entry.member_id, entry.wallet))
+        await self._at_gate(entry)
         row = await self._conn.fetchrow(
             credit_at_once.CREDIT_AT_ONCE, *credit_at_once.arguments(entry, expires_at, at)
         )
@@ -319,8 +324,7 @@ class PgLedgerRepository:
     ) -> tuple[LedgerEntry, Balance, RefreshInputs] | None:
         if not credit_at_once.fits(entry):
             return None
-        if self._gated is not None:
-            await self._gated((entry.member_id, entry.wallet))
+        await self._at_gate(entry)
         events = [*self._outbox.pending, credit_at_once.draft_event(entry, at, announce)]
         intent = audit_trail.pending()
         rows = await self._conn.fetch(
